@@ -1,0 +1,1 @@
+"""Pure ActivityPub protocol code: no database, no web framework, no network I/O."""
