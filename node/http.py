@@ -1,0 +1,478 @@
+"""THE outbound HTTP client: SSRF guard, timeouts, size caps, User-Agent, signing hook.
+
+Every request the node makes to another server (deliveries, actor and key fetches, WebFinger,
+NodeInfo) goes through :class:`HttpClient`, so the rules for talking to hostile servers live in
+one place:
+
+* only ``http``/``https`` URLs without credentials;
+* no private, loopback, link-local, multicast, reserved or otherwise non-public destination,
+  checked on the *resolved* address of every hop (see :func:`is_blocked_address`), except hosts
+  the operator named in ``allow_hosts``;
+* the connection goes to the vetted address itself: the check lives in the aiohttp resolver, so
+  there is no second DNS lookup an attacker could answer differently (DNS rebinding);
+* a total time limit per call (all hops and the body included), a connect limit, a body cap,
+  a redirect limit (GET only) and a re-signature on every hop.
+
+aiohttp was chosen over httpx by measurement (``bench/bench_http_client.py``): ~3x faster for
+signed fan-out POSTs on this machine. The client owns one ``ClientSession`` (connection pool with
+keep-alive) created lazily inside the running loop; whoever builds it from settings closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+import orjson
+from aiohttp.abc import AbstractResolver, ResolveResult
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+__all__ = [
+    "FetchError",
+    "FetchReason",
+    "HttpClient",
+    "HttpResponse",
+    "Resolver",
+    "Signer",
+    "is_blocked_address",
+    "system_resolver",
+]
+
+FetchReason = Literal[
+    "blocked_address",
+    "bad_scheme",
+    "bad_url",
+    "too_large",
+    "timeout",
+    "connect_error",
+    "too_many_redirects",
+    "dns_error",
+    "bad_json",
+    "tls_error",
+]
+
+Signer = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
+"""``(method, url, headers, body) -> headers``: called once per hop, just before sending.
+
+The returned headers are merged over ``headers`` (case-insensitively), so a signer may return
+either the complete set or only what it adds (``Date``, ``Digest``, ``Signature``...).
+"""
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""``(host, port) -> IP address strings``: the DNS lookup, injectable so tests can fake answers."""
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_REASON_TEXT: dict[str, str] = {
+    "blocked_address": "refused to connect to a non-public address",
+    "bad_scheme": "only http and https URLs can be fetched",
+    "bad_url": "malformed or unsupported URL",
+    "too_large": "response body exceeds the size limit",
+    "timeout": "the remote server did not answer in time",
+    "connect_error": "could not talk to the remote server",
+    "too_many_redirects": "too many redirects",
+    "dns_error": "the host name could not be resolved",
+    "bad_json": "the response body is not valid JSON",
+    "tls_error": "TLS handshake or certificate verification failed",
+}
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers a caller may set for one origin that must not follow a redirect to another one.
+_ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+class FetchError(Exception):
+    """An outbound request failed before a complete HTTP response was obtained.
+
+    ``reason`` is a stable machine-readable code (see :data:`FetchReason`) that the retry policy
+    classifies; ``url`` is the URL of the hop that failed; ``str(error)`` reads well in logs.
+    A response with an error *status* (404, 500...) is not a FetchError: it is returned.
+    """
+
+    def __init__(self, reason: FetchReason, url: str, detail: str = "") -> None:
+        self.reason: FetchReason = reason
+        self.url = url
+        self.detail = detail
+        text = _REASON_TEXT[reason]
+        super().__init__(f"{text}: {detail} ({url})" if detail else f"{text} ({url})")
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A complete response: status, case-insensitive headers, the whole (capped) body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+    """The final URL, after redirects."""
+
+    def json(self) -> Any:
+        """Parse the body as JSON; raise ``FetchError(reason="bad_json")`` if it is not."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as exc:
+            raise FetchError("bad_json", self.url, str(exc)) from exc
+
+
+def is_blocked_address(address: str | IPAddress) -> bool:
+    """Whether an IP address is one the node must never connect to on a remote party's say-so.
+
+    Blocked: anything the standard library does not call global (private, shared 100.64/10,
+    documentation, benchmarking...), loopback, link-local, multicast, unspecified, reserved and
+    IPv6 site-local; IPv4 addresses embedded in IPv4-mapped, NAT64 (64:ff9b::/96), 6to4 and
+    Teredo IPv6 addresses are judged as the IPv4 address they reach. Unparseable text is blocked.
+    """
+    if isinstance(address, str):
+        try:
+            ip: IPAddress = ipaddress.ip_address(address)
+        except ValueError:
+            return True
+    else:
+        ip = address
+    if isinstance(ip, ipaddress.IPv6Address):
+        # These forms carry an IPv4 destination; the stdlib flags judge only the IPv6 prefix
+        # (e.g. ::ffff:10.0.0.1 is merely "reserved" on some Python versions, 6to4 "global").
+        mapped = ip.ipv4_mapped
+        if mapped is not None:
+            return is_blocked_address(mapped)
+        if ip in _NAT64_WELL_KNOWN:
+            return is_blocked_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.sixtofour is not None and is_blocked_address(ip.sixtofour):
+            return True
+        if ip.teredo is not None and any(is_blocked_address(a) for a in ip.teredo):
+            return True
+        if ip.is_site_local:  # deprecated fec0::/10, yet is_global says True on 3.11
+            return True
+    return (
+        not ip.is_global
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast  # 224.0.1.1 and ff0e::1 count as "global" for the stdlib
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve ``host`` with the operating system (``getaddrinfo``) to IP address strings."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _host_key(host: str) -> str:
+    """Normalise a host for allow-list comparison: lower case, no final dot, canonical IP form."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+class _BlockedAddressError(OSError):
+    """Raised inside the connector's resolver; aiohttp wraps it, :func:`_classify` unwraps it."""
+
+
+class _GuardedResolver(AbstractResolver):
+    """aiohttp resolver that resolves, then keeps only addresses the node may connect to.
+
+    aiohttp connects only to what its resolver returns, so vetting here closes the DNS
+    rebinding window a separate check-then-connect would leave open.
+    """
+
+    def __init__(self, resolve: Resolver, allow_hosts: frozenset[str]) -> None:
+        self._resolve = resolve
+        self._allow_hosts = allow_hosts
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """Resolve ``host`` and return only the vetted addresses (all of them if allow-listed)."""
+        allowed = _host_key(host) in self._allow_hosts
+        results: list[ResolveResult] = []
+        refused: list[str] = []
+        for text in await self._resolve(host, port):
+            try:
+                ip = ipaddress.ip_address(text)
+            except ValueError:
+                refused.append(text)
+                continue
+            ip_family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+            if family in (socket.AF_INET, socket.AF_INET6) and family != ip_family:
+                continue
+            if not allowed and is_blocked_address(ip):
+                refused.append(text)
+                continue
+            results.append(
+                ResolveResult(
+                    hostname=host,
+                    host=str(ip),
+                    port=port,
+                    family=ip_family,
+                    proto=0,
+                    flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+                )
+            )
+        if results:
+            return results
+        if refused:
+            raise _BlockedAddressError(f"{host} resolves to {', '.join(refused)}")
+        raise OSError(f"no address found for {host}")
+
+    async def close(self) -> None:
+        """Nothing to release: the injected resolver owns no resources here."""
+
+
+def _find_in_chain(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _classify(exc: Exception, url: str) -> FetchError:
+    """Map an aiohttp/OS exception to a FetchError with a stable reason."""
+    blocked = _find_in_chain(exc, _BlockedAddressError)
+    if blocked is not None:
+        return FetchError("blocked_address", url, str(blocked))
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FetchError("dns_error", url, str(exc.os_error))
+    if isinstance(exc, aiohttp.ClientSSLError) or _find_in_chain(exc, ssl.SSLError) is not None:
+        return FetchError("tls_error", url, str(exc))
+    if isinstance(exc, aiohttp.InvalidURL):
+        return FetchError("bad_url", url, str(exc))
+    if isinstance(exc, TimeoutError):
+        return FetchError("timeout", url, str(exc) or type(exc).__name__)
+    return FetchError("connect_error", url, str(exc) or type(exc).__name__)
+
+
+class HttpClient:
+    """The node's one outbound HTTP client (see the module docstring for the rules it enforces).
+
+    Build one per process from settings, share it, and ``await close()`` it (or use it as an
+    async context manager). The underlying session is created on first use, inside the loop.
+    ``timeout`` bounds a whole call: waiting for a pooled connection, every hop and the body.
+
+    ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
+    address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
+    ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
+    hostile DNS record cannot borrow an exemption. ``resolver`` replaces the system DNS lookup
+    (tests fake answers with it). Use the client from one event loop only.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        allow_hosts: Iterable[str] = (),
+        timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        max_body: int = 1_000_000,
+        max_redirects: int = 3,
+        resolver: Resolver | None = None,
+        connection_limit: int = 100,
+        per_host_limit: int = 10,
+    ) -> None:
+        if not user_agent:
+            raise ValueError("user_agent is required (servers block anonymous clients)")
+        self._user_agent = user_agent
+        self._allow_hosts = frozenset(_host_key(h) for h in allow_hosts if h.strip())
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._max_body = max_body
+        self._max_redirects = max_redirects
+        self._resolver: Resolver = resolver or system_resolver
+        self._connection_limit = connection_limit
+        self._per_host_limit = per_host_limit
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("HttpClient is closed")
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                resolver=_GuardedResolver(self._resolver, self._allow_hosts),
+                limit=self._connection_limit,
+                limit_per_host=self._per_host_limit,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                # Server-to-server: a cookie set by one remote must never reach another.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # Proxies from the environment would bypass the address guard.
+                trust_env=False,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
+                headers={"User-Agent": self._user_agent},
+            )
+        return self._session
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        signer: Signer | None = None,
+    ) -> HttpResponse:
+        """GET ``url``, following up to ``max_redirects`` redirects (each hop vetted, re-signed)."""
+        return await self._request("GET", url, None, headers, signer, follow=True)
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        signer: Signer | None = None,
+    ) -> HttpResponse:
+        """POST ``body`` to ``url``; redirects are not followed (a 3xx is returned as-is)."""
+        return await self._request("POST", url, body, headers, signer, follow=False)
+
+    async def close(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
+        self._closed = True
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str] | None,
+        signer: Signer | None,
+        *,
+        follow: bool,
+    ) -> HttpResponse:
+        current = self._vet_url(url, url)
+        session = self._get_session()
+        base: CIMultiDict[str] = CIMultiDict({"User-Agent": self._user_agent})
+        base.update(headers or {})
+        try:
+            async with asyncio.timeout(self._timeout):
+                for _hop in range(self._max_redirects + 1):
+                    sent = CIMultiDict(base)
+                    if signer is not None:
+                        sent.update(signer(method, str(current), dict(sent), body))
+                    try:
+                        async with session.request(
+                            method, current, data=body, headers=sent, allow_redirects=False
+                        ) as resp:
+                            location = resp.headers.get("Location", "")
+                            if not (follow and resp.status in _REDIRECT_STATUSES and location):
+                                return await self._read(resp)
+                    except aiohttp.ClientError as exc:
+                        raise _classify(exc, str(current)) from exc
+                    except OSError as exc:  # includes aiohttp's own timeouts
+                        raise _classify(exc, str(current)) from exc
+                    following = self._vet_url(location, str(current), base=current)
+                    if following.origin() != current.origin():
+                        for name in _ORIGIN_BOUND_HEADERS:
+                            base.popall(name, None)
+                    current = following
+        except TimeoutError as exc:
+            # Only the overall deadline lands here: inner timeouts became FetchError above.
+            raise FetchError(
+                "timeout", str(current), f"no complete answer within {self._timeout:g} s"
+            ) from exc
+        raise FetchError(
+            "too_many_redirects", str(current), f"more than {self._max_redirects} redirects"
+        )
+
+    def _vet_url(self, raw: str, context: str, base: URL | None = None) -> URL:
+        """Parse and check a URL (or a redirect target relative to ``base``) before any I/O."""
+        try:
+            url = URL(raw)
+            if base is not None:
+                url = base.join(url)
+        except (ValueError, TypeError) as exc:
+            raise FetchError("bad_url", context, f"cannot parse {raw!r}: {exc}") from exc
+        text = str(url)
+        if url.scheme not in ("http", "https"):
+            raise FetchError("bad_scheme", text, f"scheme {url.scheme!r}")
+        if url.raw_user is not None or url.raw_password is not None:
+            # Report the URL without the secret: this message ends up in logs.
+            shown = str(url.with_user(None))
+            raise FetchError("bad_url", shown, "credentials in URLs are not allowed")
+        host = url.raw_host
+        if not host:
+            raise FetchError("bad_url", text, "no host")
+        key = _host_key(host)
+        if key in self._allow_hosts:
+            return url
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if _is_legacy_ipv4(host):
+                # 127.1, 2130706433, 0x7f.0.0.1: inet_aton would map these onto an address.
+                raise FetchError("bad_url", text, f"non-canonical IPv4 address {host}") from None
+            return url  # a name: vetted after resolution, by _GuardedResolver
+        # aiohttp does not call the resolver for IP literals, so they are checked here.
+        if is_blocked_address(ip):
+            raise FetchError("blocked_address", text, f"{host} is not a public address")
+        return url
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> HttpResponse:
+        """Read the whole body; refuse it early (Content-Length) or once it passes the cap."""
+        final = str(resp.url)
+        if resp.content_length is not None and resp.content_length > self._max_body:
+            raise FetchError(
+                "too_large",
+                final,
+                f"Content-Length {resp.content_length} > {self._max_body} bytes",
+            )
+        body = bytearray()
+        # Never ask for more than one byte past the cap: that byte is the proof of "too large".
+        while chunk := await resp.content.read(self._max_body + 1 - len(body)):
+            body += chunk
+            if len(body) > self._max_body:
+                raise FetchError("too_large", final, f"body > {self._max_body} bytes")
+        return HttpResponse(
+            status=resp.status,
+            headers=CIMultiDictProxy(CIMultiDict(resp.headers)),
+            body=bytes(body),
+            url=final,
+        )
+
+
+def _is_legacy_ipv4(host: str) -> bool:
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
