@@ -1,0 +1,1 @@
+"""Local actors (organizations, networks, the instance actor) and the remote actor cache."""

@@ -1,0 +1,106 @@
+"""create_app(settings) -> Starlette: routes, middleware, lifespan. The only importer of routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from node.activitypub.mediatypes import wants_activity_json
+from node.actors import routes as actor_routes
+from node.config import Settings
+from node.context import NodeContext
+from node.db import make_engine
+from node.web import discovery, pages
+from node.web.render import html, json_error, make_environment
+from node.worker import Worker, default_registry
+
+log = logging.getLogger("solnode.app")
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def routes() -> list[Route | Mount]:
+    """Every route of the node."""
+    return [
+        Route("/", pages.home_route),
+        Route("/about", pages.about_route),
+        Route("/.well-known/webfinger", discovery.webfinger_route),
+        Route("/.well-known/host-meta", discovery.host_meta_route),
+        Route("/.well-known/host-meta.json", discovery.host_meta_route),
+        Route("/.well-known/nodeinfo", discovery.nodeinfo_discovery_route),
+        Route("/nodeinfo/2.1", discovery.nodeinfo_route),
+        Route("/actor", actor_routes.instance_actor_route),
+        Route("/actor/outbox", actor_routes.outbox_route),
+        Route("/actor/followers", actor_routes.followers_route),
+        Route("/actor/following", actor_routes.following_route),
+        Route("/actors/{slug}", actor_routes.actor_route),
+        Route("/@{slug}", actor_routes.actor_route),
+        Route("/actors/{slug}/followers", actor_routes.followers_route),
+        Route("/actors/{slug}/following", actor_routes.following_route),
+        Route("/actors/{slug}/outbox", actor_routes.outbox_route),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    accept = request.headers.get("accept", "")
+    if request.url.path.startswith("/api/") or wants_activity_json(accept) or "json" in accept:
+        return json_error(exc.status_code, str(exc.detail))
+    return html(
+        request,
+        "error.html",
+        status=exc.status_code,
+        title=str(exc.detail),
+        message="Sorry, that did not work.",
+    )
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return json_error(500, "internal error; the node logged the details")
+
+
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, run_worker: bool = False
+) -> Starlette:
+    """Build the web application. With ``run_worker`` the job worker runs in this process."""
+    engine = engine or make_engine(settings)
+    node = NodeContext.build(settings, engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        node.open_http()
+        worker_task: asyncio.Task[None] | None = None
+        worker: Worker | None = None
+        if run_worker:
+            worker = Worker(node, default_registry())
+            node.wake_worker = worker.wake
+            worker_task = asyncio.create_task(worker.run())
+        try:
+            yield
+        finally:
+            if worker is not None and worker_task is not None:
+                worker.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(worker_task, timeout=30)
+            await node.close_http()
+
+    app = Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, 500: _server_error},
+    )
+    app.state.node = node
+    app.state.templates = make_environment()
+    return app

@@ -1,0 +1,234 @@
+"""Settings: read once from the environment (and an optional TOML file), then passed in.
+
+Nothing reads the environment at import time; ``load_settings()`` is called by the CLI and
+by tests, and the resulting frozen ``Settings`` travels to ``create_app`` and the worker.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "SOLNODE_"
+SECRET_FILE = "secret_key"  # noqa: S105  (a file name)
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the setting and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a node process needs to know about its deployment."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = ""
+    allow_hosts: frozenset[str] = field(default_factory=frozenset)
+    authorized_fetch: bool = False
+    instance_name: str = "Solidarity Node"
+    instance_description: str = "A node of the solidarity economy on the fediverse."
+    admin_email: str = ""
+    log_level: str = "info"
+    # How long a remote actor document is trusted before it is fetched again.
+    remote_actor_max_age: int = 86_400
+    # Accept replies from the fediverse under items without moderation.
+    auto_approve_replies: bool = False
+
+    @property
+    def host(self) -> str:
+        """Host and port as used in handles and signatures (``example.org`` or ``127.0.0.1:8001``)."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def hostname(self) -> str:
+        """Host name without port."""
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether the node runs on a loopback address (local development and tests)."""
+        return is_loopback_host(self.hostname)
+
+    @property
+    def scheme(self) -> str:
+        """``https`` in production; ``http`` for loopback development."""
+        return urlsplit(self.base_url).scheme
+
+    def url(self, path: str) -> str:
+        """Absolute URL on this node for a path that starts with ``/``."""
+        return self.base_url + path
+
+
+def is_loopback_host(hostname: str) -> bool:
+    """True for ``localhost`` and any 127.0.0.0/8 or ::1 literal."""
+    if hostname in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _validate_base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"SOLNODE_BASE_URL must be an absolute URL like https://node.example.org, got {value!r}"
+        )
+    if parts.path or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"SOLNODE_BASE_URL must be just scheme://host[:port] (no path, query or user), "
+            f"got {value!r}"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            f"SOLNODE_BASE_URL must use https:// for a public host ({parts.hostname}); "
+            "http:// is allowed only on loopback (127.0.0.1, localhost) for development"
+        )
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"SOLNODE_BASE_URL has a bad port: {value!r}") from exc
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _parse_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def _parse_int(name: str, value: object, minimum: int = 0) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common spellings and pick our drivers (psycopg 3 for PostgreSQL)."""
+    url = url.strip()
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not (url.startswith("sqlite:") or url.startswith("postgresql+psycopg://")):
+        raise ConfigError(
+            "SOLNODE_DATABASE_URL must be sqlite:///path/to/file.db or "
+            f"postgresql://user@host:port/dbname, got {url.split('@')[-1]!r}"
+        )
+    return url
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    config_file: str | Path | None = None,
+    **overrides: object,
+) -> Settings:
+    """Build Settings from a TOML file (``SOLNODE_CONFIG``), then the environment, then overrides.
+
+    Keys in the TOML file are the variable names without the prefix, in lower case
+    (``base_url = "https://..."``). Raises ConfigError with a clear message for a bad value.
+    """
+    env = dict(os.environ if env is None else env)
+    values: dict[str, object] = {}
+    path = config_file or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                values.update({k.lower(): v for k, v in tomllib.load(fh).items()})
+        except FileNotFoundError:
+            raise ConfigError(f"SOLNODE_CONFIG points to {path}, which does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"SOLNODE_CONFIG file {path} is not valid TOML: {exc}") from exc
+    for key, value in env.items():
+        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG":
+            values[key[len(ENV_PREFIX) :].lower()] = value
+    values.update(overrides)
+
+    known = {f for f in Settings.__dataclass_fields__}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        names = ", ".join(ENV_PREFIX + u.upper() for u in unknown)
+        raise ConfigError(f"unknown setting(s): {names}")
+
+    base_url = _validate_base_url(str(values.get("base_url", Settings.base_url)))
+    data_dir = Path(str(values.get("data_dir", "data"))).expanduser()
+    database_url = str(values.get("database_url") or "")
+    database_url = (
+        normalize_database_url(database_url)
+        if database_url
+        else f"sqlite:///{(data_dir / 'solnode.db').resolve()}"
+    )
+    allow = values.get("allow_hosts", "")
+    if isinstance(allow, str):
+        allow_hosts = frozenset(h.strip().lower() for h in allow.split(",") if h.strip())
+    elif isinstance(allow, list):
+        allow_hosts = frozenset(str(h).strip().lower() for h in allow if str(h).strip())
+    else:
+        raise ConfigError("SOLNODE_ALLOW_HOSTS must be a comma-separated list of host names")
+    secret_key = str(values.get("secret_key") or "") or read_secret_file(data_dir)
+    log_level = str(values.get("log_level", "info")).lower()
+    if log_level not in {"debug", "info", "warning", "error"}:
+        raise ConfigError(
+            f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
+        )
+    return Settings(
+        base_url=base_url,
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        allow_hosts=allow_hosts,
+        authorized_fetch=_parse_bool(
+            "SOLNODE_AUTHORIZED_FETCH", values.get("authorized_fetch", False)
+        ),
+        instance_name=str(values.get("instance_name", Settings.instance_name)),
+        instance_description=str(values.get("instance_description", Settings.instance_description)),
+        admin_email=str(values.get("admin_email", "")),
+        log_level=log_level,
+        remote_actor_max_age=_parse_int(
+            "SOLNODE_REMOTE_ACTOR_MAX_AGE", values.get("remote_actor_max_age", 86_400), minimum=0
+        ),
+        auto_approve_replies=_parse_bool(
+            "SOLNODE_AUTO_APPROVE_REPLIES", values.get("auto_approve_replies", False)
+        ),
+    )
+
+
+def read_secret_file(data_dir: Path) -> str:
+    """The secret key stored by ``solnode init``, or empty if there is none yet."""
+    try:
+        return (data_dir / SECRET_FILE).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def ensure_secret(settings: Settings) -> Settings:
+    """Generate and store a secret key in the data dir if none is configured."""
+    if settings.secret_key:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / SECRET_FILE
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return replace(settings, secret_key=key)

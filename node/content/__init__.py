@@ -1,0 +1,1 @@
+"""Events, calls for collaboration and news: models to ActivityStreams, HTML, iCal and feeds."""

@@ -1,0 +1,60 @@
+"""The per-process context: settings, database engine, URL builder, outbound client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from node.config import Settings
+from node.urls import Urls
+
+if TYPE_CHECKING:
+    from node.http import HttpClient
+
+
+@dataclass
+class NodeContext:
+    """What request handlers and jobs share in one process; built by create_app / the worker."""
+
+    settings: Settings
+    engine: Engine
+    urls: Urls
+    http: HttpClient | None = None
+    # in-process caches (parsed keys are cached in node.activitypub.keys)
+    cache: dict[str, Any] = field(default_factory=dict)
+    # set by the in-process worker so a request that enqueues work can wake it
+    wake_worker: Any = None
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> NodeContext:
+        """A context for these settings (no client yet; opened where an event loop runs)."""
+        return cls(settings=settings, engine=engine, urls=Urls(settings.base_url))
+
+    def user_agent(self) -> str:
+        """User-Agent of every outbound request: software, version, and where to reach us."""
+        from node import __version__
+
+        return f"SolidarityNode/{__version__} (+{self.settings.base_url}/)"
+
+    def open_http(self) -> HttpClient:
+        """Create the one outbound HTTP client of this process (call inside the event loop)."""
+        from node.http import HttpClient
+
+        if self.http is None:
+            self.http = HttpClient(
+                user_agent=self.user_agent(), allow_hosts=self.settings.allow_hosts
+            )
+        return self.http
+
+    async def close_http(self) -> None:
+        """Close the outbound client."""
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
+
+    def notify_work(self) -> None:
+        """Tell the in-process worker (if any) that jobs are waiting."""
+        if self.wake_worker is not None:
+            self.wake_worker()

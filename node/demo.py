@@ -1,0 +1,64 @@
+"""Demo data drawn from the people this serves: a national network, a coalition that runs a
+virtual conference, and a peer-support network with monthly forums."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Engine
+
+from node.actors.local import create_actor, get_actor
+from node.config import Settings
+from node.db import session_scope
+
+NETWORK = {
+    "slug": "ussen",
+    "name": "U.S. Solidarity Economy Network",
+    "summary": (
+        "<p>We connect a diverse array of individuals, organizations, businesses and projects in "
+        "the shared work of building regional, national and international movements for a "
+        "solidarity economy. Member of RIPESS.</p>"
+    ),
+}
+ORGANIZATIONS = [
+    {
+        "slug": "nec",
+        "name": "New Economy Coalition",
+        "summary": (
+            "<p>Convening the solidarity economy movement to share knowledge, foster "
+            "collaboration and drive collective action towards a more equitable and sustainable "
+            "economic system.</p>"
+        ),
+    },
+    {
+        "slug": "sjn",
+        "name": "Social Justice Network",
+        "summary": (
+            "<p>A network of people who support each other to build social justice: monthly "
+            "peer support forums, creative challenges, and shared stories, case studies and "
+            "tools.</p>"
+        ),
+    },
+]
+
+
+def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
+    """Create the demo actors and items; safe to run twice. Yields progress lines."""
+    with session_scope(engine) as session:
+        if get_actor(session, NETWORK["slug"]) is not None:
+            yield "Demo data is already loaded."
+            return
+        network = create_actor(
+            session,
+            NETWORK["slug"],
+            kind="network",
+            name=NETWORK["name"],
+            summary=NETWORK["summary"],
+            auto_admit=True,
+        )
+        yield f"Network  @{network.slug}@{settings.host}  {network.name}"
+        for org in ORGANIZATIONS:
+            actor = create_actor(
+                session, org["slug"], kind="organization", name=org["name"], summary=org["summary"]
+            )
+            yield f"Organization  @{actor.slug}@{settings.host}  {actor.name}"

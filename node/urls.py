@@ -1,0 +1,75 @@
+"""Every URL this node mints, in one place, so ids never drift between modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Urls:
+    """URL builder for one node, from its public base URL (no trailing slash)."""
+
+    base: str
+
+    def actor(self, slug: str) -> str:
+        """The ActivityPub id of a local organization or network."""
+        return f"{self.base}/actors/{slug}"
+
+    def profile(self, slug: str) -> str:
+        """The HTML profile page."""
+        return f"{self.base}/@{slug}"
+
+    def inbox(self, slug: str) -> str:
+        return f"{self.actor(slug)}/inbox"
+
+    def outbox(self, slug: str) -> str:
+        return f"{self.actor(slug)}/outbox"
+
+    def followers(self, slug: str) -> str:
+        return f"{self.actor(slug)}/followers"
+
+    def following(self, slug: str) -> str:
+        return f"{self.actor(slug)}/following"
+
+    def members(self, slug: str) -> str:
+        return f"{self.actor(slug)}/members"
+
+    def memberships(self, slug: str) -> str:
+        return f"{self.actor(slug)}/memberships"
+
+    def upcoming_events(self, slug: str) -> str:
+        return f"{self.actor(slug)}/events"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    @property
+    def instance_actor(self) -> str:
+        """The instance's Application actor (signs fetches; FEP-2677, FEP-d556)."""
+        return f"{self.base}/actor"
+
+    @staticmethod
+    def main_key(actor_id: str) -> str:
+        """keyId of an actor's RSA key, as Mastodon expects."""
+        return f"{actor_id}#main-key"
+
+    @staticmethod
+    def ed25519_key(actor_id: str) -> str:
+        """Id of an actor's Ed25519 Multikey (FEP-521a)."""
+        return f"{actor_id}#ed25519-key"
+
+    def item(self, uid: str) -> str:
+        """Id (and HTML page) of an event, call, news item or note."""
+        return f"{self.base}/items/{uid}"
+
+    def activity(self, uid: str) -> str:
+        return f"{self.base}/activities/{uid}"
+
+    def subscribe_template(self) -> str:
+        """OStatus subscribe template for remote follow buttons."""
+        return f"{self.base}/authorize_interaction?uri={{uri}}"
+
+    def webfinger(self, resource: str) -> str:
+        return f"{self.base}/.well-known/webfinger?resource={quote(resource, safe=':@')}"

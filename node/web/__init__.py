@@ -1,0 +1,1 @@
+"""HTML pages, discovery endpoints and the small helpers every route uses."""

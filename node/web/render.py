@@ -1,0 +1,82 @@
+"""Response helpers: ActivityStreams JSON, JSON errors, HTML from templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from node.activitypub.vocab import ACTIVITY_JSON
+from node.context import NodeContext
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src https: http: data:; style-src 'self' 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def ctx(request: Request) -> NodeContext:
+    """The node context of the app serving this request."""
+    node: NodeContext = request.app.state.node
+    return node
+
+
+def activity_json(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Serve an ActivityStreams document with the content type Mastodon requires."""
+    return Response(
+        orjson.dumps(doc),
+        status_code=status,
+        media_type=ACTIVITY_JSON,
+        headers={"Vary": "Accept", **(headers or {})},
+    )
+
+
+def json_response(
+    doc: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
+) -> Response:
+    """Plain JSON (API, NodeInfo, WebFinger with its own media type)."""
+    return Response(orjson.dumps(doc), status_code=status, media_type=media_type, headers=headers)
+
+
+def json_error(status: int, message: str, **extra: Any) -> Response:
+    """A JSON error body ``{"error": message}``: the shape Mastodon and API clients expect."""
+    return Response(
+        orjson.dumps({"error": message, **extra}),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def make_environment() -> Environment:
+    """The Jinja environment for templates/ (autoescaped HTML)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def html(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the node and request in scope, with the security headers."""
+    env: Environment = request.app.state.templates
+    node = ctx(request)
+    body = env.get_template(template).render(
+        request=request, settings=node.settings, urls=node.urls, **context
+    )
+    return HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, "Vary": "Accept"})

@@ -1,0 +1,115 @@
+"""Shared fixtures: settings, a migrated database on SQLite AND PostgreSQL, the app, a client.
+
+Database tests take the ``database_url`` fixture (directly or through ``engine``); it is
+parametrized over both dialects. PostgreSQL comes from SOLNODE_TEST_POSTGRES_URL (default:
+this machine's trust-auth server, database ``test``); every test gets its own schema, so tests
+and the node processes they start never see each other's rows. Set the variable to ``skip``
+to run without PostgreSQL on a laptop; CI never does.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from node import migrations
+from node.app import create_app
+from node.config import Settings, load_settings, normalize_database_url
+from node.db import make_engine
+from tests.harness.fixtures import *  # noqa: F403  (fedify_peer, fedify_peer_factory)
+
+PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DIALECTS = ["sqlite", "postgresql"]
+
+
+def _pg_admin_engine() -> Engine:
+    return create_engine(normalize_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """A connection to the PostgreSQL test database for creating per-test schemas."""
+    if PG_URL == "skip":
+        pytest.skip("PostgreSQL disabled with SOLNODE_TEST_POSTGRES_URL=skip")
+    engine = _pg_admin_engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # CI must see this as an error, not a skip
+        raise RuntimeError(
+            f"PostgreSQL at {PG_URL} is not reachable ({exc}); start it or set "
+            "SOLNODE_TEST_POSTGRES_URL (or 'skip' to run SQLite only)"
+        ) from exc
+    yield engine
+    engine.dispose()
+
+
+def pg_schema_url(admin: Engine, schema: str) -> str:
+    """A database URL whose connections use their own schema (search_path)."""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    base = normalize_database_url(PG_URL)
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_pg_schema(admin: Engine, schema: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'node.db'}"
+        return
+    admin: Engine = request.getfixturevalue("pg_admin")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = pg_schema_url(admin, schema)
+    try:
+        yield url
+    finally:
+        drop_pg_schema(admin, schema)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings of a loopback node at http://127.0.0.1:8000 on the test database."""
+    return load_settings(
+        env={},
+        base_url="http://127.0.0.1:8000",
+        data_dir=str(tmp_path / "data"),
+        database_url=database_url,
+        secret_key="test-secret",
+        allow_hosts="127.0.0.1",
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated engine on the test database."""
+    eng = make_engine(settings)
+    migrations.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Starlette:
+    """The web app (no in-process worker: tests step jobs themselves)."""
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app: Starlette, settings: Settings) -> Iterator[TestClient]:
+    """An in-process HTTP client for the app, addressed as the node's own host."""
+    with TestClient(app, base_url=settings.base_url) as tc:
+        yield tc
