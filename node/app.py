@@ -19,8 +19,10 @@ from starlette.staticfiles import StaticFiles
 from node.activitypub.mediatypes import wants_activity_json
 from node.actors import routes as actor_routes
 from node.config import Settings
+from node.content import routes as content_routes
 from node.context import NodeContext
 from node.db import make_engine
+from node.inbox import routes as inbox_routes
 from node.web import discovery, pages
 from node.web.render import html, json_error, make_environment
 from node.worker import Worker, default_registry
@@ -48,6 +50,10 @@ def routes() -> list[Route | Mount]:
         Route("/actors/{slug}/followers", actor_routes.followers_route),
         Route("/actors/{slug}/following", actor_routes.following_route),
         Route("/actors/{slug}/outbox", actor_routes.outbox_route),
+        Route("/actors/{slug}/inbox", inbox_routes.inbox_route, methods=["POST"]),
+        Route("/inbox", inbox_routes.inbox_route, methods=["POST"]),
+        Route("/items/{uid}", content_routes.item_route),
+        Route("/activities/{uid}", content_routes.activity_route),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

@@ -225,6 +225,84 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_with_node(settings: Settings, engine: Engine, coro_factory: Any) -> Any:
+    from node.context import NodeContext
+
+    node = NodeContext.build(settings, engine)
+
+    async def main() -> Any:
+        node.open_http()
+        try:
+            return await coro_factory(node)
+        finally:
+            await node.close_http()
+
+    return asyncio.run(main())
+
+
+def _local_actor(engine: Engine, slug: str) -> Any:
+    from sqlmodel import Session
+
+    from node.actors.local import get_actor
+
+    with Session(engine) as session:
+        actor = get_actor(session, slug)
+    if actor is None:
+        raise CliError(f"no organization or network with slug {slug!r} on this node")
+    return actor
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    from node.actors.following import FollowError, follow
+    from node.actors.remote import RemoteActorError
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    actor = _local_actor(engine, args.slug)
+    try:
+        row = _run_with_node(settings, engine, lambda node: follow(node, actor, args.target))
+    except (FollowError, RemoteActorError) as exc:
+        raise CliError(f"cannot follow {args.target}: {exc}") from exc
+    print(f"@{actor.slug} asked to follow {row.target_id} (state: {row.state}).")
+    print(
+        "The Follow is delivered by the worker (solnode serve or solnode worker).", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    from node.actors.following import FollowError, unfollow
+    from node.actors.remote import RemoteActorError
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    actor = _local_actor(engine, args.slug)
+    try:
+        _run_with_node(settings, engine, lambda node: unfollow(node, actor, args.target))
+    except (FollowError, RemoteActorError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"@{actor.slug} no longer follows {args.target}.")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    import html as html_lib
+
+    from node.content.notes import publish_note
+    from node.context import NodeContext
+    from node.db import session_scope
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    actor = _local_actor(engine, args.slug)
+    node = NodeContext.build(settings, engine)
+    paragraphs = "".join(f"<p>{html_lib.escape(p)}</p>" for p in args.text.split("\n\n") if p)
+    with session_scope(engine) as session:
+        item = publish_note(session, node, actor, paragraphs)
+    print(item.ap_id)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from node import jobs, migrations
 
@@ -317,6 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email", metavar="EMAIL")
     p.add_argument("--admin", action="store_true", help="node administrator")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    p = add("follow", cmd_follow, "make an organization or network follow a remote actor")
+    p.add_argument("slug", metavar="SLUG", help="the local organization or network")
+    p.add_argument("target", metavar="HANDLE", help="user@host handle or actor URL")
+    p = add("unfollow", cmd_unfollow, "stop following a remote actor (sends Undo(Follow))")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("target", metavar="HANDLE", help="user@host handle or actor URL")
+    p = add("note", cmd_note, "publish a short public note (paragraphs separated by blank lines)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("text", metavar="TEXT")
 
     add("demo", cmd_demo, "load demo data: two organizations, one network and a few items")
     add("status", cmd_status, "show the node's configuration and job queue")

@@ -22,7 +22,7 @@ from node.context import NodeContext
 log = logging.getLogger("solnode.worker")
 
 # Modules that register job handlers: each has ``register(registry: Registry) -> None``.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("node.delivery", "node.inbox.process")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from node.app import create_app
 from node.config import Settings, load_settings, normalize_database_url
 from node.db import make_engine
 from tests.harness.fixtures import *  # noqa: F403  (fedify_peer, fedify_peer_factory)
+from tests.harness.nodes import NodeFactory, make_node_factory
 
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DIALECTS = ["sqlite", "postgresql"]
@@ -78,6 +79,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         drop_pg_schema(admin, schema)
+
+
+@pytest.fixture
+def node_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NodeFactory]:
+    """Start real `solnode serve` processes on loopback ports (SQLite files by default; set
+    ``@pytest.mark.parametrize("node_db", ["postgresql"], indirect=True)`` for PostgreSQL)."""
+    dialect = getattr(request, "param", None) or "sqlite"
+    schemas: list[str] = []
+    counter = iter(range(1000))
+
+    def database_url() -> str:
+        if dialect == "sqlite":
+            return f"sqlite:///{tmp_path / f'node-{next(counter)}.db'}"
+        admin: Engine = request.getfixturevalue("pg_admin")
+        schema = f"n_{uuid.uuid4().hex[:12]}"
+        schemas.append(schema)
+        return pg_schema_url(admin, schema)
+
+    yield from make_node_factory(tmp_path, database_url)
+    if schemas:
+        admin = request.getfixturevalue("pg_admin")
+        for schema in schemas:
+            drop_pg_schema(admin, schema)
 
 
 @pytest.fixture

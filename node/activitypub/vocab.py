@@ -9,6 +9,8 @@ AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# did/v1 defines `assertionMethod`; without it Fedify cannot find our FEP-521a Multikey.
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
@@ -37,7 +39,7 @@ ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Applicat
 
 def actor_context() -> list[Any]:
     """The @context of our actor documents."""
-    return [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, dict(ACTOR_TERMS)]
+    return [AS_CONTEXT, SECURITY_CONTEXT, DID_CONTEXT, MULTIKEY_CONTEXT, dict(ACTOR_TERMS)]
 
 
 def iso(dt: datetime) -> str:

@@ -1,0 +1,77 @@
+"""Pure checks of who an activity claims to be from and where its ids live."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from node.activitypub.vocab import id_of
+
+MAX_ID_LENGTH = 2048
+
+
+class ShapeError(ValueError):
+    """An activity is not shaped as ActivityPub requires; the message names the field."""
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased (the unit of trust in ActivityPub)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def is_http_url(value: Any) -> bool:
+    """An absolute http(s) URL with a host, of sane length."""
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not parts.username
+
+
+def activity_shape(doc: Any) -> tuple[str, str, str]:
+    """Check an incoming activity's id, type and actor; returns (id, type, actor id)."""
+    if not isinstance(doc, dict):
+        raise ShapeError("the body must be a JSON object (an ActivityStreams activity)")
+    ident = doc.get("id")
+    if not is_http_url(ident):
+        raise ShapeError("`id` must be an http(s) URL of at most 2048 characters")
+    kind = doc.get("type")
+    if isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind):
+        kind = kind[0]
+    if not isinstance(kind, str) or not 0 < len(kind) <= 64:
+        raise ShapeError("`type` must be a string such as Create or Follow")
+    actor = id_of(doc.get("actor"))
+    if not is_http_url(actor):
+        raise ShapeError("`actor` must be the http(s) URL of the sending actor")
+    assert isinstance(ident, str) and actor is not None
+    if origin(ident) != origin(actor):
+        raise ShapeError(f"`id` {ident} is not on the actor's origin {origin(actor)}")
+    return ident, kind, actor
+
+
+CREATES_OBJECTS = frozenset({"Create", "Update"})
+
+
+def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
+    """For Create/Update with an embedded object, the object's id must be on the actor's origin
+    (Mastodon's rule; a third party's object must be fetched from its own origin instead).
+    Returns an error message, or None when fine."""
+    kind = doc.get("type")
+    obj = doc.get("object")
+    if kind not in CREATES_OBJECTS or not isinstance(obj, dict):
+        return None
+    obj_id = obj.get("id")
+    if obj_id is None:
+        return "the embedded object has no `id`"
+    if not is_http_url(obj_id):
+        return "the embedded object's `id` must be an http(s) URL"
+    if origin(obj_id) != origin(actor):
+        return f"object {obj_id} is not on the actor's origin {origin(actor)}"
+    attributed = id_of(obj.get("attributedTo"))
+    if (
+        attributed is not None
+        and attributed != actor
+        and obj.get("type") not in {"Person", "Organization", "Group", "Service", "Application"}
+    ):
+        return "the object's attributedTo is not the activity's actor"
+    return None

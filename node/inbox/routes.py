@@ -1,0 +1,57 @@
+"""POST /actors/{slug}/inbox and POST /inbox (the shared inbox)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.actors.local import get_actor
+from node.inbox.receive import MAX_BODY, receive
+from node.web.render import ctx, json_error, json_response
+
+ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
+async def _read_capped(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def inbox_route(request: Request) -> Response:
+    """Receive an activity: verify, store raw, answer 202; processing happens in a job."""
+    node = ctx(request)
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        return json_error(
+            415, "send ActivityStreams JSON (Content-Type: application/activity+json)"
+        )
+    body = await _read_capped(request)
+    if body is None:
+        return json_error(413, f"the body is larger than {MAX_BODY} bytes")
+    recipient = None
+    slug = request.path_params.get("slug")
+    if slug is not None:
+        with Session(node.engine) as session:
+            recipient = get_actor(session, slug)
+        if recipient is None:
+            return json_error(404, f"no actor {slug} on this node")
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    outcome = await receive(
+        node,
+        method=request.method,
+        path=path,
+        headers=dict(request.headers),
+        body=body,
+        recipient=recipient,
+    )
+    return json_response(outcome.body, status=outcome.status)
