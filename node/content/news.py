@@ -1,0 +1,80 @@
+"""News as ActivityStreams: an ``Article`` (a story, case study, tool or announcement).
+
+Mastodon converts an ``Article`` into the bold ``name``, the ``summary`` and a link to ``url``,
+ignoring ``content`` (interop.md); so ``summary`` is the lead: the author's, or the opening of the
+text, after the kind ("Case study"). The full text is in ``content`` for the HTML page and for
+software that shows articles (Friendica, WordPress, Mobilizon posts). The kind is published as
+schema.org ``genre``, under the API's field name ``kind``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
+from node.content.events import check_same_host, hashtags, image_attachment, image_object
+from node.content.fields import NewsInput
+from node.content.i18n import language_map
+from node.content.markdown import plain_text_to_html, render
+from node.content.summary import article_summary_html
+
+__all__ = ["NEWS_TERMS", "article_object", "news_context"]
+
+NEWS_TERMS: dict[str, Any] = {
+    "schema": "http://schema.org#",
+    "Hashtag": "as:Hashtag",
+    "kind": "schema:genre",
+    "inLanguage": "schema:inLanguage",
+}
+
+
+def news_context() -> list[Any]:
+    """The ``@context`` of a news item: ActivityStreams plus inline terms."""
+    return [AS_CONTEXT, dict(NEWS_TERMS)]
+
+
+def article_object(
+    inp: NewsInput,
+    *,
+    ident: str,
+    url: str,
+    actor_id: str,
+    followers: str,
+    published: datetime,
+    updated: datetime,
+    tag_href: Callable[[str], str],
+) -> dict[str, Any]:
+    """The ActivityStreams ``Article`` for a news item. ``ident`` is the object id (on the actor's
+    host), ``url`` its HTML page, ``tag_href`` gives a hashtag's page."""
+    check_same_host(ident, actor_id)
+    lang = inp.language
+    summary = article_summary_html(inp)
+    doc: dict[str, Any] = {
+        "@context": news_context(),
+        "id": ident,
+        "type": "Article",
+        "url": url,
+        "attributedTo": actor_id,
+        "name": inp.name,
+        "nameMap": language_map(lang, inp.name, inp.name_map),
+        "summary": summary,
+        "summaryMap": language_map(
+            lang, summary, {k: plain_text_to_html(v) for k, v in inp.summary_map.items()}
+        ),
+        "content": render(inp.content),
+        "contentMap": language_map(
+            lang, render(inp.content), {k: render(v) for k, v in inp.content_map.items()}
+        ),
+        "kind": inp.kind,
+        "inLanguage": lang,
+        "tag": hashtags(inp.tags, tag_href),
+        "image": image_object(inp.image) if inp.image else None,
+        "attachment": [image_attachment(inp.image)] if inp.image else None,
+        "published": iso(published),
+        "updated": iso(updated),
+        "to": [PUBLIC],
+        "cc": [followers],
+    }
+    return {key: value for key, value in doc.items() if value is not None}
