@@ -70,7 +70,26 @@ def test_fedify_peer_follows_reads_replies_likes_and_unfollows(
     assert create["fedify"]["activityVerified"] is True
 
     # The peer's reply and Like reach the node and are stored.
-    peer.note("Count us in for two sacks.", in_reply_to=note_id)
+    # (The peer's /control/note drops inReplyTo: it hands Fedify's Note an `inReplyTo` option,
+    # whose property is named `replyTarget`. /control/send parses real JSON and keeps it.)
+    alice = peer.actor_id()
+    peer.send(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Create",
+            "actor": alice,
+            "object": {
+                "id": f"{alice}/note/{uuid.uuid4().hex}",
+                "type": "Note",
+                "attributedTo": alice,
+                "content": "<p>Count us in for two sacks.</p><script>alert(1)</script>",
+                "inReplyTo": note_id,
+                "to": ["https://www.w3.org/ns/activitystreams#Public", org],
+            },
+            "to": ["https://www.w3.org/ns/activitystreams#Public", org],
+        },
+        to=[org],
+    )
     peer.like(note_id)
 
     def interactions() -> list[tuple[object, ...]]:
@@ -81,6 +100,8 @@ def test_fedify_peer_follows_reads_replies_likes_and_unfollows(
         ("like", peer.actor_id(), note_id),
         ("reply", peer.actor_id(), note_id),
     ]
+    [(content,)] = _rows(node, "SELECT content FROM interaction WHERE kind = 'reply'")
+    assert content == "<p>Count us in for two sacks.</p>"  # sanitized
 
     # Undo(Follow) removes the follower.
     peer.unfollow(org)
