@@ -24,6 +24,7 @@ from node.context import NodeContext
 from node.db import make_engine
 from node.inbox import routes as inbox_routes
 from node.web import discovery, pages
+from node.web.authorized_fetch import AuthorizedFetch
 from node.web.render import html, json_error, make_environment
 from node.worker import Worker, default_registry
 
@@ -109,4 +110,5 @@ def create_app(
     )
     app.state.node = node
     app.state.templates = make_environment()
+    app.add_middleware(AuthorizedFetch, node=node)
     return app

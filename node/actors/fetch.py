@@ -193,24 +193,38 @@ def fetch_failure(exc: FetchError, url: str, reason: str = "fetch_failed") -> Re
 
 
 async def signed_get(node: NodeContext, url: str) -> HttpResponse:
-    """GET ``url`` asking for ActivityPub JSON, signed (draft-cavage) by the instance actor.
+    """GET ``url`` asking for ActivityPub JSON, signed by the instance actor.
 
+    Signs with draft-cavage first (what Mastodon verifies) and knocks again with RFC 9421 on a
+    400/401: Fedify 2.3 builds the cavage ``(request-target)`` without the query string, so
+    it refuses cavage GETs of ``?page=2`` while it accepts RFC 9421 ones.
     Any status is returned as is; a transport failure raises ``RemoteActorError`` (reason
     fetch_failed, blocked_address or too_large). Redirects are followed and re-signed.
     """
     key_id, private_key = await _signing_key(node)
 
-    def signer(
+    def cavage(
         method: str, target: str, headers: dict[str, str], body: bytes | None
     ) -> dict[str, str]:
         return signatures.sign_cavage(
             method, target, headers, body, key_id=key_id, private_key=private_key, now=time.time()
         )
 
+    def rfc9421(
+        method: str, target: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        return signatures.sign_rfc9421(
+            method, target, headers, body, key_id=key_id, private_key=private_key, now=time.time()
+        )
+
+    client = node.open_http()
     try:
-        return await node.open_http().get(url, headers={"Accept": AP_ACCEPT}, signer=signer)
+        response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=cavage)
+        if response.status in (400, 401):
+            response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=rfc9421)
     except FetchError as exc:
         raise fetch_failure(exc, url) from exc
+    return response
 
 
 async def get_document(

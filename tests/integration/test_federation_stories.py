@@ -213,3 +213,25 @@ def test_two_nodes_follow_each_other_publish_and_unfollow(node_factory: NodeFact
 
     a.cli("unfollow", "bay-network", b.actor_url("riverside"))
     wait_until(lambda: _followers(b, "riverside") == [], what="A's unfollow at B")
+
+
+@pytest.mark.peer
+@pytest.mark.integration
+def test_authorized_fetch_serves_objects_only_to_signed_requests(
+    node_factory: NodeFactory, fedify_peer_factory: PeerFactory
+) -> None:
+    node = node_factory(SOLNODE_AUTHORIZED_FETCH="true")
+    node.cli("org", "create", "riverside", "--name", "Riverside Food Co-op")
+    node.start()
+    peer = fedify_peer_factory(["alice"])
+    note_id = node.cli("note", "riverside", "Members only? No: signed fetches only.").stdout.strip()
+
+    signed = peer.lookup(note_id, signed=True)
+    assert signed["found"] is True and signed["raw"]["id"] == note_id
+    unsigned = peer.lookup(note_id, signed=False)
+    assert unsigned["found"] is False
+    # the actor document (with its key) stays readable without a signature
+    assert peer.lookup(node.actor_url("riverside"), signed=False)["found"] is True
+    # collections too need the signature
+    assert peer.lookup(node.actor_url("riverside") + "/outbox", signed=False)["found"] is False
+    assert peer.lookup(node.actor_url("riverside") + "/outbox", signed=True)["found"] is True
