@@ -1,0 +1,364 @@
+"""Benchmark: one activity fanned out to 1,000 inboxes through the real jobs, against the RSA floor.
+
+Run: ``.venv/bin/python bench/bench_fanout.py [--inboxes 1000] [--servers 20] [--repeat 3]``
+
+A child process serves ``--servers`` loopback inboxes (aiohttp.web, each on its own port,
+answering 202) so the server side does not share our event loop. For every run the parent
+builds a fresh SQLite database in a temp dir with one organization and ``--inboxes`` followers,
+each with its own inbox URL spread round-robin over the servers, then times the whole path:
+``delivery.send()`` and its commit, the fan-out job, and every deliver job (load, sign at send
+time, POST, complete), stepped by ``Worker.drain()``. It checks that every job ended ``done``
+and that the servers received exactly one POST per inbox.
+
+The baseline is the signing floor measured in the same run: ``--inboxes`` RSA-2048 PKCS#1 v1.5
+SHA-256 signatures, one after the other on one core, no I/O. Deliveries sign in threads (one
+per CPU, cryptography releases the GIL), and with ``sign_threads=0`` on the event loop, for
+comparison. Everything is bounded: the run is abandoned after ``--deadline`` seconds and the
+child exits on its own when the parent goes away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import orjson
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from node import delivery, jobs, migrations
+from node.activitypub.keys import generate_rsa, load_private_key
+from node.activitypub.signatures import sign_cavage
+from node.actors.local import create_actor
+from node.config import load_settings
+from node.context import NodeContext
+from node.db import make_engine, session_scope, write_connection
+from node.delivery import Audience, DeliveryConfig
+from node.http import HttpClient
+from node.models import Follower
+from node.worker import Done, Registry, Worker
+
+BASE = "http://127.0.0.1:8000"
+
+
+# ---------------------------------------------------------------------------- the inbox servers
+
+
+async def serve_inboxes(count: int, lifetime: float) -> None:
+    """Child: serve ``count`` inboxes, print their ports; answer "count" lines; exit on EOF."""
+    from aiohttp import web
+
+    received = 0
+
+    async def inbox(request: web.Request) -> web.Response:
+        nonlocal received
+        await request.read()
+        received += 1
+        return web.Response(status=202)
+
+    app = web.Application(client_max_size=1_000_000)
+    app.router.add_post("/{tail:.*}", inbox)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    for _ in range(count):
+        await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+    print(json.dumps([addr[1] for addr in runner.addresses]), flush=True)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + lifetime
+    try:
+        while loop.time() < deadline:
+            line = await asyncio.wait_for(
+                loop.run_in_executor(None, sys.stdin.readline), timeout=deadline - loop.time()
+            )
+            if not line:
+                break
+            print(received, flush=True)
+    except TimeoutError:
+        pass
+    finally:
+        await runner.cleanup()
+
+
+class Servers:
+    """The parent's handle on the child process."""
+
+    def __init__(self, count: int, lifetime: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(count), "--deadline", str(lifetime)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.ports: list[int] = []
+
+    async def start(self) -> None:
+        self.ports = json.loads(await asyncio.wait_for(self._readline(), timeout=20))
+
+    async def received(self) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("count\n")
+        self.proc.stdin.flush()
+        return int(await asyncio.wait_for(self._readline(), timeout=10))
+
+    async def _readline(self) -> str:
+        assert self.proc.stdout is not None
+        return await asyncio.to_thread(self.proc.stdout.readline)
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# ---------------------------------------------------------------------------- one fan-out
+
+
+def activity(n: int) -> dict[str, object]:
+    """A ~2 KB Create{Event}, about what a delivery carries."""
+    summary = "Assemblée générale de la coopérative, ordre du jour et inscription. " * 20
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams", {"timezone": "schema:timezone"}],
+        "id": f"{BASE}/activities/bench-{n}",
+        "type": "Create",
+        "actor": f"{BASE}/actors/coop",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [f"{BASE}/actors/coop/followers"],
+        "object": {
+            "id": f"{BASE}/items/bench-{n}",
+            "type": "Event",
+            "name": "Assemblée générale",
+            "summary": summary,
+            "startTime": "2026-06-01T18:00:00+02:00",
+            "endTime": "2026-06-01T20:00:00+02:00",
+            "timezone": "Europe/Paris",
+            "location": {"type": "Place", "name": "Maison des associations"},
+        },
+    }
+
+
+async def one_fanout(
+    servers: Servers, args: argparse.Namespace, sign_threads: int | None, run: int
+) -> float:
+    """Seconds from send() to the last deliver job done, on a fresh SQLite database."""
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+        settings = load_settings(
+            env={},
+            base_url=BASE,
+            data_dir=tmp,
+            database_url=f"sqlite:///{tmp}/bench.db",
+            secret_key="bench",
+            allow_hosts="127.0.0.1",
+        )
+        engine = make_engine(settings)
+        migrations.upgrade(engine)
+        with session_scope(engine) as session:
+            actor = create_actor(session, "coop", kind="organization", name="Bench Co-op")
+            assert actor.id is not None
+            for i in range(args.inboxes):
+                port = servers.ports[i % len(servers.ports)]
+                session.add(
+                    Follower(
+                        actor_id=actor.id,
+                        remote_id=f"https://follower.invalid/u{i}",
+                        inbox=f"http://127.0.0.1:{port}/users/u{i}/inbox",
+                    )
+                )
+        node = NodeContext.build(settings, engine)
+        node.open_http()
+        registry = Registry()
+        delivery.register(registry, config=DeliveryConfig(sign_threads=sign_threads))
+        worker = Worker(node, registry, concurrency=args.concurrency, batch=args.batch)
+        before = await servers.received()
+        try:
+            started = time.perf_counter()
+            with session_scope(engine) as session:
+                delivery.send(session, actor, activity(run), Audience(followers=True))
+            node.notify_work()
+            await worker.drain()
+            elapsed = time.perf_counter() - started
+        finally:
+            await node.close_http()
+        counts = jobs.counts(engine)
+        engine.dispose()
+    posts = await servers.received() - before
+    if counts != {"done": args.inboxes + 1} or posts != args.inboxes:
+        raise SystemExit(f"run {run} incomplete: jobs {counts}, {posts} POSTs received")
+    return elapsed
+
+
+async def worker_floor(args: argparse.Namespace) -> float:
+    """Seconds for the same Worker to claim, run and complete ``--inboxes`` + 1 no-op jobs."""
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+        settings = load_settings(
+            env={}, base_url=BASE, data_dir=tmp, database_url=f"sqlite:///{tmp}/bench.db"
+        )
+        engine = make_engine(settings)
+        migrations.upgrade(engine)
+        with write_connection(engine) as conn:
+            jobs.enqueue_many(conn, "noop", (({"i": i}, None) for i in range(args.inboxes + 1)))
+
+        async def noop(_node: NodeContext, _job: jobs.ClaimedJob) -> Done:
+            return Done()
+
+        registry = Registry()
+        registry.register("noop", noop)
+        worker = Worker(
+            NodeContext.build(settings, engine),
+            registry,
+            concurrency=args.concurrency,
+            batch=args.batch,
+        )
+        started = time.perf_counter()
+        await worker.drain()
+        elapsed = time.perf_counter() - started
+        engine.dispose()
+    return elapsed
+
+
+async def post_floor(servers: Servers, args: argparse.Namespace, key: rsa.RSAPrivateKey) -> float:
+    """Seconds for the same POSTs, signed in threads, with no job queue and no database."""
+    body = orjson.dumps(activity(-1))
+    urls = [
+        f"http://127.0.0.1:{servers.ports[i % len(servers.ports)]}/users/u{i}/inbox"
+        for i in range(args.inboxes)
+    ]
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(args.concurrency)
+    with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as signers:
+        async with HttpClient(user_agent="SolidarityNode/bench", allow_hosts={"127.0.0.1"}) as http:
+
+            async def one(url: str) -> None:
+                async with gate:
+                    sign = partial(
+                        sign_cavage,
+                        "POST",
+                        url,
+                        {"Content-Type": "application/activity+json"},
+                        body,
+                        key_id=f"{BASE}/actors/coop#main-key",
+                        private_key=key,
+                        now=time.time(),
+                    )
+                    headers = await loop.run_in_executor(signers, sign)
+                    response = await http.post(url, body, headers=headers)
+                    if response.status != 202:
+                        raise SystemExit(f"POST {url} answered {response.status}")
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(url) for url in urls))
+            return time.perf_counter() - started
+
+
+def signing_floor(key: rsa.RSAPrivateKey, count: int) -> float:
+    """Seconds for ``count`` RSA-2048 signatures of a delivery's signing string, on one core."""
+    message = (
+        b"(request-target): post /users/u1/inbox\nhost: 127.0.0.1:40001\n"
+        b"date: Mon, 01 Jun 2026 16:00:00 GMT\ndigest: SHA-256=" + b"A" * 44 + b"\n"
+        b"content-type: application/activity+json"
+    )
+    pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
+    started = time.perf_counter()
+    for _ in range(count):
+        key.sign(message, pkcs1, sha256)
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+def line(name: str, times: list[float], count: int) -> float:
+    best = min(times)
+    print(
+        f"  {name:<44} best {best:6.3f} s  median {statistics.median(times):6.3f} s"
+        f"  {count / best:6.0f} /s",
+        flush=True,
+    )
+    return best
+
+
+async def main(args: argparse.Namespace) -> None:
+    servers = Servers(args.servers, lifetime=args.deadline + 30)
+    try:
+        await servers.start()
+        key = load_private_key(generate_rsa(2048).private_pem)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        print(
+            f"fan-out of one ~2 KB activity to {args.inboxes} inboxes on {len(servers.ports)} "
+            f"loopback servers (child process); SQLite; worker concurrency {args.concurrency}, "
+            f"batch {args.batch}; {args.repeat} runs each; python {sys.version.split()[0]}, "
+            f"{cpus} CPUs",
+            flush=True,
+        )
+        # Interleaved, so load from elsewhere on the machine hits every variant alike.
+        floors: list[float] = []
+        workers: list[float] = []
+        posts: list[float] = []
+        threaded: list[float] = []
+        inline: list[float] = []
+        for run in range(args.repeat):
+            floors.append(signing_floor(key, args.inboxes))
+            workers.append(await worker_floor(args))
+            posts.append(await post_floor(servers, args, key))
+            threaded.append(await one_fanout(servers, args, None, run))
+            if not args.skip_inline:
+                inline.append(await one_fanout(servers, args, 0, run))
+        floor = line("RSA-2048 signing floor (1 core, no I/O)", floors, args.inboxes)
+        queue = line("Worker alone: the same jobs as no-ops", workers, args.inboxes)
+        raw = line("signed POSTs alone (threads, no queue)", posts, args.inboxes)
+        best = line("fan-out + deliver, signing in threads", threaded, args.inboxes)
+        if inline:
+            best_inline = line("fan-out + deliver, signing on the loop", inline, args.inboxes)
+        print(f"  threads / floor:   {best / floor:5.2f}x   (aim: <= 1.00x)")
+        print(f"  no-op Worker / floor: {queue / floor:5.2f}x   (the job queue's own share)")
+        print(f"  signed POSTs / floor: {raw / floor:5.2f}x   (signing + HTTP, no queue)")
+        if inline:
+            print(f"  loop / floor:      {best_inline / floor:5.2f}x")
+            print(f"  threads / loop:    {best / best_inline:5.2f}x")
+    finally:
+        servers.stop()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--inboxes", type=int, default=1000)
+    parser.add_argument("--servers", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--skip-inline", action="store_true", help="only the threaded variant")
+    parser.add_argument("--deadline", type=float, default=110.0, help="give up after (s)")
+    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    if arguments.serve:
+        asyncio.run(serve_inboxes(arguments.serve, lifetime=arguments.deadline))
+    else:
+
+        async def bounded() -> None:
+            async with asyncio.timeout(arguments.deadline):
+                await main(arguments)
+
+        try:
+            asyncio.run(bounded())
+        except TimeoutError:
+            sys.exit(f"benchmark abandoned after {arguments.deadline:g} s")

@@ -1,0 +1,76 @@
+"""Who an activity goes to, as the fan-out job carries it; and whether it is addressed publicly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The spellings of the Public collection that peers use in to/cc (compacted forms included).
+PUBLIC_ADDRESSES = frozenset(
+    {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
+)
+
+
+def _strings(field_name: str, value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        # A bare string would silently become a tuple of characters.
+        raise TypeError(f"Audience.{field_name} must be a tuple of strings, not a string")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"Audience.{field_name} must hold strings, got {type(item).__name__}")
+    return items
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The recipients of one activity.
+
+    ``followers``: the sending actor's accepted followers (shared inboxes preferred).
+    ``actors``: actor ids resolved to their inboxes (any server, this node's own included).
+    ``inboxes``: inbox URLs delivered to as given (a relay, a known shared inbox).
+    ``exclude``: actor ids and inbox URLs never to deliver to, e.g. where an item came from.
+    An excluded actor only loses its own share: a shared inbox that other recipients need is
+    still delivered to, unless the inbox URL itself is excluded.
+    """
+
+    followers: bool = False
+    actors: tuple[str, ...] = ()
+    inboxes: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("actors", "inboxes", "exclude"):
+            object.__setattr__(self, name, _strings(name, getattr(self, name)))
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON form stored in the fan-out job."""
+        return {
+            "followers": self.followers,
+            "actors": list(self.actors),
+            "inboxes": list(self.inboxes),
+            "exclude": list(self.exclude),
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Audience:
+        """Read the JSON form back (a missing key means empty)."""
+        return cls(
+            followers=bool(data.get("followers", False)),
+            actors=tuple(data.get("actors") or ()),
+            inboxes=tuple(data.get("inboxes") or ()),
+            exclude=tuple(data.get("exclude") or ()),
+        )
+
+
+def addressed_publicly(activity: Mapping[str, Any]) -> bool:
+    """Whether the Public collection is among the activity's ``to`` or ``cc``."""
+    for key in ("to", "cc"):
+        value = activity.get(key)
+        targets = [value] if isinstance(value, str) else value
+        if isinstance(targets, list) and any(
+            isinstance(t, str) and t in PUBLIC_ADDRESSES for t in targets
+        ):
+            return True
+    return False
