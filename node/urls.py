@@ -64,8 +64,29 @@ class Urls:
         """Id (and HTML page) of an event, call, news item or note."""
         return f"{self.base}/items/{uid}"
 
+    def item_uid(self, ident: str) -> str | None:
+        """The uid of one of our item ids (``…/items/{uid}``), or None for any other URL."""
+        prefix = f"{self.base}/items/"
+        if not ident.startswith(prefix):
+            return None
+        uid = ident[len(prefix) :]
+        return uid if uid and "/" not in uid and "?" not in uid and "#" not in uid else None
+
     def activity(self, uid: str) -> str:
         return f"{self.base}/activities/{uid}"
+
+    def tag(self, name: str) -> str:
+        """The page of a hashtag (the ``href`` of our ``Hashtag`` tags), lower-cased as
+        Mastodon links them."""
+        return f"{self.base}/tags/{quote(name.lower(), safe='')}"
+
+    def profile_section(self, slug: str, section: str) -> str:
+        """An HTML list of one kind of an actor's items: ``events``, ``calls`` or ``news``."""
+        return f"{self.profile(slug)}/{section}"
+
+    def api(self, path: str) -> str:
+        """An absolute URL of the JSON API (``path`` starts after ``/api/v1``)."""
+        return f"{self.base}/api/v1{path}"
 
     def subscribe_template(self) -> str:
         """OStatus subscribe template for remote follow buttons."""

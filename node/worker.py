@@ -22,7 +22,11 @@ from node.context import NodeContext
 log = logging.getLogger("solnode.worker")
 
 # Modules that register job handlers: each has ``register(registry: Registry) -> None``.
-JOB_MODULES: tuple[str, ...] = ("node.delivery", "node.inbox.process")
+JOB_MODULES: tuple[str, ...] = (
+    "node.delivery",
+    "node.inbox.process",
+    "node.content.service.series",
+)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import orjson
 from anyio import to_thread
 from sqlmodel import Session
 
+from node.content import participation
 from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.inbox import follows, objects
@@ -27,6 +28,7 @@ def build_handlers() -> HandlerRegistry:
     registry = HandlerRegistry()
     follows.register(registry)
     objects.register(registry)
+    participation.register(registry)
     return registry
 
 
