@@ -41,6 +41,13 @@ class Settings:
     remote_actor_max_age: int = 86_400
     # Accept replies from the fediverse under items without moderation.
     auto_approve_replies: bool = False
+    # open: any server not blocked may post to our inboxes; allowlist: only allowed domains.
+    federation_mode: str = "open"
+    # Token buckets "N/SECONDS" (node/ratelimit.py); "off" disables one.
+    rate_limit_inbox_host: str = "600/60"
+    rate_limit_inbox_ip: str = "1200/60"
+    rate_limit_signin: str = "10/300"
+    rate_limit_api: str = "300/60"
 
     @property
     def host(self) -> str:
@@ -122,6 +129,17 @@ def _parse_int(name: str, value: object, minimum: int = 0) -> int:
     return number
 
 
+def _parse_limit(name: str, value: object) -> str:
+    from node.ratelimit import LimitError, parse_limit
+
+    text = str(value).strip()
+    try:
+        parse_limit(text)
+    except LimitError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    return text
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the common spellings and pick our drivers (psycopg 3 for PostgreSQL)."""
     url = url.strip()
@@ -191,6 +209,15 @@ def load_settings(
         raise ConfigError(
             f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
         )
+    federation_mode = str(values.get("federation_mode", "open")).strip().lower()
+    if federation_mode not in {"open", "allowlist"}:
+        raise ConfigError(
+            f"SOLNODE_FEDERATION_MODE must be open or allowlist, got {federation_mode!r}"
+        )
+
+    def limit(name: str) -> str:
+        return _parse_limit(f"SOLNODE_{name.upper()}", values.get(name, getattr(Settings, name)))
+
     return Settings(
         base_url=base_url,
         data_dir=data_dir,
@@ -210,6 +237,11 @@ def load_settings(
         auto_approve_replies=_parse_bool(
             "SOLNODE_AUTO_APPROVE_REPLIES", values.get("auto_approve_replies", False)
         ),
+        federation_mode=federation_mode,
+        rate_limit_inbox_host=limit("rate_limit_inbox_host"),
+        rate_limit_inbox_ip=limit("rate_limit_inbox_ip"),
+        rate_limit_signin=limit("rate_limit_signin"),
+        rate_limit_api=limit("rate_limit_api"),
     )
 
 
