@@ -200,6 +200,32 @@ def complete(engine: Engine, job_id: int, worker: str, *, now: float | None = No
     return bool(result.rowcount)
 
 
+def complete_many(
+    engine: Engine, job_ids: Iterable[int], worker: str, *, now: float | None = None
+) -> int:
+    """Mark many jobs done in one statement (the worker batches its completions: one write
+    transaction per job cost more than the whole RSA signing of a fan-out, measured)."""
+    ids = sorted(set(job_ids))
+    if not ids:
+        return 0
+    done = 0
+    with write_connection(engine) as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params: dict[str, Any] = {f"i{n}": job_id for n, job_id in enumerate(chunk)}
+            params.update(worker=worker, now=epoch() if now is None else now)
+            placeholders = ", ".join(f":i{n}" for n in range(len(chunk)))
+            result = conn.execute(
+                text(
+                    "UPDATE job SET state = 'done', finished_at = :now, locked_until = NULL"  # noqa: S608
+                    f" WHERE id IN ({placeholders}) AND locked_by = :worker AND state = 'ready'"
+                ),
+                params,
+            )
+            done += result.rowcount
+    return done
+
+
 def retry_later(
     engine: Engine,
     job_id: int,
@@ -305,6 +331,7 @@ __all__ = [
     "RetryPolicy",
     "claim",
     "complete",
+    "complete_many",
     "counts",
     "enqueue",
     "enqueue_many",

@@ -135,26 +135,30 @@ class Worker:
         self._stopping = True
         self.wake()
 
-    async def run_once(self, limit: int | None = None) -> int:
-        """Claim one batch and run it to the end; returns how many jobs ran."""
-        claimed = await to_thread.run_sync(
+    async def _claim(self, limit: int) -> list[jobs.ClaimedJob]:
+        return await to_thread.run_sync(
             lambda: jobs.claim(
                 self.node.engine,
                 self.name,
-                limit=limit or self.batch,
+                limit=limit,
                 lease=self.lease,
                 kinds=self.registry.kinds,
             )
         )
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim one batch and run it to the end; returns how many jobs ran."""
+        claimed = await self._claim(limit or self.batch)
         if not claimed:
             return 0
         semaphore = asyncio.Semaphore(self.concurrency)
 
-        async def guarded(job: jobs.ClaimedJob) -> None:
+        async def guarded(job: jobs.ClaimedJob) -> tuple[jobs.ClaimedJob, Outcome]:
             async with semaphore:
-                await self._run_job(job)
+                return job, await self._execute(job)
 
-        await asyncio.gather(*(guarded(job) for job in claimed))
+        results = await asyncio.gather(*(guarded(job) for job in claimed))
+        await self._record(list(results))
         return len(claimed)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -168,56 +172,82 @@ class Worker:
         return total
 
     async def run(self) -> None:
-        """The loop: claim, run, sleep until woken or the poll interval passes."""
+        """A pipeline: keep up to ``concurrency`` jobs in flight, claim more as slots free up,
+        and record finished jobs in batches. A slow host occupies one slot, not a batch."""
         self._loop = asyncio.get_running_loop()
         log.info("worker %s started (kinds: %s)", self.name, ", ".join(sorted(self.registry.kinds)))
-        purge_every = 3600.0
+        in_flight: dict[asyncio.Task[Outcome], jobs.ClaimedJob] = {}
+        backlog = True  # the last claim was full, or we were woken: claim again at once
         last_purge = 0.0
-        while not self._stopping:
-            try:
-                ran = await self.run_once()
-            except Exception:
-                log.exception("claiming jobs failed; retrying shortly")
-                ran = 0
-                await asyncio.sleep(self.poll_interval)
+        while not self._stopping or in_flight:
+            free = self.concurrency - len(in_flight)
+            if not self._stopping and backlog and free > 0:
+                self._wake.clear()
+                want = min(self.batch, free)
+                try:
+                    claimed = await self._claim(want)
+                except Exception:
+                    log.exception("claiming jobs failed; retrying shortly")
+                    claimed = []
+                    await asyncio.sleep(self.poll_interval)
+                for job in claimed:
+                    in_flight[asyncio.create_task(self._execute(job))] = job
+                backlog = len(claimed) == want
+            if in_flight:
+                woken = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait(
+                        [*in_flight, woken],
+                        timeout=self.poll_interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    woken.cancel()
+                # every job that has finished by now joins this one batch of completions
+                finished = [(in_flight.pop(t), t.result()) for t in list(in_flight) if t.done()]
+                if finished:
+                    await self._record(finished)
+                backlog = backlog or self._wake.is_set() or bool(finished)
+            elif not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                backlog = True
             now = self._loop.time()
-            if now - last_purge > purge_every:
+            if now - last_purge > 3600.0:
                 last_purge = now
                 await to_thread.run_sync(lambda: jobs.purge_done(self.node.engine))
-            if ran:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
         log.info("worker %s stopped", self.name)
 
-    async def _run_job(self, job: jobs.ClaimedJob) -> None:
+    async def _execute(self, job: jobs.ClaimedJob) -> Outcome:
         handler = self.registry.handler(job.kind)
-        policy = self.registry.policy(job.kind)
         if handler is None:
-            outcome: Outcome = Fail(f"no handler for job kind {job.kind!r}")
-        else:
-            try:
-                outcome = await handler(self.node, job)
-            except Exception as exc:  # a bug or an unexpected remote answer: retry, loudly
-                log.exception("job %s (%s) raised", job.id, job.kind)
-                outcome = Retry(f"{type(exc).__name__}: {exc}")
+            return Fail(f"no handler for job kind {job.kind!r}")
+        try:
+            return await handler(self.node, job)
+        except Exception as exc:  # a bug or an unexpected remote answer: retry, loudly
+            log.exception("job %s (%s) raised", job.id, job.kind)
+            return Retry(f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, results: list[tuple[jobs.ClaimedJob, Outcome]]) -> None:
+        """Write outcomes: all successes in one statement, failures one by one (rarer)."""
         engine = self.node.engine
-        if isinstance(outcome, Done):
-            await to_thread.run_sync(lambda: jobs.complete(engine, job.id, self.name))
-        elif isinstance(outcome, Fail) or policy.exhausted(job.attempts):
-            await to_thread.run_sync(
-                lambda: jobs.give_up(
-                    engine, job.id, self.name, error=outcome.error, status=outcome.status
-                )
-            )
-        else:
-            assert isinstance(outcome, Retry)
-            delay = outcome.delay
-            if delay is None:
-                delay = policy.delay(job.attempts, outcome.retry_after)
-            await to_thread.run_sync(
-                lambda: jobs.retry_later(
+        done_ids = [job.id for job, outcome in results if isinstance(outcome, Done)]
+        others = [(job, outcome) for job, outcome in results if not isinstance(outcome, Done)]
+
+        def write() -> None:
+            jobs.complete_many(engine, done_ids, self.name)
+            for job, outcome in others:
+                policy = self.registry.policy(job.kind)
+                if isinstance(outcome, Fail) or policy.exhausted(job.attempts):
+                    jobs.give_up(
+                        engine, job.id, self.name, error=outcome.error, status=outcome.status
+                    )
+                    continue
+                assert isinstance(outcome, Retry)
+                delay = outcome.delay
+                if delay is None:
+                    delay = policy.delay(job.attempts, outcome.retry_after)
+                jobs.retry_later(
                     engine,
                     job.id,
                     self.name,
@@ -225,7 +255,8 @@ class Worker:
                     error=outcome.error,
                     status=outcome.status,
                 )
-            )
+
+        await to_thread.run_sync(write)
 
 
 def install_signal_handlers(worker: Worker) -> None:
