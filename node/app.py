@@ -18,12 +18,16 @@ from starlette.staticfiles import StaticFiles
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.actors import routes as actor_routes
+from node.api import routes as api_routes
+from node.api import routes_outbox as api_outbox
+from node.api import routes_profile as api_profile
+from node.api import routes_social as api_social
 from node.config import Settings
 from node.content import routes as content_routes
 from node.context import NodeContext
 from node.db import make_engine
 from node.inbox import routes as inbox_routes
-from node.web import discovery, pages
+from node.web import discovery, item_pages, pages
 from node.web.authorized_fetch import AuthorizedFetch
 from node.web.render import html, json_error, make_environment
 from node.worker import Worker, default_registry
@@ -51,12 +55,27 @@ def routes() -> list[Route | Mount]:
         Route("/actors/{slug}/followers", actor_routes.followers_route),
         Route("/actors/{slug}/following", actor_routes.following_route),
         Route("/actors/{slug}/outbox", actor_routes.outbox_route),
+        *api_outbox.routes(),
         Route("/actors/{slug}/inbox", inbox_routes.inbox_route, methods=["POST"]),
         Route("/inbox", inbox_routes.inbox_route, methods=["POST"]),
-        Route("/items/{uid}", content_routes.item_route),
+        Route("/items/{uid}", _item_route),
+        Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
+        Route("/@{slug}/{section}", item_pages.section_route),
+        Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),
+        *api_routes.routes(),
+        *api_social.routes(),
+        *api_profile.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
+
+
+def _item_route(request: Request) -> Response:
+    # One URL, two representations: ActivityStreams (and Tombstones) for ActivityPub clients,
+    # the item's page for browsers.
+    if wants_activity_json(request.headers.get("accept")):
+        return content_routes.item_route(request)
+    return item_pages.item_page(request)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -12,7 +12,8 @@ from starlette.responses import RedirectResponse, Response
 from node.activitypub.mediatypes import wants_activity_json
 from node.actors.documents import actor_document, actor_id, collection_page, ordered_collection
 from node.actors.local import get_actor, get_instance_actor
-from node.models import Follower, Following, Item, LocalActor, OutboxActivity
+from node.models import Follower, Following, LocalActor, OutboxActivity
+from node.web.profile_view import profile_context
 from node.web.render import activity_json, ctx, html, json_error
 
 PAGE_SIZE = 20
@@ -51,15 +52,21 @@ def actor_route(request: Request) -> Response:
             return _not_found(request, f"The account {slug}")
         if wants_activity_json(request.headers.get("accept")):
             return activity_json(actor_document(actor, node.urls, host=node.settings.host))
-        items = _recent_items(session, actor)
         followers = _count(session, Follower, actor)
+        sections = profile_context(
+            session,
+            node.urls,
+            actor,
+            request.query_params.get("lang"),
+            request.headers.get("accept-language", ""),
+        )
     return html(
         request,
         "actor.html",
         actor=actor,
-        items=items,
         followers=followers,
         handle=f"@{actor.slug}@{node.settings.host}",
+        **sections,
     )
 
 
@@ -83,18 +90,6 @@ def _count(session: Session, model: Any, actor: LocalActor) -> int:
             .where(model.actor_id == actor.id, model.state == "accepted")
         ).one()
     )
-
-
-def _recent_items(session: Session, actor: LocalActor, limit: int = 20) -> list[Item]:
-    query = (
-        select(Item)
-        .where(
-            Item.actor_id == actor.id, col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None)
-        )
-        .order_by(col(Item.published).desc())
-        .limit(limit)
-    )
-    return list(session.exec(query))
 
 
 def _lookup(request: Request, session: Session) -> tuple[LocalActor | None, str]:

@@ -1,0 +1,45 @@
+"""Bearer tokens on API requests (``solnode token create SLUG`` makes one)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.requests import Request
+
+from node.api.errors import ApiError
+from node.auth import actor_for_token
+from node.context import NodeContext
+from node.db import session_scope
+
+CHALLENGE = 'Bearer realm="solidarity-node"'
+
+
+def _unauthorized(message: str, code: str | None = None) -> ApiError:
+    challenge = CHALLENGE + (f', error="{code}"' if code else "")
+    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+
+
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer …``; 401 when there is none."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise _unauthorized("send Authorization: Bearer <token> (solnode token create SLUG)")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("the Authorization header must be: Bearer <token>", "invalid_request")
+    return token.strip()
+
+
+async def authenticate(node: NodeContext, request: Request) -> int:
+    """The database id of the actor the request's token belongs to; 401 otherwise. Runs its own
+    short transaction (the token's last use is recorded)."""
+    token = bearer_token(request)
+
+    def lookup() -> int | None:
+        with session_scope(node.engine) as session:
+            actor = actor_for_token(session, token)
+            return actor.id if actor is not None else None
+
+    actor_id = await to_thread.run_sync(lookup)
+    if actor_id is None:
+        raise _unauthorized("unknown or revoked token", "invalid_token")
+    return actor_id

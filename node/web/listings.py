@@ -1,0 +1,97 @@
+"""The lists of items on public pages: an organization's upcoming and past events, its calls and
+news, a hashtag's items; one page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from node.db import now_utc
+from node.models import Item, ItemTag, LocalActor
+
+Section = Literal["events", "past", "calls", "news"]
+SECTIONS: tuple[Section, ...] = ("events", "past", "calls", "news")
+PAGE_SIZE = 12
+PROFILE_SIZE = 4
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list: its items, the page number and whether there are more."""
+
+    items: list[Item]
+    page: int
+    has_next: bool
+    total: int
+
+
+def _visible() -> list[Any]:
+    # Sessions are listed in their conference's programme, status notes under their event.
+    return [col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None)]
+
+
+def section_query(actor: LocalActor, section: Section, now: datetime) -> SelectOfScalar[Item]:
+    """The query of one section of a profile, in the order it is shown."""
+    query = select(Item).where(Item.actor_id == actor.id, *_visible())
+    if section == "events":
+        return query.where(Item.kind == "event", col(Item.end_time) >= now).order_by(
+            col(Item.start_time), col(Item.id)
+        )
+    if section == "past":
+        return query.where(Item.kind == "event", col(Item.end_time) < now).order_by(
+            col(Item.start_time).desc(), col(Item.id).desc()
+        )
+    if section == "calls":
+        # Open calls first (no deadline, or a deadline ahead), newest first within each.
+        still_open = or_(col(Item.end_time).is_(None), col(Item.end_time) >= now)
+        return query.where(Item.kind == "call").order_by(
+            still_open.desc(), col(Item.published).desc(), col(Item.id).desc()
+        )
+    return query.where(Item.kind == "news").order_by(
+        col(Item.published).desc(), col(Item.id).desc()
+    )
+
+
+def _page(session: Session, query: SelectOfScalar[Item], page: int, size: int) -> Listing:
+    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
+    rows = list(session.exec(query.offset((page - 1) * size).limit(size + 1)))
+    return Listing(rows[:size], page, len(rows) > size, total)
+
+
+def section(
+    session: Session, actor: LocalActor, name: Section, page: int = 1, size: int = PAGE_SIZE
+) -> Listing:
+    """One page of a profile section."""
+    return _page(session, section_query(actor, name, now_utc()), page, size)
+
+
+def tagged(session: Session, tag: str, page: int = 1) -> Listing:
+    """Items with a hashtag (any organization of this node), newest first."""
+    query = (
+        select(Item)
+        .join(ItemTag, col(ItemTag.item_id) == col(Item.id))
+        .where(ItemTag.tag == tag.lower()[:64], col(Item.deleted_at).is_(None))
+        .order_by(col(Item.published).desc(), col(Item.id).desc())
+    )
+    return _page(session, query, page, PAGE_SIZE)
+
+
+def profile_sections(session: Session, actor: LocalActor) -> dict[str, Listing]:
+    """The first few of each section, for the profile page."""
+    now = now_utc()
+    return {
+        name: _page(session, section_query(actor, name, now), 1, PROFILE_SIZE)
+        for name in ("events", "calls", "news")
+    }
+
+
+def page_number(raw: str | None) -> int:
+    """``?page=``: a whole number from 1, anything else is page 1."""
+    if raw is None or not raw.isdigit():
+        return 1
+    return max(1, min(int(raw), 10_000))
