@@ -22,6 +22,7 @@ from node.activitypub import keys, signatures
 from node.actors.local import get_instance_actor
 from node.context import NodeContext
 from node.http import FetchError, HttpResponse
+from node.moderation.policy import federates_with
 from node.urls import Urls
 
 __all__ = [
@@ -44,6 +45,7 @@ PERMANENT_REASONS = frozenset(
         "bad_handle",
         "bad_url",
         "blocked_address",
+        "blocked_domain",
         "gone",
         "id_mismatch",
         "key_not_found",
@@ -58,7 +60,8 @@ PERMANENT_REASONS = frozenset(
 class RemoteActorError(Exception):
     """A remote actor, object or key could not be obtained or was refused.
 
-    ``reason`` is a short stable code: fetch_failed, blocked_address, too_large, not_found,
+    ``reason`` is a short stable code: fetch_failed, blocked_address, blocked_domain (a
+    server the admins blocked, or did not allow in allowlist mode), too_large, not_found,
     gone, bad_content_type, bad_document, id_mismatch, not_an_actor, bad_url, bad_handle,
     webfinger_failed, key_not_found, budget_exhausted, no_instance_actor, local (a URL of this
     node, which is read from the database, not fetched). ``str(error)`` reads
@@ -237,6 +240,13 @@ async def get_document(
     require_url(url)
     if is_local(node, url):
         raise RemoteActorError("local", f"{url} is on this node: read it, do not fetch it", url=url)
+    if not federates_with(node, url_host(url)):
+        # Never fetched means never asked: a blocked server learns nothing from our requests.
+        raise RemoteActorError(
+            "blocked_domain",
+            f"{url_host(url)} is blocked on this node; not fetching {url}",
+            url=url,
+        )
     if budget is not None:
         budget.take(url)
     response = await signed_get(node, url)

@@ -1,0 +1,235 @@
+"""Who we federate with: domain blocks (reject / limit), the allow-list mode, actor blocks.
+
+Read on every inbox POST, every fetch and every delivery, so the three small tables are read
+into memory at once and kept for ``POLICY_TTL`` seconds per engine: a decision made in this
+process applies at once (:func:`forget_policy`), one made elsewhere (the ``solnode`` command
+is another process) within the TTL. Blocklists run to a few thousand domains; a dict lookup per
+candidate suffix keeps checks in the microseconds.
+
+A block of ``example.org`` also covers ``social.example.org`` (as Mastodon does); the most
+specific entry wins. A domain may carry a port (``127.0.0.1:9101``) to single out one server
+among several on one address - useful on loopback, harmless elsewhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session, select
+
+from node.models import ActorBlock, DomainAllow, DomainBlock
+
+if TYPE_CHECKING:
+    from node.context import NodeContext
+
+__all__ = [
+    "LIMIT",
+    "REJECT",
+    "SEVERITIES",
+    "DomainError",
+    "Policy",
+    "covering_entries",
+    "domain_severity",
+    "federates_with",
+    "forget_policy",
+    "host_of",
+    "inbox_refusal",
+    "is_blocked_actor",
+    "is_blocked_domain",
+    "normalize_domain",
+]
+
+REJECT: Final = "reject"
+LIMIT: Final = "limit"
+SEVERITIES: Final = (REJECT, LIMIT)
+POLICY_TTL = 30.0
+
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,255}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?::[0-9]{1,5})?$"
+)
+
+Source = Engine | Session | Connection
+
+
+class DomainError(ValueError):
+    """Not a domain name (or IP address) we can block or allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A snapshot of the moderation tables."""
+
+    blocks: dict[str, str]  # domain -> severity
+    allows: frozenset[str]
+    actors: frozenset[str]
+    loaded_at: float
+
+
+_policies: weakref.WeakKeyDictionary[Engine, Policy] = weakref.WeakKeyDictionary()
+
+
+def normalize_domain(text: str) -> str:
+    """``Social.Example.ORG.``, ``https://social.example.org/about`` -> ``social.example.org``.
+
+    Unicode names become their IDNA (punycode) form, the one in URLs. Raises
+    :class:`DomainError` for anything that is not a host name or IP address (with an
+    optional port).
+    """
+    value = text.strip()
+    if "://" in value:
+        value = urlsplit(value).netloc
+    value = value.rstrip(".").lower()
+    try:
+        value = value.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise DomainError(f"{text[:100]!r} is not a valid domain name") from exc
+    if value.startswith("[") and _is_ip(value[1:].partition("]")[0]):
+        return value  # [IPv6] or [IPv6]:port, as in URLs
+    if value.count(":") > 1 and _is_ip(value):
+        return f"[{value}]"
+    if _is_ip(value.partition(":")[0]):
+        return value
+    if not _DOMAIN_RE.match(value):
+        raise DomainError(
+            f"{text[:100]!r} is not a domain name like social.example.org (wildcards and "
+            "obfuscated names cannot be matched)"
+        )
+    return value
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def host_of(url: str) -> str:
+    """The host (with port, if any) of a URL, lower case; "" if it has none."""
+    try:
+        return urlsplit(url).netloc.lower().rpartition("@")[2]
+    except ValueError:
+        return ""
+
+
+def covering_entries(host: str) -> list[str]:
+    """The block or allow entries that would cover ``host``, most specific first:
+    ``a.b.example.org:8443`` -> itself, without the port, ``b.example.org``, ``example.org``."""
+    host = host.lower().rstrip(".")
+    out = [host]
+    name = host
+    if host.startswith("["):
+        name = host.partition("]")[0] + "]"
+    elif host.count(":") == 1:
+        name = host.partition(":")[0]
+    if name != host:
+        out.append(name)
+    if not _is_ip(name.strip("[]")):
+        labels = name.split(".")
+        out.extend(".".join(labels[i:]) for i in range(1, len(labels) - 1))
+    return out
+
+
+def _engine_of(source: Source) -> Engine:
+    if isinstance(source, Engine):
+        return source
+    if isinstance(source, Connection):
+        return source.engine
+    bind = source.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def _load(engine: Engine) -> Policy:
+    with Session(engine) as session:
+        blocks = {row.domain: row.severity for row in session.exec(select(DomainBlock))}
+        allows = frozenset(session.exec(select(DomainAllow.domain)))
+        actors = frozenset(session.exec(select(ActorBlock.actor)))
+    return Policy(blocks, allows, actors, time.monotonic())
+
+
+def policy(source: Source) -> Policy:
+    """The cached snapshot for this database (read again after ``POLICY_TTL`` seconds)."""
+    engine = _engine_of(source)
+    current = _policies.get(engine)
+    if current is None or time.monotonic() - current.loaded_at > POLICY_TTL:
+        current = _load(engine)
+        _policies[engine] = current
+    return current
+
+
+def forget_policy(source: Source) -> None:
+    """Drop the snapshot after a change, so this process applies the change at once."""
+    _policies.pop(_engine_of(source), None)
+
+
+def domain_severity(source: Source, host: str) -> str | None:
+    """``reject``, ``limit`` or None for a host (``example.org`` or ``example.org:8443``)."""
+    if not host:
+        return None
+    blocks = policy(source).blocks
+    if not blocks:
+        return None
+    for candidate in covering_entries(host):
+        severity = blocks.get(candidate)
+        if severity is not None:
+            return severity
+    return None
+
+
+def is_blocked_domain(source: Source, host: str) -> bool:
+    """Whether ``host`` is blocked with severity reject: never fetched, never delivered to.
+
+    ``source``: an engine, session or connection of the node's database. Cached per engine
+    (see the module docstring), so calling it per delivery or fetch is cheap.
+    """
+    return domain_severity(source, host) == REJECT
+
+
+def _is_allowed(source: Source, host: str) -> bool:
+    allows = policy(source).allows
+    return any(candidate in allows for candidate in covering_entries(host))
+
+
+def federates_with(node: NodeContext, host: str) -> bool:
+    """Whether the node talks to ``host`` at all: not rejected, and allowed in allowlist mode.
+
+    This node's own host always qualifies.
+    """
+    if not host or host == node.settings.host.lower():
+        return True
+    if is_blocked_domain(node.engine, host):
+        return False
+    return node.settings.federation_mode != "allowlist" or _is_allowed(node.engine, host)
+
+
+def is_blocked_actor(source: Source, actor_id: str) -> bool:
+    """Whether this remote actor is blocked."""
+    return actor_id in policy(source).actors
+
+
+def inbox_refusal(node: NodeContext, actor_id: str, key_id: str | None) -> str | None:
+    """Why an inbox POST by ``actor_id`` signed with ``key_id`` is refused (403), or None.
+
+    Checked before any signature work: a blocked server costs a dict lookup, not a key fetch.
+    Both the actor's server and the signer's (a relay, a forwarding server) must be acceptable.
+    """
+    for host in dict.fromkeys(h for h in (host_of(actor_id), host_of(key_id or "")) if h):
+        if is_blocked_domain(node.engine, host):
+            return f"this node does not accept activities from {host} (domain blocked)"
+        if node.settings.federation_mode == "allowlist" and not _is_allowed(node.engine, host):
+            return (
+                f"this node federates only with servers its admins allowed, and {host} is not "
+                "one of them"
+            )
+    if is_blocked_actor(node.engine, actor_id):
+        return f"this node does not accept activities from {actor_id} (actor blocked)"
+    return None
