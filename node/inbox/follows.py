@@ -13,10 +13,12 @@ from node.db import session_scope
 from node.inbox.common import local_actor_by_id, new_activity_id
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.models import Follower, Following, Interaction
+from node.moderation.policy import LIMIT, domain_severity, host_of
 
 
 async def on_follow(msg: Incoming) -> str:
-    """Record the follower; Accept at once unless the actor approves followers by hand."""
+    """Record the follower; Accept at once unless the actor approves followers by hand (or the
+    follower's server is under a limit block)."""
     from node import delivery
     from node.actors import remote
 
@@ -28,6 +30,8 @@ async def on_follow(msg: Incoming) -> str:
     follower = await remote.get_remote_actor(node, msg.actor)
     inbox = follower.inbox
     shared = follower.shared_inbox
+    # A server under a limit block may ask; an admin decides (never auto-accepted).
+    limited = domain_severity(node.engine, host_of(msg.actor)) == LIMIT
 
     def write() -> str:
         with session_scope(node.engine) as session:
@@ -36,7 +40,7 @@ async def on_follow(msg: Incoming) -> str:
                     Follower.actor_id == target.id, Follower.remote_id == msg.actor
                 )
             ).first()
-            pending = bool(target.manually_approves_followers)
+            pending = bool(target.manually_approves_followers) or limited
             if row is None:
                 assert target.id is not None
                 row = Follower(

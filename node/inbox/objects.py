@@ -1,4 +1,8 @@
-"""Create, Update, Delete, Like and Announce: what others do with content."""
+"""Create, Update, Delete, Like and Announce: what others do with content.
+
+Replies from servers under a limit block are kept but never shown before an admin approves
+them; an Announce carrying someone else's reply is believed only as its origin serves it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, id_of
 from node.db import session_scope
 from node.inbox.common import local_item
+from node.inbox.embedded import WRAPPERS, from_origin, inner_object
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
+from node.moderation.policy import LIMIT, domain_severity, host_of
 
 # Tags and attributes a reply may keep; everything else (scripts, styles, handlers) goes.
 ALLOWED_TAGS = {
@@ -59,6 +65,7 @@ def _record(
     content: str = "",
     document: dict[str, Any] | None = None,
     state: str = "approved",
+    actor: str | None = None,
 ) -> str:
     node = msg.node
     with session_scope(node.engine) as session:
@@ -75,7 +82,7 @@ def _record(
                 if kind != "reply"
                 else (id_of(document) or msg.activity_id),
                 kind=kind,
-                actor=msg.actor,
+                actor=actor or msg.actor,
                 object_id=object_id,
                 content=content,
                 document=document or {},
@@ -99,39 +106,68 @@ async def on_like_or_announce(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
+REPLY_FIELDS = frozenset(
+    {"id", "type", "url", "published", "attributedTo", "inReplyTo", "summary", "sensitive"}
+)
+
+
+def _reply_state(msg: Incoming, author: str) -> str:
+    # A server under a limit block may still answer, but nobody sees it before an admin does.
+    if domain_severity(msg.node.engine, host_of(author)) == LIMIT:
+        return "pending"
+    return "approved" if msg.node.settings.auto_approve_replies else "pending"
+
+
+def _store_reply(msg: Incoming, obj: dict[str, Any], author: str) -> str:
+    parent = id_of(obj.get("inReplyTo"))
+    with Session(msg.node.engine) as session:
+        if parent is None or local_item(session, parent) is None:
+            return "stored: not addressed to our content"
+    doc = {k: v for k, v in obj.items() if k in REPLY_FIELDS}
+    content = sanitize_html(obj.get("content"))
+    state = _reply_state(msg, author)
+    return _record(msg, "reply", parent, content=content, document=doc, state=state, actor=author)
+
+
 async def on_create(msg: Incoming) -> str:
     """A reply to one of our items is stored (sanitized), shown once approved."""
     obj = msg.object
     if not isinstance(obj, dict):
         return "ignored: Create without an embedded object"
-    parent = id_of(obj.get("inReplyTo"))
-    node = msg.node
+    if id_of(obj) is None or origin(str(id_of(obj))) != origin(msg.actor):
+        # The inbox refuses these (400); a stored activity from before that rule is not trusted.
+        return "ignored: the object is not on the actor's origin"
+    return await to_thread.run_sync(_store_reply, msg, obj, msg.actor)
 
-    def write() -> str:
-        with Session(node.engine) as session:
-            if parent is None or local_item(session, parent) is None:
-                return "stored: not addressed to our content"
-        state = "approved" if node.settings.auto_approve_replies else "pending"
-        content = sanitize_html(obj.get("content"))
-        doc = {
-            k: v
-            for k, v in obj.items()
-            if k
-            in {
-                "id",
-                "type",
-                "url",
-                "published",
-                "attributedTo",
-                "inReplyTo",
-                "summary",
-                "sensitive",
-            }
-        }
-        assert parent is not None
-        return _record(msg, "reply", parent, content=content, document=doc, state=state)
 
-    return await to_thread.run_sync(write)
+async def on_announce(msg: Incoming) -> str:
+    """An Announce of one of our items is counted; one carrying a reply to our items (a
+    group's ``Announce{Create{Note}}``, FEP-1b12) stores that reply as its origin serves it."""
+    from node.actors.remote import FetchBudget
+
+    counted = await on_like_or_announce(msg)
+    obj = msg.object
+    if not counted.startswith("ignored") or not isinstance(obj, dict):
+        return counted  # an Announce by id of someone else's object: a boost, not for us
+    hint = obj.get("object") if obj.get("type") in WRAPPERS else obj
+    if not isinstance(hint, dict) or not isinstance(id_of(hint.get("inReplyTo")), str):
+        return counted
+
+    def about_us() -> bool:
+        with Session(msg.node.engine) as session:
+            return local_item(session, hint.get("inReplyTo")) is not None
+
+    # The embedded copy is only a hint that this concerns us; what we store comes from origin.
+    if not await to_thread.run_sync(about_us):
+        return counted
+    budget = FetchBudget(limit=3)
+    authentic = await from_origin(msg.node, obj, msg.actor, budget=budget)
+    if authentic is not None and authentic.get("type") in WRAPPERS:
+        authentic = await inner_object(msg.node, authentic, budget=budget)
+    author = id_of(authentic.get("attributedTo")) if authentic is not None else None
+    if authentic is None or not author or origin(author) != origin(str(id_of(authentic))):
+        return "ignored: the announced reply could not be confirmed at its origin"
+    return await to_thread.run_sync(_store_reply, msg, authentic, author)
 
 
 async def on_update(msg: Incoming) -> str:
@@ -197,7 +233,7 @@ async def on_delete(msg: Incoming) -> str:
 def register(registry: HandlerRegistry) -> None:
     """Add this module's handlers."""
     registry.add("Like", on_like_or_announce)
-    registry.add("Announce", on_like_or_announce)
+    registry.add("Announce", on_announce)
     registry.add("Create", on_create)
     registry.add("Update", on_update)
     registry.add("Delete", on_delete)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from node.content import participation
 from node.context import NodeContext
 from node.db import now_utc, session_scope
-from node.inbox import follows, objects
+from node.inbox import flags, follows, objects
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.jobs import ClaimedJob, RetryPolicy
 from node.models import InboxActivity
@@ -28,6 +28,7 @@ def build_handlers() -> HandlerRegistry:
     registry = HandlerRegistry()
     follows.register(registry)
     objects.register(registry)
+    flags.register(registry)
     participation.register(registry)
     return registry
 
@@ -64,7 +65,14 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob) -> Outcome:
         try:
             result = await handler(msg)
         except RemoteActorError as exc:
-            if exc.reason in {"gone", "not_found", "bad_document", "id_mismatch", "not_an_actor"}:
+            if exc.reason in {
+                "gone",
+                "not_found",
+                "bad_document",
+                "id_mismatch",
+                "not_an_actor",
+                "blocked_domain",
+            }:
                 result = f"dropped: {exc}"
             else:
                 return Retry(f"remote actor unavailable: {exc}")

@@ -1,9 +1,12 @@
 """The inbox write path: verify a POST, store it raw with its job, answer 202.
 
-Everything here runs inside the request, so it is lean: orjson, cached parsed keys, SQLAlchemy
-Core statements, no JSON-LD. Whatever fails says why, with the status the sender can act on:
-401 for signatures (Fedify and Mastodon then retry with the other signature spec), 400 for
-malformed activities, 413/415 for bodies.
+Everything here runs inside the request, so it is lean: orjson, one bounds walk, cached parsed
+keys and moderation policy, SQLAlchemy Core statements, no JSON-LD - except for a forwarded
+activity (signer is not the actor), whose LD signature or integrity proof is checked
+(``forwarded.py``). Whatever fails says why, with the status the sender can act on: 400 for
+malformed or oversized activities, 403 for blocked servers and actors (before any signature
+work), 429 when a server sends too much, 401 for signatures (Fedify and Mastodon then retry
+with the other signature spec), 413/415 for bodies.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from node import jobs
-from node.activitypub import addressing, signatures
+from node.activitypub import addressing, bounds, signatures
 from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
+from node.inbox.forwarded import NotAuthenticated, authenticate_forwarded
 from node.models import LocalActor
+from node.moderation.policy import host_of, inbox_refusal
+from node.ratelimit import limiter_for
 
 if TYPE_CHECKING:
     from node.actors.remote import ResolvedKey
@@ -39,6 +45,7 @@ class Outcome:
 
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] | None = None
 
 
 def _refuse(status: int, message: str, **extra: Any) -> Outcome:
@@ -66,6 +73,9 @@ async def receive(
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         return _refuse(400, f"the body is not valid JSON: {exc}")
+    violation = bounds.check(doc, size=len(body))
+    if violation is not None:
+        return _refuse(400, violation.message, reason=violation.reason)
     try:
         activity_id, kind, actor_id = addressing.activity_shape(doc)
     except addressing.ShapeError as exc:
@@ -75,8 +85,20 @@ async def receive(
         method=method, path=path, headers=headers, body=body, scheme=node.settings.scheme
     )
     info = signatures.parse_signature(parts)
+    refusal = inbox_refusal(
+        node, actor_id, None if isinstance(info, signatures.Failure) else info.key_id
+    )
+    if refusal is not None:
+        return _refuse(403, refusal, reason="blocked")
     if isinstance(info, signatures.Failure):
         return _refuse(401, signatures.FAILURE_MESSAGES[info], reason=str(info))
+    # A server that sends too much waits. Only verified requests spend the signer's tokens
+    # (below), so nobody can exhaust another server's allowance with forged requests.
+    signer_host = host_of(info.key_id)
+    host_limiter = limiter_for(node, "inbox_host")
+    wait = host_limiter.peek(signer_host) if host_limiter is not None else 0.0
+    if wait:
+        return _too_many(wait, signer_host)
     instant = time.time() if now is None else now
     early = signatures.check_request(parts, info, now=instant)
     if early is not None:
@@ -112,12 +134,20 @@ async def receive(
         result = signatures.verify(parts, info, key.public_key, now=instant)
     if isinstance(result, signatures.Rejected):
         return _refuse(401, result.detail, reason=str(result.reason))
+    if host_limiter is not None:
+        host_limiter.take(signer_host)
+    verified_by = f"http-signature:{info.spec}"
     if key.owner != actor_id:
-        return _refuse(
-            401,
-            f"the signer ({key.owner}) is not the activity's actor ({actor_id})",
-            reason="signer_actor_mismatch",
-        )
+        # Relayed or forwarded: the actor must have signed the body itself.
+        forwarded = await authenticate_forwarded(node, doc, actor_id, budget=budget)
+        if isinstance(forwarded, NotAuthenticated):
+            return _refuse(
+                401,
+                f"the signer ({key.owner}) is not the activity's actor ({actor_id}), and "
+                f"{forwarded.detail}",
+                reason=forwarded.reason,
+            )
+        verified_by = forwarded.verified_by
     problem = addressing.embedded_object_origin_ok(doc, actor_id)
     if problem is not None:
         return _refuse(400, problem)
@@ -129,7 +159,7 @@ async def receive(
         "recipient": recipient.slug if recipient is not None else None,
         "raw": body.decode("utf-8", errors="replace"),
         "signer": info.key_id,
-        "verified_by": f"http-signature:{info.spec}",
+        "verified_by": verified_by,
         "received_at": now_utc(),
         "result": "",
     }
@@ -144,6 +174,19 @@ async def receive(
         node.notify_work()
         return ACCEPTED
     return DUPLICATE
+
+
+def _too_many(wait: float, host: str) -> Outcome:
+    seconds = max(1, int(wait + 0.999))
+    return Outcome(
+        429,
+        {
+            "error": f"{host} is sending more than this node accepts; retry in {seconds} s",
+            "reason": "rate_limited",
+            "retry_after": seconds,
+        },
+        {"Retry-After": str(seconds)},
+    )
 
 
 KEY_CACHE = "inbox_keys"

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from node.actors.local import get_actor
 from node.inbox.receive import MAX_BODY, receive
+from node.ratelimit import limiter_for, too_many_requests
 from node.web.render import ctx, json_error, json_response
 
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
@@ -30,6 +31,12 @@ async def _read_capped(request: Request) -> bytes | None:
 async def inbox_route(request: Request) -> Response:
     """Receive an activity: verify, store raw, answer 202; processing happens in a job."""
     node = ctx(request)
+    ip_limiter = limiter_for(node, "inbox_ip")
+    if ip_limiter is not None and request.client is not None:
+        # Before the body is read: a flood from one address costs us almost nothing.
+        wait = ip_limiter.take(request.client.host)
+        if wait:
+            return too_many_requests(wait, "too many requests from your address; slow down")
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
         return json_error(
@@ -54,4 +61,4 @@ async def inbox_route(request: Request) -> Response:
         body=body,
         recipient=recipient,
     )
-    return json_response(outcome.body, status=outcome.status)
+    return json_response(outcome.body, status=outcome.status, headers=outcome.headers)
