@@ -12,6 +12,7 @@ from node.actors.documents import actor_id
 from node.context import NodeContext
 from node.db import now_utc
 from node.models import Item, LocalActor
+from node.outbox_signing import sign_public_activity
 
 
 def publish_note(session: Session, node: NodeContext, actor: LocalActor, content_html: str) -> Item:
@@ -40,5 +41,7 @@ def publish_note(session: Session, node: NodeContext, actor: LocalActor, content
     session.add(item)
     session.flush()
     create = activities.create(node.urls.activity(uuid.uuid4().hex), author, note, now)
+    # Public: signed in the body too, so relays can forward it (node/outbox_signing.py).
+    create = sign_public_activity(actor, node.urls, create)
     delivery.send(session, actor, create, delivery.Audience(followers=True))
     return item
