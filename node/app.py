@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.actors import routes as actor_routes
+from node.api import openapi as api_openapi
 from node.api import routes as api_routes
 from node.api import routes_outbox as api_outbox
 from node.api import routes_profile as api_profile
@@ -63,6 +64,7 @@ def routes() -> list[Route | Mount]:
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),
+        Route("/api/openapi.json", api_openapi.openapi_route),
         *api_routes.routes(),
         *api_social.routes(),
         *api_profile.routes(),

@@ -136,6 +136,7 @@ def top_up(
             {"series_id": series.id},
             dedupe_key=f"{SERIES_JOB}:{series.id}:{series.published_count}:{int(due.timestamp())}",
             delay=max(0.0, (due - now).total_seconds()),
+            now=now.timestamp(),
         )
     return done
 
