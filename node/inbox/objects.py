@@ -173,6 +173,7 @@ async def on_announce(msg: Incoming) -> str:
 async def on_update(msg: Incoming) -> str:
     """An actor's Update refreshes its cached document (and so its key); a reply's, its text."""
     from node.actors import remote
+    from node.inbox.receive import forget_keys
 
     obj = msg.object
     obj_id = id_of(obj)
@@ -180,6 +181,7 @@ async def on_update(msg: Incoming) -> str:
         if obj_id != msg.actor:
             return "ignored: an actor can only update itself"
         await remote.get_remote_actor(msg.node, msg.actor, refresh=True)
+        forget_keys(msg.node, msg.actor)
         return "actor refreshed"
     if not isinstance(obj, dict) or obj_id is None:
         return "ignored: Update without an embedded object"

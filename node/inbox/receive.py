@@ -27,7 +27,6 @@ from node.activitypub import addressing, bounds, signatures
 from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
 from node.inbox.forwarded import NotAuthenticated, authenticate_forwarded
-from node.models import LocalActor
 from node.moderation.policy import host_of, inbox_refusal
 from node.ratelimit import limiter_for
 
@@ -63,7 +62,7 @@ async def receive(
     path: str,
     headers: dict[str, str],
     body: bytes,
-    recipient: LocalActor | None,
+    recipient: str | None,
     now: float | None = None,
 ) -> Outcome:
     """Verify and store one POST to an inbox; the returned Outcome is the HTTP answer."""
@@ -156,7 +155,7 @@ async def receive(
         "activity_id": activity_id,
         "type": kind,
         "actor": actor_id,
-        "recipient": recipient.slug if recipient is not None else None,
+        "recipient": recipient,
         "raw": body.decode("utf-8", errors="replace"),
         "signer": info.key_id,
         "verified_by": verified_by,
@@ -211,6 +210,15 @@ def _remember_key(node: NodeContext, key: ResolvedKey, now: float) -> ResolvedKe
         cache.clear()
     cache[key.key_id] = (key, now + KEY_TTL)
     return key
+
+
+def forget_keys(node: NodeContext, owner: str) -> None:
+    """Drop this process's parsed keys of ``owner`` (after its Update: a rotated key must stop
+    verifying at once, not when the entry expires). Other processes drop theirs within
+    ``KEY_TTL``."""
+    cache: dict[str, tuple[ResolvedKey, float]] = node.cache.get(KEY_CACHE, {})
+    for key_id in [k for k, (key, _) in cache.items() if key.owner == owner]:
+        del cache[key_id]
 
 
 def _id(value: Any) -> str | None:
