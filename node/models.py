@@ -246,6 +246,9 @@ class OutboxActivity(SQLModel, table=True):
     type: str = Field(max_length=64)
     object_id: str = Field(default="", max_length=2048, index=True)
     document: dict[str, Any] = _json()
+    # the exact bytes to send, when they are not ours to re-serialise: an activity a network
+    # forwards to its followers (inbox forwarding) goes out as it arrived; "" = the document
+    raw: str = _text()
     public: bool = True
     published: datetime = _ts()
 
@@ -381,4 +384,17 @@ class ModerationLog(SQLModel, table=True):
     action: str = Field(max_length=32, index=True)
     target: str = Field(default="", max_length=2048)
     reason: str = Field(default="", max_length=2000)
+    # a network's own curation decision (node/networks/rules.py); None for the node's
+    network_id: int | None = Field(
+        default=None, foreign_key="local_actor.id", index=True, ondelete="CASCADE"
+    )
     created_at: datetime = _ts(index=True)
+
+
+# The network tables live in node/networks/tables.py (this module would pass ~400 lines);
+# imported here so that `import node.models` registers every table (and re-exported).
+from node.networks.tables import Membership as Membership  # noqa: E402
+from node.networks.tables import NetworkItem as NetworkItem  # noqa: E402
+from node.networks.tables import NetworkRules as NetworkRules  # noqa: E402
+from node.networks.tables import OutgoingMembership as OutgoingMembership  # noqa: E402
+from node.networks.tables import Relay as Relay  # noqa: E402

@@ -100,14 +100,18 @@ class OutgoingCache:
 
     def _load(self, activity_id: str, actor_pk: int) -> Outgoing | None:
         with Session(self._engine) as session:
-            document = session.exec(
-                select(OutboxActivity.document).where(OutboxActivity.ap_id == activity_id)
+            row = session.exec(
+                select(OutboxActivity.document, OutboxActivity.raw).where(
+                    OutboxActivity.ap_id == activity_id
+                )
             ).first()
             actor = session.get(LocalActor, actor_pk)
-        if document is None or actor is None or not actor.rsa_private_pem:
+        if row is None or actor is None or not actor.rsa_private_pem:
             return None
+        document, raw = row
         return Outgoing(
-            body=orjson.dumps(document),
+            # A forwarded activity goes out byte for byte as it arrived (node/networks/forward.py)
+            body=raw.encode() if raw else orjson.dumps(document),
             key_id=Urls.main_key(local_actor_id(self._urls, actor)),
             private_key=keys.load_private_key(actor.rsa_private_pem),
         )
