@@ -1,5 +1,5 @@
 """Demo data drawn from the people this serves: a national network, a coalition that runs a
-virtual conference, and a peer-support network with monthly forums."""
+virtual conference, and a peer-support network with monthly forums (their items: demo_items.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 
 from node.actors.local import create_actor, get_actor
 from node.config import Settings
+from node.context import NodeContext
 from node.db import session_scope
+from node.demo_items import publish_demo_items
 
 NETWORK = {
     "slug": "ussen",
@@ -57,8 +59,12 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
             auto_admit=True,
         )
         yield f"Network  @{network.slug}@{settings.host}  {network.name}"
+        actors = {network.slug: network}
         for org in ORGANIZATIONS:
             actor = create_actor(
                 session, org["slug"], kind="organization", name=org["name"], summary=org["summary"]
             )
+            actors[actor.slug] = actor
             yield f"Organization  @{actor.slug}@{settings.host}  {actor.name}"
+        # Their events, calls and news, in the same transaction: loaded once, or not at all.
+        yield from publish_demo_items(session, NodeContext.build(settings, engine), actors)
