@@ -80,13 +80,30 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
 
 
+# Also run through the bare sqlite3 driver by the inbox write path (named parameters).
+INSERT_SQLITE = (
+    "INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error,"
+    " created_at) VALUES (:kind, :payload, :dedupe_key, 'ready', :run_at, 0, '', :now)"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def job_row(
+    kind: str, payload: Mapping[str, Any], dedupe_key: str | None, run_at: float, now: float
+) -> dict[str, Any]:
+    """The parameters of one job insert."""
+    return {
+        "kind": kind,
+        "payload": orjson.dumps(payload).decode(),
+        "dedupe_key": dedupe_key,
+        "run_at": run_at,
+        "now": now,
+    }
+
+
 def _insert_sql(conn: Connection) -> str:
     if is_sqlite(conn):
-        return (
-            "INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error,"
-            " created_at) VALUES (:kind, :payload, :dedupe_key, 'ready', :run_at, 0, '', :now)"
-            " ON CONFLICT (dedupe_key) DO NOTHING"
-        )
+        return INSERT_SQLITE
     return (
         "INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error,"
         " created_at) VALUES (:kind, CAST(:payload AS JSON), :dedupe_key, 'ready', :run_at, 0, '',"

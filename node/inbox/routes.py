@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import time
+
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.actors.local import get_actor
+from node.context import NodeContext
 from node.inbox.receive import MAX_BODY, receive
 from node.ratelimit import limiter_for, too_many_requests
 from node.web.render import ctx, json_error, json_response
@@ -26,6 +28,31 @@ async def _read_capped(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+RECIPIENTS = "inbox_recipients"
+RECIPIENT_TTL = 30.0
+FIND_RECIPIENT = text("SELECT slug FROM local_actor WHERE slug = :slug AND kind != 'application'")
+
+
+def known_recipient(node: NodeContext, slug: str) -> str | None:
+    """The slug if it names one of our organizations or networks, else None.
+
+    An ORM query here cost more than verifying and storing the activity (measured with
+    bench/bench_inbox.py), so answers are kept for half a minute.
+    """
+    slug = slug.lower()
+    now = time.monotonic()
+    cache: dict[str, tuple[str | None, float]] = node.cache.setdefault(RECIPIENTS, {})
+    hit = cache.get(slug)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    with node.engine.connect() as conn:
+        found = conn.execute(FIND_RECIPIENT, {"slug": slug}).scalar()
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[slug] = (found, now + RECIPIENT_TTL)
+    return found
 
 
 async def inbox_route(request: Request) -> Response:
@@ -48,8 +75,7 @@ async def inbox_route(request: Request) -> Response:
     recipient = None
     slug = request.path_params.get("slug")
     if slug is not None:
-        with Session(node.engine) as session:
-            recipient = get_actor(session, slug)
+        recipient = known_recipient(node, slug)
         if recipient is None:
             return json_error(404, f"no actor {slug} on this node")
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
