@@ -23,7 +23,6 @@ from node.config import Settings
 from node.context import NodeContext
 from node.inbox.process import register as register_inbox
 from node.inbox.receive import Outcome, receive
-from node.models import LocalActor
 from node.worker import Registry, Worker
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -101,18 +100,19 @@ async def deliver(
     doc: dict[str, Any] | bytes,
     sender: Sender,
     *,
-    recipient: LocalActor | None = None,
+    recipient: str | None = None,
 ) -> Outcome:
-    """POST ``doc`` to an inbox (the actor's, else the shared one), HTTP-signed by ``sender``."""
+    """POST ``doc`` to an inbox (of the actor with slug ``recipient``, else the shared one),
+    HTTP-signed by ``sender``."""
     body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    path = f"/actors/{recipient.slug}/inbox" if recipient is not None else "/inbox"
+    path = f"/actors/{recipient}/inbox" if recipient is not None else "/inbox"
     return await receive(
         node,
         method="POST",
         path=path,
         headers=signed(path, body, sender),
         body=body,
-        recipient=recipient.slug if recipient is not None else None,
+        recipient=recipient,
     )
 
 
@@ -120,7 +120,8 @@ async def process(node: NodeContext) -> dict[str, str]:
     """Run the waiting inbox jobs; activity id -> what its handler did."""
     registry = Registry()
     register_inbox(registry)
-    await Worker(node, registry).drain()
+    # One job at a time, in order: the story reads like what happened (architecture.md, style 12).
+    await Worker(node, registry, concurrency=1, batch=1).drain()
     with node.engine.connect() as conn:
         rows = conn.execute(text("SELECT activity_id, result FROM inbox_activity")).all()
     return {str(a): str(r) for a, r in rows}
@@ -139,6 +140,7 @@ class Origin:
 
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body)
         self.hits: Counter[str] = Counter()
         origin = self
 
@@ -147,12 +149,16 @@ class Origin:
                 path = self.path.split("?")[0]
                 origin.hits[path] += 1
                 doc = origin.documents.get(path)
-                if doc is None:
+                content_type, payload = AP, b""
+                if doc is not None:
+                    payload = json.dumps(doc).encode()
+                elif path in origin.files:
+                    content_type, payload = origin.files[path]
+                else:
                     self.send_error(404)
                     return
-                payload = json.dumps(doc).encode()
                 self.send_response(200)
-                self.send_header("Content-Type", AP)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
