@@ -62,6 +62,8 @@ def test_publishing_answers_201_with_the_activitypub_id_the_page_and_where_to_ed
     [create] = outbox(engine, "Create")
     assert create["object"]["id"] == created["id"]
     assert create["actor"] == f"{BASE}/actors/nec"
+    # The activity carries the object's inline terms, so an LD signature covers them too.
+    assert create["@context"] == created["activitypub"]["@context"]
     [job] = fanout_jobs(engine)
     assert job["activity_id"] == create["id"]
     assert job["audience"]["followers"] is True

@@ -67,6 +67,16 @@ def _tags_of(inp: Input) -> tuple[str, ...]:
     return inp.tags
 
 
+def _with_context(activity: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """The activity with its object's ``@context`` (ActivityStreams plus the inline terms).
+
+    The builders give an activity the bare ActivityStreams context and strip the embedded
+    object's own; the extension terms (startTime's neighbours: joinMode, timezone, category,
+    Proposal…) would then expand to nothing, and an LD signature would not cover them.
+    """
+    return activity | {"@context": doc["@context"]}
+
+
 def create_item(
     session: Session,
     node: NodeContext,
@@ -113,7 +123,8 @@ def create_item(
     session.flush()
     set_tags(session, item, _tags_of(inp))
     activity_id = node.urls.activity(uuid.uuid4().hex)
-    _send(session, actor, activities.create(activity_id, doc["attributedTo"], doc, now))
+    create = activities.create(activity_id, doc["attributedTo"], doc, now)
+    _send(session, actor, _with_context(create, doc))
     return Published(item, activity_id)
 
 
@@ -185,7 +196,8 @@ def update_item(
     session.add(item)
     set_tags(session, item, _tags_of(inp))
     activity_id = node.urls.activity(uuid.uuid4().hex)
-    _send(session, actor, activities.update(activity_id, doc["attributedTo"], doc, updated))
+    update = activities.update(activity_id, doc["attributedTo"], doc, updated)
+    _send(session, actor, _with_context(update, doc))
     note = None
     changed = status_change(old, inp)
     if changed is not None:
