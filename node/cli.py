@@ -408,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("demo", cmd_demo, "load demo data: two organizations, one network and a few items")
     add("status", cmd_status, "show the node's configuration and job queue")
+    from node import cli_moderation
+
+    cli_moderation.add_commands(sub, add)
     return parser
 
 

@@ -24,6 +24,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Only over https (a loopback http node must stay reachable); a year, like Mastodon's default.
+# No includeSubDomains: other services may live under the same domain without TLS.
+HSTS = "max-age=31536000"
+
+
+def security_headers(node: NodeContext) -> dict[str, str]:
+    """The headers every HTML page carries (CSP and friends; HSTS when served over https)."""
+    if node.settings.scheme == "https":
+        return {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS}
+    return SECURITY_HEADERS
 
 
 def ctx(request: Request) -> NodeContext:
@@ -79,4 +89,6 @@ def html(request: Request, template: str, status: int = 200, **context: Any) -> 
     body = env.get_template(template).render(
         request=request, settings=node.settings, urls=node.urls, **context
     )
-    return HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, "Vary": "Accept"})
+    return HTMLResponse(
+        body, status_code=status, headers={**security_headers(node), "Vary": "Accept"}
+    )
