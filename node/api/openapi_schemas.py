@@ -31,7 +31,11 @@ from node.content.fields.types import (
 
 Schema = dict[str, Any]
 _STATUSES = ("scheduled", "tentative", "cancelled", "postponed", "rescheduled", "movedOnline")
-DATETIME = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})?$"
+# RFC 3339 with or without an offset (without: a wall time in ``timezone``), years 2000-2099.
+DATETIME = (
+    r"^20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
+    r"(Z|[+-](0\d|1[0-4]):[0-5]\d)?$"
+)
 
 
 def ref(name: str) -> Schema:

@@ -19,13 +19,18 @@ from node.api.common import as_actor, cursor_param, limit_param, page, read_json
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.api.views import COLLECTIONS, item_location, item_view, series_view
 from node.content import service
+from node.content.service.build import is_uid
 from node.context import NodeContext
 from node.models import Item, LocalActor, Series
 from node.web.render import json_response
 
 
 def _item(session: Session, node: NodeContext, actor: LocalActor, kind: str, uid: str) -> Item:
-    item = session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+    item = (
+        session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+        if is_uid(uid)
+        else None
+    )
     if item is None or item.actor_id != actor.id or item.kind != kind:
         raise ApiError(404, f"no {kind} {uid[:100]!r} of yours")
     if item.deleted_at is not None:
@@ -34,7 +39,7 @@ def _item(session: Session, node: NodeContext, actor: LocalActor, kind: str, uid
 
 
 def _series(session: Session, actor: LocalActor, uid: str) -> Series:
-    series = session.exec(select(Series).where(Series.uid == uid)).first()
+    series = session.exec(select(Series).where(Series.uid == uid)).first() if is_uid(uid) else None
     if series is None or series.actor_id != actor.id:
         raise ApiError(404, f"no series {uid[:100]!r} of yours")
     if series.deleted_at is not None:

@@ -38,7 +38,7 @@ def _stored(session: Session, activity_id: str) -> dict[str, Any]:
 
 def _target(session: Session, actor: LocalActor, obj: Any) -> Item:
     ident = id_of(obj)
-    if ident is None:
+    if ident is None or len(ident) > 2048 or "\x00" in ident:
         raise ApiError(422, "must be the id of one of your items", field="object.id")
     item = session.exec(select(Item).where(Item.ap_id == ident)).first()
     if item is None or item.actor_id != actor.id or item.kind not in ("event", "call", "news"):

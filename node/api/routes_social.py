@@ -17,6 +17,7 @@ from node.api.common import as_actor, cursor_param, limit_param, page
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.api.views import participant_view, reply_view
 from node.content import participation
+from node.content.service.build import is_uid
 from node.context import NodeContext
 from node.models import Interaction, Item, LocalActor, Participant
 from node.web.render import json_response
@@ -25,7 +26,11 @@ REPLY_STATES = ("pending", "approved", "hidden")
 
 
 def _event(session: Session, node: NodeContext, actor: LocalActor, uid: str) -> Item:
-    item = session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+    item = (
+        session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+        if is_uid(uid)
+        else None
+    )
     if item is None or item.actor_id != actor.id or item.kind != "event":
         raise ApiError(404, f"no event {uid[:100]!r} of yours")
     if item.deleted_at is not None:

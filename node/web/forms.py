@@ -17,7 +17,10 @@ import time
 COOKIE = "sn_form"
 MAX_AGE = 4 * 3600
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
+# Control characters excluded: PostgreSQL cannot store NUL.
+EMAIL = re.compile(
+    r"^[^@\s<>\"'\x00-\x1f\x7f]{1,64}@[^@\s<>\"'\x00-\x1f\x7f]+\.[^@\s<>\"'\x00-\x1f\x7f]{2,}$"
+)
 
 
 def valid_nonce(value: str | None) -> bool:

@@ -8,6 +8,7 @@ chooses by the Accept header) and these pages to browsers, in the language the r
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -16,15 +17,17 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.actors.local import get_actor
+from node.actors.local import SLUG_RE, get_actor
 from node.content import participation
 from node.content.participation import ParticipationError
+from node.content.service.build import is_uid
 from node.db import as_utc, now_utc, session_scope
 from node.models import Item, LocalActor, Series
 from node.web import forms, item_view, listings, messages, schema_org
 from node.web.item_view import Language
 from node.web.render import ctx, html
 
+TAG_RE = re.compile(r"^\w{1,64}$")
 MAX_FORM = 10_000
 NAME_MAX = 100
 
@@ -192,9 +195,12 @@ def render_item(
 
 def _load(session: Session, request: Request) -> tuple[Item, LocalActor] | Response:
     node = ctx(request)
-    item = session.exec(
-        select(Item).where(Item.ap_id == node.urls.item(request.path_params["uid"]))
-    ).first()
+    uid = request.path_params["uid"]
+    item = (
+        session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+        if is_uid(uid)
+        else None
+    )
     if item is None:
         return _error(request, 404, "Not found", "There is no such post on this node.")
     if item.deleted_at is not None:
@@ -302,8 +308,9 @@ def section_route(request: Request) -> Response:
         request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
     )
     t = messages.translator(lang.ui)
+    slug = request.path_params["slug"]
     with Session(node.engine) as session:
-        actor = get_actor(session, request.path_params["slug"])
+        actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None or name not in listings.SECTIONS:
             return _error(request, 404, "Not found", "There is no such page on this node.")
         page = listings.page_number(request.query_params.get("page"))
@@ -316,6 +323,8 @@ def tag_route(request: Request) -> Response:
     """``/tags/{tag}``: what this node's organizations published with a hashtag."""
     node = ctx(request)
     tag = request.path_params["tag"]
+    if not TAG_RE.match(tag):
+        return _error(request, 404, "Not found", "There is no such hashtag.")
     lang = item_view.choose_language(
         request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
     )
