@@ -170,9 +170,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from node.moderation.actions import open_reports
+    from node.moderation.actions import open_reports, resolve_report
 
     engine = _engine(_settings(args))
+    if args.resolve is not None:
+        try:
+            resolve_report(engine, args.resolve, who=_who(), reason=args.note or "")
+        except ModerationError as exc:
+            raise CliError(str(exc)) from exc
+        print(f"Report #{args.resolve} resolved.")
+        return 0
     rows = open_reports(engine)
     if not rows:
         print("No open reports.")
@@ -242,4 +249,6 @@ def add_commands(sub: Any, add: Add) -> None:
     p.add_argument("actor", metavar="ACTOR_URL", help="actor URL or user@host handle")
     p.add_argument("--comment", help="what is wrong, for the other server's moderators")
     p.add_argument("--object", action="append", metavar="URL", help="a post of theirs (repeatable)")
-    add("reports", cmd_reports, "list open reports other servers sent about us")
+    p = add("reports", cmd_reports, "list open reports other servers sent about us")
+    p.add_argument("--resolve", type=int, metavar="ID", help="mark report ID resolved")
+    p.add_argument("--note", help="what was done about it (kept in the moderation log)")

@@ -390,6 +390,7 @@ def test_moderation_commands(
     assert main(["block", "actor", "https://mastodon.example/users/troll"]) == 0
     assert main(["blocklist", "import", str(csv_file)]) == 0
     assert main(["reports"]) == 0
+    assert main(["reports", "--resolve", "99"]) == 1  # there is no report 99
     assert main(["unblock", "domain", "spam.example"]) == 0
     assert main(["unblock", "domain", "never-blocked.example"]) == 1
     assert main(["block", "domain", "not a domain"]) == 1
@@ -401,6 +402,7 @@ def test_moderation_commands(
     assert "No open reports." in out
     assert "never-blocked.example is not blocked" in err
     assert "is not a domain name" in err
+    assert "no report 99" in err
     logged = log_entries(engine)
     assert {who for who, _, _ in logged} == {f"cli:{__import__('getpass').getuser()}"}
     assert [a for _, a, _ in logged][:3] == ["block_domain", "block_domain", "block_actor"]
