@@ -28,6 +28,8 @@ from node.content import routes as content_routes
 from node.context import NodeContext
 from node.db import make_engine
 from node.inbox import routes as inbox_routes
+from node.networks import api_routes as network_api
+from node.networks import routes as network_routes
 from node.web import discovery, item_pages, pages
 from node.web.authorized_fetch import AuthorizedFetch
 from node.web.render import html, json_error, make_environment
@@ -56,6 +58,8 @@ def routes() -> list[Route | Mount]:
         Route("/actors/{slug}/followers", actor_routes.followers_route),
         Route("/actors/{slug}/following", actor_routes.following_route),
         Route("/actors/{slug}/outbox", actor_routes.outbox_route),
+        *network_routes.routes(),
+        *network_api.routes(),
         *api_outbox.routes(),
         Route("/actors/{slug}/inbox", inbox_routes.inbox_route, methods=["POST"]),
         Route("/inbox", inbox_routes.inbox_route, methods=["POST"]),

@@ -11,6 +11,7 @@ from node.urls import Urls
 
 AP_TYPE = {"organization": "Organization", "network": "Group", "application": "Application"}
 MAX_FIELDS = 4  # Mastodon shows at most four profile fields
+MEMBERSHIPS_IRI = "https://w3id.org/solidarity-node#memberships"
 
 
 def actor_id(urls: Urls, actor: LocalActor) -> str:
@@ -61,6 +62,9 @@ def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any
         doc["members"] = urls.members(actor.slug)
     if not is_app:
         doc["upcomingEvents"] = urls.upcoming_events(actor.slug)
+        # The networks it belongs to (node/networks/collections.py), with its term inline.
+        doc["memberships"] = urls.memberships(actor.slug)
+        doc["@context"][-1]["memberships"] = {"@id": MEMBERSHIPS_IRI, "@type": "@id"}
     for key in ("icon", "image"):
         media = profile.get(key)
         if isinstance(media, dict) and media.get("url"):

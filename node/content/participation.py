@@ -247,6 +247,10 @@ def _event_of(session: Session, ident: Any) -> Item | None:
 
 async def on_join(msg: Incoming) -> str:
     """A remote actor asks to take part in one of our events."""
+    from node.networks import handlers as networks
+
+    if networks.targets_network(msg):  # not an event: a request to join one of our networks
+        return await networks.on_join(msg)
     node = msg.node
 
     def write() -> str:
@@ -263,6 +267,10 @@ async def on_join(msg: Incoming) -> str:
 
 async def on_leave(msg: Incoming) -> str:
     """A participant withdraws."""
+    from node.networks import handlers as networks
+
+    if networks.targets_network(msg):  # a member leaving one of our networks
+        return await networks.on_leave(msg)
     node = msg.node
 
     def write() -> str:

@@ -14,6 +14,7 @@ from node.inbox.common import local_actor_by_id, new_activity_id
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.models import Follower, Following, Interaction
 from node.moderation.policy import LIMIT, domain_severity, host_of
+from node.networks import handlers as network_handlers
 
 
 async def on_follow(msg: Incoming) -> str:
@@ -143,13 +144,16 @@ async def _settle_following(msg: Incoming, state: str) -> str:
 
 
 async def on_accept(msg: Incoming) -> str:
-    """Our Follow was accepted."""
-    return await _settle_following(msg, "accepted")
+    """Our Follow was accepted (or our Join of a network, or our relay subscription)."""
+    answered = await network_handlers.on_answer(msg, accepted=True)
+    return answered if answered is not None else await _settle_following(msg, "accepted")
 
 
 async def on_reject(msg: Incoming) -> str:
-    """Our Follow was rejected (or a follow we had was removed)."""
-    return await _settle_following(msg, "rejected")
+    """Our Follow was rejected (or a follow we had was removed; or our Join, or our relay
+    subscription)."""
+    answered = await network_handlers.on_answer(msg, accepted=False)
+    return answered if answered is not None else await _settle_following(msg, "rejected")
 
 
 async def on_block(msg: Incoming) -> str:

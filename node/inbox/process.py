@@ -15,6 +15,7 @@ from node.inbox import flags, follows, objects
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.jobs import ClaimedJob, RetryPolicy
 from node.models import InboxActivity
+from node.networks import handlers as network_handlers
 from node.worker import Done, Fail, Outcome, Registry, Retry
 
 log = logging.getLogger("solnode.inbox")
@@ -30,6 +31,7 @@ def build_handlers() -> HandlerRegistry:
     objects.register(registry)
     flags.register(registry)
     participation.register(registry)
+    network_handlers.register(registry)
     return registry
 
 

@@ -1,0 +1,151 @@
+"""What a network files about an item it receives: kind, times, place, tags, category. Pure.
+
+Remote documents vary (Mobilizon, Gancio, Mastodon, ours), so every value is read defensively
+and bounded; whatever cannot be read is simply left empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from node.activitypub.vocab import as_list, id_of
+
+MAX_TAGS = 30
+NEWS_TYPES = frozenset({"Article", "Page"})
+CALL_PURPOSES = frozenset({"offer", "request"})
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """The filterable facts of one item."""
+
+    kind: str
+    start_time: datetime | None
+    end_time: datetime | None
+    region: str
+    country: str
+    tags: tuple[str, ...]
+    category: str
+    online: bool
+
+    @property
+    def tag_text(self) -> str:
+        """Tags between spaces (`` food coops ``), as stored for ``LIKE '% tag %'``."""
+        return f" {' '.join(self.tags)} " if self.tags else ""
+
+
+def kind_of(doc: dict[str, Any]) -> str:
+    """event, news, call (a FEP-0837 proposal, sent as a Note), note, or other."""
+    kind = doc.get("type")
+    types = set(as_list(kind))
+    if "Event" in types:
+        return "event"
+    if types & NEWS_TYPES:
+        return "news"
+    if "Proposal" in types or doc.get("purpose") in CALL_PURPOSES:
+        return "call"
+    if "Note" in types or "Question" in types:
+        return "note"
+    return "other"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time in UTC; None when absent or unreadable (naive times are taken as UTC)."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _text(value: Any, limit: int) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
+    """(region, country, online) from ``location``: a Place with a PostalAddress and/or a
+    VirtualLocation (a list of both for a hybrid event)."""
+    region, country, online = "", "", False
+    for location in as_list(doc.get("location"))[:5]:
+        if not isinstance(location, dict):
+            continue
+        if location.get("type") == "VirtualLocation":
+            online = True
+            continue
+        address = location.get("address")
+        if isinstance(address, dict):
+            region = region or _text(address.get("addressRegion"), 200)
+            region = region or _text(address.get("addressLocality"), 200)
+            code = _text(address.get("addressCountry"), 2)
+            country = country or (code.upper() if len(code) == 2 else "")
+        elif isinstance(address, str):
+            region = region or _text(address, 200)
+    return region, country, online
+
+
+def _tags(doc: dict[str, Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    for tag in as_list(doc.get("tag"))[: MAX_TAGS * 2]:
+        if not isinstance(tag, dict) or tag.get("type") != "Hashtag":
+            continue
+        name = _text(tag.get("name"), 65).lstrip("#").lower()
+        # spaces would break the " tag " matching; hashtags never have them anyway
+        if name and " " not in name and name not in found:
+            found.append(name)
+    return tuple(found[:MAX_TAGS])
+
+
+def item_facts(doc: dict[str, Any]) -> ItemFacts:
+    """The facts of an ActivityStreams object."""
+    kind = kind_of(doc)
+    region, country, online = _place(doc)
+    if doc.get("isOnline") is True:
+        online = True
+    category = doc.get("category")
+    return ItemFacts(
+        kind=kind,
+        start_time=parse_time(doc.get("startTime")) if kind == "event" else None,
+        end_time=parse_time(doc.get("endTime")) if kind == "event" else None,
+        region=region,
+        country=country,
+        tags=_tags(doc),
+        category=category.strip().upper()[:64] if isinstance(category, str) else "",
+        online=online,
+    )
+
+
+def author_of(doc: dict[str, Any]) -> str | None:
+    """The object's author: the first actor id in ``attributedTo`` (Mobilizon lists the group
+    and the person; the first is the one that published)."""
+    for entry in as_list(doc.get("attributedTo"))[:5]:
+        ident = id_of(entry)
+        if ident:
+            return ident
+    actor = doc.get("actor")
+    return id_of(actor)
+
+
+def is_public(doc: dict[str, Any]) -> bool:
+    """Whether as:Public is among ``to``/``cc`` (Mastodon's unlisted counts as public too)."""
+    from node.activitypub.vocab import PUBLIC_ALIASES
+
+    targets = as_list(doc.get("to")) + as_list(doc.get("cc"))
+    return any(isinstance(t, str) and t in PUBLIC_ALIASES for t in targets)
+
+
+def addressed_to(activity: dict[str, Any], ident: str) -> bool:
+    """Whether ``ident`` is in to/cc/audience of the activity or its object (FEP-1b12)."""
+    places: list[Any] = [activity]
+    if isinstance(activity.get("object"), dict):
+        places.append(activity["object"])
+    for doc in places:
+        for key in ("to", "cc", "audience"):
+            if any(id_of(v) == ident for v in as_list(doc.get(key))[:100]):
+                return True
+    return False
