@@ -20,6 +20,7 @@ from node.inbox.embedded import WRAPPERS, from_origin, inner_object
 from node.inbox.registry import HandlerRegistry, Incoming
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
 from node.moderation.policy import LIMIT, domain_severity, host_of
+from node.networks.relay import relaying
 
 # Tags and attributes a reply may keep; everything else (scripts, styles, handlers) goes.
 ALLOWED_TAGS = {
@@ -235,7 +236,8 @@ async def on_delete(msg: Incoming) -> str:
 def register(registry: HandlerRegistry) -> None:
     """Add this module's handlers."""
     registry.add("Like", on_like_or_announce)
-    registry.add("Announce", on_announce)
-    registry.add("Create", on_create)
-    registry.add("Update", on_update)
-    registry.add("Delete", on_delete)
+    # Our networks see content first: they file and re-announce their members' items.
+    registry.add("Announce", relaying(on_announce))
+    registry.add("Create", relaying(on_create))
+    registry.add("Update", relaying(on_update))
+    registry.add("Delete", relaying(on_delete))
