@@ -372,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="admit organizations that ask to join without an admin's approval",
             )
+            network_actions = gsub  # rules, hide, block, log: node/networks/cli.py
 
     group = add("token", lambda a: 0, "manage API tokens")
     gsub = group.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -408,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("demo", cmd_demo, "load demo data: two organizations, one network and a few items")
     add("status", cmd_status, "show the node's configuration and job queue")
+    from node.networks import cli as network_cli
+
+    network_cli.add_commands(sub, add, network_actions)
     from node import cli_moderation
 
     cli_moderation.add_commands(sub, add)
