@@ -23,7 +23,7 @@ from node.actors.documents import actor_id
 from node.models import LocalActor
 from node.urls import Urls
 
-__all__ = ["sign_public_activity", "signing_context"]
+__all__ = ["sign_as_sender", "sign_public_activity", "signing_context"]
 
 log = logging.getLogger("solnode.outbox")
 
@@ -62,6 +62,23 @@ def sign_public_activity(
     ident = actor_id(urls, actor)
     if activity.get("actor") != ident:
         raise ValueError(f"{ident} can only sign its own activities, not {activity.get('actor')}")
+    return _sign(actor, ident, activity, now)
+
+
+def sign_as_sender(
+    actor: LocalActor, activity: dict[str, Any], *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Like ``sign_public_activity`` for an activity that ``actor`` is sending (delivery knows
+    the actor but not the node's URLs; the actor id is the activity's ``actor``)."""
+    ident = activity.get("actor")
+    if not isinstance(ident, str) or not ident:
+        raise ValueError("the activity has no actor to sign as")
+    return _sign(actor, ident, activity, now)
+
+
+def _sign(
+    actor: LocalActor, ident: str, activity: dict[str, Any], now: datetime | None
+) -> dict[str, Any]:
     created = (now or datetime.now(UTC)).replace(microsecond=0)
     doc = {k: v for k, v in activity.items() if k not in {"signature", "proof"}}
     doc["@context"] = signing_context(doc.get("@context"))
@@ -69,12 +86,12 @@ def sign_public_activity(
     rsa_key = keys.load_private_key(actor.rsa_private_pem)
     if isinstance(ed_key, ed25519.Ed25519PrivateKey):
         try:
-            doc = ldsig.create_proof_eddsa_jcs_2022(doc, ed_key, urls.ed25519_key(ident), created)
+            doc = ldsig.create_proof_eddsa_jcs_2022(doc, ed_key, Urls.ed25519_key(ident), created)
         except jcs.JcsError as exc:
             log.warning("no integrity proof on %s: %s", doc.get("id"), exc)
     if isinstance(rsa_key, rsa.RSAPrivateKey):
         try:
-            doc = ldsig.sign_rsa_signature_2017(doc, rsa_key, urls.main_key(ident), created)
+            doc = ldsig.sign_rsa_signature_2017(doc, rsa_key, Urls.main_key(ident), created)
         except jsonld.JsonLdError as exc:
             log.warning("no LD signature on %s: %s", doc.get("id"), exc)
     return doc

@@ -82,6 +82,13 @@ def send(
     stored = session.exec(
         select(OutboxActivity.id).where(OutboxActivity.ap_id == activity_id)
     ).first()
+    is_public = addressed_publicly(activity) if public is None else public
+    if stored is None and is_public and "signature" not in activity:
+        # Signed in the body as well, once, so relays and networks can forward it and the
+        # receiver still knows it is ours (node/outbox_signing.py).
+        from node.outbox_signing import sign_as_sender
+
+        activity = sign_as_sender(actor, activity)
     if stored is None:
         session.add(
             OutboxActivity(
@@ -90,7 +97,7 @@ def send(
                 type=str(activity.get("type", ""))[:64],
                 object_id=_object_id(activity.get("object"))[:2048],
                 document=activity,
-                public=addressed_publicly(activity) if public is None else public,
+                public=is_public,
             )
         )
         session.flush()

@@ -47,6 +47,7 @@ from node.delivery.policy import PERMANENT_FETCH_REASONS, DeliveryConfig, parse_
 from node.http import FetchError, HttpClient, HttpResponse
 from node.jobs import ClaimedJob
 from node.models import LocalActor, OutboxActivity
+from node.moderation.policy import federates_with
 from node.urls import Urls
 from node.worker import Done, Fail, Outcome, Retry
 
@@ -183,6 +184,9 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     host = inbox_host(inbox)
     if host is None:
         return Fail(f"not an inbox URL: {inbox[:200]!r}")
+    if not federates_with(node, host):
+        # Blocked (or not allowed) since the fan-out: nothing goes there any more.
+        return Fail(f"{host} is blocked or not allowed by this node's moderation")
     state = delivery_state(node, config)
     policy = config.deliver_policy
     wait = await state.health.wait_before_sending(host, config.clock())

@@ -25,9 +25,11 @@ from node import jobs
 from node.context import NodeContext
 from node.db import write_connection
 from node.delivery.audience import Audience
+from node.delivery.deliver_job import inbox_host
 from node.delivery.policy import DeliveryConfig
 from node.jobs import ClaimedJob
 from node.models import Follower, LocalActor, OutboxActivity
+from node.moderation.policy import federates_with
 from node.worker import Done, Fail, Outcome
 
 log = logging.getLogger("solnode.delivery")
@@ -76,7 +78,7 @@ async def fan_out(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     inboxes = [
         inbox
         for inbox in dict.fromkeys([*follower_inboxes, *actor_inboxes, *audience.inboxes])
-        if inbox and inbox not in excluded
+        if inbox and inbox not in excluded and federates_with(node, inbox_host(inbox) or "")
     ]
     created = await to_thread.run_sync(
         partial(_enqueue_deliveries, node.engine, activity_id, actor_pk, inboxes, config)

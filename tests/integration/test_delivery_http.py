@@ -233,7 +233,13 @@ async def test_three_followers_on_two_servers_get_two_signed_posts(
     for received in (*mastodon.received, *gancio.received):
         assert_signed_by(received, coop).spec == "draft-cavage"
         assert received.body == expected  # byte-identical to what is stored
-        assert orjson.loads(received.body) == activity
+        sent = orjson.loads(received.body)
+        # the activity as published, plus its LD signature and integrity proof for relays
+        assert {k: v for k, v in sent.items() if k not in {"@context", "signature", "proof"}} == {
+            k: v for k, v in activity.items() if k != "@context"
+        }
+        assert sent["signature"]["type"] == "RsaSignature2017"
+        assert sent["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert {j.state for j in jobs_of(engine)} == {"done"}
 
     # at-least-once, but not more: nothing left to run, nothing sent again
