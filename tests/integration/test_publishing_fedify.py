@@ -17,12 +17,28 @@ import httpx
 import pytest
 
 from node.activitypub import jsonld
-from node.activitypub.vocab import AS_CONTEXT, PUBLIC
+from node.activitypub.vocab import (
+    AS_CONTEXT,
+    DATA_INTEGRITY_CONTEXT,
+    MULTIKEY_CONTEXT,
+    PUBLIC,
+    SECURITY_CONTEXT,
+)
 from tests.db.publishing_support import fixture, future
 from tests.harness.fixtures import PeerFactory
 from tests.harness.nodes import NodeFactory, NodeProcess
 from tests.unit.test_content_events import undefined_terms
 
+SIGNATURE_CONTEXTS = frozenset(
+    {
+        AS_CONTEXT,
+        SECURITY_CONTEXT,
+        DATA_INTEGRITY_CONTEXT,
+        "https://w3id.org/security/data-integrity/v2",
+        MULTIKEY_CONTEXT,
+        "https://w3id.org/identity/v1",
+    }
+)
 RFC3339_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
@@ -49,16 +65,18 @@ def assert_mastodon_accepts(activity: dict[str, Any], org: str) -> dict[str, Any
     context = activity["@context"]
     contexts = context if isinstance(context, list) else [context]
     assert AS_CONTEXT in contexts
-    # Only ActivityStreams and inline terms: Mastodon fetches other context URLs and drops
-    # signed activities when that fails.
-    assert all(c == AS_CONTEXT or isinstance(c, dict) for c in contexts)
+    # ActivityStreams, inline terms, and the signature contexts every peer bundles: Mastodon
+    # fetches any other context URL and drops signed activities when that fails.
+    assert all(isinstance(c, dict) or c in SIGNATURE_CONTEXTS for c in contexts), contexts
     assert activity["actor"] == org == obj["attributedTo"]
     assert obj["id"].split("/")[2] == org.split("/")[2]  # the object on the actor's host
     assert PUBLIC in obj["to"] and f"{org}/followers" in obj["cc"]
     assert activity["to"] == obj["to"]
     assert obj["published"].endswith("Z") and obj["updated"].endswith("Z")
-    # Every term is defined, so an LD signature covers it (no blank-node predicates).
-    assert undefined_terms(jsonld.expand(activity | {"@context": context})) == []
+    # Every term is defined, so an LD signature covers it (no blank-node predicates); the
+    # signature and proof themselves are outside what they sign.
+    signed = {k: v for k, v in activity.items() if k not in ("signature", "proof")}
+    assert undefined_terms(jsonld.expand(signed)) == []
     return dict(obj)
 
 
