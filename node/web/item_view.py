@@ -248,6 +248,10 @@ def call_facts(item: Item, lang: str) -> dict[str, Any] | None:
     }
 
 
+def _web_link(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
 def replies(session: Session, item: Item) -> list[dict[str, Any]]:
     """Approved replies to the item, oldest first, with their authors' names when cached."""
     rows = session.exec(
@@ -267,7 +271,8 @@ def replies(session: Session, item: Item) -> list[dict[str, Any]]:
         result.append(
             {
                 "author": (author.name or author.preferred_username) if author else reply.actor,
-                "author_url": (author.url or author.ap_id) if author else reply.actor,
+                # The author's profile link is the remote's word too: http(s) only.
+                "author_url": _web_link(author.url if author else None) or reply.actor,
                 "content": reply.content,  # sanitized when it arrived (inbox/objects.py)
                 "url": url if isinstance(url, str) else reply.activity_id,
                 "created": as_utc(reply.created_at),
