@@ -274,7 +274,9 @@ def replies(session: Session, item: Item) -> list[dict[str, Any]]:
                 # The author's profile link is the remote's word too: http(s) only.
                 "author_url": _web_link(author.url if author else None) or reply.actor,
                 "content": reply.content,  # sanitized when it arrived (inbox/objects.py)
-                "url": url if isinstance(url, str) else reply.activity_id,
+                # The reply's url is the remote's word too (a javascript: URL here was a
+                # stored XSS, found by tests/fixtures/hostile/xss-reply-url-*.json).
+                "url": _web_link(url) or reply.activity_id,
                 "created": as_utc(reply.created_at),
             }
         )
