@@ -182,6 +182,7 @@ def cmd_hide(args: argparse.Namespace) -> int:
 
 def cmd_block(args: argparse.Namespace) -> int:
     from node.db import session_scope
+    from node.moderation.policy import normalize_domain
     from node.networks.rules import block_domain, unblock_domain
 
     network = _network(args)
@@ -204,7 +205,7 @@ def cmd_block(args: argparse.Namespace) -> int:
         return await to_thread.run_sync(write)
 
     hidden = _run(args, None, work)
-    print(f"@{args.slug} blocks {args.domain}; {hidden} item(s) from there hidden.")
+    print(f"@{args.slug} blocks {normalize_domain(args.domain)}; {hidden} item(s) hidden.")
     return 0
 
 
@@ -232,8 +233,11 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_relay_add(args: argparse.Namespace) -> int:
+    from node.cli import _ensure_instance
     from node.networks.relays import add_relay
 
+    settings = _settings(args)
+    _ensure_instance(settings, _engine(settings))  # the instance actor is who subscribes
     row = _run(args, None, lambda node, _a: add_relay(node, args.url, args.style))
     print(f"Relay {row.url} ({row.style}): {row.state}.")
     return 0
