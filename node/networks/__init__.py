@@ -10,6 +10,8 @@ The protocol and its reasons are in docs/networks.md. Modules:
 * ``relay``       a member's item in, re-announced by id out; Update and Delete forwarded
 * ``forward``     inbox forwarding: a received activity passed on byte for byte
 * ``relays``      subscribing the node to ActivityPub relays
+* ``filing``      one row per (network, object): the relay decision, and the Announce
+* ``profiles``    who a member is: name, region, ESSGlobal classification
 * ``views``       aggregated timeline, calendar and member directory (data for the pages)
 * ``collections`` the ActivityStreams collections: members, memberships, upcomingEvents
 * ``routes``, ``api_routes``  the HTML/AS2 routes and the JSON API (leaves: only app.py imports)

@@ -38,6 +38,11 @@ from node.networks.tables import Membership, NetworkItem
 
 AGGREGATED = frozenset({"Create", "Announce", "Update", "Delete"})
 WRAPPERS = frozenset({"Create", "Update"})
+# Lemmy's groups announce every activity (Like, Delete, Undo…): only objects are filed.
+NOT_CONTENT = frozenset(
+    {"Like", "Dislike", "Delete", "Undo", "Follow", "Accept", "Reject", "Add", "Remove",
+     "Block", "Flag", "Announce", "Join", "Leave", "Update", "Create", "Tombstone"}
+) | ACTOR_TYPES  # fmt: skip
 MEMBER = "member"
 # Fetches one Announce may cause: the wrapper, the object, and one more for an indirection.
 FETCH_LIMIT = 3
@@ -164,7 +169,7 @@ async def _on_announce(msg: Incoming) -> str | None:
     ref = msg.object
     inner = ref.get("object") if isinstance(ref, dict) and ref.get("type") in WRAPPERS else ref
     object_id = id_of(inner)
-    if not object_id:
+    if not object_id or (isinstance(inner, dict) and inner.get("type") in NOT_CONTENT):
         return None
 
     def plan() -> list[tuple[int, str]] | None:
@@ -185,6 +190,8 @@ async def _on_announce(msg: Incoming) -> str | None:
         if exc.reason in {"gone", "not_found", "id_mismatch", "bad_document"}:
             return f"network: the announced object is not available ({exc.reason})"
         raise  # worth another try later: the inbox job retries
+    if doc is not None and doc.get("type") in NOT_CONTENT:
+        return "network: the announced thing is an activity or an actor, not content"
     author = item_facts.author_of(doc) if doc is not None else None
     if doc is None or not author or origin(author) != origin(str(id_of(doc))):
         return "network: the announced object could not be confirmed at its origin"

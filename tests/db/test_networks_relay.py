@@ -99,6 +99,9 @@ async def test_a_members_event_is_filed_and_announced_by_id_once(
     admitted(engine, ussen, ripn, kind="network")
     assert "already has" in await deliver(node, activity("Announce", ripn, ev["id"]))
     assert len(sent(engine, "Announce")) == 1 and len(items(engine)) == 1
+    # A group announcing an activity (Lemmy announces Likes too) brings no content.
+    like = {"id": f"{ripn}/likes/1", "type": "Like", "actor": ripn, "object": ev["id"]}
+    assert "network" not in await deliver(node, activity("Announce", ripn, like))
 
 
 async def test_non_members_are_never_reannounced_and_followed_calendars_are_only_shown(
