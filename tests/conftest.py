@@ -10,6 +10,7 @@ to run without PostgreSQL on a laptop; CI never does.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,19 +67,67 @@ def drop_pg_schema(admin: Engine, schema: str) -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
-@pytest.fixture(params=DIALECTS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'node.db'}"
-        return
-    admin: Engine = request.getfixturevalue("pg_admin")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (migrating every test
+    from scratch was most of the suite's time)."""
+    path = tmp_path_factory.mktemp("template") / "node.db"
+    eng = create_engine(f"sqlite:///{path}")
+    migrations.upgrade(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_test_schema(pg_admin: Engine) -> Iterator[str]:
+    """One migrated PostgreSQL schema for the session's database tests, emptied before each."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    url = pg_schema_url(admin, schema)
+    url = pg_schema_url(pg_admin, schema)
+    eng = create_engine(url)
+    migrations.upgrade(eng)
+    eng.dispose()
     try:
         yield url
     finally:
-        drop_pg_schema(admin, schema)
+        drop_pg_schema(pg_admin, schema)
+
+
+def _empty_pg_schema(url: str) -> None:
+    eng = create_engine(url)
+    try:
+        with eng.begin() as conn:
+            tables = [
+                name
+                for (name,) in conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                )
+                if name != "alembic_version"
+            ]
+            if tables:
+                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                conn.execute(
+                    text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database with no rows: a copy of the SQLite template, or the session's
+    PostgreSQL schema emptied."""
+    if request.param == "sqlite":
+        target = tmp_path / "node.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    url: str = request.getfixturevalue("pg_test_schema")
+    _empty_pg_schema(url)
+    yield url
 
 
 @pytest.fixture
