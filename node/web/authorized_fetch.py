@@ -17,7 +17,8 @@ from node.activitypub import signatures
 from node.context import NodeContext
 
 PROTECTED = re.compile(
-    r"^/(items/[^/]+|activities/[^/]+|actors/[^/]+/(followers|following|outbox|members)|"
+    r"^/(items/[^/]+|activities/[^/]+|"
+    r"actors/[^/]+/(followers|following|outbox|members|memberships|events)|"
     r"actor/(followers|following|outbox))$"
 )
 
