@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node.activitypub import signatures
+from node.activitypub.mediatypes import wants_activity_json
 from node.context import NodeContext
 
 PROTECTED = re.compile(
@@ -21,6 +22,15 @@ PROTECTED = re.compile(
     r"actors/[^/]+/(followers|following|outbox|members|memberships|events)|"
     r"actor/(followers|following|outbox))$"
 )
+
+
+def _asks_for_activity_json(scope: Scope) -> bool:
+    # Browsers get the HTML page of the same URL, which is public: only the ActivityStreams
+    # representation is held back from unsigned requests.
+    for name, value in scope.get("headers", []):
+        if name == b"accept":
+            return wants_activity_json(value.decode("latin-1"))
+    return False
 
 
 class AuthorizedFetch:
@@ -36,6 +46,7 @@ class AuthorizedFetch:
             or not self.node.settings.authorized_fetch
             or scope["method"] not in ("GET", "HEAD")
             or not PROTECTED.match(scope["path"])
+            or not _asks_for_activity_json(scope)
         ):
             await self.app(scope, receive, send)
             return

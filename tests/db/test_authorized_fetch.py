@@ -1,0 +1,44 @@
+"""Authorized fetch holds back ActivityStreams documents from unsigned requests, not pages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from node.actors.local import create_actor
+from node.app import create_app
+from node.config import Settings
+from node.content.notes import publish_note
+from node.context import NodeContext
+from node.db import session_scope
+
+AP = "application/activity+json"
+
+
+def test_unsigned_activitypub_gets_401_while_browsers_get_the_page(
+    settings: Settings, engine: Engine
+) -> None:
+    settings = replace(settings, authorized_fetch=True)
+    node = NodeContext.build(settings, engine)
+    with session_scope(engine) as session:
+        coop = create_actor(session, "coop", kind="organization", name="Co-op")
+        item = publish_note(session, node, coop, "<p>Seed swap on Saturday</p>")
+    with TestClient(create_app(settings, engine=engine), base_url=settings.base_url) as client:
+        refused = client.get(item.ap_id, headers={"Accept": AP})
+        assert refused.status_code == 401
+        assert "signed" in refused.json()["error"]
+        assert (
+            client.get(
+                f"{settings.base_url}/actors/coop/outbox", headers={"Accept": AP}
+            ).status_code
+            == 401
+        )
+        page = client.get(item.ap_id, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Seed swap" in page.text
+        # the actor document, with the key peers verify us with, stays open
+        assert (
+            client.get(f"{settings.base_url}/actors/coop", headers={"Accept": AP}).status_code
+            == 200
+        )
