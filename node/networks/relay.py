@@ -96,6 +96,15 @@ def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple
     return sorted(found.items())
 
 
+def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
+    # FEP-1b12: posting to a group is addressing it; only members' posts are the network's.
+    slugs = session.exec(select(LocalActor.slug).where(LocalActor.kind == "network")).all()
+    for slug in slugs:
+        if item_facts.addressed_to(msg.activity, msg.node.urls.actor(slug)):
+            return f"network: addressed to @{slug} by a non-member, not filed"
+    return None
+
+
 def _threads_here(session: Session, network_id: int, doc: dict[str, Any]) -> bool:
     # A reply is relayed only under an item the network has (an event's status note, say):
     # members' conversations elsewhere are not the network's to spread.
@@ -121,7 +130,7 @@ async def _on_create(msg: Incoming) -> str | None:
         with Session(msg.node.engine) as session:
             sources = _sources(session, msg.actor, networks_only=False)
             if not sources:
-                return None
+                return _addressed_by_stranger(session, msg)
             if not item_facts.is_public(obj) and not addressed_publicly(msg.activity):
                 return "network: not public, not filed"
             return [

@@ -110,7 +110,7 @@ async def test_non_members_are_never_reannounced_and_followed_calendars_are_only
     stranger = remote(engine, "https://else.example/actors/stranger")
     # Even when it addresses the group (FEP-1b12), a non-member's post is not the network's.
     post = create(stranger, event(stranger) | {"to": [PUBLIC, f"{BASE}/actors/ussen"]})
-    assert "network" not in await deliver(node, post)
+    assert "addressed to @ussen by a non-member, not filed" in await deliver(node, post)
     # An organization member's boost of someone else's post is a boost, not a relay.
     assert "network" not in await deliver(node, activity("Announce", ORG, event(stranger)["id"]))
 
