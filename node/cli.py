@@ -109,9 +109,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from node import jobs
     from node.context import NodeContext
     from node.worker import Worker, default_registry, install_signal_handlers
 
+    lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
+    if not lease > 0:
+        raise CliError(f"--lease must be a positive number of seconds, got {args.lease}")
     settings = ensure_secret(_settings(args))
     engine = _engine(settings)
     _ensure_instance(settings, engine)
@@ -119,7 +123,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         node.open_http()
-        worker = Worker(node, default_registry(), concurrency=args.concurrency)
+        worker = Worker(node, default_registry(), concurrency=args.concurrency, lease=lease)
         try:
             if args.drain:
                 ran = await worker.drain()
@@ -348,6 +352,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("worker", cmd_worker, "run a job worker process (delivery, inbox processing)")
     p.add_argument("--concurrency", type=int, default=32, help="jobs run at once (default 32)")
     p.add_argument("--drain", action="store_true", help="run the jobs that are due, then exit")
+    p.add_argument(
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        help="how long a claimed job is held before another worker may take it over if this "
+        "one dies (default 120)",
+    )
 
     for noun, func, kind_help in (
         ("org", cmd_org_create, "an organization"),

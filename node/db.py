@@ -84,18 +84,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-@contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A Core connection in a write transaction (BEGIN IMMEDIATE on SQLite)."""
     with engine.connect() as conn:
@@ -103,3 +91,20 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
             conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             yield conn
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session in a write transaction: commits on success, rolls back on error.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE, like ``write_connection``. A plain
+    (deferred) BEGIN reads first and asks for the write lock at its first write; in WAL mode
+    that upgrade fails at once with "database is locked" whenever another connection has
+    committed since the read began (busy_timeout does not apply to it). Under a burst of inbox
+    jobs that was most of them, and each failure cost a retry with back-off (found by
+    tests/integration/test_no_lost_work.py). Code that only reads uses a plain ``Session``.
+    """
+    with write_connection(engine) as conn, Session(bind=conn, expire_on_commit=False) as session:
+        yield session
+        # Flushes; the transaction itself is committed by write_connection on the way out.
+        session.commit()
