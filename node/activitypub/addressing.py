@@ -15,8 +15,15 @@ class ShapeError(ValueError):
 
 
 def origin(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-cased (the unit of trust in ActivityPub)."""
-    parts = urlsplit(url)
+    """scheme://host[:port] of a URL, lower-cased (the unit of trust in ActivityPub).
+
+    Total: a remote party's "http://[::1" makes urlsplit raise; such a URL has no origin, and
+    gets one that no other URL shares.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"invalid:{url}"
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
@@ -24,8 +31,12 @@ def is_http_url(value: Any) -> bool:
     """An absolute http(s) URL with a host, of sane length."""
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
         return False
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not parts.username
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 host ("http://[::1"): the inbox answered 500
+        return False
+    return parts.scheme in {"http", "https"} and bool(host) and not parts.username
 
 
 def activity_shape(doc: Any) -> tuple[str, str, str]:
@@ -50,6 +61,7 @@ def activity_shape(doc: Any) -> tuple[str, str, str]:
 
 
 CREATES_OBJECTS = frozenset({"Create", "Update"})
+_ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 
 
 def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
@@ -57,8 +69,10 @@ def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
     (Mastodon's rule; a third party's object must be fetched from its own origin instead).
     Returns an error message, or None when fine."""
     kind = doc.get("type")
+    if isinstance(kind, list):  # the first of several types, as activity_shape reads it
+        kind = kind[0] if kind else None
     obj = doc.get("object")
-    if kind not in CREATES_OBJECTS or not isinstance(obj, dict):
+    if not isinstance(kind, str) or kind not in CREATES_OBJECTS or not isinstance(obj, dict):
         return None
     obj_id = obj.get("id")
     if obj_id is None:
@@ -68,10 +82,12 @@ def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
     if origin(obj_id) != origin(actor):
         return f"object {obj_id} is not on the actor's origin {origin(actor)}"
     attributed = id_of(obj.get("attributedTo"))
+    obj_types = obj.get("type")
+    obj_types = obj_types if isinstance(obj_types, list) else [obj_types]
     if (
         attributed is not None
         and attributed != actor
-        and obj.get("type") not in {"Person", "Organization", "Group", "Service", "Application"}
+        and not any(isinstance(t, str) and t in _ACTOR_TYPES for t in obj_types)
     ):
         return "the object's attributedTo is not the activity's actor"
     return None

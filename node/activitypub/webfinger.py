@@ -37,8 +37,12 @@ def parse_resource(resource: str) -> Acct | str:
     if resource.startswith("acct:"):
         return parse_handle(resource[5:])
     if resource.startswith(("http://", "https://")):
-        parts = urlsplit(resource)
-        if not parts.hostname:
+        try:
+            parts = urlsplit(resource)
+            host = parts.hostname
+        except ValueError as exc:  # "http://[::1": a malformed IPv6 host (it was a 500)
+            raise WebFingerError(f"the resource URL is malformed: {exc}") from None
+        if not host:
             raise WebFingerError("the resource URL has no host")
         return resource
     if "@" in resource and ":" not in resource.split("@", 1)[0]:
@@ -83,7 +87,10 @@ def self_link(doc: Any) -> str | None:
     """The ActivityPub actor URL in a JRD we fetched, or None."""
     if not isinstance(doc, dict):
         return None
-    for link in doc.get("links") or []:
+    links = doc.get("links")
+    if not isinstance(links, list):  # {"links": true} from a remote server was a TypeError
+        return None
+    for link in links:
         if not isinstance(link, dict) or link.get("rel") != "self":
             continue
         media = str(link.get("type", ""))

@@ -70,7 +70,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     value = headers.get("Retry-After", "").strip()
     if not value or len(value) > 64:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also says yes to "²", float() no
         return float(value)
     try:
         when = parsedate_to_datetime(value)
