@@ -43,8 +43,11 @@ class NodeContext:
         from node.http import HttpClient
 
         if self.http is None:
+            # The node may always talk to itself: an organization and the network it belongs
+            # to can live on the same node, and their activities travel over HTTP like any.
             self.http = HttpClient(
-                user_agent=self.user_agent(), allow_hosts=self.settings.allow_hosts
+                user_agent=self.user_agent(),
+                allow_hosts=self.settings.allow_hosts | {self.settings.hostname},
             )
         return self.http
 

@@ -43,5 +43,9 @@ def publish_note(session: Session, node: NodeContext, actor: LocalActor, content
     create = activities.create(node.urls.activity(uuid.uuid4().hex), author, note, now)
     # Public: signed in the body too, so relays can forward it (node/outbox_signing.py).
     create = sign_public_activity(actor, node.urls, create)
-    delivery.send(session, actor, create, delivery.Audience(followers=True))
+    from node.networks.relays import relay_inboxes
+
+    delivery.send(
+        session, actor, create, delivery.Audience(followers=True, inboxes=relay_inboxes(session))
+    )
     return item

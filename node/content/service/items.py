@@ -59,8 +59,15 @@ class Published:
 
 def _send(session: Session, actor: LocalActor, activity: dict[str, Any]) -> None:
     from node import delivery
+    from node.networks.relays import relay_inboxes
 
-    delivery.send(session, actor, activity, delivery.Audience(followers=True))
+    # Public posts also go to the relays the node subscribed to (relays forward them on).
+    delivery.send(
+        session,
+        actor,
+        activity,
+        delivery.Audience(followers=True, inboxes=relay_inboxes(session)),
+    )
 
 
 def _tags_of(inp: Input) -> tuple[str, ...]:
