@@ -70,3 +70,20 @@ def is_public(activity_or_object: dict[str, Any]) -> bool:
     """Whether the public collection is among the recipients (to or cc)."""
     targets = as_list(activity_or_object.get("to")) + as_list(activity_or_object.get("cc"))
     return any(t in PUBLIC_ALIASES for t in targets if isinstance(t, str))
+
+
+def primary_types(doc: Any, depth: int = 0) -> Any:
+    """A copy where every multi-valued ``type`` (``["Note", "schema:Thing"]``) keeps its first
+    string: ActivityStreams allows several types, and every handler reads one. Nesting was
+    already bounded at the inbox."""
+    if depth > 64:
+        return doc
+    if isinstance(doc, dict):
+        out = {k: primary_types(v, depth + 1) for k, v in doc.items()}
+        kind = out.get("type")
+        if isinstance(kind, list):
+            out["type"] = next((t for t in kind if isinstance(t, str)), "")
+        return out
+    if isinstance(doc, list):
+        return [primary_types(v, depth + 1) for v in doc]
+    return doc

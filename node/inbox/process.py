@@ -8,6 +8,7 @@ import orjson
 from anyio import to_thread
 from sqlmodel import Session
 
+from node.activitypub.vocab import primary_types
 from node.content import participation
 from node.context import NodeContext
 from node.db import now_utc, session_scope
@@ -57,7 +58,8 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob) -> Outcome:
     else:
         msg = Incoming(
             node=node,
-            activity=orjson.loads(row.raw),
+            # handlers compare `type` with sets of names: a list of types must not crash them
+            activity=primary_types(orjson.loads(row.raw)),
             activity_id=row.activity_id,
             type=row.type,
             actor=row.actor,
