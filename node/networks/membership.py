@@ -252,8 +252,10 @@ async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: st
 async def follow_member(node: NodeContext, network: LocalActor, member: str) -> None:
     """The network follows an admitted member, so the member's public items reach it."""
     from node.actors.following import follow
+    from node.networks.backfill import backfill
 
     await follow(node, network, member)
+    await backfill(node, network, member)
 
 
 async def remove(
