@@ -3,6 +3,7 @@ virtual conference, and a peer-support network with monthly forums (their items:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 from sqlalchemy import Engine
@@ -12,6 +13,7 @@ from node.config import Settings
 from node.context import NodeContext
 from node.db import session_scope
 from node.demo_items import publish_demo_items
+from node.models import LocalActor
 
 NETWORK = {
     "slug": "ussen",
@@ -68,3 +70,26 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
             yield f"Organization  @{actor.slug}@{settings.host}  {actor.name}"
         # Their events, calls and news, in the same transaction: loaded once, or not at all.
         yield from publish_demo_items(session, NodeContext.build(settings, engine), actors)
+    yield from _join_network(settings, engine, [a for a in actors.values() if a is not network])
+
+
+def _join_network(settings: Settings, engine: Engine, members: list[LocalActor]) -> Iterator[str]:
+    """Both organizations ask to join the network, through the protocol like any member: the
+    Joins go out when the node serves, the network admits them (auto-admit) and files their
+    posts."""
+    from node.networks.membership import join
+
+    node = NodeContext.build(settings, engine)
+    network_url = node.urls.actor(NETWORK["slug"])
+
+    async def run() -> None:
+        node.open_http()
+        try:
+            for member in members:
+                await join(node, member, network_url)
+        finally:
+            await node.close_http()
+
+    asyncio.run(run())
+    for member in members:
+        yield f"@{member.slug} asked to join @{NETWORK['slug']} (admitted once the node serves)"
