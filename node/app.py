@@ -20,6 +20,7 @@ from node.activitypub.mediatypes import wants_activity_json
 from node.actors import routes as actor_routes
 from node.api import openapi as api_openapi
 from node.api import routes as api_routes
+from node.api import routes_follows as api_follows
 from node.api import routes_outbox as api_outbox
 from node.api import routes_profile as api_profile
 from node.api import routes_social as api_social
@@ -71,6 +72,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/openapi.json", api_openapi.openapi_route),
         *api_routes.routes(),
         *api_social.routes(),
+        *api_follows.routes(),
         *api_profile.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -289,6 +289,49 @@ def cmd_unfollow(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_followers(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from node.actors.followers import list_followers
+
+    engine = _engine(_settings(args))
+    actor = _local_actor(engine, args.slug)
+    with Session(engine) as session:
+        rows = list_followers(session, actor, "pending" if args.pending else None)
+    for row in rows:
+        print(f"{row.state:9} {row.remote_id}")
+    if not rows:
+        print("No pending followers." if args.pending else "No followers yet.")
+    return 0
+
+
+def _decide_follower(args: argparse.Namespace, approve: bool) -> int:
+    from node.actors.followers import FollowerError, decide
+    from node.context import NodeContext
+    from node.db import session_scope
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    actor = _local_actor(engine, args.slug)
+    node = NodeContext.build(settings, engine)
+    try:
+        with session_scope(engine) as session:
+            decide(session, node, actor, args.actor, approve=approve)
+    except FollowerError as exc:
+        raise CliError(str(exc)) from exc
+    verb = "now follows" if approve else "was refused by"
+    print(f"{args.actor} {verb} @{actor.slug}.")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    return _decide_follower(args, True)
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    return _decide_follower(args, False)
+
+
 def cmd_note(args: argparse.Namespace) -> int:
     import html as html_lib
 
@@ -414,6 +457,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("unfollow", cmd_unfollow, "stop following a remote actor (sends Undo(Follow))")
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("target", metavar="HANDLE", help="user@host handle or actor URL")
+    p = add("followers", cmd_followers, "list an actor's followers (--pending: awaiting approval)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("--pending", action="store_true", help="only those waiting for approval")
+    p = add("approve", cmd_approve, "accept a pending follower (for actors with --manual-approval)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
+    p = add("reject", cmd_reject, "refuse a pending follower (sends Reject)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
     p = add("note", cmd_note, "publish a short public note (paragraphs separated by blank lines)")
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("text", metavar="TEXT")

@@ -257,12 +257,114 @@ def _other_paths() -> dict[str, Doc]:
     }
 
 
+def _follow_paths() -> Doc:
+    target = {
+        "type": "object",
+        "required": ["target"],
+        "properties": {"target": {"type": "string", "description": "user@host or actor URL"}},
+    }
+    actor = {
+        "type": "object",
+        "required": ["actor"],
+        "properties": {"actor": {"type": "string", "description": "the follower's actor URL"}},
+    }
+    followers = {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "actor": {"type": "string"},
+                        "state": {"enum": ["pending", "accepted"]},
+                        "since": {"type": "string"},
+                    },
+                },
+            }
+        },
+    }
+    decision = {
+        "type": "object",
+        "properties": {"actor": {"type": "string"}, "state": {"enum": ["accepted", "refused"]}},
+    }
+    following = {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"target": {"type": "string"}, "state": {"type": "string"}},
+                },
+            }
+        },
+    }
+    follow_state = {
+        "type": "object",
+        "properties": {"target": {"type": "string"}, "state": {"type": "string"}},
+    }
+    state = {
+        "name": "state",
+        "in": "query",
+        "required": False,
+        "schema": {"enum": ["pending", "accepted"]},
+    }
+
+    def decide(op: str, summary: str) -> Doc:
+        return {
+            "post": {
+                "operationId": op,
+                "summary": summary,
+                "requestBody": _body(actor),
+                "responses": _responses(
+                    {"200": _json(decision, "the decision")}, "400", "409", "413", "415", "422"
+                ),
+            }
+        }
+
+    def follow(op: str, summary: str, ok: str) -> Doc:
+        return {
+            "post": {
+                "operationId": op,
+                "summary": summary,
+                "requestBody": _body(target),
+                "responses": _responses(
+                    {ok: _json(follow_state, "the follow")}, "400", "413", "415", "422"
+                ),
+            }
+        }
+
+    return {
+        "/api/v1/followers": {
+            "get": {
+                "operationId": "listFollowers",
+                "summary": "Your followers; state=pending lists those waiting for approval",
+                "parameters": [state],
+                "responses": _responses({"200": _json(followers, "followers")}, "422"),
+            }
+        },
+        "/api/v1/followers/approve": decide("approveFollower", "Accept a pending follower"),
+        "/api/v1/followers/reject": decide("rejectFollower", "Refuse a pending follower"),
+        "/api/v1/following": {
+            "get": {
+                "operationId": "listFollowing",
+                "summary": "Actors you follow (networks, calendars, relays' actors)",
+                "responses": _responses({"200": _json(following, "following")}),
+            }
+        },
+        "/api/v1/follow": follow("follow", "Follow a remote actor (pending until Accept)", "202"),
+        "/api/v1/unfollow": follow("unfollow", "Stop following (sends Undo(Follow))", "200"),
+    }
+
+
 def document(base_url: str) -> Doc:
     """The whole OpenAPI document for a node at ``base_url``."""
     paths: dict[str, Doc] = {}
     for collection, (name, what) in KINDS.items():
         paths |= _item_paths(collection, name, what)
     paths |= _other_paths()
+    paths |= _follow_paths()
     return {
         "openapi": "3.1.0",
         "info": {

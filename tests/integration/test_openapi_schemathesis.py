@@ -78,6 +78,12 @@ def seed(client: TestClient, engine: Engine, token: str) -> dict[str, dict[str, 
     }
 
 
+# Generated targets would be looked up over the network (WebFinger, actor fetch) and tests
+# only ever talk to loopback: these two are tested with loopback targets in
+# tests/db/test_api_follows.py instead.
+NO_FUZZ = frozenset({"/api/v1/follow", "/api/v1/unfollow"})
+
+
 def _run(operation: Any, mode: GenerationMode, token: str, path: dict[str, Any] | None) -> None:
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path)
 
@@ -107,6 +113,8 @@ def test_no_generated_request_breaks_the_api_or_its_documentation(
     operations.sort(key=lambda op: op.method.upper() == "DELETE")
     failures: list[str] = []
     for operation in operations:
+        if operation.path in NO_FUZZ:
+            continue
         known = next((v for k, v in seeded.items() if operation.path.startswith(k)), {})
         path = {k: v for k, v in known.items() if "{" + k + "}" in operation.path} or None
         # Valid requests at the seeded rows (random names only ever meet a 404), invalid ones
@@ -122,14 +130,14 @@ def test_no_generated_request_breaks_the_api_or_its_documentation(
 
 
 def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
-    from node.api import routes, routes_outbox, routes_profile, routes_social
+    from node.api import routes, routes_follows, routes_outbox, routes_profile, routes_social
 
     doc = document("http://127.0.0.1:8000")
     assert doc["openapi"] == "3.1.0"
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     served = {
         (route.path.replace("{id:int}", "{id}"), method)
-        for module in (routes, routes_social, routes_profile, routes_outbox)
+        for module in (routes, routes_social, routes_profile, routes_outbox, routes_follows)
         for route in module.routes()
         for method in (route.methods or set()) - {"HEAD"}
     }
