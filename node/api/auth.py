@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from anyio import to_thread
 from starlette.requests import Request
 
@@ -9,6 +11,7 @@ from node.api.errors import ApiError
 from node.auth import actor_for_token
 from node.context import NodeContext
 from node.db import session_scope
+from node.ratelimit import limiter_for
 
 CHALLENGE = 'Bearer realm="solidarity-node"'
 
@@ -32,6 +35,17 @@ def bearer_token(request: Request) -> str:
 async def authenticate(node: NodeContext, request: Request) -> int:
     """The database id of the actor the request's token belongs to; 401 otherwise. Runs its own
     short transaction (the token's last use is recorded)."""
+    limiter = limiter_for(node, "api")
+    if limiter is not None and request.client is not None:
+        # Per address, before the token is even looked at: this also slows token guessing.
+        wait = limiter.take(request.client.host)
+        if wait:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(
+                429,
+                f"too many API requests from your address; retry in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
     token = bearer_token(request)
 
     def lookup() -> int | None:

@@ -27,6 +27,7 @@ _ERRORS = {
     "413": "the body is larger than 1 MB",
     "415": "the body is not JSON (Content-Type)",
     "422": "valid JSON that fails validation; field names the path",
+    "429": "too many requests from this address; Retry-After says when to try again",
 }
 KINDS = {
     "events": ("Event", "an event (a session with parent; a series with recurrence)"),
@@ -41,7 +42,7 @@ def _json(schema: Doc, description: str) -> Doc:
 
 def _responses(ok: dict[str, Doc], *errors: str) -> Doc:
     answers: Doc = dict(ok)
-    for code in ("401", *errors):
+    for code in ("401", "429", *errors):
         answers[code] = _json(ref("Error"), _ERRORS[code])
     return answers
 
