@@ -24,6 +24,7 @@ from node.api import routes_follows as api_follows
 from node.api import routes_outbox as api_outbox
 from node.api import routes_profile as api_profile
 from node.api import routes_social as api_social
+from node.bridges import routes as bridge_routes
 from node.config import Settings
 from node.content import routes as content_routes
 from node.context import NodeContext
@@ -68,6 +69,7 @@ def routes() -> list[Route | Mount]:
         *api_outbox.routes(),
         Route("/items/{uid}", _item_route),
         Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
+        *bridge_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),

@@ -478,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     from node import cli_moderation
 
     cli_moderation.add_commands(sub, add)
+    from node.bridges import cli as bridges_cli
+
+    bridges_cli.add_commands(sub, add)
     return parser
 
 

@@ -48,6 +48,9 @@ class Settings:
     rate_limit_inbox_ip: str = "1200/60"
     rate_limit_signin: str = "10/300"
     rate_limit_api: str = "300/60"
+    # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
+    # register`; empty: registration is off.
+    murmurations_index: str = ""
 
     @property
     def host(self) -> str:
@@ -215,6 +218,8 @@ def load_settings(
             f"SOLNODE_FEDERATION_MODE must be open or allowlist, got {federation_mode!r}"
         )
 
+    murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
+
     def limit(name: str) -> str:
         return _parse_limit(f"SOLNODE_{name.upper()}", values.get(name, getattr(Settings, name)))
 
@@ -242,7 +247,30 @@ def load_settings(
         rate_limit_inbox_ip=limit("rate_limit_inbox_ip"),
         rate_limit_signin=limit("rate_limit_signin"),
         rate_limit_api=limit("rate_limit_api"),
+        murmurations_index=murmurations_index,
     )
+
+
+def _validate_index(value: str) -> str:
+    """A Murmurations index URL: scheme://host[:port][/path], no query; empty means none."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            "SOLNODE_MURMURATIONS_INDEX must be an absolute URL like "
+            f"https://index.murmurations.network, got {value!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"SOLNODE_MURMURATIONS_INDEX must have no query, fragment or user, got {value!r}"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            f"SOLNODE_MURMURATIONS_INDEX must use https:// for a public host, got {value!r}"
+        )
+    return value
 
 
 def read_secret_file(data_dir: Path) -> str:

@@ -20,6 +20,18 @@ class Urls:
         """The HTML profile page."""
         return f"{self.base}/@{slug}"
 
+    def murmurations(self, slug: str) -> str:
+        """The organization's Murmurations profile (node/bridges/murmurations.py)."""
+        return f"{self.profile(slug)}/murmurations.json"
+
+    def essglobal(self, slug: str) -> str:
+        """The organization's ESSGlobal JSON-LD description (node/bridges/essglobal_ld.py)."""
+        return f"{self.profile(slug)}/essglobal.jsonld"
+
+    def widget(self, slug: str) -> str:
+        """The embeddable page of upcoming events (node/bridges/routes.py)."""
+        return f"{self.profile(slug)}/widget"
+
     def inbox(self, slug: str) -> str:
         return f"{self.actor(slug)}/inbox"
 

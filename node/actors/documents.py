@@ -12,6 +12,7 @@ from node.urls import Urls
 AP_TYPE = {"organization": "Organization", "network": "Group", "application": "Application"}
 MAX_FIELDS = 4  # Mastodon shows at most four profile fields
 MEMBERSHIPS_IRI = "https://w3id.org/solidarity-node#memberships"
+ESSGLOBAL_IRI = "https://w3id.org/solidarity-node#essglobal"
 
 
 def actor_id(urls: Urls, actor: LocalActor) -> str:
@@ -65,6 +66,9 @@ def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any
         # The networks it belongs to (node/networks/collections.py), with its term inline.
         doc["memberships"] = urls.memberships(actor.slug)
         doc["@context"][-1]["memberships"] = {"@id": MEMBERSHIPS_IRI, "@type": "@id"}
+        # Its ESSGlobal description as JSON-LD (node/bridges/essglobal_ld.py).
+        doc["essglobal"] = urls.essglobal(actor.slug)
+        doc["@context"][-1]["essglobal"] = {"@id": ESSGLOBAL_IRI, "@type": "@id"}
     for key in ("icon", "image"):
         media = profile.get(key)
         if isinstance(media, dict) and media.get("url"):

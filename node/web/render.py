@@ -82,13 +82,21 @@ def make_environment() -> Environment:
     return env
 
 
-def html(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template with the node and request in scope, with the security headers."""
+def html(
+    request: Request,
+    template: str,
+    status: int = 200,
+    *,
+    headers: dict[str, str | None] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a template with the node and request in scope, with the security headers;
+    ``headers`` overrides some of them (a ``None`` value drops one)."""
     env: Environment = request.app.state.templates
     node = ctx(request)
     body = env.get_template(template).render(
         request=request, settings=node.settings, urls=node.urls, **context
     )
-    return HTMLResponse(
-        body, status_code=status, headers={**security_headers(node), "Vary": "Accept"}
-    )
+    merged: dict[str, str | None] = {**security_headers(node), "Vary": "Accept", **(headers or {})}
+    final = {k: v for k, v in merged.items() if v is not None}
+    return HTMLResponse(body, status_code=status, headers=final)
