@@ -29,6 +29,7 @@ from node.config import Settings
 from node.content import routes as content_routes
 from node.context import NodeContext
 from node.db import make_engine
+from node.feeds import routes as feed_routes
 from node.inbox import routes as inbox_routes
 from node.networks import api_routes as network_api
 from node.networks import routes as network_routes
@@ -61,6 +62,7 @@ def routes() -> list[Route | Mount]:
         Route("/actor/following", actor_routes.following_route),
         Route("/actors/{slug}", actor_routes.actor_route),
         Route("/@{slug}", actor_routes.actor_route),
+        *feed_routes.routes(),
         Route("/actors/{slug}/followers", actor_routes.followers_route),
         Route("/actors/{slug}/following", actor_routes.following_route),
         Route("/actors/{slug}/outbox", actor_routes.outbox_route),

@@ -333,4 +333,4 @@ def tag_route(request: Request) -> Response:
             session, tag, listings.page_number(request.query_params.get("page"))
         )
     heading = messages.translator(lang.ui)["tagged"].format(tag=tag[:64])
-    return _list_page(request, listing, heading, lang)
+    return _list_page(request, listing, heading, lang, feed_tag=tag)

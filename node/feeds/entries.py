@@ -1,0 +1,254 @@
+"""What the feeds and calendars show: one :class:`FeedEntry` per item, whatever table it is in.
+
+An organization's own items come from ``item``; a network adds what it aggregated from the members
+below it (``network_item``, the rows its pages show, see :mod:`node.networks.views`); a tag lists
+this node's items carrying it. Each entry keeps its original author, so a network's feed credits
+the organization that wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, or_, select
+
+from node.context import NodeContext
+from node.db import as_utc, now_utc
+from node.models import Item, ItemTag, LocalActor, OutboxActivity
+from node.networks.profiles import profile_of
+from node.networks.rules import SHOWN_STATES
+from node.networks.tables import NetworkItem
+from node.networks.views import parse_local
+
+MAX_ENTRIES = 500
+FEED_SIZE = 50
+# Calendars keep recent past events, so a subscriber's calendar does not empty itself.
+PAST_WINDOW = timedelta(days=90)
+KINDS = ("event", "call", "news", "note")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    object_id: str
+    document: dict[str, Any]
+    kind: str
+    author_name: str
+    author_url: str
+    published: datetime
+    updated: datetime
+    start: datetime | None
+    end: datetime | None
+    # iCalendar SEQUENCE, see :func:`_sequences`
+    sequence: int = 0
+
+    @property
+    def title(self) -> str:
+        name = self.document.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:300]
+        return self.kind.capitalize()
+
+    @property
+    def url(self) -> str:
+        url = self.document.get("url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url
+        if isinstance(url, dict) and isinstance(url.get("href"), str):
+            return str(url["href"])
+        return self.object_id
+
+
+def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime:
+    moment = parse_local(document.get(key))
+    return as_utc(moment) if moment is not None else default
+
+
+def _from_item(item: Item, name: str, url: str) -> FeedEntry:
+    published = as_utc(item.published)
+    return FeedEntry(
+        object_id=item.ap_id,
+        document=item.document,
+        kind=item.kind,
+        author_name=name,
+        author_url=url,
+        published=published,
+        updated=max(as_utc(item.updated), published),
+        start=as_utc(item.start_time) if item.start_time else None,
+        end=as_utc(item.end_time) if item.end_time else None,
+    )
+
+
+class _Authors:
+    def __init__(self, session: Session, node: NodeContext) -> None:
+        self.session, self.node = session, node
+        self.cache: dict[str, tuple[str, str]] = {}
+        self.local: dict[int, LocalActor] = {}
+
+    def remote(self, actor: str) -> tuple[str, str]:
+        if actor not in self.cache:
+            profile = profile_of(self.session, self.node, actor)
+            self.cache[actor] = (profile.name or profile.handle or actor, profile.url or actor)
+        return self.cache[actor]
+
+    def of_item(self, item: Item) -> tuple[str, str]:
+        if item.actor_id not in self.local:
+            found = self.session.get(LocalActor, item.actor_id)
+            assert found is not None
+            self.local[item.actor_id] = found
+        actor = self.local[item.actor_id]
+        return actor.name, self.node.urls.profile(actor.slug)
+
+
+def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
+    received = as_utc(row.received_at)
+    published = _doc_time(row.document, "published", received)
+    name, url = authors.remote(row.author)
+    return FeedEntry(
+        object_id=row.object_id,
+        document=row.document,
+        kind=row.kind,
+        author_name=name,
+        author_url=url,
+        published=published,
+        updated=max(_doc_time(row.document, "updated", published), published),
+        start=as_utc(row.start_time) if row.start_time else None,
+        end=as_utc(row.end_time) if row.end_time else None,
+    )
+
+
+def _sequences(session: Session, entries: list[FeedEntry]) -> list[FeedEntry]:
+    """SEQUENCE: how many ``Update`` activities this node sent for the object (our own items,
+    a network's items from organizations on this node); for an object from another server, the
+    whole minutes between its ``published`` and ``updated`` (it only grows when it is edited)."""
+    ids = [e.object_id for e in entries]
+    counts: dict[str, int] = {}
+    for start in range(0, len(ids), 200):
+        rows = session.exec(
+            select(OutboxActivity.object_id, func.count())
+            .where(
+                OutboxActivity.type == "Update",
+                col(OutboxActivity.object_id).in_(ids[start : start + 200]),
+            )
+            .group_by(col(OutboxActivity.object_id))
+        ).all()
+        counts.update({object_id: int(n) for object_id, n in rows})
+    local = session.exec(select(Item.ap_id).where(col(Item.ap_id).in_(ids))).all() if ids else []
+    mine = set(local)
+    result = []
+    for e in entries:
+        if e.object_id in mine:
+            seq = counts.get(e.object_id, 0)
+        else:
+            seq = max(0, int((e.updated - e.published).total_seconds() // 60))
+        result.append(_replace_sequence(e, seq))
+    return result
+
+
+def _replace_sequence(entry: FeedEntry, sequence: int) -> FeedEntry:
+    return replace(entry, sequence=sequence)
+
+
+def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return list({e.object_id: e for e in reversed(entries)}.values())
+
+
+def actor_events(session: Session, node: NodeContext, actor: LocalActor) -> list[FeedEntry]:
+    """Events of an actor (and, for a network, of every member below it), from 90 days ago on."""
+    since = now_utc() - PAST_WINDOW
+    authors = _Authors(session, node)
+    entries: list[FeedEntry] = []
+    own = session.exec(
+        select(Item)
+        .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
+        .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
+        .order_by(col(Item.start_time))
+        .limit(MAX_ENTRIES)
+    ).all()
+    me = (actor.name, node.urls.profile(actor.slug))
+    entries += [_from_item(i, *me) for i in own]
+    if actor.kind == "network":
+        rows = session.exec(
+            select(NetworkItem)
+            .where(
+                NetworkItem.network_id == actor.id,
+                col(NetworkItem.state).in_(SHOWN_STATES),
+                NetworkItem.kind == "event",
+                or_(col(NetworkItem.end_time) >= since, col(NetworkItem.start_time) >= since),
+            )
+            .order_by(col(NetworkItem.start_time))
+            .limit(MAX_ENTRIES)
+        ).all()
+        entries += [_from_row(r, authors) for r in rows]
+    return _sequences(session, _sorted_by_start(_unique(entries)))
+
+
+def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:
+    far = datetime.max.replace(tzinfo=now_utc().tzinfo)
+    return sorted(entries, key=lambda e: (e.start or far, e.object_id))[:MAX_ENTRIES]
+
+
+def tag_events(session: Session, node: NodeContext, tag: str) -> list[FeedEntry]:
+    """This node's events with a hashtag, from 90 days ago on."""
+    since = now_utc() - PAST_WINDOW
+    authors = _Authors(session, node)
+    items = session.exec(
+        _tagged(tag)
+        .where(Item.kind == "event")
+        .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
+        .order_by(col(Item.start_time))
+        .limit(MAX_ENTRIES)
+    ).all()
+    entries = [_from_item(i, *authors.of_item(i)) for i in items]
+    return _sequences(session, _sorted_by_start(entries))
+
+
+def _tagged(tag: str) -> Any:
+    return (
+        select(Item)
+        .join(ItemTag, col(ItemTag.item_id) == col(Item.id))
+        .where(ItemTag.tag == tag.lower()[:64], col(Item.deleted_at).is_(None))
+    )
+
+
+def _by_published(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return sorted(entries, key=lambda e: (e.published, e.object_id), reverse=True)[:FEED_SIZE]
+
+
+def actor_feed(
+    session: Session, node: NodeContext, actor: LocalActor, kind: str | None
+) -> list[FeedEntry]:
+    """The newest items of an actor (a network: with everything shown below it), newest first."""
+    authors = _Authors(session, node)
+    query = select(Item).where(Item.actor_id == actor.id, col(Item.deleted_at).is_(None))
+    if kind:
+        query = query.where(Item.kind == kind)
+    own = session.exec(
+        query.order_by(col(Item.published).desc(), col(Item.id).desc()).limit(FEED_SIZE)
+    ).all()
+    me = (actor.name, node.urls.profile(actor.slug))
+    entries = [_from_item(i, *me) for i in own]
+    if actor.kind == "network":
+        rows_query = select(NetworkItem).where(
+            NetworkItem.network_id == actor.id, col(NetworkItem.state).in_(SHOWN_STATES)
+        )
+        if kind:
+            rows_query = rows_query.where(NetworkItem.kind == kind)
+        rows = session.exec(
+            rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
+        ).all()
+        entries += [_from_row(r, authors) for r in rows]
+    return _by_published(_unique(entries))
+
+
+def tag_feed(session: Session, node: NodeContext, tag: str, kind: str | None) -> list[FeedEntry]:
+    """This node's newest items with a hashtag."""
+    authors = _Authors(session, node)
+    query = _tagged(tag)
+    if kind:
+        query = query.where(Item.kind == kind)
+    items = session.exec(
+        query.order_by(col(Item.published).desc(), col(Item.id).desc()).limit(FEED_SIZE)
+    ).all()
+    return _by_published([_from_item(i, *authors.of_item(i)) for i in items])
