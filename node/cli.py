@@ -232,16 +232,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _run_with_node(settings: Settings, engine: Engine, coro_factory: Any) -> Any:
     from node.context import NodeContext
 
-    node = NodeContext.build(settings, engine)
-
-    async def main() -> Any:
-        node.open_http()
-        try:
-            return await coro_factory(node)
-        finally:
-            await node.close_http()
-
-    return asyncio.run(main())
+    return NodeContext.build(settings, engine).run(coro_factory)
 
 
 def _local_actor(engine: Engine, slug: str) -> Any:

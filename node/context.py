@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
@@ -12,6 +14,8 @@ from node.urls import Urls
 
 if TYPE_CHECKING:
     from node.http import HttpClient
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,6 +60,19 @@ class NodeContext:
         if self.http is not None:
             await self.http.close()
             self.http = None
+
+    def run(self, work: Callable[[NodeContext], Awaitable[T]]) -> T:
+        """Run ``work(self)`` to completion from synchronous code (CLI commands, the demo),
+        with the outbound client open for it and closed afterwards."""
+
+        async def main() -> T:
+            self.open_http()
+            try:
+                return await work(self)
+            finally:
+                await self.close_http()
+
+        return asyncio.run(main())
 
     def notify_work(self) -> None:
         """Tell the in-process worker (if any) that jobs are waiting."""

@@ -3,7 +3,6 @@ virtual conference, and a peer-support network with monthly forums (their items:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 from sqlalchemy import Engine
@@ -82,14 +81,10 @@ def _join_network(settings: Settings, engine: Engine, members: list[LocalActor])
     node = NodeContext.build(settings, engine)
     network_url = node.urls.actor(NETWORK["slug"])
 
-    async def run() -> None:
-        node.open_http()
-        try:
-            for member in members:
-                await join(node, member, network_url)
-        finally:
-            await node.close_http()
+    async def run(node: NodeContext) -> None:
+        for member in members:
+            await join(node, member, network_url)
 
-    asyncio.run(run())
+    node.run(run)
     for member in members:
         yield f"@{member.slug} asked to join @{NETWORK['slug']} (admitted once the node serves)"

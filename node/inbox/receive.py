@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from node import jobs
 from node.activitypub import addressing, bounds, signatures
+from node.activitypub.vocab import id_of
 from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
 from node.inbox.forwarded import NotAuthenticated, authenticate_forwarded
@@ -121,7 +122,7 @@ async def receive(
             node, await remote.resolve_key(node, info.key_id, budget=budget), instant
         )
     except remote.RemoteActorError as exc:
-        if kind == "Delete" and _id(doc.get("object")) == actor_id:
+        if kind == "Delete" and id_of(doc.get("object")) == actor_id:
             # An actor deleting itself is usually gone (410) by the time its Delete arrives;
             # without a cached key we never knew it, so there is nothing to delete.
             return Outcome(202, {"status": "ignored", "reason": "unknown actor deleted"})
@@ -174,7 +175,7 @@ async def receive(
         "received_at": now_utc(),
         "result": "",
     }
-    created = _id(doc.get("object")) if kind == "Create" else None
+    created = id_of(doc.get("object")) if kind == "Create" else None
     if is_sqlite(node.engine):
         # SQLite has one writer and this write is a few tens of microseconds: doing it inline
         # is faster than a thread hop (measured in bench/bench_inbox.py).
@@ -231,14 +232,6 @@ def forget_keys(node: NodeContext, owner: str) -> None:
     cache: dict[str, tuple[ResolvedKey, float]] = node.cache.get(KEY_CACHE, {})
     for key_id in [k for k, (key, _) in cache.items() if key.owner == owner]:
         del cache[key_id]
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
 
 
 # Plain statements compiled once: on this path ORM objects cost 4x (measured, see the issue).
