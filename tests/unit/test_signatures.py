@@ -43,6 +43,7 @@ from node.activitypub.signatures import (
     sign_rfc9421,
     verify,
 )
+from tests.harness.peer import PeerInstall
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "signatures"
 FEDIFY_PEER = Path(__file__).parents[3] / "shared" / "fedify-peer"
@@ -936,12 +937,21 @@ def test_the_module_stays_pure() -> None:
 # --- against Fedify itself (needs ../shared/fedify-peer installed) --------------------------------
 
 
+def _peer_node(install: PeerInstall) -> str:
+    """The Node binary the peer runs with (``run.sh which-node``)."""
+    found = subprocess.run(
+        ["bash", str(install.peer_dir / "run.sh"), "which-node"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return found.stdout.strip().splitlines()[-1]
+
+
 @pytest.mark.peer
-@pytest.mark.skipif(
-    not (FEDIFY_PEER / "node_modules" / ".bin" / "node").exists(),
-    reason="the Fedify peer's node_modules are not installed",
-)
-def test_fedify_verifies_what_we_sign(bob: Signer) -> None:
+def test_fedify_verifies_what_we_sign(bob: Signer, fedify_peer_install: PeerInstall) -> None:
+    # The fixture runs the peer's `run.sh install` first (a fresh CI machine has no node_modules).
     now = NOW
     cases = []
     outbox = "http://127.0.0.1:9101/users/bob/outbox"
@@ -975,7 +985,7 @@ def test_fedify_verifies_what_we_sign(bob: Signer) -> None:
         )
     completed = subprocess.run(
         [
-            str(FEDIFY_PEER / "node_modules" / ".bin" / "node"),
+            _peer_node(fedify_peer_install),
             str(FIXTURES / "fedify_signatures.mjs"),
             "verify",
         ],
