@@ -38,6 +38,8 @@ def profile(actor: LocalActor, urls: Urls) -> dict[str, Any]:
         "linked_schemas": [SCHEMA],
         "name": (actor.name or actor.slug)[:NAME_MAX],
         "primary_url": _url(data.get("website")) or page,
+        # the organization's news, events and calls as RSS (node/feeds/routes.py)
+        "rss": f"{page}/feed.rss",
     }
     description = data.get("description")
     if isinstance(description, str) and description.strip():
@@ -54,6 +56,7 @@ def profile(actor: LocalActor, urls: Urls) -> dict[str, Any]:
     links = [
         {"name": "Profile on the fediverse", "url": page},
         {"name": "ActivityPub actor", "url": actor_id(urls, actor)},
+        {"name": "Calendar (iCalendar)", "url": urls.calendar(actor.slug)},
     ]
     website = _url(data.get("website"))
     if website and website != doc["primary_url"]:

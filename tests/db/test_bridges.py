@@ -70,6 +70,11 @@ def test_the_murmurations_profile_validates_against_the_library_schema(
     assert "Non-Profit Organisation" in profile["tags"]
     urls = {u["url"] for u in profile["urls"]}
     assert {f"{BASE}/@nec", f"{BASE}/actors/nec", "https://nec.example.org/news"} <= urls
+    assert f"{BASE}/@nec/calendar.ics" in urls
+    # The feed the profile names is one a reader can read.
+    assert profile["rss"] == f"{BASE}/@nec/feed.rss"
+    rss = client.get(profile["rss"].removeprefix(BASE))
+    assert rss.status_code == 200 and rss.headers["content-type"].startswith("application/rss+xml")
 
 
 def test_a_bare_profile_is_valid_too_and_unknown_slugs_are_404(
