@@ -76,6 +76,22 @@ class Urls:
         """Id (and HTML page) of an event, call, news item or note."""
         return f"{self.base}/items/{uid}"
 
+    def calendar(self, slug: str) -> str:
+        """The iCalendar feed of an organization or network (node/feeds/routes.py)."""
+        return f"{self.profile(slug)}/calendar.ics"
+
+    def region_calendar(self, region: str) -> str:
+        """The iCalendar feed of this node's events in a region, locality or country."""
+        return f"{self.base}/regions/{quote(region, safe='')}/calendar.ics"
+
+    def category_calendar(self, category: str) -> str:
+        """The iCalendar feed of this node's events in a category (``WORKSHOPS_SKILL_SHARING``)."""
+        return f"{self.base}/categories/{quote(category.upper(), safe='')}/calendar.ics"
+
+    def series(self, uid: str) -> str:
+        """A recurring series: the UID of its iCalendar VEVENT, and a link to its next date."""
+        return f"{self.base}/series/{uid}"
+
     def item_uid(self, ident: str) -> str | None:
         """The uid of one of our item ids (``…/items/{uid}``), or None for any other URL."""
         prefix = f"{self.base}/items/"

@@ -17,16 +17,28 @@ from sqlmodel import Session, col, func, or_, select
 from node.context import NodeContext
 from node.db import as_utc, now_utc
 from node.models import Item, ItemTag, LocalActor, OutboxActivity
+from node.networks.facts import item_facts
 from node.networks.profiles import profile_of
 from node.networks.rules import SHOWN_STATES
 from node.networks.tables import NetworkItem
-from node.networks.views import parse_local
+from node.networks.views import Filters, network_rows, parse_local
 
 MAX_ENTRIES = 500
+# rows a filtered calendar reads of this node's own events (filtered after reading)
+SCAN_LIMIT = 5000
 FEED_SIZE = 50
 # Calendars keep recent past events, so a subscriber's calendar does not empty itself.
 PAST_WINDOW = timedelta(days=90)
 KINDS = ("event", "call", "news", "note")
+ICAL_STATUSES = {"CONFIRMED", "TENTATIVE", "CANCELLED"}
+EVENT_STATUSES = {
+    "EventScheduled": "CONFIRMED",
+    "EventRescheduled": "CONFIRMED",
+    "EventMovedOnline": "CONFIRMED",
+    "EventTentative": "TENTATIVE",
+    "EventPostponed": "TENTATIVE",
+    "EventCancelled": "CANCELLED",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,20 @@ class FeedEntry:
     end: datetime | None
     # iCalendar SEQUENCE, see :func:`_sequences`
     sequence: int = 0
+    # a date of one of our series (node/feeds/series.py): the series' UID, the date's RRULE start
+    series_uid: str | None = None
+    recurrence_id: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """The iCalendar STATUS: ours (``status``) or from FEP-8a8e's ``eventStatus``."""
+        status = self.document.get("status")
+        if isinstance(status, str) and status.upper() in ICAL_STATUSES:
+            return status.upper()
+        event_status = self.document.get("eventStatus")
+        if isinstance(event_status, str):
+            return EVENT_STATUSES.get(event_status.rsplit("/", 1)[-1], "CONFIRMED")
+        return "CONFIRMED"
 
     @property
     def title(self) -> str:
@@ -92,12 +118,15 @@ class _Authors:
             self.cache[actor] = (profile.name or profile.handle or actor, profile.url or actor)
         return self.cache[actor]
 
-    def of_item(self, item: Item) -> tuple[str, str]:
+    def actor(self, item: Item) -> LocalActor:
         if item.actor_id not in self.local:
             found = self.session.get(LocalActor, item.actor_id)
             assert found is not None
             self.local[item.actor_id] = found
-        actor = self.local[item.actor_id]
+        return self.local[item.actor_id]
+
+    def of_item(self, item: Item) -> tuple[str, str]:
+        actor = self.actor(item)
         return actor.name, self.node.urls.profile(actor.slug)
 
 
@@ -154,26 +183,40 @@ def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
     return list({e.object_id: e for e in reversed(entries)}.values())
 
 
-def actor_events(session: Session, node: NodeContext, actor: LocalActor) -> list[FeedEntry]:
-    """Events of an actor (and, for a network, of every member below it), from 90 days ago on."""
+def calendar_events(
+    session: Session, node: NodeContext, actor: LocalActor | None, filters: Filters | None = None
+) -> list[FeedEntry]:
+    """Events from 90 days ago on that pass the filters: an actor's (a network's with every
+    member's below it), or, with no actor, the whole node's (every local actor's own events and
+    what its networks aggregated)."""
+    filters = filters or Filters()
     since = now_utc() - PAST_WINDOW
     authors = _Authors(session, node)
-    entries: list[FeedEntry] = []
-    own = session.exec(
+    query = (
         select(Item)
-        .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
+        .where(Item.kind == "event", col(Item.deleted_at).is_(None))
         .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
-        .order_by(col(Item.start_time))
-        .limit(MAX_ENTRIES)
-    ).all()
-    me = (actor.name, node.urls.profile(actor.slug))
-    entries += [_from_item(i, *me) for i in own]
-    if actor.kind == "network":
+    )
+    if actor is not None:
+        query = query.where(Item.actor_id == actor.id)
+    # Our own items keep their facts in the document only: filtered in Python, over more rows.
+    limit = SCAN_LIMIT if filters.as_query() else MAX_ENTRIES
+    own = session.exec(query.order_by(col(Item.start_time)).limit(limit)).all()
+    entries = [
+        _from_item(i, *authors.of_item(i))
+        for i in own
+        if _admits(filters, i.document, authors.actor(i))
+    ]
+    if actor is None:
+        networks = list(
+            session.exec(select(LocalActor.id).where(LocalActor.kind == "network")).all()
+        )
+    else:
+        networks = [actor.id] if actor.kind == "network" else []
+    if networks:
         rows = session.exec(
-            select(NetworkItem)
+            network_rows([n for n in networks if n is not None], filters)
             .where(
-                NetworkItem.network_id == actor.id,
-                col(NetworkItem.state).in_(SHOWN_STATES),
                 NetworkItem.kind == "event",
                 or_(col(NetworkItem.end_time) >= since, col(NetworkItem.start_time) >= since),
             )
@@ -182,6 +225,19 @@ def actor_events(session: Session, node: NodeContext, actor: LocalActor) -> list
         ).all()
         entries += [_from_row(r, authors) for r in rows]
     return _sequences(session, _sorted_by_start(_unique(entries)))
+
+
+def _admits(filters: Filters, document: dict[str, Any], author: LocalActor) -> bool:
+    """Whether one of our events passes; one without a place is in its author's region, as a
+    network files it (node/networks/filing.py)."""
+    if not filters.as_query():
+        return True
+    facts = item_facts(document)
+    region, country = facts.region, facts.country
+    if not region and not country:
+        region = str(author.profile.get("region") or "")
+        country = str(author.profile.get("country") or "")
+    return filters.admits(region, country, facts.tags, facts.category, facts.online)
 
 
 def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:

@@ -7,9 +7,8 @@
 * SEQUENCE comes from :func:`node.feeds.entries._sequences`: the count of ``Update`` activities
   this node sent for the object (for an object from elsewhere, the minutes between ``published``
   and ``updated``). Either only grows when the event is edited, as RFC 5545 §3.8.7.4 wants.
-* A series is stored as its published occurrences (one item each, see
-  :mod:`node.content.service.series`), so each occurrence is its own VEVENT and no RRULE is
-  written: a client then never sees the same date twice.
+* A series of this node is one VEVENT with an RRULE, and each published date an override of it
+  (RECURRENCE-ID), see :mod:`node.feeds.series`.
 * The online address goes in CONFERENCE (RFC 7986), ``X-SOLNODE-ONLINE-URL``, and the
   description, since many clients show only the latter.
 """
@@ -22,20 +21,12 @@ from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, vGeo, vUri
+from icalendar import Calendar, Event, vGeo, vRecur, vUri
 
 from node.feeds.entries import FeedEntry
+from node.feeds.series import SeriesMaster
 
 PRODID = "-//Solidarity Node//Feeds and calendars//EN"
-ICAL_STATUSES = {"CONFIRMED", "TENTATIVE", "CANCELLED"}
-EVENT_STATUSES = {
-    "EventScheduled": "CONFIRMED",
-    "EventRescheduled": "CONFIRMED",
-    "EventMovedOnline": "CONFIRMED",
-    "EventTentative": "TENTATIVE",
-    "EventPostponed": "TENTATIVE",
-    "EventCancelled": "CANCELLED",
-}
 BLOCKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
 
@@ -78,16 +69,6 @@ def _zone(document: dict[str, Any]) -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return ZoneInfo("UTC")
-
-
-def _status(document: dict[str, Any]) -> str:
-    status = document.get("status")
-    if isinstance(status, str) and status.upper() in ICAL_STATUSES:
-        return status.upper()
-    event_status = document.get("eventStatus")
-    if isinstance(event_status, str):
-        return EVENT_STATUSES.get(event_status.rsplit("/", 1)[-1], "CONFIRMED")
-    return "CONFIRMED"
 
 
 def _locations(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,31 +121,56 @@ def _float(value: Any) -> float | None:
 
 
 def vevent(entry: FeedEntry) -> Event | None:
-    """One VEVENT (None for an event without a start)."""
+    """One VEVENT (None for an event without a start); a date of a series carries the series'
+    UID and its RECURRENCE-ID."""
     if entry.start is None:
         return None
-    doc = entry.document
-    zone = _zone(doc)
-    event = Event()
-    event.add("uid", entry.object_id)
-    event.add("dtstamp", entry.updated.astimezone(UTC))
-    event.add("created", entry.published.astimezone(UTC))
-    event.add("last-modified", entry.updated.astimezone(UTC))
+    zone = _zone(entry.document)
+    event = _describe(entry, zone)
+    event.add("uid", entry.series_uid or entry.object_id)
+    if entry.series_uid and entry.recurrence_id is not None:
+        event.add("recurrence-id", entry.recurrence_id.astimezone(zone))
     event.add("sequence", entry.sequence)
-    event.add("summary", entry.title)
+    event.add("status", entry.status)
     start = entry.start.astimezone(zone)
     event.add("dtstart", start)
     end = entry.end.astimezone(zone) if entry.end and entry.end >= entry.start else None
     event.add("dtend", end or start + timedelta(hours=1))
-    event.add("status", _status(doc))
-    event.add("url", vUri(entry.url))
+    return event
+
+
+def series_vevent(master: SeriesMaster, url: str) -> Event:
+    """The VEVENT of a whole series: the first date, the RRULE, deleted dates as EXDATEs."""
+    zone = _zone({"timezone": master.zone})
+    event = _describe(master.template, zone, url=url)
+    event.add("uid", master.uid)
+    event.add("sequence", master.sequence)
+    event.add("status", master.status)
+    event.add("dtstart", master.start.astimezone(zone))
+    event.add("dtend", master.end.astimezone(zone))
+    event.add("rrule", vRecur.from_ical(master.rrule))
+    if master.exdates:
+        event.add("exdate", [d.astimezone(zone) for d in master.exdates])
+    return event
+
+
+def _describe(entry: FeedEntry, zone: ZoneInfo, *, url: str | None = None) -> Event:
+    """What an event says, apart from its identity and times."""
+    doc = entry.document
+    url = url or entry.url
+    event = Event()
+    event.add("dtstamp", entry.updated.astimezone(UTC))
+    event.add("created", entry.published.astimezone(UTC))
+    event.add("last-modified", entry.updated.astimezone(UTC))
+    event.add("summary", entry.title)
+    event.add("url", vUri(url))
     description = plain_text(doc.get("content")) or plain_text(doc.get("summary"))
     online = online_url(doc)
     if online:
         description = f"{description}\n\nOnline: {online}".strip()
         event.add("conference", vUri(online), parameters={"VALUE": "URI"})
         event.add("x-solnode-online-url", vUri(online))
-    description = f"{description}\n\n{entry.url}".strip()
+    description = f"{description}\n\n{url}".strip()
     event.add("description", description)
     event.add("organizer", vUri(entry.author_url), parameters={"CN": entry.author_name})
     place = _place(doc)
@@ -180,8 +186,13 @@ def vevent(entry: FeedEntry) -> Event | None:
     return event
 
 
-def calendar(name: str, entries: Iterable[FeedEntry], source_url: str) -> bytes:
-    """A VCALENDAR with one VEVENT per entry, and the VTIMEZONEs they need."""
+def calendar(
+    name: str,
+    entries: Iterable[FeedEntry],
+    source_url: str,
+    series: Iterable[SeriesMaster] = (),
+) -> bytes:
+    """A VCALENDAR with one VEVENT per entry (and per series), and the VTIMEZONEs they need."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -192,6 +203,8 @@ def calendar(name: str, entries: Iterable[FeedEntry], source_url: str) -> bytes:
     cal.add("source", vUri(source_url))
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
+    for master in series:
+        cal.add_component(series_vevent(master, master.uid))
     for entry in entries:
         event = vevent(entry)
         if event is not None:

@@ -1,5 +1,8 @@
-"""The feed and calendar routes: ``/@{slug}/calendar.ics``, ``/@{slug}/feed.{rss,atom,json}``,
-``/tags/{tag}/calendar.ics``, ``/tags/{tag}/feed.{rss,atom,json}`` (feeds take ``?kind=``).
+"""The feed and calendar routes: ``/@{slug}/calendar.ics`` (filters ``?region=&tag=&category=
+&online=``), ``/@{slug}/feed.{rss,atom,json}``, ``/tags/{tag}/calendar.ics``,
+``/tags/{tag}/feed.{rss,atom,json}`` (feeds take ``?kind=``), ``/regions/{region}/calendar.ics``
+and ``/categories/{category}/calendar.ics`` (the whole node's), and ``/series/{uid}`` (the UID
+of a series, leading to its next date).
 
 Every answer carries an ETag (a hash of the body) and Last-Modified (the newest ``updated``), and
 is a 304 to a matching If-None-Match or, without one, to an If-Modified-Since not older than it.
@@ -10,16 +13,25 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.actors.local import SLUG_RE, get_actor
+from node.content.fields.types import CATEGORIES
+from node.content.service.build import is_uid
+from node.content.service.series import published_occurrences
+from node.db import as_utc, now_utc
+from node.feeds import cache, ical, writers
 from node.feeds import entries as feed_entries
-from node.feeds import ical, writers
 from node.feeds.entries import KINDS, FeedEntry
+from node.feeds.series import group_series
+from node.models import Series
+from node.networks.tables import NetworkItem
+from node.networks.views import Filters
 from node.web.item_pages import TAG_RE
 from node.web.render import ctx
 
@@ -30,10 +42,11 @@ FEED_TYPES = {
     "json": "application/feed+json; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=300"
+CALENDAR_FILTERS = ("region", "tag", "category", "online")
 
 
-def _not_found() -> Response:
-    return Response("Not found\n", status_code=404, media_type="text/plain")
+def _not_found(why: str = "Not found.") -> Response:
+    return Response(why + "\n", status_code=404, media_type="text/plain")
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -70,16 +83,54 @@ def _kind(request: Request) -> str | None:
     return kind if not kind or kind in KINDS else None
 
 
+def _calendar(
+    request: Request,
+    session: Session,
+    name: str,
+    found: list[FeedEntry],
+    source_url: str,
+) -> Response:
+    node = ctx(request)
+    entries, series = group_series(session, node, found)
+    key = cache.calendar_key(name, source_url, entries, series)
+    body = cache.calendars.get_or_render(
+        key, lambda: ical.calendar(name, entries, source_url, series)
+    )
+    return conditional(request, body, CALENDAR_TYPE, ical.latest(found))
+
+
+def _filtered(request: Request) -> tuple[Filters, str]:
+    """The calendar filters of the query (``region``, ``tag``, ``category``, ``online``), and
+    the query string that repeats them."""
+    filters = Filters.from_query(request.query_params)
+    kept = {k: v for k, v in filters.as_query().items() if k in CALENDAR_FILTERS}
+    filters = Filters.from_query(kept)
+    return filters, ("?" + urlencode(kept) if kept else "")
+
+
+def _label(filters: Filters) -> str:
+    parts = [filters.region, f"#{filters.tag}" if filters.tag else "", category_label(filters)]
+    if filters.online is not None:
+        parts.append("online" if filters.online else "in person")
+    return ", ".join(p for p in parts if p)
+
+
+def category_label(filters: Filters) -> str:
+    return filters.category.replace("_", " ").capitalize()
+
+
 def actor_calendar_route(request: Request) -> Response:
     node = ctx(request)
     slug = request.path_params["slug"]
+    filters, query = _filtered(request)
     with Session(node.engine) as session:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None:
             return _not_found()
-        found = feed_entries.actor_events(session, node, actor)
-    body = ical.calendar(actor.name, found, node.urls.profile(slug) + "/calendar.ics")
-    return conditional(request, body, CALENDAR_TYPE, ical.latest(found))
+        found = feed_entries.calendar_events(session, node, actor, filters)
+        label = _label(filters)
+        name = f"{actor.name} ({label})" if label else actor.name
+        return _calendar(request, session, name, found, node.urls.calendar(slug) + query)
 
 
 def tag_calendar_route(request: Request) -> Response:
@@ -89,8 +140,64 @@ def tag_calendar_route(request: Request) -> Response:
         return _not_found()
     with Session(node.engine) as session:
         found = feed_entries.tag_events(session, node, tag)
-    body = ical.calendar(f"#{tag}", found, node.urls.tag(tag) + "/calendar.ics")
-    return conditional(request, body, CALENDAR_TYPE, ical.latest(found))
+        return _calendar(request, session, f"#{tag}", found, node.urls.tag(tag) + "/calendar.ics")
+
+
+def region_calendar_route(request: Request) -> Response:
+    """Every event on this node (its organizations' and what its networks aggregated) in a
+    region, a locality or a country (two-letter code), matched without regard to case."""
+    node = ctx(request)
+    region = request.path_params["region"].strip()
+    if not region or len(region) > 200 or not region.isprintable():
+        return _not_found("Name a region, a city or a two-letter country code.")
+    filters = Filters(region=region)
+    with Session(node.engine) as session:
+        found = feed_entries.calendar_events(session, node, None, filters)
+        name = f"{region}: events on {node.settings.instance_name}"
+        return _calendar(request, session, name, found, node.urls.region_calendar(region))
+
+
+def category_calendar_route(request: Request) -> Response:
+    """Every event on this node in one category (Mobilizon's and FEP-8a8e's names)."""
+    node = ctx(request)
+    category = request.path_params["category"].strip().upper()
+    filters = Filters(category=category)
+    with Session(node.engine) as session:
+        if category not in known_categories(session):
+            return _not_found(
+                f"No category {category[:64]!r}; categories are: " + ", ".join(sorted(CATEGORIES))
+            )
+        found = feed_entries.calendar_events(session, node, None, filters)
+        name = f"{category_label(filters)}: events on {node.settings.instance_name}"
+        return _calendar(request, session, name, found, node.urls.category_calendar(category))
+
+
+def known_categories(session: Session) -> set[str]:
+    """Ours, and any other a network here received (Mobilizon's CLIMAT_ENVIRONMENT…)."""
+    seen = session.exec(select(NetworkItem.category).distinct().limit(500)).all()
+    return set(CATEGORIES) | {c for c in seen if c}
+
+
+def series_route(request: Request) -> Response:
+    """``/series/{uid}``, a series' iCalendar UID: a 303 to the page of its next date (the
+    last one when all are over)."""
+    node = ctx(request)
+    uid = request.path_params["uid"]
+    with Session(node.engine) as session:
+        series = (
+            session.exec(select(Series).where(Series.uid == uid)).first() if is_uid(uid) else None
+        )
+        if series is None:
+            return _not_found("No such series.")
+        if series.deleted_at is not None:
+            return Response("This series was stopped.\n", status_code=410, media_type="text/plain")
+        dates = published_occurrences(session, series)
+        now = now_utc()
+        upcoming = [i for i in dates if i.end_time is None or as_utc(i.end_time) >= now]
+        chosen = upcoming or dates[-1:]
+        if not chosen:
+            return _not_found("This series has no dates left.")
+        return RedirectResponse(chosen[0].ap_id, status_code=303)
 
 
 def _write(fmt: str, info: writers.FeedInfo, found: list[FeedEntry]) -> bytes:
@@ -145,4 +252,7 @@ def routes() -> list[Route]:
         Route("/@{slug}/feed.{fmt}", actor_feed_route),
         Route("/tags/{tag}/calendar.ics", tag_calendar_route),
         Route("/tags/{tag}/feed.{fmt}", tag_feed_route),
+        Route("/regions/{region}/calendar.ics", region_calendar_route),
+        Route("/categories/{category}/calendar.ics", category_calendar_route),
+        Route("/series/{uid}", series_route),
     ]

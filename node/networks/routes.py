@@ -195,12 +195,15 @@ def calendar_page(request: Request) -> Response:
         query = urlencode({**keep, **extra})
         return f"/networks/{network.slug}/calendar" + (f"?{query}" if query else "")
 
+    wanted = {k: v for k, v in keep.items() if k in ("region", "tag", "category", "online")}
+    filtered = node.urls.calendar(network.slug) + "?" + urlencode(wanted) if wanted else None
     return html(
         request,
         "network_calendar.html",
         network=network,
         section="calendar",
         filters=filters,
+        filtered_calendar=filtered,
         cards=list(cards.values()),
         by_id=cards,
         weeks=weeks,

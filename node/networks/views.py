@@ -62,6 +62,19 @@ class Filters:
             kind=get("kind", 16),
         )
 
+    def admits(
+        self, region: str, country: str, tags: tuple[str, ...], category: str, online: bool
+    ) -> bool:
+        """Whether an item with these facts passes (``region`` matches a region, a locality or
+        a country code, case-insensitively)."""
+        if self.region and self.region.lower() not in {region.lower(), country.lower()}:
+            return False
+        if self.tag and self.tag not in tags:
+            return False
+        if self.category and category != self.category:
+            return False
+        return self.online is None or online == self.online
+
     def as_query(self) -> dict[str, str]:
         """The non-empty filters, for links that keep them."""
         values = {
@@ -178,21 +191,13 @@ def _from_item(item: Item, profiles: _Profiles, author: str) -> Entry:
 
 
 def _matches(entry: Entry, filters: Filters) -> bool:
-    if filters.region and filters.region.lower() not in {
-        entry.region.lower(),
-        entry.country.lower(),
-    }:
-        return False
-    if filters.tag and filters.tag not in entry.tags:
-        return False
-    if filters.category and entry.category != filters.category:
-        return False
-    return filters.online is None or entry.online == filters.online
+    return filters.admits(entry.region, entry.country, entry.tags, entry.category, entry.online)
 
 
-def _network_rows(session: Session, network: LocalActor, filters: Filters) -> Any:
+def network_rows(network_ids: list[int], filters: Filters) -> Any:
+    """The rows shown by these networks that pass the filters (a select to refine)."""
     query = select(NetworkItem).where(
-        NetworkItem.network_id == network.id, col(NetworkItem.state).in_(SHOWN_STATES)
+        col(NetworkItem.network_id).in_(network_ids), col(NetworkItem.state).in_(SHOWN_STATES)
     )
     if filters.region:
         region = filters.region.lower()
@@ -206,6 +211,11 @@ def _network_rows(session: Session, network: LocalActor, filters: Filters) -> An
     if filters.online is not None:
         query = query.where(NetworkItem.online == filters.online)
     return query
+
+
+def _id(actor: LocalActor) -> int:
+    assert actor.id is not None
+    return actor.id
 
 
 def upcoming_events(
@@ -223,7 +233,7 @@ def upcoming_events(
     profiles = _Profiles(session, node)
     entries: list[Entry] = []
     if actor.kind == "network":
-        query = _network_rows(session, actor, filters).where(
+        query = network_rows([_id(actor)], filters).where(
             NetworkItem.kind == "event",
             or_(
                 col(NetworkItem.end_time) >= now,
@@ -258,7 +268,7 @@ def timeline(
     profiles = _Profiles(session, node)
     window = min(offset + limit, MAX_ENTRIES)
     rows = session.exec(
-        _network_rows(session, network, Filters())
+        network_rows([_id(network)], Filters())
         .order_by(col(NetworkItem.received_at).desc())
         .limit(window)
     ).all()

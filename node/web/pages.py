@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from node import __version__
 from node.actors.local import list_actors
+from node.feeds.scopes import upcoming_scopes
 from node.web.render import ctx, html
 
 
@@ -17,7 +18,8 @@ def home_route(request: Request) -> Response:
     with Session(node.engine) as session:
         organizations = list_actors(session, "organization")
         networks = list_actors(session, "network")
-    return html(request, "home.html", organizations=organizations, networks=networks)
+        scopes = upcoming_scopes(session)
+    return html(request, "home.html", organizations=organizations, networks=networks, scopes=scopes)
 
 
 def about_route(request: Request) -> Response:
