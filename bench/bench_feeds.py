@@ -1,0 +1,228 @@
+"""Benchmark: a network's calendar and feeds, against the cost of writing the same iCalendar bare.
+
+Run: ``.venv/bin/python bench/bench_feeds.py [--events 500] [--repeat 20]``
+
+Builds a fresh SQLite database in a temp dir: a network that aggregated ``--events`` events of
+organizations elsewhere (each with a place, a zone and a hashtag, filed as the inbox files them)
+and an organization of this node with a monthly series, then times, in process (Starlette's
+test client, no sockets), ``GET /@network/calendar.ics``, the same filtered by region, the
+node-wide ``/regions/{r}/calendar.ics``, and the network's JSON Feed and RSS, each answer
+checked (status 200, the expected number of VEVENTs). Peak memory of one calendar request is
+read with tracemalloc.
+
+Calendars are timed twice: written (the render cache emptied before each request) and
+unchanged since the last poll (what most calendar-app polls find: the body comes from the cache
+after the entries are loaded and digested).
+
+The baseline is the floor of the same output: :func:`node.feeds.ical.calendar` writing the
+``--events`` entries from memory (no database, no HTTP, no cache), in the same run. The ratio says
+what loading, crediting, grouping series and answering cost on top of writing iCalendar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+from starlette.testclient import TestClient
+
+from node import migrations
+from node.actors.local import create_actor
+from node.app import create_app
+from node.config import load_settings
+from node.content import service
+from node.context import NodeContext
+from node.db import make_engine, session_scope
+from node.feeds import cache as feed_cache
+from node.feeds import ical
+from node.feeds.entries import FeedEntry
+from node.models import RemoteActor
+from node.networks.facts import item_facts
+from node.networks.filing import apply_facts
+from node.networks.tables import NetworkItem
+
+BASE = "http://127.0.0.1:8000"
+REGIONS = ["Midwest", "New England", "Pacific Northwest", "Southeast", "Southwest"]
+ZONES = ["America/Chicago", "America/New_York", "America/Los_Angeles", "America/New_York"]
+
+
+def remote_event(n: int, author: str, start: datetime) -> dict[str, Any]:
+    zone = ZONES[n % len(ZONES)]
+    return {
+        "id": f"https://coop{n % 50}.example/items/event-{n}",
+        "type": "Event",
+        "attributedTo": author,
+        "name": f"Workshop {n}: group purchasing for food co-ops",
+        "content": "<p>Bring your co-op's numbers; we pool orders for the season.</p>",
+        "url": f"https://coop{n % 50}.example/events/{n}",
+        "startTime": start.isoformat(),
+        "endTime": (start + timedelta(hours=2)).isoformat(),
+        "timezone": zone,
+        "location": {
+            "type": "Place",
+            "name": "Grange Hall",
+            "address": {
+                "type": "PostalAddress",
+                "addressLocality": "Springfield",
+                "addressRegion": REGIONS[n % len(REGIONS)],
+                "addressCountry": "US",
+            },
+            "latitude": 40.0 + n / 1000,
+            "longitude": -89.0,
+        },
+        "category": "WORKSHOPS_SKILL_SHARING",
+        "tag": [{"type": "Hashtag", "name": "#coops"}],
+        "published": "2026-10-01T12:00:00Z",
+        "updated": "2026-10-01T12:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+
+
+def build(directory: Path, events: int) -> tuple[TestClient, list[dict[str, Any]]]:
+    settings = load_settings(
+        env={},
+        base_url=BASE,
+        data_dir=str(directory / "data"),
+        database_url=f"sqlite:///{directory / 'node.db'}",
+        secret_key="bench",
+    )
+    engine = make_engine(settings)
+    migrations.upgrade(engine)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    docs = []
+    with session_scope(engine) as session:
+        network = create_actor(session, "ussen", kind="network", name="Solidarity Network")
+        org = create_actor(session, "nec", kind="organization", name="New Economy Coalition")
+        for n in range(50):
+            ap_id = f"https://coop{n}.example/actors/coop"
+            session.add(
+                RemoteActor(ap_id=ap_id, name=f"Co-op {n}", domain=f"coop{n}.example", url=ap_id)
+            )
+        for n in range(events):
+            doc = remote_event(n, f"https://coop{n % 50}.example/actors/coop", start)
+            start += timedelta(hours=5)
+            docs.append(doc)
+            row = NetworkItem(
+                network_id=network.id, object_id=doc["id"], author=doc["attributedTo"], document=doc
+            )
+            apply_facts(row, item_facts(doc))
+            session.add(row)
+        first = datetime.now(UTC) + timedelta(days=10)
+        service.create_series(
+            session,
+            NodeContext.build(settings, engine),
+            org,
+            {
+                "name": "Monthly peer support forum",
+                "startTime": first.strftime("%Y-%m-%dT18:30:00"),
+                "endTime": first.strftime("%Y-%m-%dT20:00:00"),
+                "timezone": "America/New_York",
+                "recurrence": {"frequency": "monthly", "count": 12},
+            },
+        )
+    app = create_app(settings, engine=engine)
+    return TestClient(app, base_url=BASE), docs
+
+
+def floor_entries(docs: list[dict[str, Any]]) -> list[FeedEntry]:
+    """The calendar's entries as they are once loaded and credited (built before the clock)."""
+    found = []
+    for doc in docs:
+        start = datetime.fromisoformat(doc["startTime"])
+        found.append(
+            FeedEntry(
+                object_id=doc["id"],
+                document=doc,
+                kind="event",
+                author_name="Co-op",
+                author_url=doc["attributedTo"],
+                published=datetime(2026, 10, 1, 12, tzinfo=UTC),
+                updated=datetime(2026, 10, 1, 12, tzinfo=UTC),
+                start=start,
+                end=start + timedelta(hours=2),
+            )
+        )
+    return found
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"building a network with {args.events} aggregated events …", flush=True)
+        client, docs = build(Path(tmp), args.events)
+        with client:
+
+            def get(path: str, vevents: int | None = None) -> Callable[[], Any]:
+                def run() -> Any:
+                    answer = client.get(path)
+                    assert answer.status_code == 200, (path, answer.status_code)
+                    if vevents is not None:
+                        found = answer.content.count(b"BEGIN:VEVENT")
+                        assert found == vevents, (path, found, vevents)
+                    return answer
+
+                return run
+
+            shown = min(args.events, 500)
+            midwest = sum(
+                1 for d in docs[:shown] if d["location"]["address"]["addressRegion"] == "Midwest"
+            )
+            cases = [
+                ("network calendar", get("/@ussen/calendar.ics", shown)),
+                ("network calendar ?region=Midwest", get("/@ussen/calendar.ics?region=Midwest")),
+                ("/regions/Midwest/calendar.ics", get("/regions/Midwest/calendar.ics")),
+                ("organization calendar (a series)", get("/@nec/calendar.ics", 4)),
+                ("network JSON Feed", get("/@ussen/feed.json")),
+                ("network RSS", get("/@ussen/feed.rss")),
+            ]
+            ready = floor_entries(docs[:shown])
+            base = timed(lambda: ical.calendar("floor", ready, BASE), args.repeat)
+            print(
+                f"floor: ical.calendar() writes {shown} entries from memory: {base * 1000:.1f} ms"
+            )
+            for name, run in cases:
+                if "calendar" in name:
+
+                    def cold(run: Callable[[], Any] = run) -> Any:
+                        feed_cache.calendars.clear()
+                        return run()
+
+                    took = timed(cold, args.repeat)
+                    print(f"{name}, written: {took * 1000:.1f} ms ({took / base:.2f}x the floor)")
+                took = timed(run, args.repeat)
+                label = f"{name}, unchanged since the last poll" if "calendar" in name else name
+                print(f"{label}: {took * 1000:.1f} ms ({took / base:.2f}x the floor)")
+            print(f"(the Midwest calendars hold {midwest} events)")
+            tracemalloc.start()
+            get("/@ussen/calendar.ics", shown)()
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"peak memory of one network calendar request: {peak / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
