@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.context import NodeContext
 from node.db import as_utc, now_utc
 from node.models import Item, ItemTag, LocalActor, OutboxActivity
-from node.networks.facts import item_facts
+from node.networks.facts import ItemFacts, item_facts
 from node.networks.profiles import profile_of
 from node.networks.rules import SHOWN_STATES
 from node.networks.tables import NetworkItem
@@ -30,15 +31,9 @@ FEED_SIZE = 50
 # Calendars keep recent past events, so a subscriber's calendar does not empty itself.
 PAST_WINDOW = timedelta(days=90)
 KINDS = ("event", "call", "news", "note")
-ICAL_STATUSES = {"CONFIRMED", "TENTATIVE", "CANCELLED"}
-EVENT_STATUSES = {
-    "EventScheduled": "CONFIRMED",
-    "EventRescheduled": "CONFIRMED",
-    "EventMovedOnline": "CONFIRMED",
-    "EventTentative": "TENTATIVE",
-    "EventPostponed": "TENTATIVE",
-    "EventCancelled": "CANCELLED",
-}
+# iCalendar STATUS by FEP-8a8e eventStatus, as our own events map them (node/content/events.py)
+EVENT_STATUSES = {EVENT_STATUS[name]: ICAL_STATUS[name] for name in EVENT_STATUS}
+ICAL_STATUSES = set(ICAL_STATUS.values())
 
 
 @dataclass(frozen=True)
@@ -147,22 +142,28 @@ def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
     )
 
 
+def update_counts(session: Session, object_ids: list[str]) -> dict[str, int]:
+    """How many ``Update`` activities this node sent for each of these objects (absent: none)."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(object_ids), 200):
+        rows = session.exec(
+            select(OutboxActivity.object_id, func.count())
+            .where(
+                OutboxActivity.type == "Update",
+                col(OutboxActivity.object_id).in_(object_ids[start : start + 200]),
+            )
+            .group_by(col(OutboxActivity.object_id))
+        ).all()
+        counts.update({object_id: int(n) for object_id, n in rows})
+    return counts
+
+
 def _sequences(session: Session, entries: list[FeedEntry]) -> list[FeedEntry]:
     """SEQUENCE: how many ``Update`` activities this node sent for the object (our own items,
     a network's items from organizations on this node); for an object from another server, the
     whole minutes between its ``published`` and ``updated`` (it only grows when it is edited)."""
     ids = [e.object_id for e in entries]
-    counts: dict[str, int] = {}
-    for start in range(0, len(ids), 200):
-        rows = session.exec(
-            select(OutboxActivity.object_id, func.count())
-            .where(
-                OutboxActivity.type == "Update",
-                col(OutboxActivity.object_id).in_(ids[start : start + 200]),
-            )
-            .group_by(col(OutboxActivity.object_id))
-        ).all()
-        counts.update({object_id: int(n) for object_id, n in rows})
+    counts = update_counts(session, ids)
     local = session.exec(select(Item.ap_id).where(col(Item.ap_id).in_(ids))).all() if ids else []
     mine = set(local)
     result = []
@@ -233,11 +234,15 @@ def _admits(filters: Filters, document: dict[str, Any], author: LocalActor) -> b
     if not filters.as_query():
         return True
     facts = item_facts(document)
-    region, country = facts.region, facts.country
-    if not region and not country:
-        region = str(author.profile.get("region") or "")
-        country = str(author.profile.get("country") or "")
+    region, country = own_place(facts, author)
     return filters.admits(region, country, facts.tags, facts.category, facts.online)
+
+
+def own_place(facts: ItemFacts, author: LocalActor) -> tuple[str, str]:
+    """(region, country) of one of our items: its place's, else its author's."""
+    if facts.region or facts.country:
+        return facts.region, facts.country
+    return str(author.profile.get("region") or ""), str(author.profile.get("country") or "")
 
 
 def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:

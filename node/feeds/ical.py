@@ -139,10 +139,11 @@ def vevent(entry: FeedEntry) -> Event | None:
     return event
 
 
-def series_vevent(master: SeriesMaster, url: str) -> Event:
-    """The VEVENT of a whole series: the first date, the RRULE, deleted dates as EXDATEs."""
-    zone = _zone({"timezone": master.zone})
-    event = _describe(master.template, zone, url=url)
+def series_vevent(master: SeriesMaster) -> Event:
+    """The VEVENT of a whole series: the first date, the RRULE, deleted dates as EXDATEs; its
+    URL is its UID (``/series/{uid}``, which leads to the next date)."""
+    zone = ZoneInfo(master.zone)  # validated with the series' template
+    event = _describe(master.template, zone, url=master.uid)
     event.add("uid", master.uid)
     event.add("sequence", master.sequence)
     event.add("status", master.status)
@@ -204,7 +205,7 @@ def calendar(
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     for master in series:
-        cal.add_component(series_vevent(master, master.uid))
+        cal.add_component(series_vevent(master))
     for entry in entries:
         event = vevent(entry)
         if event is not None:

@@ -42,7 +42,6 @@ FEED_TYPES = {
     "json": "application/feed+json; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=300"
-CALENDAR_FILTERS = ("region", "tag", "category", "online")
 
 
 def _not_found(why: str = "Not found.") -> Response:
@@ -102,8 +101,7 @@ def _calendar(
 def _filtered(request: Request) -> tuple[Filters, str]:
     """The calendar filters of the query (``region``, ``tag``, ``category``, ``online``), and
     the query string that repeats them."""
-    filters = Filters.from_query(request.query_params)
-    kept = {k: v for k, v in filters.as_query().items() if k in CALENDAR_FILTERS}
+    kept = Filters.from_query(request.query_params).calendar_query()
     filters = Filters.from_query(kept)
     return filters, ("?" + urlencode(kept) if kept else "")
 
@@ -163,7 +161,7 @@ def category_calendar_route(request: Request) -> Response:
     category = request.path_params["category"].strip().upper()
     filters = Filters(category=category)
     with Session(node.engine) as session:
-        if category not in known_categories(session):
+        if not known_category(session, category):
             return _not_found(
                 f"No category {category[:64]!r}; categories are: " + ", ".join(sorted(CATEGORIES))
             )
@@ -172,10 +170,12 @@ def category_calendar_route(request: Request) -> Response:
         return _calendar(request, session, name, found, node.urls.category_calendar(category))
 
 
-def known_categories(session: Session) -> set[str]:
-    """Ours, and any other a network here received (Mobilizon's CLIMAT_ENVIRONMENT…)."""
-    seen = session.exec(select(NetworkItem.category).distinct().limit(500)).all()
-    return set(CATEGORIES) | {c for c in seen if c}
+def known_category(session: Session, category: str) -> bool:
+    """One of ours, or one a network here received (Mobilizon's CLIMAT_ENVIRONMENT…)."""
+    if category in CATEGORIES:
+        return True
+    found = select(NetworkItem.id).where(NetworkItem.category == category).limit(1)
+    return session.exec(found).first() is not None
 
 
 def series_route(request: Request) -> Response:

@@ -25,15 +25,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from node.content.events import ICAL_STATUS, Occurrence, occurrences, rrule
 from node.content.fields import FieldError, validate_event
 from node.content.fields.types import MAX_OCCURRENCES, Recurrence
 from node.context import NodeContext
 from node.db import now_utc
-from node.feeds.entries import FeedEntry
-from node.models import Item, OutboxActivity, Series
+from node.feeds.entries import FeedEntry, update_counts
+from node.models import Item, Series
 
 __all__ = ["SeriesMaster", "group_series", "series_rrule"]
 
@@ -88,18 +88,6 @@ def _load(session: Session, ids: Iterable[int]) -> dict[int, _Group]:
             status = ICAL_STATUS[inp.status]
             groups[series.id] = _Group(series, dates, inp.recurrence, inp.timezone, status)
     return groups
-
-
-def _updates(session: Session, ap_ids: list[str]) -> int:
-    total = 0
-    for start in range(0, len(ap_ids), 200):
-        total += session.exec(
-            select(func.count()).where(
-                OutboxActivity.type == "Update",
-                col(OutboxActivity.object_id).in_(ap_ids[start : start + 200]),
-            )
-        ).one()
-    return total
 
 
 def group_series(
@@ -161,5 +149,5 @@ def _master(
         rrule=series_rrule(group.rule, group.dates),
         status=group.status,
         exdates=tuple(d for d in exdates if d not in shown_dates),
-        sequence=_updates(session, [ap_id for ap_id, _, _ in items]),
+        sequence=sum(update_counts(session, [ap_id for ap_id, _, _ in items]).values()),
     )

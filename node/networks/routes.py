@@ -195,7 +195,7 @@ def calendar_page(request: Request) -> Response:
         query = urlencode({**keep, **extra})
         return f"/networks/{network.slug}/calendar" + (f"?{query}" if query else "")
 
-    wanted = {k: v for k, v in keep.items() if k in ("region", "tag", "category", "online")}
+    wanted = filters.calendar_query()
     filtered = node.urls.calendar(network.slug) + "?" + urlencode(wanted) if wanted else None
     return html(
         request,

@@ -27,6 +27,7 @@ from node.networks.tables import Membership, NetworkItem
 
 MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
 MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
+CALENDAR_FILTERS = ("region", "tag", "category", "online")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class Filters:
         if self.category and category != self.category:
             return False
         return self.online is None or online == self.online
+
+    def calendar_query(self) -> dict[str, str]:
+        """The non-empty filters a calendar takes (``region``, ``tag``, ``category``,
+        ``online``; ``sector`` and ``kind`` are the directory's)."""
+        return {k: v for k, v in self.as_query().items() if k in CALENDAR_FILTERS}
 
     def as_query(self) -> dict[str, str]:
         """The non-empty filters, for links that keep them."""
