@@ -38,17 +38,19 @@ import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from node import delivery, jobs, migrations
+from node import migrations
 from node.activitypub.keys import generate_rsa, load_private_key
 from node.activitypub.signatures import sign_cavage
-from node.actors.local import create_actor
-from node.config import load_settings
 from node.context import NodeContext
 from node.db import make_engine, session_scope, write_connection
-from node.delivery import Audience, DeliveryConfig
-from node.http import HttpClient
+from node.federation import jobs
+from node.federation import outbox as delivery
+from node.federation.actors.local import create_actor
+from node.federation.http import HttpClient
+from node.federation.outbox import Audience, DeliveryConfig
+from node.federation.worker import Done, Registry, Worker
 from node.models import Follower
-from node.worker import Done, Registry, Worker
+from node.settings import load_settings
 
 BASE = "http://127.0.0.1:8000"
 

@@ -14,7 +14,7 @@ Calendars are timed twice: written (the render cache emptied before each request
 unchanged since the last poll (what most calendar-app polls find: the body comes from the cache
 after the entries are loaded and digested).
 
-The baseline is the floor of the same output: :func:`node.feeds.ical.calendar` writing the
+The baseline is the floor of the same output: :func:`node.features.feeds.ical.calendar` writing the
 ``--events`` entries from memory (no database, no HTTP, no cache), in the same run. The ratio says
 what loading, crediting, grouping series and answering cost on top of writing iCalendar.
 """
@@ -38,19 +38,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from starlette.testclient import TestClient
 
 from node import migrations
-from node.actors.local import create_actor
 from node.app import create_app
-from node.config import load_settings
-from node.content import service
 from node.context import NodeContext
 from node.db import make_engine, session_scope
-from node.feeds import cache as feed_cache
-from node.feeds import ical
-from node.feeds.entries import FeedEntry
+from node.features.feeds import cache as feed_cache
+from node.features.feeds import ical
+from node.features.feeds.entries import FeedEntry
+from node.features.networks.facts import item_facts
+from node.features.networks.filing import apply_facts
+from node.features.publishing import service
+from node.federation.actors.local import create_actor
 from node.models import RemoteActor
-from node.networks.facts import item_facts
-from node.networks.filing import apply_facts
-from node.networks.tables import NetworkItem
+from node.models.networks import NetworkItem
+from node.settings import load_settings
 
 BASE = "http://127.0.0.1:8000"
 REGIONS = ["Midwest", "New England", "Pacific Northwest", "Southeast", "Southwest"]

@@ -1,4 +1,4 @@
-"""Benchmark: fan-out POSTs through node.http.HttpClient (aiohttp) against httpx, and the RSA floor.
+"""Benchmark: fan-out POSTs through node.federation.http.HttpClient (aiohttp) against httpx, and the RSA floor.
 
 Run: ``.venv/bin/python bench/bench_http_client.py [--inboxes 50] [--posts 1000]``
 
@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from yarl import URL
 
 from node.activitypub.keys import generate_rsa, load_private_key
-from node.http import HttpClient
+from node.federation.http import HttpClient
 
 UA = "SolidarityNode/0.1.0 (+https://bench.invalid/)"
 
@@ -227,7 +227,7 @@ async def main(args: argparse.Namespace) -> None:
         # Each figure is printed as soon as it is measured, so a run cut by --deadline still
         # reports what it got.
         t_ours = report(
-            "node.http.HttpClient (aiohttp)",
+            "node.federation.http.HttpClient (aiohttp)",
             [await bench_ours(urls, body, args) for _ in range(args.repeat)],
             args.posts,
         )

@@ -116,9 +116,9 @@ def start_node(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], dict[str,
 
 def seed_sender(env: dict[str, str], actor: str, public_pem: str) -> None:
     """Cache the sender's actor and key, as after a first fetch, so no request fetches."""
-    from node.config import load_settings
     from node.db import make_engine, session_scope
     from node.models import RemoteActor
+    from node.settings import load_settings
 
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
     engine = make_engine(settings)

@@ -17,26 +17,28 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from node.activitypub.mediatypes import wants_activity_json
-from node.actors import routes as actor_routes
 from node.api import openapi as api_openapi
-from node.api import routes as api_routes
-from node.api import routes_follows as api_follows
-from node.api import routes_outbox as api_outbox
-from node.api import routes_profile as api_profile
-from node.api import routes_social as api_social
-from node.bridges import routes as bridge_routes
-from node.config import Settings
-from node.content import routes as content_routes
 from node.context import NodeContext
 from node.db import make_engine
-from node.feeds import routes as feed_routes
-from node.inbox import routes as inbox_routes
-from node.networks import api_routes as network_api
-from node.networks import routes as network_routes
-from node.web import discovery, item_pages, pages
-from node.web.authorized_fetch import AuthorizedFetch
+from node.features.bridges import routes as bridge_routes
+from node.features.feeds import routes as feed_routes
+from node.features.follows import api as api_follows
+from node.features.networks import api as network_api
+from node.features.networks import routes as network_routes
+from node.features.participation import api as api_social
+from node.features.profiles import api as api_profile
+from node.features.profiles import discovery
+from node.features.profiles import routes as actor_routes
+from node.features.publishing import api as api_routes
+from node.features.publishing import object_routes as content_routes
+from node.features.publishing import outbox_api as api_outbox
+from node.features.publishing import pages as item_pages
+from node.features.site import pages
+from node.federation.authorized_fetch import AuthorizedFetch
+from node.federation.inbox import routes as inbox_routes
+from node.federation.worker import Worker, default_registry
+from node.settings import Settings
 from node.web.render import html, json_error, make_environment
-from node.worker import Worker, default_registry
 
 log = logging.getLogger("solnode.app")
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
-from node.config import Settings
+from node.settings import Settings
 from node.urls import Urls
 
 if TYPE_CHECKING:
-    from node.http import HttpClient
+    from node.federation.http import HttpClient
 
 T = TypeVar("T")
 
@@ -44,7 +44,7 @@ class NodeContext:
 
     def open_http(self) -> HttpClient:
         """Create the one outbound HTTP client of this process (call inside the event loop)."""
-        from node.http import HttpClient
+        from node.federation.http import HttpClient
 
         if self.http is None:
             # The node may always talk to itself: an organization and the network it belongs

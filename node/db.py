@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from node.config import Settings
+from node.settings import Settings
 
 
 def now_utc() -> datetime:

@@ -38,7 +38,7 @@ __all__ = [
     "too_many_requests",
 ]
 
-# Settings field of each named limiter (node.config.Settings).
+# Settings field of each named limiter (node.settings.Settings).
 LIMIT_SETTINGS = {
     "inbox_host": "rate_limit_inbox_host",
     "inbox_ip": "rate_limit_inbox_ip",

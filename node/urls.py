@@ -21,15 +21,15 @@ class Urls:
         return f"{self.base}/@{slug}"
 
     def murmurations(self, slug: str) -> str:
-        """The organization's Murmurations profile (node/bridges/murmurations.py)."""
+        """The organization's Murmurations profile (node/features/bridges/murmurations.py)."""
         return f"{self.profile(slug)}/murmurations.json"
 
     def essglobal(self, slug: str) -> str:
-        """The organization's ESSGlobal JSON-LD description (node/bridges/essglobal_ld.py)."""
+        """The organization's ESSGlobal JSON-LD description (node/features/bridges/essglobal_ld.py)."""
         return f"{self.profile(slug)}/essglobal.jsonld"
 
     def widget(self, slug: str) -> str:
-        """The embeddable page of upcoming events (node/bridges/routes.py)."""
+        """The embeddable page of upcoming events (node/features/bridges/routes.py)."""
         return f"{self.profile(slug)}/widget"
 
     def inbox(self, slug: str) -> str:
@@ -77,7 +77,7 @@ class Urls:
         return f"{self.base}/items/{uid}"
 
     def calendar(self, slug: str) -> str:
-        """The iCalendar feed of an organization or network (node/feeds/routes.py)."""
+        """The iCalendar feed of an organization or network (node/features/feeds/routes.py)."""
         return f"{self.profile(slug)}/calendar.ics"
 
     def region_calendar(self, region: str) -> str:

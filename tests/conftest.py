@@ -22,8 +22,8 @@ from starlette.testclient import TestClient
 
 from node import migrations
 from node.app import create_app
-from node.config import Settings, load_settings, normalize_database_url
 from node.db import make_engine
+from node.settings import Settings, load_settings, normalize_database_url
 from tests.harness.fixtures import *  # noqa: F403  (fedify_peer, fedify_peer_factory)
 from tests.harness.nodes import NodeFactory, make_node_factory
 

@@ -90,7 +90,7 @@ class Violation:
 def _is_http_url(value: str) -> bool:
     # Cheaper than urlsplit on the hot path; the shape of the top-level id and actor is
     # checked more strictly by addressing.activity_shape, and every fetch goes through
-    # node/http.py, which vets URLs again.
+    # node/federation/http.py, which vets URLs again.
     lowered = value[:8].lower()
     return (lowered.startswith("https://") and len(value) > 8) or (
         lowered.startswith("http://") and len(value) > 7

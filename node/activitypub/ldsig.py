@@ -32,8 +32,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from . import jcs, jsonld
-from .keys import KeyFormatError, PublicKey, b58decode, b58encode
+from node.activitypub import jcs, jsonld
+from node.activitypub.keys import KeyFormatError, PublicKey, b58decode, b58encode
 
 __all__ = [
     "RejectReason",

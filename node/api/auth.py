@@ -8,7 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 
 from node.api.errors import ApiError
-from node.auth import actor_for_token
+from node.api.tokens import actor_for_token
 from node.context import NodeContext
 from node.db import session_scope
 from node.ratelimit import limiter_for

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.content.fields import FieldError
-from node.content.participation import ParticipationError
+from node.features.participation.handlers import ParticipationError
 
 log = logging.getLogger("solnode.api")
 

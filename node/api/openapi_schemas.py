@@ -1,7 +1,7 @@
 """The JSON Schemas (OpenAPI 3.1 = JSON Schema 2020-12) of the API's bodies, as data.
 
 They mirror the validators in node/content/fields (names, bounds, enums) and the views in
-node/api/views.py; tests/integration/test_openapi_schemathesis.py holds them to the running API.
+node/features/publishing/api_json.py; tests/integration/test_openapi_schemathesis.py holds them to the running API.
 The validators remain the authority: they also check what a schema cannot say (endTime after
 startTime, a recurrence that starts on one of its days…), answering 422 with the field.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from node.actors.documents import MAX_FIELDS
 from node.content import essglobal
 from node.content.fields import CATEGORIES, VF_ACTIONS
 from node.content.fields.types import (
@@ -28,6 +27,7 @@ from node.content.fields.types import (
     SUMMARY_MAX,
     URL_MAX,
 )
+from node.federation.actors.documents import MAX_FIELDS
 
 Schema = dict[str, Any]
 _STATUSES = ("scheduled", "tentative", "cancelled", "postponed", "rescheduled", "movedOnline")

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from node.activitypub import keys, signatures
-from node.actors import remote
-from node.config import Settings
 from node.context import NodeContext
-from node.inbox.process import register as register_inbox
-from node.inbox.receive import Outcome, receive
-from node.worker import Registry, Worker
+from node.federation.inbox.process import register as register_inbox
+from node.federation.inbox.receive import Outcome, receive
+from node.federation.remote import actors as remote
+from node.federation.worker import Registry, Worker
+from node.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AP = "application/activity+json"

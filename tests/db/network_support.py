@@ -10,11 +10,11 @@ import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from node.actors.local import create_actor
 from node.context import NodeContext
 from node.db import session_scope
-from node.inbox.process import build_handlers
-from node.inbox.registry import Incoming
+from node.federation.actors.local import create_actor
+from node.federation.inbox.dispatch import Incoming
+from node.federation.inbox.process import build_handlers
 from node.models import (
     Follower,
     InboxActivity,

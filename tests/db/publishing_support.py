@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
-from node.auth import create_token
+from node.api.tokens import create_token
 from node.db import session_scope
+from node.federation.actors.local import create_actor
 from node.models import Follower, Job, OutboxActivity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "content"
@@ -36,7 +36,7 @@ def add_follower(
     engine: Engine, slug: str, remote: str = "https://mastodon.example/users/ana"
 ) -> None:
     """An accepted remote follower of ``slug`` (so fan-out has somewhere to go)."""
-    from node.actors.local import get_actor
+    from node.federation.actors.local import get_actor
 
     with session_scope(engine) as session:
         actor = get_actor(session, slug)

@@ -1,5 +1,5 @@
 """Followers of an actor that approves them by hand wait; the admin decides (API and CLI
-share node/actors/followers.py). Following out through the API, with loopback targets only."""
+share node/features/follows/approval.py). Following out through the API, with loopback targets only."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
-from node.auth import create_token
+from node.api.tokens import create_token
 from node.db import session_scope
+from node.federation.actors.local import create_actor
 from node.models import Follower, Following, InboxActivity, OutboxActivity
 
 BASE = "http://127.0.0.1:8000"
@@ -37,7 +37,7 @@ def _pending_follow(engine: Engine, who: str) -> str:
         "object": f"{BASE}/actors/coop",
     }
     with session_scope(engine) as session:
-        from node.actors.local import get_actor
+        from node.federation.actors.local import get_actor
 
         coop = get_actor(session, "coop")
         assert coop is not None and coop.id is not None

@@ -64,7 +64,7 @@ def test_publishing_answers_201_with_the_activitypub_id_the_page_and_where_to_ed
     assert create["actor"] == f"{BASE}/actors/nec"
     # The activity carries the object's inline terms, so an LD signature covers them too.
     assert all(term in create["@context"] for term in created["activitypub"]["@context"])
-    # ... and is signed in the body for relays and networks (node/outbox_signing.py)
+    # ... and is signed in the body for relays and networks (node/federation/outbox/signing.py)
     assert create["signature"]["type"] == "RsaSignature2017" and create["proof"]
     [job] = fanout_jobs(engine)
     assert job["activity_id"] == create["id"]

@@ -7,11 +7,11 @@ from dataclasses import replace
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
+from node.api.tokens import create_token
 from node.app import create_app
-from node.auth import create_token
-from node.config import Settings
 from node.db import session_scope
+from node.federation.actors.local import create_actor
+from node.settings import Settings
 
 
 def test_an_address_over_its_api_allowance_waits(settings: Settings, engine: Engine) -> None:

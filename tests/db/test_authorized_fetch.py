@@ -7,12 +7,12 @@ from dataclasses import replace
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
 from node.app import create_app
-from node.config import Settings
-from node.content.notes import publish_note
 from node.context import NodeContext
 from node.db import session_scope
+from node.features.publishing.notes import publish_note
+from node.federation.actors.local import create_actor
+from node.settings import Settings
 
 AP = "application/activity+json"
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from node.cli import main
-from node.config import ConfigError, Settings, load_settings
+from node.settings import ConfigError, Settings, load_settings
 from tests.db.publishing_support import BASE, Api, Page, make_org
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "murmurations"

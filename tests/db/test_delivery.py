@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from node import delivery, jobs
-from node.actors.local import create_actor
-from node.config import Settings
 from node.context import NodeContext
 from node.db import session_scope
-from node.delivery import Audience, CircuitPolicy, DeliveryConfig, HostHealth
+from node.federation import jobs
+from node.federation import outbox as delivery
+from node.federation.actors.local import create_actor
+from node.federation.outbox import Audience, CircuitPolicy, DeliveryConfig, HostHealth
+from node.federation.worker import JOB_MODULES, Done, Fail, Registry
 from node.models import Follower, LocalActor, OutboxActivity, RemoteActor
-from node.worker import JOB_MODULES, Done, Fail, Registry
+from node.settings import Settings
 
 BASE = "http://127.0.0.1:8000"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -163,7 +164,7 @@ def test_audience_refuses_a_bare_string_for_a_tuple() -> None:
 
 
 def test_delivery_is_one_of_the_job_modules() -> None:
-    assert "node.delivery" in JOB_MODULES
+    assert "node.federation.outbox" in JOB_MODULES
     registry = Registry()
     delivery.register(registry)
     assert {"fanout", "deliver"} <= registry.kinds
@@ -265,7 +266,7 @@ async def test_very_long_ids_get_hashed_dedupe_keys(
 async def test_explicit_actors_resolve_to_personal_or_shared_inboxes_and_failures_are_skipped(
     engine: Engine, node: NodeContext, coop: LocalActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from node.actors import remote
+    from node.federation.remote import actors as remote
 
     known = {
         f"https://m/{name}": RemoteActor(
@@ -426,7 +427,7 @@ def test_stored_document_is_what_goes_out(engine: Engine, coop: LocalActor) -> N
         delivery.send(session, coop, doc, Audience(followers=True))
     with Session(engine) as session:
         stored = session.exec(select(OutboxActivity.document)).one()
-    # public activities are stored signed (node/outbox_signing.py); the rest is as given
+    # public activities are stored signed (node/federation/outbox/signing.py); the rest is as given
     unsigned = {k: v for k, v in stored.items() if k not in {"signature", "proof", "@context"}}
     assert orjson.dumps(unsigned) == orjson.dumps({k: v for k, v in doc.items() if k != "@context"})
     assert stored["signature"]["type"] == "RsaSignature2017"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.networks.tables import NetworkItem
+from node.models.networks import NetworkItem
 from tests.db.network_support import event as remote_event
 from tests.db.network_support import local, remote
 from tests.db.publishing_support import Api, Page, make_org

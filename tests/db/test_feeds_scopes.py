@@ -14,11 +14,11 @@ from reader import make_reader
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.actors.local import get_actor
 from node.db import session_scope
-from node.networks.facts import item_facts
-from node.networks.filing import apply_facts
-from node.networks.tables import NetworkItem
+from node.features.networks.facts import item_facts
+from node.features.networks.filing import apply_facts
+from node.federation.actors.local import get_actor
+from node.models.networks import NetworkItem
 from tests.db.network_support import event as remote_event
 from tests.db.network_support import local, remote
 from tests.db.publishing_support import Api, Page, make_org

@@ -18,10 +18,10 @@ from starlette.testclient import TestClient
 
 from node.content.fields.times import nth_weekday
 from node.db import session_scope
+from node.features.networks.facts import item_facts
+from node.features.networks.filing import apply_facts
 from node.models import Item
-from node.networks.facts import item_facts
-from node.networks.filing import apply_facts
-from node.networks.tables import NetworkItem
+from node.models.networks import NetworkItem
 from tests.db.network_support import local
 from tests.db.publishing_support import Api, fixture, make_org
 

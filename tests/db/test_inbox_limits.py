@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
 from node.app import create_app
-from node.config import Settings
 from node.db import session_scope
+from node.federation.actors.local import create_actor
+from node.settings import Settings
 from tests.db.inbox_support import AP, PUBLIC, cache_actor, make_sender, signed, stored
 
 ANA = "https://mastodon.example/users/ana"

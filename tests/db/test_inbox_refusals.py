@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
 from node.db import session_scope
+from node.federation.actors.local import create_actor
 
 AP = "application/activity+json"
 FOLLOW = {

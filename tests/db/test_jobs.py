@@ -7,8 +7,8 @@ from collections import Counter
 
 from sqlalchemy import Engine, text
 
-from node import jobs
 from node.db import write_connection
+from node.federation import jobs
 
 
 def _enqueue(engine: Engine, n: int, kind: str = "deliver", **kw: object) -> None:

@@ -16,14 +16,22 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor, ensure_instance_actor
-from node.actors.remote import RemoteActorError, fetch_object
 from node.app import create_app
 from node.cli import main
-from node.config import Settings
-from node.content.notes import publish_note
 from node.context import NodeContext
 from node.db import session_scope
+from node.features.moderation import actions
+from node.features.moderation.blocklist import (
+    BlocklistError,
+    import_blocklist,
+    parse_mastodon_csv,
+    read_blocklist,
+)
+from node.features.moderation.reports import send_report
+from node.features.publishing.notes import publish_note
+from node.federation.actors.local import create_actor, ensure_instance_actor
+from node.federation.policy import domain_severity, federates_with, is_blocked_domain
+from node.federation.remote.actors import RemoteActorError, fetch_object
 from node.models import (
     DomainBlock,
     Follower,
@@ -31,15 +39,7 @@ from node.models import (
     ModerationLog,
     OutboxActivity,
 )
-from node.moderation import actions
-from node.moderation.blocklist import (
-    BlocklistError,
-    import_blocklist,
-    parse_mastodon_csv,
-    read_blocklist,
-)
-from node.moderation.policy import domain_severity, federates_with, is_blocked_domain
-from node.moderation.reports import send_report
+from node.settings import Settings
 from tests.db.inbox_support import (
     AP,
     PUBLIC,

@@ -8,7 +8,7 @@ import asyncio
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.auth import create_token
+from node.api.tokens import create_token
 from node.db import session_scope
 from tests.db.network_support import BASE, activity, deliver, local, remote, sent
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from node.config import Settings
-from node.content.notes import publish_note
 from node.context import NodeContext
 from node.db import session_scope
-from node.networks.backfill import backfill
+from node.features.networks.backfill import backfill
+from node.features.publishing.notes import publish_note
+from node.settings import Settings
 from tests.db.network_support import BASE, items, local, sent
 
 

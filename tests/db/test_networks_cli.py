@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from node.cli import main
-from node.config import Settings
 from node.context import NodeContext
 from node.models import NetworkItem, OutgoingMembership
+from node.settings import Settings
 from tests.db.network_support import (
     PUBLIC,
     activity,

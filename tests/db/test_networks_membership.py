@@ -9,10 +9,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.config import Settings
 from node.context import NodeContext
+from node.features.networks import membership, rules
+from node.features.networks import relay_subscriptions as relays
 from node.models import Following, Membership, ModerationLog, OutgoingMembership, Relay
-from node.networks import membership, relays, rules
+from node.settings import Settings
 from tests.db.network_support import BASE, PUBLIC, activity, audience, deliver, local, remote, sent
 
 AP = {"Accept": "application/activity+json"}
@@ -165,8 +166,8 @@ async def test_the_member_side_joins_is_admitted_and_removed(
 
 async def test_a_mastodon_style_relay_subscription(node: NodeContext, engine: Engine) -> None:
     local(engine, "riverside")
-    from node.actors.local import ensure_instance_actor
     from node.db import session_scope
+    from node.federation.actors.local import ensure_instance_actor
 
     with session_scope(engine) as session:
         ensure_instance_actor(session, "Test node")

@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.config import Settings
 from node.context import NodeContext
 from node.db import session_scope
-from node.delivery.deliver_job import OutgoingCache
+from node.features.networks import rules
+from node.features.networks.forward import forward_key
+from node.federation.outbox.deliver import OutgoingCache
 from node.models import Following, Item, LocalActor, ModerationLog, OutboxActivity
-from node.networks import rules
-from node.networks.forward import forward_key
+from node.settings import Settings
 from tests.db.network_support import (
     BASE,
     PUBLIC,

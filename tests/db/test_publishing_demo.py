@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.config import Settings
-from node.demo import load_demo
+from node.cli.demo import load_demo
 from node.models import Item, Series
+from node.settings import Settings
 from tests.db.publishing_support import Page
 
 

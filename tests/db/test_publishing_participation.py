@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from node.content import participation
-from node.inbox.process import build_handlers
-from node.inbox.registry import Incoming
+from node.features.participation import handlers as participation
+from node.federation.inbox.dispatch import Incoming
+from node.federation.inbox.process import build_handlers
 from tests.db.publishing_support import Api, fanout_jobs, fixture, future, make_org, outbox
 
 ALICE = "https://mobilizon.example/@alice"

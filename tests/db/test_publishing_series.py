@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from node.content import service
-from node.content.service.series import SERIES_JOB, run_series_job
 from node.db import session_scope
-from node.jobs import ClaimedJob
+from node.features.publishing import service
+from node.features.publishing.service.series import SERIES_JOB, run_series_job
+from node.federation.jobs import ClaimedJob
+from node.federation.worker import Done, default_registry
 from node.models import Item, Job, LocalActor, Series
-from node.worker import Done, default_registry
 from tests.db.publishing_support import Api, fixture, make_org, outbox
 
 FORUM = fixture("forum_series.json")  # third Thursdays of 2026, 18:30 in Manchester, 12 times

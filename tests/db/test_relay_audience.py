@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from node.actors.local import create_actor
-from node.config import Settings
-from node.content.notes import publish_note
 from node.context import NodeContext
 from node.db import session_scope
-from node.networks.tables import Relay
+from node.features.publishing.notes import publish_note
+from node.federation.actors.local import create_actor
+from node.models.networks import Relay
+from node.settings import Settings
 
 
 def _fanout_inboxes(engine: Engine) -> list[list[str]]:

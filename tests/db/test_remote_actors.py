@@ -23,9 +23,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from node.activitypub import keys, signatures
-from node.actors.fetch import AP_ACCEPT
-from node.actors.local import INSTANCE_SLUG, create_actor
-from node.actors.remote import (
+from node.context import NodeContext
+from node.db import now_utc, session_scope
+from node.federation.actors.local import INSTANCE_SLUG, create_actor
+from node.federation.remote.actors import (
     FetchBudget,
     RemoteActorError,
     cached_actor,
@@ -36,10 +37,9 @@ from node.actors.remote import (
     resolve_handle,
     resolve_key,
 )
-from node.config import Settings
-from node.context import NodeContext
-from node.db import now_utc, session_scope
+from node.federation.remote.fetch import AP_ACCEPT
 from node.models import LocalActor, RemoteActor
+from node.settings import Settings
 from node.urls import Urls
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.actors.local import create_actor
 from node.app import create_app
-from node.config import Settings
 from node.db import session_scope
+from node.federation.actors.local import create_actor
+from node.settings import Settings
 
 HTML = {"Accept": "text/html"}
 PAGES = ["/", "/about", "/@coop", "/no-such-page"]

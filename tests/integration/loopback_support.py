@@ -38,8 +38,8 @@ from node.activitypub.signatures import (
     sign_cavage,
 )
 from node.activitypub.signatures import verify as verify_signature
-from node.config import load_settings
 from node.db import make_engine
+from node.settings import load_settings
 
 AP = "application/activity+json"
 T = TypeVar("T")

@@ -19,16 +19,16 @@ from aiohttp import web
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from node import delivery
 from node.activitypub import keys
 from node.activitypub.signatures import RequestParts, SignatureInfo, Verified, parse_signature
 from node.activitypub.signatures import verify as verify_signature
-from node.actors.local import create_actor
 from node.context import NodeContext
 from node.db import session_scope
-from node.delivery import Audience, CircuitPolicy, DeliveryConfig
+from node.federation import outbox as delivery
+from node.federation.actors.local import create_actor
+from node.federation.outbox import Audience, CircuitPolicy, DeliveryConfig
+from node.federation.worker import Registry, Worker
 from node.models import Follower, LocalActor, OutboxActivity, RemoteActor
-from node.worker import Registry, Worker
 from tests.harness.ports import free_port
 
 BASE = "http://127.0.0.1:8000"

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from node.activitypub import keys
-from node.actors.local import create_actor
 from node.db import session_scope
+from node.federation.actors.local import create_actor
 
 AP = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -135,7 +135,7 @@ def test_webfinger_errors_are_clear(
 def test_instance_actor_is_found_by_webfinger_and_nodeinfo(
     client: TestClient, engine: Engine
 ) -> None:
-    from node.actors.local import ensure_instance_actor
+    from node.federation.actors.local import ensure_instance_actor
 
     with session_scope(engine) as session:
         ensure_instance_actor(session, "Test node")

@@ -40,7 +40,7 @@ from node.activitypub.signatures import (
     sign_cavage,
     sign_rfc9421,
 )
-from node.config import load_settings
+from node.settings import load_settings
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.harness.nodes import NodeProcess, wait_until
 from tests.harness.ports import free_port
@@ -95,11 +95,11 @@ def hostile(
         extra_env={"SOLNODE_AUTO_APPROVE_REPLIES": "true"},
     )
     from node import migrations
-    from node.actors.local import create_actor, ensure_instance_actor
-    from node.config import ensure_secret
-    from node.content.notes import publish_note
     from node.context import NodeContext
     from node.db import session_scope
+    from node.features.publishing.notes import publish_note
+    from node.federation.actors.local import create_actor, ensure_instance_actor
+    from node.settings import ensure_secret
 
     settings = ensure_secret(load_settings(env=node.env()))
     engine = db_engine(database_url)

@@ -25,9 +25,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from node.actors.local import create_actor
-from node.auth import create_token
+from node.api.tokens import create_token
 from node.db import make_engine, session_scope
+from node.federation.actors.local import create_actor
 from tests.harness.fixtures import PeerFactory
 from tests.harness.nodes import SOLNODE, NodeFactory, NodeProcess, wait_until
 from tests.harness.procs import ManagedProcess
@@ -48,7 +48,7 @@ def rows(node: NodeProcess, sql: str, **params: object) -> list[tuple[Any, ...]]
 def setup_actors(node: NodeProcess, *specs: tuple[str, str, bool]) -> dict[str, str]:
     """Create (slug, kind, auto_admit) actors in the node's database, each with an API token.
     (Set-up only: the steps under test go through the CLI and the API.)"""
-    from node.config import load_settings
+    from node.settings import load_settings
 
     settings = load_settings(
         env={},

@@ -14,12 +14,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from node import migrations
-from node.actors.local import create_actor, ensure_instance_actor
-from node.config import ensure_secret, load_settings
-from node.content.notes import publish_note
 from node.context import NodeContext
 from node.db import make_engine, session_scope
+from node.features.publishing.notes import publish_note
+from node.federation.actors.local import create_actor, ensure_instance_actor
 from node.models import Follower, LocalActor
+from node.settings import ensure_secret, load_settings
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.harness.nodes import SOLNODE, NodeProcess, wait_until
 from tests.harness.ports import free_port

@@ -130,7 +130,11 @@ def test_no_generated_request_breaks_the_api_or_its_documentation(
 
 
 def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
-    from node.api import routes, routes_follows, routes_outbox, routes_profile, routes_social
+    from node.features.follows import api as routes_follows
+    from node.features.participation import api as routes_social
+    from node.features.profiles import api as routes_profile
+    from node.features.publishing import api as routes
+    from node.features.publishing import outbox_api as routes_outbox
 
     doc = document("http://127.0.0.1:8000")
     assert doc["openapi"] == "3.1.0"

@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine
 
 from node.activitypub import keys, signatures
-from node.actors.local import ensure_instance_actor
-from node.actors.remote import cached_actor, lookup, resolve_handle, resolve_key
-from node.config import Settings
 from node.context import NodeContext
 from node.db import session_scope
+from node.federation.actors.local import ensure_instance_actor
+from node.federation.remote.actors import cached_actor, lookup, resolve_handle, resolve_key
+from node.settings import Settings
 from tests.harness.peer import FedifyPeer
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from node.config import ConfigError, ensure_secret, load_settings
+from node.settings import ConfigError, ensure_secret, load_settings
 
 
 def test_defaults_give_a_local_sqlite_node(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from node.feeds.cache import RenderCache, calendar_key
-from node.feeds.entries import FeedEntry
+from node.features.feeds.cache import RenderCache, calendar_key
+from node.features.feeds.entries import FeedEntry
 
 WHEN = datetime(2027, 3, 20, 22, 30, tzinfo=UTC)
 ENTRY = FeedEntry(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from node.content.events import occurrences
 from node.content.fields.times import nth_weekday
 from node.content.fields.types import MAX_OCCURRENCES, ByDay, Recurrence
-from node.feeds.series import series_rrule
+from node.features.feeds.series import series_rrule
 
 ZONES = ["Europe/London", "America/New_York", "America/Sao_Paulo", "Australia/Sydney", "UTC"]
 

@@ -24,7 +24,7 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.http import FetchError, HttpClient, _GuardedResolver, is_blocked_address
+from node.federation.http import FetchError, HttpClient, _GuardedResolver, is_blocked_address
 
 UA = "SolidarityNode/0.1.0 (+https://node.test/)"
 LOOPBACK = "127.0.0.1"

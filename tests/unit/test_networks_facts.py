@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from node.networks.facts import addressed_to, author_of, item_facts, kind_of, parse_time
-from node.networks.profiles import MemberProfile, essglobal_of, place_of
-from node.networks.rules import FOLLOWED, HELD, RELAYED, Rules, blocked_by, decide
-from node.networks.views import Entry, month_grid
+from node.features.networks.facts import addressed_to, author_of, item_facts, kind_of, parse_time
+from node.features.networks.profiles import MemberProfile, essglobal_of, place_of
+from node.features.networks.queries import Entry, month_grid
+from node.features.networks.rules import FOLLOWED, HELD, RELAYED, Rules, blocked_by, decide
 
 MOBILIZON_EVENT = {
     "id": "https://mobilizon.example/events/1",

@@ -1,5 +1,5 @@
 """Our public activities carry an LD signature and an integrity proof that verify the way
-Mastodon and Fedify verify them (node/outbox_signing.py)."""
+Mastodon and Fedify verify them (node/federation/outbox/signing.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from node.activitypub.ldsig import (
     verify_rsa_signature_2017,
 )
 from node.activitypub.vocab import DATA_INTEGRITY_CONTEXT, PUBLIC, SECURITY_CONTEXT
+from node.federation.outbox.signing import sign_public_activity, signing_context
 from node.models import LocalActor
-from node.outbox_signing import sign_public_activity, signing_context
 from node.urls import Urls
 
 URLS = Urls("https://node.example")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from node.config import ConfigError, load_settings
 from node.ratelimit import Limit, LimitError, RateLimiter, parse_limit, too_many_requests
+from node.settings import ConfigError, load_settings
 
 
 class Clock:

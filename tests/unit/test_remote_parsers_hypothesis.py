@@ -23,10 +23,11 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from node.activitypub import addressing, bounds, keys, mediatypes, webfinger
-from node.actors import fetch, remote
-from node.config import load_settings
-from node.delivery.policy import parse_retry_after
-from node.inbox.objects import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
+from node.features.interactions.handlers import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
+from node.federation.outbox.policy import parse_retry_after
+from node.federation.remote import actors as remote
+from node.federation.remote import fetch
+from node.settings import load_settings
 
 PROPERTIES = settings(max_examples=150, deadline=None)
 

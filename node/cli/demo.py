@@ -1,0 +1,90 @@
+"""Demo data drawn from the people this serves: a national network, a coalition that runs a
+virtual conference, and a peer-support network with monthly forums (their items: demo_items.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Engine
+
+from node.cli.demo_items import publish_demo_items
+from node.context import NodeContext
+from node.db import session_scope
+from node.federation.actors.local import create_actor, get_actor
+from node.models import LocalActor
+from node.settings import Settings
+
+NETWORK = {
+    "slug": "ussen",
+    "name": "U.S. Solidarity Economy Network",
+    "summary": (
+        "<p>We connect a diverse array of individuals, organizations, businesses and projects in "
+        "the shared work of building regional, national and international movements for a "
+        "solidarity economy. Member of RIPESS.</p>"
+    ),
+}
+ORGANIZATIONS = [
+    {
+        "slug": "nec",
+        "name": "New Economy Coalition",
+        "summary": (
+            "<p>Convening the solidarity economy movement to share knowledge, foster "
+            "collaboration and drive collective action towards a more equitable and sustainable "
+            "economic system.</p>"
+        ),
+    },
+    {
+        "slug": "sjn",
+        "name": "Social Justice Network",
+        "summary": (
+            "<p>A network of people who support each other to build social justice: monthly "
+            "peer support forums, creative challenges, and shared stories, case studies and "
+            "tools.</p>"
+        ),
+    },
+]
+
+
+def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
+    """Create the demo actors and items; safe to run twice. Yields progress lines."""
+    with session_scope(engine) as session:
+        if get_actor(session, NETWORK["slug"]) is not None:
+            yield "Demo data is already loaded."
+            return
+        network = create_actor(
+            session,
+            NETWORK["slug"],
+            kind="network",
+            name=NETWORK["name"],
+            summary=NETWORK["summary"],
+            auto_admit=True,
+        )
+        yield f"Network  @{network.slug}@{settings.host}  {network.name}"
+        actors = {network.slug: network}
+        for org in ORGANIZATIONS:
+            actor = create_actor(
+                session, org["slug"], kind="organization", name=org["name"], summary=org["summary"]
+            )
+            actors[actor.slug] = actor
+            yield f"Organization  @{actor.slug}@{settings.host}  {actor.name}"
+        # Their events, calls and news, in the same transaction: loaded once, or not at all.
+        yield from publish_demo_items(session, NodeContext.build(settings, engine), actors)
+    yield from _join_network(settings, engine, [a for a in actors.values() if a is not network])
+
+
+def _join_network(settings: Settings, engine: Engine, members: list[LocalActor]) -> Iterator[str]:
+    """Both organizations ask to join the network, through the protocol like any member: the
+    Joins go out when the node serves, the network admits them (auto-admit) and files their
+    posts."""
+    from node.features.networks.membership import join
+
+    node = NodeContext.build(settings, engine)
+    network_url = node.urls.actor(NETWORK["slug"])
+
+    async def run(node: NodeContext) -> None:
+        for member in members:
+            await join(node, member, network_url)
+
+    node.run(run)
+    for member in members:
+        yield f"@{member.slug} asked to join @{NETWORK['slug']} (admitted once the node serves)"

@@ -1,0 +1,113 @@
+"""Rendered calendars kept in memory, keyed by everything they are written from.
+
+Writing iCalendar is the expensive part of a calendar request (``icalendar`` folds every line
+character by character: about 1 ms an event, see docs/benchmarks.md), while calendar apps poll
+the same URLs all day and most polls find nothing changed. The key is a digest of the calendar's
+name and source and of every entry (id, times, SEQUENCE, series fields, author and the whole
+document), so a change to any of them is a new key: a cached body is never stale, only unused,
+and the least recently used bodies go first past :data:`MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+import orjson
+
+from node.features.feeds.entries import FeedEntry
+from node.features.feeds.series import SeriesMaster
+
+MAX_BYTES = 32 * 2**20
+
+
+class RenderCache:
+    """A byte-bounded LRU of rendered bodies (thread-safe: routes run in a thread pool)."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = self.misses = 0
+        self._bodies: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+            self.size = 0
+
+    def get_or_render(self, key: bytes, render: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                self.hits += 1
+                return body
+            self.misses += 1
+        body = render()
+        if len(body) > self.max_bytes // 4:
+            return body  # one huge calendar must not push out everything else
+        with self._lock:
+            if key not in self._bodies:
+                self._bodies[key] = body
+                self.size += len(body)
+            while self.size > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self.size -= len(dropped)
+        return body
+
+
+def _dump(document: object) -> bytes:
+    try:
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # a remote number orjson cannot hold (over 64 bits)
+        return json.dumps(document, sort_keys=True, default=str).encode()
+
+
+def _entry_fields(entry: FeedEntry) -> list[object]:
+    return [
+        entry.object_id,
+        entry.kind,
+        entry.author_name,
+        entry.author_url,
+        entry.published.isoformat(),
+        entry.updated.isoformat(),
+        entry.start.isoformat() if entry.start else None,
+        entry.end.isoformat() if entry.end else None,
+        entry.sequence,
+        entry.series_uid,
+        entry.recurrence_id.isoformat() if entry.recurrence_id else None,
+    ]
+
+
+def calendar_key(
+    name: str, source_url: str, entries: Iterable[FeedEntry], series: Iterable[SeriesMaster]
+) -> bytes:
+    """The digest of everything :func:`node.features.feeds.ical.calendar` writes from."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(orjson.dumps([name, source_url]))
+    for entry in entries:
+        digest.update(orjson.dumps(_entry_fields(entry)))
+        digest.update(_dump(entry.document))
+    for master in series:
+        fields = [
+            master.uid,
+            master.start.isoformat(),
+            master.end.isoformat(),
+            master.zone,
+            master.rrule,
+            master.status,
+            [d.isoformat() for d in master.exdates],
+            master.sequence,
+        ]
+        digest.update(b"series")
+        digest.update(orjson.dumps(fields))
+        digest.update(orjson.dumps(_entry_fields(master.template)))
+        digest.update(_dump(master.template.document))
+    return digest.digest()
+
+
+calendars = RenderCache()

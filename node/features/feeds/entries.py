@@ -1,0 +1,315 @@
+"""What the feeds and calendars show: one :class:`FeedEntry` per item, whatever table it is in.
+
+An organization's own items come from ``item``; a network adds what it aggregated from the members
+below it (``network_item``, the rows its pages show, see :mod:`node.features.networks.queries`); a tag lists
+this node's items carrying it. Each entry keeps its original author, so a network's feed credits
+the organization that wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, or_, select
+
+from node.content.events import EVENT_STATUS, ICAL_STATUS
+from node.context import NodeContext
+from node.db import as_utc, now_utc
+from node.features.networks.facts import ItemFacts, item_facts
+from node.features.networks.profiles import profile_of
+from node.features.networks.queries import Filters, network_rows, parse_local
+from node.features.networks.rules import SHOWN_STATES
+from node.models import Item, ItemTag, LocalActor, OutboxActivity
+from node.models.networks import NetworkItem
+
+MAX_ENTRIES = 500
+# rows a filtered calendar reads of this node's own events (filtered after reading)
+SCAN_LIMIT = 5000
+FEED_SIZE = 50
+# Calendars keep recent past events, so a subscriber's calendar does not empty itself.
+PAST_WINDOW = timedelta(days=90)
+KINDS = ("event", "call", "news", "note")
+# iCalendar STATUS by FEP-8a8e eventStatus, as our own events map them (node/content/events.py)
+EVENT_STATUSES = {EVENT_STATUS[name]: ICAL_STATUS[name] for name in EVENT_STATUS}
+ICAL_STATUSES = set(ICAL_STATUS.values())
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    object_id: str
+    document: dict[str, Any]
+    kind: str
+    author_name: str
+    author_url: str
+    published: datetime
+    updated: datetime
+    start: datetime | None
+    end: datetime | None
+    # iCalendar SEQUENCE, see :func:`_sequences`
+    sequence: int = 0
+    # a date of one of our series (node/features/feeds/series.py): the series' UID, the date's RRULE start
+    series_uid: str | None = None
+    recurrence_id: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """The iCalendar STATUS: ours (``status``) or from FEP-8a8e's ``eventStatus``."""
+        status = self.document.get("status")
+        if isinstance(status, str) and status.upper() in ICAL_STATUSES:
+            return status.upper()
+        event_status = self.document.get("eventStatus")
+        if isinstance(event_status, str):
+            return EVENT_STATUSES.get(event_status.rsplit("/", 1)[-1], "CONFIRMED")
+        return "CONFIRMED"
+
+    @property
+    def title(self) -> str:
+        name = self.document.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:300]
+        return self.kind.capitalize()
+
+    @property
+    def url(self) -> str:
+        url = self.document.get("url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url
+        if isinstance(url, dict) and isinstance(url.get("href"), str):
+            return str(url["href"])
+        return self.object_id
+
+
+def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime:
+    moment = parse_local(document.get(key))
+    return as_utc(moment) if moment is not None else default
+
+
+def _from_item(item: Item, name: str, url: str) -> FeedEntry:
+    published = as_utc(item.published)
+    return FeedEntry(
+        object_id=item.ap_id,
+        document=item.document,
+        kind=item.kind,
+        author_name=name,
+        author_url=url,
+        published=published,
+        updated=max(as_utc(item.updated), published),
+        start=as_utc(item.start_time) if item.start_time else None,
+        end=as_utc(item.end_time) if item.end_time else None,
+    )
+
+
+class _Authors:
+    def __init__(self, session: Session, node: NodeContext) -> None:
+        self.session, self.node = session, node
+        self.cache: dict[str, tuple[str, str]] = {}
+        self.local: dict[int, LocalActor] = {}
+
+    def remote(self, actor: str) -> tuple[str, str]:
+        if actor not in self.cache:
+            profile = profile_of(self.session, self.node, actor)
+            self.cache[actor] = (profile.name or profile.handle or actor, profile.url or actor)
+        return self.cache[actor]
+
+    def actor(self, item: Item) -> LocalActor:
+        if item.actor_id not in self.local:
+            found = self.session.get(LocalActor, item.actor_id)
+            assert found is not None
+            self.local[item.actor_id] = found
+        return self.local[item.actor_id]
+
+    def of_item(self, item: Item) -> tuple[str, str]:
+        actor = self.actor(item)
+        return actor.name, self.node.urls.profile(actor.slug)
+
+
+def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
+    received = as_utc(row.received_at)
+    published = _doc_time(row.document, "published", received)
+    name, url = authors.remote(row.author)
+    return FeedEntry(
+        object_id=row.object_id,
+        document=row.document,
+        kind=row.kind,
+        author_name=name,
+        author_url=url,
+        published=published,
+        updated=max(_doc_time(row.document, "updated", published), published),
+        start=as_utc(row.start_time) if row.start_time else None,
+        end=as_utc(row.end_time) if row.end_time else None,
+    )
+
+
+def update_counts(session: Session, object_ids: list[str]) -> dict[str, int]:
+    """How many ``Update`` activities this node sent for each of these objects (absent: none)."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(object_ids), 200):
+        rows = session.exec(
+            select(OutboxActivity.object_id, func.count())
+            .where(
+                OutboxActivity.type == "Update",
+                col(OutboxActivity.object_id).in_(object_ids[start : start + 200]),
+            )
+            .group_by(col(OutboxActivity.object_id))
+        ).all()
+        counts.update({object_id: int(n) for object_id, n in rows})
+    return counts
+
+
+def _sequences(session: Session, entries: list[FeedEntry]) -> list[FeedEntry]:
+    """SEQUENCE: how many ``Update`` activities this node sent for the object (our own items,
+    a network's items from organizations on this node); for an object from another server, the
+    whole minutes between its ``published`` and ``updated`` (it only grows when it is edited)."""
+    ids = [e.object_id for e in entries]
+    counts = update_counts(session, ids)
+    local = session.exec(select(Item.ap_id).where(col(Item.ap_id).in_(ids))).all() if ids else []
+    mine = set(local)
+    result = []
+    for e in entries:
+        if e.object_id in mine:
+            seq = counts.get(e.object_id, 0)
+        else:
+            seq = max(0, int((e.updated - e.published).total_seconds() // 60))
+        result.append(_replace_sequence(e, seq))
+    return result
+
+
+def _replace_sequence(entry: FeedEntry, sequence: int) -> FeedEntry:
+    return replace(entry, sequence=sequence)
+
+
+def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return list({e.object_id: e for e in reversed(entries)}.values())
+
+
+def calendar_events(
+    session: Session, node: NodeContext, actor: LocalActor | None, filters: Filters | None = None
+) -> list[FeedEntry]:
+    """Events from 90 days ago on that pass the filters: an actor's (a network's with every
+    member's below it), or, with no actor, the whole node's (every local actor's own events and
+    what its networks aggregated)."""
+    filters = filters or Filters()
+    since = now_utc() - PAST_WINDOW
+    authors = _Authors(session, node)
+    query = (
+        select(Item)
+        .where(Item.kind == "event", col(Item.deleted_at).is_(None))
+        .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
+    )
+    if actor is not None:
+        query = query.where(Item.actor_id == actor.id)
+    # Our own items keep their facts in the document only: filtered in Python, over more rows.
+    limit = SCAN_LIMIT if filters.as_query() else MAX_ENTRIES
+    own = session.exec(query.order_by(col(Item.start_time)).limit(limit)).all()
+    entries = [
+        _from_item(i, *authors.of_item(i))
+        for i in own
+        if _admits(filters, i.document, authors.actor(i))
+    ]
+    if actor is None:
+        networks = list(
+            session.exec(select(LocalActor.id).where(LocalActor.kind == "network")).all()
+        )
+    else:
+        networks = [actor.id] if actor.kind == "network" else []
+    if networks:
+        rows = session.exec(
+            network_rows([n for n in networks if n is not None], filters)
+            .where(
+                NetworkItem.kind == "event",
+                or_(col(NetworkItem.end_time) >= since, col(NetworkItem.start_time) >= since),
+            )
+            .order_by(col(NetworkItem.start_time))
+            .limit(MAX_ENTRIES)
+        ).all()
+        entries += [_from_row(r, authors) for r in rows]
+    return _sequences(session, _sorted_by_start(_unique(entries)))
+
+
+def _admits(filters: Filters, document: dict[str, Any], author: LocalActor) -> bool:
+    """Whether one of our events passes; one without a place is in its author's region, as a
+    network files it (node/features/networks/filing.py)."""
+    if not filters.as_query():
+        return True
+    facts = item_facts(document)
+    region, country = own_place(facts, author)
+    return filters.admits(region, country, facts.tags, facts.category, facts.online)
+
+
+def own_place(facts: ItemFacts, author: LocalActor) -> tuple[str, str]:
+    """(region, country) of one of our items: its place's, else its author's."""
+    if facts.region or facts.country:
+        return facts.region, facts.country
+    return str(author.profile.get("region") or ""), str(author.profile.get("country") or "")
+
+
+def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:
+    far = datetime.max.replace(tzinfo=now_utc().tzinfo)
+    return sorted(entries, key=lambda e: (e.start or far, e.object_id))[:MAX_ENTRIES]
+
+
+def tag_events(session: Session, node: NodeContext, tag: str) -> list[FeedEntry]:
+    """This node's events with a hashtag, from 90 days ago on."""
+    since = now_utc() - PAST_WINDOW
+    authors = _Authors(session, node)
+    items = session.exec(
+        _tagged(tag)
+        .where(Item.kind == "event")
+        .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
+        .order_by(col(Item.start_time))
+        .limit(MAX_ENTRIES)
+    ).all()
+    entries = [_from_item(i, *authors.of_item(i)) for i in items]
+    return _sequences(session, _sorted_by_start(entries))
+
+
+def _tagged(tag: str) -> Any:
+    return (
+        select(Item)
+        .join(ItemTag, col(ItemTag.item_id) == col(Item.id))
+        .where(ItemTag.tag == tag.lower()[:64], col(Item.deleted_at).is_(None))
+    )
+
+
+def _by_published(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return sorted(entries, key=lambda e: (e.published, e.object_id), reverse=True)[:FEED_SIZE]
+
+
+def actor_feed(
+    session: Session, node: NodeContext, actor: LocalActor, kind: str | None
+) -> list[FeedEntry]:
+    """The newest items of an actor (a network: with everything shown below it), newest first."""
+    authors = _Authors(session, node)
+    query = select(Item).where(Item.actor_id == actor.id, col(Item.deleted_at).is_(None))
+    if kind:
+        query = query.where(Item.kind == kind)
+    own = session.exec(
+        query.order_by(col(Item.published).desc(), col(Item.id).desc()).limit(FEED_SIZE)
+    ).all()
+    me = (actor.name, node.urls.profile(actor.slug))
+    entries = [_from_item(i, *me) for i in own]
+    if actor.kind == "network":
+        rows_query = select(NetworkItem).where(
+            NetworkItem.network_id == actor.id, col(NetworkItem.state).in_(SHOWN_STATES)
+        )
+        if kind:
+            rows_query = rows_query.where(NetworkItem.kind == kind)
+        rows = session.exec(
+            rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
+        ).all()
+        entries += [_from_row(r, authors) for r in rows]
+    return _by_published(_unique(entries))
+
+
+def tag_feed(session: Session, node: NodeContext, tag: str, kind: str | None) -> list[FeedEntry]:
+    """This node's newest items with a hashtag."""
+    authors = _Authors(session, node)
+    query = _tagged(tag)
+    if kind:
+        query = query.where(Item.kind == kind)
+    items = session.exec(
+        query.order_by(col(Item.published).desc(), col(Item.id).desc()).limit(FEED_SIZE)
+    ).all()
+    return _by_published([_from_item(i, *authors.of_item(i)) for i in items])

@@ -1,0 +1,258 @@
+"""The feed and calendar routes: ``/@{slug}/calendar.ics`` (filters ``?region=&tag=&category=
+&online=``), ``/@{slug}/feed.{rss,atom,json}``, ``/tags/{tag}/calendar.ics``,
+``/tags/{tag}/feed.{rss,atom,json}`` (feeds take ``?kind=``), ``/regions/{region}/calendar.ics``
+and ``/categories/{category}/calendar.ics`` (the whole node's), and ``/series/{uid}`` (the UID
+of a series, leading to its next date).
+
+Every answer carries an ETag (a hash of the body) and Last-Modified (the newest ``updated``), and
+is a 304 to a matching If-None-Match or, without one, to an If-Modified-Since not older than it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlencode
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from node.content.fields.types import CATEGORIES
+from node.db import as_utc, now_utc
+from node.features.feeds import cache, ical, writers
+from node.features.feeds import entries as feed_entries
+from node.features.feeds.entries import KINDS, FeedEntry
+from node.features.feeds.series import group_series
+from node.features.networks.queries import Filters
+from node.features.publishing.pages import TAG_RE
+from node.features.publishing.service.build import is_uid
+from node.features.publishing.service.series import published_occurrences
+from node.federation.actors.local import SLUG_RE, get_actor
+from node.models import Series
+from node.models.networks import NetworkItem
+from node.web.render import ctx
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+FEED_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+CACHE_CONTROL = "public, max-age=300"
+
+
+def _not_found(why: str = "Not found.") -> Response:
+    return Response(why + "\n", status_code=404, media_type="text/plain")
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+
+
+def conditional(
+    request: Request, body: bytes, media_type: str, last_modified: datetime | None
+) -> Response:
+    """The body, or a 304 when the client already has it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    modified = last_modified.astimezone(UTC).replace(microsecond=0) if last_modified else None
+    if modified is not None:
+        headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+    if_none_match = request.headers.get("if-none-match")
+    fresh = False
+    if if_none_match is not None:
+        fresh = _etag_matches(if_none_match, etag)
+    elif modified is not None and (since := request.headers.get("if-modified-since")):
+        try:
+            fresh = modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            fresh = False
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _kind(request: Request) -> str | None:
+    """``?kind=``: "" for every kind, None when it names none."""
+    kind = request.query_params.get("kind", "")
+    return kind if not kind or kind in KINDS else None
+
+
+def _calendar(
+    request: Request,
+    session: Session,
+    name: str,
+    found: list[FeedEntry],
+    source_url: str,
+) -> Response:
+    node = ctx(request)
+    entries, series = group_series(session, node, found)
+    key = cache.calendar_key(name, source_url, entries, series)
+    body = cache.calendars.get_or_render(
+        key, lambda: ical.calendar(name, entries, source_url, series)
+    )
+    return conditional(request, body, CALENDAR_TYPE, ical.latest(found))
+
+
+def _filtered(request: Request) -> tuple[Filters, str]:
+    """The calendar filters of the query (``region``, ``tag``, ``category``, ``online``), and
+    the query string that repeats them."""
+    kept = Filters.from_query(request.query_params).calendar_query()
+    filters = Filters.from_query(kept)
+    return filters, ("?" + urlencode(kept) if kept else "")
+
+
+def _label(filters: Filters) -> str:
+    parts = [filters.region, f"#{filters.tag}" if filters.tag else "", category_label(filters)]
+    if filters.online is not None:
+        parts.append("online" if filters.online else "in person")
+    return ", ".join(p for p in parts if p)
+
+
+def category_label(filters: Filters) -> str:
+    return filters.category.replace("_", " ").capitalize()
+
+
+def actor_calendar_route(request: Request) -> Response:
+    node = ctx(request)
+    slug = request.path_params["slug"]
+    filters, query = _filtered(request)
+    with Session(node.engine) as session:
+        actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
+        if actor is None:
+            return _not_found()
+        found = feed_entries.calendar_events(session, node, actor, filters)
+        label = _label(filters)
+        name = f"{actor.name} ({label})" if label else actor.name
+        return _calendar(request, session, name, found, node.urls.calendar(slug) + query)
+
+
+def tag_calendar_route(request: Request) -> Response:
+    node = ctx(request)
+    tag = request.path_params["tag"]
+    if not TAG_RE.match(tag):
+        return _not_found()
+    with Session(node.engine) as session:
+        found = feed_entries.tag_events(session, node, tag)
+        return _calendar(request, session, f"#{tag}", found, node.urls.tag(tag) + "/calendar.ics")
+
+
+def region_calendar_route(request: Request) -> Response:
+    """Every event on this node (its organizations' and what its networks aggregated) in a
+    region, a locality or a country (two-letter code), matched without regard to case."""
+    node = ctx(request)
+    region = request.path_params["region"].strip()
+    if not region or len(region) > 200 or not region.isprintable():
+        return _not_found("Name a region, a city or a two-letter country code.")
+    filters = Filters(region=region)
+    with Session(node.engine) as session:
+        found = feed_entries.calendar_events(session, node, None, filters)
+        name = f"{region}: events on {node.settings.instance_name}"
+        return _calendar(request, session, name, found, node.urls.region_calendar(region))
+
+
+def category_calendar_route(request: Request) -> Response:
+    """Every event on this node in one category (Mobilizon's and FEP-8a8e's names)."""
+    node = ctx(request)
+    category = request.path_params["category"].strip().upper()
+    filters = Filters(category=category)
+    with Session(node.engine) as session:
+        if not known_category(session, category):
+            return _not_found(
+                f"No category {category[:64]!r}; categories are: " + ", ".join(sorted(CATEGORIES))
+            )
+        found = feed_entries.calendar_events(session, node, None, filters)
+        name = f"{category_label(filters)}: events on {node.settings.instance_name}"
+        return _calendar(request, session, name, found, node.urls.category_calendar(category))
+
+
+def known_category(session: Session, category: str) -> bool:
+    """One of ours, or one a network here received (Mobilizon's CLIMAT_ENVIRONMENT…)."""
+    if category in CATEGORIES:
+        return True
+    found = select(NetworkItem.id).where(NetworkItem.category == category).limit(1)
+    return session.exec(found).first() is not None
+
+
+def series_route(request: Request) -> Response:
+    """``/series/{uid}``, a series' iCalendar UID: a 303 to the page of its next date (the
+    last one when all are over)."""
+    node = ctx(request)
+    uid = request.path_params["uid"]
+    with Session(node.engine) as session:
+        series = (
+            session.exec(select(Series).where(Series.uid == uid)).first() if is_uid(uid) else None
+        )
+        if series is None:
+            return _not_found("No such series.")
+        if series.deleted_at is not None:
+            return Response("This series was stopped.\n", status_code=410, media_type="text/plain")
+        dates = published_occurrences(session, series)
+        now = now_utc()
+        upcoming = [i for i in dates if i.end_time is None or as_utc(i.end_time) >= now]
+        chosen = upcoming or dates[-1:]
+        if not chosen:
+            return _not_found("This series has no dates left.")
+        return RedirectResponse(chosen[0].ap_id, status_code=303)
+
+
+def _write(fmt: str, info: writers.FeedInfo, found: list[FeedEntry]) -> bytes:
+    if fmt == "rss":
+        return writers.rss(info, found)
+    if fmt == "atom":
+        return writers.atom(info, found)
+    return writers.json_feed(info, found)
+
+
+def actor_feed_route(request: Request) -> Response:
+    node = ctx(request)
+    slug, fmt, kind = request.path_params["slug"], request.path_params["fmt"], _kind(request)
+    if fmt not in FEED_TYPES or kind is None:
+        return _not_found()
+    with Session(node.engine) as session:
+        actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
+        if actor is None:
+            return _not_found()
+        found = feed_entries.actor_feed(session, node, actor, kind or None)
+    info = writers.FeedInfo(
+        title=actor.name,
+        description=ical.plain_text(actor.summary),
+        home=node.urls.profile(slug),
+        self_url=node.urls.profile(slug) + "/feed",
+        query=f"?kind={kind}" if kind else "",
+    )
+    return conditional(request, _write(fmt, info, found), FEED_TYPES[fmt], ical.latest(found))
+
+
+def tag_feed_route(request: Request) -> Response:
+    node = ctx(request)
+    tag, fmt, kind = request.path_params["tag"], request.path_params["fmt"], _kind(request)
+    if fmt not in FEED_TYPES or kind is None or not TAG_RE.match(tag):
+        return _not_found()
+    with Session(node.engine) as session:
+        found = feed_entries.tag_feed(session, node, tag, kind or None)
+    info = writers.FeedInfo(
+        title=f"#{tag}",
+        description=f"#{tag} on {node.settings.instance_name}",
+        home=node.urls.tag(tag),
+        self_url=node.urls.tag(tag) + "/feed",
+        query=f"?kind={kind}" if kind else "",
+    )
+    return conditional(request, _write(fmt, info, found), FEED_TYPES[fmt], ical.latest(found))
+
+
+def routes() -> list[Route]:
+    """Before ``/@{slug}/{section}`` in the route list, which would take these paths."""
+    return [
+        Route("/@{slug}/calendar.ics", actor_calendar_route),
+        Route("/@{slug}/feed.{fmt}", actor_feed_route),
+        Route("/tags/{tag}/calendar.ics", tag_calendar_route),
+        Route("/tags/{tag}/feed.{fmt}", tag_feed_route),
+        Route("/regions/{region}/calendar.ics", region_calendar_route),
+        Route("/categories/{category}/calendar.ics", category_calendar_route),
+        Route("/series/{uid}", series_route),
+    ]

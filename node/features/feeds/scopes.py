@@ -1,0 +1,62 @@
+"""Which region and category calendars are worth offering: those with events to come on this node
+(the front page lists them). Bounded reads: the newest filed rows and upcoming own events."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, or_, select
+
+from node.db import now_utc
+from node.features.networks.facts import item_facts
+from node.features.networks.rules import SHOWN_STATES
+from node.models import Item
+from node.models.networks import NetworkItem
+
+MAX_SCOPES = 30
+MAX_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Regions (as written, countries as codes) and categories, most events first."""
+
+    regions: list[str]
+    categories: list[str]
+
+
+def upcoming_scopes(session: Session) -> Scopes:
+    """The regions and categories of events not over yet."""
+    now = now_utc()
+    regions: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    rows = session.exec(
+        select(NetworkItem.region, NetworkItem.country, NetworkItem.category)
+        .where(
+            NetworkItem.kind == "event",
+            col(NetworkItem.state).in_(SHOWN_STATES),
+            or_(col(NetworkItem.end_time) >= now, col(NetworkItem.start_time) >= now),
+        )
+        .order_by(col(NetworkItem.start_time))
+        .limit(MAX_ROWS)
+    ).all()
+    facts = [(str(r), str(c), str(cat)) for r, c, cat in rows]
+    own = session.exec(
+        select(Item.document)
+        .where(Item.kind == "event", col(Item.deleted_at).is_(None))
+        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now))
+        .order_by(col(Item.start_time))
+        .limit(MAX_ROWS)
+    ).all()
+    for document in own:
+        found = item_facts(dict(document))
+        facts.append((found.region, found.country, found.category))
+    for region, country, category in facts:
+        regions.update(p for p in {region.strip(), country.strip()} if p)
+        if category:
+            categories[category] += 1
+    return Scopes(
+        regions=[r for r, _ in regions.most_common(MAX_SCOPES)],
+        categories=[c for c, _ in categories.most_common(MAX_SCOPES)],
+    )

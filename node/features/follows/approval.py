@@ -1,0 +1,65 @@
+"""Followers waiting for approval: an actor set to approve followers by hand decides here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlmodel import Session, col, select
+
+from node.activitypub import activities
+from node.context import NodeContext
+from node.federation.actors.documents import actor_id
+from node.federation.inbox.common import new_activity_id
+from node.models import Follower, InboxActivity, LocalActor
+
+
+class FollowerError(ValueError):
+    """No such follower, or not in a state that allows the decision."""
+
+
+def list_followers(session: Session, actor: LocalActor, state: str | None = None) -> list[Follower]:
+    """Followers of ``actor`` (``state``: pending or accepted), newest first."""
+    query = select(Follower).where(Follower.actor_id == actor.id)
+    if state:
+        query = query.where(Follower.state == state)
+    return list(session.exec(query.order_by(col(Follower.id).desc())))
+
+
+def _follow_document(session: Session, row: Follower, target: str) -> dict[str, Any]:
+    # The Accept embeds the Follow as it arrived (Mastodon matches on its id).
+    stored = session.exec(
+        select(InboxActivity.raw).where(InboxActivity.activity_id == row.follow_id)
+    ).first()
+    if stored:
+        doc = orjson.loads(stored)
+        if isinstance(doc, dict):
+            return doc
+    return {"id": row.follow_id, "type": "Follow", "actor": row.remote_id, "object": target}
+
+
+def decide(
+    session: Session, node: NodeContext, actor: LocalActor, remote_id: str, *, approve: bool
+) -> Follower | None:
+    """Approve (Accept) or refuse (Reject) a pending follower; runs in the caller's
+    transaction. Returns the follower row when approved, None when refused."""
+    from node.federation import outbox as delivery
+
+    row = session.exec(
+        select(Follower).where(Follower.actor_id == actor.id, Follower.remote_id == remote_id)
+    ).first()
+    if row is None:
+        raise FollowerError(f"{remote_id} has not asked to follow @{actor.slug}")
+    if row.state != "pending":
+        raise FollowerError(f"{remote_id} already follows @{actor.slug}")
+    me = actor_id(node.urls, actor)
+    follow = _follow_document(session, row, me)
+    build = activities.accept if approve else activities.reject
+    answer = build(new_activity_id(node), me, follow, to=remote_id)
+    if approve:
+        row.state = "accepted"
+        session.add(row)
+    else:
+        session.delete(row)
+    delivery.send(session, actor, answer, delivery.Audience(actors=(remote_id,)), public=False)
+    return row if approve else None

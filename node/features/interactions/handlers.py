@@ -1,0 +1,243 @@
+"""Create, Update, Delete, Like and Announce: what others do with content.
+
+Replies from servers under a limit block are kept but never shown before an admin approves
+them; an Announce carrying someone else's reply is believed only as its origin serves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nh3
+from anyio import to_thread
+from sqlmodel import Session, col, delete, select
+
+from node.activitypub.addressing import origin
+from node.activitypub.vocab import ACTOR_TYPES, id_of
+from node.db import session_scope
+from node.features.networks.aggregation import relaying
+from node.federation.inbox.common import local_item
+from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.embedded import WRAPPERS, from_origin, inner_object
+from node.federation.policy import LIMIT, domain_severity, host_of
+from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
+
+# Tags and attributes a reply may keep; everything else (scripts, styles, handlers) goes.
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "a",
+    "span",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "del",
+    "s",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}}
+MAX_REPLY_HTML = 20_000
+
+
+def sanitize_html(value: Any) -> str:
+    """Remote HTML through nh3 with our allow-list; links get rel=nofollow noopener."""
+    if not isinstance(value, str):
+        return ""
+    return nh3.clean(
+        value[:MAX_REPLY_HTML],
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def _record(
+    msg: Incoming,
+    kind: str,
+    object_id: str,
+    content: str = "",
+    document: dict[str, Any] | None = None,
+    state: str = "approved",
+    actor: str | None = None,
+) -> str:
+    node = msg.node
+    with session_scope(node.engine) as session:
+        exists = session.exec(
+            select(Interaction).where(Interaction.activity_id == msg.activity_id)
+        ).first()
+        if exists is not None:
+            return f"{kind} already recorded"
+        # For a reply the row is keyed by the reply's own id, so that its author's Update and
+        # Delete find it; for Like and Announce, by the activity's id (what Undo names).
+        session.add(
+            Interaction(
+                activity_id=msg.activity_id
+                if kind != "reply"
+                else (id_of(document) or msg.activity_id),
+                kind=kind,
+                actor=actor or msg.actor,
+                object_id=object_id,
+                content=content,
+                document=document or {},
+                state=state,
+            )
+        )
+    return f"{kind} recorded"
+
+
+async def on_like_or_announce(msg: Incoming) -> str:
+    """A Like or Announce of one of our items is counted and kept for its page."""
+    target = id_of(msg.object)
+
+    def write() -> str:
+        with Session(msg.node.engine) as session:
+            if local_item(session, target) is None:
+                return f"ignored: {msg.type} of something that is not ours"
+        assert target is not None
+        return _record(msg, msg.type.lower(), target)
+
+    return await to_thread.run_sync(write)
+
+
+REPLY_FIELDS = frozenset(
+    {"id", "type", "url", "published", "attributedTo", "inReplyTo", "summary", "sensitive"}
+)
+
+
+def _reply_state(msg: Incoming, author: str) -> str:
+    # A server under a limit block may still answer, but nobody sees it before an admin does.
+    if domain_severity(msg.node.engine, host_of(author)) == LIMIT:
+        return "pending"
+    return "approved" if msg.node.settings.auto_approve_replies else "pending"
+
+
+def _store_reply(msg: Incoming, obj: dict[str, Any], author: str) -> str:
+    parent = id_of(obj.get("inReplyTo"))
+    with Session(msg.node.engine) as session:
+        if parent is None or local_item(session, parent) is None:
+            return "stored: not addressed to our content"
+    doc = {k: v for k, v in obj.items() if k in REPLY_FIELDS}
+    content = sanitize_html(obj.get("content"))
+    state = _reply_state(msg, author)
+    return _record(msg, "reply", parent, content=content, document=doc, state=state, actor=author)
+
+
+async def on_create(msg: Incoming) -> str:
+    """A reply to one of our items is stored (sanitized), shown once approved."""
+    obj = msg.object
+    if not isinstance(obj, dict):
+        return "ignored: Create without an embedded object"
+    if id_of(obj) is None or origin(str(id_of(obj))) != origin(msg.actor):
+        # The inbox refuses these (400); a stored activity from before that rule is not trusted.
+        return "ignored: the object is not on the actor's origin"
+    return await to_thread.run_sync(_store_reply, msg, obj, msg.actor)
+
+
+async def on_announce(msg: Incoming) -> str:
+    """An Announce of one of our items is counted; one carrying a reply to our items (a
+    group's ``Announce{Create{Note}}``, FEP-1b12) stores that reply as its origin serves it."""
+    from node.federation.remote.actors import FetchBudget
+
+    counted = await on_like_or_announce(msg)
+    obj = msg.object
+    if not counted.startswith("ignored") or not isinstance(obj, dict):
+        return counted  # an Announce by id of someone else's object: a boost, not for us
+    hint = obj.get("object") if obj.get("type") in WRAPPERS else obj
+    if not isinstance(hint, dict) or not isinstance(id_of(hint.get("inReplyTo")), str):
+        return counted
+
+    def about_us() -> bool:
+        with Session(msg.node.engine) as session:
+            return local_item(session, hint.get("inReplyTo")) is not None
+
+    # The embedded copy is only a hint that this concerns us; what we store comes from origin.
+    if not await to_thread.run_sync(about_us):
+        return counted
+    budget = FetchBudget(limit=3)
+    authentic = await from_origin(msg.node, obj, msg.actor, budget=budget)
+    if authentic is not None and authentic.get("type") in WRAPPERS:
+        authentic = await inner_object(msg.node, authentic, budget=budget)
+    author = id_of(authentic.get("attributedTo")) if authentic is not None else None
+    if authentic is None or not author or origin(author) != origin(str(id_of(authentic))):
+        return "ignored: the announced reply could not be confirmed at its origin"
+    return await to_thread.run_sync(_store_reply, msg, authentic, author)
+
+
+async def on_update(msg: Incoming) -> str:
+    """An actor's Update refreshes its cached document (and so its key); a reply's, its text."""
+    from node.federation.inbox.receive import forget_keys
+    from node.federation.remote import actors as remote
+
+    obj = msg.object
+    obj_id = id_of(obj)
+    if obj_id == msg.actor or (isinstance(obj, dict) and obj.get("type") in ACTOR_TYPES):
+        if obj_id != msg.actor:
+            return "ignored: an actor can only update itself"
+        await remote.get_remote_actor(msg.node, msg.actor, refresh=True)
+        forget_keys(msg.node, msg.actor)
+        return "actor refreshed"
+    if not isinstance(obj, dict) or obj_id is None:
+        return "ignored: Update without an embedded object"
+
+    def write() -> str:
+        with session_scope(msg.node.engine) as session:
+            row = session.exec(
+                select(Interaction).where(
+                    Interaction.activity_id == obj_id, Interaction.actor == msg.actor
+                )
+            ).first()
+            if row is None:
+                return "stored: update of something we do not keep"
+            row.content = sanitize_html(obj.get("content"))
+            session.add(row)
+            return "reply updated"
+
+    return await to_thread.run_sync(write)
+
+
+async def on_delete(msg: Incoming) -> str:
+    """Delete of an actor removes its follows and cache; of an object, tombstones it."""
+    obj_id = id_of(msg.object)
+    if obj_id is None:
+        return "ignored: Delete without an object id"
+    if origin(obj_id) != origin(msg.actor):
+        return "ignored: an actor can only delete its own objects"
+    node = msg.node
+
+    def write() -> str:
+        with session_scope(node.engine) as session:
+            if obj_id == msg.actor:
+                session.exec(delete(Follower).where(col(Follower.remote_id) == msg.actor))
+                session.exec(delete(Following).where(col(Following.target_id) == msg.actor))
+                session.exec(delete(Interaction).where(col(Interaction.actor) == msg.actor))
+                session.exec(delete(RemoteActor).where(col(RemoteActor.ap_id) == msg.actor))
+                return "actor deleted: follows, interactions and cache removed"
+            session.exec(
+                delete(Interaction).where(
+                    col(Interaction.activity_id) == obj_id, col(Interaction.actor) == msg.actor
+                )
+            )
+            if session.exec(select(Tombstone).where(Tombstone.ap_id == obj_id)).first() is None:
+                former = msg.object.get("formerType", "") if isinstance(msg.object, dict) else ""
+                session.add(Tombstone(ap_id=obj_id, former_type=str(former)[:64]))
+            return "object tombstoned"
+
+    return await to_thread.run_sync(write)
+
+
+def register(registry: HandlerRegistry) -> None:
+    """Add this module's handlers."""
+    registry.add("Like", on_like_or_announce)
+    # Our networks see content first: they file and re-announce their members' items.
+    registry.add("Announce", relaying(on_announce))
+    registry.add("Create", relaying(on_create))
+    registry.add("Update", relaying(on_update))
+    registry.add("Delete", relaying(on_delete))

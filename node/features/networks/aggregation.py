@@ -1,0 +1,291 @@
+"""Aggregation: what our networks do with Create, Announce, Update and Delete that arrive.
+
+* ``Create`` by a member (it reaches the network because the network follows its members, or
+  because it addresses the group, FEP-1b12): filed, and re-announced by id when the rules
+  allow. From an actor the network follows without membership (a Mobilizon group, a Gancio
+  instance): filed as ``followed`` - shown in the calendar, never re-announced.
+* ``Announce`` by a member network (by id, or FEP-1b12's ``Announce{Create{…}}``): the object
+  is read from its origin (never trusted from a third party's embed), then filed the same way
+  with ``via`` = the announcing network. Announces by organizations are boosts: not relayed.
+* ``Update`` and ``Delete`` of a filed object by its author: the row is updated or removed and
+  the activity forwarded as it arrived to the network's followers (node/features/networks/forward.py).
+
+Only items authored by a member or arriving from a member network are re-announced; never to
+the author or the network they came through; an object a network already has stops there.
+The hook is :func:`relaying`, wrapped around the handlers of node/features/interactions/handlers.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from anyio import to_thread
+from sqlmodel import Session, col, delete, select
+
+from node.activitypub.addressing import origin
+from node.activitypub.vocab import ACTOR_TYPES, id_of
+from node.context import NodeContext
+from node.db import now_utc, session_scope
+from node.features.networks import facts as item_facts
+from node.features.networks.filing import (
+    Arrival,
+    already_filed,
+    apply_facts,
+    file_item,
+    stored_document,
+)
+from node.features.networks.forward import forward, raw_body
+from node.features.networks.rules import FOLLOWED, RELAYED
+from node.federation.inbox.dispatch import Handler, Incoming
+from node.federation.outbox.audience import addressed_publicly
+from node.models import Following, Item, LocalActor
+from node.models.networks import Membership, NetworkItem
+
+AGGREGATED = frozenset({"Create", "Announce", "Update", "Delete"})
+WRAPPERS = frozenset({"Create", "Update"})
+# Lemmy's groups announce every activity (Like, Delete, Undo…): only objects are filed.
+NOT_CONTENT = frozenset(
+    {"Like", "Dislike", "Delete", "Undo", "Follow", "Accept", "Reject", "Add", "Remove",
+     "Block", "Flag", "Announce", "Join", "Leave", "Update", "Create", "Tombstone"}
+) | ACTOR_TYPES  # fmt: skip
+MEMBER = "member"
+# Fetches one Announce may cause: the wrapper, the object, and one more for an indirection.
+FETCH_LIMIT = 3
+
+
+def relaying(handler: Handler) -> Handler:
+    """``handler``, with our networks seeing the activity first (the registry allows one
+    handler per type). Both results go into the inbox row."""
+
+    @functools.wraps(handler)
+    async def run(msg: Incoming) -> str:
+        mine = await handle_incoming(msg)
+        theirs = await handler(msg)
+        return theirs if mine is None else f"{mine}; {theirs}"
+
+    return run
+
+
+async def handle_incoming(msg: Incoming) -> str | None:
+    """What our networks did with the activity; None when it concerns none of them."""
+    if msg.type not in AGGREGATED:
+        return None
+    if msg.type == "Create":
+        return await _on_create(msg)
+    if msg.type == "Announce":
+        return await _on_announce(msg)
+    if msg.type == "Update":
+        return await to_thread.run_sync(_on_update, msg)
+    return await to_thread.run_sync(_on_delete, msg)
+
+
+def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple[int, str]]:
+    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
+    query = select(Membership.network_id).where(
+        Membership.member == actor, Membership.state == "admitted"
+    )
+    if networks_only:
+        query = query.where(Membership.kind == "network")
+    found = {network_id: MEMBER for network_id in session.exec(query)}
+    followed = session.exec(
+        select(Following.actor_id)
+        .join(LocalActor, col(LocalActor.id) == col(Following.actor_id))
+        .where(
+            Following.target_id == actor,
+            Following.state == "accepted",
+            LocalActor.kind == "network",
+        )
+    )
+    for network_id in followed:
+        found.setdefault(network_id, FOLLOWED)
+    return sorted(found.items())
+
+
+def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
+    # FEP-1b12: posting to a group is addressing it; only members' posts are the network's.
+    slugs = session.exec(select(LocalActor.slug).where(LocalActor.kind == "network")).all()
+    for slug in slugs:
+        if item_facts.addressed_to(msg.activity, msg.node.urls.actor(slug)):
+            return f"network: addressed to @{slug} by a non-member, not filed"
+    return None
+
+
+def _threads_here(session: Session, network_id: int, doc: dict[str, Any]) -> bool:
+    # A reply is relayed only under an item the network has (an event's status note, say):
+    # members' conversations elsewhere are not the network's to spread.
+    parent = id_of(doc.get("inReplyTo"))
+    if not parent:
+        return True
+    return already_filed(session, network_id, parent)
+
+
+async def _file_all(node: NodeContext, arrivals: list[Arrival]) -> str:
+    results = [await to_thread.run_sync(file_item, node, a) for a in arrivals]
+    return "network: " + "; ".join(results)
+
+
+async def _on_create(msg: Incoming) -> str | None:
+    obj = msg.object
+    if not isinstance(obj, dict) or not id_of(obj) or obj.get("type") in ACTOR_TYPES:
+        return None
+    if origin(str(id_of(obj))) != origin(msg.actor):
+        return None  # refused at the inbox already; never file someone else's object
+
+    def plan() -> list[Arrival] | str | None:
+        with Session(msg.node.engine) as session:
+            sources = _sources(session, msg.actor, networks_only=False)
+            if not sources:
+                return _addressed_by_stranger(session, msg)
+            if not item_facts.is_public(obj) and not addressed_publicly(msg.activity):
+                return "network: not public, not filed"
+            return [
+                Arrival(network_id, obj, msg.actor, "", source)
+                for network_id, source in sources
+                if (source == MEMBER and _threads_here(session, network_id, obj))
+                or (source == FOLLOWED and not obj.get("inReplyTo"))
+            ]
+
+    arrivals = await to_thread.run_sync(plan)
+    if arrivals is None or isinstance(arrivals, str):
+        return arrivals
+    if not arrivals:
+        return "network: a reply outside the network's threads, not filed"
+    return await _file_all(msg.node, arrivals)
+
+
+async def _authentic(msg: Incoming, ref: Any) -> dict[str, Any] | None:
+    """The announced object as its origin serves it (or from our database, if it is ours)."""
+    from node.federation.inbox.embedded import from_origin, inner_object
+    from node.federation.remote.actors import FetchBudget
+    from node.federation.remote.fetch import is_local
+
+    budget = FetchBudget(limit=FETCH_LIMIT)
+    ident = id_of(ref)
+    if ident and is_local(msg.node, ident):
+        return await to_thread.run_sync(_local_document, msg.node, ident)
+    doc = await from_origin(msg.node, ref, msg.actor, budget=budget)
+    if doc is not None and doc.get("type") in WRAPPERS:
+        doc = await inner_object(msg.node, doc, budget=budget)
+    return doc
+
+
+def _local_document(node: NodeContext, ident: str) -> dict[str, Any] | None:
+    with Session(node.engine) as session:
+        item = session.exec(select(Item).where(Item.ap_id == ident)).first()
+    if item is None or item.deleted_at is not None:
+        return None
+    return dict(item.document)
+
+
+async def _on_announce(msg: Incoming) -> str | None:
+    from node.federation.remote.actors import RemoteActorError
+
+    ref = msg.object
+    inner = ref.get("object") if isinstance(ref, dict) and ref.get("type") in WRAPPERS else ref
+    object_id = id_of(inner)
+    if not object_id or (isinstance(inner, dict) and inner.get("type") in NOT_CONTENT):
+        return None
+
+    def plan() -> list[tuple[int, str]] | None:
+        with Session(msg.node.engine) as session:
+            sources = _sources(session, msg.actor, networks_only=True)
+            return [s for s in sources if not already_filed(session, s[0], object_id)] or (
+                None if not sources else []
+            )
+
+    sources = await to_thread.run_sync(plan)
+    if sources is None:
+        return None
+    if not sources:
+        return f"network: already has {object_id}"
+    try:
+        doc = await _authentic(msg, ref)
+    except RemoteActorError as exc:
+        if exc.reason in {"gone", "not_found", "id_mismatch", "bad_document"}:
+            return f"network: the announced object is not available ({exc.reason})"
+        raise  # worth another try later: the inbox job retries
+    if doc is not None and doc.get("type") in NOT_CONTENT:
+        return "network: the announced thing is an activity or an actor, not content"
+    author = item_facts.author_of(doc) if doc is not None else None
+    if doc is None or not author or origin(author) != origin(str(id_of(doc))):
+        return "network: the announced object could not be confirmed at its origin"
+    if not item_facts.is_public(doc):
+        return "network: the announced object is not public"
+    arrivals = [
+        Arrival(network_id, doc, author, msg.actor, source) for network_id, source in sources
+    ]
+    return await _file_all(msg.node, arrivals)
+
+
+def _filed(session: Session, object_id: str) -> list[NetworkItem]:
+    return list(session.exec(select(NetworkItem).where(NetworkItem.object_id == object_id)))
+
+
+def _pass_on(
+    session: Session, msg: Incoming, row: NetworkItem, raw: str | None, network: LocalActor
+) -> bool:
+    """Forward the author's activity to the network's followers, if they saw the item."""
+    if row.state != RELAYED or raw is None or not addressed_publicly(msg.activity):
+        return False
+    exclude = tuple(dict.fromkeys(a for a in (row.author, row.via, msg.actor) if a))
+    return forward(session, msg.node, network, msg.activity, raw, exclude=exclude)
+
+
+def _on_update(msg: Incoming) -> str | None:
+    obj = msg.object
+    object_id = id_of(obj)
+    if not isinstance(obj, dict) or not object_id or obj.get("type") in ACTOR_TYPES:
+        return None
+    with session_scope(msg.node.engine) as session:
+        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+        if not rows:
+            return None
+        raw = raw_body(session, msg.inbox_row_id)
+        done = []
+        for row in rows:
+            network = session.get(LocalActor, row.network_id)
+            assert network is not None
+            row.document, row.updated_at = stored_document(obj), now_utc()
+            apply_facts(row, item_facts.item_facts(obj))
+            session.add(row)
+            passed = _pass_on(session, msg, row, raw, network)
+            done.append(f"@{network.slug}: updated" + (", forwarded" if passed else ""))
+    msg.node.notify_work()
+    return "network: " + "; ".join(done)
+
+
+def _on_delete(msg: Incoming) -> str | None:
+    object_id = id_of(msg.object)
+    if not object_id:
+        return None
+    with session_scope(msg.node.engine) as session:
+        if object_id == msg.actor:
+            return _actor_deleted(session, msg.actor)
+        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+        if not rows:
+            return None
+        raw = raw_body(session, msg.inbox_row_id)
+        done = []
+        for row in rows:
+            network = session.get(LocalActor, row.network_id)
+            assert network is not None
+            passed = _pass_on(session, msg, row, raw, network)
+            session.delete(row)
+            done.append(f"@{network.slug}: removed" + (", forwarded" if passed else ""))
+    msg.node.notify_work()
+    return "network: " + "; ".join(done)
+
+
+def _actor_deleted(session: Session, actor: str) -> str | None:
+    items = session.exec(delete(NetworkItem).where(col(NetworkItem.author) == actor))
+    members = session.exec(
+        select(Membership).where(Membership.member == actor, Membership.state != "ended")
+    ).all()
+    for row in members:
+        row.state, row.ended_at, row.updated_at = "ended", now_utc(), now_utc()
+        session.add(row)
+    removed = items.rowcount  # type: ignore[attr-defined]
+    if not removed and not members:
+        return None
+    return f"network: deleted actor: {removed} item(s) removed, {len(members)} membership(s) ended"

@@ -1,0 +1,163 @@
+"""The inbox side of membership: Join and Leave of our networks, Remove of our actors, and the
+Accept or Reject answering our own Join.
+
+``Join`` and ``Leave`` also mean taking part in an event (Mobilizon), and the registry allows
+one handler per type: node/features/participation/handlers.py keeps them and hands a Join or Leave whose
+object is one of our networks to :func:`on_join` / :func:`on_leave` here. Accept and Reject
+belong to node/features/follows/handlers.py, which asks :func:`on_answer` first.
+"""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from sqlmodel import Session, select
+
+from node.activitypub.vocab import id_of
+from node.db import now_utc, session_scope
+from node.features.networks import membership
+from node.features.networks.rules import blocked_by, load_rules
+from node.federation.inbox.common import local_actor_by_id
+from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.models import LocalActor
+from node.models.networks import Membership, OutgoingMembership
+
+
+def _network(msg: Incoming) -> LocalActor | None:
+    with Session(msg.node.engine) as session:
+        actor = local_actor_by_id(msg.node, session, msg.object)
+    return actor if actor is not None and actor.kind == "network" else None
+
+
+def targets_network(msg: Incoming) -> bool:
+    """Whether the activity's object is one of our networks (a membership Join or Leave)."""
+    return _network(msg) is not None
+
+
+async def on_join(msg: Incoming) -> str:
+    """Someone asks to join one of our networks: filed, admitted at once with auto-admit."""
+    from node.federation.remote import actors as remote
+
+    network = _network(msg)
+    if network is None:
+        return "ignored: Join of something that is not one of our networks"
+    applicant = await remote.get_remote_actor(msg.node, msg.actor)
+    kind = membership.member_kind(applicant.type)
+
+    def write() -> tuple[str, bool]:
+        with session_scope(msg.node.engine) as session:
+            assert network.id is not None
+            domain = blocked_by(load_rules(session, network.id), msg.actor)
+            refused = f"the domain {domain} is blocked by this network" if domain else None
+            _row, result = membership.record_request(
+                session, msg.node, network, msg.actor, kind, msg.activity, refused=refused
+            )
+            return result, result.startswith("admitted")
+
+    result, admitted = await to_thread.run_sync(write)
+    msg.node.notify_work()
+    if admitted:
+        await membership.follow_member(msg.node, network, msg.actor)
+    return f"network: {result}"
+
+
+async def on_leave(msg: Incoming) -> str:
+    """A member leaves one of our networks (or withdraws its request)."""
+    network = _network(msg)
+    if network is None:
+        return "ignored: Leave of something that is not one of our networks"
+
+    def write() -> str | None:
+        with session_scope(msg.node.engine) as session:
+            row = session.exec(
+                select(Membership).where(
+                    Membership.network_id == network.id, Membership.member == msg.actor
+                )
+            ).first()
+            if row is None or row.state not in (membership.REQUESTED, membership.ADMITTED):
+                return None
+            was = row.state
+            row.state, row.ended_at, row.updated_at = membership.ENDED, now_utc(), now_utc()
+            session.add(row)
+            return was
+
+    was = await to_thread.run_sync(write)
+    if was is None:
+        return "network: ignored Leave from a non-member"
+    if was == membership.ADMITTED:
+        await membership.unfollow_member(msg.node, network, msg.actor)
+    return "network: member left"
+
+
+async def on_remove(msg: Incoming) -> str:
+    """A network we belong to removed one of our actors."""
+    node = msg.node
+
+    def write() -> str:
+        with session_scope(node.engine) as session:
+            member = local_actor_by_id(node, session, msg.object)
+            if member is None:
+                return "ignored: Remove of something that is not one of our actors"
+            row = session.exec(
+                select(OutgoingMembership).where(
+                    OutgoingMembership.actor_id == member.id,
+                    OutgoingMembership.network == msg.actor,
+                )
+            ).first()
+            if row is None or row.state == membership.ENDED:
+                return "ignored: Remove from a network we are not in"
+            row.state, row.updated_at = membership.ENDED, now_utc()
+            session.add(row)
+            return f"network: @{member.slug} was removed from {msg.actor}"
+
+    return await to_thread.run_sync(write)
+
+
+def _answered_join(session: Session, msg: Incoming) -> OutgoingMembership | None:
+    obj = msg.object
+    ref = id_of(obj)
+    if ref:
+        row = session.exec(
+            select(OutgoingMembership).where(OutgoingMembership.join_id == ref)
+        ).first()
+        if row is not None:
+            return row if row.network == msg.actor else None
+    # Some servers answer with a re-minted or bare Join: match on who answered and who asked.
+    if (
+        isinstance(obj, dict)
+        and obj.get("type") == "Join"
+        and id_of(obj.get("object")) == msg.actor
+    ):
+        member = local_actor_by_id(msg.node, session, obj.get("actor"))
+        if member is not None:
+            return session.exec(
+                select(OutgoingMembership).where(
+                    OutgoingMembership.actor_id == member.id,
+                    OutgoingMembership.network == msg.actor,
+                )
+            ).first()
+    return None
+
+
+async def on_answer(msg: Incoming, accepted: bool) -> str | None:
+    """Accept or Reject of our Join (or of a relay subscription); None when it is neither, so
+    the caller goes on (a Follow's answer)."""
+    from node.features.networks import relay_subscriptions as relays
+
+    def write() -> str | None:
+        with session_scope(msg.node.engine) as session:
+            row = _answered_join(session, msg)
+            if row is None:
+                return relays.settle(session, msg, accepted)
+            if row.state == membership.ENDED:
+                return "network: answer to a membership already ended"
+            row.state = membership.ADMITTED if accepted else membership.REJECTED
+            row.updated_at = now_utc()
+            session.add(row)
+            return f"network: membership {row.state} by {msg.actor}"
+
+    return await to_thread.run_sync(write)
+
+
+def register(registry: HandlerRegistry) -> None:
+    """Add the Remove handler (Join and Leave come through participation, see above)."""
+    registry.add("Remove", on_remove)

@@ -1,0 +1,131 @@
+"""Who a member is, for the directory and for filing items by region: name, links, region,
+country and ESSGlobal classification.
+
+A local actor's profile is in ``LocalActor.profile`` (edited through the profile API). A remote
+actor's is read from its cached actor document, tolerantly: ESSGlobal terms as top-level keys
+(``economicSector``, ``legalForm``…, compacted from ``http://purl.org/essglobal/vocab/``) or
+grouped under ``essglobal``; the region and country from ``region``/``country`` or a
+``location`` Place with a PostalAddress (schema.org names, as Mobilizon uses them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from node.activitypub.vocab import as_list
+from node.context import NodeContext
+from node.federation.inbox.common import local_actor_by_id
+from node.models import RemoteActor
+
+ESSGLOBAL_SCHEMES = (
+    "economicSector",
+    "legalForm",
+    "organisationalStructure",
+    "baseMembershipType",
+    "qualifier",
+)
+ESSGLOBAL_VOCAB = "http://purl.org/essglobal/vocab/"
+MAX_CONCEPTS = 20
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What the directory shows about one actor."""
+
+    actor: str
+    name: str
+    handle: str
+    url: str
+    type: str
+    region: str = ""
+    country: str = ""
+    essglobal: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _concepts(value: Any) -> list[str]:
+    out = []
+    for entry in as_list(value)[:MAX_CONCEPTS]:
+        iri = (entry.get("id") or entry.get("@id")) if isinstance(entry, dict) else entry
+        if isinstance(iri, str) and iri.startswith(("http://", "https://")):
+            out.append(iri[:500])
+    return out
+
+
+def concept_label(iri: str, lang: str = "en") -> str:
+    """The label of an ESSGlobal concept; the IRI itself for one we do not know (remote
+    documents may use newer or other code lists)."""
+    from node.content import essglobal
+
+    try:
+        return essglobal.label(iri, lang)
+    except KeyError:
+        return iri
+
+
+def essglobal_of(document: dict[str, Any]) -> dict[str, list[str]]:
+    """ESSGlobal concepts named in a remote actor document."""
+    grouped = document.get("essglobal")
+    source = grouped if isinstance(grouped, dict) else document
+    found: dict[str, list[str]] = {}
+    for scheme in ESSGLOBAL_SCHEMES:
+        value = source.get(
+            scheme, source.get(f"essglobal:{scheme}", source.get(ESSGLOBAL_VOCAB + scheme))
+        )
+        concepts = _concepts(value)
+        if concepts:
+            found[scheme] = concepts
+    return found
+
+
+def place_of(document: dict[str, Any]) -> tuple[str, str]:
+    """(region, country) of a remote actor document."""
+    region, country = _text(document.get("region")), _text(document.get("country"), 2)
+    for location in as_list(document.get("location"))[:3]:
+        address = location.get("address") if isinstance(location, dict) else None
+        if isinstance(address, dict):
+            region = (
+                region
+                or _text(address.get("addressRegion"))
+                or _text(address.get("addressLocality"))
+            )
+            country = country or _text(address.get("addressCountry"), 2)
+    return region, country.upper() if len(country) == 2 else ""
+
+
+def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile:
+    """The profile of any actor id (local from the database, remote from the cache)."""
+    local = local_actor_by_id(node, session, actor)
+    if local is not None:
+        profile = local.profile or {}
+        return MemberProfile(
+            actor=actor,
+            name=local.name,
+            handle=f"@{local.slug}@{node.settings.host}",
+            url=node.urls.profile(local.slug),
+            type="Group" if local.kind == "network" else "Organization",
+            region=_text(profile.get("region")),
+            country=_text(profile.get("country"), 2),
+            essglobal={k: list(v) for k, v in (profile.get("essglobal") or {}).items()},
+        )
+    cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()
+    if cached is None:
+        return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
+    region, country = place_of(cached.document)
+    handle = f"@{cached.preferred_username}@{cached.domain}" if cached.preferred_username else ""
+    return MemberProfile(
+        actor=actor,
+        name=cached.name or cached.preferred_username or actor,
+        handle=handle,
+        url=cached.url or actor,
+        type=cached.type,
+        region=region,
+        country=country,
+        essglobal=essglobal_of(cached.document),
+    )

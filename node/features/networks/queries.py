@@ -1,0 +1,352 @@
+"""What a network's pages and collections show: its timeline (everything below it), its
+calendar of upcoming events (filterable), its member directory. Queries and plain data; the
+routes render them as HTML or ActivityStreams.
+
+A network's own events are in its calendar too, next to what it aggregated; an organization's
+"calendar" (its ``upcomingEvents``) is its own events.
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_lib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from node.context import NodeContext
+from node.db import as_utc, now_utc
+from node.features.networks.facts import item_facts
+from node.features.networks.profiles import MemberProfile, concept_label, profile_of
+from node.features.networks.rules import SHOWN_STATES
+from node.federation.actors.documents import actor_id
+from node.models import Item, LocalActor
+from node.models.networks import Membership, NetworkItem
+
+MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
+MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
+CALENDAR_FILTERS = ("region", "tag", "category", "online")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Calendar and directory filters; empty means any."""
+
+    region: str = ""
+    tag: str = ""
+    category: str = ""
+    online: bool | None = None
+    sector: str = ""
+    kind: str = ""
+
+    @classmethod
+    def from_query(cls, params: Any) -> Filters:
+        """From a request's query parameters (bounded, case-folded where it matters)."""
+
+        def get(name: str, limit: int = 200) -> str:
+            value = params.get(name) or ""
+            return str(value).strip()[:limit]
+
+        online = get("online").lower()
+        return cls(
+            region=get("region"),
+            tag=get("tag", 64).lstrip("#").lower(),
+            category=get("category", 64).upper(),
+            online=True
+            if online in ("1", "yes", "true")
+            else False
+            if online in ("0", "no", "false")
+            else None,
+            sector=get("sector", 500),
+            kind=get("kind", 16),
+        )
+
+    def admits(
+        self, region: str, country: str, tags: tuple[str, ...], category: str, online: bool
+    ) -> bool:
+        """Whether an item with these facts passes (``region`` matches a region, a locality or
+        a country code, case-insensitively)."""
+        if self.region and self.region.lower() not in {region.lower(), country.lower()}:
+            return False
+        if self.tag and self.tag not in tags:
+            return False
+        if self.category and category != self.category:
+            return False
+        return self.online is None or online == self.online
+
+    def calendar_query(self) -> dict[str, str]:
+        """The non-empty filters a calendar takes (``region``, ``tag``, ``category``,
+        ``online``; ``sector`` and ``kind`` are the directory's)."""
+        return {k: v for k, v in self.as_query().items() if k in CALENDAR_FILTERS}
+
+    def as_query(self) -> dict[str, str]:
+        """The non-empty filters, for links that keep them."""
+        values = {
+            "region": self.region,
+            "tag": self.tag,
+            "category": self.category,
+            "online": "" if self.online is None else ("yes" if self.online else "no"),
+            "sector": self.sector,
+            "kind": self.kind,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item in a timeline or calendar, with its author for the credit line."""
+
+    object_id: str
+    document: dict[str, Any]
+    kind: str
+    author: MemberProfile
+    start: datetime | None
+    end: datetime | None
+    region: str
+    country: str
+    tags: tuple[str, ...]
+    category: str
+    online: bool
+    source: str  # own | member | followed
+    received: datetime
+    via: str = ""
+
+    @property
+    def title(self) -> str:
+        name = self.document.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:300]
+        return self.kind.capitalize()
+
+    @property
+    def url(self) -> str:
+        url = self.document.get("url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url
+        if isinstance(url, dict) and isinstance(url.get("href"), str):
+            return str(url["href"])
+        return self.object_id
+
+    @property
+    def local_start(self) -> datetime | None:
+        """The start as the organizer wrote it (its own offset), for display."""
+        return parse_local(self.document.get("startTime"))
+
+
+def parse_local(value: Any) -> datetime | None:
+    """An RFC 3339 time keeping its offset (None when unreadable)."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class _Profiles:
+    """Profiles looked up once per request."""
+
+    def __init__(self, session: Session, node: NodeContext) -> None:
+        self.session, self.node = session, node
+        self.cache: dict[str, MemberProfile] = {}
+
+    def __call__(self, actor: str) -> MemberProfile:
+        if actor not in self.cache:
+            self.cache[actor] = profile_of(self.session, self.node, actor)
+        return self.cache[actor]
+
+
+def _from_row(row: NetworkItem, profiles: _Profiles) -> Entry:
+    return Entry(
+        object_id=row.object_id,
+        document=row.document,
+        kind=row.kind,
+        author=profiles(row.author),
+        start=as_utc(row.start_time) if row.start_time else None,
+        end=as_utc(row.end_time) if row.end_time else None,
+        region=row.region,
+        country=row.country,
+        tags=tuple(row.tags.split()),
+        category=row.category,
+        online=row.online,
+        source=row.source,
+        received=as_utc(row.received_at),
+        via=row.via,
+    )
+
+
+def _from_item(item: Item, profiles: _Profiles, author: str) -> Entry:
+    facts = item_facts(item.document)
+    return Entry(
+        object_id=item.ap_id,
+        document=item.document,
+        kind=item.kind,
+        author=profiles(author),
+        start=facts.start_time,
+        end=facts.end_time,
+        region=facts.region,
+        country=facts.country,
+        tags=facts.tags,
+        category=facts.category,
+        online=facts.online,
+        source="own",
+        received=as_utc(item.published),
+    )
+
+
+def _matches(entry: Entry, filters: Filters) -> bool:
+    return filters.admits(entry.region, entry.country, entry.tags, entry.category, entry.online)
+
+
+def network_rows(network_ids: list[int], filters: Filters) -> Any:
+    """The rows shown by these networks that pass the filters (a select to refine)."""
+    query = select(NetworkItem).where(
+        col(NetworkItem.network_id).in_(network_ids), col(NetworkItem.state).in_(SHOWN_STATES)
+    )
+    if filters.region:
+        region = filters.region.lower()
+        query = query.where(
+            or_(func.lower(NetworkItem.region) == region, func.lower(NetworkItem.country) == region)
+        )
+    if filters.tag:
+        query = query.where(col(NetworkItem.tags).contains(f" {filters.tag} "))
+    if filters.category:
+        query = query.where(NetworkItem.category == filters.category)
+    if filters.online is not None:
+        query = query.where(NetworkItem.online == filters.online)
+    return query
+
+
+def _id(actor: LocalActor) -> int:
+    assert actor.id is not None
+    return actor.id
+
+
+def upcoming_events(
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor,
+    filters: Filters | None = None,
+    *,
+    now: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Entry]:
+    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones."""
+    filters = filters or Filters()
+    now = now or now_utc()
+    profiles = _Profiles(session, node)
+    entries: list[Entry] = []
+    if actor.kind == "network":
+        query = network_rows([_id(actor)], filters).where(
+            NetworkItem.kind == "event",
+            or_(
+                col(NetworkItem.end_time) >= now,
+                col(NetworkItem.end_time).is_(None)
+                & (col(NetworkItem.start_time) >= now - timedelta(hours=12)),
+            ),
+        )
+        if until is not None:
+            query = query.where(col(NetworkItem.start_time) < until)
+        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(MAX_ENTRIES)).all()
+        entries += [_from_row(r, profiles) for r in rows]
+    own = session.exec(
+        select(Item)
+        .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
+        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now - timedelta(hours=12)))
+        .order_by(col(Item.start_time))
+        .limit(MAX_ENTRIES)
+    ).all()
+    me = actor_id(node.urls, actor)
+    entries += [e for e in (_from_item(i, profiles, me) for i in own) if _matches(e, filters)]
+    if until is not None:
+        entries = [e for e in entries if e.start is None or e.start < until]
+    unique = list({e.object_id: e for e in reversed(entries)}.values())  # first one wins
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(unique, key=lambda e: e.start or far)[:MAX_ENTRIES]
+
+
+def timeline(
+    session: Session, node: NodeContext, network: LocalActor, limit: int, offset: int
+) -> list[Entry]:
+    """Everything shown below the network, newest first (its own items included)."""
+    profiles = _Profiles(session, node)
+    window = min(offset + limit, MAX_ENTRIES)
+    rows = session.exec(
+        network_rows([_id(network)], Filters())
+        .order_by(col(NetworkItem.received_at).desc())
+        .limit(window)
+    ).all()
+    own = session.exec(
+        select(Item)
+        .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
+        .order_by(col(Item.published).desc())
+        .limit(window)
+    ).all()
+    me = actor_id(node.urls, network)
+    entries = [_from_row(r, profiles) for r in rows] + [_from_item(i, profiles, me) for i in own]
+    entries.sort(key=lambda e: e.received, reverse=True)
+    return entries[offset : offset + limit]
+
+
+@dataclass
+class Day:
+    """One cell of a month view."""
+
+    day: date
+    in_month: bool
+    entries: list[Entry] = field(default_factory=list)
+
+
+def month_grid(year: int, month: int, entries: list[Entry]) -> list[list[Day]]:
+    """Weeks (Monday first) of the month, each event on the days it spans (local dates)."""
+    weeks = [
+        [Day(d, d.month == month) for d in week]
+        for week in calendar_lib.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]
+    cells = {cell.day: cell for week in weeks for cell in week}
+    for entry in entries:
+        start = entry.local_start or entry.start
+        if start is None:
+            continue
+        end = parse_local(entry.document.get("endTime")) or start
+        first, last = start.date(), max(start.date(), end.date())
+        for offset in range(min((last - first).days, MAX_EVENT_DAYS) + 1):
+            cell = cells.get(first + timedelta(days=offset))
+            if cell is not None:
+                cell.entries.append(entry)
+    return weeks
+
+
+def directory(
+    session: Session, node: NodeContext, network: LocalActor, filters: Filters
+) -> list[tuple[Membership, MemberProfile]]:
+    """Admitted members with their profiles, by name; filtered by region, kind and ESSGlobal
+    concept (``sector``: any ESSGlobal concept IRI, or a word of its label)."""
+    profiles = _Profiles(session, node)
+    rows = session.exec(
+        select(Membership)
+        .where(Membership.network_id == network.id, Membership.state == "admitted")
+        .order_by(col(Membership.id))
+        .limit(MAX_ENTRIES)
+    ).all()
+    found = []
+    for row in rows:
+        profile = profiles(row.member)
+        if filters.region and filters.region.lower() not in {
+            profile.region.lower(),
+            profile.country.lower(),
+        }:
+            continue
+        if filters.kind and row.kind != filters.kind:
+            continue
+        if filters.sector:
+            concepts = [iri for iris in profile.essglobal.values() for iri in iris]
+            wanted = filters.sector.lower()
+            if not any(
+                wanted == iri.lower() or wanted in concept_label(iri).lower() for iri in concepts
+            ):
+                continue
+        found.append((row, profile))
+    return sorted(found, key=lambda pair: pair[1].name.lower())

@@ -1,0 +1,267 @@
+"""Routes of networks: the collections (members, memberships, upcomingEvents) as
+ActivityStreams, and the aggregated pages (timeline, calendar, member directory) as HTML.
+
+Every collection URL answers browsers too: ``/actors/{slug}/members`` and ``…/events`` send
+people to the directory and the calendar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from node.activitypub.mediatypes import wants_activity_json
+from node.db import now_utc
+from node.features.networks import collections
+from node.features.networks.profiles import concept_label
+from node.features.networks.queries import (
+    Entry,
+    Filters,
+    directory,
+    month_grid,
+    timeline,
+    upcoming_events,
+)
+from node.federation.actors.local import get_actor
+from node.models import LocalActor
+from node.web.render import activity_json, ctx, html, json_error
+
+PAGE_SIZE = 20
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _page_number(request: Request) -> int | None:
+    raw = request.query_params.get("page")
+    if raw is None:
+        return None
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+def _actor(request: Request, session: Session, network_only: bool) -> LocalActor | None:
+    actor = get_actor(session, request.path_params["slug"])
+    if actor is None or (network_only and actor.kind != "network"):
+        return None
+    return actor
+
+
+def _not_found(request: Request, what: str) -> Response:
+    if wants_activity_json(request.headers.get("accept")):
+        return json_error(404, f"{what} not found")
+    return html(
+        request,
+        "error.html",
+        status=404,
+        title="Not found",
+        message=f"{what} was not found on this node.",
+    )
+
+
+def members_route(request: Request) -> Response:
+    """``/actors/{slug}/members``: the network's members (HTML: the directory)."""
+    node = ctx(request)
+    if not wants_activity_json(request.headers.get("accept")):
+        return RedirectResponse(
+            f"{node.settings.base_url}/networks/{request.path_params['slug']}/members", 303
+        )
+    with Session(node.engine) as session:
+        network = _actor(request, session, True)
+        if network is None:
+            return json_error(404, "no such network")
+        return activity_json(
+            collections.members_collection(session, node, network, _page_number(request))
+        )
+
+
+def memberships_route(request: Request) -> Response:
+    """``/actors/{slug}/memberships``: the networks an actor belongs to."""
+    node = ctx(request)
+    with Session(node.engine) as session:
+        actor = _actor(request, session, False)
+        if actor is None:
+            return _not_found(request, "This account")
+        doc = collections.memberships_collection(session, node, actor, _page_number(request))
+    return activity_json(doc)
+
+
+def events_route(request: Request) -> Response:
+    """``/actors/{slug}/events``: FEP-8a8e ``upcomingEvents`` (HTML: the calendar)."""
+    node = ctx(request)
+    slug = request.path_params["slug"]
+    with Session(node.engine) as session:
+        actor = _actor(request, session, False)
+        if actor is None:
+            return _not_found(request, "This account")
+        if not wants_activity_json(request.headers.get("accept")):
+            target = f"/networks/{slug}/calendar" if actor.kind == "network" else f"/@{slug}/events"
+            return RedirectResponse(node.settings.base_url + target, 303)
+        doc = collections.upcoming_events_collection(session, node, actor, _page_number(request))
+    return activity_json(doc)
+
+
+def _when(entry: Entry) -> str:
+    start = entry.local_start or entry.start
+    if start is None:
+        return ""
+    zone = entry.document.get("timezone")
+    label = zone if isinstance(zone, str) and zone else start.strftime("UTC%z")
+    return f"{start.strftime('%a %d %b %Y, %H:%M')} ({label})"
+
+
+def _card(entry: Entry) -> dict[str, Any]:
+    """What a page shows of one entry; the credit line names the author, always."""
+    summary = entry.document.get("summary")
+    return {
+        "title": entry.title,
+        "url": entry.url,
+        "kind": entry.kind,
+        "when": _when(entry),
+        "start": (entry.start or entry.received).isoformat(),
+        "received": entry.received,
+        "place": ", ".join(p for p in (entry.region, entry.country) if p)
+        or ("Online" if entry.online else ""),
+        "online": entry.online,
+        "tags": entry.tags,
+        "category": entry.category.replace("_", " ").capitalize(),
+        "summary": summary if isinstance(summary, str) else "",
+        "author": entry.author,
+        "followed": entry.source == "followed",
+        "via": entry.via,
+    }
+
+
+def _network_page(request: Request) -> tuple[Any, LocalActor | None, Session]:
+    node = ctx(request)
+    session = Session(node.engine)
+    return node, _actor(request, session, True), session
+
+
+def timeline_page(request: Request) -> Response:
+    """``/networks/{slug}``: everything shown below the network, newest first."""
+    node, network, session = _network_page(request)
+    with session:
+        if network is None:
+            return _not_found(request, "This network")
+        page = _page_number(request) or 1
+        entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        cards = [_card(e) for e in entries[:PAGE_SIZE]]
+    base = f"/networks/{network.slug}"
+    return html(
+        request,
+        "network_timeline.html",
+        network=network,
+        cards=cards,
+        section="timeline",
+        previous=f"{base}?page={page - 1}" if page > 1 else None,
+        next=f"{base}?page={page + 1}" if len(entries) > PAGE_SIZE else None,
+    )
+
+
+def _month(request: Request) -> tuple[int, int] | None:
+    match = _MONTH.match(request.query_params.get("month", ""))
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+def calendar_page(request: Request) -> Response:
+    """``/networks/{slug}/calendar``: upcoming events as a list, or ``?month=YYYY-MM`` as a
+    month grid; filters ``region``, ``tag``, ``category``, ``online``."""
+    node, network, session = _network_page(request)
+    filters = Filters.from_query(request.query_params)
+    month = _month(request)
+    with session:
+        if network is None:
+            return _not_found(request, "This network")
+        now = now_utc()
+        if month is None:
+            entries = upcoming_events(session, node, network, filters, now=now)
+            weeks = None
+        else:
+            year, number = month
+            first = datetime(year, number, 1, tzinfo=UTC)
+            after = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
+            since = min(now, first)
+            entries = upcoming_events(session, node, network, filters, now=since, until=after)
+            weeks = month_grid(year, number, entries)
+        cards = {e.object_id: _card(e) for e in entries}
+    today = now.date()
+    shown = month or (today.year, today.month)
+    prev_month = (shown[0] - (shown[1] == 1), (shown[1] - 2) % 12 + 1)
+    next_month = (shown[0] + (shown[1] == 12), shown[1] % 12 + 1)
+    keep = filters.as_query()
+
+    def link(**extra: str) -> str:
+        query = urlencode({**keep, **extra})
+        return f"/networks/{network.slug}/calendar" + (f"?{query}" if query else "")
+
+    wanted = filters.calendar_query()
+    filtered = node.urls.calendar(network.slug) + "?" + urlencode(wanted) if wanted else None
+    return html(
+        request,
+        "network_calendar.html",
+        network=network,
+        section="calendar",
+        filters=filters,
+        filtered_calendar=filtered,
+        cards=list(cards.values()),
+        by_id=cards,
+        weeks=weeks,
+        month_label=datetime(shown[0], shown[1], 1).strftime("%B %Y"),
+        list_link=link(),
+        month_link=link(month=f"{shown[0]:04d}-{shown[1]:02d}"),
+        prev_link=link(month=f"{prev_month[0]:04d}-{prev_month[1]:02d}"),
+        next_link=link(month=f"{next_month[0]:04d}-{next_month[1]:02d}"),
+        today=today,
+    )
+
+
+def directory_page(request: Request) -> Response:
+    """``/networks/{slug}/members``: the members with their region and ESSGlobal
+    classification; filters ``region``, ``kind``, ``sector``."""
+    node, network, session = _network_page(request)
+    filters = Filters.from_query(request.query_params)
+    with session:
+        if network is None:
+            return _not_found(request, "This network")
+        rows = directory(session, node, network, filters)
+    members = [
+        {
+            "profile": profile,
+            "kind": row.kind,
+            "since": row.decided_at,
+            "classification": [
+                {"scheme": scheme, "iri": iri, "label": concept_label(iri)}
+                for scheme, iris in profile.essglobal.items()
+                for iri in iris
+            ],
+        }
+        for row, profile in rows
+    ]
+    return html(
+        request,
+        "network_directory.html",
+        network=network,
+        section="members",
+        filters=filters,
+        members=members,
+    )
+
+
+def routes() -> list[Route]:
+    """The routes to add to the app (node/app.py)."""
+    return [
+        Route("/actors/{slug}/members", members_route),
+        Route("/actors/{slug}/memberships", memberships_route),
+        Route("/actors/{slug}/events", events_route),
+        Route("/networks/{slug}", timeline_page),
+        Route("/networks/{slug}/calendar", calendar_page),
+        Route("/networks/{slug}/members", directory_page),
+    ]

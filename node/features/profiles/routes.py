@@ -1,0 +1,172 @@
+"""Routes for local actors: the actor document, its collections, and the HTML profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.activitypub.mediatypes import wants_activity_json
+from node.features.profiles.page_data import profile_context
+from node.federation.actors.documents import (
+    actor_document,
+    actor_id,
+    collection_page,
+    ordered_collection,
+)
+from node.federation.actors.local import get_actor, get_instance_actor
+from node.models import Follower, Following, LocalActor, OutboxActivity
+from node.web.render import activity_json, ctx, html, json_error
+
+PAGE_SIZE = 20
+
+
+def _page_number(request: Request) -> int | None:
+    raw = request.query_params.get("page")
+    if raw is None:
+        return None
+    try:
+        page = int(raw)
+    except ValueError:
+        return 1
+    return max(1, min(page, 100_000))
+
+
+def _not_found(request: Request, what: str) -> Response:
+    if wants_activity_json(request.headers.get("accept")):
+        return json_error(404, f"{what} not found")
+    return html(
+        request,
+        "error.html",
+        status=404,
+        title="Not found",
+        message=f"{what} was not found on this node.",
+    )
+
+
+def actor_route(request: Request) -> Response:
+    """``/actors/{slug}`` and ``/@{slug}``: JSON for ActivityPub clients, HTML for people."""
+    node = ctx(request)
+    slug = request.path_params["slug"]
+    with Session(node.engine) as session:
+        actor = get_actor(session, slug)
+        if actor is None:
+            return _not_found(request, f"The account {slug}")
+        if wants_activity_json(request.headers.get("accept")):
+            return activity_json(actor_document(actor, node.urls, host=node.settings.host))
+        followers = _count(session, Follower, actor)
+        sections = profile_context(
+            session,
+            node.urls,
+            actor,
+            request.query_params.get("lang"),
+            request.headers.get("accept-language", ""),
+        )
+    return html(
+        request,
+        "actor.html",
+        actor=actor,
+        followers=followers,
+        handle=f"@{actor.slug}@{node.settings.host}",
+        **sections,
+    )
+
+
+def instance_actor_route(request: Request) -> Response:
+    """``/actor``: the instance's Application actor."""
+    node = ctx(request)
+    with Session(node.engine) as session:
+        actor = get_instance_actor(session)
+    if actor is None:
+        return json_error(503, "the node is not initialised yet (run solnode init)")
+    if not wants_activity_json(request.headers.get("accept")):
+        return RedirectResponse(node.settings.base_url + "/about", status_code=303)
+    return activity_json(actor_document(actor, node.urls, host=node.settings.host))
+
+
+def _count(session: Session, model: Any, actor: LocalActor) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(model)
+            .where(model.actor_id == actor.id, model.state == "accepted")
+        ).one()
+    )
+
+
+def _lookup(request: Request, session: Session) -> tuple[LocalActor | None, str]:
+    node = ctx(request)
+    slug = request.path_params.get("slug")
+    actor = get_actor(session, slug) if slug else get_instance_actor(session)
+    return actor, (actor_id(node.urls, actor) if actor else "")
+
+
+def followers_route(request: Request) -> Response:
+    """The followers collection: a count with ``first``, and pages of follower ids."""
+    return _follow_collection(request, Follower, "followers", "remote_id")
+
+
+def following_route(request: Request) -> Response:
+    """The following collection (networks and relays this actor follows)."""
+    return _follow_collection(request, Following, "following", "target_id")
+
+
+def _follow_collection(request: Request, model: Any, name: str, id_column: str) -> Response:
+    node = ctx(request)
+    page = _page_number(request)
+    with Session(node.engine) as session:
+        actor, ident = _lookup(request, session)
+        if actor is None:
+            return json_error(404, "no such actor")
+        total = _count(session, model, actor)
+        collection_id = f"{ident}/{name}"
+        if page is None:
+            return activity_json(
+                ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
+            )
+        rows = session.exec(
+            select(getattr(model, id_column))
+            .where(model.actor_id == actor.id, model.state == "accepted")
+            .order_by(model.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        ).all()
+    return activity_json(
+        collection_page(collection_id, page, list(rows), total=total, page_size=PAGE_SIZE)
+    )
+
+
+def outbox_route(request: Request) -> Response:
+    """The outbox: public activities, newest first."""
+    node = ctx(request)
+    page = _page_number(request)
+    with Session(node.engine) as session:
+        actor, ident = _lookup(request, session)
+        if actor is None:
+            return json_error(404, "no such actor")
+        where = (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True))
+        total = int(
+            session.exec(select(func.count()).select_from(OutboxActivity).where(*where)).one()
+        )
+        collection_id = f"{ident}/outbox"
+        if page is None:
+            return activity_json(
+                ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
+            )
+        rows = session.exec(
+            select(OutboxActivity.document)
+            .where(*where)
+            .order_by(col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        ).all()
+    items = [
+        {k: v for k, v in doc.items() if k not in {"@context", "signature", "proof"}}
+        for doc in rows
+    ]
+    return activity_json(
+        collection_page(collection_id, page, items, total=total, page_size=PAGE_SIZE)
+    )

@@ -1,0 +1,338 @@
+"""Public HTML pages of items: an event (with its programme, other dates, how to take part and
+the registration form), a call or news item, an organization's lists, a hashtag's items.
+
+``/items/{uid}`` serves ActivityStreams to ActivityPub clients (node/features/publishing/object_routes.py; app.py
+chooses by the Accept header) and these pages to browsers, in the language the reader asks for
+(``?lang=``, else Accept-Language), with schema.org JSON-LD and Open Graph tags. No JavaScript.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from anyio import to_thread
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.db import as_utc, now_utc, session_scope
+from node.features.participation import handlers as participation
+from node.features.participation.handlers import ParticipationError
+from node.features.publishing import listings
+from node.features.publishing import page_data as item_view
+from node.features.publishing.page_data import Language
+from node.features.publishing.service.build import is_uid
+from node.federation.actors.local import SLUG_RE, get_actor
+from node.models import Item, LocalActor, Series
+from node.web import forms, messages, schema_org
+from node.web.render import ctx, html
+
+TAG_RE = re.compile(r"^\w{1,64}$")
+MAX_FORM = 10_000
+NAME_MAX = 100
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    return html(request, "error.html", status=status, title=title, message=message)
+
+
+def _languages(item: Item) -> tuple[str, ...]:
+    langs = item.source.get("languages")
+    return tuple(str(x) for x in langs) if isinstance(langs, list) else ()
+
+
+def _participation(
+    session: Session, request: Request, item: Item, nonce: str, lang: Language
+) -> dict[str, Any]:
+    assert item.id is not None
+    node = ctx(request)
+    source = item.source
+    capacity = source.get("maximumAttendeeCapacity")
+    count = participation.accepted_count(session, item.id)
+    uid = node.urls.item_uid(item.ap_id) or ""
+    return {
+        "mode": source.get("joinMode", "free"),
+        "state": participation.join_state(session, item),
+        "count": count,
+        "remaining": max(0, capacity - count) if isinstance(capacity, int) else None,
+        "external": source.get("externalParticipationUrl"),
+        "action": f"{item.ap_id}/register",
+        "token": forms.form_token(node.settings.secret_key, nonce, uid),
+        "lang": lang.content,
+        "registered": request.query_params.get("registered"),
+    }
+
+
+def _event_extras(session: Session, item: Item, lang: str) -> dict[str, Any]:
+    """The conference a session belongs to, the sessions of a conference, a series' dates, the
+    status notes."""
+    extras: dict[str, Any] = {"parent": None, "programme": [], "other_dates": [], "notes": []}
+    if item.parent_id is not None:
+        parent = session.get(Item, item.parent_id)
+        if parent is not None and parent.deleted_at is None:
+            extras["parent"] = item_view.card(parent, lang)
+    children = list(
+        session.exec(select(Item).where(Item.parent_id == item.id, col(Item.deleted_at).is_(None)))
+    )
+    sessions = [c for c in children if c.kind == "event"]
+    zone = str(item.document.get("timezone", "UTC"))
+    extras["programme"] = item_view.programme(sessions, zone, lang)
+    extras["notes"] = [
+        {"html": n.document.get("content", ""), "published": n.published}
+        for n in sorted(children, key=lambda c: c.published)
+        if n.kind == "note"
+    ]
+    if item.series_id is not None:
+        series = session.get(Series, item.series_id)
+        dates = list(
+            session.exec(
+                select(Item).where(
+                    Item.series_id == item.series_id,
+                    col(Item.deleted_at).is_(None),
+                    Item.id != item.id,
+                )
+            )
+        )
+        upcoming = item_view.upcoming_first(dates, now_utc())
+        extras["other_dates"] = [item_view.card(d, lang) for d in upcoming[:6]]
+        extras["series_uid"] = series.uid if series else None
+    return extras
+
+
+def render_item(
+    request: Request,
+    session: Session,
+    item: Item,
+    author: LocalActor,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The page of one item (an event page for events)."""
+    node = ctx(request)
+    lang = item_view.choose_language(
+        request.query_params.get("lang") or (values or {}).get("lang"),
+        request.headers.get("accept-language", ""),
+        _languages(item),
+    )
+    t = messages.translator(lang.ui)
+    doc = item.document
+    page_url = str(doc.get("url", item.ap_id))
+    nonce = request.cookies.get(forms.COOKIE)
+    if not forms.valid_nonce(nonce):
+        nonce = forms.new_nonce()
+    assert nonce is not None
+    title = item_view.text_of(doc, "name", lang.content) or t["published"]
+    context: dict[str, Any] = {
+        "item": item,
+        "doc": doc,
+        "published": as_utc(item.published),
+        "author": author,
+        "lang": lang.ui,
+        "t": t,
+        "alternates": item_view.switcher(lang, page_url),
+        "replies": item_view.replies(session, item),
+        "errors": errors or {},
+        "values": values or {},
+        "title": title,
+        "title_lang": item_view.lang_of(doc, "name", lang.content),
+        "content_html": item_view.text_of(doc, "content", lang.content),
+        "content_lang": item_view.lang_of(doc, "content", lang.content),
+        "tags": [
+            {"name": str(tag.get("name", "")).lstrip("#"), "href": tag.get("href")}
+            for tag in doc.get("tag", [])
+            if isinstance(tag, dict)
+        ],
+    }
+    inp = item_view.event_input(item) if item.kind == "event" else None
+    text = schema_org.description(str(item.source.get("content", "")), title)
+    if inp is not None:
+        facts = item_view.facts(inp, lang.content)
+        context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
+        context |= _event_extras(session, item, lang.content)
+        context["jsonld"] = schema_org.event_jsonld(
+            inp,
+            url=page_url,
+            organizer=author.name,
+            organizer_url=node.urls.profile(author.slug),
+            name=facts["title"],
+            text=inp.content_map.get(lang.content, inp.content),
+            parent_url=context["parent"]["url"] if context["parent"] else None,
+        )
+        context["status_label"] = t.get(f"status_{inp.status}")
+        text = context["jsonld"].get("description") or facts["when"]
+    if item.kind == "call":
+        context["call"] = item_view.call_facts(item, lang.content)
+        if context["call"] is not None:
+            context["content_html"] = context["call"]["content_html"]
+            context["content_lang"] = context["call"]["content_lang"]
+    image = doc.get("image") if isinstance(doc.get("image"), dict) else None
+    context["description"] = text
+    context["og"] = schema_org.open_graph(
+        title=title,
+        url=page_url,
+        text=text,
+        kind=item.kind,
+        site=node.settings.instance_name,
+        locale=lang.content if _languages(item) else None,
+        image=image,
+    )
+    template = "event.html" if inp is not None else "item.html"
+    response = html(request, template, status=status, **context)
+    if inp is not None:
+        response.set_cookie(
+            forms.COOKIE,
+            nonce,
+            max_age=forms.MAX_AGE,
+            path="/items",
+            httponly=True,
+            samesite="strict",
+            secure=node.settings.scheme == "https",
+        )
+    return response
+
+
+def _load(session: Session, request: Request) -> tuple[Item, LocalActor] | Response:
+    node = ctx(request)
+    uid = request.path_params["uid"]
+    item = (
+        session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+        if is_uid(uid)
+        else None
+    )
+    if item is None:
+        return _error(request, 404, "Not found", "There is no such post on this node.")
+    if item.deleted_at is not None:
+        return _error(request, 410, "Deleted", "This post was deleted by its author.")
+    author = session.get(LocalActor, item.actor_id)
+    assert author is not None
+    return item, author
+
+
+def item_page(request: Request) -> Response:
+    """``GET /items/{uid}`` for browsers."""
+    with Session(ctx(request).engine) as session:
+        found = _load(session, request)
+        if isinstance(found, Response):
+            return found
+        return render_item(request, session, *found)
+
+
+def _clean_name(value: str) -> str:
+    text = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        return ""
+    return text if len(text) <= NAME_MAX else ""
+
+
+async def register_route(request: Request) -> Response:
+    """``POST /items/{uid}/register``: someone without a fediverse account takes part."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        return _error(request, 411, "Length required", "The form must say how long it is.")
+    if int(declared) > MAX_FORM:
+        return _error(request, 413, "Too large", "The form is larger than expected.")
+    form = await request.form(max_files=0, max_fields=10)
+    values = {k: str(form.get(k, ""))[:400] for k in ("name", "email", "token", "lang")}
+    node = ctx(request)
+    uid = request.path_params["uid"]
+    t = messages.translator(values["lang"] or "en")
+    errors: dict[str, str] = {}
+    if not forms.check_token(
+        node.settings.secret_key, request.cookies.get(forms.COOKIE), uid, values["token"]
+    ):
+        errors["form"] = t["error_form"]
+    name = _clean_name(values["name"])
+    if not name:
+        errors["name"] = t["error_name"]
+    email = values["email"].strip()
+    if email and (len(email) > 320 or not forms.EMAIL.match(email)):
+        errors["email"] = t["error_email"]
+
+    def work() -> Response:
+        with session_scope(node.engine) as session:
+            found = _load(session, request)
+            if isinstance(found, Response):
+                return found
+            item, author = found
+            if item.kind != "event":
+                return _error(request, 404, "Not found", "Only events take registrations.")
+            if not errors:
+                try:
+                    row = participation.register_on_page(session, item, name, email)
+                except ParticipationError as exc:
+                    errors["form"] = t["full"] if exc.reason == "full" else t["closed"]
+                else:
+                    target = f"{item.ap_id}?registered={row.state}"
+                    if values["lang"]:
+                        target += f"&lang={values['lang']}"
+                    return RedirectResponse(target + "#participate", status_code=303)
+            status = 409 if "form" in errors and len(errors) == 1 else 422
+            return render_item(
+                request, session, item, author, errors=errors, values=values, status=status
+            )
+
+    return await to_thread.run_sync(work)
+
+
+def _list_page(
+    request: Request, listing: listings.Listing, heading: str, lang: Language, **extra: Any
+) -> Response:
+    t = messages.translator(lang.ui)
+    base = str(request.url.remove_query_params(["page", "lang"]))
+    sep = "&" if "?" in base else "?"
+    suffix = f"&lang={lang.content}" if request.query_params.get("lang") else ""
+    return html(
+        request,
+        "item_list.html",
+        heading=heading,
+        cards=[item_view.card(i, lang.content) for i in listing.items],
+        lang=lang.ui,
+        t=t,
+        alternates=item_view.switcher(lang, base),
+        previous=f"{base}{sep}page={listing.page - 1}{suffix}" if listing.page > 1 else None,
+        next=f"{base}{sep}page={listing.page + 1}{suffix}" if listing.has_next else None,
+        page=listing.page,
+        **extra,
+    )
+
+
+def section_route(request: Request) -> Response:
+    """``/@{slug}/events`` (``?past=1``), ``/@{slug}/calls``, ``/@{slug}/news``."""
+    node = ctx(request)
+    name = request.path_params["section"]
+    if name == "events" and request.query_params.get("past"):
+        name = "past"
+    lang = item_view.choose_language(
+        request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
+    )
+    t = messages.translator(lang.ui)
+    slug = request.path_params["slug"]
+    with Session(node.engine) as session:
+        actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
+        if actor is None or name not in listings.SECTIONS:
+            return _error(request, 404, "Not found", "There is no such page on this node.")
+        page = listings.page_number(request.query_params.get("page"))
+        listing = listings.section(session, actor, name, page)
+    titles = {"events": "upcoming_events", "past": "past_events", "calls": "calls", "news": "news"}
+    return _list_page(request, listing, f"{actor.name}: {t[titles[name]]}", lang, actor=actor)
+
+
+def tag_route(request: Request) -> Response:
+    """``/tags/{tag}``: what this node's organizations published with a hashtag."""
+    node = ctx(request)
+    tag = request.path_params["tag"]
+    if not TAG_RE.match(tag):
+        return _error(request, 404, "Not found", "There is no such hashtag.")
+    lang = item_view.choose_language(
+        request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
+    )
+    with Session(node.engine) as session:
+        listing = listings.tagged(
+            session, tag, listings.page_number(request.query_params.get("page"))
+        )
+    heading = messages.translator(lang.ui)["tagged"].format(tag=tag[:64])
+    return _list_page(request, listing, heading, lang, feed_tag=tag)

@@ -1,0 +1,182 @@
+"""The per-host circuit breaker over the ``host_state`` table, so a dead server costs nothing.
+
+A host is ``host[:port]`` of the inbox URL (two servers on one IP are two hosts). Its row says
+how many deliveries in a row failed since when, and until when the circuit is open. Healthy
+hosts have no row, or a row with no failures; a delivery to them costs no database write here.
+
+States: *closed* (``open_until`` NULL), *open* (``open_until`` in the future: deliveries are
+rescheduled without an HTTP attempt), *half-open* (``open_until`` passed: the first delivery
+takes the probe slot with one atomic UPDATE, pushing ``open_until`` by the probe window, and
+the others keep waiting). A reachable answer closes the circuit, a failure opens it again for
+longer. ``Retry-After`` on 429/503 pauses the whole host the same way (see ``pause``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from anyio import to_thread
+from sqlalchemy import Engine, text
+
+from node.db import write_connection
+from node.federation.outbox.policy import CircuitPolicy
+
+_UPSERT_FAILURE = (
+    "INSERT INTO host_state (host, consecutive_failures, first_failure_at, open_until,"
+    " last_error) VALUES (:host, :n, :first, :until, :error)"
+    " ON CONFLICT (host) DO UPDATE SET"
+    " consecutive_failures = host_state.consecutive_failures + :n,"
+    " first_failure_at = COALESCE(host_state.first_failure_at, :first),"
+    " open_until = CASE WHEN host_state.open_until IS NULL OR host_state.open_until < :until"
+    " THEN :until ELSE host_state.open_until END,"
+    " last_error = :error"
+    " RETURNING consecutive_failures, first_failure_at, open_until"
+)
+
+
+@dataclass(frozen=True)
+class HostView:
+    """What this process knows of one host's delivery health."""
+
+    failures: int = 0
+    open_until: float | None = None
+
+    @property
+    def clean(self) -> bool:
+        """No failures on record and no open circuit: a success needs no write."""
+        return self.failures == 0 and self.open_until is None
+
+
+_CLEAN = HostView()
+
+
+class HostHealth:
+    """Reads host states through a short per-process cache; every change goes to the database."""
+
+    def __init__(self, engine: Engine, policy: CircuitPolicy) -> None:
+        self._engine = engine
+        self._policy = policy
+        self._views: dict[str, tuple[HostView, float]] = {}
+
+    async def wait_before_sending(self, host: str, now: float) -> float | None:
+        """None if a delivery to ``host`` may go now; otherwise seconds until the circuit closes.
+
+        Taking the probe slot of a half-open circuit is a write; everything else is cached.
+        """
+        view = await self._view(host, now)
+        if view.open_until is None:
+            return None
+        if view.open_until > now:
+            return view.open_until - now
+        won, open_until = await to_thread.run_sync(partial(self._take_probe, host, now))
+        self._remember(host, HostView(view.failures, open_until), now)
+        if won or open_until is None:
+            return None
+        return max(0.0, open_until - now)
+
+    async def record_failure(
+        self, host: str, error: str, now: float, *, pause_until: float | None = None
+    ) -> None:
+        """Count one failed delivery; open the circuit when the policy says so."""
+        view = await to_thread.run_sync(
+            partial(self._write_failure, host, error, now, 1, pause_until)
+        )
+        self._remember(host, view, now)
+
+    async def pause(self, host: str, until: float, error: str, now: float) -> None:
+        """Hold every delivery to ``host`` until ``until`` (Retry-After), without a failure."""
+        view = await to_thread.run_sync(partial(self._write_failure, host, error, now, 0, until))
+        self._remember(host, view, now)
+
+    async def record_success(self, host: str, now: float) -> None:
+        """The host answered: close its circuit and forget its failures (a write only if any)."""
+        view = self._views.get(host)
+        if view is not None and view[0].clean:
+            return
+        await to_thread.run_sync(partial(self._write_success, host))
+        self._remember(host, _CLEAN, now)
+
+    def forget(self) -> None:
+        """Drop the cache (tests that rewrite host_state behind the process's back)."""
+        self._views.clear()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    async def _view(self, host: str, now: float) -> HostView:
+        cached = self._views.get(host)
+        if cached is not None and now - cached[1] < self._policy.cache_ttl:
+            return cached[0]
+        view = await to_thread.run_sync(partial(self._read, host))
+        self._remember(host, view, now)
+        return view
+
+    def _remember(self, host: str, view: HostView, now: float) -> None:
+        if len(self._views) >= 10_000 and host not in self._views:
+            self._views.clear()  # bounded: a rare full re-read is cheaper than an LRU per call
+        self._views[host] = (view, now)
+
+    def _read(self, host: str) -> HostView:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT consecutive_failures, open_until FROM host_state WHERE host = :host"),
+                {"host": host},
+            ).first()
+        if row is None:
+            return _CLEAN
+        return HostView(int(row.consecutive_failures), row.open_until)
+
+    def _take_probe(self, host: str, now: float) -> tuple[bool, float | None]:
+        until = now + self._policy.probe_window
+        with write_connection(self._engine) as conn:
+            taken = conn.execute(
+                text(
+                    "UPDATE host_state SET open_until = :until WHERE host = :host"
+                    " AND open_until IS NOT NULL AND open_until <= :now"
+                ),
+                {"host": host, "until": until, "now": now},
+            ).rowcount
+            if taken:
+                return True, until
+            current = conn.execute(
+                text("SELECT open_until FROM host_state WHERE host = :host"), {"host": host}
+            ).scalar()
+        return False, current
+
+    def _write_failure(
+        self, host: str, error: str, now: float, count: int, pause_until: float | None
+    ) -> HostView:
+        policy = self._policy
+        with write_connection(self._engine) as conn:
+            row = conn.execute(
+                text(_UPSERT_FAILURE),
+                {
+                    "host": host[:255],
+                    "n": count,
+                    "first": now if count else None,
+                    "until": pause_until,
+                    "error": error[:500],
+                },
+            ).one()
+            failures, first, open_until = int(row[0]), row[1], row[2]
+            failing_for = now - first if first is not None else 0.0
+            if count and failures >= policy.threshold and failing_for >= policy.min_span:
+                reopen = now + policy.open_period(failing_for)
+                if open_until is None or open_until < reopen:
+                    open_until = reopen
+                    conn.execute(
+                        text("UPDATE host_state SET open_until = :until WHERE host = :host"),
+                        {"host": host[:255], "until": open_until},
+                    )
+        return HostView(failures, open_until)
+
+    def _write_success(self, host: str) -> None:
+        with write_connection(self._engine) as conn:
+            conn.execute(
+                text(
+                    "UPDATE host_state SET consecutive_failures = 0, first_failure_at = NULL,"
+                    " open_until = NULL WHERE host = :host"
+                    " AND (consecutive_failures > 0 OR open_until IS NOT NULL)"
+                ),
+                {"host": host[:255]},
+            )

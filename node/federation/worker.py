@@ -1,0 +1,266 @@
+"""The worker loop: claims jobs, runs the one handler registered for each kind, records outcomes.
+
+It runs inside `solnode serve` by default and as its own process with `solnode worker`
+(any number of them on PostgreSQL). Handlers return an Outcome; an exception is a retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from anyio import to_thread
+
+from node.context import NodeContext
+from node.federation import jobs
+
+log = logging.getLogger("solnode.worker")
+
+# Modules that register job handlers: each has ``register(registry: Registry) -> None``.
+JOB_MODULES: tuple[str, ...] = (
+    "node.federation.outbox",
+    "node.federation.inbox.process",
+    "node.features.publishing.service.series",
+)
+
+
+@dataclass(frozen=True)
+class Done:
+    """The job finished."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again later (``delay`` None: the retry policy decides)."""
+
+    error: str
+    status: int | None = None
+    delay: float | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Fail:
+    """Give up: a permanent failure, kept as a dead job for inspection."""
+
+    error: str
+    status: int | None = None
+
+
+Outcome = Done | Retry | Fail
+JobHandler = Callable[[NodeContext, jobs.ClaimedJob], Awaitable[Outcome]]
+
+
+class Registry:
+    """One dispatch table of job kinds; registering a kind twice is a programming error."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, JobHandler] = {}
+        self._policies: dict[str, jobs.RetryPolicy] = {}
+
+    def register(
+        self, kind: str, handler: JobHandler, policy: jobs.RetryPolicy | None = None
+    ) -> None:
+        """Add the handler for ``kind``."""
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} is registered twice")
+        self._handlers[kind] = handler
+        self._policies[kind] = policy or jobs.RetryPolicy()
+
+    def handler(self, kind: str) -> JobHandler | None:
+        return self._handlers.get(kind)
+
+    def policy(self, kind: str) -> jobs.RetryPolicy:
+        return self._policies.get(kind, jobs.RetryPolicy())
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+
+def default_registry() -> Registry:
+    """The registry with every job handler of the node."""
+    registry = Registry()
+    for name in JOB_MODULES:
+        importlib.import_module(name).register(registry)
+    return registry
+
+
+class Worker:
+    """Claims and runs jobs until stopped."""
+
+    def __init__(
+        self,
+        node: NodeContext,
+        registry: Registry,
+        *,
+        name: str | None = None,
+        concurrency: int = 32,
+        batch: int = 64,
+        poll_interval: float = 1.0,
+        lease: float = jobs.DEFAULT_LEASE,
+    ) -> None:
+        self.node = node
+        self.registry = registry
+        self.name = name or jobs.worker_name()
+        self.concurrency = concurrency
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.lease = lease
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Thread-safe: new jobs are waiting, stop sleeping."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def stop(self) -> None:
+        """Finish the jobs in hand and return from run()."""
+        self._stopping = True
+        self.wake()
+
+    async def _claim(self, limit: int) -> list[jobs.ClaimedJob]:
+        return await to_thread.run_sync(
+            lambda: jobs.claim(
+                self.node.engine,
+                self.name,
+                limit=limit,
+                lease=self.lease,
+                kinds=self.registry.kinds,
+            )
+        )
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim one batch and run it to the end; returns how many jobs ran."""
+        claimed = await self._claim(limit or self.batch)
+        if not claimed:
+            return 0
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def guarded(job: jobs.ClaimedJob) -> tuple[jobs.ClaimedJob, Outcome]:
+            async with semaphore:
+                return job, await self._execute(job)
+
+        results = await asyncio.gather(*(guarded(job) for job in claimed))
+        await self._record(list(results))
+        return len(claimed)
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Run due jobs until none is left (tests and `solnode worker --drain`)."""
+        total = 0
+        for _ in range(max_rounds):
+            ran = await self.run_once()
+            if not ran:
+                break
+            total += ran
+        return total
+
+    async def run(self) -> None:
+        """A pipeline: keep up to ``concurrency`` jobs in flight, claim more as slots free up,
+        and record finished jobs in batches. A slow host occupies one slot, not a batch."""
+        self._loop = asyncio.get_running_loop()
+        log.info("worker %s started (kinds: %s)", self.name, ", ".join(sorted(self.registry.kinds)))
+        in_flight: dict[asyncio.Task[Outcome], jobs.ClaimedJob] = {}
+        backlog = True  # the last claim was full, or we were woken: claim again at once
+        last_purge = 0.0
+        while not self._stopping or in_flight:
+            free = self.concurrency - len(in_flight)
+            if not self._stopping and backlog and free > 0:
+                self._wake.clear()
+                want = min(self.batch, free)
+                try:
+                    claimed = await self._claim(want)
+                except Exception:
+                    log.exception("claiming jobs failed; retrying shortly")
+                    claimed = []
+                    await asyncio.sleep(self.poll_interval)
+                for job in claimed:
+                    in_flight[asyncio.create_task(self._execute(job))] = job
+                backlog = len(claimed) == want
+            if in_flight:
+                woken = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait(
+                        [*in_flight, woken],
+                        timeout=self.poll_interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    woken.cancel()
+                # every job that has finished by now joins this one batch of completions
+                finished = [(in_flight.pop(t), t.result()) for t in list(in_flight) if t.done()]
+                if finished:
+                    await self._record(finished)
+                backlog = backlog or self._wake.is_set() or bool(finished)
+            elif not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                backlog = True
+            now = self._loop.time()
+            if now - last_purge > 3600.0:
+                last_purge = now
+                await to_thread.run_sync(lambda: jobs.purge_done(self.node.engine))
+        log.info("worker %s stopped", self.name)
+
+    async def _execute(self, job: jobs.ClaimedJob) -> Outcome:
+        handler = self.registry.handler(job.kind)
+        if handler is None:
+            return Fail(f"no handler for job kind {job.kind!r}")
+        try:
+            return await handler(self.node, job)
+        except Exception as exc:  # a bug or an unexpected remote answer: retry, loudly
+            log.exception("job %s (%s) raised", job.id, job.kind)
+            return Retry(f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, results: list[tuple[jobs.ClaimedJob, Outcome]]) -> None:
+        """Write outcomes: all successes in one statement, failures one by one (rarer)."""
+        engine = self.node.engine
+        done_ids = [job.id for job, outcome in results if isinstance(outcome, Done)]
+        others = [(job, outcome) for job, outcome in results if not isinstance(outcome, Done)]
+
+        def write() -> None:
+            jobs.complete_many(engine, done_ids, self.name)
+            for job, outcome in others:
+                policy = self.registry.policy(job.kind)
+                if isinstance(outcome, Fail) or policy.exhausted(job.attempts):
+                    jobs.give_up(
+                        engine, job.id, self.name, error=outcome.error, status=outcome.status
+                    )
+                    continue
+                assert isinstance(outcome, Retry)
+                delay = outcome.delay
+                if delay is None:
+                    delay = policy.delay(job.attempts, outcome.retry_after)
+                jobs.retry_later(
+                    engine,
+                    job.id,
+                    self.name,
+                    delay=delay,
+                    error=outcome.error,
+                    status=outcome.status,
+                )
+
+        await to_thread.run_sync(write)
+
+
+def install_signal_handlers(worker: Worker) -> None:
+    """SIGTERM/SIGINT stop the worker after the jobs in hand."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, worker.stop)

@@ -1,0 +1,152 @@
+"""The tables of networks: memberships both ways, what a network aggregated, its rules, relays.
+
+Re-exported by ``node.models`` (imported at its end), so ``import node.models`` registers them
+and migrations see them. Kept apart because node/models/__init__.py would pass ~400 lines. Imports only
+SQLModel and ``node.db``: node.models imports this module while it is itself being imported.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from node.db import now_utc
+
+MEMBERSHIP_STATES = ("requested", "admitted", "rejected", "ended")
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+
+
+def _opt_ts(**kwargs: Any) -> Any:
+    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+
+
+def _json_dict() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Membership(SQLModel, table=True):
+    """The network's side: an organization or network that asked to join one of our networks."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("network_id", "member", name="uq_membership_network_member"),
+        Index("ix_membership_member_state", "member", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    # the member's actor id (on any server, this one included)
+    member: str = Field(max_length=2048)
+    # organization | network (a Group actor: its items arrive as Announces)
+    kind: str = Field(default="organization", max_length=16)
+    # requested | admitted | rejected | ended
+    state: str = Field(default="requested", max_length=16)
+    join_id: str = Field(default="", max_length=2048)
+    join_document: dict[str, Any] = _json_dict()
+    requested_at: datetime = _ts()
+    decided_at: datetime | None = _opt_ts()
+    ended_at: datetime | None = _opt_ts()
+    updated_at: datetime = _ts()
+
+
+class OutgoingMembership(SQLModel, table=True):
+    """The member's side: one of our actors asked to join a network (here or elsewhere)."""
+
+    __tablename__ = "outgoing_membership"
+    __table_args__ = (
+        UniqueConstraint("actor_id", "network", name="uq_outgoing_membership_actor_network"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    network: str = Field(max_length=2048)
+    join_id: str = Field(max_length=2048, index=True)
+    # requested | admitted | rejected | ended
+    state: str = Field(default="requested", max_length=16)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class NetworkItem(SQLModel, table=True):
+    """An item a network received from a member (or a followed calendar) and what it did with it.
+
+    One row per (network, object id): the dedupe that stops loops. ``state`` is the relay
+    decision: relayed (re-announced), held (outside the network's rules), hidden (by an admin),
+    followed (from a followed source: shown, never re-announced).
+    """
+
+    __tablename__ = "network_item"
+    __table_args__ = (
+        UniqueConstraint("network_id", "object_id", name="uq_network_item_network_object"),
+        Index("ix_network_item_network_start", "network_id", "start_time"),
+        Index("ix_network_item_network_received", "network_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = Field(foreign_key="local_actor.id", ondelete="CASCADE")
+    object_id: str = Field(max_length=2048, index=True)
+    author: str = Field(max_length=2048, index=True)
+    # the member network it arrived through (an Announce); "" when it came from its author
+    via: str = Field(default="", max_length=2048)
+    # member | followed
+    source: str = Field(default="member", max_length=16)
+    # relayed | held | hidden | followed
+    state: str = Field(default="relayed", max_length=16)
+    reason: str = Field(default="", max_length=500)
+    document: dict[str, Any] = _json_dict()
+    # event | news | call | note | other
+    kind: str = Field(default="other", max_length=16, index=True)
+    start_time: datetime | None = _opt_ts()
+    end_time: datetime | None = _opt_ts()
+    region: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    # lower-case hashtags between spaces (" food coops "), so LIKE '% tag %' filters anywhere
+    tags: str = Field(default="", max_length=2000)
+    category: str = Field(default="", max_length=64)
+    online: bool = False
+    announce_id: str = Field(default="", max_length=2048)
+    received_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class NetworkRules(SQLModel, table=True):
+    """What a network relays: empty lists mean "everything"; blocked domains never pass."""
+
+    __tablename__ = "network_rules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = Field(foreign_key="local_actor.id", unique=True, ondelete="CASCADE")
+    kinds: list[str] = _json_list()
+    tags: list[str] = _json_list()
+    regions: list[str] = _json_list()
+    blocked_domains: list[str] = _json_list()
+    updated_at: datetime = _ts()
+
+
+class Relay(SQLModel, table=True):
+    """An ActivityPub relay this node subscribes to (its instance actor follows it)."""
+
+    __tablename__ = "relay"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # what the admin gave: the relay's inbox (Mastodon style) or its actor (LitePub style)
+    url: str = Field(max_length=2048, unique=True, index=True)
+    # mastodon | litepub
+    style: str = Field(max_length=16)
+    inbox: str = Field(max_length=2048)
+    # the relay's actor id ("" until known: a Mastodon-style relay answers as its actor)
+    actor: str = Field(default="", max_length=2048)
+    follow_id: str = Field(max_length=2048, index=True)
+    # pending | accepted | rejected
+    state: str = Field(default="pending", max_length=16)
+    created_at: datetime = _ts()
