@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -122,3 +123,11 @@ class Urls:
 
     def webfinger(self, resource: str) -> str:
         return f"{self.base}/.well-known/webfinger?resource={quote(resource, safe=':@')}"
+
+
+_UID = re.compile(r"^[A-Za-z0-9._~-]{1,200}$")
+
+
+def is_uid(value: str) -> bool:
+    """Whether ``value`` can be one of our uids (of items and series), as a URL path part."""
+    return _UID.match(value) is not None

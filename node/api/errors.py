@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.content.fields import FieldError
-from node.features.participation.handlers import ParticipationError
 
 log = logging.getLogger("solnode.api")
 
@@ -63,8 +62,13 @@ def error_response(exc: ApiError) -> Response:
     )
 
 
+class ConflictError(ValueError):
+    """A change that the current state does not allow (an event full or closed…): a 409 in
+    the API; features raise subclasses of it."""
+
+
 def endpoint(handler: Endpoint) -> Endpoint:
-    """Wrap a route: ApiError, FieldError (422) and ParticipationError (409) become JSON
+    """Wrap a route: ApiError, FieldError (422) and ConflictError (409) become JSON
     answers, so handlers and services raise instead of building responses."""
 
     @functools.wraps(handler)
@@ -75,7 +79,7 @@ def endpoint(handler: Endpoint) -> Endpoint:
             return error_response(exc)
         except FieldError as exc:
             return error_response(unprocessable(exc))
-        except ParticipationError as exc:
+        except ConflictError as exc:
             return error_response(ApiError(409, str(exc)))
 
     return wrapped

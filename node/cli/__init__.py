@@ -111,7 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from node.context import NodeContext
     from node.federation import jobs
-    from node.federation.worker import Worker, default_registry, install_signal_handlers
+    from node.federation.worker import Worker, install_signal_handlers
+    from node.wiring import job_registry  # lazy: the job kinds import every feature
 
     lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
     if not lease > 0:
@@ -123,7 +124,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         node.open_http()
-        worker = Worker(node, default_registry(), concurrency=args.concurrency, lease=lease)
+        worker = Worker(node, job_registry(), concurrency=args.concurrency, lease=lease)
         try:
             if args.drain:
                 ran = await worker.drain()

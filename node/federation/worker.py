@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -20,13 +19,6 @@ from node.context import NodeContext
 from node.federation import jobs
 
 log = logging.getLogger("solnode.worker")
-
-# Modules that register job handlers: each has ``register(registry: Registry) -> None``.
-JOB_MODULES: tuple[str, ...] = (
-    "node.federation.outbox",
-    "node.federation.inbox.process",
-    "node.features.publishing.service.series",
-)
 
 
 @dataclass(frozen=True)
@@ -81,14 +73,6 @@ class Registry:
     @property
     def kinds(self) -> frozenset[str]:
         return frozenset(self._handlers)
-
-
-def default_registry() -> Registry:
-    """The registry with every job handler of the node."""
-    registry = Registry()
-    for name in JOB_MODULES:
-        importlib.import_module(name).register(registry)
-    return registry
 
 
 class Worker:

@@ -24,6 +24,7 @@ from node.federation.inbox.receive import Outcome, receive
 from node.federation.remote import actors as remote
 from node.federation.worker import Registry, Worker
 from node.settings import Settings
+from node.wiring import dispatcher
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AP = "application/activity+json"
@@ -119,7 +120,7 @@ async def deliver(
 async def process(node: NodeContext) -> dict[str, str]:
     """Run the waiting inbox jobs; activity id -> what its handler did."""
     registry = Registry()
-    register_inbox(registry)
+    register_inbox(registry, dispatcher())
     # One job at a time, in order: the story reads like what happened (architecture.md, style 12).
     await Worker(node, registry, concurrency=1, batch=1).drain()
     with node.engine.connect() as conn:

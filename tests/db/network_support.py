@@ -14,7 +14,7 @@ from node.context import NodeContext
 from node.db import session_scope
 from node.federation.actors.local import create_actor
 from node.federation.inbox.dispatch import Incoming
-from node.federation.inbox.process import build_handlers
+from node.federation.inbox.targets import resolve_target
 from node.models import (
     Follower,
     InboxActivity,
@@ -25,6 +25,7 @@ from node.models import (
     OutboxActivity,
     RemoteActor,
 )
+from node.wiring import dispatcher
 
 BASE = "http://127.0.0.1:8000"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -112,10 +113,10 @@ def activity(kind: str, actor: str, obj: Any, **extra: Any) -> dict[str, Any]:
 
 
 async def deliver(node: NodeContext, doc: dict[str, Any], raw: bytes | None = None) -> str:
-    """Store ``doc`` and run its handler as the inbox job would; returns the result."""
+    """Store ``doc`` and dispatch it as the inbox job would; returns the result."""
     row_id = store(node.engine, doc, raw)
-    handler = build_handlers().get(doc["type"])
-    assert handler is not None
+    with Session(node.engine) as session:
+        target = resolve_target(node, session, doc)
     msg = Incoming(
         node=node,
         activity=doc,
@@ -124,8 +125,9 @@ async def deliver(node: NodeContext, doc: dict[str, Any], raw: bytes | None = No
         actor=doc["actor"],
         recipient=None,
         inbox_row_id=row_id,
+        target=target,
     )
-    return await handler(msg)
+    return await dispatcher().dispatch(msg)
 
 
 def sent(engine: Engine, kind: str | None = None) -> list[OutboxActivity]:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from node.context import NodeContext
 from node.features.networks import membership, rules
-from node.features.networks import relay_subscriptions as relays
+from node.federation import relays
 from node.models import Following, Membership, ModerationLog, OutgoingMembership, Relay
 from node.settings import Settings
 from tests.db.network_support import BASE, PUBLIC, activity, audience, deliver, local, remote, sent

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from node.features.participation import handlers as participation
-from node.federation.inbox.dispatch import Incoming
-from node.federation.inbox.process import build_handlers
+from node.federation.inbox.dispatch import Incoming, Target
+from node.federation.inbox.targets import resolve_target
+from node.wiring import dispatcher
 from tests.db.publishing_support import Api, fanout_jobs, fixture, future, make_org, outbox
 
 ALICE = "https://mobilizon.example/@alice"
@@ -44,18 +46,20 @@ def deliver(app: Starlette, kind: str, actor: str, obj: Any) -> str:
         "actor": actor,
         "object": obj,
     }
-    handler = build_handlers().get(kind)
-    assert handler is not None
+    node = app.state.node
+    with Session(node.engine) as session:
+        target = resolve_target(node, session, activity)
     msg = Incoming(
-        node=app.state.node,
+        node=node,
         activity=activity,
         activity_id=activity["id"],
         type=kind,
         actor=actor,
         recipient="nec",
         inbox_row_id=0,
+        target=target,
     )
-    return asyncio.run(handler(msg))
+    return asyncio.run(dispatcher().dispatch(msg))
 
 
 def answers(engine: Engine) -> list[tuple[str, str, list[str]]]:
@@ -155,6 +159,8 @@ def test_a_repeated_join_is_answered_again_without_counting_twice(
 
 
 def test_the_join_and_leave_handlers_are_registered_once() -> None:
-    handlers = build_handlers()
-    assert handlers.get("Join") is participation.on_join
-    assert handlers.get("Leave") is participation.on_leave
+    handlers = dispatcher()
+    assert handlers.handler_for("Join", Target.EVENT) is participation.on_join
+    assert handlers.handler_for("Leave", Target.EVENT) is participation.on_leave
+    with pytest.raises(ValueError, match="already has a handler"):
+        handlers.on("Join", Target.ANY, participation.on_join)

@@ -17,8 +17,9 @@ from node.db import session_scope
 from node.features.publishing import service
 from node.features.publishing.service.series import SERIES_JOB, run_series_job
 from node.federation.jobs import ClaimedJob
-from node.federation.worker import Done, default_registry
+from node.federation.worker import Done
 from node.models import Item, Job, LocalActor, Series
+from node.wiring import job_registry
 from tests.db.publishing_support import Api, fixture, make_org, outbox
 
 FORUM = fixture("forum_series.json")  # third Thursdays of 2026, 18:30 in Manchester, 12 times
@@ -94,7 +95,7 @@ def test_three_dates_ahead_then_one_more_each_time_a_date_is_over(
 def test_the_series_job_is_registered_and_runs_a_top_up(
     app: Starlette, engine: Engine, org: str
 ) -> None:
-    assert SERIES_JOB in default_registry().kinds
+    assert SERIES_JOB in job_registry().kinds
     source = FORUM | {"startTime": "2027-01-21T18:30:00", "endTime": "2027-01-21T20:00:00"}
     series_id = create(app, engine, source, datetime(2026, 12, 1, tzinfo=UTC))
     job = ClaimedJob(1, SERIES_JOB, {"series_id": series_id}, attempts=1, dedupe_key=None)

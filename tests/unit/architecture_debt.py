@@ -8,32 +8,16 @@ from __future__ import annotations
 # importer -> a module of a higher layer
 UPWARD_IMPORTS = frozenset(
     {
-        "node.api.errors -> node.features.participation.handlers",
         "node.context -> node.federation.http",
         "node.features.bridges.cli -> node.cli",
         "node.features.moderation.cli -> node.cli",
         "node.features.networks.cli -> node.cli",
-        "node.federation.inbox.process -> node.features.follows.handlers",
-        "node.federation.inbox.process -> node.features.interactions.handlers",
-        "node.federation.inbox.process -> node.features.moderation.flags",
-        "node.federation.inbox.process -> node.features.networks.handlers",
-        "node.federation.inbox.process -> node.features.participation.handlers",
         "node.federation.inbox.routes -> node.web.render",
     }
 )
 
 # one feature reaching into another it does not declare
-UNDECLARED_FEATURE_USES = frozenset(
-    {
-        "node.features.follows.handlers -> node.features.networks.handlers",
-        "node.features.interactions.handlers -> node.features.networks.aggregation",
-        "node.features.participation.handlers -> node.features.networks.handlers",
-        "node.features.publishing.notes -> node.features.networks.relay_subscriptions",
-        "node.features.publishing.pages -> node.features.participation.handlers",
-        "node.features.publishing.service.items -> node.features.networks.relay_subscriptions",
-        "node.features.publishing.service.items -> node.features.participation.handlers",
-    }
-)
+UNDECLARED_FEATURE_USES = frozenset({})
 
 # modules importing each other, directly or round a loop
 MODULE_CYCLES = frozenset(
@@ -45,7 +29,7 @@ MODULE_CYCLES = frozenset(
 # packages importing each other
 PACKAGE_CYCLES = frozenset(
     {
-        "node.api <-> node.cli <-> node.features.bridges <-> node.features.follows <-> node.features.interactions <-> node.features.moderation <-> node.features.networks <-> node.features.participation <-> node.features.publishing <-> node.features.publishing.service <-> node.federation.inbox",
+        "node.cli <-> node.features.bridges <-> node.features.moderation <-> node.features.networks",
     }
 )
 
@@ -79,7 +63,6 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.cli:node.federation.jobs",
         "node.cli:node.federation.remote.actors.RemoteActorError",
         "node.cli:node.federation.worker.Worker",
-        "node.cli:node.federation.worker.default_registry",
         "node.cli:node.federation.worker.install_signal_handlers",
         "node.cli:node.migrations",
         "node.cli:os",
@@ -134,10 +117,10 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.features.networks.cli:node.features.networks.membership.members",
         "node.features.networks.cli:node.features.networks.membership.memberships",
         "node.features.networks.cli:node.features.networks.membership.remove",
-        "node.features.networks.cli:node.features.networks.relay_subscriptions.RelayError",
-        "node.features.networks.cli:node.features.networks.relay_subscriptions.add_relay",
-        "node.features.networks.cli:node.features.networks.relay_subscriptions.list_relays",
-        "node.features.networks.cli:node.features.networks.relay_subscriptions.remove_relay",
+        "node.features.networks.cli:node.federation.relays.RelayError",
+        "node.features.networks.cli:node.federation.relays.add_relay",
+        "node.features.networks.cli:node.federation.relays.list_relays",
+        "node.features.networks.cli:node.federation.relays.remove_relay",
         "node.features.networks.cli:node.features.networks.rules.RulesError",
         "node.features.networks.cli:node.features.networks.rules.block_domain",
         "node.features.networks.cli:node.features.networks.rules.hide_item",
@@ -153,11 +136,10 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.features.networks.cli:sqlmodel.col",
         "node.features.networks.cli:sqlmodel.select",
         "node.features.networks.facts:node.activitypub.vocab.PUBLIC_ALIASES",
-        "node.features.networks.filing:node.features.networks.relay_subscriptions.relay_inboxes",
+        "node.features.networks.filing:node.federation.relays.relay_inboxes",
         "node.features.networks.filing:node.federation.outbox",
         "node.features.networks.filing:node.federation.outbox.signing.sign_public_activity",
         "node.features.networks.forward:node.federation.outbox",
-        "node.features.networks.handlers:node.features.networks.relay_subscriptions",
         "node.features.networks.handlers:node.federation.remote.actors",
         "node.features.networks.membership:node.features.follows.following.FollowError",
         "node.features.networks.membership:node.features.follows.following.follow",
@@ -166,21 +148,19 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.features.networks.membership:node.federation.outbox",
         "node.features.networks.membership:node.federation.remote.actors",
         "node.features.networks.profiles:node.content.essglobal",
-        "node.features.networks.relay_subscriptions:node.federation.outbox",
-        "node.features.networks.relay_subscriptions:node.federation.remote.actors",
+        "node.federation.relays:node.federation.outbox",
+        "node.federation.relays:node.federation.remote.actors",
         "node.features.networks.rules:node.federation.outbox",
         "node.features.networks.rules:node.federation.outbox.signing.sign_public_activity",
-        "node.features.participation.handlers:node.features.networks.handlers",
         "node.features.participation.handlers:node.federation.outbox",
         "node.features.profiles.editing:node.federation.outbox",
-        "node.features.publishing.notes:node.features.networks.relay_subscriptions.relay_inboxes",
+        "node.features.publishing.notes:node.federation.relays.relay_inboxes",
         "node.features.publishing.notes:node.federation.outbox",
-        "node.features.publishing.service.items:node.features.networks.relay_subscriptions.relay_inboxes",
+        "node.features.publishing.service.items:node.federation.relays.relay_inboxes",
         "node.features.publishing.service.items:node.federation.outbox",
         "node.federation.authorized_fetch:node.federation.remote.actors",
         "node.federation.inbox.embedded:node.federation.remote.actors",
         "node.federation.inbox.forwarded:node.federation.remote.actors",
-        "node.federation.inbox.process:node.federation.remote.actors.RemoteActorError",
         "node.federation.inbox.receive:node.federation.remote.actors",
         "node.federation.outbox.fanout:node.federation.remote.actors.get_remote_actor",
         "node.federation.outbox.fanout:node.federation.remote.actors.inbox_for",

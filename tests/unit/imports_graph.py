@@ -73,7 +73,12 @@ def imports_of(path: Path) -> list[Import]:
                 for alias in child.names:
                     found.append(
                         Import(
-                            name, alias.name, child.lineno, in_function, type_only, why(child.lineno)
+                            name,
+                            alias.name,
+                            child.lineno,
+                            in_function,
+                            type_only,
+                            why(child.lineno),
                         )
                     )
             elif isinstance(child, ast.ImportFrom):

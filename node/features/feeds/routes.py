@@ -28,11 +28,11 @@ from node.features.feeds.entries import KINDS, FeedEntry
 from node.features.feeds.series import group_series
 from node.features.networks.queries import Filters
 from node.features.publishing.pages import TAG_RE
-from node.features.publishing.service.build import is_uid
 from node.features.publishing.service.series import published_occurrences
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Series
 from node.models.networks import NetworkItem
+from node.urls import is_uid
 from node.web.render import ctx
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"

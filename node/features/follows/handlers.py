@@ -10,9 +10,8 @@ from sqlmodel import Session, col, delete, select
 from node.activitypub import activities
 from node.activitypub.vocab import id_of
 from node.db import session_scope
-from node.features.networks import handlers as network_handlers
 from node.federation.inbox.common import local_actor_by_id, new_activity_id
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.policy import LIMIT, domain_severity, host_of
 from node.models import Follower, Following, Interaction
 
@@ -144,16 +143,13 @@ async def _settle_following(msg: Incoming, state: str) -> str:
 
 
 async def on_accept(msg: Incoming) -> str:
-    """Our Follow was accepted (or our Join of a network, or our relay subscription)."""
-    answered = await network_handlers.on_answer(msg, accepted=True)
-    return answered if answered is not None else await _settle_following(msg, "accepted")
+    """Our Follow was accepted."""
+    return await _settle_following(msg, "accepted")
 
 
 async def on_reject(msg: Incoming) -> str:
-    """Our Follow was rejected (or a follow we had was removed; or our Join, or our relay
-    subscription)."""
-    answered = await network_handlers.on_answer(msg, accepted=False)
-    return answered if answered is not None else await _settle_following(msg, "rejected")
+    """Our Follow was rejected (or a follow we had was removed)."""
+    return await _settle_following(msg, "rejected")
 
 
 async def on_block(msg: Incoming) -> str:
@@ -180,10 +176,12 @@ async def on_block(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
-def register(registry: HandlerRegistry) -> None:
-    """Add this module's handlers."""
-    registry.add("Follow", on_follow)
-    registry.add("Undo", on_undo)
-    registry.add("Accept", on_accept)
-    registry.add("Reject", on_reject)
-    registry.add("Block", on_block)
+def register(dispatcher: Dispatcher) -> None:
+    """Add this module's handlers. An answer to our Follow is matched by its id; one whose
+    object the other server re-minted (any target not claimed by another feature) by who
+    answered (see :func:`_settle_following`)."""
+    dispatcher.on("Follow", Target.ANY, on_follow)
+    dispatcher.on("Undo", Target.ANY, on_undo)
+    dispatcher.on("Accept", Target.ANY, on_accept)
+    dispatcher.on("Reject", Target.ANY, on_reject)
+    dispatcher.on("Block", Target.ANY, on_block)

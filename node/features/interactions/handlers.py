@@ -15,9 +15,8 @@ from sqlmodel import Session, col, delete, select
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, id_of
 from node.db import session_scope
-from node.features.networks.aggregation import relaying
 from node.federation.inbox.common import local_item
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.inbox.embedded import WRAPPERS, from_origin, inner_object
 from node.federation.policy import LIMIT, domain_severity, host_of
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
@@ -233,11 +232,10 @@ async def on_delete(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
-def register(registry: HandlerRegistry) -> None:
-    """Add this module's handlers."""
-    registry.add("Like", on_like_or_announce)
-    # Our networks see content first: they file and re-announce their members' items.
-    registry.add("Announce", relaying(on_announce))
-    registry.add("Create", relaying(on_create))
-    registry.add("Update", relaying(on_update))
-    registry.add("Delete", relaying(on_delete))
+def register(dispatcher: Dispatcher) -> None:
+    """Add this module's handlers (each checks what its object is: ours, or a reply to ours)."""
+    dispatcher.on("Like", Target.ANY, on_like_or_announce)
+    dispatcher.on("Announce", Target.ANY, on_announce)
+    dispatcher.on("Create", Target.ANY, on_create)
+    dispatcher.on("Update", Target.ANY, on_update)
+    dispatcher.on("Delete", Target.ANY, on_delete)

@@ -11,7 +11,7 @@ from node.features.moderation.actions import log
 from node.features.moderation.reports import MAX_COMMENT
 from node.federation.actors.documents import actor_id
 from node.federation.inbox.common import local_actor_by_id, local_item
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import LocalActor, Report
 
 MAX_FLAGGED = 100  # objects looked at per Flag (bounds.py already caps lists at 1,000)
@@ -57,6 +57,6 @@ async def on_flag(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
-def register(registry: HandlerRegistry) -> None:
+def register(dispatcher: Dispatcher) -> None:
     """Add this module's handler."""
-    registry.add("Flag", on_flag)
+    dispatcher.on("Flag", Target.ANY, on_flag)

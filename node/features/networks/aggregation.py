@@ -12,12 +12,12 @@
 
 Only items authored by a member or arriving from a member network are re-announced; never to
 the author or the network they came through; an object a network already has stops there.
-The hook is :func:`relaying`, wrapped around the handlers of node/features/interactions/handlers.py.
+:func:`handle_incoming` observes these four types in the dispatcher (node/wiring.py), so our
+networks see an activity before the handlers of node/features/interactions/handlers.py.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from anyio import to_thread
@@ -37,7 +37,7 @@ from node.features.networks.filing import (
 )
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
-from node.federation.inbox.dispatch import Handler, Incoming
+from node.federation.inbox.dispatch import Incoming
 from node.federation.outbox.audience import addressed_publicly
 from node.models import Following, Item, LocalActor
 from node.models.networks import Membership, NetworkItem
@@ -52,19 +52,6 @@ NOT_CONTENT = frozenset(
 MEMBER = "member"
 # Fetches one Announce may cause: the wrapper, the object, and one more for an indirection.
 FETCH_LIMIT = 3
-
-
-def relaying(handler: Handler) -> Handler:
-    """``handler``, with our networks seeing the activity first (the registry allows one
-    handler per type). Both results go into the inbox row."""
-
-    @functools.wraps(handler)
-    async def run(msg: Incoming) -> str:
-        mine = await handle_incoming(msg)
-        theirs = await handler(msg)
-        return theirs if mine is None else f"{mine}; {theirs}"
-
-    return run
 
 
 async def handle_incoming(msg: Incoming) -> str | None:

@@ -37,9 +37,9 @@ def _who() -> str:
 
 def _errors() -> tuple[type[Exception], ...]:
     from node.features.networks.membership import MembershipError
-    from node.features.networks.relay_subscriptions import RelayError
     from node.features.networks.rules import RulesError
     from node.federation.policy import DomainError
+    from node.federation.relays import RelayError
     from node.federation.remote.actors import RemoteActorError
 
     return (MembershipError, RemoteActorError, RulesError, RelayError, DomainError)
@@ -234,7 +234,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_relay_add(args: argparse.Namespace) -> int:
     from node.cli import _ensure_instance
-    from node.features.networks.relay_subscriptions import add_relay
+    from node.federation.relays import add_relay
 
     settings = _settings(args)
     _ensure_instance(settings, _engine(settings))  # the instance actor is who subscribes
@@ -246,7 +246,7 @@ def cmd_relay_add(args: argparse.Namespace) -> int:
 def cmd_relay_list(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from node.features.networks.relay_subscriptions import list_relays
+    from node.federation.relays import list_relays
 
     with Session(_engine(_settings(args))) as session:
         rows = list_relays(session)
@@ -258,7 +258,7 @@ def cmd_relay_list(args: argparse.Namespace) -> int:
 
 
 def cmd_relay_remove(args: argparse.Namespace) -> int:
-    from node.features.networks.relay_subscriptions import remove_relay
+    from node.federation.relays import remove_relay
 
     _run(args, None, lambda node, _a: remove_relay(node, args.url))
     print(f"Unsubscribed from {args.url}.")

@@ -81,8 +81,8 @@ def apply_facts(row: NetworkItem, facts: ItemFacts) -> None:
 def announce_audience(session: Session, author: str, via: str) -> Any:
     """The network's followers (and the relays we subscribe to), never back to the author or
     the network the item came through."""
-    from node.features.networks.relay_subscriptions import relay_inboxes
     from node.federation import outbox as delivery
+    from node.federation.relays import relay_inboxes
 
     exclude = tuple(a for a in (author, via) if a)
     return delivery.Audience(followers=True, inboxes=relay_inboxes(session), exclude=exclude)

@@ -1,10 +1,9 @@
 """The inbox side of membership: Join and Leave of our networks, Remove of our actors, and the
 Accept or Reject answering our own Join.
 
-``Join`` and ``Leave`` also mean taking part in an event (Mobilizon), and the registry allows
-one handler per type: node/features/participation/handlers.py keeps them and hands a Join or Leave whose
-object is one of our networks to :func:`on_join` / :func:`on_leave` here. Accept and Reject
-belong to node/features/follows/handlers.py, which asks :func:`on_answer` first.
+``Join`` and ``Leave`` also mean taking part in an event (Mobilizon): the dispatcher routes
+those whose object is one of our networks here, the others to node/features/participation/.
+Accept and Reject come here when they answer our own Join (node/federation/inbox/targets.py).
 """
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
 from node.db import now_utc, session_scope
-from node.features.networks import membership
+from node.features.networks import aggregation, membership
 from node.features.networks.rules import blocked_by, load_rules
 from node.federation.inbox.common import local_actor_by_id
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import LocalActor
 from node.models.networks import Membership, OutgoingMembership
 
@@ -26,11 +25,6 @@ def _network(msg: Incoming) -> LocalActor | None:
     with Session(msg.node.engine) as session:
         actor = local_actor_by_id(msg.node, session, msg.object)
     return actor if actor is not None and actor.kind == "network" else None
-
-
-def targets_network(msg: Incoming) -> bool:
-    """Whether the activity's object is one of our networks (a membership Join or Leave)."""
-    return _network(msg) is not None
 
 
 async def on_join(msg: Incoming) -> str:
@@ -138,16 +132,14 @@ def _answered_join(session: Session, msg: Incoming) -> OutgoingMembership | None
     return None
 
 
-async def on_answer(msg: Incoming, accepted: bool) -> str | None:
-    """Accept or Reject of our Join (or of a relay subscription); None when it is neither, so
-    the caller goes on (a Follow's answer)."""
-    from node.features.networks import relay_subscriptions as relays
+async def on_answer(msg: Incoming, accepted: bool) -> str:
+    """A network's Accept or Reject of our Join."""
 
-    def write() -> str | None:
+    def write() -> str:
         with session_scope(msg.node.engine) as session:
             row = _answered_join(session, msg)
             if row is None:
-                return relays.settle(session, msg, accepted)
+                return f"ignored: {msg.type} from someone we did not ask to admit us (no follow or membership changed)"
             if row.state == membership.ENDED:
                 return "network: answer to a membership already ended"
             row.state = membership.ADMITTED if accepted else membership.REJECTED
@@ -158,6 +150,21 @@ async def on_answer(msg: Incoming, accepted: bool) -> str | None:
     return await to_thread.run_sync(write)
 
 
-def register(registry: HandlerRegistry) -> None:
-    """Add the Remove handler (Join and Leave come through participation, see above)."""
-    registry.add("Remove", on_remove)
+async def on_accept(msg: Incoming) -> str:
+    """A network admitted us."""
+    return await on_answer(msg, accepted=True)
+
+
+async def on_reject(msg: Incoming) -> str:
+    """A network refused (or ended) our membership."""
+    return await on_answer(msg, accepted=False)
+
+
+def register(dispatcher: Dispatcher) -> None:
+    """Membership on both sides; our networks observe content (aggregation.py)."""
+    dispatcher.on("Join", Target.NETWORK, on_join)
+    dispatcher.on("Leave", Target.NETWORK, on_leave)
+    dispatcher.on("Remove", Target.ANY, on_remove)
+    dispatcher.on("Accept", Target.OUR_JOIN, on_accept)
+    dispatcher.on("Reject", Target.OUR_JOIN, on_reject)
+    dispatcher.observe(aggregation.AGGREGATED, aggregation.handle_incoming)

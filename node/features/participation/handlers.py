@@ -30,10 +30,11 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.activitypub.vocab import id_of
+from node.api.errors import ConflictError
 from node.context import NodeContext
 from node.db import as_utc, now_utc, session_scope
 from node.federation.actors.documents import actor_id
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import Item, LocalActor, Participant
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
 STATES = ("pending", "accepted", "rejected", "left")
 
 
-class ParticipationError(ValueError):
+class ParticipationError(ConflictError):
     """A participation cannot change as asked; ``reason`` is a short code (full, closed…)."""
 
     def __init__(self, reason: str, message: str) -> None:
@@ -247,10 +248,6 @@ def _event_of(session: Session, ident: Any) -> Item | None:
 
 async def on_join(msg: Incoming) -> str:
     """A remote actor asks to take part in one of our events."""
-    from node.features.networks import handlers as networks
-
-    if networks.targets_network(msg):  # not an event: a request to join one of our networks
-        return await networks.on_join(msg)
     node = msg.node
 
     def write() -> str:
@@ -267,10 +264,6 @@ async def on_join(msg: Incoming) -> str:
 
 async def on_leave(msg: Incoming) -> str:
     """A participant withdraws."""
-    from node.features.networks import handlers as networks
-
-    if networks.targets_network(msg):  # a member leaving one of our networks
-        return await networks.on_leave(msg)
     node = msg.node
 
     def write() -> str:
@@ -295,7 +288,7 @@ async def on_leave(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
-def register(registry: HandlerRegistry) -> None:
-    """Add the Join and Leave handlers."""
-    registry.add("Join", on_join)
-    registry.add("Leave", on_leave)
+def register(dispatcher: Dispatcher) -> None:
+    """Join and Leave of anything but our networks (the handlers check it is our event)."""
+    dispatcher.on("Join", Target.ANY, on_join)
+    dispatcher.on("Leave", Target.ANY, on_leave)

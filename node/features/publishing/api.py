@@ -20,8 +20,8 @@ from node.api.errors import ApiError, Endpoint, endpoint
 from node.context import NodeContext
 from node.features.publishing import service
 from node.features.publishing.api_json import COLLECTIONS, item_location, item_view, series_view
-from node.features.publishing.service.build import is_uid
 from node.models import Item, LocalActor, Series
+from node.urls import is_uid
 from node.web.render import json_response
 
 

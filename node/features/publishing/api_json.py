@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from node.activitypub.vocab import iso
-from node.db import as_utc
-from node.models import Interaction, Item, Participant, Series
+from node.models import Item, Series
 from node.urls import Urls
 
 # API collection of each item kind (the path segment after /api/v1/).
@@ -72,35 +71,4 @@ def series_view(urls: Urls, series: Series, occurrences: list[Item]) -> dict[str
             }
             for item in occurrences
         ],
-    }
-
-
-def participant_view(row: Participant) -> dict[str, Any]:
-    """A participant: a remote actor (``actor``) or someone who registered on the page."""
-    assert row.id is not None
-    return {
-        "id": row.id,
-        "actor": row.actor or None,
-        "name": row.name or None,
-        "email": row.email or None,
-        "state": row.state,
-        "created": iso(as_utc(row.created_at)),
-        "updated": iso(as_utc(row.updated_at)),
-    }
-
-
-def reply_view(row: Interaction) -> dict[str, Any]:
-    """A reply from the fediverse to one of our items (HTML sanitized when it arrived)."""
-    assert row.id is not None
-    doc = row.document or {}
-    url = doc.get("url")
-    return {
-        "id": row.id,
-        "replyId": row.activity_id,
-        "actor": row.actor,
-        "inReplyTo": row.object_id,
-        "url": url if isinstance(url, str) else None,
-        "content": row.content,
-        "state": row.state,
-        "created": iso(as_utc(row.created_at)),
     }

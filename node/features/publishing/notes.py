@@ -43,7 +43,7 @@ def publish_note(session: Session, node: NodeContext, actor: LocalActor, content
     create = activities.create(node.urls.activity(uuid.uuid4().hex), author, note, now)
     # Public: signed in the body too, so relays can forward it (node/federation/outbox/signing.py).
     create = sign_public_activity(actor, node.urls, create)
-    from node.features.networks.relay_subscriptions import relay_inboxes
+    from node.federation.relays import relay_inboxes
 
     delivery.send(
         session, actor, create, delivery.Audience(followers=True, inboxes=relay_inboxes(session))

@@ -23,9 +23,9 @@ from node.features.participation.handlers import ParticipationError
 from node.features.publishing import listings
 from node.features.publishing import page_data as item_view
 from node.features.publishing.page_data import Language
-from node.features.publishing.service.build import is_uid
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Item, LocalActor, Series
+from node.urls import is_uid
 from node.web import forms, messages, schema_org
 from node.web.render import ctx, html
 

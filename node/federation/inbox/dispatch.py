@@ -1,12 +1,35 @@
-"""ONE dispatch table of activity types; registering a type twice is an error."""
+"""ONE dispatch table, routed on (activity type, target).
+
+The target is what the activity is about, resolved once from its ``object``
+(node/federation/inbox/targets.py): one of our actors, one of our networks, one of our events,
+another of our items, an activity of ours (our Follow, our Join, our relay subscription), or
+something elsewhere. Features register the handler of a (type, target) pair, or of a type
+whatever its target (``ANY``: the handler decides); registering a pair twice is an error.
+Observers (a network's aggregation) see Create, Update, Delete and Announce before the handler.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import enum
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from node.context import NodeContext
+
+
+class Target(enum.Enum):
+    """What an activity's ``object`` is, from this node's point of view."""
+
+    ACTOR = "one of our actors"
+    NETWORK = "one of our networks"
+    EVENT = "one of our events"
+    ITEM = "one of our items"
+    OUR_FOLLOW = "our Follow"
+    OUR_JOIN = "our Join of a network"
+    OUR_RELAY_FOLLOW = "our relay subscription"
+    ELSEWHERE = "something elsewhere"
+    ANY = "anything"
 
 
 @dataclass
@@ -20,7 +43,7 @@ class Incoming:
     actor: str
     recipient: str | None
     inbox_row_id: int
-    notes: list[str] = field(default_factory=list)
+    target: Target = Target.ELSEWHERE
 
     @property
     def object(self) -> Any:
@@ -28,23 +51,50 @@ class Incoming:
 
 
 Handler = Callable[[Incoming], Awaitable[str]]
+# An observer answers None when the activity does not concern it.
+Observer = Callable[[Incoming], Awaitable[str | None]]
 
 
-class HandlerRegistry:
-    """Maps an activity type to the one coroutine that handles it."""
+class Dispatcher:
+    """Maps (activity type, target) to the one coroutine that handles it."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[tuple[str, Target], Handler] = {}
+        self._observers: dict[str, list[Observer]] = {}
 
-    def add(self, kind: str, handler: Handler) -> None:
-        """Register the handler of one activity type."""
-        if kind in self._handlers:
-            raise ValueError(f"activity type {kind} already has a handler")
-        self._handlers[kind] = handler
+    def on(self, kind: str, target: Target, handler: Handler) -> None:
+        """Register the handler of ``kind`` activities about ``target`` (``ANY``: all)."""
+        if (kind, target) in self._handlers:
+            raise ValueError(f"{kind} of {target.value} already has a handler")
+        self._handlers[(kind, target)] = handler
 
-    def get(self, kind: str) -> Handler | None:
-        return self._handlers.get(kind)
+    def observe(self, kinds: Iterable[str], observer: Observer) -> None:
+        """Let ``observer`` see every activity of these types before its handler runs."""
+        for kind in kinds:
+            seen = self._observers.setdefault(kind, [])
+            if observer in seen:
+                raise ValueError(f"{observer.__qualname__} already observes {kind}")
+            seen.append(observer)
+
+    def handler_for(self, kind: str, target: Target) -> Handler | None:
+        """The handler of this pair, else the one for the type whatever its target."""
+        return self._handlers.get((kind, target)) or self._handlers.get((kind, Target.ANY))
 
     @property
     def types(self) -> frozenset[str]:
-        return frozenset(self._handlers)
+        """Every activity type something here acts on."""
+        return frozenset(kind for kind, _ in self._handlers) | frozenset(self._observers)
+
+    async def dispatch(self, msg: Incoming) -> str:
+        """Run the observers, then the handler; what they did, for the inbox row."""
+        results = []
+        for observer in self._observers.get(msg.type, ()):
+            seen = await observer(msg)
+            if seen is not None:
+                results.append(seen)
+        handler = self.handler_for(msg.type, msg.target)
+        if handler is not None:
+            results.append(await handler(msg))
+        elif not results:
+            return f"stored: no handler for {msg.type} of {msg.target.value}"
+        return "; ".join(results)

@@ -1,4 +1,4 @@
-"""The ``inbox`` job: dispatch a stored activity to the one handler for its type."""
+"""The ``inbox`` job: dispatch a stored activity on (type, target) and record the result."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from sqlmodel import Session
 from node.activitypub.vocab import primary_types
 from node.context import NodeContext
 from node.db import now_utc, session_scope
-from node.features.follows import handlers as follows
-from node.features.interactions import handlers as objects
-from node.features.moderation import flags
-from node.features.networks import handlers as network_handlers
-from node.features.participation import handlers as participation
-from node.federation.inbox.dispatch import HandlerRegistry, Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming
+from node.federation.inbox.targets import resolve_target
 from node.federation.jobs import ClaimedJob, RetryPolicy
+from node.federation.remote.actors import RemoteActorError
 from node.federation.worker import Done, Fail, Outcome, Registry, Retry
 from node.models import InboxActivity
 
@@ -27,49 +24,36 @@ log = logging.getLogger("solnode.inbox")
 INBOX_POLICY = RetryPolicy(base=10, factor=3, cap=1800, max_attempts=6)
 
 
-def build_handlers() -> HandlerRegistry:
-    """Every activity handler of the node, in one table."""
-    registry = HandlerRegistry()
-    follows.register(registry)
-    objects.register(registry)
-    flags.register(registry)
-    participation.register(registry)
-    network_handlers.register(registry)
-    return registry
-
-
-async def process_inbox_job(node: NodeContext, job: ClaimedJob) -> Outcome:
-    """Run the handler of the stored activity and record what it did."""
-    from node.federation.remote.actors import RemoteActorError
-
-    row_id = int(job.payload["inbox_id"])
-
-    def load() -> InboxActivity | None:
-        with Session(node.engine) as session:
-            return session.get(InboxActivity, row_id)
-
-    row = await to_thread.run_sync(load)
-    if row is None:
-        return Fail(f"inbox activity {row_id} no longer exists")
-    if "inbox_handlers" not in node.cache:
-        node.cache["inbox_handlers"] = build_handlers()
-    handlers: HandlerRegistry = node.cache["inbox_handlers"]
-    handler = handlers.get(row.type)
-    if handler is None:
-        result = f"stored: no handler for {row.type}"
-    else:
-        msg = Incoming(
+def _load(node: NodeContext, row_id: int) -> Incoming | None:
+    with Session(node.engine) as session:
+        row = session.get(InboxActivity, row_id)
+        if row is None:
+            return None
+        # handlers compare `type` with sets of names: a list of types must not crash them
+        activity = primary_types(orjson.loads(row.raw))
+        return Incoming(
             node=node,
-            # handlers compare `type` with sets of names: a list of types must not crash them
-            activity=primary_types(orjson.loads(row.raw)),
+            activity=activity,
             activity_id=row.activity_id,
             type=row.type,
             actor=row.actor,
             recipient=row.recipient,
             inbox_row_id=row_id,
+            target=resolve_target(node, session, activity),
         )
+
+
+async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Dispatcher) -> Outcome:
+    """Dispatch the stored activity on (type, target) and record what was done."""
+    row_id = int(job.payload["inbox_id"])
+    msg = await to_thread.run_sync(_load, node, row_id)
+    if msg is None:
+        return Fail(f"inbox activity {row_id} no longer exists")
+    if msg.type not in dispatcher.types:
+        result = f"stored: no handler for {msg.type}"
+    else:
         try:
-            result = await handler(msg)
+            result = await dispatcher.dispatch(msg)
         except RemoteActorError as exc:
             if exc.reason in {
                 "gone",
@@ -95,6 +79,10 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob) -> Outcome:
     return Done()
 
 
-def register(registry: Registry) -> None:
-    """Register the inbox job kind."""
-    registry.register("inbox", process_inbox_job, INBOX_POLICY)
+def register(registry: Registry, dispatcher: Dispatcher) -> None:
+    """Register the inbox job kind, dispatching through ``dispatcher``."""
+
+    async def run(node: NodeContext, job: ClaimedJob) -> Outcome:
+        return await process_inbox_job(node, job, dispatcher)
+
+    registry.register("inbox", run, INBOX_POLICY)

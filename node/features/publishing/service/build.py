@@ -41,7 +41,6 @@ Input = EventInput | CallInput | NewsInput
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 # The uids we mint (new_uid): anything else names nothing here, and is never sent to the
 # database (PostgreSQL refuses NUL in a string with an error, not a miss).
-_UID = re.compile(r"^[A-Za-z0-9._~-]{1,200}$")
 
 
 def now_seconds() -> datetime:
@@ -62,11 +61,6 @@ def new_uid(name: str) -> str:
     slug = _SLUG_CHARS.sub("-", ascii_name.lower()).strip("-")[:60].rstrip("-")
     suffix = secrets.token_hex(4)
     return f"{slug}-{suffix}" if slug else suffix
-
-
-def is_uid(value: str) -> bool:
-    """Whether ``value`` can be one of our uids (of items and series)."""
-    return _UID.match(value) is not None
 
 
 def validate(kind: str, source: Any, *, now: datetime | None = None) -> Input:

@@ -58,8 +58,8 @@ class Published:
 
 
 def _send(session: Session, actor: LocalActor, activity: dict[str, Any]) -> None:
-    from node.features.networks.relay_subscriptions import relay_inboxes
     from node.federation import outbox as delivery
+    from node.federation.relays import relay_inboxes
 
     # Public posts also go to the relays the node subscribed to (relays forward them on).
     delivery.send(

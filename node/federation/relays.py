@@ -28,7 +28,7 @@ from node.context import NodeContext
 from node.db import session_scope
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import get_instance_actor
-from node.federation.inbox.dispatch import Incoming
+from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import LocalActor, OutboxActivity
 from node.models.networks import Relay
 
@@ -149,14 +149,12 @@ def relay_inboxes(session: Session) -> tuple[str, ...]:
     return tuple(dict.fromkeys(rows))
 
 
-def settle(session: Session, msg: Incoming, accepted: bool) -> str | None:
-    """A relay's Accept or Reject of our Follow; None if it answers something else."""
+def settle(session: Session, msg: Incoming, accepted: bool) -> str:
+    """A relay's Accept or Reject of our Follow."""
     follow_id = id_of(msg.object)
-    if not follow_id:
-        return None
     row = session.exec(select(Relay).where(Relay.follow_id == follow_id)).first()
     if row is None:
-        return None
+        return f"ignored: {msg.type} of a relay subscription we no longer have"
     # A Mastodon-style relay answers as its actor, on the host of the inbox we posted to.
     if origin(msg.actor) != origin(row.actor or row.inbox):
         return f"ignored: {msg.type} of our relay Follow from another server"
@@ -164,3 +162,19 @@ def settle(session: Session, msg: Incoming, accepted: bool) -> str | None:
     row.actor = row.actor or msg.actor
     session.add(row)
     return f"relay {row.url}: {row.state}"
+
+
+async def on_answer(msg: Incoming) -> str:
+    """Accept or Reject of our relay subscription (the dispatcher's OUR_RELAY_FOLLOW)."""
+
+    def write() -> str:
+        with session_scope(msg.node.engine) as session:
+            return settle(session, msg, accepted=msg.type == "Accept")
+
+    return await to_thread.run_sync(write)
+
+
+def register(dispatcher: Dispatcher) -> None:
+    """Answers to our relay subscriptions."""
+    dispatcher.on("Accept", Target.OUR_RELAY_FOLLOW, on_answer)
+    dispatcher.on("Reject", Target.OUR_RELAY_FOLLOW, on_answer)
