@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
+from node.activitypub.keys import PrivateKey
+from node.ratelimit import RateLimiters
 from node.settings import Settings
 from node.urls import Urls
 
 if TYPE_CHECKING:
     from node.federation.http import HttpClient
+    from node.federation.outbox.deliver import DeliveryState
 
 T = TypeVar("T")
 
@@ -26,10 +29,22 @@ class NodeContext:
     engine: Engine
     urls: Urls
     http: HttpClient | None = None
-    # in-process caches (parsed keys are cached in node.activitypub.keys)
+    # in-process caches still keyed by name (the inbox handlers, the inbox's key cache) until
+    # they get typed fields like the ones below
     cache: dict[str, Any] = field(default_factory=dict)
     # set by the in-process worker so a request that enqueues work can wake it
     wake_worker: Any = None
+    # the token buckets of this process, built from the settings
+    limiters: RateLimiters = field(init=False)
+    # what deliveries share in this process (node/federation/outbox/deliver.py)
+    delivery: DeliveryState | None = None
+    # the instance actor's key id and private key, which sign our fetches
+    signing_key: tuple[str, PrivateKey] | None = None
+    # inbox slug -> (slug of our actor or None, expiry on the monotonic clock)
+    inbox_recipients: dict[str, tuple[str | None, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.limiters = RateLimiters.from_settings(self.settings)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> NodeContext:

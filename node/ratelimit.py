@@ -1,86 +1,33 @@
 """Token-bucket rate limits, in memory, per process: the inbox per remote host and per IP,
-and (for whoever builds them) sign-in and the API.
+sign-in and the API.
 
-A limit is written ``"N/SECONDS"``: a bucket holds ``N`` tokens and refills at ``N/SECONDS``
-per second, so a sender may burst ``N`` requests and then sustain ``N`` per ``SECONDS``.
-``"0"`` or ``"off"`` disables a limit. Buckets live in one process: with several web processes
-each enforces its own share, which is what a cheap first line of defence needs (the proxy in
-front, Caddy, can add a global one).
+A bucket for a :class:`node.settings.Limit` of ``N`` per ``SECONDS`` holds ``N`` tokens and
+refills at ``N/SECONDS`` per second, so a sender may burst ``N`` requests and then sustain ``N``
+per ``SECONDS``. Buckets live in one process: with several web processes each enforces its own
+share, which is what a cheap first line of defence needs (the proxy in front, Caddy, can add a
+global one). Answering a refused request (429 with Retry-After) is the web and API kits' job.
 
 Usage::
 
-    limiter = limiter_for(node, "signin")
+    limiter = node.limiters.signin
     wait = limiter.take(client_ip) if limiter else 0.0
     if wait:
-        return too_many_requests(wait, "too many sign-in attempts")
+        return too_many_requests(wait, "too many sign-in attempts")  # node.web.render
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import orjson
-from starlette.responses import Response
+from node.settings import Limit, Settings
 
 if TYPE_CHECKING:
     from node.context import NodeContext
 
-__all__ = [
-    "Limit",
-    "LimitError",
-    "RateLimiter",
-    "limiter_for",
-    "parse_limit",
-    "too_many_requests",
-]
-
-# Settings field of each named limiter (node.settings.Settings).
-LIMIT_SETTINGS = {
-    "inbox_host": "rate_limit_inbox_host",
-    "inbox_ip": "rate_limit_inbox_ip",
-    "signin": "rate_limit_signin",
-    "api": "rate_limit_api",
-}
-_CACHE_PREFIX = "ratelimit:"
-
-
-class LimitError(ValueError):
-    """A limit could not be parsed; the message says what is expected."""
-
-
-@dataclass(frozen=True)
-class Limit:
-    """``burst`` requests at once, refilled at ``burst / period`` per second."""
-
-    burst: int
-    period: float
-
-    @property
-    def rate(self) -> float:
-        """Tokens added per second."""
-        return self.burst / self.period
-
-
-def parse_limit(text: str) -> Limit | None:
-    """``"300/60"`` -> Limit(300, 60.0); ``"0"``, ``"off"`` or ``""`` -> None (no limit)."""
-    value = text.strip().lower()
-    if value in {"", "0", "off", "none"}:
-        return None
-    count, sep, seconds = value.partition("/")
-    try:
-        burst = int(count)
-        period = float(seconds) if sep else 1.0
-    except ValueError:
-        raise LimitError(
-            f"a rate limit is written N/SECONDS (e.g. 300/60) or off, got {text!r}"
-        ) from None
-    if burst < 1 or not math.isfinite(period) or period <= 0:
-        raise LimitError(f"a rate limit needs N >= 1 and SECONDS > 0, got {text!r}")
-    return Limit(burst, period)
+__all__ = ["RateLimiter", "RateLimiters", "limiter_for"]
 
 
 class RateLimiter:
@@ -103,9 +50,9 @@ class RateLimiter:
     def _level(self, key: str, now: float) -> float:
         entry = self._buckets.get(key)
         if entry is None:
-            return float(self.limit.burst)
+            return float(self.limit.count)
         tokens, updated = entry
-        return min(float(self.limit.burst), tokens + (now - updated) * self.limit.rate)
+        return min(float(self.limit.count), tokens + (now - updated) * self.limit.rate)
 
     def peek(self, key: str) -> float:
         """Seconds to wait before ``key`` may send (0.0: it may), without spending a token."""
@@ -125,7 +72,7 @@ class RateLimiter:
         return 0.0
 
     def _evict(self, now: float) -> None:
-        burst = float(self.limit.burst)
+        burst = float(self.limit.count)
         full = [k for k in self._buckets if self._level(k, now) >= burst]
         for key in full:
             del self._buckets[key]
@@ -136,25 +83,32 @@ class RateLimiter:
                 del self._buckets[key]
 
 
+@dataclass(frozen=True)
+class RateLimiters:
+    """The process-wide limiters, built once from the settings; None where a limit is off."""
+
+    inbox_host: RateLimiter | None
+    inbox_ip: RateLimiter | None
+    signin: RateLimiter | None
+    api: RateLimiter | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiters:
+        """One limiter per configured limit."""
+
+        def build(limit: Limit | None) -> RateLimiter | None:
+            return RateLimiter(limit) if limit is not None else None
+
+        return cls(
+            inbox_host=build(settings.rate_limit_inbox_host),
+            inbox_ip=build(settings.rate_limit_inbox_ip),
+            signin=build(settings.rate_limit_signin),
+            api=build(settings.rate_limit_api),
+        )
+
+
 def limiter_for(node: NodeContext, name: str) -> RateLimiter | None:
-    """The process-wide limiter ``name`` (inbox_host, inbox_ip, signin, api) built from the
-    node's settings, or None when that limit is off."""
-    key = _CACHE_PREFIX + name
-    if key in node.cache:
-        cached: RateLimiter | None = node.cache[key]
-        return cached
-    limit = parse_limit(str(getattr(node.settings, LIMIT_SETTINGS[name])))
-    limiter = RateLimiter(limit) if limit is not None else None
-    node.cache[key] = limiter
-    return limiter
-
-
-def too_many_requests(retry_after: float, message: str) -> Response:
-    """429 with ``Retry-After`` (whole seconds, at least 1) and a JSON error body."""
-    seconds = max(1, math.ceil(retry_after))
-    return Response(
-        orjson.dumps({"error": message, "reason": "rate_limited", "retry_after": seconds}),
-        status_code=429,
-        media_type="application/json",
-        headers={"Retry-After": str(seconds)},
-    )
+    """The process-wide limiter ``name`` (inbox_host, inbox_ip, signin, api), or None when that
+    limit is off. Prefer ``node.limiters.<name>``; this stays for callers that name it."""
+    found: RateLimiter | None = getattr(node.limiters, name)
+    return found

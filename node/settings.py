@@ -7,6 +7,7 @@ by tests, and the resulting frozen ``Settings`` travels to ``create_app`` and th
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 import tomllib
@@ -21,6 +22,47 @@ SECRET_FILE = "secret_key"  # noqa: S105  (a file name)
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the setting and says what is expected."""
+
+
+class LimitError(ValueError):
+    """A limit could not be parsed; the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A rate limit: ``count`` requests at once, refilled at ``count / per_seconds`` per second.
+
+    Written ``"N/SECONDS"`` in the environment (``"300/60"``); see :func:`parse_limit`.
+    """
+
+    count: int
+    per_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Tokens added per second."""
+        return self.count / self.per_seconds
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per_seconds:g}"
+
+
+def parse_limit(text: str) -> Limit | None:
+    """``"300/60"`` -> Limit(300, 60.0); ``"0"``, ``"off"`` or ``""`` -> None (no limit)."""
+    value = text.strip().lower()
+    if value in {"", "0", "off", "none"}:
+        return None
+    count, sep, seconds = value.partition("/")
+    try:
+        number = int(count)
+        per_seconds = float(seconds) if sep else 1.0
+    except ValueError:
+        raise LimitError(
+            f"a rate limit is written N/SECONDS (e.g. 300/60) or off, got {text!r}"
+        ) from None
+    if number < 1 or not math.isfinite(per_seconds) or per_seconds <= 0:
+        raise LimitError(f"a rate limit needs N >= 1 and SECONDS > 0, got {text!r}")
+    return Limit(number, per_seconds)
 
 
 @dataclass(frozen=True)
@@ -43,11 +85,11 @@ class Settings:
     auto_approve_replies: bool = False
     # open: any server not blocked may post to our inboxes; allowlist: only allowed domains.
     federation_mode: str = "open"
-    # Token buckets "N/SECONDS" (node/ratelimit.py); "off" disables one.
-    rate_limit_inbox_host: str = "600/60"
-    rate_limit_inbox_ip: str = "1200/60"
-    rate_limit_signin: str = "10/300"
-    rate_limit_api: str = "300/60"
+    # Token buckets (node/ratelimit.py), written "N/SECONDS"; None ("off") disables one.
+    rate_limit_inbox_host: Limit | None = Limit(600, 60.0)
+    rate_limit_inbox_ip: Limit | None = Limit(1200, 60.0)
+    rate_limit_signin: Limit | None = Limit(10, 300.0)
+    rate_limit_api: Limit | None = Limit(300, 60.0)
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
@@ -132,15 +174,13 @@ def _parse_int(name: str, value: object, minimum: int = 0) -> int:
     return number
 
 
-def _parse_limit(name: str, value: object) -> str:
-    from node.ratelimit import LimitError, parse_limit
-
-    text = str(value).strip()
+def _parse_limit(name: str, value: object) -> Limit | None:
+    if value is None or isinstance(value, Limit):
+        return value  # already parsed (an override from code or a test)
     try:
-        parse_limit(text)
+        return parse_limit(str(value))
     except LimitError as exc:
         raise ConfigError(f"{name}: {exc}") from None
-    return text
 
 
 def normalize_database_url(url: str) -> str:
@@ -220,7 +260,7 @@ def load_settings(
 
     murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
 
-    def limit(name: str) -> str:
+    def limit(name: str) -> Limit | None:
         return _parse_limit(f"SOLNODE_{name.upper()}", values.get(name, getattr(Settings, name)))
 
     return Settings(

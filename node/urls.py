@@ -29,10 +29,6 @@ class Urls:
         """The organization's ESSGlobal JSON-LD description (node/features/bridges/essglobal_ld.py)."""
         return f"{self.profile(slug)}/essglobal.jsonld"
 
-    def widget(self, slug: str) -> str:
-        """The embeddable page of upcoming events (node/features/bridges/routes.py)."""
-        return f"{self.profile(slug)}/widget"
-
     def inbox(self, slug: str) -> str:
         return f"{self.actor(slug)}/inbox"
 

@@ -11,7 +11,6 @@ from node.api.errors import ApiError
 from node.api.tokens import actor_for_token
 from node.context import NodeContext
 from node.db import session_scope
-from node.ratelimit import limiter_for
 
 CHALLENGE = 'Bearer realm="solidarity-node"'
 
@@ -35,7 +34,7 @@ def bearer_token(request: Request) -> str:
 async def authenticate(node: NodeContext, request: Request) -> int:
     """The database id of the actor the request's token belongs to; 401 otherwise. Runs its own
     short transaction (the token's last use is recorded)."""
-    limiter = limiter_for(node, "api")
+    limiter = node.limiters.api
     if limiter is not None and request.client is not None:
         # Per address, before the token is even looked at: this also slows token guessing.
         wait = limiter.take(request.client.host)

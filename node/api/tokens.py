@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 
@@ -55,18 +54,6 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     n, r, p = 2**14, 8, 1
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    """Constant-time check of a password against ``hash_password`` output."""
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(
-            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 def create_user(

@@ -1,37 +1,16 @@
-"""The tables of networks: memberships both ways, what a network aggregated, its rules, relays.
-
-Re-exported by ``node.models`` (imported at its end), so ``import node.models`` registers them
-and migrations see them. Kept apart because node/models/__init__.py would pass ~400 lines. Imports only
-SQLModel and ``node.db``: node.models imports this module while it is itself being imported.
-"""
+"""The tables of networks: memberships both ways, what a network aggregated, its rules, relays."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from node.db import now_utc
+from node.models.columns import json_dict, json_list, opt_ts, ts
 
 MEMBERSHIP_STATES = ("requested", "admitted", "rejected", "ended")
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
-
-
-def _opt_ts(**kwargs: Any) -> Any:
-    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
-
-
-def _json_dict() -> Any:
-    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
-def _json_list() -> Any:
-    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Membership(SQLModel, table=True):
@@ -52,11 +31,11 @@ class Membership(SQLModel, table=True):
     # requested | admitted | rejected | ended
     state: str = Field(default="requested", max_length=16)
     join_id: str = Field(default="", max_length=2048)
-    join_document: dict[str, Any] = _json_dict()
-    requested_at: datetime = _ts()
-    decided_at: datetime | None = _opt_ts()
-    ended_at: datetime | None = _opt_ts()
-    updated_at: datetime = _ts()
+    join_document: dict[str, Any] = json_dict()
+    requested_at: datetime = ts()
+    decided_at: datetime | None = opt_ts()
+    ended_at: datetime | None = opt_ts()
+    updated_at: datetime = ts()
 
 
 class OutgoingMembership(SQLModel, table=True):
@@ -73,8 +52,8 @@ class OutgoingMembership(SQLModel, table=True):
     join_id: str = Field(max_length=2048, index=True)
     # requested | admitted | rejected | ended
     state: str = Field(default="requested", max_length=16)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = ts()
+    updated_at: datetime = ts()
 
 
 class NetworkItem(SQLModel, table=True):
@@ -103,11 +82,11 @@ class NetworkItem(SQLModel, table=True):
     # relayed | held | hidden | followed
     state: str = Field(default="relayed", max_length=16)
     reason: str = Field(default="", max_length=500)
-    document: dict[str, Any] = _json_dict()
+    document: dict[str, Any] = json_dict()
     # event | news | call | note | other
     kind: str = Field(default="other", max_length=16, index=True)
-    start_time: datetime | None = _opt_ts()
-    end_time: datetime | None = _opt_ts()
+    start_time: datetime | None = opt_ts()
+    end_time: datetime | None = opt_ts()
     region: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2)
     # lower-case hashtags between spaces (" food coops "), so LIKE '% tag %' filters anywhere
@@ -115,8 +94,8 @@ class NetworkItem(SQLModel, table=True):
     category: str = Field(default="", max_length=64)
     online: bool = False
     announce_id: str = Field(default="", max_length=2048)
-    received_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    received_at: datetime = ts()
+    updated_at: datetime = ts()
 
 
 class NetworkRules(SQLModel, table=True):
@@ -126,11 +105,11 @@ class NetworkRules(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     network_id: int = Field(foreign_key="local_actor.id", unique=True, ondelete="CASCADE")
-    kinds: list[str] = _json_list()
-    tags: list[str] = _json_list()
-    regions: list[str] = _json_list()
-    blocked_domains: list[str] = _json_list()
-    updated_at: datetime = _ts()
+    kinds: list[str] = json_list()
+    tags: list[str] = json_list()
+    regions: list[str] = json_list()
+    blocked_domains: list[str] = json_list()
+    updated_at: datetime = ts()
 
 
 class Relay(SQLModel, table=True):
@@ -149,4 +128,4 @@ class Relay(SQLModel, table=True):
     follow_id: str = Field(max_length=2048, index=True)
     # pending | accepted | rejected
     state: str = Field(default="pending", max_length=16)
-    created_at: datetime = _ts()
+    created_at: datetime = ts()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,14 @@ def json_error(status: int, message: str, **extra: Any) -> Response:
         status_code=status,
         media_type="application/json",
     )
+
+
+def too_many_requests(retry_after: float, message: str) -> Response:
+    """429 with ``Retry-After`` (whole seconds, at least 1) and a JSON error body."""
+    seconds = max(1, math.ceil(retry_after))
+    response = json_error(429, message, reason="rate_limited", retry_after=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def make_environment() -> Environment:

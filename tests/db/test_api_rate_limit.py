@@ -11,11 +11,11 @@ from node.api.tokens import create_token
 from node.app import create_app
 from node.db import session_scope
 from node.federation.actors.local import create_actor
-from node.settings import Settings
+from node.settings import Limit, Settings
 
 
 def test_an_address_over_its_api_allowance_waits(settings: Settings, engine: Engine) -> None:
-    settings = replace(settings, rate_limit_api="3/60")
+    settings = replace(settings, rate_limit_api=Limit(3, 60.0))
     with session_scope(engine) as session:
         create_actor(session, "coop", kind="organization", name="Co-op")
         token = create_token(session, "coop")

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from node.app import create_app
 from node.db import session_scope
 from node.federation.actors.local import create_actor
-from node.settings import Settings
+from node.settings import Settings, parse_limit
 from tests.db.inbox_support import AP, PUBLIC, cache_actor, make_sender, signed, stored
 
 ANA = "https://mastodon.example/users/ana"
@@ -104,7 +104,8 @@ def client_with(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
     clients: list[TestClient] = []
 
     def make(**limits: str) -> TestClient:
-        app = create_app(replace(settings, **limits), engine=engine)
+        parsed: dict[str, Any] = {name: parse_limit(text) for name, text in limits.items()}
+        app = create_app(replace(settings, **parsed), engine=engine)
         tc = TestClient(app, base_url=settings.base_url)
         tc.__enter__()
         clients.append(tc)

@@ -165,8 +165,6 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.federation.outbox.fanout:node.federation.remote.actors.get_remote_actor",
         "node.federation.outbox.fanout:node.federation.remote.actors.inbox_for",
         "node.federation.outbox:node.federation.outbox.signing.sign_as_sender",
-        "node.settings:node.ratelimit.LimitError",
-        "node.settings:node.ratelimit.parse_limit",
         "node.web.messages:node.content.i18n.language_name",
     }
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from node.ratelimit import Limit, LimitError, RateLimiter, parse_limit, too_many_requests
-from node.settings import ConfigError, load_settings
+from node.ratelimit import RateLimiter
+from node.settings import ConfigError, Limit, LimitError, load_settings, parse_limit
+from node.web.render import too_many_requests
 
 
 class Clock:
@@ -19,7 +20,7 @@ class Clock:
 
 def test_a_burst_then_the_sustained_rate() -> None:
     clock = Clock()
-    limiter = RateLimiter(Limit(burst=3, period=60), clock=clock)
+    limiter = RateLimiter(Limit(count=3, per_seconds=60), clock=clock)
     assert [limiter.take("mastodon.example") for _ in range(3)] == [0.0, 0.0, 0.0]
     wait = limiter.take("mastodon.example")
     assert wait == pytest.approx(20.0)  # one token every 60/3 s
@@ -33,7 +34,7 @@ def test_a_burst_then_the_sustained_rate() -> None:
 
 def test_peek_does_not_spend() -> None:
     clock = Clock()
-    limiter = RateLimiter(Limit(burst=1, period=10), clock=clock)
+    limiter = RateLimiter(Limit(count=1, per_seconds=10), clock=clock)
     assert limiter.peek("a") == 0.0
     assert limiter.peek("a") == 0.0
     assert limiter.take("a") == 0.0
@@ -42,7 +43,7 @@ def test_peek_does_not_spend() -> None:
 
 def test_refused_requests_do_not_dig_the_hole_deeper() -> None:
     clock = Clock()
-    limiter = RateLimiter(Limit(burst=1, period=10), clock=clock)
+    limiter = RateLimiter(Limit(count=1, per_seconds=10), clock=clock)
     limiter.take("a")
     for _ in range(100):
         limiter.take("a")
@@ -52,7 +53,7 @@ def test_refused_requests_do_not_dig_the_hole_deeper() -> None:
 
 def test_many_keys_are_bounded_and_idle_ones_go_first() -> None:
     clock = Clock()
-    limiter = RateLimiter(Limit(burst=2, period=1), max_keys=10, clock=clock)
+    limiter = RateLimiter(Limit(count=2, per_seconds=1), max_keys=10, clock=clock)
     limiter.take("busy")
     limiter.take("busy")
     for i in range(9):
@@ -88,8 +89,9 @@ def test_bad_limits_say_how_to_write_one(text: str) -> None:
 
 def test_settings_read_and_check_the_limits() -> None:
     settings = load_settings(env={"SOLNODE_RATE_LIMIT_INBOX_HOST": "50/10"}, secret_key="x")
-    assert settings.rate_limit_inbox_host == "50/10"
-    assert settings.rate_limit_inbox_ip == "1200/60"
+    assert settings.rate_limit_inbox_host == Limit(50, 10.0)
+    assert settings.rate_limit_inbox_ip == Limit(1200, 60.0)
+    assert str(settings.rate_limit_inbox_host) == "50/10"
     with pytest.raises(ConfigError, match="SOLNODE_RATE_LIMIT_SIGNIN"):
         load_settings(env={"SOLNODE_RATE_LIMIT_SIGNIN": "lots"}, secret_key="x")
     with pytest.raises(ConfigError, match="SOLNODE_FEDERATION_MODE"):

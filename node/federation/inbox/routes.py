@@ -10,8 +10,7 @@ from starlette.responses import Response
 
 from node.context import NodeContext
 from node.federation.inbox.receive import MAX_BODY, receive
-from node.ratelimit import limiter_for, too_many_requests
-from node.web.render import ctx, json_error, json_response
+from node.web.render import ctx, json_error, json_response, too_many_requests
 
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
@@ -30,7 +29,6 @@ async def _read_capped(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-RECIPIENTS = "inbox_recipients"
 RECIPIENT_TTL = 30.0
 FIND_RECIPIENT = text("SELECT slug FROM local_actor WHERE slug = :slug AND kind != 'application'")
 
@@ -43,7 +41,7 @@ def known_recipient(node: NodeContext, slug: str) -> str | None:
     """
     slug = slug.lower()
     now = time.monotonic()
-    cache: dict[str, tuple[str | None, float]] = node.cache.setdefault(RECIPIENTS, {})
+    cache = node.inbox_recipients
     hit = cache.get(slug)
     if hit is not None and hit[1] > now:
         return hit[0]
@@ -58,7 +56,7 @@ def known_recipient(node: NodeContext, slug: str) -> str | None:
 async def inbox_route(request: Request) -> Response:
     """Receive an activity: verify, store raw, answer 202; processing happens in a job."""
     node = ctx(request)
-    ip_limiter = limiter_for(node, "inbox_ip")
+    ip_limiter = node.limiters.inbox_ip
     if ip_limiter is not None and request.client is not None:
         # Before the body is read: a flood from one address costs us almost nothing.
         wait = ip_limiter.take(request.client.host)

@@ -97,10 +97,6 @@ class HostHealth:
         await to_thread.run_sync(partial(self._write_success, host))
         self._remember(host, _CLEAN, now)
 
-    def forget(self) -> None:
-        """Drop the cache (tests that rewrite host_state behind the process's back)."""
-        self._views.clear()
-
     # --- internals -----------------------------------------------------------------------------
 
     async def _view(self, host: str, now: float) -> HostView:

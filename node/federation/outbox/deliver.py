@@ -154,11 +154,10 @@ def _cpus() -> set[int]:
 
 def delivery_state(node: NodeContext, config: DeliveryConfig) -> DeliveryState:
     """This process's delivery state for ``config`` (created on first use, inside the loop)."""
-    key = f"node.federation.outbox:{id(config)}"
-    state = node.cache.get(key)
-    if not isinstance(state, DeliveryState) or state.config is not config:
+    state = node.delivery
+    if state is None or state.config is not config:
         state = DeliveryState(node, config)
-        node.cache[key] = state
+        node.delivery = state
     return state
 
 

@@ -37,7 +37,6 @@ __all__ = [
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AP_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
 MAX_URL = 2048  # the width of the URL columns of remote_actor
-_SIGNING_KEY = "actors.fetch.instance_signing_key"  # NodeContext.cache entry
 PERMANENT_REASONS = frozenset(
     {
         "bad_content_type",
@@ -168,9 +167,8 @@ def is_activitypub_media_type(content_type: str | None) -> bool:
 
 
 async def _signing_key(node: NodeContext) -> tuple[str, keys.PrivateKey]:
-    cached: tuple[str, keys.PrivateKey] | None = node.cache.get(_SIGNING_KEY)
-    if cached is not None:
-        return cached
+    if node.signing_key is not None:
+        return node.signing_key
 
     def load(engine: Engine) -> str:
         with Session(engine) as session:
@@ -184,7 +182,7 @@ async def _signing_key(node: NodeContext) -> tuple[str, keys.PrivateKey]:
             "the instance actor that signs fetches does not exist yet; run `solnode init`",
         )
     value = (Urls.main_key(node.urls.instance_actor), keys.load_private_key(pem))
-    node.cache[_SIGNING_KEY] = value
+    node.signing_key = value
     return value
 
 

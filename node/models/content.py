@@ -1,0 +1,118 @@
+"""What organizations publish and what the fediverse does with it: items, series, tags,
+participants, interactions, tombstones of deleted objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from node.models.columns import json_dict, long_text, opt_ts, ts
+
+
+class Item(SQLModel, table=True):
+    """Something one of our actors published: an event, a call for collaboration, news, a note."""
+
+    __tablename__ = "item"
+    __table_args__ = (Index("ix_item_actor_published", "actor_id", "published"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ap_id: str = Field(max_length=2048, unique=True, index=True)
+    actor_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    # event | call | news | note
+    kind: str = Field(max_length=16, index=True)
+    # the ActivityStreams object as served
+    document: dict[str, Any] = json_dict()
+    # what the author gave (API fields), for editing
+    source: dict[str, Any] = json_dict()
+    start_time: datetime | None = opt_ts(index=True)
+    end_time: datetime | None = opt_ts()
+    parent_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    # an occurrence of a recurring series: the series and the occurrence's index in it
+    series_id: int | None = Field(default=None, foreign_key="series.id", index=True)
+    series_index: int | None = None
+    published: datetime = ts()
+    updated: datetime = ts()
+    deleted_at: datetime | None = opt_ts()
+
+
+class Series(SQLModel, table=True):
+    """A recurring event: the template as the author gave it; occurrences are Items published
+    a few at a time ahead (node/features/publishing/service/series.py)."""
+
+    __tablename__ = "series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=100, unique=True, index=True)
+    actor_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    # the API JSON of the series (with its recurrence), for editing and for new occurrences
+    source: dict[str, Any] = json_dict()
+    # occurrences 0 .. published_count-1 have been published (or skipped, being over)
+    published_count: int = 0
+    created_at: datetime = ts()
+    updated_at: datetime = ts()
+    deleted_at: datetime | None = opt_ts()
+
+
+class ItemTag(SQLModel, table=True):
+    """A hashtag of an item, lower-cased, for the tag pages."""
+
+    __tablename__ = "item_tag"
+    __table_args__ = (UniqueConstraint("item_id", "tag", name="uq_item_tag_item_tag"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    tag: str = Field(max_length=64, index=True)
+
+
+class Participant(SQLModel, table=True):
+    """Someone taking part in one of our events: a remote actor who sent a Join, or a person
+    who registered on the event page (no actor; a name and maybe an e-mail address)."""
+
+    __tablename__ = "participant"
+    __table_args__ = (Index("ix_participant_item_state", "item_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")
+    # remote actor id; empty for a registration on the event page
+    actor: str = Field(default="", max_length=2048, index=True)
+    # the Join activity's id (a urn:uuid: for registrations on the page)
+    join_id: str = Field(max_length=2048, unique=True, index=True)
+    join_document: dict[str, Any] = json_dict()
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    # pending | accepted | rejected | left
+    state: str = Field(default="pending", max_length=16)
+    created_at: datetime = ts()
+    updated_at: datetime = ts()
+
+
+class Interaction(SQLModel, table=True):
+    """A remote Like, Announce or reply that targets one of our items."""
+
+    __tablename__ = "interaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: str = Field(max_length=2048, unique=True, index=True)
+    # like | announce | reply
+    kind: str = Field(max_length=16)
+    actor: str = Field(max_length=2048)
+    object_id: str = Field(max_length=2048, index=True)
+    content: str = long_text()
+    document: dict[str, Any] = json_dict()
+    # pending | approved | hidden
+    state: str = Field(default="approved", max_length=16)
+    created_at: datetime = ts()
+
+
+class Tombstone(SQLModel, table=True):
+    """An id that was deleted: never served again as content, never created again."""
+
+    __tablename__ = "tombstone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ap_id: str = Field(max_length=2048, unique=True, index=True)
+    former_type: str = Field(default="", max_length=64)
+    deleted_at: datetime = ts()
