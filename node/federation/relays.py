@@ -8,7 +8,7 @@ Two kinds exist (docs/networks.md):
   relay's actor (``https://relay.example/actor``); the relay follows back and ``Announce``s.
 
 Either way, public activities of our actors are then sent to the relay's inbox as well
-(:func:`relay_inboxes`, for ``Audience(inboxes=...)``); they carry the author's LD signature
+(``Audience(relays=True)``, node/federation/outbox/audience.py); they carry the author's LD signature
 and integrity proof (node/federation/outbox/signing.py), which is what lets the relay's subscribers
 believe them.
 """
@@ -26,9 +26,11 @@ from node.activitypub.addressing import origin
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, id_of
 from node.context import NodeContext
 from node.db import session_scope
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import get_instance_actor
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
+from node.federation.remote import actors as remote
 from node.models import LocalActor, OutboxActivity
 from node.models.networks import Relay
 
@@ -58,7 +60,6 @@ def _follow(ident: str, instance: str, obj: str) -> dict[str, Any]:
 
 
 def _send(session: Session, instance: LocalActor, doc: dict[str, Any], relay: Relay) -> None:
-    from node.federation import outbox as delivery
 
     audience = (
         delivery.Audience(inboxes=(relay.inbox,))
@@ -70,7 +71,6 @@ def _send(session: Session, instance: LocalActor, doc: dict[str, Any], relay: Re
 
 async def add_relay(node: NodeContext, url: str, style: str | None = None) -> Relay:
     """Subscribe to the relay at ``url``; pending until it accepts."""
-    from node.federation.remote import actors as remote
 
     url = url.strip()
     if not url.startswith(("https://", "http://")):
@@ -140,13 +140,6 @@ async def remove_relay(node: NodeContext, url: str) -> None:
 def list_relays(session: Session) -> list[Relay]:
     """Every relay subscription, oldest first."""
     return list(session.exec(select(Relay).order_by(col(Relay.id))))
-
-
-def relay_inboxes(session: Session) -> tuple[str, ...]:
-    """Inboxes of the relays that accepted us: add them to the audience of public activities
-    (``Audience(followers=True, inboxes=relay_inboxes(session))``)."""
-    rows = session.exec(select(Relay.inbox).where(Relay.state == "accepted")).all()
-    return tuple(dict.fromkeys(rows))
 
 
 def settle(session: Session, msg: Incoming, accepted: bool) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from node.content.i18n import language_name
+
 UI_LANGUAGES = ("en", "es", "fr")
 NATIVE_NAMES = {
     "en": "English", "es": "Español", "fr": "Français", "pt": "Português", "de": "Deutsch",
@@ -169,7 +171,6 @@ def translator(lang: str) -> dict[str, str]:
 
 def native_name(tag: str) -> str:
     """A language's name in itself, for the language switcher."""
-    from node.content.i18n import language_name
 
     return NATIVE_NAMES.get(tag.split("-", 1)[0].lower(), language_name(tag))
 

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from node.context import NodeContext
 from node.features.networks import membership, rules
 from node.federation import relays
+from node.federation.outbox.audience import relay_inboxes
 from node.models import Following, Membership, ModerationLog, OutgoingMembership, Relay
 from node.settings import Settings
 from tests.db.network_support import BASE, PUBLIC, activity, audience, deliver, local, remote, sent
@@ -177,7 +178,7 @@ async def test_a_mastodon_style_relay_subscription(node: NodeContext, engine: En
     assert follow.document["object"] == PUBLIC and follow.document["actor"] == f"{BASE}/actor"
     assert audience(engine, follow.ap_id)["inboxes"] == ["https://relay.example/inbox"]
     with Session(engine) as session:
-        assert relays.relay_inboxes(session) == ()
+        assert relay_inboxes(session) == ()
 
     # The relay answers as its actor; someone else's Accept of that Follow counts for nothing.
     forged = activity("Accept", "https://evil.example/actor", follow.document)
@@ -185,7 +186,7 @@ async def test_a_mastodon_style_relay_subscription(node: NodeContext, engine: En
     result = await deliver(node, activity("Accept", "https://relay.example/actor", follow.document))
     assert result == "relay https://relay.example/inbox: accepted"
     with Session(engine) as session:
-        assert relays.relay_inboxes(session) == ("https://relay.example/inbox",)
+        assert relay_inboxes(session) == ("https://relay.example/inbox",)
         assert session.exec(select(Relay.actor)).one() == "https://relay.example/actor"
 
     await relays.remove_relay(node, "https://relay.example/inbox")

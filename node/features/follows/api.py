@@ -15,6 +15,7 @@ from node.api.errors import ApiError, endpoint
 from node.context import NodeContext
 from node.features.follows import approval as followers_mod
 from node.features.follows.following import FollowError, follow, unfollow
+from node.federation.remote.actors import RemoteActorError
 from node.models import Following, LocalActor
 from node.web.render import ctx, json_response
 
@@ -86,7 +87,6 @@ def _follow(undo: bool) -> Any:
         body = await read_json(request)
         target = _target(body, "target")
         node, actor = await _me(request)
-        from node.federation.remote.actors import RemoteActorError
 
         try:
             if undo:

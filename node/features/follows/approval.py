@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.context import NodeContext
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.inbox.common import new_activity_id
 from node.models import Follower, InboxActivity, LocalActor
@@ -43,7 +44,6 @@ def decide(
 ) -> Follower | None:
     """Approve (Accept) or refuse (Reject) a pending follower; runs in the caller's
     transaction. Returns the follower row when approved, None when refused."""
-    from node.federation import outbox as delivery
 
     row = session.exec(
         select(Follower).where(Follower.actor_id == actor.id, Follower.remote_id == remote_id)

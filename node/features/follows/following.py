@@ -8,8 +8,10 @@ from sqlmodel import select
 from node.activitypub import activities
 from node.context import NodeContext
 from node.db import session_scope
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.inbox.common import new_activity_id
+from node.federation.remote import actors as remote
 from node.models import Following, LocalActor, OutboxActivity
 
 
@@ -19,8 +21,6 @@ class FollowError(ValueError):
 
 async def follow(node: NodeContext, actor: LocalActor, target: str) -> Following:
     """Send a Follow from ``actor`` to a handle (user@host) or actor URL; pending until Accept."""
-    from node.federation import outbox as delivery
-    from node.federation.remote import actors as remote
 
     remote_actor = await remote.lookup(node, target)
     target_id = remote_actor.ap_id
@@ -53,8 +53,6 @@ async def follow(node: NodeContext, actor: LocalActor, target: str) -> Following
 
 async def unfollow(node: NodeContext, actor: LocalActor, target: str) -> None:
     """Send Undo(Follow) and forget the follow."""
-    from node.federation import outbox as delivery
-    from node.federation.remote import actors as remote
 
     target_id = (
         target

@@ -10,17 +10,18 @@ from sqlmodel import Session, col, delete, select
 from node.activitypub import activities
 from node.activitypub.vocab import id_of
 from node.db import session_scope
+from node.federation import outbox as delivery
+from node.federation.actors.documents import actor_id
 from node.federation.inbox.common import local_actor_by_id, new_activity_id
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.policy import LIMIT, domain_severity, host_of
+from node.federation.remote import actors as remote
 from node.models import Follower, Following, Interaction
 
 
 async def on_follow(msg: Incoming) -> str:
     """Record the follower; Accept at once unless the actor approves followers by hand (or the
     follower's server is under a limit block)."""
-    from node.federation import outbox as delivery
-    from node.federation.remote import actors as remote
 
     node = msg.node
     with Session(node.engine) as session:
@@ -71,7 +72,6 @@ async def on_follow(msg: Incoming) -> str:
 
 
 def _id_of_local(node: Any, actor: Any) -> str:
-    from node.federation.actors.documents import actor_id
 
     return actor_id(node.urls, actor)
 

@@ -18,7 +18,10 @@ from node.db import session_scope
 from node.federation.inbox.common import local_item
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.inbox.embedded import WRAPPERS, from_origin, inner_object
+from node.federation.inbox.receive import forget_keys
 from node.federation.policy import LIMIT, domain_severity, host_of
+from node.federation.remote import actors as remote
+from node.federation.remote.actors import FetchBudget
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
 
 # Tags and attributes a reply may keep; everything else (scripts, styles, handlers) goes.
@@ -143,7 +146,6 @@ async def on_create(msg: Incoming) -> str:
 async def on_announce(msg: Incoming) -> str:
     """An Announce of one of our items is counted; one carrying a reply to our items (a
     group's ``Announce{Create{Note}}``, FEP-1b12) stores that reply as its origin serves it."""
-    from node.federation.remote.actors import FetchBudget
 
     counted = await on_like_or_announce(msg)
     obj = msg.object
@@ -172,8 +174,6 @@ async def on_announce(msg: Incoming) -> str:
 
 async def on_update(msg: Incoming) -> str:
     """An actor's Update refreshes its cached document (and so its key); a reply's, its text."""
-    from node.federation.inbox.receive import forget_keys
-    from node.federation.remote import actors as remote
 
     obj = msg.object
     obj_id = id_of(obj)

@@ -18,7 +18,10 @@ from node.activitypub.vocab import AS_CONTEXT
 from node.context import NodeContext
 from node.db import session_scope
 from node.features.moderation.actions import ModerationError, log
+from node.federation import outbox as delivery
+from node.federation.actors.local import get_instance_actor
 from node.federation.policy import federates_with
+from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url
 
 __all__ = ["MAX_COMMENT", "build_flag", "send_report"]
@@ -48,9 +51,6 @@ async def send_report(
     The actor is looked up first (and cached), so a typo fails here instead of in the worker.
     The Flag is stored and queued for delivery; the worker sends it.
     """
-    from node.federation import outbox as delivery
-    from node.federation.actors.local import get_instance_actor
-    from node.federation.remote import actors as remote
 
     if len(comment) > MAX_COMMENT:
         raise ModerationError(f"the comment is longer than {MAX_COMMENT} characters")

@@ -38,7 +38,10 @@ from node.features.networks.filing import (
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
 from node.federation.inbox.dispatch import Incoming
+from node.federation.inbox.embedded import from_origin, inner_object
 from node.federation.outbox.audience import addressed_publicly
+from node.federation.remote.actors import FetchBudget, RemoteActorError
+from node.federation.remote.fetch import is_local
 from node.models import Following, Item, LocalActor
 from node.models.networks import Membership, NetworkItem
 
@@ -143,9 +146,6 @@ async def _on_create(msg: Incoming) -> str | None:
 
 async def _authentic(msg: Incoming, ref: Any) -> dict[str, Any] | None:
     """The announced object as its origin serves it (or from our database, if it is ours)."""
-    from node.federation.inbox.embedded import from_origin, inner_object
-    from node.federation.remote.actors import FetchBudget
-    from node.federation.remote.fetch import is_local
 
     budget = FetchBudget(limit=FETCH_LIMIT)
     ident = id_of(ref)
@@ -166,7 +166,6 @@ def _local_document(node: NodeContext, ident: str) -> dict[str, Any] | None:
 
 
 async def _on_announce(msg: Incoming) -> str | None:
-    from node.federation.remote.actors import RemoteActorError
 
     ref = msg.object
     inner = ref.get("object") if isinstance(ref, dict) and ref.get("type") in WRAPPERS else ref

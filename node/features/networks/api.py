@@ -36,6 +36,8 @@ from node.context import NodeContext
 from node.db import as_utc, session_scope
 from node.features.networks import membership, rules
 from node.federation.actors.documents import actor_id
+from node.federation.policy import DomainError
+from node.federation.remote.actors import RemoteActorError
 from node.models import LocalActor
 from node.models.networks import Membership, NetworkItem, OutgoingMembership
 from node.web.render import ctx, json_response
@@ -47,8 +49,6 @@ Work = Callable[[NodeContext, LocalActor], Awaitable[T]]
 async def _as(request: Request, work: Work[T], *, network: bool = False) -> T:
     """Authenticate, then run ``work`` (async: it may look actors up) as the token's actor;
     the errors of the network services become API errors."""
-    from node.federation.policy import DomainError
-    from node.federation.remote.actors import RemoteActorError
 
     node = ctx(request)
     pk = await authenticate(node, request)

@@ -13,6 +13,7 @@ from node.activitypub.vocab import id_of, is_public
 from node.context import NodeContext
 from node.features.networks.aggregation import MEMBER
 from node.features.networks.filing import Arrival, file_item
+from node.federation.remote import actors as remote
 from node.models import LocalActor, OutboxActivity
 
 log = logging.getLogger("solnode.networks")
@@ -57,7 +58,6 @@ async def _recent_creates(node: NodeContext, member: str) -> list[Any]:
     if member.startswith(local_prefix):
         slug = member[len(local_prefix) :]
         return await to_thread.run_sync(_local_creates, node, slug)
-    from node.federation.remote import actors as remote
 
     actor = await remote.get_remote_actor(node, member)
     outbox = actor.document.get("outbox")

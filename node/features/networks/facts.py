@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.vocab import as_list, id_of
+from node.activitypub.vocab import PUBLIC_ALIASES, as_list, id_of
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -133,7 +133,6 @@ def author_of(doc: dict[str, Any]) -> str | None:
 
 def is_public(doc: dict[str, Any]) -> bool:
     """Whether as:Public is among ``to``/``cc`` (Mastodon's unlisted counts as public too)."""
-    from node.activitypub.vocab import PUBLIC_ALIASES
 
     targets = as_list(doc.get("to")) + as_list(doc.get("cc"))
     return any(isinstance(t, str) and t in PUBLIC_ALIASES for t in targets)

@@ -23,7 +23,9 @@ from node.db import now_utc, session_scope
 from node.features.networks.facts import ItemFacts, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.rules import RELAYED, decide, load_rules
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.outbox.signing import sign_public_activity
 from node.models import LocalActor, Tombstone
 from node.models.networks import NetworkItem
 
@@ -81,18 +83,14 @@ def apply_facts(row: NetworkItem, facts: ItemFacts) -> None:
 def announce_audience(session: Session, author: str, via: str) -> Any:
     """The network's followers (and the relays we subscribe to), never back to the author or
     the network the item came through."""
-    from node.federation import outbox as delivery
-    from node.federation.relays import relay_inboxes
 
     exclude = tuple(a for a in (author, via) if a)
-    return delivery.Audience(followers=True, inboxes=relay_inboxes(session), exclude=exclude)
+    return delivery.Audience(followers=True, relays=True, exclude=exclude)
 
 
 def file_item(node: NodeContext, arrival: Arrival) -> str:
     """File one arrival for one network and announce it if the rules say so (sync: run it on a
     worker thread). Returns what happened, for the inbox row's result."""
-    from node.federation import outbox as delivery
-    from node.federation.outbox.signing import sign_public_activity
 
     object_id = str(arrival.document["id"])
     with Session(node.engine) as session:

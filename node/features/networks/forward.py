@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
 from node.context import NodeContext
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.models import InboxActivity, LocalActor, OutboxActivity
 
@@ -49,7 +50,6 @@ def forward(
 
     In the caller's transaction. Returns False when this network already forwarded it.
     """
-    from node.federation import outbox as delivery
 
     activity_id = id_of(activity)
     if not activity_id or not raw:

@@ -17,6 +17,7 @@ from node.features.networks import aggregation, membership
 from node.features.networks.rules import blocked_by, load_rules
 from node.federation.inbox.common import local_actor_by_id
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
+from node.federation.remote import actors as remote
 from node.models import LocalActor
 from node.models.networks import Membership, OutgoingMembership
 
@@ -29,7 +30,6 @@ def _network(msg: Incoming) -> LocalActor | None:
 
 async def on_join(msg: Incoming) -> str:
     """Someone asks to join one of our networks: filed, admitted at once with auto-admit."""
-    from node.federation.remote import actors as remote
 
     network = _network(msg)
     if network is None:

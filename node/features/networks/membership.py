@@ -23,8 +23,12 @@ from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT
 from node.context import NodeContext
 from node.db import now_utc, session_scope
+from node.features.follows.following import FollowError, follow, unfollow
+from node.features.networks.backfill import backfill
 from node.features.networks.rules import log_decision
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.remote import actors as remote
 from node.models import LocalActor, RemoteActor
 from node.models.networks import Membership, OutgoingMembership
 
@@ -50,7 +54,6 @@ def _activity(kind: str, ident: str, actor: str, obj: Any, to: str, **extra: Any
 
 
 def _send_to(session: Session, sender: LocalActor, doc: dict[str, Any], to: str) -> None:
-    from node.federation import outbox as delivery
 
     # Membership traffic is between the two parties; followers learn it from the collections.
     delivery.send(session, sender, doc, delivery.Audience(actors=(to,)), public=False)
@@ -67,7 +70,6 @@ def member_kind(remote_type: str) -> str:
 
 async def join(node: NodeContext, member: LocalActor, network_ref: str) -> OutgoingMembership:
     """``member`` asks to join the network at ``network_ref`` (handle or actor URL)."""
-    from node.federation.remote import actors as remote
 
     network = await remote.lookup(node, network_ref)
     me = actor_id(node.urls, member)
@@ -251,8 +253,6 @@ async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: st
 
 async def follow_member(node: NodeContext, network: LocalActor, member: str) -> None:
     """The network follows an admitted member, so the member's public items reach it."""
-    from node.features.follows.following import follow
-    from node.features.networks.backfill import backfill
 
     await follow(node, network, member)
     await backfill(node, network, member)
@@ -296,7 +296,6 @@ async def remove(
 
 async def unfollow_member(node: NodeContext, network: LocalActor, member: str) -> None:
     """Stop following a former member (nothing to undo if the follow never happened)."""
-    from node.features.follows.following import FollowError, unfollow
 
     with contextlib.suppress(FollowError):
         await unfollow(node, network, member)
@@ -312,7 +311,6 @@ def _membership(session: Session, network: LocalActor, member: str, ref: str) ->
 
 
 async def _resolve(node: NodeContext, ref: str) -> str:
-    from node.federation.remote import actors as remote
 
     text = ref.strip()
     if text.startswith(("http://", "https://")):

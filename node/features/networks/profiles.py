@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from node.activitypub.vocab import as_list
+from node.content import essglobal
 from node.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id
 from node.models import RemoteActor
@@ -61,7 +62,6 @@ def _concepts(value: Any) -> list[str]:
 def concept_label(iri: str, lang: str = "en") -> str:
     """The label of an ESSGlobal concept; the IRI itself for one we do not know (remote
     documents may use newer or other code lists)."""
-    from node.content import essglobal
 
     try:
         return essglobal.label(iri, lang)

@@ -20,7 +20,9 @@ from node.activitypub.vocab import PUBLIC
 from node.context import NodeContext
 from node.db import now_utc
 from node.features.networks.facts import ItemFacts
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.outbox.signing import sign_public_activity
 from node.federation.policy import covering_entries, host_of, normalize_domain
 from node.models import LocalActor, ModerationLog, OutboxActivity
 from node.models.networks import NetworkItem, NetworkRules
@@ -162,8 +164,6 @@ def _undo_announce(
     session: Session, node: NodeContext, network: LocalActor, row: NetworkItem
 ) -> None:
     """Take back the network's Announce of an item: followers' servers drop the boost."""
-    from node.federation import outbox as delivery
-    from node.federation.outbox.signing import sign_public_activity
 
     if not row.announce_id:
         return

@@ -33,6 +33,7 @@ from node.activitypub.vocab import id_of
 from node.api.errors import ConflictError
 from node.context import NodeContext
 from node.db import as_utc, now_utc, session_scope
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import Item, LocalActor, Participant
@@ -112,7 +113,6 @@ def _answer(
     session: Session, node: NodeContext, item: Item, participant: Participant, kind: str
 ) -> None:
     """Send Accept, Reject or Ignore of a participant's Join to its actor."""
-    from node.federation import outbox as delivery
 
     organizer = _organizer(session, item)
     author = actor_id(node.urls, organizer)

@@ -34,6 +34,7 @@ from node.content.fields.parse import (
 from node.content.markdown import escape, render
 from node.context import NodeContext
 from node.db import now_utc
+from node.federation import outbox as delivery
 from node.federation.actors.documents import MAX_FIELDS, actor_document, actor_id
 from node.federation.actors.local import touch
 from node.models import LocalActor
@@ -177,7 +178,6 @@ def update_profile(session: Session, node: NodeContext, actor: LocalActor, patch
     touch(actor)
     session.add(actor)
     session.flush()
-    from node.federation import outbox as delivery
 
     doc = actor_document(actor, node.urls, host=node.settings.host)
     update = activities.actor_update(node.urls.activity(uuid.uuid4().hex), doc, now_utc())

@@ -10,6 +10,7 @@ from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
 from node.context import NodeContext
 from node.db import now_utc
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.outbox.signing import sign_public_activity
 from node.models import Item, LocalActor
@@ -17,7 +18,6 @@ from node.models import Item, LocalActor
 
 def publish_note(session: Session, node: NodeContext, actor: LocalActor, content_html: str) -> Item:
     """Store a public Note and hand its Create to delivery (in the caller's transaction)."""
-    from node.federation import outbox as delivery
 
     now = now_utc()
     ident = node.urls.item(uuid.uuid4().hex)
@@ -43,9 +43,6 @@ def publish_note(session: Session, node: NodeContext, actor: LocalActor, content
     create = activities.create(node.urls.activity(uuid.uuid4().hex), author, note, now)
     # Public: signed in the body too, so relays can forward it (node/federation/outbox/signing.py).
     create = sign_public_activity(actor, node.urls, create)
-    from node.federation.relays import relay_inboxes
 
-    delivery.send(
-        session, actor, create, delivery.Audience(followers=True, inboxes=relay_inboxes(session))
-    )
+    delivery.send(session, actor, create, delivery.Audience(followers=True, relays=True))
     return item

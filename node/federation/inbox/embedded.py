@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, id_of
 from node.context import NodeContext
+from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url, is_local
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ async def from_origin(
     within ``budget``), never the embedded copy. None for an object of this node or without a
     usable id. Fetch failures raise ``RemoteActorError`` (the inbox job retries or drops).
     """
-    from node.federation.remote import actors as remote
 
     ident = id_of(obj)
     if not ident or not http_url(ident) or is_local(node, ident):

@@ -20,6 +20,7 @@ from anyio import to_thread
 from node.activitypub import jsonld, ldsig
 from node.activitypub.addressing import origin
 from node.context import NodeContext
+from node.federation.remote import actors as remote
 
 if TYPE_CHECKING:
     from node.federation.remote.actors import FetchBudget, ResolvedKey
@@ -102,7 +103,6 @@ async def _try(
     budget: FetchBudget,
     refreshed: bool,
 ) -> tuple[Authenticated | NotAuthenticated, bool]:
-    from node.federation.remote import actors as remote
 
     if origin(key_id) != origin(actor_id):
         # Never fetch a third party's key on the say-so of a forwarded body.

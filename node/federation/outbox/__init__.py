@@ -27,11 +27,17 @@ from sqlmodel import Session, select
 from node.context import NodeContext
 from node.federation import jobs
 from node.federation.jobs import ClaimedJob
-from node.federation.outbox.audience import PUBLIC_ADDRESSES, Audience, addressed_publicly
+from node.federation.outbox.audience import (
+    PUBLIC_ADDRESSES,
+    Audience,
+    addressed_publicly,
+    with_relays,
+)
 from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.deliver import deliver, delivery_state, inbox_host, prune_followers
 from node.federation.outbox.fanout import DELIVER, FANOUT, deliver_key, fan_out, fanout_key
 from node.federation.outbox.policy import CircuitPolicy, DeliveryConfig, parse_retry_after
+from node.federation.outbox.signing import sign_as_sender
 from node.federation.worker import Outcome, Registry
 from node.models import LocalActor, OutboxActivity
 
@@ -86,7 +92,6 @@ def send(
     if stored is None and is_public and "signature" not in activity:
         # Signed in the body as well, once, so relays and networks can forward it and the
         # receiver still knows it is ours (node/federation/outbox/signing.py).
-        from node.federation.outbox.signing import sign_as_sender
 
         activity = sign_as_sender(actor, activity)
     if stored is None:
@@ -101,6 +106,7 @@ def send(
             )
         )
         session.flush()
+    audience = with_relays(session, audience)
     jobs.enqueue(
         session.connection(),
         FANOUT,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlmodel import Session, select
+
+from node.models.networks import Relay
 
 # The spellings of the Public collection that peers use in to/cc (compacted forms included).
 PUBLIC_ADDRESSES = frozenset(
@@ -30,6 +34,8 @@ class Audience:
     ``followers``: the sending actor's accepted followers (shared inboxes preferred).
     ``actors``: actor ids resolved to their inboxes (any server, this node's own included).
     ``inboxes``: inbox URLs delivered to as given (a relay, a known shared inbox).
+    ``relays``: the inboxes of the relays that accepted our subscription, added when the
+    activity is sent (node/federation/relays.py subscribes).
     ``exclude``: actor ids and inbox URLs never to deliver to, e.g. where an item came from.
     An excluded actor only loses its own share: a shared inbox that other recipients need is
     still delivered to, unless the inbox URL itself is excluded.
@@ -39,13 +45,14 @@ class Audience:
     actors: tuple[str, ...] = ()
     inboxes: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    relays: bool = False
 
     def __post_init__(self) -> None:
         for name in ("actors", "inboxes", "exclude"):
             object.__setattr__(self, name, _strings(name, getattr(self, name)))
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON form stored in the fan-out job."""
+        """The JSON form stored in the fan-out job (relays already resolved to inboxes)."""
         return {
             "followers": self.followers,
             "actors": list(self.actors),
@@ -62,6 +69,20 @@ class Audience:
             inboxes=tuple(data.get("inboxes") or ()),
             exclude=tuple(data.get("exclude") or ()),
         )
+
+
+def relay_inboxes(session: Session) -> tuple[str, ...]:
+    """Inboxes of the relays that accepted our subscription."""
+    rows = session.exec(select(Relay.inbox).where(Relay.state == "accepted")).all()
+    return tuple(dict.fromkeys(rows))
+
+
+def with_relays(session: Session, audience: Audience) -> Audience:
+    """``audience`` with the relays' inboxes listed, when it asks for relays."""
+    if not audience.relays:
+        return audience
+    inboxes = tuple(dict.fromkeys([*audience.inboxes, *relay_inboxes(session)]))
+    return replace(audience, inboxes=inboxes, relays=False)
 
 
 def addressed_publicly(activity: Mapping[str, Any]) -> bool:

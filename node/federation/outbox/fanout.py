@@ -29,6 +29,7 @@ from node.federation.outbox.audience import Audience
 from node.federation.outbox.deliver import inbox_host
 from node.federation.outbox.policy import DeliveryConfig
 from node.federation.policy import federates_with
+from node.federation.remote import actors as remote
 from node.federation.worker import Done, Fail, Outcome
 from node.models import Follower, LocalActor, OutboxActivity
 
@@ -118,15 +119,14 @@ async def _resolve(
     if not actor_ids:
         return []
     # Imported here: the remote actor cache is a sibling that depends on much of the node.
-    from node.federation.remote.actors import get_remote_actor, inbox_for
 
     gate = asyncio.Semaphore(max(1, config.resolve_concurrency))
 
     async def one(actor_id: str) -> str | None:
         async with gate:
             try:
-                actor = await get_remote_actor(node, actor_id)
-                return inbox_for(actor, shared=shared) or None
+                actor = await remote.get_remote_actor(node, actor_id)
+                return remote.inbox_for(actor, shared=shared) or None
             except Exception as exc:  # one bad recipient must not sink the whole fan-out
                 reason = getattr(exc, "reason", type(exc).__name__)
                 log.warning("fan-out: skipping %s, not resolvable (%s: %s)", actor_id, reason, exc)

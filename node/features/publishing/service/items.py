@@ -38,6 +38,7 @@ from node.features.publishing.service.build import (
     times_of,
     validate,
 )
+from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.models import Item, LocalActor, Series, Tombstone
 
@@ -58,15 +59,13 @@ class Published:
 
 
 def _send(session: Session, actor: LocalActor, activity: dict[str, Any]) -> None:
-    from node.federation import outbox as delivery
-    from node.federation.relays import relay_inboxes
 
     # Public posts also go to the relays the node subscribed to (relays forward them on).
     delivery.send(
         session,
         actor,
         activity,
-        delivery.Audience(followers=True, inboxes=relay_inboxes(session)),
+        delivery.Audience(followers=True, relays=True),
     )
 
 
