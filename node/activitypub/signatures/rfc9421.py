@@ -102,10 +102,31 @@ def sf_dictionary(text: str) -> dict[str, Item | InnerList] | None:
 
 def ser_inner_list(inner: InnerList) -> str:
     """Serialise an inner list with its parameters (the ``@signature-params`` value)."""
+    if all(not item.params and _plain(item.value) for item in inner.items) and all(
+        type(value) is int or _plain(value) for value in inner.params.values()
+    ):
+        # What every signer sends: quoted names, string and integer parameters. Spelt out here
+        # because going through http_sf for it costs ~60 us, more than an Ed25519 verify.
+        names = " ".join([f'"{cast(str, item.value)}"' for item in inner.items])
+        params = "".join(
+            [f';{k}="{v}"' if type(v) is str else f";{k}={int(v)}" for k, v in inner.params.items()]
+        )
+        return f"({names}){params}"
     items = [(item.value, item.params) for item in inner.items]
     # http_sf serialises whole fields; a one-member dictionary "k=(...)" minus its "k=".
     field = cast(http_sf.DictionaryType, {"k": (items, inner.params)})
     return http_sf.ser(field)[2:]
+
+
+def _plain(value: object) -> bool:
+    # A String that serialises as itself between quotes: printable ASCII, no quote, no backslash.
+    return (
+        type(value) is str
+        and value.isascii()
+        and value.isprintable()
+        and '"' not in value
+        and "\\" not in value
+    )
 
 
 def looks_like_rfc9421(value: str) -> bool:
