@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from node import migrations
 from node.activitypub.keys import generate_rsa, load_private_key
-from node.activitypub.signatures import sign_cavage
+from node.activitypub.signatures.cavage import sign_cavage
 from node.context import NodeContext
 from node.db import make_engine, session_scope, write_connection
 from node.federation import jobs

@@ -26,7 +26,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from node.activitypub import keys, signatures  # noqa: E402
+from node.activitypub import keys  # noqa: E402
+from node.activitypub.signatures.cavage import sign_cavage  # noqa: E402
 
 BARE_APP = textwrap.dedent(
     """
@@ -162,7 +163,7 @@ def signed_requests(
                 "to": ["https://www.w3.org/ns/activitystreams#Public"],
             }
         ).encode()
-        headers = signatures.sign_cavage(
+        headers = sign_cavage(
             "POST",
             url,
             {"Content-Type": "application/activity+json"},

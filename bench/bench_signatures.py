@@ -20,7 +20,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from node.activitypub import keys
-from node.activitypub import signatures as sig
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Verified
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 
 NOW = 1_750_000_000.0
 INBOX = "https://solidarity.example/users/alice/inbox"
@@ -52,20 +57,18 @@ def main() -> None:
     pair = keys.generate_rsa()
     private, public = keys.load_private_key(pair.private_pem), keys.load_public_key(pair.public_pem)
     headers = {"Content-Type": "application/activity+json"}
-    cavage = sig.sign_cavage(
-        "POST", INBOX, headers, BODY, key_id=KEY_ID, private_key=private, now=NOW
-    )
-    rfc9421 = sig.sign_rfc9421(
+    cavage = sign_cavage("POST", INBOX, headers, BODY, key_id=KEY_ID, private_key=private, now=NOW)
+    rfc9421 = sign_rfc9421(
         "POST", INBOX, headers, BODY, key_id=KEY_ID, private_key=private, now=NOW
     )
 
     def ours(signed: dict[str, str]) -> Callable[[], object]:
         def run() -> object:
-            req = sig.RequestParts.from_url("POST", INBOX, signed, BODY)
-            info = sig.parse_signature(req)
-            assert isinstance(info, sig.SignatureInfo)
-            result = sig.verify(req, info, public, now=NOW)
-            assert isinstance(result, sig.Verified)
+            req = RequestParts.from_url("POST", INBOX, signed, BODY)
+            info = parse_signature(req)
+            assert isinstance(info, SignatureInfo)
+            result = verify_signature(req, info, public, now=NOW)
+            assert isinstance(result, Verified)
             return result
 
         return run

@@ -15,7 +15,7 @@ inbox, a network re-announcing by embedding), when the HTTP signer is not the ac
   written as base58btc multibase (``z...``).
 
 Verifiers take the already-resolved public key (key lookup is the caller's effect) and return
-:class:`Verified` or :class:`Rejected`; they never raise on hostile input.
+:class:`Verified` or :class:`Rejected` (``signatures.results``); they never raise on hostile input.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -34,12 +33,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from node.activitypub import jcs, jsonld
 from node.activitypub.keys import KeyFormatError, PublicKey, b58decode, b58encode
+from node.activitypub.signatures.results import Failure, Rejected, Verification, Verified
 
 __all__ = [
-    "RejectReason",
-    "Rejected",
-    "Verification",
-    "Verified",
     "create_proof_eddsa_jcs_2022",
     "proof_verification_method",
     "sign_rsa_signature_2017",
@@ -48,47 +44,13 @@ __all__ = [
     "verify_rsa_signature_2017",
 ]
 
-RejectReason = Literal[
-    "no_signature",  # no signature/proof of this kind (or none by the requested key)
-    "malformed",  # present but not the expected shape
-    "unsupported_type",  # another signature type or cryptosuite
-    "wrong_key_type",  # the resolved key cannot make this kind of signature
-    "wrong_purpose",  # proofPurpose is not the one asked for
-    "too_complex",  # over the size/nesting/work limits; not processed
-    "unknown_context",  # names a JSON-LD context we do not bundle (never fetched)
-    "canonicalization_failed",  # JSON-LD or JCS processing failed
-    "bad_signature",  # well-formed, but the signature does not match
-]
-
 IDENTITY_CONTEXT = "https://w3id.org/identity/v1"
 RSA_SIGNATURE_2017 = "RsaSignature2017"
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 EDDSA_JCS_2022 = "eddsa-jcs-2022"
 
-# Fields of the signature object left out of the options hash (Mastodon: `without('type', 'id',
-# 'signatureValue')`); everything else a signer put there is covered by the hash.
+# Left out of the options hash, as by Mastodon's `without`; the hash covers all else a signer put.
 _RSA_OPTION_EXCLUDED = ("type", "id", "signatureValue")
-
-
-@dataclass(frozen=True)
-class Verified:
-    """The signature checks out; ``method`` is the key id it claims (creator/verificationMethod).
-
-    The caller must still check that this key belongs to the activity's actor.
-    """
-
-    method: str
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The signature is absent or does not check out, with a machine reason and a human detail."""
-
-    reason: RejectReason
-    detail: str
-
-
-Verification = Verified | Rejected
 
 
 def _xsd_datetime(created: datetime) -> str:
@@ -163,31 +125,33 @@ def verify_rsa_signature_2017(
     try:
         return _verify_rsa_2017(doc, public_key, limits)
     except Exception as exc:  # a safety net: hostile input must never crash the inbox job
-        return Rejected("malformed", f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
+        return Rejected(
+            Failure.MALFORMED, f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+        )
 
 
 def _verify_rsa_2017(doc: Any, public_key: PublicKey, limits: jsonld.Limits) -> Verification:
     if not isinstance(doc, Mapping):
-        return Rejected("malformed", "document is not a JSON object")
+        return Rejected(Failure.MALFORMED, "document is not a JSON object")
     if "signature" not in doc:
-        return Rejected("no_signature", "no signature property")
+        return Rejected(Failure.NO_SIGNATURE, "no signature property")
     sig = doc["signature"]
     if not isinstance(sig, Mapping):
-        return Rejected("malformed", "signature is not an object")
+        return Rejected(Failure.MALFORMED, "signature is not an object")
     if sig.get("type") != RSA_SIGNATURE_2017:
-        return Rejected("unsupported_type", f"signature type {str(sig.get('type'))[:60]!r}")
+        return Rejected(Failure.UNSUPPORTED_TYPE, f"signature type {str(sig.get('type'))[:60]!r}")
     creator, value = sig.get("creator"), sig.get("signatureValue")
     if not isinstance(creator, str) or not isinstance(value, str):
-        return Rejected("malformed", "signature needs creator and signatureValue strings")
+        return Rejected(Failure.MALFORMED, "signature needs creator and signatureValue strings")
     if not isinstance(public_key, rsa.RSAPublicKey):
-        return Rejected("wrong_key_type", "RsaSignature2017 needs an RSA key")
+        return Rejected(Failure.WRONG_KEY_TYPE, "RsaSignature2017 needs an RSA key")
     try:
         # Mastodon decodes leniently (Ruby's Base64.decode64): tolerate whitespace and missing
         # padding, as long as what is left is base64.
         compact = "".join(value.split())
         signature = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError):
-        return Rejected("malformed", "signatureValue is not base64")
+        return Rejected(Failure.MALFORMED, "signatureValue is not base64")
     failure = _canonicalisation_guard(doc, limits)
     if failure is not None:
         return failure
@@ -198,7 +162,7 @@ def _verify_rsa_2017(doc: Any, public_key: PublicKey, limits: jsonld.Limits) -> 
     try:
         public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
-        return Rejected("bad_signature", f"RsaSignature2017 by {creator} does not match")
+        return Rejected(Failure.BAD_SIGNATURE, f"RsaSignature2017 by {creator} does not match")
     return Verified(creator)
 
 
@@ -206,17 +170,17 @@ def _canonicalisation_guard(doc: Any, limits: jsonld.Limits) -> Rejected | None:
     try:
         jsonld.check_complexity(doc, limits)
     except jsonld.DocumentTooComplex as exc:
-        return Rejected("too_complex", str(exc))
+        return Rejected(Failure.TOO_COMPLEX, str(exc))
     return None
 
 
 def _canonicalisation_rejection(exc: Exception) -> Rejected:
     if isinstance(exc, jsonld.DocumentTooComplex):
-        return Rejected("too_complex", str(exc))
+        return Rejected(Failure.TOO_COMPLEX, str(exc))
     if isinstance(exc, jsonld.UnknownContextError):
-        return Rejected("unknown_context", f"context {exc.url[:200]!r} is not bundled")
+        return Rejected(Failure.UNKNOWN_CONTEXT, f"context {exc.url[:200]!r} is not bundled")
     # pyld raises all sorts of errors on odd input (see jsonld._reraise); all mean the same here.
-    return Rejected("canonicalization_failed", f"{type(exc).__name__}: {str(exc)[:200]}")
+    return Rejected(Failure.CANONICALIZATION_FAILED, f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
 # --- FEP-8b32 eddsa-jcs-2022 ------------------------------------------------------------------
@@ -322,7 +286,9 @@ def verify_proof_eddsa_jcs_2022(
     try:
         return _verify_eddsa_jcs(doc, public_key, verification_method, proof_purpose, limits)
     except Exception as exc:  # a safety net: hostile input must never crash the inbox job
-        return Rejected("malformed", f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
+        return Rejected(
+            Failure.MALFORMED, f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+        )
 
 
 def _verify_eddsa_jcs(
@@ -333,22 +299,26 @@ def _verify_eddsa_jcs(
     limits: jsonld.Limits,
 ) -> Verification:
     if not isinstance(doc, Mapping):
-        return Rejected("malformed", "document is not a JSON object")
+        return Rejected(Failure.MALFORMED, "document is not a JSON object")
     if doc.get("proof") is None:
-        return Rejected("no_signature", "no proof property")
+        return Rejected(Failure.NO_SIGNATURE, "no proof property")
     proofs = _eddsa_proofs(doc)
     if not proofs:
-        return Rejected("unsupported_type", "no DataIntegrityProof with cryptosuite eddsa-jcs-2022")
+        return Rejected(
+            Failure.UNSUPPORTED_TYPE, "no DataIntegrityProof with cryptosuite eddsa-jcs-2022"
+        )
     if verification_method is not None:
         proofs = [p for p in proofs if p.get("verificationMethod") == verification_method]
         if not proofs:
-            return Rejected("no_signature", f"no eddsa-jcs-2022 proof by {verification_method}")
+            return Rejected(
+                Failure.NO_SIGNATURE, f"no eddsa-jcs-2022 proof by {verification_method}"
+            )
     if not isinstance(public_key, ed25519.Ed25519PublicKey):
-        return Rejected("wrong_key_type", "eddsa-jcs-2022 needs an Ed25519 key")
+        return Rejected(Failure.WRONG_KEY_TYPE, "eddsa-jcs-2022 needs an Ed25519 key")
     failure = _canonicalisation_guard(doc, limits)
     if failure is not None:
         return failure
-    rejection = Rejected("bad_signature", "")
+    rejection = Rejected(Failure.BAD_SIGNATURE, "")
     for proof in proofs:
         outcome = _verify_one_proof(doc, proof, public_key, proof_purpose)
         if isinstance(outcome, Verified):
@@ -369,20 +339,22 @@ def _verify_one_proof(
         proof.get("proofValue"),
     )
     if not isinstance(method, str) or not isinstance(value, str):
-        return Rejected("malformed", "proof needs verificationMethod and proofValue strings")
+        return Rejected(Failure.MALFORMED, "proof needs verificationMethod and proofValue strings")
     if purpose != proof_purpose:
-        return Rejected("wrong_purpose", f"proofPurpose {str(purpose)[:60]!r}, not {proof_purpose}")
+        return Rejected(
+            Failure.WRONG_PURPOSE, f"proofPurpose {str(purpose)[:60]!r}, not {proof_purpose}"
+        )
     created = proof.get("created")
     if created is not None and not _is_datetime(created):
-        return Rejected("malformed", "proof created is not an XML Schema dateTime")
+        return Rejected(Failure.MALFORMED, "proof created is not an XML Schema dateTime")
     if not value.startswith("z") or len(value) > 200:
-        return Rejected("malformed", "proofValue is not base58btc multibase")
+        return Rejected(Failure.MALFORMED, "proofValue is not base58btc multibase")
     try:
         signature = b58decode(value[1:])
     except KeyFormatError:
-        return Rejected("malformed", "proofValue is not base58btc multibase")
+        return Rejected(Failure.MALFORMED, "proofValue is not base58btc multibase")
     if len(signature) != 64:
-        return Rejected("malformed", "proofValue is not a 64-byte Ed25519 signature")
+        return Rejected(Failure.MALFORMED, "proofValue is not a 64-byte Ed25519 signature")
 
     unsecured = _without(doc, "proof")
     config = {k: v for k, v in proof.items() if k != "proofValue"}
@@ -390,7 +362,7 @@ def _verify_one_proof(
         # vc-di-eddsa verify step 4: a proof with its own @context must name a prefix of the
         # document's, which then stands in for the document's @context.
         if not _starts_with(unsecured.get("@context"), config["@context"]):
-            return Rejected("malformed", "proof @context is not a prefix of the document's")
+            return Rejected(Failure.MALFORMED, "proof @context is not a prefix of the document's")
         unsecured["@context"] = config["@context"]
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
@@ -408,16 +380,13 @@ def _verify_one_proof(
                 continue
             return Verified(method)
     except jcs.JcsError as exc:
-        return Rejected("canonicalization_failed", f"JCS: {exc}")
-    return Rejected("bad_signature", f"eddsa-jcs-2022 proof by {method} does not match")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+        return Rejected(Failure.CANONICALIZATION_FAILED, f"JCS: {exc}")
+    return Rejected(Failure.BAD_SIGNATURE, f"eddsa-jcs-2022 proof by {method} does not match")
 
 
 def _starts_with(document_context: Any, proof_context: Any) -> bool:
-    doc_items, proof_items = _as_list(document_context), _as_list(proof_context)
+    doc_items = document_context if isinstance(document_context, list) else [document_context]
+    proof_items = proof_context if isinstance(proof_context, list) else [proof_context]
     return len(proof_items) <= len(doc_items) and doc_items[: len(proof_items)] == proof_items
 
 

@@ -13,8 +13,11 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from node.activitypub import signatures
 from node.activitypub.mediatypes import wants_activity_json
+from node.activitypub.signatures.request import RequestParts
+from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.context import NodeContext
 
 PROTECTED = re.compile(
@@ -72,24 +75,23 @@ class AuthorizedFetch:
         from node.federation.remote import actors as remote
 
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        parts = signatures.RequestParts(
+        parts = RequestParts(
             method=request.method,
             path=path,
             headers=dict(request.headers),
             body=None,
             scheme=self.node.settings.scheme,
         )
-        info = signatures.parse_signature(parts)
-        if isinstance(info, signatures.Failure):
+        info = parse_signature(parts)
+        if isinstance(info, Failure):
             return (
-                "this node requires signed requests (authorized fetch): "
-                + (signatures.FAILURE_MESSAGES[info])
+                "this node requires signed requests (authorized fetch): " + (FAILURE_MESSAGES[info])
             )
         try:
             key = await remote.resolve_key(self.node, info.key_id, budget=remote.FetchBudget(3))
         except remote.RemoteActorError as exc:
             return f"could not get the signing key {info.key_id}: {exc}"
-        result = signatures.verify(parts, info, key.public_key, now=time.time())
-        if isinstance(result, signatures.Rejected):
+        result = verify_signature(parts, info, key.public_key, now=time.time())
+        if isinstance(result, Rejected):
             return result.detail
         return None

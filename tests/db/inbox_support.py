@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from node.activitypub import keys, signatures
+from node.activitypub import keys
+from node.activitypub.signatures.cavage import sign_cavage
 from node.context import NodeContext
 from node.federation.inbox.process import register as register_inbox
 from node.federation.inbox.receive import Outcome, receive
@@ -84,7 +85,7 @@ def signed(
     path: str, body: bytes, sender: Sender, *, host: str = "127.0.0.1:8000", **extra: str
 ) -> dict[str, str]:
     """Headers of a draft-cavage-signed POST, lower-cased as Starlette hands them over."""
-    headers = signatures.sign_cavage(
+    headers = sign_cavage(
         "POST",
         f"http://{host}{path}",
         {"Content-Type": AP, **extra},

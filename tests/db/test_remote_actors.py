@@ -22,7 +22,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from node.activitypub import keys, signatures
+from node.activitypub import keys
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Verified
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.federation.actors.local import INSTANCE_SLUG, create_actor
@@ -257,15 +261,15 @@ async def test_mastodon_actor_is_fetched_with_a_signed_get_and_cached(
     # The request was signed by the instance actor, and verifies with its public key.
     [seen] = remote.hits("/users/coopcafe")
     assert seen.headers["Accept"] == AP_ACCEPT
-    parts = signatures.RequestParts("GET", seen.path, seen.headers, None, "http")
-    info = signatures.parse_signature(parts)
-    assert isinstance(info, signatures.SignatureInfo)
+    parts = RequestParts("GET", seen.path, seen.headers, None, "http")
+    info = parse_signature(parts)
+    assert isinstance(info, SignatureInfo)
     assert info.spec == "draft-cavage"
     assert info.key_id == Urls.main_key(node.urls.instance_actor)
     assert {"(request-target)", "host", "date", "accept"} <= set(info.components)
     public = keys.load_public_key(instance.rsa_public_pem)
-    result = signatures.verify(parts, info, public, now=time.time())
-    assert isinstance(result, signatures.Verified), result
+    result = verify_signature(parts, info, public, now=time.time())
+    assert isinstance(result, Verified), result
 
     # Fresh: served from the cache, no second request.
     again = await get_remote_actor(node, ident)

@@ -30,14 +30,11 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from node.activitypub import keys
-from node.activitypub.signatures import (
-    RequestParts,
-    SignatureInfo,
-    Verified,
-    parse_signature,
-    sign_cavage,
-)
-from node.activitypub.signatures import verify as verify_signature
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Verified
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.db import make_engine
 from node.settings import load_settings
 

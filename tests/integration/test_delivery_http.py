@@ -20,8 +20,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from node.activitypub import keys
-from node.activitypub.signatures import RequestParts, SignatureInfo, Verified, parse_signature
-from node.activitypub.signatures import verify as verify_signature
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Verified
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.context import NodeContext
 from node.db import session_scope
 from node.federation import outbox as delivery

@@ -16,12 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from node.activitypub import keys
 from node.activitypub.ldsig import (
-    Verified,
     proof_verification_method,
     signature_creator,
     verify_proof_eddsa_jcs_2022,
     verify_rsa_signature_2017,
 )
+from node.activitypub.signatures.results import Verified
 from tests.fixtures.fedify import record
 from tests.harness.peer import FedifyPeer
 

@@ -33,13 +33,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from node.activitypub.signatures import (
-    body_digest,
-    content_digest,
-    http_date,
-    sign_cavage,
-    sign_rfc9421,
-)
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.dates import http_date
+from node.activitypub.signatures.digests import body_digest, content_digest
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.settings import load_settings
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.harness.nodes import NodeProcess, wait_until

@@ -17,7 +17,11 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine
 
-from node.activitypub import keys, signatures
+from node.activitypub import keys
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Verified
+from node.activitypub.signatures.verify import parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.context import NodeContext
 from node.db import session_scope
 from node.federation.actors.local import ensure_instance_actor
@@ -27,15 +31,13 @@ from tests.harness.peer import FedifyPeer
 
 
 @asynccontextmanager
-async def stub_inbox() -> AsyncIterator[tuple[str, list[signatures.RequestParts]]]:
+async def stub_inbox() -> AsyncIterator[tuple[str, list[RequestParts]]]:
     """A loopback inbox that records each POST as the parts a signature covers; answers 202."""
-    received: list[signatures.RequestParts] = []
+    received: list[RequestParts] = []
 
     async def inbox(request: web.Request) -> web.Response:
         body = await request.read()
-        received.append(
-            signatures.RequestParts("POST", request.raw_path, dict(request.headers), body, "http")
-        )
+        received.append(RequestParts("POST", request.raw_path, dict(request.headers), body, "http"))
         return web.Response(status=202)
 
     app = web.Application()
@@ -101,11 +103,11 @@ async def test_fedify_actor_found_by_webfinger_and_its_keys_verify_its_signature
                 assert answer["status"] == 202, answer
         assert len(received) == 2
         for parts, spec in zip(received, ("draft-cavage", "rfc9421"), strict=True):
-            info = signatures.parse_signature(parts)
-            assert isinstance(info, signatures.SignatureInfo) and info.spec == spec
+            info = parse_signature(parts)
+            assert isinstance(info, SignatureInfo) and info.spec == spec
             key = await resolve_key(node, info.key_id)
             assert key.owner == alice_id
-            verified = signatures.verify(parts, info, key.public_key, now=time.time())
-            assert isinstance(verified, signatures.Verified), verified
+            verified = verify_signature(parts, info, key.public_key, now=time.time())
+            assert isinstance(verified, Verified), verified
     finally:
         await node.close_http()

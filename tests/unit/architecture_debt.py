@@ -129,8 +129,6 @@ ROUTE_IMPORTS = frozenset(
 # modules over 400 lines
 LONG_MODULES = frozenset(
     {
-        "node.activitypub.ldsig",
-        "node.activitypub.signatures",
         "node.cli",
         "node.content.events",
         "node.federation.http",

@@ -26,8 +26,6 @@ from pyld.documentloader.frozen import FrozenDocumentLoader
 
 from node.activitypub import jsonld, keys
 from node.activitypub.ldsig import (
-    Rejected,
-    Verified,
     create_proof_eddsa_jcs_2022,
     proof_verification_method,
     sign_rsa_signature_2017,
@@ -35,6 +33,7 @@ from node.activitypub.ldsig import (
     verify_proof_eddsa_jcs_2022,
     verify_rsa_signature_2017,
 )
+from node.activitypub.signatures.results import Rejected, Verified
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fedify"
 CONTEXTS = Path(jsonld.__file__).parent / "contexts"

@@ -11,10 +11,10 @@ import pytest
 
 from node.activitypub import activities, keys
 from node.activitypub.ldsig import (
-    Verified,
     verify_proof_eddsa_jcs_2022,
     verify_rsa_signature_2017,
 )
+from node.activitypub.signatures.results import Verified
 from node.activitypub.vocab import DATA_INTEGRITY_CONTEXT, PUBLIC, SECURITY_CONTEXT
 from node.federation.outbox.signing import sign_public_activity, signing_context
 from node.models import LocalActor

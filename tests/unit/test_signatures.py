@@ -26,23 +26,14 @@ from httpsig.requests_auth import HTTPSignatureAuth
 
 from node.activitypub import keys
 from node.activitypub import signatures as sig
-from node.activitypub.signatures import (
-    FAILURE_MESSAGES,
-    ClockWindow,
-    Failure,
-    Rejected,
-    RequestParts,
-    SignatureInfo,
-    Verified,
-    body_digest,
-    check_request,
-    content_digest,
-    http_date,
-    parse_signature,
-    sign_cavage,
-    sign_rfc9421,
-    verify,
-)
+from node.activitypub.signatures import dates, digests, rfc9421
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.dates import http_date
+from node.activitypub.signatures.digests import body_digest, content_digest
+from node.activitypub.signatures.request import ClockWindow, RequestParts, SignatureInfo
+from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
+from node.activitypub.signatures.verify import check_request, parse_signature, verify
 from tests.harness.peer import PeerInstall
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "signatures"
@@ -381,7 +372,7 @@ def test_requests_signed_by_fedify_2_3_6_verify(recorded: dict[str, object]) -> 
     info = parse_signature(req)
     assert isinstance(info, SignatureInfo)
     assert info.key_id == "https://fedify.example/users/bob#main-key"
-    expected_spec: sig.Spec = "rfc9421" if recorded["spec"] == "rfc9421" else "draft-cavage"
+    expected_spec: Spec = "rfc9421" if recorded["spec"] == "rfc9421" else "draft-cavage"
     assert verify(req, info, public, now=NOW) == Verified(
         key_id=info.key_id, spec=expected_spec, algorithm="rsa-v1_5-sha256"
     )
@@ -431,8 +422,8 @@ def test_rfc9421_target_uri_needs_the_scheme_the_sender_used(bob: Signer) -> Non
 
 def test_rfc9421_signature_given_to_a_cavage_only_parser_is_malformed(bob: Signer) -> None:
     req = received(fedify_post(bob))
-    cavage_only: tuple[sig.Spec, ...] = ("draft-cavage",)
-    rfc9421_only: tuple[sig.Spec, ...] = ("rfc9421",)
+    cavage_only: tuple[Spec, ...] = ("draft-cavage",)
+    rfc9421_only: tuple[Spec, ...] = ("rfc9421",)
     assert parse_signature(req, specs=cavage_only) is Failure.MALFORMED_SIGNATURE
     info = parse_signature(req, specs=rfc9421_only)
     assert isinstance(info, SignatureInfo) and info.spec == "rfc9421"
@@ -593,7 +584,7 @@ def test_rfc9421_b_2_6_ed25519_signature_base_is_byte_exact() -> None:
     req = rfc_test_request(signature_input, f"sig-b26=:{published}:")
     info = parse_signature(req)
     assert isinstance(info, SignatureInfo)
-    base = sig._rfc9421_base(req, info.components, info.signature_params)
+    base = rfc9421.signature_base(req, info.components, info.signature_params)
     assert base == (
         b'"date": Tue, 20 Apr 2021 02:07:55 GMT\n"@method": POST\n"@path": /foo\n'
         b'"@authority": example.com\n"content-type": application/json\n"content-length": 18\n'
@@ -710,10 +701,10 @@ def test_the_window_is_configurable_and_the_clock_may_be_a_datetime(bob: Signer)
 
 
 def test_date_in_the_obsolete_http_formats_is_understood(bob: Signer) -> None:
-    assert sig._parse_http_date("Sunday, 15-Jun-25 15:06:40 GMT") == NOW
-    assert sig._parse_http_date("Sun Jun 15 15:06:40 2025") == NOW
-    assert sig._parse_http_date("Sun, 15 Jun 2025 15:06:40 GMT") == NOW
-    assert sig._parse_http_date("yesterday") is None
+    assert dates.parse_http_date("Sunday, 15-Jun-25 15:06:40 GMT") == NOW
+    assert dates.parse_http_date("Sun Jun 15 15:06:40 2025") == NOW
+    assert dates.parse_http_date("Sun, 15 Jun 2025 15:06:40 GMT") == NOW
+    assert dates.parse_http_date("yesterday") is None
     headers = mastodon_post(bob)
     headers["Date"] = "not a date"
     assert rejected_for(check(received(headers), bob.public)) is Failure.MALFORMED_DATE
@@ -783,7 +774,7 @@ def test_digest_header_variants(digest: str, outcome: Failure | None) -> None:
         sha256=base64.b64encode(hashlib.sha256(FOLLOW).digest()).decode(),
         sha512=base64.b64encode(hashlib.sha512(FOLLOW).digest()).decode(),
     )
-    result = sig._check_digest(value, FOLLOW)
+    result = digests.check_digest(value, FOLLOW)
     assert (result.reason if result else None) is outcome
 
 
@@ -806,7 +797,7 @@ def test_content_digest_variants(header: str, outcome: Failure | None) -> None:
         sha256=base64.b64encode(hashlib.sha256(FOLLOW).digest()).decode(),
         sha512=base64.b64encode(hashlib.sha512(FOLLOW).digest()).decode(),
     )
-    result = sig._check_content_digest(value, FOLLOW)
+    result = digests.check_content_digest(value, FOLLOW)
     assert (result.reason if result else None) is outcome
 
 
@@ -918,15 +909,15 @@ def test_signing_accepts_a_pem_and_replaces_stale_signature_headers(bob: Signer)
 
 def test_the_module_stays_pure() -> None:
     # Rule 1 of the architecture: node/activitypub imports only the stdlib, cryptography,
-    # httpsig, pyld, and its own package.
-    source = Path(sig.__file__).read_text()
+    # httpsig, pyld, http_sf (structured fields), and its own package.
     roots: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    package = Path(sig.__file__).parent
+    for node in (n for f in package.glob("*.py") for n in ast.walk(ast.parse(f.read_text()))):
         if isinstance(node, ast.Import):
             roots.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             roots.add(node.module)
-    allowed = {"cryptography", "httpsig", "pyld", "__future__"}
+    allowed = {"cryptography", "httpsig", "pyld", "http_sf", "__future__"}
     for name in roots:
         top = name.split(".")[0]
         assert (

@@ -13,20 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.activitypub import keys
-from node.activitypub import signatures as sig
-from node.activitypub.signatures import (
-    Failure,
-    Rejected,
-    RequestParts,
-    SignatureInfo,
-    Verified,
-    check_request,
-    http_date,
-    parse_signature,
-    sign_cavage,
-    sign_rfc9421,
-    verify,
-)
+from node.activitypub.signatures import dates, rfc9421
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.dates import http_date
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.results import Failure, Rejected, Verified
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
+from node.activitypub.signatures.verify import check_request, parse_signature, verify
 
 NOW = 1_750_000_000.0
 KEY_ID = "https://mastodon.example/users/bob#main-key"
@@ -142,7 +135,7 @@ def test_a_signed_request_with_any_header_replaced_never_raises(
 @PROPERTIES
 @given(value=st.text(max_size=80))
 def test_any_date_parses_or_is_refused(value: str) -> None:
-    parsed = sig._parse_http_date(value)
+    parsed = dates.parse_http_date(value)
     assert parsed is None or isinstance(parsed, float)
 
 
@@ -181,26 +174,26 @@ def signature_inputs(draw: st.DrawFn) -> tuple[str, str, tuple[str, ...]]:
 @given(member=signature_inputs())
 def test_signature_params_reserialise_canonically(member: tuple[str, str, tuple[str, ...]]) -> None:
     canonical, spaced, names = member
-    parsed = sig._sf_dictionary(canonical)
-    reparsed = sig._sf_dictionary(spaced)
+    parsed = rfc9421.sf_dictionary(canonical)
+    reparsed = rfc9421.sf_dictionary(spaced)
     assert parsed is not None and reparsed is not None
     # The canonical form takes the fast path, the spaced one the general parser: same result.
     assert parsed == reparsed
     inner = parsed["sig1"]
-    assert isinstance(inner, sig._InnerList)
+    assert isinstance(inner, rfc9421.InnerList)
     assert tuple(item.value for item in inner.items) == names
-    assert "sig1=" + sig._ser_inner_list(inner) == canonical
+    assert "sig1=" + rfc9421.ser_inner_list(inner) == canonical
 
 
 @PROPERTIES
 @given(text=sf_like)
 def test_structured_dictionaries_round_trip_when_they_parse(text: str) -> None:
-    parsed = sig._sf_dictionary(text)
+    parsed = rfc9421.sf_dictionary(text)
     if parsed is None:
         return
     for member in parsed.values():
-        if isinstance(member, sig._InnerList):
-            again = sig._sf_dictionary("k=" + sig._ser_inner_list(member))
+        if isinstance(member, rfc9421.InnerList):
+            again = rfc9421.sf_dictionary("k=" + rfc9421.ser_inner_list(member))
             assert again == {"k": member}
 
 

@@ -19,6 +19,7 @@ from anyio import to_thread
 
 from node.activitypub import jsonld, ldsig
 from node.activitypub.addressing import origin
+from node.activitypub.signatures.results import Rejected, Verification, Verified
 from node.context import NodeContext
 from node.federation.remote import actors as remote
 
@@ -116,11 +117,7 @@ async def _try(
                 "signer_actor_mismatch", f"the {kind} is by {key.owner}, not by {actor_id}"
             ), refreshed
         result = await _verify(kind, doc, key)
-        if (
-            isinstance(result, ldsig.Rejected)
-            and result.reason == "bad_signature"
-            and not refreshed
-        ):
+        if isinstance(result, Rejected) and result.reason == "bad_signature" and not refreshed:
             refreshed = True
             key = await remote.resolve_key(node, key_id, refresh=True, budget=budget)
             if key.owner == actor_id:
@@ -129,18 +126,18 @@ async def _try(
         return NotAuthenticated(
             "unknown_key", f"could not get the {kind} key {key_id}: {exc}"
         ), refreshed
-    if isinstance(result, ldsig.Verified):
+    if isinstance(result, Verified):
         return Authenticated(kind, key_id), refreshed
     return NotAuthenticated(result.reason, f"{kind} by {key_id}: {result.detail}"), refreshed
 
 
-async def _verify(kind: str, doc: dict[str, Any], key: ResolvedKey) -> ldsig.Verification:
+async def _verify(kind: str, doc: dict[str, Any], key: ResolvedKey) -> Verification:
     if kind == PROOF:
         # JCS and one Ed25519 check: fast enough to run on the event loop.
         return ldsig.verify_proof_eddsa_jcs_2022(
             doc, key.public_key, verification_method=key.key_id, limits=INBOX_LD_LIMITS
         )
-    verification: ldsig.Verification = await to_thread.run_sync(
+    verification: Verification = await to_thread.run_sync(
         partial(ldsig.verify_rsa_signature_2017, doc, key.public_key, INBOX_LD_LIMITS)
     )
     return verification

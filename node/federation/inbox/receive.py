@@ -24,7 +24,11 @@ from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from node.activitypub import addressing, bounds, signatures
+from node.activitypub import addressing, bounds
+from node.activitypub.signatures.request import RequestParts
+from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected
+from node.activitypub.signatures.verify import check_request, parse_signature
+from node.activitypub.signatures.verify import verify as verify_signature
 from node.activitypub.vocab import id_of
 from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
@@ -93,17 +97,15 @@ async def receive(
     except addressing.ShapeError as exc:
         return _refuse(400, str(exc))
 
-    parts = signatures.RequestParts(
+    parts = RequestParts(
         method=method, path=path, headers=headers, body=body, scheme=node.settings.scheme
     )
-    info = signatures.parse_signature(parts)
-    refusal = inbox_refusal(
-        node, actor_id, None if isinstance(info, signatures.Failure) else info.key_id
-    )
+    info = parse_signature(parts)
+    refusal = inbox_refusal(node, actor_id, None if isinstance(info, Failure) else info.key_id)
     if refusal is not None:
         return _refuse(403, refusal, reason="blocked")
-    if isinstance(info, signatures.Failure):
-        return _refuse(401, signatures.FAILURE_MESSAGES[info], reason=str(info))
+    if isinstance(info, Failure):
+        return _refuse(401, FAILURE_MESSAGES[info], reason=str(info))
     # A server that sends too much waits. Only verified requests spend the signer's tokens
     # (below), so nobody can exhaust another server's allowance with forged requests.
     signer_host = host_of(info.key_id)
@@ -112,7 +114,7 @@ async def receive(
     if wait:
         return _too_many(wait, signer_host)
     instant = time.time() if now is None else now
-    early = signatures.check_request(parts, info, now=instant)
+    early = check_request(parts, info, now=instant)
     if early is not None:
         return _refuse(401, early.detail, reason=str(early.reason))
 
@@ -129,11 +131,8 @@ async def receive(
         return _refuse(
             401, f"could not get the signing key {info.key_id}: {exc}", reason="unknown_key"
         )
-    result = signatures.verify(parts, info, key.public_key, now=instant)
-    if (
-        isinstance(result, signatures.Rejected)
-        and result.reason == signatures.Failure.BAD_SIGNATURE
-    ):
+    result = verify_signature(parts, info, key.public_key, now=instant)
+    if isinstance(result, Rejected) and result.reason == Failure.BAD_SIGNATURE:
         # The signer may have rotated its key: fetch it once more, as Mastodon does.
         try:
             key = _remember_key(
@@ -143,8 +142,8 @@ async def receive(
             )
         except remote.RemoteActorError as exc:
             return _refuse(401, f"could not refresh the signing key: {exc}", reason="unknown_key")
-        result = signatures.verify(parts, info, key.public_key, now=instant)
-    if isinstance(result, signatures.Rejected):
+        result = verify_signature(parts, info, key.public_key, now=instant)
+    if isinstance(result, Rejected):
         return _refuse(401, result.detail, reason=str(result.reason))
     if host_limiter is not None:
         host_limiter.take(signer_host)

@@ -38,7 +38,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from node.activitypub import keys
-from node.activitypub.signatures import Spec, sign_cavage, sign_rfc9421
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.results import Spec
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.context import NodeContext
 from node.db import write_connection
 from node.federation.actors.documents import actor_id as local_actor_id

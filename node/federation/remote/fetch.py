@@ -18,7 +18,9 @@ from anyio import to_thread
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from node.activitypub import keys, signatures
+from node.activitypub import keys
+from node.activitypub.signatures.cavage import sign_cavage
+from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.context import NodeContext
 from node.federation.actors.local import get_instance_actor
 from node.federation.http import FetchError, HttpResponse
@@ -207,14 +209,14 @@ async def signed_get(node: NodeContext, url: str) -> HttpResponse:
     def cavage(
         method: str, target: str, headers: dict[str, str], body: bytes | None
     ) -> dict[str, str]:
-        return signatures.sign_cavage(
+        return sign_cavage(
             method, target, headers, body, key_id=key_id, private_key=private_key, now=time.time()
         )
 
     def rfc9421(
         method: str, target: str, headers: dict[str, str], body: bytes | None
     ) -> dict[str, str]:
-        return signatures.sign_rfc9421(
+        return sign_rfc9421(
             method, target, headers, body, key_id=key_id, private_key=private_key, now=time.time()
         )
 
