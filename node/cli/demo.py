@@ -3,16 +3,19 @@ virtual conference, and a peer-support network with monthly forums (their items:
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 
 from sqlalchemy import Engine
 
 from node.cli.demo_items import publish_demo_items
+from node.cli_kit import CliContext, Subcommands, add_command
 from node.context import NodeContext
 from node.db import session_scope
+from node.features.networks.membership import join
 from node.federation.actors.local import create_actor, get_actor
 from node.models import LocalActor
-from node.settings import Settings
+from node.settings import Settings, ensure_secret
 
 NETWORK = {
     "slug": "ussen",
@@ -76,8 +79,6 @@ def _join_network(settings: Settings, engine: Engine, members: list[LocalActor])
     """Both organizations ask to join the network, through the protocol like any member: the
     Joins go out when the node serves, the network admits them (auto-admit) and files their
     posts."""
-    from node.features.networks.membership import join
-
     node = NodeContext.build(settings, engine)
     network_url = node.urls.actor(NETWORK["slug"])
 
@@ -88,3 +89,19 @@ def _join_network(settings: Settings, engine: Engine, members: list[LocalActor])
     node.run(run)
     for member in members:
         yield f"@{member.slug} asked to join @{NETWORK['slug']} (admitted once the node serves)"
+
+
+def cmd_demo(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Load the demo data (once; a second run says it is there)."""
+    ctx.adopt(ensure_secret(ctx.settings))
+    ctx.ensure_instance()
+    for line in load_demo(ctx.settings, ctx.engine):
+        print(line)
+    return 0
+
+
+def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    """``solnode demo``."""
+    add_command(
+        sub, "demo", cmd_demo, "load demo data: two organizations, one network and a few items"
+    )

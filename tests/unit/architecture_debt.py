@@ -9,9 +9,6 @@ from __future__ import annotations
 UPWARD_IMPORTS = frozenset(
     {
         "node.context -> node.federation.http",
-        "node.features.bridges.cli -> node.cli",
-        "node.features.moderation.cli -> node.cli",
-        "node.features.networks.cli -> node.cli",
         "node.federation.inbox.routes -> node.web.render",
     }
 )
@@ -20,100 +17,16 @@ UPWARD_IMPORTS = frozenset(
 UNDECLARED_FEATURE_USES = frozenset({})
 
 # modules importing each other, directly or round a loop
-MODULE_CYCLES = frozenset(
-    {
-        "node.cli <-> node.features.bridges.cli <-> node.features.moderation.cli <-> node.features.networks.cli",
-    }
-)
+MODULE_CYCLES = frozenset({})
 
 # packages importing each other
-PACKAGE_CYCLES = frozenset(
-    {
-        "node.cli <-> node.features.bridges <-> node.features.moderation <-> node.features.networks",
-    }
-)
+PACKAGE_CYCLES = frozenset({})
 
 # imports inside functions with no reason given
 FUNCTION_LEVEL_IMPORTS = frozenset(
     {
-        "node.cli.demo:node.features.networks.membership.join",
-        "node.cli:html",
-        "node.cli:node.api.tokens.UserError",
-        "node.cli:node.api.tokens.create_token",
-        "node.cli:node.api.tokens.create_user",
-        "node.cli:node.app.create_app",
-        "node.cli:node.cli.demo.load_demo",
-        "node.cli:node.context.NodeContext",
-        "node.cli:node.db.make_engine",
-        "node.cli:node.db.session_scope",
-        "node.cli:node.features.bridges.cli",
-        "node.cli:node.features.follows.approval.FollowerError",
-        "node.cli:node.features.follows.approval.decide",
-        "node.cli:node.features.follows.approval.list_followers",
-        "node.cli:node.features.follows.following.FollowError",
-        "node.cli:node.features.follows.following.follow",
-        "node.cli:node.features.follows.following.unfollow",
-        "node.cli:node.features.moderation.cli",
-        "node.cli:node.features.networks.cli",
-        "node.cli:node.features.publishing.notes.publish_note",
-        "node.cli:node.federation.actors.local.ActorError",
-        "node.cli:node.federation.actors.local.create_actor",
-        "node.cli:node.federation.actors.local.ensure_instance_actor",
-        "node.cli:node.federation.actors.local.get_actor",
-        "node.cli:node.federation.jobs",
-        "node.cli:node.federation.remote.actors.RemoteActorError",
-        "node.cli:node.federation.worker.Worker",
-        "node.cli:node.federation.worker.install_signal_handlers",
-        "node.cli:node.migrations",
-        "node.cli:os",
-        "node.cli:sqlalchemy.exc.OperationalError",
-        "node.cli:sqlmodel.Session",
-        "node.cli:uvicorn",
         "node.context:node.__version__",
         "node.context:node.federation.http.HttpClient",
-        "node.features.bridges.cli:node.features.bridges.murmurations",
-        "node.features.moderation.cli:node.features.moderation.actions.allow_domain",
-        "node.features.moderation.cli:node.features.moderation.actions.block_actor",
-        "node.features.moderation.cli:node.features.moderation.actions.block_domain",
-        "node.features.moderation.cli:node.features.moderation.actions.disallow_domain",
-        "node.features.moderation.cli:node.features.moderation.actions.open_reports",
-        "node.features.moderation.cli:node.features.moderation.actions.resolve_report",
-        "node.features.moderation.cli:node.features.moderation.actions.unblock_actor",
-        "node.features.moderation.cli:node.features.moderation.actions.unblock_domain",
-        "node.features.moderation.cli:node.features.moderation.blocklist.BlocklistError",
-        "node.features.moderation.cli:node.features.moderation.blocklist.import_blocklist",
-        "node.features.moderation.cli:node.features.moderation.blocklist.parse_mastodon_csv",
-        "node.features.moderation.cli:node.features.moderation.blocklist.read_blocklist",
-        "node.features.moderation.cli:node.features.moderation.reports.send_report",
-        "node.features.moderation.cli:node.federation.remote.actors.RemoteActorError",
-        "node.features.networks.cli:anyio.to_thread",
-        "node.features.networks.cli:node.cli._ensure_instance",
-        "node.features.networks.cli:node.db.session_scope",
-        "node.features.networks.cli:node.features.networks.membership.MembershipError",
-        "node.features.networks.cli:node.features.networks.membership.admit",
-        "node.features.networks.cli:node.features.networks.membership.join",
-        "node.features.networks.cli:node.features.networks.membership.leave",
-        "node.features.networks.cli:node.features.networks.membership.members",
-        "node.features.networks.cli:node.features.networks.membership.memberships",
-        "node.features.networks.cli:node.features.networks.membership.remove",
-        "node.features.networks.cli:node.federation.relays.RelayError",
-        "node.features.networks.cli:node.federation.relays.add_relay",
-        "node.features.networks.cli:node.federation.relays.list_relays",
-        "node.features.networks.cli:node.federation.relays.remove_relay",
-        "node.features.networks.cli:node.features.networks.rules.RulesError",
-        "node.features.networks.cli:node.features.networks.rules.block_domain",
-        "node.features.networks.cli:node.features.networks.rules.hide_item",
-        "node.features.networks.cli:node.features.networks.rules.load_rules",
-        "node.features.networks.cli:node.features.networks.rules.log_entries",
-        "node.features.networks.cli:node.features.networks.rules.set_rules",
-        "node.features.networks.cli:node.features.networks.rules.unblock_domain",
-        "node.features.networks.cli:node.federation.policy.DomainError",
-        "node.features.networks.cli:node.federation.policy.normalize_domain",
-        "node.features.networks.cli:node.federation.remote.actors.RemoteActorError",
-        "node.features.networks.cli:node.models.networks.NetworkItem",
-        "node.features.networks.cli:sqlmodel.Session",
-        "node.features.networks.cli:sqlmodel.col",
-        "node.features.networks.cli:sqlmodel.select",
         "node.federation.authorized_fetch:node.federation.remote.actors",
         "node.federation.inbox.receive:node.federation.remote.actors",
     }
@@ -129,7 +42,6 @@ ROUTE_IMPORTS = frozenset(
 # modules over 400 lines
 LONG_MODULES = frozenset(
     {
-        "node.cli",
         "node.content.events",
         "node.federation.http",
         "node.federation.remote.actors",
@@ -142,10 +54,8 @@ LONG_FUNCTIONS = frozenset(
         "node.activitypub.bounds.check",
         "node.api.openapi._follow_paths",
         "node.api.openapi._other_paths",
-        "node.cli.build_parser",
         "node.content.events.event_object",
         "node.content.fields.validate.validate_event",
-        "node.features.networks.cli.add_commands",
         "node.features.publishing.pages.render_item",
         "node.federation.actors.documents.actor_document",
         "node.federation.inbox.receive.receive",

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.api", 3),
     ("node.features", 4),
     ("node.app", 5),
+    ("node.cli_kit", 3),  # the kit the commands are written with (CliContext)
     ("node.cli", 5),
     ("node.wiring", 5),
 ]

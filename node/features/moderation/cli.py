@@ -7,31 +7,36 @@ up a change within ``node.federation.policy.POLICY_TTL`` seconds (it reads the t
 from __future__ import annotations
 
 import argparse
-import getpass
-from collections.abc import Callable
-from typing import Any
 
-from node.cli import CliError, _engine, _run_with_node, _settings
-from node.features.moderation.actions import ModerationError
+from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group, operator
+from node.features.moderation.actions import (
+    ModerationError,
+    allow_domain,
+    block_actor,
+    block_domain,
+    disallow_domain,
+    open_reports,
+    resolve_report,
+    unblock_actor,
+    unblock_domain,
+)
+from node.features.moderation.blocklist import (
+    BlocklistError,
+    import_blocklist,
+    parse_mastodon_csv,
+    read_blocklist,
+)
+from node.features.moderation.reports import send_report
 from node.federation.policy import DomainError
-
-Add = Callable[..., argparse.ArgumentParser]
-
-
-def _who() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return "cli:unknown"
+from node.federation.remote.actors import RemoteActorError
 
 
-def cmd_block_domain(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import block_domain
-
-    engine = _engine(_settings(args))
+def cmd_block_domain(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Block a server (reject or limit) and sever what we share with it."""
+    engine = ctx.engine
     try:
         row, severed = block_domain(
-            engine, args.domain, args.severity, reason=args.reason or "", who=_who()
+            engine, args.domain, args.severity, reason=args.reason or "", who=operator()
         )
     except (ModerationError, DomainError) as exc:
         raise CliError(str(exc)) from exc
@@ -42,12 +47,11 @@ def cmd_block_domain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_unblock_domain(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import unblock_domain
-
-    engine = _engine(_settings(args))
+def cmd_unblock_domain(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Lift a server's block."""
+    engine = ctx.engine
     try:
-        done = unblock_domain(engine, args.domain, who=_who(), reason=args.reason or "")
+        done = unblock_domain(engine, args.domain, who=operator(), reason=args.reason or "")
     except DomainError as exc:
         raise CliError(str(exc)) from exc
     if not done:
@@ -56,24 +60,22 @@ def cmd_unblock_domain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_block_actor(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import block_actor
-
-    engine = _engine(_settings(args))
+def cmd_block_actor(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Block one remote actor."""
+    engine = ctx.engine
     try:
-        row = block_actor(engine, args.actor, who=_who(), reason=args.reason or "")
+        row = block_actor(engine, args.actor, who=operator(), reason=args.reason or "")
     except ModerationError as exc:
         raise CliError(str(exc)) from exc
     print(f"{row.actor} blocked.")
     return 0
 
 
-def cmd_unblock_actor(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import unblock_actor
-
-    engine = _engine(_settings(args))
+def cmd_unblock_actor(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Lift an actor's block."""
+    engine = ctx.engine
     try:
-        done = unblock_actor(engine, args.actor, who=_who(), reason=args.reason or "")
+        done = unblock_actor(engine, args.actor, who=operator(), reason=args.reason or "")
     except ModerationError as exc:
         raise CliError(str(exc)) from exc
     if not done:
@@ -82,27 +84,24 @@ def cmd_unblock_actor(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_allow_domain(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import allow_domain
-
-    settings = _settings(args)
-    engine = _engine(settings)
+def cmd_allow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Put a server on the allow-list."""
+    engine = ctx.engine
     try:
-        row = allow_domain(engine, args.domain, who=_who(), reason=args.reason or "")
+        row = allow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
     except DomainError as exc:
         raise CliError(str(exc)) from exc
     print(f"{row.domain} allowed.")
-    if settings.federation_mode != "allowlist":
+    if ctx.settings.federation_mode != "allowlist":
         print("(The allow-list applies when SOLNODE_FEDERATION_MODE=allowlist.)")
     return 0
 
 
-def cmd_disallow_domain(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import disallow_domain
-
-    engine = _engine(_settings(args))
+def cmd_disallow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Take a server off the allow-list."""
+    engine = ctx.engine
     try:
-        done = disallow_domain(engine, args.domain, who=_who(), reason=args.reason or "")
+        done = disallow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
     except DomainError as exc:
         raise CliError(str(exc)) from exc
     if not done:
@@ -111,20 +110,11 @@ def cmd_disallow_domain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_blocklist_import(args: argparse.Namespace) -> int:
-    from node.features.moderation.blocklist import (
-        BlocklistError,
-        import_blocklist,
-        parse_mastodon_csv,
-        read_blocklist,
-    )
-
-    settings = _settings(args)
-    engine = _engine(settings)
+def cmd_blocklist_import(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Import (or re-sync) a shared Mastodon domain-block CSV."""
+    engine = ctx.engine
     try:
-        text, source = _run_with_node(
-            settings, engine, lambda node: read_blocklist(node, args.source)
-        )
+        text, source = ctx.run(lambda node: read_blocklist(node, args.source))
     except BlocklistError as exc:
         raise CliError(str(exc)) from exc
     parsed = parse_mastodon_csv(text)
@@ -133,7 +123,7 @@ def cmd_blocklist_import(args: argparse.Namespace) -> int:
             f"{args.source} lists no usable domain (a Mastodon domain-block CSV starts with "
             "#domain,#severity,...); nothing changed. Use --allow-empty to clear its blocks."
         )
-    result = import_blocklist(engine, parsed.entries, source, who=_who())
+    result = import_blocklist(engine, parsed.entries, source, who=operator())
     print(
         f"Blocklist {source}: {len(result.added)} added, {len(result.updated)} updated, "
         f"{len(result.removed)} removed, {result.unchanged} unchanged, "
@@ -148,18 +138,12 @@ def cmd_blocklist_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from node.features.moderation.reports import send_report
-    from node.federation.remote.actors import RemoteActorError
-
-    settings = _settings(args)
-    engine = _engine(settings)
+def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Report a remote actor to its server (a Flag goes out)."""
     try:
-        flag_id = _run_with_node(
-            settings,
-            engine,
+        flag_id = ctx.run(
             lambda node: send_report(
-                node, args.actor, args.comment or "", args.object or [], who=_who()
+                node, args.actor, args.comment or "", args.object or [], who=operator()
             ),
         )
     except (ModerationError, RemoteActorError) as exc:
@@ -169,13 +153,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reports(args: argparse.Namespace) -> int:
-    from node.features.moderation.actions import open_reports, resolve_report
-
-    engine = _engine(_settings(args))
+def cmd_reports(ctx: CliContext, args: argparse.Namespace) -> int:
+    """List the open reports other servers sent, or resolve one."""
+    engine = ctx.engine
     if args.resolve is not None:
         try:
-            resolve_report(engine, args.resolve, who=_who(), reason=args.note or "")
+            resolve_report(engine, args.resolve, who=operator(), reason=args.note or "")
         except ModerationError as exc:
             raise CliError(str(exc)) from exc
         print(f"Report #{args.resolve} resolved.")
@@ -192,11 +175,35 @@ def cmd_reports(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any, add: Add) -> None:
+def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     """Add the moderation commands to the ``solnode`` parser."""
-    group = add("block", lambda a: 0, "refuse a server or an actor")
-    gsub = group.add_subparsers(dest="what", metavar="WHAT", required=True)
-    p = add("domain", cmd_block_domain, "block a server (and its subdomains)", parent=gsub)
+    _add_blocks(sub)
+    _add_allow_list(sub)
+    actions = add_group(sub, "blocklist", "shared blocklists (Mastodon domain-block CSV)")
+    p = add_command(
+        actions,
+        "import",
+        cmd_blocklist_import,
+        "import or re-sync a Mastodon domain-block CSV (suspend -> reject, silence -> limit)",
+    )
+    p.add_argument("source", metavar="URL_OR_FILE")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a list with no domains (removes every block this list made)",
+    )
+    p = add_command(sub, "report", cmd_report, "report a remote actor to its server (sends a Flag)")
+    p.add_argument("actor", metavar="ACTOR_URL", help="actor URL or user@host handle")
+    p.add_argument("--comment", help="what is wrong, for the other server's moderators")
+    p.add_argument("--object", action="append", metavar="URL", help="a post of theirs (repeatable)")
+    p = add_command(sub, "reports", cmd_reports, "list open reports other servers sent about us")
+    p.add_argument("--resolve", type=int, metavar="ID", help="mark report ID resolved")
+    p.add_argument("--note", help="what was done about it (kept in the moderation log)")
+
+
+def _add_blocks(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    whats = add_group(sub, "block", "refuse a server or an actor", dest="what")
+    p = add_command(whats, "domain", cmd_block_domain, "block a server (and its subdomains)")
     p.add_argument("domain", metavar="DOMAIN", help="e.g. spam.example")
     p.add_argument(
         "--severity",
@@ -206,49 +213,27 @@ def add_commands(sub: Any, add: Add) -> None:
         "follows wait for an admin (default reject)",
     )
     p.add_argument("--reason", help="why (kept in the moderation log)")
-    p = add("actor", cmd_block_actor, "block one remote actor by its id", parent=gsub)
+    p = add_command(whats, "actor", cmd_block_actor, "block one remote actor by its id")
     p.add_argument("actor", metavar="ACTOR_URL")
     p.add_argument("--reason", help="why (kept in the moderation log)")
 
-    group = add("unblock", lambda a: 0, "lift a block")
-    gsub = group.add_subparsers(dest="what", metavar="WHAT", required=True)
-    p = add("domain", cmd_unblock_domain, "unblock a server", parent=gsub)
+    whats = add_group(sub, "unblock", "lift a block", dest="what")
+    p = add_command(whats, "domain", cmd_unblock_domain, "unblock a server")
     p.add_argument("domain", metavar="DOMAIN")
     p.add_argument("--reason", help="why (kept in the moderation log)")
-    p = add("actor", cmd_unblock_actor, "unblock an actor", parent=gsub)
+    p = add_command(whats, "actor", cmd_unblock_actor, "unblock an actor")
     p.add_argument("actor", metavar="ACTOR_URL")
     p.add_argument("--reason", help="why (kept in the moderation log)")
 
-    group = add("allow", lambda a: 0, "manage the allow-list (SOLNODE_FEDERATION_MODE=allowlist)")
-    gsub = group.add_subparsers(dest="what", metavar="WHAT", required=True)
-    p = add("domain", cmd_allow_domain, "let a server post to this node", parent=gsub)
+
+def _add_allow_list(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    whats = add_group(
+        sub, "allow", "manage the allow-list (SOLNODE_FEDERATION_MODE=allowlist)", dest="what"
+    )
+    p = add_command(whats, "domain", cmd_allow_domain, "let a server post to this node")
     p.add_argument("domain", metavar="DOMAIN")
     p.add_argument("--reason", help="why (kept in the moderation log)")
-    group = add("disallow", lambda a: 0, "remove from the allow-list")
-    gsub = group.add_subparsers(dest="what", metavar="WHAT", required=True)
-    p = add("domain", cmd_disallow_domain, "take a server off the allow-list", parent=gsub)
+    whats = add_group(sub, "disallow", "remove from the allow-list", dest="what")
+    p = add_command(whats, "domain", cmd_disallow_domain, "take a server off the allow-list")
     p.add_argument("domain", metavar="DOMAIN")
     p.add_argument("--reason", help="why (kept in the moderation log)")
-
-    group = add("blocklist", lambda a: 0, "shared blocklists (Mastodon domain-block CSV)")
-    gsub = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = add(
-        "import",
-        cmd_blocklist_import,
-        "import or re-sync a Mastodon domain-block CSV (suspend -> reject, silence -> limit)",
-        parent=gsub,
-    )
-    p.add_argument("source", metavar="URL_OR_FILE")
-    p.add_argument(
-        "--allow-empty",
-        action="store_true",
-        help="accept a list with no domains (removes every block this list made)",
-    )
-
-    p = add("report", cmd_report, "report a remote actor to its server (sends a Flag)")
-    p.add_argument("actor", metavar="ACTOR_URL", help="actor URL or user@host handle")
-    p.add_argument("--comment", help="what is wrong, for the other server's moderators")
-    p.add_argument("--object", action="append", metavar="URL", help="a post of theirs (repeatable)")
-    p = add("reports", cmd_reports, "list open reports other servers sent about us")
-    p.add_argument("--resolve", type=int, metavar="ID", help="mark report ID resolved")
-    p.add_argument("--note", help="what was done about it (kept in the moderation log)")

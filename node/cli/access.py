@@ -1,0 +1,72 @@
+"""Who may act on the node: ``solnode token create`` (API tokens) and ``user create``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from node.api.tokens import UserError, create_token, create_user
+from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group
+from node.db import session_scope
+
+
+def cmd_token_create(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Print a new bearer token for an actor's API (it is shown only once)."""
+    with session_scope(ctx.engine) as session:
+        try:
+            token = create_token(session, args.slug, label=args.label or "")
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
+    print(token)
+    print(
+        f"(API token for @{args.slug}; it is shown only once — store it now. "
+        "Use it as: Authorization: Bearer TOKEN)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
+        return getpass.getpass("Password (empty: generate one): ")
+    return ""
+
+
+def cmd_user_create(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Create a person who administers the node (a password is generated if none is given)."""
+    engine = ctx.engine
+    password = _password(args)
+    with session_scope(engine) as session:
+        try:
+            user, generated = create_user(session, args.email, password=password, admin=args.admin)
+        except UserError as exc:
+            raise CliError(str(exc)) from exc
+    role = "admin" if user.is_admin else "user"
+    print(f"User {user.email} created ({role}).")
+    if generated:
+        print(f"Generated password (shown once): {generated}")
+    return 0
+
+
+def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    """``solnode token create`` and ``solnode user create``."""
+    actions = add_group(sub, "token", "manage API tokens")
+    p = add_command(
+        actions, "create", cmd_token_create, "create a bearer token for an actor's API (shown once)"
+    )
+    p.add_argument("slug", metavar="SLUG", help="the organization or network")
+    p.add_argument("--label", help="what the token is for")
+
+    actions = add_group(sub, "user", "manage people who administer the node")
+    p = add_command(
+        actions,
+        "create",
+        cmd_user_create,
+        "create a user (password from a prompt or --password-stdin)",
+    )
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--admin", action="store_true", help="node administrator")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")

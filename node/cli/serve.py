@@ -1,0 +1,103 @@
+"""Running a node: ``solnode serve`` (web, and the worker unless told) and ``solnode worker``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+from node.cli_kit import CliContext, CliError, Subcommands, add_command
+from node.context import NodeContext
+from node.federation import jobs
+from node.federation.worker import Worker, install_signal_handlers
+from node.settings import ensure_secret, is_loopback_host
+from node.wiring import job_registry
+
+
+def _serve_settings(ctx: CliContext, args: argparse.Namespace) -> None:
+    settings = ctx.settings
+    # Without an explicit base URL, a loopback node is reachable at the address it listens on,
+    # so `solnode serve --port 8001` just works for local development.
+    if not args.base_url and "SOLNODE_BASE_URL" not in os.environ and is_loopback_host(args.host):
+        settings = replace(settings, base_url=f"http://{args.host}:{args.port}")
+    ctx.adopt(ensure_secret(settings))
+
+
+def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Serve the web application (with an in-process worker unless ``--no-worker``)."""
+    # lazy: the web application and the server load templates and every route; only serve needs them
+    import uvicorn
+
+    from node.app import create_app  # lazy: see above
+
+    _serve_settings(ctx, args)
+    settings = ctx.settings
+    ctx.ensure_instance()
+    app = create_app(settings, engine=ctx.engine, run_worker=not args.no_worker)
+    print(
+        f"Serving {settings.base_url} on http://{args.host}:{args.port}"
+        f" ({'web only' if args.no_worker else 'web + worker'}); Ctrl-C to stop.",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        access_log=args.access_log,
+        loop="uvloop",
+        http="httptools",
+    )
+    return 0
+
+
+def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Run jobs until stopped (or, with ``--drain``, those that are due)."""
+    lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
+    if not lease > 0:
+        raise CliError(f"--lease must be a positive number of seconds, got {args.lease}")
+    ctx.adopt(ensure_secret(ctx.settings))
+    ctx.ensure_instance()
+
+    async def work(node: NodeContext) -> None:
+        worker = Worker(node, job_registry(), concurrency=args.concurrency, lease=lease)
+        if args.drain:
+            ran = await worker.drain()
+            print(f"Ran {ran} job(s).")
+        else:
+            install_signal_handlers(worker)
+            print(f"Worker {worker.name} running; Ctrl-C to stop.", file=sys.stderr)
+            await worker.run()
+
+    ctx.run(work)
+    return 0
+
+
+def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    """``solnode serve`` and ``solnode worker``."""
+    p = add_command(
+        sub, "serve", cmd_serve, "run the web server (and the job worker, unless --no-worker)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="serve web requests only; run `solnode worker` processes separately",
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p = add_command(
+        sub, "worker", cmd_worker, "run a job worker process (delivery, inbox processing)"
+    )
+    p.add_argument("--concurrency", type=int, default=32, help="jobs run at once (default 32)")
+    p.add_argument("--drain", action="store_true", help="run the jobs that are due, then exit")
+    p.add_argument(
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        help="how long a claimed job is held before another worker may take it over if this "
+        "one dies (default 120)",
+    )

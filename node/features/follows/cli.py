@@ -1,0 +1,100 @@
+"""The follow commands of ``solnode``: follow, unfollow, followers, approve, reject."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlmodel import Session
+
+from node.cli_kit import CliContext, CliError, Subcommands, add_command
+from node.db import session_scope
+from node.features.follows.approval import FollowerError, decide, list_followers
+from node.features.follows.following import FollowError, follow, unfollow
+from node.federation.remote.actors import RemoteActorError
+
+
+def cmd_follow(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Ask a remote actor to accept one of ours as a follower."""
+    actor = ctx.local_actor(args.slug)
+    try:
+        row = ctx.run(lambda node: follow(node, actor, args.target))
+    except (FollowError, RemoteActorError) as exc:
+        raise CliError(f"cannot follow {args.target}: {exc}") from exc
+    print(f"@{actor.slug} asked to follow {row.target_id} (state: {row.state}).")
+    print(
+        "The Follow is delivered by the worker (solnode serve or solnode worker).", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_unfollow(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Stop following a remote actor (sends Undo(Follow))."""
+    actor = ctx.local_actor(args.slug)
+    try:
+        ctx.run(lambda node: unfollow(node, actor, args.target))
+    except (FollowError, RemoteActorError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"@{actor.slug} no longer follows {args.target}.")
+    return 0
+
+
+def cmd_followers(ctx: CliContext, args: argparse.Namespace) -> int:
+    """List an actor's followers (or those awaiting approval)."""
+    actor = ctx.local_actor(args.slug)
+    with Session(ctx.engine) as session:
+        rows = list_followers(session, actor, "pending" if args.pending else None)
+    for row in rows:
+        print(f"{row.state:9} {row.remote_id}")
+    if not rows:
+        print("No pending followers." if args.pending else "No followers yet.")
+    return 0
+
+
+def _decide_follower(ctx: CliContext, args: argparse.Namespace, approve: bool) -> int:
+    actor = ctx.local_actor(args.slug)
+    try:
+        with session_scope(ctx.engine) as session:
+            decide(session, ctx.node, actor, args.actor, approve=approve)
+    except FollowerError as exc:
+        raise CliError(str(exc)) from exc
+    verb = "now follows" if approve else "was refused by"
+    print(f"{args.actor} {verb} @{actor.slug}.")
+    return 0
+
+
+def cmd_approve(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Accept a pending follower."""
+    return _decide_follower(ctx, args, True)
+
+
+def cmd_reject(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Refuse a pending follower (sends Reject)."""
+    return _decide_follower(ctx, args, False)
+
+
+def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
+    """Add the follow commands to the ``solnode`` parser."""
+    p = add_command(
+        sub, "follow", cmd_follow, "make an organization or network follow a remote actor"
+    )
+    p.add_argument("slug", metavar="SLUG", help="the local organization or network")
+    p.add_argument("target", metavar="HANDLE", help="user@host handle or actor URL")
+    p = add_command(
+        sub, "unfollow", cmd_unfollow, "stop following a remote actor (sends Undo(Follow))"
+    )
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("target", metavar="HANDLE", help="user@host handle or actor URL")
+    p = add_command(
+        sub, "followers", cmd_followers, "list an actor's followers (--pending: awaiting approval)"
+    )
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("--pending", action="store_true", help="only those waiting for approval")
+    p = add_command(
+        sub, "approve", cmd_approve, "accept a pending follower (for actors with --manual-approval)"
+    )
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
+    p = add_command(sub, "reject", cmd_reject, "refuse a pending follower (sends Reject)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
