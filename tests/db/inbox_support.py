@@ -21,7 +21,8 @@ from node.activitypub import keys, signatures
 from node.context import NodeContext
 from node.federation.inbox.process import register as register_inbox
 from node.federation.inbox.receive import Outcome, receive
-from node.federation.remote import actors as remote
+from node.federation.remote.actor_cache import upsert
+from node.federation.remote.actor_documents import actor_fields
 from node.federation.worker import Registry, Worker
 from node.settings import Settings
 
@@ -76,7 +77,7 @@ def make_sender(origin: str, name: str, key: str | None = None) -> Sender:
 
 def cache_actor(engine: Engine, settings: Settings, document: dict[str, Any]) -> None:
     """Put an actor document in the remote actor cache, fresh (no fetch will happen)."""
-    remote._upsert(engine, remote._actor_fields(document, settings))
+    upsert(engine, actor_fields(document, settings))
 
 
 def signed(

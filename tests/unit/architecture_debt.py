@@ -206,7 +206,6 @@ LONG_MODULES = frozenset(
         "node.cli",
         "node.content.events",
         "node.federation.http",
-        "node.federation.remote.actors",
     }
 )
 
