@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
+from node.keycache import KeyCache
 from node.settings import Settings
 from node.urls import Urls
 
@@ -28,6 +29,8 @@ class NodeContext:
     http: HttpClient | None = None
     # in-process caches (parsed keys are cached in node.activitypub.keys)
     cache: dict[str, Any] = field(default_factory=dict)
+    # parsed public keys of remote signers (node.federation.verify)
+    key_cache: KeyCache = field(default_factory=KeyCache)
     # set by the in-process worker so a request that enqueues work can wake it
     wake_worker: Any = None
 

@@ -18,7 +18,6 @@ UPWARD_IMPORTS = frozenset(
         "node.federation.inbox.process -> node.features.moderation.flags",
         "node.federation.inbox.process -> node.features.networks.handlers",
         "node.federation.inbox.process -> node.features.participation.handlers",
-        "node.federation.inbox.routes -> node.web.render",
     }
 )
 
@@ -177,11 +176,9 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.features.publishing.notes:node.federation.outbox",
         "node.features.publishing.service.items:node.features.networks.relay_subscriptions.relay_inboxes",
         "node.features.publishing.service.items:node.federation.outbox",
-        "node.federation.authorized_fetch:node.federation.remote.actors",
         "node.federation.inbox.embedded:node.federation.remote.actors",
         "node.federation.inbox.forwarded:node.federation.remote.actors",
         "node.federation.inbox.process:node.federation.remote.actors.RemoteActorError",
-        "node.federation.inbox.receive:node.federation.remote.actors",
         "node.federation.outbox.fanout:node.federation.remote.actors.get_remote_actor",
         "node.federation.outbox.fanout:node.federation.remote.actors.inbox_for",
         "node.federation.outbox:node.federation.outbox.signing.sign_as_sender",
@@ -221,7 +218,6 @@ LONG_FUNCTIONS = frozenset(
         "node.features.networks.cli.add_commands",
         "node.features.publishing.pages.render_item",
         "node.federation.actors.documents.actor_document",
-        "node.federation.inbox.receive.receive",
         "node.settings.load_settings",
     }
 )
