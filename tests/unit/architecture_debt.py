@@ -202,7 +202,6 @@ LONG_MODULES = frozenset(
         "node.activitypub.signatures",
         "node.cli",
         "node.content.events",
-        "node.federation.http",
     }
 )
 
