@@ -3,10 +3,10 @@
 Everything here runs inside the request, so it is lean: orjson, one bounds walk, cached parsed
 keys and moderation policy, SQLAlchemy Core statements, no JSON-LD - except for a forwarded
 activity (signer is not the actor), whose LD signature or integrity proof is checked
-(``forwarded.py``). Whatever fails says why, with the status the sender can act on: 400 for
-malformed or oversized activities, 403 for blocked servers and actors (before any signature
-work), 429 when a server sends too much, 401 for signatures (Fedify and Mastodon then retry
-with the other signature spec), 413/415 for bodies.
+(``forwarded.py``). ``receive()`` runs named steps: parse and bound, screen (blocked servers
+and actors, before any signature work), verify (``node.federation.verify``), check the signer
+against the actor, store, 202. Whatever fails is a ``Refusal`` with a reason; the status the
+sender can act on comes from the one table in ``node.federation.verify``.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ async def store_activity(
 def forget_keys(node: NodeContext, owner: str) -> None:
     """Drop this process's parsed keys of ``owner`` (after its Update: a rotated key must stop
     verifying at once, not when the entry expires). Other processes drop theirs within
-    ``KEY_TTL``."""
+    ``node.keycache.KEY_TTL``."""
     node.key_cache.forget_owner(owner)
 
 
