@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Engine
 
 from node.activitypub.keys import PrivateKey
+from node.keycache import KeyCache
 from node.ratelimit import RateLimiters
 from node.settings import Settings
 from node.urls import Urls
@@ -29,9 +30,8 @@ class NodeContext:
     engine: Engine
     urls: Urls
     http: HttpClient | None = None
-    # in-process caches still keyed by name (the inbox handlers, the inbox's key cache) until
-    # they get typed fields like the ones below
-    cache: dict[str, Any] = field(default_factory=dict)
+    # parsed public keys of remote signers (node.federation.verify)
+    key_cache: KeyCache = field(default_factory=KeyCache)
     # set by the in-process worker so a request that enqueues work can wake it
     wake_worker: Any = None
     # the token buckets of this process, built from the settings

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from node.settings import Limit, Settings
 
 if TYPE_CHECKING:
-    from node.context import NodeContext
+    pass
 
-__all__ = ["RateLimiter", "RateLimiters", "limiter_for"]
+__all__ = ["RateLimiter", "RateLimiters"]
 
 
 class RateLimiter:
@@ -105,10 +105,3 @@ class RateLimiters:
             signin=build(settings.rate_limit_signin),
             api=build(settings.rate_limit_api),
         )
-
-
-def limiter_for(node: NodeContext, name: str) -> RateLimiter | None:
-    """The process-wide limiter ``name`` (inbox_host, inbox_ip, signin, api), or None when that
-    limit is off. Prefer ``node.limiters.<name>``; this stays for callers that name it."""
-    found: RateLimiter | None = getattr(node.limiters, name)
-    return found

@@ -15,10 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.signatures.request import RequestParts
-from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected
-from node.activitypub.signatures.verify import parse_signature
-from node.activitypub.signatures.verify import verify as verify_signature
 from node.context import NodeContext
+from node.federation.remote.fetch import FetchBudget
+from node.federation.verify import Refusal, read_signature, verify_request
 
 PROTECTED = re.compile(
     r"^/(items/[^/]+|activities/[^/]+|"
@@ -72,8 +71,6 @@ class AuthorizedFetch:
         await send({"type": "http.response.body", "body": body})
 
     async def _check(self, request: Request) -> str | None:
-        from node.federation.remote import actors as remote
-
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         parts = RequestParts(
             method=request.method,
@@ -82,16 +79,11 @@ class AuthorizedFetch:
             body=None,
             scheme=self.node.settings.scheme,
         )
-        info = parse_signature(parts)
-        if isinstance(info, Failure):
-            return (
-                "this node requires signed requests (authorized fetch): " + (FAILURE_MESSAGES[info])
-            )
-        try:
-            key = await remote.resolve_key(self.node, info.key_id, budget=remote.FetchBudget(3))
-        except remote.RemoteActorError as exc:
-            return f"could not get the signing key {info.key_id}: {exc}"
-        result = verify_signature(parts, info, key.public_key, now=time.time())
-        if isinstance(result, Rejected):
-            return result.detail
-        return None
+        info = read_signature(parts)
+        if isinstance(info, Refusal):
+            return "this node requires signed requests (authorized fetch): " + info.message
+        # A GET resolves one key: a smaller fetch budget than an inbox activity's.
+        result = await verify_request(
+            self.node, parts, info, now=time.time(), budget=FetchBudget(3)
+        )
+        return result.message if isinstance(result, Refusal) else None

@@ -6,7 +6,7 @@ one place:
 
 * only ``http``/``https`` URLs without credentials;
 * no private, loopback, link-local, multicast, reserved or otherwise non-public destination,
-  checked on the *resolved* address of every hop (see :func:`is_blocked_address`), except hosts
+  checked on the *resolved* address of every hop (``node.federation.address_guard``), except hosts
   the operator named in ``allow_hosts``;
 * the connection goes to the vetted address itself: the check lives in the aiohttp resolver, so
   there is no second DNS lookup an attacker could answer differently (DNS rebinding);
@@ -21,10 +21,9 @@ keep-alive) created lazily inside the running loop; whoever builds it from setti
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
@@ -34,6 +33,16 @@ import orjson
 from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
+
+from node.federation.address_guard import (
+    BlockedAddressError,
+    Resolver,
+    host_key,
+    host_refusal,
+    is_blocked_address,
+    system_resolver,
+    vet_addresses,
+)
 
 __all__ = [
     "FetchError",
@@ -65,11 +74,6 @@ Signer = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
 The returned headers are merged over ``headers`` (case-insensitively), so a signer may return
 either the complete set or only what it adds (``Date``, ``Digest``, ``Signature``...).
 """
-
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-"""``(host, port) -> IP address strings``: the DNS lookup, injectable so tests can fake answers."""
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _REASON_TEXT: dict[str, str] = {
     "blocked_address": "refused to connect to a non-public address",
@@ -123,75 +127,6 @@ class HttpResponse:
             raise FetchError("bad_json", self.url, str(exc)) from exc
 
 
-def is_blocked_address(address: str | IPAddress) -> bool:
-    """Whether an IP address is one the node must never connect to on a remote party's say-so.
-
-    Blocked: anything the standard library does not call global (private, shared 100.64/10,
-    documentation, benchmarking...), loopback, link-local, multicast, unspecified, reserved and
-    IPv6 site-local; IPv4 addresses embedded in IPv4-mapped, NAT64 (64:ff9b::/96), 6to4 and
-    Teredo IPv6 addresses are judged as the IPv4 address they reach. Unparseable text is blocked.
-    """
-    if isinstance(address, str):
-        try:
-            ip: IPAddress = ipaddress.ip_address(address)
-        except ValueError:
-            return True
-    else:
-        ip = address
-    if isinstance(ip, ipaddress.IPv6Address):
-        # These forms carry an IPv4 destination; the stdlib flags judge only the IPv6 prefix
-        # (e.g. ::ffff:10.0.0.1 is merely "reserved" on some Python versions, 6to4 "global").
-        mapped = ip.ipv4_mapped
-        if mapped is not None:
-            return is_blocked_address(mapped)
-        if ip in _NAT64_WELL_KNOWN:
-            return is_blocked_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        if ip.sixtofour is not None and is_blocked_address(ip.sixtofour):
-            return True
-        if ip.teredo is not None and any(is_blocked_address(a) for a in ip.teredo):
-            return True
-        if ip.is_site_local:  # deprecated fec0::/10, yet is_global says True on 3.11
-            return True
-    return (
-        not ip.is_global
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast  # 224.0.1.1 and ff0e::1 count as "global" for the stdlib
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Resolve ``host`` with the operating system (``getaddrinfo``) to IP address strings."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def _host_key(host: str) -> str:
-    """Normalise a host for allow-list comparison: lower case, no final dot, canonical IP form."""
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
-
-
-class _BlockedAddressError(OSError):
-    """Raised inside the connector's resolver; aiohttp wraps it, :func:`_classify` unwraps it."""
-
-
 class _GuardedResolver(AbstractResolver):
     """aiohttp resolver that resolves, then keeps only addresses the node may connect to.
 
@@ -207,36 +142,21 @@ class _GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """Resolve ``host`` and return only the vetted addresses (all of them if allow-listed)."""
-        allowed = _host_key(host) in self._allow_hosts
-        results: list[ResolveResult] = []
-        refused: list[str] = []
-        for text in await self._resolve(host, port):
-            try:
-                ip = ipaddress.ip_address(text)
-            except ValueError:
-                refused.append(text)
-                continue
-            ip_family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-            if family in (socket.AF_INET, socket.AF_INET6) and family != ip_family:
-                continue
-            if not allowed and is_blocked_address(ip):
-                refused.append(text)
-                continue
-            results.append(
-                ResolveResult(
-                    hostname=host,
-                    host=str(ip),
-                    port=port,
-                    family=ip_family,
-                    proto=0,
-                    flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
-                )
+        allowed = host_key(host) in self._allow_hosts
+        vetted = vet_addresses(
+            host, await self._resolve(host, port), allowed=allowed, family=family
+        )
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=ip_family,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
             )
-        if results:
-            return results
-        if refused:
-            raise _BlockedAddressError(f"{host} resolves to {', '.join(refused)}")
-        raise OSError(f"no address found for {host}")
+            for address, ip_family in vetted
+        ]
 
     async def close(self) -> None:
         """Nothing to release: the injected resolver owns no resources here."""
@@ -255,7 +175,7 @@ def _find_in_chain(exc: BaseException, kind: type[BaseException]) -> BaseExcepti
 
 def _classify(exc: Exception, url: str) -> FetchError:
     """Map an aiohttp/OS exception to a FetchError with a stable reason."""
-    blocked = _find_in_chain(exc, _BlockedAddressError)
+    blocked = _find_in_chain(exc, BlockedAddressError)
     if blocked is not None:
         return FetchError("blocked_address", url, str(blocked))
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
@@ -299,7 +219,7 @@ class HttpClient:
         if not user_agent:
             raise ValueError("user_agent is required (servers block anonymous clients)")
         self._user_agent = user_agent
-        self._allow_hosts = frozenset(_host_key(h) for h in allow_hosts if h.strip())
+        self._allow_hosts = frozenset(host_key(h) for h in allow_hosts if h.strip())
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._max_body = max_body
@@ -432,19 +352,12 @@ class HttpClient:
         host = url.raw_host
         if not host:
             raise FetchError("bad_url", text, "no host")
-        key = _host_key(host)
-        if key in self._allow_hosts:
-            return url
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            if _is_legacy_ipv4(host):
-                # 127.1, 2130706433, 0x7f.0.0.1: inet_aton would map these onto an address.
-                raise FetchError("bad_url", text, f"non-canonical IPv4 address {host}") from None
-            return url  # a name: vetted after resolution, by _GuardedResolver
-        # aiohttp does not call the resolver for IP literals, so they are checked here.
-        if is_blocked_address(ip):
-            raise FetchError("blocked_address", text, f"{host} is not a public address")
+        refusal = host_refusal(host, self._allow_hosts)
+        if refusal is not None:
+            reason, detail = refusal
+            raise FetchError(
+                "blocked_address" if reason == "blocked_address" else "bad_url", text, detail
+            )
         return url
 
     async def _read(self, resp: aiohttp.ClientResponse) -> HttpResponse:
@@ -468,11 +381,3 @@ class HttpClient:
             body=bytes(body),
             url=final,
         )
-
-
-def _is_legacy_ipv4(host: str) -> bool:
-    try:
-        socket.inet_aton(host)
-    except OSError:
-        return False
-    return True

@@ -22,7 +22,8 @@ from node.activitypub.signatures.cavage import sign_cavage
 from node.context import NodeContext
 from node.federation.inbox.process import register as register_inbox
 from node.federation.inbox.receive import Outcome, receive
-from node.federation.remote import actors as remote
+from node.federation.remote.actor_cache import upsert
+from node.federation.remote.actor_documents import actor_fields
 from node.federation.worker import Registry, Worker
 from node.settings import Settings
 from node.wiring import dispatcher
@@ -78,7 +79,7 @@ def make_sender(origin: str, name: str, key: str | None = None) -> Sender:
 
 def cache_actor(engine: Engine, settings: Settings, document: dict[str, Any]) -> None:
     """Put an actor document in the remote actor cache, fresh (no fetch will happen)."""
-    remote._upsert(engine, remote._actor_fields(document, settings))
+    upsert(engine, actor_fields(document, settings))
 
 
 def signed(

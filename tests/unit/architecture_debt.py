@@ -9,7 +9,6 @@ from __future__ import annotations
 UPWARD_IMPORTS = frozenset(
     {
         "node.context -> node.federation.http",
-        "node.federation.inbox.routes -> node.web.render",
     }
 )
 
@@ -27,8 +26,6 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
     {
         "node.context:node.__version__",
         "node.context:node.federation.http.HttpClient",
-        "node.federation.authorized_fetch:node.federation.remote.actors",
-        "node.federation.inbox.receive:node.federation.remote.actors",
     }
 )
 
@@ -43,8 +40,6 @@ ROUTE_IMPORTS = frozenset(
 LONG_MODULES = frozenset(
     {
         "node.content.events",
-        "node.federation.http",
-        "node.federation.remote.actors",
     }
 )
 
@@ -58,7 +53,6 @@ LONG_FUNCTIONS = frozenset(
         "node.content.fields.validate.validate_event",
         "node.features.publishing.pages.render_item",
         "node.federation.actors.documents.actor_document",
-        "node.federation.inbox.receive.receive",
         "node.settings.load_settings",
     }
 )

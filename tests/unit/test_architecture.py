@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.migrations", 1),
     ("node.urls", 1),
     ("node.context", 1),
+    ("node.keycache", 1),
     ("node.ratelimit", 1),
     ("node.federation", 2),
     ("node.web", 3),

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from node.activitypub import addressing, bounds, keys, mediatypes, webfinger
 from node.features.interactions.handlers import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from node.federation.outbox.policy import parse_retry_after
-from node.federation.remote import actors as remote
 from node.federation.remote import fetch
+from node.federation.remote.actor_documents import actor_fields
 from node.settings import load_settings
 
 PROPERTIES = settings(max_examples=150, deadline=None)
@@ -407,8 +407,8 @@ def test_a_remote_actor_document_becomes_columns_or_a_remote_actor_error(
 ) -> None:
     settings_ = load_settings(env={}, secret_key="x")
     try:
-        fields = remote._actor_fields(document, settings_)
-    except remote.RemoteActorError as exc:
+        fields = actor_fields(document, settings_)
+    except fetch.RemoteActorError as exc:
         assert exc.reason in {"gone", "not_an_actor", "bad_document", "bad_url"}
         return
     assert fields["ap_id"] == ACTOR

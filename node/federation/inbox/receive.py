@@ -3,10 +3,10 @@
 Everything here runs inside the request, so it is lean: orjson, one bounds walk, cached parsed
 keys and moderation policy, SQLAlchemy Core statements, no JSON-LD - except for a forwarded
 activity (signer is not the actor), whose LD signature or integrity proof is checked
-(``forwarded.py``). Whatever fails says why, with the status the sender can act on: 400 for
-malformed or oversized activities, 403 for blocked servers and actors (before any signature
-work), 429 when a server sends too much, 401 for signatures (Fedify and Mastodon then retry
-with the other signature spec), 413/415 for bodies.
+(``forwarded.py``). ``receive()`` runs named steps: parse and bound, screen (blocked servers
+and actors, before any signature work), verify (``node.federation.verify``), check the signer
+against the actor, store, 202. Whatever fails is a ``Refusal`` with a reason; the status the
+sender can act on comes from the one table in ``node.federation.verify``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from anyio import to_thread
@@ -25,20 +25,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from node.activitypub import addressing, bounds
-from node.activitypub.signatures.request import RequestParts
-from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected
-from node.activitypub.signatures.verify import check_request, parse_signature
-from node.activitypub.signatures.verify import verify as verify_signature
+from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.vocab import id_of
 from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
 from node.federation import jobs
 from node.federation.inbox.forwarded import NotAuthenticated, authenticate_forwarded
-from node.federation.policy import host_of, inbox_refusal
-from node.ratelimit import limiter_for
-
-if TYPE_CHECKING:
-    from node.federation.remote.actors import ResolvedKey
+from node.federation.policy import inbox_refusal
+from node.federation.remote.fetch import FetchBudget
+from node.federation.verify import Refusal, Signer, read_signature, verify_request
 
 log = logging.getLogger("solnode.inbox")
 
@@ -56,12 +51,30 @@ class Outcome:
     headers: dict[str, str] | None = None
 
 
-def _refuse(status: int, message: str, **extra: Any) -> Outcome:
-    return Outcome(status, {"error": message, **extra})
-
-
 ACCEPTED = Outcome(202, {"status": "accepted"})
 DUPLICATE = Outcome(202, {"status": "duplicate"})
+# An actor deleting itself is usually gone (410) by the time its Delete arrives; without a
+# cached key we never knew it, so there is nothing to delete.
+IGNORED_SELF_DELETE = Outcome(202, {"status": "ignored", "reason": "unknown actor deleted"})
+
+
+def refused(refusal: Refusal) -> Outcome:
+    """The answer to a refused POST: the status from the one table, the reason, the message."""
+    body: dict[str, Any] = {"error": refusal.message, "reason": refusal.reason}
+    if refusal.retry_after is None:
+        return Outcome(refusal.status, body)
+    body["retry_after"] = refusal.retry_after
+    return Outcome(refusal.status, body, {"Retry-After": str(refusal.retry_after)})
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A POSTed activity that parsed, within bounds, with a well-formed id, type and actor."""
+
+    doc: dict[str, Any]
+    activity_id: str
+    kind: str
+    actor_id: str
 
 
 async def receive(
@@ -75,106 +88,129 @@ async def receive(
     now: float | None = None,
 ) -> Outcome:
     """Verify and store one POST to an inbox; the returned Outcome is the HTTP answer."""
-    from node.federation.remote import actors as remote
+    incoming = parse_activity(body)
+    if isinstance(incoming, Refusal):
+        return refused(incoming)
+    parts = RequestParts(
+        method=method, path=path, headers=headers, body=body, scheme=node.settings.scheme
+    )
+    info = read_signature(parts)
+    blocked = screen(node, incoming, info)
+    if blocked is not None:
+        return refused(blocked)
+    if isinstance(info, Refusal):
+        return refused(info)
+    budget = FetchBudget()
+    signer = await verify_signer(node, parts, info, incoming, now=now, budget=budget)
+    if isinstance(signer, Outcome):
+        return signer
+    verified_by = await check_actor(node, incoming, signer, budget)
+    if isinstance(verified_by, Refusal):
+        return refused(verified_by)
+    return await store_activity(node, incoming, body, recipient, signer, verified_by)
 
+
+def parse_activity(body: bytes) -> Incoming | Refusal:
+    """Step 1, parse and bound: JSON, the bounds walk, no NUL, the activity's shape."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return _refuse(400, f"the body is not valid JSON: {exc}")
+        return Refusal("invalid_json", f"the body is not valid JSON: {exc}")
     violation = bounds.check(doc, size=len(body))
     if violation is not None:
-        return _refuse(400, violation.message, reason=violation.reason)
+        return Refusal(violation.reason, violation.message)
     if b"\\u0000" in body and _NUL_ESCAPE.search(body):
         # PostgreSQL text cannot hold NUL: an id or type with one was a 500 here, an object id
         # with one a crashed job (found by tests/fixtures/hostile/types-*-with-nul.json).
-        return _refuse(
-            400,
+        return Refusal(
+            "nul_character",
             "the activity contains a NUL character (\\u0000), which is never stored",
-            reason="nul_character",
         )
     try:
         activity_id, kind, actor_id = addressing.activity_shape(doc)
     except addressing.ShapeError as exc:
-        return _refuse(400, str(exc))
+        return Refusal("malformed_activity", str(exc))
+    return Incoming(doc, activity_id, kind, actor_id)
 
-    parts = RequestParts(
-        method=method, path=path, headers=headers, body=body, scheme=node.settings.scheme
-    )
-    info = parse_signature(parts)
-    refusal = inbox_refusal(node, actor_id, None if isinstance(info, Failure) else info.key_id)
-    if refusal is not None:
-        return _refuse(403, refusal, reason="blocked")
-    if isinstance(info, Failure):
-        return _refuse(401, FAILURE_MESSAGES[info], reason=str(info))
-    # A server that sends too much waits. Only verified requests spend the signer's tokens
-    # (below), so nobody can exhaust another server's allowance with forged requests.
-    signer_host = host_of(info.key_id)
-    host_limiter = limiter_for(node, "inbox_host")
-    wait = host_limiter.peek(signer_host) if host_limiter is not None else 0.0
-    if wait:
-        return _too_many(wait, signer_host)
+
+def screen(node: NodeContext, incoming: Incoming, info: SignatureInfo | Refusal) -> Refusal | None:
+    """Step 2, blocked servers and actors: before any signature work, a dict lookup."""
+    key_id = None if isinstance(info, Refusal) else info.key_id
+    refusal = inbox_refusal(node, incoming.actor_id, key_id)
+    return None if refusal is None else Refusal("blocked", refusal)
+
+
+async def verify_signer(
+    node: NodeContext,
+    parts: RequestParts,
+    info: SignatureInfo,
+    incoming: Incoming,
+    *,
+    now: float | None,
+    budget: FetchBudget,
+) -> Signer | Outcome:
+    """Step 3, the HTTP signature: verified with the signer's key, within its server's limit."""
     instant = time.time() if now is None else now
-    early = check_request(parts, info, now=instant)
-    if early is not None:
-        return _refuse(401, early.detail, reason=str(early.reason))
+    limiter = node.limiters.inbox_host
+    result = await verify_request(node, parts, info, now=instant, budget=budget, limiter=limiter)
+    if isinstance(result, Signer):
+        return result
+    if result.reason == "unknown_key" and _deletes_itself(incoming):
+        return IGNORED_SELF_DELETE
+    return refused(result)
 
-    budget = remote.FetchBudget()
-    try:
-        key = _cached_key(node, info.key_id, instant) or _remember_key(
-            node, await remote.resolve_key(node, info.key_id, budget=budget), instant
+
+def _deletes_itself(incoming: Incoming) -> bool:
+    return incoming.kind == "Delete" and id_of(incoming.doc.get("object")) == incoming.actor_id
+
+
+async def check_actor(
+    node: NodeContext, incoming: Incoming, signer: Signer, budget: FetchBudget
+) -> str | Refusal:
+    """Step 4, the signer against the actor: how the activity was verified, or why not.
+
+    A relayed or forwarded activity (signer is not the actor) must carry the actor's own LD
+    signature or integrity proof; an embedded object must come from the actor's origin.
+    """
+    verified_by = f"http-signature:{signer.spec}"
+    if signer.owner != incoming.actor_id:
+        forwarded = await authenticate_forwarded(
+            node, incoming.doc, incoming.actor_id, budget=budget
         )
-    except remote.RemoteActorError as exc:
-        if kind == "Delete" and id_of(doc.get("object")) == actor_id:
-            # An actor deleting itself is usually gone (410) by the time its Delete arrives;
-            # without a cached key we never knew it, so there is nothing to delete.
-            return Outcome(202, {"status": "ignored", "reason": "unknown actor deleted"})
-        return _refuse(
-            401, f"could not get the signing key {info.key_id}: {exc}", reason="unknown_key"
-        )
-    result = verify_signature(parts, info, key.public_key, now=instant)
-    if isinstance(result, Rejected) and result.reason == Failure.BAD_SIGNATURE:
-        # The signer may have rotated its key: fetch it once more, as Mastodon does.
-        try:
-            key = _remember_key(
-                node,
-                await remote.resolve_key(node, info.key_id, refresh=True, budget=budget),
-                instant,
-            )
-        except remote.RemoteActorError as exc:
-            return _refuse(401, f"could not refresh the signing key: {exc}", reason="unknown_key")
-        result = verify_signature(parts, info, key.public_key, now=instant)
-    if isinstance(result, Rejected):
-        return _refuse(401, result.detail, reason=str(result.reason))
-    if host_limiter is not None:
-        host_limiter.take(signer_host)
-    verified_by = f"http-signature:{info.spec}"
-    if key.owner != actor_id:
-        # Relayed or forwarded: the actor must have signed the body itself.
-        forwarded = await authenticate_forwarded(node, doc, actor_id, budget=budget)
         if isinstance(forwarded, NotAuthenticated):
-            return _refuse(
-                401,
-                f"the signer ({key.owner}) is not the activity's actor ({actor_id}), and "
-                f"{forwarded.detail}",
-                reason=forwarded.reason,
+            return Refusal(
+                forwarded.reason,
+                f"the signer ({signer.owner}) is not the activity's actor ({incoming.actor_id}), "
+                f"and {forwarded.detail}",
             )
         verified_by = forwarded.verified_by
-    problem = addressing.embedded_object_origin_ok(doc, actor_id)
+    problem = addressing.embedded_object_origin_ok(incoming.doc, incoming.actor_id)
     if problem is not None:
-        return _refuse(400, problem)
+        return Refusal("foreign_object", problem)
+    return verified_by
 
+
+async def store_activity(
+    node: NodeContext,
+    incoming: Incoming,
+    body: bytes,
+    recipient: str | None,
+    signer: Signer,
+    verified_by: str,
+) -> Outcome:
+    """Steps 5 and 6, dedupe and store: the raw activity and its job, then 202."""
     row = {
-        "activity_id": activity_id,
-        "type": kind,
-        "actor": actor_id,
+        "activity_id": incoming.activity_id,
+        "type": incoming.kind,
+        "actor": incoming.actor_id,
         "recipient": recipient,
         "raw": body.decode("utf-8", errors="replace"),
-        "signer": info.key_id,
+        "signer": signer.key_id,
         "verified_by": verified_by,
         "received_at": now_utc(),
         "result": "",
     }
-    created = id_of(doc.get("object")) if kind == "Create" else None
+    created = id_of(incoming.doc.get("object")) if incoming.kind == "Create" else None
     if is_sqlite(node.engine):
         # SQLite has one writer and this write is a few tens of microseconds: doing it inline
         # is faster than a thread hop (measured in bench/bench_inbox.py).
@@ -187,50 +223,11 @@ async def receive(
     return DUPLICATE
 
 
-def _too_many(wait: float, host: str) -> Outcome:
-    seconds = max(1, int(wait + 0.999))
-    return Outcome(
-        429,
-        {
-            "error": f"{host} is sending more than this node accepts; retry in {seconds} s",
-            "reason": "rate_limited",
-            "retry_after": seconds,
-        },
-        {"Retry-After": str(seconds)},
-    )
-
-
-KEY_CACHE = "inbox_keys"
-KEY_TTL = 300.0
-KEY_CACHE_SIZE = 10_000
-
-
-def _cached_key(node: NodeContext, key_id: str, now: float) -> ResolvedKey | None:
-    # Resolving a cached key still costs a database round trip through a thread; most
-    # senders post many times a minute, so the parsed key is kept in memory for a while.
-    # A rotated key shows up as BAD_SIGNATURE, which refreshes it (and this entry).
-    entry = node.cache.get(KEY_CACHE, {}).get(key_id)
-    if entry is None or entry[1] < now:
-        return None
-    key: ResolvedKey = entry[0]
-    return key
-
-
-def _remember_key(node: NodeContext, key: ResolvedKey, now: float) -> ResolvedKey:
-    cache: dict[str, tuple[ResolvedKey, float]] = node.cache.setdefault(KEY_CACHE, {})
-    if len(cache) >= KEY_CACHE_SIZE:
-        cache.clear()
-    cache[key.key_id] = (key, now + KEY_TTL)
-    return key
-
-
 def forget_keys(node: NodeContext, owner: str) -> None:
     """Drop this process's parsed keys of ``owner`` (after its Update: a rotated key must stop
     verifying at once, not when the entry expires). Other processes drop theirs within
-    ``KEY_TTL``."""
-    cache: dict[str, tuple[ResolvedKey, float]] = node.cache.get(KEY_CACHE, {})
-    for key_id in [k for k, (key, _) in cache.items() if key.owner == owner]:
-        del cache[key_id]
+    ``node.keycache.KEY_TTL``."""
+    node.key_cache.forget_owner(owner)
 
 
 # Plain statements compiled once: on this path ORM objects cost 4x (measured, see the issue).

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import time
 
+import orjson
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
 from node.context import NodeContext
-from node.federation.inbox.receive import MAX_BODY, receive
-from node.web.render import ctx, json_error, json_response, too_many_requests
+from node.federation.inbox.receive import MAX_BODY, Outcome, receive, refused
+from node.federation.verify import Refusal
 
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
@@ -53,29 +55,48 @@ def known_recipient(node: NodeContext, slug: str) -> str | None:
     return found
 
 
+def _answer(outcome: Outcome) -> Response:
+    # JSON by hand: the inbox sits below the web kit (node.web) and needs nothing else of it.
+    return Response(
+        orjson.dumps(outcome.body),
+        status_code=outcome.status,
+        media_type="application/json",
+        headers=outcome.headers,
+    )
+
+
 async def inbox_route(request: Request) -> Response:
     """Receive an activity: verify, store raw, answer 202; processing happens in a job."""
-    node = ctx(request)
+    node: NodeContext = request.app.state.node
     ip_limiter = node.limiters.inbox_ip
     if ip_limiter is not None and request.client is not None:
         # Before the body is read: a flood from one address costs us almost nothing.
         wait = ip_limiter.take(request.client.host)
         if wait:
-            return too_many_requests(wait, "too many requests from your address; slow down")
+            seconds = max(1, math.ceil(wait))
+            message = "too many requests from your address; slow down"
+            return _answer(refused(Refusal("rate_limited", message, retry_after=seconds)))
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
-        return json_error(
-            415, "send ActivityStreams JSON (Content-Type: application/activity+json)"
+        return _answer(
+            refused(
+                Refusal(
+                    "unsupported_media_type",
+                    "send ActivityStreams JSON (Content-Type: application/activity+json)",
+                )
+            )
         )
     body = await _read_capped(request)
     if body is None:
-        return json_error(413, f"the body is larger than {MAX_BODY} bytes")
+        return _answer(
+            refused(Refusal("body_too_large", f"the body is larger than {MAX_BODY} bytes"))
+        )
     recipient = None
     slug = request.path_params.get("slug")
     if slug is not None:
         recipient = known_recipient(node, slug)
         if recipient is None:
-            return json_error(404, f"no actor {slug} on this node")
+            return _answer(refused(Refusal("no_recipient", f"no actor {slug} on this node")))
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     outcome = await receive(
         node,
@@ -85,4 +106,4 @@ async def inbox_route(request: Request) -> Response:
         body=body,
         recipient=recipient,
     )
-    return json_response(outcome.body, status=outcome.status, headers=outcome.headers)
+    return _answer(outcome)
