@@ -41,11 +41,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from node import migrations
 from node.activitypub.keys import generate_rsa, load_private_key
 from node.activitypub.signatures.cavage import sign_cavage
-from node.context import NodeContext
 from node.db import make_engine, session_scope, write_connection
 from node.federation import jobs
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.federation.http import HttpClient
 from node.federation.outbox import Audience, DeliveryConfig
 from node.federation.worker import Done, Registry, Worker

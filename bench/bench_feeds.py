@@ -39,7 +39,6 @@ from starlette.testclient import TestClient
 
 from node import migrations
 from node.app import create_app
-from node.context import NodeContext
 from node.db import make_engine, session_scope
 from node.features.feeds import cache as feed_cache
 from node.features.feeds import ical
@@ -48,6 +47,7 @@ from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
 from node.features.publishing import service
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.models import RemoteActor
 from node.models.networks import NetworkItem
 from node.settings import load_settings

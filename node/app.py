@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.activitypub.mediatypes import wants_activity_json
-from node.context import NodeContext
 from node.db import make_engine
 from node.federation.authorized_fetch import AuthorizedFetch
+from node.federation.context import NodeContext
 from node.federation.worker import Worker
 from node.settings import Settings
 from node.web.render import html, json_error, make_environment

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from node import migrations
-from node.context import NodeContext
 from node.db import make_engine, session_scope
 from node.federation.actors.local import ensure_instance_actor, get_actor
+from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.settings import Settings, load_settings
 

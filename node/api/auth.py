@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from node.api.errors import ApiError
 from node.api.tokens import actor_for_token
-from node.context import NodeContext
 from node.db import session_scope
+from node.federation.context import NodeContext
 
 CHALLENGE = 'Bearer realm="solidarity-node"'
 

@@ -15,8 +15,8 @@ from starlette.requests import Request
 
 from node.api.auth import authenticate
 from node.api.errors import ApiError
-from node.context import NodeContext
 from node.db import session_scope
+from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.web.render import ctx
 

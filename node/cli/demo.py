@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 
 from node.cli.demo_items import publish_demo_items
 from node.cli_kit import CliContext, Subcommands, add_command
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.networks.membership import join
 from node.federation.actors.local import create_actor, get_actor
+from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.settings import Settings, ensure_secret
 

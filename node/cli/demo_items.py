@@ -17,9 +17,9 @@ from typing import Any
 from sqlmodel import Session
 
 from node.content.fields import nth_weekday
-from node.context import NodeContext
 from node.db import now_utc
 from node.features.publishing import service
+from node.federation.context import NodeContext
 from node.models import LocalActor
 
 VENUE = "https://venue.example.org/sset"

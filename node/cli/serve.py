@@ -8,8 +8,8 @@ import sys
 from dataclasses import replace
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command
-from node.context import NodeContext
 from node.federation import jobs
+from node.federation.context import NodeContext
 from node.federation.worker import Worker, install_signal_handlers
 from node.settings import ensure_secret, is_loopback_host
 from node.wiring import job_registry

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.signatures.request import RequestParts
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.remote.fetch import FetchBudget
 from node.federation.verify import Refusal, read_signature, verify_request
 

@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from node.models import ActorBlock, DomainAllow, DomainBlock
 
 if TYPE_CHECKING:
-    from node.context import NodeContext
+    from node.federation.context import NodeContext
 
 __all__ = [
     "LIMIT",

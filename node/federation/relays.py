@@ -24,11 +24,11 @@ from sqlmodel import Session, col, select
 from node.activitypub import activities
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, id_of
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import get_instance_actor
+from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.remote import actors as remote
 from node.models import LocalActor, OutboxActivity

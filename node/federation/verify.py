@@ -19,7 +19,7 @@ from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
 from node.activitypub.signatures.verify import check_request, parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.policy import host_of
 from node.federation.remote.fetch import FetchBudget, RemoteActorError
 from node.federation.remote.keys import resolve_key

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from anyio import to_thread
 
-from node.context import NodeContext
 from node.federation import jobs
+from node.federation.context import NodeContext
 
 log = logging.getLogger("solnode.worker")
 

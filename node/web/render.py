@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from node.activitypub.vocab import ACTIVITY_JSON
-from node.context import NodeContext
+from node.federation.context import NodeContext
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 
 from node.activitypub import keys
 from node.activitypub.signatures.cavage import sign_cavage
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.inbox.process import register as register_inbox
 from node.federation.inbox.receive import Outcome, receive
 from node.federation.remote.actor_cache import upsert

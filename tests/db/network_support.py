@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.targets import resolve_target
 from node.models import (

@@ -10,11 +10,11 @@ from starlette.testclient import TestClient
 
 from node.activitypub import signatures
 from node.app import create_app
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.settings import Settings
 from node.urls import Urls
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation import jobs
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.federation.outbox import Audience, CircuitPolicy, DeliveryConfig, HostHealth
 from node.federation.worker import Done, Fail, Registry
 from node.models import Follower, LocalActor, OutboxActivity, RemoteActor

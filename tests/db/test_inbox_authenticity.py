@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from node.activitypub import keys, ldsig
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.actors.local import create_actor, ensure_instance_actor
+from node.federation.context import NodeContext
 from node.models import InboxActivity, Interaction, RemoteActor, Tombstone
 from node.settings import Settings
 from tests.db.inbox_support import (

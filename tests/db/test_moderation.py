@@ -18,7 +18,6 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.cli import main
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.moderation import actions
 from node.features.moderation.blocklist import (
@@ -30,6 +29,7 @@ from node.features.moderation.blocklist import (
 from node.features.moderation.reports import send_report
 from node.features.publishing.notes import publish_note
 from node.federation.actors.local import create_actor, ensure_instance_actor
+from node.federation.context import NodeContext
 from node.federation.policy import domain_severity, federates_with, is_blocked_domain
 from node.federation.remote.actors import RemoteActorError, fetch_object
 from node.models import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.networks.backfill import backfill
 from node.features.publishing.notes import publish_note
+from node.federation.context import NodeContext
 from node.settings import Settings
 from tests.db.network_support import BASE, items, local, sent
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from node.cli import main
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.models import NetworkItem, OutgoingMembership
 from node.settings import Settings
 from tests.db.network_support import (

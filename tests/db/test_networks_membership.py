@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.context import NodeContext
 from node.features.networks import membership, rules
 from node.federation import relays
+from node.federation.context import NodeContext
 from node.federation.outbox.audience import relay_inboxes
 from node.models import Following, Membership, ModerationLog, OutgoingMembership, Relay
 from node.settings import Settings

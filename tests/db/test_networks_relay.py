@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.networks import rules
 from node.features.networks.forward import forward_key
+from node.federation.context import NodeContext
 from node.federation.outbox.deliver import OutgoingCache
 from node.models import Following, Item, LocalActor, ModerationLog, OutboxActivity
 from node.settings import Settings

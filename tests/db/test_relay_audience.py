@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.models.networks import Relay
 from node.settings import Settings
 

@@ -27,9 +27,9 @@ from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.signatures.results import Verified
 from node.activitypub.signatures.verify import parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
-from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.federation.actors.local import INSTANCE_SLUG, create_actor
+from node.federation.context import NodeContext
 from node.federation.remote.actors import (
     FetchBudget,
     RemoteActorError,

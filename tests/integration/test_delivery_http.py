@@ -24,10 +24,10 @@ from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.signatures.results import Verified
 from node.activitypub.signatures.verify import parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
+from node.federation.context import NodeContext
 from node.federation.outbox import Audience, CircuitPolicy, DeliveryConfig
 from node.federation.worker import Registry, Worker
 from node.models import Follower, LocalActor, OutboxActivity, RemoteActor

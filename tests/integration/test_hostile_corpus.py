@@ -92,10 +92,10 @@ def hostile(
         extra_env={"SOLNODE_AUTO_APPROVE_REPLIES": "true"},
     )
     from node import migrations
-    from node.context import NodeContext
     from node.db import session_scope
     from node.features.publishing.notes import publish_note
     from node.federation.actors.local import create_actor, ensure_instance_actor
+    from node.federation.context import NodeContext
     from node.settings import ensure_secret
 
     settings = ensure_secret(load_settings(env=node.env()))

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from node import migrations
-from node.context import NodeContext
 from node.db import make_engine, session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.actors.local import create_actor, ensure_instance_actor
+from node.federation.context import NodeContext
 from node.models import Follower, LocalActor
 from node.settings import ensure_secret, load_settings
 from tests.conftest import drop_pg_schema, pg_schema_url

@@ -22,9 +22,9 @@ from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.signatures.results import Verified
 from node.activitypub.signatures.verify import parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation.actors.local import ensure_instance_actor
+from node.federation.context import NodeContext
 from node.federation.remote.actors import cached_actor, lookup, resolve_handle, resolve_key
 from node.settings import Settings
 from tests.harness.peer import FedifyPeer

@@ -8,7 +8,7 @@ from __future__ import annotations
 # importer -> a module of a higher layer
 UPWARD_IMPORTS = frozenset(
     {
-        "node.context -> node.federation.http",
+        "node.federation.context -> node.federation.http",
     }
 )
 
@@ -22,12 +22,7 @@ MODULE_CYCLES = frozenset({})
 PACKAGE_CYCLES = frozenset({})
 
 # imports inside functions with no reason given
-FUNCTION_LEVEL_IMPORTS = frozenset(
-    {
-        "node.context:node.__version__",
-        "node.context:node.federation.http.HttpClient",
-    }
-)
+FUNCTION_LEVEL_IMPORTS = frozenset({})
 
 # route modules imported below the composition root
 ROUTE_IMPORTS = frozenset(

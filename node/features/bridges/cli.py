@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group
-from node.context import NodeContext
 from node.features.bridges import murmurations
+from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpResponse
 
 

@@ -15,12 +15,12 @@ from typing import Any
 from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
-from node.context import NodeContext
 from node.db import as_utc, now_utc
 from node.features.networks.facts import ItemFacts, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, network_rows, parse_local
 from node.features.networks.rules import SHOWN_STATES
+from node.federation.context import NodeContext
 from node.models import Item, ItemTag, LocalActor, OutboxActivity
 from node.models.networks import NetworkItem
 

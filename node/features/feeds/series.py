@@ -30,9 +30,9 @@ from sqlmodel import Session, col, select
 from node.content.events import ICAL_STATUS, Occurrence, occurrences, rrule
 from node.content.fields import FieldError, validate_event
 from node.content.fields.types import MAX_OCCURRENCES, Recurrence
-from node.context import NodeContext
 from node.db import now_utc
 from node.features.feeds.entries import FeedEntry, update_counts
+from node.federation.context import NodeContext
 from node.models import Item, Series
 
 __all__ = ["SeriesMaster", "group_series", "series_rrule"]

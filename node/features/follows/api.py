@@ -12,9 +12,9 @@ from starlette.routing import Route
 from node.api.auth import authenticate
 from node.api.common import as_actor, read_json
 from node.api.errors import ApiError, endpoint
-from node.context import NodeContext
 from node.features.follows import approval as followers_mod
 from node.features.follows.following import FollowError, follow, unfollow
+from node.federation.context import NodeContext
 from node.federation.remote.actors import RemoteActorError
 from node.models import Following, LocalActor
 from node.web.render import ctx, json_response

@@ -8,9 +8,9 @@ import orjson
 from sqlmodel import Session, col, select
 
 from node.activitypub import activities
-from node.context import NodeContext
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.inbox.common import new_activity_id
 from node.models import Follower, InboxActivity, LocalActor
 

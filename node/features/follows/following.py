@@ -6,10 +6,10 @@ from anyio import to_thread
 from sqlmodel import select
 
 from node.activitypub import activities
-from node.context import NodeContext
 from node.db import session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.inbox.common import new_activity_id
 from node.federation.remote import actors as remote
 from node.models import Following, LocalActor, OutboxActivity

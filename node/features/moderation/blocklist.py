@@ -25,9 +25,9 @@ from anyio import to_thread
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.moderation.actions import log, sever
+from node.federation.context import NodeContext
 from node.federation.http import FetchError
 from node.federation.policy import LIMIT, REJECT, DomainError, forget_policy, normalize_domain
 from node.models import DomainBlock

@@ -15,11 +15,11 @@ from typing import Any
 from anyio import to_thread
 
 from node.activitypub.vocab import AS_CONTEXT
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.moderation.actions import ModerationError, log
 from node.federation import outbox as delivery
 from node.federation.actors.local import get_instance_actor
+from node.federation.context import NodeContext
 from node.federation.policy import federates_with
 from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url

@@ -25,7 +25,6 @@ from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, id_of
-from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.features.networks import facts as item_facts
 from node.features.networks.filing import (
@@ -37,6 +36,7 @@ from node.features.networks.filing import (
 )
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
+from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.embedded import from_origin, inner_object
 from node.federation.outbox.audience import addressed_publicly

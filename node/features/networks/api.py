@@ -32,10 +32,10 @@ from node.activitypub.vocab import iso
 from node.api.auth import authenticate
 from node.api.common import limit_param, read_json
 from node.api.errors import ApiError, endpoint
-from node.context import NodeContext
 from node.db import as_utc, session_scope
 from node.features.networks import membership, rules
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.policy import DomainError
 from node.federation.remote.actors import RemoteActorError
 from node.models import LocalActor

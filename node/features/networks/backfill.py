@@ -10,9 +10,9 @@ from anyio import to_thread
 from sqlmodel import Session, col, select
 
 from node.activitypub.vocab import id_of, is_public
-from node.context import NodeContext
 from node.features.networks.aggregation import MEMBER
 from node.features.networks.filing import Arrival, file_item
+from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.models import LocalActor, OutboxActivity
 

@@ -26,7 +26,6 @@ from anyio import to_thread
 from sqlmodel import Session, col, select
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group, operator
-from node.context import NodeContext
 from node.db import session_scope
 from node.features.networks.membership import (
     MembershipError,
@@ -46,6 +45,7 @@ from node.features.networks.rules import (
     set_rules,
     unblock_domain,
 )
+from node.federation.context import NodeContext
 from node.federation.policy import DomainError, normalize_domain
 from node.federation.relays import (
     RelayError,

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from node.context import NodeContext
 from node.features.networks.queries import upcoming_events
 from node.federation.actors.documents import collection_page, ordered_collection
+from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.models.networks import Membership, OutgoingMembership
 

@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from node.activitypub import activities
-from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.features.networks.facts import ItemFacts, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.rules import RELAYED, decide, load_rules
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.outbox.signing import sign_public_activity
 from node.models import LocalActor, Tombstone
 from node.models.networks import NetworkItem

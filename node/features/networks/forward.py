@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
-from node.context import NodeContext
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.models import InboxActivity, LocalActor, OutboxActivity
 
 # Forwarded bodies are bounded by the inbox (1 MB); the row's type and object id by the table.

@@ -21,13 +21,13 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT
-from node.context import NodeContext
 from node.db import now_utc, session_scope
 from node.features.follows.following import FollowError, follow, unfollow
 from node.features.networks.backfill import backfill
 from node.features.networks.rules import log_decision
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.models import LocalActor, RemoteActor
 from node.models.networks import Membership, OutgoingMembership

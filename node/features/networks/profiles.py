@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from node.activitypub.vocab import as_list
 from node.content import essglobal
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id
 from node.models import RemoteActor
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from node.context import NodeContext
 from node.db import as_utc, now_utc
 from node.features.networks.facts import item_facts
 from node.features.networks.profiles import MemberProfile, concept_label, profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor
 from node.models.networks import Membership, NetworkItem
 

@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.activitypub.vocab import PUBLIC
-from node.context import NodeContext
 from node.db import now_utc
 from node.features.networks.facts import ItemFacts
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.outbox.signing import sign_public_activity
 from node.federation.policy import covering_entries, host_of, normalize_domain
 from node.models import LocalActor, ModerationLog, OutboxActivity

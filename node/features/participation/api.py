@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from node.api.common import as_actor, cursor_param, limit_param, page
 from node.api.errors import ApiError, Endpoint, endpoint
-from node.context import NodeContext
 from node.features.participation import handlers as participation
 from node.features.participation.api_json import participant_view, reply_view
+from node.federation.context import NodeContext
 from node.models import Interaction, Item, LocalActor, Participant
 from node.urls import is_uid
 from node.web.render import json_response

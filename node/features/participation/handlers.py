@@ -31,10 +31,10 @@ from sqlmodel import Session, col, select
 from node.activitypub import activities
 from node.activitypub.vocab import id_of
 from node.api.errors import ConflictError
-from node.context import NodeContext
 from node.db import as_utc, now_utc, session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import Item, LocalActor, Participant
 

@@ -9,8 +9,8 @@ from starlette.routing import Route
 
 from node.api.common import as_actor, read_json
 from node.api.errors import ApiError, endpoint
-from node.context import NodeContext
 from node.features.profiles.editing import profile_view, update_profile
+from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.web.render import json_response
 

@@ -32,11 +32,11 @@ from node.content.fields.parse import (
     sub_path,
 )
 from node.content.markdown import escape, render
-from node.context import NodeContext
 from node.db import now_utc
 from node.federation import outbox as delivery
 from node.federation.actors.documents import MAX_FIELDS, actor_document, actor_id
 from node.federation.actors.local import touch
+from node.federation.context import NodeContext
 from node.models import LocalActor
 
 PROFILE_FIELDS = frozenset(

@@ -17,9 +17,9 @@ from starlette.routing import Route
 
 from node.api.common import as_actor, cursor_param, limit_param, page, read_json
 from node.api.errors import ApiError, Endpoint, endpoint
-from node.context import NodeContext
 from node.features.publishing import service
 from node.features.publishing.api_json import COLLECTIONS, item_location, item_view, series_view
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor, Series
 from node.urls import is_uid
 from node.web.render import json_response

@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
-from node.context import NodeContext
 from node.db import now_utc
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.outbox.signing import sign_public_activity
 from node.models import Item, LocalActor
 

@@ -19,9 +19,9 @@ from node.activitypub.vocab import id_of
 from node.api.common import as_actor, read_json
 from node.api.errors import ApiError, endpoint, unprocessable
 from node.content.fields import FieldError
-from node.context import NodeContext
 from node.features.publishing import service
 from node.features.publishing.c2s import CALL_TYPES, OBJECT_KINDS, kind_of, to_source
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor, OutboxActivity
 from node.web.render import activity_json
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor
 
 

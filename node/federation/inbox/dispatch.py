@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from node.context import NodeContext
+from node.federation.context import NodeContext
 
 
 class Target(enum.Enum):

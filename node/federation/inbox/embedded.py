@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, id_of
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url, is_local
 

@@ -20,7 +20,7 @@ from anyio import to_thread
 from node.activitypub import jsonld, ldsig
 from node.activitypub.addressing import origin
 from node.activitypub.signatures.results import Rejected, Verification, Verified
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 
 if TYPE_CHECKING:

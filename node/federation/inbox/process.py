@@ -9,8 +9,8 @@ from anyio import to_thread
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
-from node.context import NodeContext
 from node.db import now_utc, session_scope
+from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming
 from node.federation.inbox.targets import resolve_target
 from node.federation.jobs import ClaimedJob, RetryPolicy

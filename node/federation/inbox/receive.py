@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from node.activitypub import addressing, bounds
 from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.vocab import id_of
-from node.context import NodeContext
 from node.db import is_sqlite, now_utc, write_connection
 from node.federation import jobs
+from node.federation.context import NodeContext
 from node.federation.inbox.forwarded import NotAuthenticated, authenticate_forwarded
 from node.federation.policy import inbox_refusal
 from node.federation.remote.fetch import FetchBudget

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.inbox.receive import MAX_BODY, Outcome, receive, refused
 from node.federation.verify import Refusal
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
-from node.context import NodeContext
+from node.federation.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id, local_item
 from node.federation.inbox.dispatch import Target
 from node.models import Following

@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from node.context import NodeContext
 from node.federation import jobs
+from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.audience import (
     PUBLIC_ADDRESSES,

@@ -41,9 +41,9 @@ from node.activitypub import keys
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.results import Spec
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
-from node.context import NodeContext
 from node.db import write_connection
 from node.federation.actors.documents import actor_id as local_actor_id
+from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpClient, HttpResponse
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.circuit import HostHealth

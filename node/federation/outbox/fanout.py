@@ -21,9 +21,9 @@ from anyio import to_thread
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from node.context import NodeContext
 from node.db import write_connection
 from node.federation import jobs
+from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.audience import Audience
 from node.federation.outbox.deliver import inbox_host

@@ -21,10 +21,10 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from node.context import NodeContext
 from node.db import as_utc, now_utc, write_connection
 from node.federation.actors.documents import actor_document
 from node.federation.actors.local import get_actor, get_instance_actor
+from node.federation.context import NodeContext
 from node.federation.remote.actor_documents import actor_fields
 from node.federation.remote.fetch import (
     FetchBudget,

@@ -21,8 +21,8 @@ from sqlmodel import Session
 from node.activitypub import keys
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
-from node.context import NodeContext
 from node.federation.actors.local import get_instance_actor
+from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpResponse
 from node.federation.policy import federates_with
 from node.urls import Urls

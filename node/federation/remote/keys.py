@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import keys
 from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of
-from node.context import NodeContext
 from node.db import as_utc, now_utc, write_connection
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.federation.remote.actor_cache import (
     cached_actor,
     get_remote_actor,

@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from node.activitypub import webfinger
-from node.context import NodeContext
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import get_actor, get_instance_actor
+from node.federation.context import NodeContext
 from node.federation.http import FetchError
 from node.federation.remote.actor_cache import (
     get_remote_actor,

@@ -28,9 +28,9 @@ from node.content.fields import (
     validate_news,
 )
 from node.content.news import article_object
-from node.context import NodeContext
 from node.db import as_utc, now_utc
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.models import Item, ItemTag, LocalActor
 
 Kind = Literal["event", "call", "news"]

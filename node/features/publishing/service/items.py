@@ -25,7 +25,6 @@ from sqlmodel import Session, col, select
 from node.activitypub import activities
 from node.content.events import status_note
 from node.content.fields import EventInput, FieldError, merge
-from node.context import NodeContext
 from node.features.participation.handlers import accepted_count
 from node.features.publishing.service.build import (
     Input,
@@ -40,6 +39,7 @@ from node.features.publishing.service.build import (
 )
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor, Series, Tombstone
 
 __all__ = ["Published", "create_item", "delete_item", "status_change", "update_item"]

@@ -25,11 +25,11 @@ from sqlmodel import Session, col, select
 
 from node.content.events import Occurrence, occurrences, rfc3339
 from node.content.fields import EventInput, FieldError, merge, validate_event
-from node.context import NodeContext
 from node.db import as_utc, session_scope
 from node.features.publishing.service.build import new_uid, now_seconds
 from node.features.publishing.service.items import Published, create_item, delete_item, update_item
 from node.federation import jobs
+from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob, RetryPolicy
 from node.federation.worker import Done, Outcome, Registry
 from node.models import Item, LocalActor, Series

@@ -1,4 +1,5 @@
-"""The per-process context: settings, database engine, URL builder, outbound client."""
+"""The per-process context: settings, database engine, URL builder, the outbound client and the
+in-memory services (key cache, rate limiters, delivery state) that request handlers and jobs share."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
+from node import __version__
 from node.activitypub.keys import PrivateKey
+from node.federation.http import HttpClient
 from node.keycache import KeyCache
 from node.ratelimit import RateLimiters
 from node.settings import Settings
 from node.urls import Urls
 
 if TYPE_CHECKING:
-    from node.federation.http import HttpClient
     from node.federation.outbox.deliver import DeliveryState
 
 T = TypeVar("T")
@@ -53,14 +55,10 @@ class NodeContext:
 
     def user_agent(self) -> str:
         """User-Agent of every outbound request: software, version, and where to reach us."""
-        from node import __version__
-
         return f"SolidarityNode/{__version__} (+{self.settings.base_url}/)"
 
     def open_http(self) -> HttpClient:
         """Create the one outbound HTTP client of this process (call inside the event loop)."""
-        from node.federation.http import HttpClient
-
         if self.http is None:
             # The node may always talk to itself: an organization and the network it belongs
             # to can live on the same node, and their activities travel over HTTP like any.
