@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from node.activitypub import keys, signatures
+from node.activitypub.mediatypes import AS_PROFILE, is_activitypub_media_type
 from node.context import NodeContext
 from node.federation.actors.local import get_instance_actor
 from node.federation.http import FetchError, HttpResponse
@@ -34,7 +35,6 @@ __all__ = [
     "signed_get",
 ]
 
-AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AP_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
 MAX_URL = 2048  # the width of the URL columns of remote_actor
 _SIGNING_KEY = "actors.fetch.instance_signing_key"  # NodeContext.cache entry
@@ -146,22 +146,6 @@ def is_local(node: NodeContext, url: str) -> bool:
     """Whether ``url`` is on this node (read from the database, never fetched)."""
     base = node.urls.base
     return url == base or url.startswith(base + "/")
-
-
-def is_activitypub_media_type(content_type: str | None) -> bool:
-    """Mastodon's rule: ``application/activity+json``, or ``application/ld+json`` with the
-    ActivityStreams profile (quoted or not)."""
-    media, *params = (content_type or "").split(";")
-    media = media.strip().lower()
-    if media == "application/activity+json":
-        return True
-    if media != "application/ld+json":
-        return False
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "profile" and AS_PROFILE in value.strip().strip('"').split():
-            return True
-    return False
 
 
 # --- fetching ------------------------------------------------------------------------------
