@@ -152,7 +152,6 @@ FUNCTION_LEVEL_IMPORTS = frozenset(
         "node.features.networks.cli:sqlmodel.Session",
         "node.features.networks.cli:sqlmodel.col",
         "node.features.networks.cli:sqlmodel.select",
-        "node.features.networks.facts:node.activitypub.vocab.PUBLIC_ALIASES",
         "node.features.networks.filing:node.features.networks.relay_subscriptions.relay_inboxes",
         "node.features.networks.filing:node.federation.outbox",
         "node.features.networks.filing:node.federation.outbox.signing.sign_public_activity",

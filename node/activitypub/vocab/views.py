@@ -7,7 +7,6 @@ of the wrong shape reads as None or as an empty tuple, never as an exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -15,9 +14,9 @@ from node.activitypub.vocab.reading import LINK_TYPES, is_public, ref_of, refs_o
 from node.activitypub.vocab.terms import as_list
 
 
-def _first_embedded(value: Any) -> Mapping[str, Any] | None:
+def _first_embedded(value: Any) -> dict[str, Any] | None:
     for entry in as_list(value):
-        if isinstance(entry, Mapping):
+        if isinstance(entry, dict):
             return entry
     return None
 
@@ -26,12 +25,12 @@ def _first_embedded(value: Any) -> Mapping[str, Any] | None:
 class Object:
     """Any ActivityStreams object (a Note, an Event, a Tombstone...)."""
 
-    raw: Mapping[str, Any]
+    raw: dict[str, Any]
 
     @classmethod
     def of(cls, value: Any) -> Self | None:
         """The view of ``value``, or None when it is not a JSON object."""
-        return cls(value) if isinstance(value, Mapping) else None
+        return cls(value) if isinstance(value, dict) else None
 
     @property
     def id(self) -> str | None:
@@ -151,7 +150,7 @@ class Actor(Object):
     def shared_inbox(self) -> str | None:
         """``endpoints.sharedInbox``, when the server has one."""
         endpoints = self.raw.get("endpoints")
-        if not isinstance(endpoints, Mapping):
+        if not isinstance(endpoints, dict):
             return None
         return ref_of(endpoints.get("sharedInbox"))
 

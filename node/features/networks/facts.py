@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.vocab import as_list, id_of
+from node.activitypub.vocab import as_list, id_of, text
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -64,10 +64,6 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
     """(region, country, online) from ``location``: a Place with a PostalAddress and/or a
     VirtualLocation (a list of both for a hybrid event)."""
@@ -80,12 +76,12 @@ def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
             continue
         address = location.get("address")
         if isinstance(address, dict):
-            region = region or _text(address.get("addressRegion"), 200)
-            region = region or _text(address.get("addressLocality"), 200)
-            code = _text(address.get("addressCountry"), 2)
+            region = region or text(address.get("addressRegion"), 200) or ""
+            region = region or text(address.get("addressLocality"), 200) or ""
+            code = text(address.get("addressCountry"), 2) or ""
             country = country or (code.upper() if len(code) == 2 else "")
         elif isinstance(address, str):
-            region = region or _text(address, 200)
+            region = region or text(address, 200) or ""
     return region, country, online
 
 
@@ -94,7 +90,7 @@ def _tags(doc: dict[str, Any]) -> tuple[str, ...]:
     for tag in as_list(doc.get("tag"))[: MAX_TAGS * 2]:
         if not isinstance(tag, dict) or tag.get("type") != "Hashtag":
             continue
-        name = _text(tag.get("name"), 65).lstrip("#").lower()
+        name = (text(tag.get("name"), 65) or "").lstrip("#").lower()
         # spaces would break the " tag " matching; hashtags never have them anyway
         if name and " " not in name and name not in found:
             found.append(name)
@@ -129,14 +125,6 @@ def author_of(doc: dict[str, Any]) -> str | None:
             return ident
     actor = doc.get("actor")
     return id_of(actor)
-
-
-def is_public(doc: dict[str, Any]) -> bool:
-    """Whether as:Public is among ``to``/``cc`` (Mastodon's unlisted counts as public too)."""
-    from node.activitypub.vocab import PUBLIC_ALIASES
-
-    targets = as_list(doc.get("to")) + as_list(doc.get("cc"))
-    return any(isinstance(t, str) and t in PUBLIC_ALIASES for t in targets)
 
 
 def addressed_to(activity: dict[str, Any], ident: str) -> bool:

@@ -1,15 +1,10 @@
-"""Who an activity goes to, as the fan-out job carries it; and whether it is addressed publicly."""
+"""Who an activity goes to, as the fan-out job carries it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-# The spellings of the Public collection that peers use in to/cc (compacted forms included).
-PUBLIC_ADDRESSES = frozenset(
-    {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
-)
 
 
 def _strings(field_name: str, value: Iterable[str]) -> tuple[str, ...]:
@@ -62,15 +57,3 @@ class Audience:
             inboxes=tuple(data.get("inboxes") or ()),
             exclude=tuple(data.get("exclude") or ()),
         )
-
-
-def addressed_publicly(activity: Mapping[str, Any]) -> bool:
-    """Whether the Public collection is among the activity's ``to`` or ``cc``."""
-    for key in ("to", "cc"):
-        value = activity.get(key)
-        targets = [value] if isinstance(value, str) else value
-        if isinstance(targets, list) and any(
-            isinstance(t, str) and t in PUBLIC_ADDRESSES for t in targets
-        ):
-            return True
-    return False

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from node.activitypub import keys, webfinger
-from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of
+from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of, text
 from node.context import NodeContext
 from node.db import as_utc, now_utc, write_connection
 from node.federation.actors.documents import actor_document, actor_id
@@ -90,10 +90,6 @@ class ResolvedKey:
 
 async def _db(fn: Callable[..., T], *args: Any) -> T:
     return await to_thread.run_sync(partial(fn, *args))
-
-
-def _text(value: Any, limit: int) -> str:
-    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def _is_fresh(node: NodeContext, actor: RemoteActor) -> bool:
@@ -194,9 +190,9 @@ def _actor_fields(document: dict[str, Any], settings: Settings) -> dict[str, Any
     return {
         "ap_id": ident,
         "type": kind,
-        "preferred_username": _text(document.get("preferredUsername"), 255),
+        "preferred_username": text(document.get("preferredUsername"), 255) or "",
         "domain": host[:255],
-        "name": _text(document.get("name"), 500),
+        "name": text(document.get("name"), 500) or "",
         "inbox": inbox,
         "shared_inbox": shared,
         "url": _first_url(document.get("url")),
