@@ -10,6 +10,9 @@ from __future__ import annotations
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AP_TYPES = ("application/activity+json", "application/ld+json")
+# What a request body we are sent may be labelled: liberal, because a body is judged by its
+# signature and its shape, not its label (some servers post plain application/json).
+AP_BODY_TYPES = (*AP_TYPES, "application/json")
 
 
 def _is_activity_media(media: str, params: list[str]) -> bool:
@@ -72,10 +75,8 @@ def wants_activity_json(accept: str | None) -> bool:
 
 
 def is_ap_content_type(content_type: str | None) -> bool:
-    """Whether a request body's Content-Type may carry an activity we are sent (liberal: plain
-    JSON and any JSON-LD too, since the body is checked by its signature and shape, not its
-    label). Not the rule for documents we fetch: that is :func:`is_activitypub_media_type`."""
+    """Whether a request body's Content-Type is one of ``AP_BODY_TYPES``. Not the rule for
+    documents we fetch or serve: that is :func:`is_activitypub_media_type`."""
     if not content_type:
         return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media in AP_TYPES or media == "application/json"
+    return content_type.split(";", 1)[0].strip().lower() in AP_BODY_TYPES

@@ -8,12 +8,11 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.activitypub.mediatypes import AP_BODY_TYPES
 from node.context import NodeContext
 from node.federation.inbox.receive import MAX_BODY, receive
 from node.ratelimit import limiter_for, too_many_requests
 from node.web.render import ctx, json_error, json_response
-
-ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -65,7 +64,7 @@ async def inbox_route(request: Request) -> Response:
         if wait:
             return too_many_requests(wait, "too many requests from your address; slow down")
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type not in ACCEPTED_TYPES:
+    if content_type not in AP_BODY_TYPES:
         return json_error(
             415, "send ActivityStreams JSON (Content-Type: application/activity+json)"
         )
