@@ -103,7 +103,6 @@ def item_facts(doc: dict[str, Any]) -> ItemFacts:
     region, country, online = _place(doc)
     if doc.get("isOnline") is True:
         online = True
-    category = doc.get("category")
     return ItemFacts(
         kind=kind,
         start_time=parse_time(doc.get("startTime")) if kind == "event" else None,
@@ -111,7 +110,7 @@ def item_facts(doc: dict[str, Any]) -> ItemFacts:
         region=region,
         country=country,
         tags=_tags(doc),
-        category=category.strip().upper()[:64] if isinstance(category, str) else "",
+        category=(text(doc.get("category"), 64) or "").upper(),
         online=online,
     )
 
