@@ -100,6 +100,7 @@ def test_mobilizon_event() -> None:
     assert event.attributed_to == "https://mobilizon.example/@repair"  # embedded, by its id
     assert event.is_public  # the compact as:Public spelling
     assert event.audience == ("https://mobilizon.example/@repair",)
+    assert event.addressees == ("as:Public", "https://mobilizon.example/@repair")
     assert event.text("name", 200) == "Repair café"  # NUL dropped, white space stripped
     assert event.text("name", 6) == "Repair"
 

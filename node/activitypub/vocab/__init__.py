@@ -9,6 +9,7 @@ from __future__ import annotations
 from node.activitypub.vocab.reading import (
     ADDRESS_FIELDS,
     LINK_TYPES,
+    addressees_of,
     is_public,
     ref_of,
     refs_of,
@@ -55,6 +56,7 @@ __all__ = [
     "Actor",
     "Object",
     "actor_context",
+    "addressees_of",
     "as_list",
     "id_of",
     "is_public",

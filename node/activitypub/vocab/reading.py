@@ -48,12 +48,15 @@ def refs_of(value: Any) -> tuple[str, ...]:
     return tuple(ident for entry in as_list(value) if (ident := ref_of(entry)) is not None)
 
 
+def addressees_of(doc: Any) -> tuple[str, ...]:
+    """Every id in ``to``, ``cc`` and ``audience`` (``bto``/``bcc`` are the sender's secret)."""
+    if not isinstance(doc, Mapping):
+        return ()
+    return tuple(ident for field in ADDRESS_FIELDS for ident in refs_of(doc.get(field)))
+
+
 def is_public(doc: Any) -> bool:
     """Whether the Public collection (``as:Public`` in any of its three spellings) is among
     the recipients in ``to``, ``cc`` or ``audience``. Mastodon's "unlisted" (Public in cc)
     counts as public: it is public, just kept off the local timelines."""
-    if not isinstance(doc, Mapping):
-        return False
-    return any(
-        ident in PUBLIC_ALIASES for field in ADDRESS_FIELDS for ident in refs_of(doc.get(field))
-    )
+    return not PUBLIC_ALIASES.isdisjoint(addressees_of(doc))

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from node.activitypub.vocab.reading import LINK_TYPES, is_public, ref_of, refs_of, text, types_of
+from node.activitypub.vocab.reading import (
+    LINK_TYPES,
+    addressees_of,
+    is_public,
+    ref_of,
+    refs_of,
+    text,
+    types_of,
+)
 from node.activitypub.vocab.terms import as_list
 
 
@@ -66,6 +74,11 @@ class Object:
     def audience(self) -> tuple[str, ...]:
         """The ids in ``audience`` (FEP-1b12: the group a post belongs to)."""
         return refs_of(self.raw.get("audience"))
+
+    @property
+    def addressees(self) -> tuple[str, ...]:
+        """Every id in to, cc and audience, in that order."""
+        return addressees_of(self.raw)
 
     @property
     def is_public(self) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.vocab import as_list, id_of, text
+from node.activitypub.vocab import Activity, as_list, text
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -117,22 +117,12 @@ def item_facts(doc: dict[str, Any]) -> ItemFacts:
 
 def author_of(doc: dict[str, Any]) -> str | None:
     """The object's author: the first actor id in ``attributedTo`` (Mobilizon lists the group
-    and the person; the first is the one that published)."""
-    for entry in as_list(doc.get("attributedTo"))[:5]:
-        ident = id_of(entry)
-        if ident:
-            return ident
-    actor = doc.get("actor")
-    return id_of(actor)
+    and the person; the first is the one that published), else the ``actor``."""
+    view = Activity(doc)
+    return view.attributed_to or view.actor
 
 
 def addressed_to(activity: dict[str, Any], ident: str) -> bool:
     """Whether ``ident`` is in to/cc/audience of the activity or its object (FEP-1b12)."""
-    places: list[Any] = [activity]
-    if isinstance(activity.get("object"), dict):
-        places.append(activity["object"])
-    for doc in places:
-        for key in ("to", "cc", "audience"):
-            if any(id_of(v) == ident for v in as_list(doc.get(key))[:100]):
-                return True
-    return False
+    view = Activity(activity)
+    return any(doc is not None and ident in doc.addressees for doc in (view, view.object_activity))
