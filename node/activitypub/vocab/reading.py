@@ -59,4 +59,11 @@ def is_public(doc: Any) -> bool:
     """Whether the Public collection (``as:Public`` in any of its three spellings) is among
     the recipients in ``to``, ``cc`` or ``audience``. Mastodon's "unlisted" (Public in cc)
     counts as public: it is public, just kept off the local timelines."""
-    return not PUBLIC_ALIASES.isdisjoint(addressees_of(doc))
+    if not isinstance(doc, Mapping):
+        return False
+    # Lazily, stopping at the first hit: this runs on every activity a network sees.
+    return any(
+        (entry if isinstance(entry, str) else ref_of(entry)) in PUBLIC_ALIASES
+        for field in ADDRESS_FIELDS
+        for entry in as_list(doc.get(field))
+    )
