@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from node.activitypub.mediatypes import is_activitypub_media_type
+
 JRD_TYPE = "application/jrd+json"
 SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"
 PROFILE_REL = "http://webfinger.net/rel/profile-page"
@@ -93,11 +95,9 @@ def self_link(doc: Any) -> str | None:
     for link in links:
         if not isinstance(link, dict) or link.get("rel") != "self":
             continue
-        media = str(link.get("type", ""))
+        media = link.get("type")
         href = link.get("href")
-        if isinstance(href, str) and (
-            media.startswith("application/activity+json") or media.startswith("application/ld+json")
-        ):
+        if isinstance(href, str) and isinstance(media, str) and is_activitypub_media_type(media):
             return href
     return None
 

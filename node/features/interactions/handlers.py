@@ -13,7 +13,7 @@ from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, id_of
+from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, id_of
 from node.db import session_scope
 from node.federation.inbox.common import local_item
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
@@ -121,23 +121,23 @@ def _reply_state(msg: Incoming, author: str) -> str:
     return "approved" if msg.node.settings.auto_approve_replies else "pending"
 
 
-def _store_reply(msg: Incoming, obj: dict[str, Any], author: str) -> str:
-    parent = id_of(obj.get("inReplyTo"))
+def _store_reply(msg: Incoming, obj: Object, author: str) -> str:
+    parent = obj.in_reply_to
     with Session(msg.node.engine) as session:
         if parent is None or local_item(session, parent) is None:
             return "stored: not addressed to our content"
-    doc = {k: v for k, v in obj.items() if k in REPLY_FIELDS}
-    content = sanitize_html(obj.get("content"))
+    doc = {k: v for k, v in obj.raw.items() if k in REPLY_FIELDS}
+    content = sanitize_html(obj.raw.get("content"))
     state = _reply_state(msg, author)
     return _record(msg, "reply", parent, content=content, document=doc, state=state, actor=author)
 
 
 async def on_create(msg: Incoming) -> str:
     """A reply to one of our items is stored (sanitized), shown once approved."""
-    obj = msg.object
-    if not isinstance(obj, dict):
+    obj = Object.of(msg.object)
+    if obj is None:
         return "ignored: Create without an embedded object"
-    if id_of(obj) is None or origin(str(id_of(obj))) != origin(msg.actor):
+    if obj.id is None or origin(obj.id) != origin(msg.actor):
         # The inbox refuses these (400); a stored activity from before that rule is not trusted.
         return "ignored: the object is not on the actor's origin"
     return await to_thread.run_sync(_store_reply, msg, obj, msg.actor)
@@ -148,26 +148,28 @@ async def on_announce(msg: Incoming) -> str:
     group's ``Announce{Create{Note}}``, FEP-1b12) stores that reply as its origin serves it."""
 
     counted = await on_like_or_announce(msg)
-    obj = msg.object
-    if not counted.startswith("ignored") or not isinstance(obj, dict):
+    obj = Activity.of(msg.object)
+    if not counted.startswith("ignored") or obj is None:
         return counted  # an Announce by id of someone else's object: a boost, not for us
-    hint = obj.get("object") if obj.get("type") in WRAPPERS else obj
-    if not isinstance(hint, dict) or not isinstance(id_of(hint.get("inReplyTo")), str):
+    hint = obj.object if obj.has_type(*WRAPPERS) else obj
+    parent = hint.in_reply_to if hint is not None else None
+    if parent is None:
         return counted
 
     def about_us() -> bool:
         with Session(msg.node.engine) as session:
-            return local_item(session, hint.get("inReplyTo")) is not None
+            return local_item(session, parent) is not None
 
     # The embedded copy is only a hint that this concerns us; what we store comes from origin.
     if not await to_thread.run_sync(about_us):
         return counted
     budget = FetchBudget(limit=3)
-    authentic = await from_origin(msg.node, obj, msg.actor, budget=budget)
-    if authentic is not None and authentic.get("type") in WRAPPERS:
-        authentic = await inner_object(msg.node, authentic, budget=budget)
-    author = id_of(authentic.get("attributedTo")) if authentic is not None else None
-    if authentic is None or not author or origin(author) != origin(str(id_of(authentic))):
+    document = await from_origin(msg.node, obj.raw, msg.actor, budget=budget)
+    if document is not None and Object(document).has_type(*WRAPPERS):
+        document = await inner_object(msg.node, document, budget=budget)
+    authentic = Object.of(document)
+    author = authentic.attributed_to if authentic is not None else None
+    if authentic is None or not author or origin(author) != origin(str(authentic.id)):
         return "ignored: the announced reply could not be confirmed at its origin"
     return await to_thread.run_sync(_store_reply, msg, authentic, author)
 
@@ -175,15 +177,15 @@ async def on_announce(msg: Incoming) -> str:
 async def on_update(msg: Incoming) -> str:
     """An actor's Update refreshes its cached document (and so its key); a reply's, its text."""
 
-    obj = msg.object
-    obj_id = id_of(obj)
-    if obj_id == msg.actor or (isinstance(obj, dict) and obj.get("type") in ACTOR_TYPES):
+    obj = Object.of(msg.object)
+    obj_id = id_of(msg.object)
+    if obj_id == msg.actor or (obj is not None and obj.has_type(*ACTOR_TYPES)):
         if obj_id != msg.actor:
             return "ignored: an actor can only update itself"
         await remote.get_remote_actor(msg.node, msg.actor, refresh=True)
         forget_keys(msg.node, msg.actor)
         return "actor refreshed"
-    if not isinstance(obj, dict) or obj_id is None:
+    if obj is None or obj_id is None:
         return "ignored: Update without an embedded object"
 
     def write() -> str:
@@ -195,7 +197,7 @@ async def on_update(msg: Incoming) -> str:
             ).first()
             if row is None:
                 return "stored: update of something we do not keep"
-            row.content = sanitize_html(obj.get("content"))
+            row.content = sanitize_html(obj.raw.get("content"))
             session.add(row)
             return "reply updated"
 

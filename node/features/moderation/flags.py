@@ -5,7 +5,7 @@ from __future__ import annotations
 from anyio import to_thread
 from sqlmodel import select
 
-from node.activitypub.vocab import as_list, id_of
+from node.activitypub.vocab import Activity, text
 from node.db import session_scope
 from node.features.moderation.actions import log
 from node.features.moderation.reports import MAX_COMMENT
@@ -20,9 +20,9 @@ MAX_FLAGGED = 100  # objects looked at per Flag (bounds.py already caps lists at
 async def on_flag(msg: Incoming) -> str:
     """Store a report about our actors or items, logged; Flags about others are ignored."""
     node = msg.node
-    named = [i for i in (id_of(o) for o in as_list(msg.object)[:MAX_FLAGGED]) if i]
-    content = msg.activity.get("content")
-    comment = content[:MAX_COMMENT] if isinstance(content, str) else ""
+    flag = Activity(msg.activity)
+    named = list(flag.object_refs[:MAX_FLAGGED])
+    comment = text(flag.raw.get("content"), MAX_COMMENT) or ""
 
     def write() -> str:
         with session_scope(node.engine) as session:

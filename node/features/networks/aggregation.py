@@ -24,7 +24,7 @@ from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, id_of
+from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, id_of, is_public
 from node.db import now_utc, session_scope
 from node.features.networks import facts as item_facts
 from node.features.networks.filing import (
@@ -39,7 +39,6 @@ from node.features.networks.rules import FOLLOWED, RELAYED
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.embedded import from_origin, inner_object
-from node.federation.outbox.audience import addressed_publicly
 from node.federation.remote.actors import FetchBudget, RemoteActorError
 from node.federation.remote.fetch import is_local
 from node.models import Following, Item, LocalActor
@@ -101,10 +100,10 @@ def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
     return None
 
 
-def _threads_here(session: Session, network_id: int, doc: dict[str, Any]) -> bool:
+def _threads_here(session: Session, network_id: int, obj: Object) -> bool:
     # A reply is relayed only under an item the network has (an event's status note, say):
     # members' conversations elsewhere are not the network's to spread.
-    parent = id_of(doc.get("inReplyTo"))
+    parent = obj.in_reply_to
     if not parent:
         return True
     return already_filed(session, network_id, parent)
@@ -116,10 +115,10 @@ async def _file_all(node: NodeContext, arrivals: list[Arrival]) -> str:
 
 
 async def _on_create(msg: Incoming) -> str | None:
-    obj = msg.object
-    if not isinstance(obj, dict) or not id_of(obj) or obj.get("type") in ACTOR_TYPES:
+    obj = Object.of(msg.object)
+    if obj is None or not obj.id or obj.has_type(*ACTOR_TYPES):
         return None
-    if origin(str(id_of(obj))) != origin(msg.actor):
+    if origin(obj.id) != origin(msg.actor):
         return None  # refused at the inbox already; never file someone else's object
 
     def plan() -> list[Arrival] | str | None:
@@ -127,13 +126,13 @@ async def _on_create(msg: Incoming) -> str | None:
             sources = _sources(session, msg.actor, networks_only=False)
             if not sources:
                 return _addressed_by_stranger(session, msg)
-            if not item_facts.is_public(obj) and not addressed_publicly(msg.activity):
+            if not obj.is_public and not is_public(msg.activity):
                 return "network: not public, not filed"
             return [
-                Arrival(network_id, obj, msg.actor, "", source)
+                Arrival(network_id, obj.raw, msg.actor, "", source)
                 for network_id, source in sources
                 if (source == MEMBER and _threads_here(session, network_id, obj))
-                or (source == FOLLOWED and not obj.get("inReplyTo"))
+                or (source == FOLLOWED and not obj.raw.get("inReplyTo"))
             ]
 
     arrivals = await to_thread.run_sync(plan)
@@ -168,9 +167,10 @@ def _local_document(node: NodeContext, ident: str) -> dict[str, Any] | None:
 async def _on_announce(msg: Incoming) -> str | None:
 
     ref = msg.object
-    inner = ref.get("object") if isinstance(ref, dict) and ref.get("type") in WRAPPERS else ref
+    wrapper = Activity.of(ref)
+    inner = wrapper.raw.get("object") if wrapper and wrapper.has_type(*WRAPPERS) else ref
     object_id = id_of(inner)
-    if not object_id or (isinstance(inner, dict) and inner.get("type") in NOT_CONTENT):
+    if not object_id or (isinstance(inner, dict) and Object(inner).has_type(*NOT_CONTENT)):
         return None
 
     def plan() -> list[tuple[int, str]] | None:
@@ -191,15 +191,17 @@ async def _on_announce(msg: Incoming) -> str | None:
         if exc.reason in {"gone", "not_found", "id_mismatch", "bad_document"}:
             return f"network: the announced object is not available ({exc.reason})"
         raise  # worth another try later: the inbox job retries
-    if doc is not None and doc.get("type") in NOT_CONTENT:
+    announced = Object.of(doc)
+    if announced is not None and announced.has_type(*NOT_CONTENT):
         return "network: the announced thing is an activity or an actor, not content"
-    author = item_facts.author_of(doc) if doc is not None else None
-    if doc is None or not author or origin(author) != origin(str(id_of(doc))):
+    author = item_facts.author_of(announced.raw) if announced is not None else None
+    if announced is None or not author or origin(author) != origin(str(announced.id)):
         return "network: the announced object could not be confirmed at its origin"
-    if not item_facts.is_public(doc):
+    if not announced.is_public:
         return "network: the announced object is not public"
     arrivals = [
-        Arrival(network_id, doc, author, msg.actor, source) for network_id, source in sources
+        Arrival(network_id, announced.raw, author, msg.actor, source)
+        for network_id, source in sources
     ]
     return await _file_all(msg.node, arrivals)
 
@@ -212,16 +214,16 @@ def _pass_on(
     session: Session, msg: Incoming, row: NetworkItem, raw: str | None, network: LocalActor
 ) -> bool:
     """Forward the author's activity to the network's followers, if they saw the item."""
-    if row.state != RELAYED or raw is None or not addressed_publicly(msg.activity):
+    if row.state != RELAYED or raw is None or not is_public(msg.activity):
         return False
     exclude = tuple(dict.fromkeys(a for a in (row.author, row.via, msg.actor) if a))
     return forward(session, msg.node, network, msg.activity, raw, exclude=exclude)
 
 
 def _on_update(msg: Incoming) -> str | None:
-    obj = msg.object
-    object_id = id_of(obj)
-    if not isinstance(obj, dict) or not object_id or obj.get("type") in ACTOR_TYPES:
+    obj = Object.of(msg.object)
+    object_id = obj.id if obj is not None else None
+    if obj is None or not object_id or obj.has_type(*ACTOR_TYPES):
         return None
     with session_scope(msg.node.engine) as session:
         rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
@@ -232,8 +234,8 @@ def _on_update(msg: Incoming) -> str | None:
         for row in rows:
             network = session.get(LocalActor, row.network_id)
             assert network is not None
-            row.document, row.updated_at = stored_document(obj), now_utc()
-            apply_facts(row, item_facts.item_facts(obj))
+            row.document, row.updated_at = stored_document(obj.raw), now_utc()
+            apply_facts(row, item_facts.item_facts(obj.raw))
             session.add(row)
             passed = _pass_on(session, msg, row, raw, network)
             done.append(f"@{network.slug}: updated" + (", forwarded" if passed else ""))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.vocab import PUBLIC_ALIASES, as_list, id_of
+from node.activitypub.vocab import Activity, as_list, text
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -64,10 +64,6 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
     """(region, country, online) from ``location``: a Place with a PostalAddress and/or a
     VirtualLocation (a list of both for a hybrid event)."""
@@ -80,12 +76,12 @@ def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
             continue
         address = location.get("address")
         if isinstance(address, dict):
-            region = region or _text(address.get("addressRegion"), 200)
-            region = region or _text(address.get("addressLocality"), 200)
-            code = _text(address.get("addressCountry"), 2)
+            region = region or text(address.get("addressRegion"), 200) or ""
+            region = region or text(address.get("addressLocality"), 200) or ""
+            code = text(address.get("addressCountry"), 2) or ""
             country = country or (code.upper() if len(code) == 2 else "")
         elif isinstance(address, str):
-            region = region or _text(address, 200)
+            region = region or text(address, 200) or ""
     return region, country, online
 
 
@@ -94,7 +90,7 @@ def _tags(doc: dict[str, Any]) -> tuple[str, ...]:
     for tag in as_list(doc.get("tag"))[: MAX_TAGS * 2]:
         if not isinstance(tag, dict) or tag.get("type") != "Hashtag":
             continue
-        name = _text(tag.get("name"), 65).lstrip("#").lower()
+        name = (text(tag.get("name"), 65) or "").lstrip("#").lower()
         # spaces would break the " tag " matching; hashtags never have them anyway
         if name and " " not in name and name not in found:
             found.append(name)
@@ -107,7 +103,6 @@ def item_facts(doc: dict[str, Any]) -> ItemFacts:
     region, country, online = _place(doc)
     if doc.get("isOnline") is True:
         online = True
-    category = doc.get("category")
     return ItemFacts(
         kind=kind,
         start_time=parse_time(doc.get("startTime")) if kind == "event" else None,
@@ -115,36 +110,19 @@ def item_facts(doc: dict[str, Any]) -> ItemFacts:
         region=region,
         country=country,
         tags=_tags(doc),
-        category=category.strip().upper()[:64] if isinstance(category, str) else "",
+        category=(text(doc.get("category"), 64) or "").upper(),
         online=online,
     )
 
 
 def author_of(doc: dict[str, Any]) -> str | None:
     """The object's author: the first actor id in ``attributedTo`` (Mobilizon lists the group
-    and the person; the first is the one that published)."""
-    for entry in as_list(doc.get("attributedTo"))[:5]:
-        ident = id_of(entry)
-        if ident:
-            return ident
-    actor = doc.get("actor")
-    return id_of(actor)
-
-
-def is_public(doc: dict[str, Any]) -> bool:
-    """Whether as:Public is among ``to``/``cc`` (Mastodon's unlisted counts as public too)."""
-
-    targets = as_list(doc.get("to")) + as_list(doc.get("cc"))
-    return any(isinstance(t, str) and t in PUBLIC_ALIASES for t in targets)
+    and the person; the first is the one that published), else the ``actor``."""
+    view = Activity(doc)
+    return view.attributed_to or view.actor
 
 
 def addressed_to(activity: dict[str, Any], ident: str) -> bool:
     """Whether ``ident`` is in to/cc/audience of the activity or its object (FEP-1b12)."""
-    places: list[Any] = [activity]
-    if isinstance(activity.get("object"), dict):
-        places.append(activity["object"])
-    for doc in places:
-        for key in ("to", "cc", "audience"):
-            if any(id_of(v) == ident for v in as_list(doc.get(key))[:100]):
-                return True
-    return False
+    view = Activity(activity)
+    return any(doc is not None and ident in doc.addressees for doc in (view, view.object_activity))

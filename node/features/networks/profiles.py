@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from node.activitypub.vocab import as_list
+from node.activitypub.vocab import as_list, text
 from node.content import essglobal
 from node.federation.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id
@@ -44,10 +44,6 @@ class MemberProfile:
     region: str = ""
     country: str = ""
     essglobal: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _text(value: Any, limit: int = 200) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 def _concepts(value: Any) -> list[str]:
@@ -86,16 +82,18 @@ def essglobal_of(document: dict[str, Any]) -> dict[str, list[str]]:
 
 def place_of(document: dict[str, Any]) -> tuple[str, str]:
     """(region, country) of a remote actor document."""
-    region, country = _text(document.get("region")), _text(document.get("country"), 2)
+    region = text(document.get("region"), 200) or ""
+    country = text(document.get("country"), 2) or ""
     for location in as_list(document.get("location"))[:3]:
         address = location.get("address") if isinstance(location, dict) else None
         if isinstance(address, dict):
             region = (
                 region
-                or _text(address.get("addressRegion"))
-                or _text(address.get("addressLocality"))
+                or text(address.get("addressRegion"), 200)
+                or text(address.get("addressLocality"), 200)
+                or ""
             )
-            country = country or _text(address.get("addressCountry"), 2)
+            country = country or text(address.get("addressCountry"), 2) or ""
     return region, country.upper() if len(country) == 2 else ""
 
 
@@ -110,8 +108,8 @@ def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile
             handle=f"@{local.slug}@{node.settings.host}",
             url=node.urls.profile(local.slug),
             type="Group" if local.kind == "network" else "Organization",
-            region=_text(profile.get("region")),
-            country=_text(profile.get("country"), 2),
+            region=text(profile.get("region"), 200) or "",
+            country=text(profile.get("country"), 2) or "",
             essglobal={k: list(v) for k, v in (profile.get("essglobal") or {}).items()},
         )
     cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()

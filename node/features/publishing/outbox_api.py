@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from node.activitypub.mediatypes import AP_BODY_TYPES
 from node.activitypub.vocab import id_of
 from node.api.common import as_actor, read_json
 from node.api.errors import ApiError, endpoint, unprocessable
@@ -24,8 +25,6 @@ from node.features.publishing.c2s import CALL_TYPES, OBJECT_KINDS, kind_of, to_s
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor, OutboxActivity
 from node.web.render import activity_json
-
-AP_BODY_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
 
 def _stored(session: Session, activity_id: str) -> dict[str, Any]:

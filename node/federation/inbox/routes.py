@@ -10,11 +10,10 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.activitypub.mediatypes import AP_BODY_TYPES
 from node.federation.context import NodeContext
 from node.federation.inbox.receive import MAX_BODY, Outcome, receive, refused
 from node.federation.verify import Refusal
-
-ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -77,7 +76,7 @@ async def inbox_route(request: Request) -> Response:
             message = "too many requests from your address; slow down"
             return _answer(refused(Refusal("rate_limited", message, retry_after=seconds)))
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type not in ACCEPTED_TYPES:
+    if content_type not in AP_BODY_TYPES:
         return _answer(
             refused(
                 Refusal(

@@ -24,15 +24,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from node.activitypub import vocab
 from node.federation import jobs
 from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
-from node.federation.outbox.audience import (
-    PUBLIC_ADDRESSES,
-    Audience,
-    addressed_publicly,
-    with_relays,
-)
+from node.federation.outbox.audience import Audience, with_relays
 from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.deliver import deliver, delivery_state, inbox_host, prune_followers
 from node.federation.outbox.fanout import DELIVER, FANOUT, deliver_key, fan_out, fanout_key
@@ -44,13 +40,11 @@ from node.models import LocalActor, OutboxActivity
 __all__ = [
     "DELIVER",
     "FANOUT",
-    "PUBLIC_ADDRESSES",
     "Audience",
     "CircuitPolicy",
     "DeliveryConfig",
     "HostHealth",
     "HostView",
-    "addressed_publicly",
     "deliver",
     "deliver_key",
     "delivery_state",
@@ -78,7 +72,8 @@ def send(
     If an activity with this id is already stored, the stored document is what goes out (it is
     not replaced). The fan-out job's dedupe key makes a repeated ``send`` of the same id a
     no-op for as long as the finished job is kept (a week); after that receivers, which dedupe
-    by activity id, are the safety net. ``public`` defaults to whether as:Public is in to/cc.
+    by activity id, are the safety net. ``public`` defaults to whether as:Public is in to/cc
+    (or audience).
     """
     activity_id = activity.get("id")
     if not isinstance(activity_id, str) or not activity_id:
@@ -88,7 +83,7 @@ def send(
     stored = session.exec(
         select(OutboxActivity.id).where(OutboxActivity.ap_id == activity_id)
     ).first()
-    is_public = addressed_publicly(activity) if public is None else public
+    is_public = vocab.is_public(activity) if public is None else public
     if stored is None and is_public and "signature" not in activity:
         # Signed in the body as well, once, so relays and networks can forward it and the
         # receiver still knows it is ours (node/federation/outbox/signing.py).

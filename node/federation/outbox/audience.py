@@ -1,4 +1,4 @@
-"""Who an activity goes to, as the fan-out job carries it; and whether it is addressed publicly."""
+"""Who an activity goes to, as the fan-out job carries it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from typing import Any
 from sqlmodel import Session, select
 
 from node.models.networks import Relay
-
-# The spellings of the Public collection that peers use in to/cc (compacted forms included).
-PUBLIC_ADDRESSES = frozenset(
-    {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
-)
 
 
 def _strings(field_name: str, value: Iterable[str]) -> tuple[str, ...]:
@@ -83,15 +78,3 @@ def with_relays(session: Session, audience: Audience) -> Audience:
         return audience
     inboxes = tuple(dict.fromkeys([*audience.inboxes, *relay_inboxes(session)]))
     return replace(audience, inboxes=inboxes, relays=False)
-
-
-def addressed_publicly(activity: Mapping[str, Any]) -> bool:
-    """Whether the Public collection is among the activity's ``to`` or ``cc``."""
-    for key in ("to", "cc"):
-        value = activity.get(key)
-        targets = [value] if isinstance(value, str) else value
-        if isinstance(targets, list) and any(
-            isinstance(t, str) and t in PUBLIC_ADDRESSES for t in targets
-        ):
-            return True
-    return False

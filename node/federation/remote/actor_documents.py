@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from node.activitypub import keys
-from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of
+from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of, text
 from node.db import now_utc
 from node.federation.remote.fetch import RemoteActorError, http_url, require_url, url_host
 from node.settings import Settings
@@ -22,10 +22,6 @@ logger = logging.getLogger(__name__)
 
 
 MAX_KEYS = 16  # keys looked at per actor document: bounded like everything remote
-
-
-def _text(value: Any, limit: int) -> str:
-    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def _may_deliver_to(url: str, actor_host: str, settings: Settings) -> bool:
@@ -119,9 +115,9 @@ def actor_fields(document: dict[str, Any], settings: Settings) -> dict[str, Any]
     return {
         "ap_id": ident,
         "type": kind,
-        "preferred_username": _text(document.get("preferredUsername"), 255),
+        "preferred_username": text(document.get("preferredUsername"), 255) or "",
         "domain": host[:255],
-        "name": _text(document.get("name"), 500),
+        "name": text(document.get("name"), 500) or "",
         "inbox": inbox,
         "shared_inbox": shared,
         "url": _first_url(document.get("url")),

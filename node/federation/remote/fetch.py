@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from node.activitypub import keys
+from node.activitypub.mediatypes import AS_PROFILE, is_activitypub_media_type
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.federation.actors.local import get_instance_actor
@@ -36,7 +37,6 @@ __all__ = [
     "signed_get",
 ]
 
-AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AP_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
 MAX_URL = 2048  # the width of the URL columns of remote_actor
 PERMANENT_REASONS = frozenset(
@@ -147,22 +147,6 @@ def is_local(node: NodeContext, url: str) -> bool:
     """Whether ``url`` is on this node (read from the database, never fetched)."""
     base = node.urls.base
     return url == base or url.startswith(base + "/")
-
-
-def is_activitypub_media_type(content_type: str | None) -> bool:
-    """Mastodon's rule: ``application/activity+json``, or ``application/ld+json`` with the
-    ActivityStreams profile (quoted or not)."""
-    media, *params = (content_type or "").split(";")
-    media = media.strip().lower()
-    if media == "application/activity+json":
-        return True
-    if media != "application/ld+json":
-        return False
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "profile" and AS_PROFILE in value.strip().strip('"').split():
-            return True
-    return False
 
 
 # --- fetching ------------------------------------------------------------------------------

@@ -66,12 +66,6 @@ def id_of(value: Any) -> str | None:
     return None
 
 
-def is_public(activity_or_object: dict[str, Any]) -> bool:
-    """Whether the public collection is among the recipients (to or cc)."""
-    targets = as_list(activity_or_object.get("to")) + as_list(activity_or_object.get("cc"))
-    return any(t in PUBLIC_ALIASES for t in targets if isinstance(t, str))
-
-
 def primary_types(doc: Any, depth: int = 0) -> Any:
     """A copy where every multi-valued ``type`` (``["Note", "schema:Thing"]``) keeps its first
     string: ActivityStreams allows several types, and every handler reads one. Nesting was
