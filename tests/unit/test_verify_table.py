@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
-from node.activitypub import bounds, signatures
+from node.activitypub import bounds
+from node.activitypub.signatures.results import Failure
 from node.federation.verify import REFUSALS, Refusal, status_of
 
 
@@ -14,7 +15,7 @@ def test_every_bounds_violation_is_a_400_with_a_message() -> None:
 
 
 def test_every_signature_failure_is_a_401() -> None:
-    for failure in signatures.Failure:
+    for failure in Failure:
         assert status_of(failure) == 401
         assert Refusal(str(failure)).status == 401
 
