@@ -11,17 +11,15 @@ import argparse
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from node import migrations
-from node.db import make_engine, session_scope
-from node.federation.actors.local import ensure_instance_actor, get_actor
-from node.federation.context import NodeContext
-from node.models import LocalActor
 from node.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from node.federation.context import NodeContext
+    from node.models import LocalActor
 
 T = TypeVar("T")
 
@@ -64,6 +62,9 @@ class CliContext:
     def engine(self) -> Engine:
         """The database engine; the first use migrates the schema to the newest revision."""
         if self._engine is None:
+            from node import migrations  # lazy: start-up
+            from node.db import make_engine  # lazy: start-up
+
             engine = make_engine(self.settings)
             if migrations.upgrade(engine):
                 revision = migrations.head_revision(engine)
@@ -75,18 +76,27 @@ class CliContext:
     def node(self) -> NodeContext:
         """The node context for services that need one (outbound client opened by ``run``)."""
         if self._node is None:
+            from node.federation.context import NodeContext  # lazy: start-up
+
             self._node = NodeContext.build(self.settings, self.engine)
         return self._node
 
     def ensure_instance(self) -> None:
         """Create the instance actor if it is missing (it signs what the node itself sends)."""
         if not self._instance_ready:
+            from node.db import session_scope  # lazy: start-up
+            from node.federation.actors.local import ensure_instance_actor  # lazy: start-up
+
             with session_scope(self.engine) as session:
                 ensure_instance_actor(session, self.settings.instance_name)
             self._instance_ready = True
 
     def local_actor(self, slug: str) -> LocalActor:
         """The organization or network ``slug`` of this node; a clear error when there is none."""
+        from sqlmodel import Session  # lazy: start-up
+
+        from node.federation.actors.local import get_actor  # lazy: start-up
+
         with Session(self.engine) as session:
             actor = get_actor(session, slug)
         if actor is None:

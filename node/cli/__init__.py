@@ -2,6 +2,11 @@
 
 The commands live by noun in this package and in each feature's ``cli.py``; parser.py
 assembles them, and ``main`` runs the one asked for with one ``CliContext``.
+
+Commands import the services they use inside their own functions (``# lazy: start-up``): the
+whole node is ~1,270 modules, and ``solnode --help`` or ``solnode status`` should not load the
+web stack, the HTTP client and every feature to print a line (measured: 0.6 s instead of 2.5 s).
+tests/unit/test_cli_startup.py keeps it so.
 """
 
 from __future__ import annotations

@@ -6,13 +6,14 @@ import argparse
 import getpass
 import sys
 
-from node.api.tokens import UserError, create_token, create_user
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group
-from node.db import session_scope
 
 
 def cmd_token_create(ctx: CliContext, args: argparse.Namespace) -> int:
     """Print a new bearer token for an actor's API (it is shown only once)."""
+    from node.api.tokens import create_token  # lazy: start-up
+    from node.db import session_scope  # lazy: start-up
+
     with session_scope(ctx.engine) as session:
         try:
             token = create_token(session, args.slug, label=args.label or "")
@@ -37,6 +38,12 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_user_create(ctx: CliContext, args: argparse.Namespace) -> int:
     """Create a person who administers the node (a password is generated if none is given)."""
+    from node.api.tokens import (  # lazy: start-up
+        UserError,
+        create_user,
+    )
+    from node.db import session_scope  # lazy: start-up
+
     engine = ctx.engine
     password = _password(args)
     with session_scope(engine) as session:

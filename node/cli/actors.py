@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 
 from node.cli_kit import CliContext, CliError, Handler, Subcommands, add_command, add_group
-from node.db import session_scope
-from node.federation.actors.local import ActorError, create_actor
 
 
 def _create_actor(ctx: CliContext, args: argparse.Namespace, kind: str) -> int:
+    from node.db import session_scope  # lazy: start-up
+    from node.federation.actors.local import (  # lazy: start-up
+        ActorError,
+        create_actor,
+    )
+
     ctx.ensure_instance()
     try:
         with session_scope(ctx.engine) as session:

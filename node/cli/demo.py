@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from node.cli.demo_items import publish_demo_items
 from node.cli_kit import CliContext, Subcommands, add_command
-from node.db import session_scope
-from node.features.networks.membership import join
-from node.federation.actors.local import create_actor, get_actor
-from node.federation.context import NodeContext
-from node.models import LocalActor
 from node.settings import Settings, ensure_secret
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from node.models import LocalActor
 
 NETWORK = {
     "slug": "ussen",
@@ -50,6 +48,14 @@ ORGANIZATIONS = [
 
 def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
     """Create the demo actors and items; safe to run twice. Yields progress lines."""
+    from node.cli.demo_items import publish_demo_items  # lazy: start-up
+    from node.db import session_scope  # lazy: start-up
+    from node.federation.actors.local import (  # lazy: start-up
+        create_actor,
+        get_actor,
+    )
+    from node.federation.context import NodeContext  # lazy: start-up
+
     with session_scope(engine) as session:
         if get_actor(session, NETWORK["slug"]) is not None:
             yield "Demo data is already loaded."
@@ -79,6 +85,9 @@ def _join_network(settings: Settings, engine: Engine, members: list[LocalActor])
     """Both organizations ask to join the network, through the protocol like any member: the
     Joins go out when the node serves, the network admits them (auto-admit) and files their
     posts."""
+    from node.features.networks.membership import join  # lazy: start-up
+    from node.federation.context import NodeContext  # lazy: start-up
+
     node = NodeContext.build(settings, engine)
     network_url = node.urls.actor(NETWORK["slug"])
 

@@ -8,11 +8,7 @@ import sys
 from dataclasses import replace
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command
-from node.federation import jobs
-from node.federation.context import NodeContext
-from node.federation.worker import Worker, install_signal_handlers
 from node.settings import ensure_secret, is_loopback_host
-from node.wiring import job_registry
 
 
 def _serve_settings(ctx: CliContext, args: argparse.Namespace) -> None:
@@ -56,6 +52,14 @@ def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
     """Run jobs until stopped (or, with ``--drain``, those that are due)."""
+    from node.federation import jobs  # lazy: start-up
+    from node.federation.context import NodeContext  # lazy: start-up
+    from node.federation.worker import (  # lazy: start-up
+        Worker,
+        install_signal_handlers,
+    )
+    from node.wiring import job_registry  # lazy: start-up
+
     lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
     if not lease > 0:
         raise CliError(f"--lease must be a positive number of seconds, got {args.lease}")

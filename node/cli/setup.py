@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from node import __version__, migrations
+from node import __version__
 from node.cli_kit import CliContext, Subcommands, add_command
-from node.federation import jobs
 from node.settings import ensure_secret
 
 
@@ -25,14 +24,20 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_migrate(ctx: CliContext, args: argparse.Namespace) -> int:
     """Bring the schema up to date (opening the engine does) and say where it stands."""
+    from node import migrations  # lazy: start-up
+
     print(f"Database at revision {migrations.current_revision(ctx.engine)}.")
     return 0
 
 
 def cmd_status(ctx: CliContext, args: argparse.Namespace) -> int:
     """The node's version, address, schema revision and job counts."""
+    from node.federation import jobs  # lazy: start-up
+
     engine = ctx.engine
     print(f"Solidarity Node {__version__} at {ctx.settings.base_url}")
+    from node import migrations  # lazy: start-up
+
     print(f"Database revision: {migrations.current_revision(engine)}")
     counts = jobs.counts(engine)
     print("Jobs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from node import cli_kit, migrations
+from node import cli_kit, db, migrations
 from node.cli import main
 from node.cli.parser import build_parser
 from node.cli_kit import CliContext, CliError
@@ -44,7 +44,7 @@ def counting(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int
 def test_several_commands_share_one_engine_and_one_migration_check(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engines = counting(monkeypatch, cli_kit, "make_engine")
+    engines = counting(monkeypatch, db, "make_engine")
     upgrades = counting(monkeypatch, migrations, "upgrade")
     loads = counting(monkeypatch, cli_kit, "load_settings")
     ctx = CliContext()
@@ -76,7 +76,7 @@ def test_one_command_builds_one_engine(
 ) -> None:
     """``admit`` looked its network up, then built a second engine to do the work."""
     assert main(["network", "create", "ussen", "--name", "USSEN"]) == 0
-    engines = counting(monkeypatch, cli_kit, "make_engine")
+    engines = counting(monkeypatch, db, "make_engine")
     upgrades = counting(monkeypatch, migrations, "upgrade")
     status = main(["admit", "ussen", "https://coop.example/actors/riverside"])
     captured = capsys.readouterr()

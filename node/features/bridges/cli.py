@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group
-from node.features.bridges import murmurations
-from node.federation.context import NodeContext
-from node.federation.http import FetchError, HttpResponse
 
 
 def cmd_murmurations_register(ctx: CliContext, args: argparse.Namespace) -> int:
     """Register an organization's Murmurations profile with the configured index."""
+    from node.features.bridges import murmurations  # lazy: start-up
+    from node.federation.context import NodeContext  # lazy: start-up
+    from node.federation.http import (  # lazy: start-up
+        FetchError,
+        HttpResponse,
+    )
+
     settings = ctx.settings
     index = settings.murmurations_index
     if not index:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlmodel import Session
-
 from node.cli_kit import CliContext, CliError, Subcommands, add_command
-from node.db import session_scope
-from node.features.follows.approval import FollowerError, decide, list_followers
-from node.features.follows.following import FollowError, follow, unfollow
-from node.federation.remote.actors import RemoteActorError
 
 
 def cmd_follow(ctx: CliContext, args: argparse.Namespace) -> int:
     """Ask a remote actor to accept one of ours as a follower."""
+    from node.features.follows.following import (  # lazy: start-up
+        FollowError,
+        follow,
+    )
+    from node.federation.remote.actors import RemoteActorError  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     try:
         row = ctx.run(lambda node: follow(node, actor, args.target))
@@ -30,6 +30,12 @@ def cmd_follow(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_unfollow(ctx: CliContext, args: argparse.Namespace) -> int:
     """Stop following a remote actor (sends Undo(Follow))."""
+    from node.features.follows.following import (  # lazy: start-up
+        FollowError,
+        unfollow,
+    )
+    from node.federation.remote.actors import RemoteActorError  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     try:
         ctx.run(lambda node: unfollow(node, actor, args.target))
@@ -41,6 +47,10 @@ def cmd_unfollow(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_followers(ctx: CliContext, args: argparse.Namespace) -> int:
     """List an actor's followers (or those awaiting approval)."""
+    from sqlmodel import Session  # lazy: start-up
+
+    from node.features.follows.approval import list_followers  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     with Session(ctx.engine) as session:
         rows = list_followers(session, actor, "pending" if args.pending else None)
@@ -52,6 +62,12 @@ def cmd_followers(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def _decide_follower(ctx: CliContext, args: argparse.Namespace, approve: bool) -> int:
+    from node.db import session_scope  # lazy: start-up
+    from node.features.follows.approval import (  # lazy: start-up
+        FollowerError,
+        decide,
+    )
+
     actor = ctx.local_actor(args.slug)
     try:
         with session_scope(ctx.engine) as session:

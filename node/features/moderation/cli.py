@@ -9,30 +9,16 @@ from __future__ import annotations
 import argparse
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group, operator
-from node.features.moderation.actions import (
-    ModerationError,
-    allow_domain,
-    block_actor,
-    block_domain,
-    disallow_domain,
-    open_reports,
-    resolve_report,
-    unblock_actor,
-    unblock_domain,
-)
-from node.features.moderation.blocklist import (
-    BlocklistError,
-    import_blocklist,
-    parse_mastodon_csv,
-    read_blocklist,
-)
-from node.features.moderation.reports import send_report
-from node.federation.policy import DomainError
-from node.federation.remote.actors import RemoteActorError
 
 
 def cmd_block_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Block a server (reject or limit) and sever what we share with it."""
+    from node.features.moderation.actions import (  # lazy: start-up
+        ModerationError,
+        block_domain,
+    )
+    from node.federation.policy import DomainError  # lazy: start-up
+
     engine = ctx.engine
     try:
         row, severed = block_domain(
@@ -49,6 +35,9 @@ def cmd_block_domain(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_unblock_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Lift a server's block."""
+    from node.features.moderation.actions import unblock_domain  # lazy: start-up
+    from node.federation.policy import DomainError  # lazy: start-up
+
     engine = ctx.engine
     try:
         done = unblock_domain(engine, args.domain, who=operator(), reason=args.reason or "")
@@ -62,6 +51,11 @@ def cmd_unblock_domain(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_block_actor(ctx: CliContext, args: argparse.Namespace) -> int:
     """Block one remote actor."""
+    from node.features.moderation.actions import (  # lazy: start-up
+        ModerationError,
+        block_actor,
+    )
+
     engine = ctx.engine
     try:
         row = block_actor(engine, args.actor, who=operator(), reason=args.reason or "")
@@ -73,6 +67,11 @@ def cmd_block_actor(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_unblock_actor(ctx: CliContext, args: argparse.Namespace) -> int:
     """Lift an actor's block."""
+    from node.features.moderation.actions import (  # lazy: start-up
+        ModerationError,
+        unblock_actor,
+    )
+
     engine = ctx.engine
     try:
         done = unblock_actor(engine, args.actor, who=operator(), reason=args.reason or "")
@@ -86,6 +85,9 @@ def cmd_unblock_actor(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_allow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Put a server on the allow-list."""
+    from node.features.moderation.actions import allow_domain  # lazy: start-up
+    from node.federation.policy import DomainError  # lazy: start-up
+
     engine = ctx.engine
     try:
         row = allow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
@@ -99,6 +101,9 @@ def cmd_allow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_disallow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Take a server off the allow-list."""
+    from node.features.moderation.actions import disallow_domain  # lazy: start-up
+    from node.federation.policy import DomainError  # lazy: start-up
+
     engine = ctx.engine
     try:
         done = disallow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
@@ -112,6 +117,13 @@ def cmd_disallow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_blocklist_import(ctx: CliContext, args: argparse.Namespace) -> int:
     """Import (or re-sync) a shared Mastodon domain-block CSV."""
+    from node.features.moderation.blocklist import (  # lazy: start-up
+        BlocklistError,
+        import_blocklist,
+        parse_mastodon_csv,
+        read_blocklist,
+    )
+
     engine = ctx.engine
     try:
         text, source = ctx.run(lambda node: read_blocklist(node, args.source))
@@ -140,6 +152,10 @@ def cmd_blocklist_import(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
     """Report a remote actor to its server (a Flag goes out)."""
+    from node.features.moderation.actions import ModerationError  # lazy: start-up
+    from node.features.moderation.reports import send_report  # lazy: start-up
+    from node.federation.remote.actors import RemoteActorError  # lazy: start-up
+
     try:
         flag_id = ctx.run(
             lambda node: send_report(
@@ -155,6 +171,12 @@ def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_reports(ctx: CliContext, args: argparse.Namespace) -> int:
     """List the open reports other servers sent, or resolve one."""
+    from node.features.moderation.actions import (  # lazy: start-up
+        ModerationError,
+        open_reports,
+        resolve_report,
+    )
+
     engine = ctx.engine
     if args.resolve is not None:
         try:

@@ -20,54 +20,33 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from anyio import to_thread
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, TypeVar
 
 from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group, operator
-from node.db import session_scope
-from node.features.networks.membership import (
-    MembershipError,
-    admit,
-    join,
-    leave,
-    members,
-    memberships,
-    remove,
-)
-from node.features.networks.rules import (
-    RulesError,
-    block_domain,
-    hide_item,
-    load_rules,
-    log_entries,
-    set_rules,
-    unblock_domain,
-)
-from node.federation.context import NodeContext
-from node.federation.policy import DomainError, normalize_domain
-from node.federation.relays import (
-    RelayError,
-    add_relay,
-    list_relays,
-    remove_relay,
-)
-from node.federation.remote.actors import RemoteActorError
-from node.models import LocalActor
-from node.models.networks import NetworkItem
+
+if TYPE_CHECKING:
+    from node.federation.context import NodeContext
+    from node.models import LocalActor
 
 T = TypeVar("T")
 
-# What the network services raise for a request they refuse; shown as one line.
-USER_ERRORS = (MembershipError, RemoteActorError, RulesError, RelayError, DomainError)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """What the network services raise for a request they refuse; shown as one line."""
+    from node.features.networks.membership import MembershipError  # lazy: start-up
+    from node.features.networks.rules import RulesError  # lazy: start-up
+    from node.federation.policy import DomainError  # lazy: start-up
+    from node.federation.relays import RelayError  # lazy: start-up
+    from node.federation.remote.actors import RemoteActorError  # lazy: start-up
+
+    return (MembershipError, RemoteActorError, RulesError, RelayError, DomainError)
 
 
 def _run(ctx: CliContext, work: Callable[[NodeContext], Awaitable[T]]) -> T:
     """Run ``work(node)`` with the node context; user errors become one line."""
     try:
         return ctx.run(work)
-    except USER_ERRORS as exc:
+    except user_errors() as exc:
         raise CliError(str(exc)) from exc
 
 
@@ -80,6 +59,8 @@ def _network(ctx: CliContext, slug: str) -> LocalActor:
 
 def cmd_join(ctx: CliContext, args: argparse.Namespace) -> int:
     """Ask for one of our actors to join a network."""
+    from node.features.networks.membership import join  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     row = _run(ctx, lambda node: join(node, actor, args.network))
     print(f"@{args.slug} asked to join {row.network} (state: {row.state}).")
@@ -88,6 +69,8 @@ def cmd_join(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_leave(ctx: CliContext, args: argparse.Namespace) -> int:
     """Leave a network (or withdraw the request)."""
+    from node.features.networks.membership import leave  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     row = _run(ctx, lambda node: leave(node, actor, args.network))
     print(f"@{args.slug} left {row.network}.")
@@ -96,6 +79,8 @@ def cmd_leave(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_admit(ctx: CliContext, args: argparse.Namespace) -> int:
     """Admit a pending request to join one of our networks."""
+    from node.features.networks.membership import admit  # lazy: start-up
+
     net = _network(ctx, args.slug)
     row = _run(ctx, lambda node: admit(node, net, args.member, operator()))
     print(f"{row.member} admitted to @{args.slug}; the network now follows it.")
@@ -104,6 +89,8 @@ def cmd_admit(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_remove(ctx: CliContext, args: argparse.Namespace) -> int:
     """Remove a member (or refuse a pending request)."""
+    from node.features.networks.membership import remove  # lazy: start-up
+
     net = _network(ctx, args.slug)
     row = _run(ctx, lambda node: remove(node, net, args.member, operator(), args.reason or ""))
     what = "request refused" if row.state == "rejected" else "removed"
@@ -113,6 +100,10 @@ def cmd_remove(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_members(ctx: CliContext, args: argparse.Namespace) -> int:
     """A network's members and requests, with their state."""
+    from sqlmodel import Session  # lazy: start-up
+
+    from node.features.networks.membership import members  # lazy: start-up
+
     network = _network(ctx, args.slug)
     state = None if args.state == "all" else args.state
     with Session(ctx.engine) as session:
@@ -126,6 +117,10 @@ def cmd_members(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_memberships(ctx: CliContext, args: argparse.Namespace) -> int:
     """The networks an actor belongs to or asked to join."""
+    from sqlmodel import Session  # lazy: start-up
+
+    from node.features.networks.membership import memberships  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     with Session(ctx.engine) as session:
         rows = memberships(session, actor, all_states=True)
@@ -142,6 +137,13 @@ def _split(value: str | None) -> list[str] | None:
 
 def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
     """Show a network's rules, or set those given."""
+    from node.db import session_scope  # lazy: start-up
+    from node.features.networks.rules import (  # lazy: start-up
+        RulesError,
+        load_rules,
+        set_rules,
+    )
+
     network = _network(ctx, args.slug)
     parts = {"kinds": args.kinds, "tags": args.tags, "regions": args.regions}
     with session_scope(ctx.engine) as session:
@@ -162,6 +164,11 @@ def cmd_rules(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_hide(ctx: CliContext, args: argparse.Namespace) -> int:
     """Hide an item from a network (and take back its Announce)."""
+    from anyio import to_thread  # lazy: start-up
+
+    from node.db import session_scope  # lazy: start-up
+    from node.features.networks.rules import hide_item  # lazy: start-up
+
     network = _network(ctx, args.slug)
 
     async def work(node: NodeContext) -> None:
@@ -179,6 +186,15 @@ def cmd_hide(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_block(ctx: CliContext, args: argparse.Namespace) -> int:
     """A network's own domain block (``--undo`` lifts it)."""
+    from anyio import to_thread  # lazy: start-up
+
+    from node.db import session_scope  # lazy: start-up
+    from node.features.networks.rules import (  # lazy: start-up
+        block_domain,
+        unblock_domain,
+    )
+    from node.federation.policy import normalize_domain  # lazy: start-up
+
     network = _network(ctx, args.slug)
     if args.undo:
         with session_scope(ctx.engine) as session:
@@ -202,6 +218,15 @@ def cmd_block(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_log(ctx: CliContext, args: argparse.Namespace) -> int:
     """The network's decisions, newest first (and, with ``--items``, what it filed)."""
+    from sqlmodel import (  # lazy: start-up
+        Session,
+        col,
+        select,
+    )
+
+    from node.features.networks.rules import log_entries  # lazy: start-up
+    from node.models.networks import NetworkItem  # lazy: start-up
+
     network = _network(ctx, args.slug)
     with Session(ctx.engine) as session:
         for entry in log_entries(session, network, args.limit):
@@ -221,6 +246,8 @@ def cmd_log(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_relay_add(ctx: CliContext, args: argparse.Namespace) -> int:
     """Subscribe this node to a relay."""
+    from node.federation.relays import add_relay  # lazy: start-up
+
     ctx.ensure_instance()  # the instance actor is who subscribes
     row = _run(ctx, lambda node: add_relay(node, args.url, args.style))
     print(f"Relay {row.url} ({row.style}): {row.state}.")
@@ -229,6 +256,10 @@ def cmd_relay_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_relay_list(ctx: CliContext, args: argparse.Namespace) -> int:
     """The relay subscriptions and their state."""
+    from sqlmodel import Session  # lazy: start-up
+
+    from node.federation.relays import list_relays  # lazy: start-up
+
     with Session(ctx.engine) as session:
         rows = list_relays(session)
     for row in rows:
@@ -240,6 +271,8 @@ def cmd_relay_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_relay_remove(ctx: CliContext, args: argparse.Namespace) -> int:
     """Unsubscribe from a relay."""
+    from node.federation.relays import remove_relay  # lazy: start-up
+
     _run(ctx, lambda node: remove_relay(node, args.url))
     print(f"Unsubscribed from {args.url}.")
     return 0

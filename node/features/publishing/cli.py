@@ -6,12 +6,13 @@ import argparse
 import html
 
 from node.cli_kit import CliContext, Subcommands, add_command
-from node.db import session_scope
-from node.features.publishing.notes import publish_note
 
 
 def cmd_note(ctx: CliContext, args: argparse.Namespace) -> int:
     """Publish ``args.text`` as a note; blank lines separate paragraphs. Prints its id."""
+    from node.db import session_scope  # lazy: start-up
+    from node.features.publishing.notes import publish_note  # lazy: start-up
+
     actor = ctx.local_actor(args.slug)
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in args.text.split("\n\n") if p)
     with session_scope(ctx.engine) as session:
