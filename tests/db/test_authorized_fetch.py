@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.activitypub import signatures
+from node.activitypub.signatures.cavage import sign_cavage
 from node.app import create_app
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
@@ -60,7 +60,7 @@ def test_a_signed_get_is_verified_like_an_inbox_post_and_its_key_is_cached(
     key_id = Urls.main_key(signer_id)
     app = create_app(settings, engine=engine)
     with TestClient(app, base_url=settings.base_url) as client:
-        headers = signatures.sign_cavage(
+        headers = sign_cavage(
             "GET",
             item.ap_id,
             {"Accept": AP},
