@@ -5,6 +5,7 @@ nothing else imports every feature.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from node.features.bridges import routes as bridge_routes
 from node.features.feeds import routes as feed_routes
 from node.features.follows import api as api_follows
 from node.features.follows import handlers as follows
+from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
 from node.features.moderation import flags
 from node.features.networks import api as network_api
@@ -25,11 +27,14 @@ from node.features.networks import handlers as networks
 from node.features.networks import routes as network_routes
 from node.features.participation import api as api_social
 from node.features.participation import handlers as participation
+from node.features.participation import openapi as participation_openapi
 from node.features.profiles import api as api_profile
 from node.features.profiles import discovery
+from node.features.profiles import openapi as profiles_openapi
 from node.features.profiles import routes as actor_routes
 from node.features.publishing import api as api_routes
 from node.features.publishing import object_routes as content_routes
+from node.features.publishing import openapi as publishing_openapi
 from node.features.publishing import outbox_api as api_outbox
 from node.features.publishing import pages as item_pages
 from node.features.publishing.service import series
@@ -39,6 +44,7 @@ from node.federation.inbox import process
 from node.federation.inbox import routes as inbox_routes
 from node.federation.inbox.dispatch import Dispatcher
 from node.federation.worker import Registry
+from node.web.render import ctx, json_response
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -97,7 +103,7 @@ def routes() -> list[Route | Mount]:
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),
-        Route("/api/openapi.json", api_openapi.openapi_route),
+        Route("/api/openapi.json", openapi_route),
         *api_routes.routes(),
         *api_social.routes(),
         *api_follows.routes(),
@@ -112,3 +118,26 @@ def item_route(request: Request) -> Response:
     if wants_activity_json(request.headers.get("accept")):
         return content_routes.item_route(request)
     return item_pages.item_page(request)
+
+
+@cache
+def api_fragments() -> tuple[api_openapi.ApiFragment, ...]:
+    """Every feature's part of the OpenAPI document, in the order the document lists them
+    (built once: they are data, and nothing mutates them)."""
+    return (
+        publishing_openapi.items_fragment(),
+        participation_openapi.fragment(),
+        profiles_openapi.fragment(),
+        publishing_openapi.outbox_fragment(),
+        follows_openapi.fragment(),
+    )
+
+
+def api_document(base_url: str) -> api_openapi.Doc:
+    """The OpenAPI document of the node's JSON API at ``base_url``."""
+    return api_openapi.document(base_url, api_fragments())
+
+
+def openapi_route(request: Request) -> Response:
+    """``GET /api/openapi.json`` (no token needed)."""
+    return json_response(api_document(ctx(request).settings.base_url))

@@ -29,9 +29,9 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from node.api.openapi import document
 from node.db import session_scope
 from node.models import Interaction
+from node.wiring import api_document as document
 from tests.db.publishing_support import Api, Page, fixture, future, make_org
 
 CHECKS = [

@@ -42,8 +42,6 @@ LONG_MODULES = frozenset(
 LONG_FUNCTIONS = frozenset(
     {
         "node.activitypub.bounds.check",
-        "node.api.openapi._follow_paths",
-        "node.api.openapi._other_paths",
         "node.content.events.event_object",
         "node.content.fields.validate.validate_event",
         "node.features.publishing.pages.render_item",
@@ -56,7 +54,6 @@ LONG_FUNCTIONS = frozenset(
 IMPORT_TIME_CALLS_ALLOWED = frozenset(
     {
         "node.api.openapi_schemas:IMAGE_TYPES.values",
-        "node.api.openapi_schemas:essglobal.schemes",  # reads package data at import time
         "node.features.feeds.entries:ICAL_STATUS.values",
         "node.federation.inbox.forwarded:jsonld.Limits",
         "node.federation.inbox.process:RetryPolicy",

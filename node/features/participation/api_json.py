@@ -1,5 +1,5 @@
 """The JSON the participation API answers with: participants of our events and replies from
-the fediverse (schemas in node/api/openapi_schemas.py)."""
+the fediverse (schemas in node/features/participation/openapi.py)."""
 
 from __future__ import annotations
 

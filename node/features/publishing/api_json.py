@@ -1,4 +1,4 @@
-"""The JSON the API answers with: items, series, participants, replies (schemas in openapi.py)."""
+"""The JSON the API answers with: items, series, participants, replies (schemas in openapi_schemas.py)."""
 
 from __future__ import annotations
 
