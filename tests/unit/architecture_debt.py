@@ -6,11 +6,7 @@ Each list only shrinks: mend an entry, then delete it here.
 from __future__ import annotations
 
 # importer -> a module of a higher layer
-UPWARD_IMPORTS = frozenset(
-    {
-        "node.federation.context -> node.federation.http",
-    }
-)
+UPWARD_IMPORTS = frozenset({})
 
 # one feature reaching into another it does not declare
 UNDECLARED_FEATURE_USES = frozenset({})

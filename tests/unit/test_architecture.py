@@ -28,7 +28,6 @@ LAYERS: list[tuple[str, int]] = [
     ("node.models", 1),
     ("node.migrations", 1),
     ("node.urls", 1),
-    ("node.federation.context", 1),
     ("node.keycache", 1),
     ("node.ratelimit", 1),
     ("node.federation", 2),
