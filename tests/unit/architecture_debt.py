@@ -45,14 +45,3 @@ LONG_FUNCTIONS = frozenset(
         "node.settings.load_settings",
     }
 )
-
-# module:call pairs allowed at import time (pure constructors of this project)
-IMPORT_TIME_CALLS_ALLOWED = frozenset(
-    {
-        "node.api.openapi_schemas:IMAGE_TYPES.values",
-        "node.features.feeds.entries:ICAL_STATUS.values",
-        "node.federation.inbox.forwarded:jsonld.Limits",
-        "node.federation.inbox.process:RetryPolicy",
-        "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate
-    }
-)

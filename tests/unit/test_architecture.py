@@ -277,6 +277,16 @@ IMPORT_TIME_CALLS = {
 }
 
 
+# Calls that build a constant from a pure value type of this project, or read a dict's values.
+IMPORT_TIME_CALLS_OF_MODULES = {
+    "node.api.openapi_schemas:IMAGE_TYPES.values",
+    "node.features.feeds.entries:ICAL_STATUS.values",
+    "node.federation.inbox.forwarded:jsonld.Limits",
+    "node.federation.inbox.process:RetryPolicy",
+    "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate
+}
+
+
 def test_nothing_runs_at_import_time() -> None:
     """Rule 4: module top levels define things; they never build engines, read settings, load
     keys or do I/O. Every call at module level is on an allow-list of plain constructors, or
@@ -298,7 +308,7 @@ def test_nothing_runs_at_import_time() -> None:
                         continue
                     if func.startswith("text(") and func.endswith(").bindparams"):
                         continue
-                    if f"{name}:{func}" in debt.IMPORT_TIME_CALLS_ALLOWED:
+                    if f"{name}:{func}" in IMPORT_TIME_CALLS_OF_MODULES:
                         continue
                     bad.append(f"{path.relative_to(NODE.parent)}:{stmt.lineno} calls {func}")
     assert not bad, "\n".join(bad)
