@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from node.federation.outbox.signing import sign_stored
 from node.models import Item, ItemTag, Tombstone
 from tests.db.publishing_support import (
     BASE,
@@ -64,7 +65,11 @@ def test_publishing_answers_201_with_the_activitypub_id_the_page_and_where_to_ed
     assert create["actor"] == f"{BASE}/actors/nec"
     # The activity carries the object's inline terms, so an LD signature covers them too.
     assert all(term in create["@context"] for term in created["activitypub"]["@context"])
-    # ... and is signed in the body for relays and networks (node/federation/outbox/signing.py)
+    # ... and is signed in the body for relays and networks by its fan-out job, outside the
+    # request's write transaction (node/federation/outbox/signing.py)
+    assert "signature" not in create
+    assert sign_stored(engine, create["id"])
+    [create] = outbox(engine, "Create")
     assert create["signature"]["type"] == "RsaSignature2017" and create["proof"]
     [job] = fanout_jobs(engine)
     assert job["activity_id"] == create["id"]

@@ -422,13 +422,19 @@ def test_inbox_host_keeps_the_port() -> None:
     assert delivery.inbox_host("not a url") is None
 
 
-def test_stored_document_is_what_goes_out(engine: Engine, coop: LocalActor) -> None:
+async def test_stored_document_is_what_goes_out(
+    engine: Engine, node: NodeContext, coop: LocalActor
+) -> None:
     doc = activity(name="Café ☕", content="<p>ü</p>")
     with session_scope(engine) as session:
         delivery.send(session, coop, doc, Audience(followers=True))
     with Session(engine) as session:
+        # not signed inside the caller's write transaction: its fan-out job signs it
+        assert "signature" not in session.exec(select(OutboxActivity.document)).one()
+    assert isinstance(await run_fanout(node), Done)
+    with Session(engine) as session:
         stored = session.exec(select(OutboxActivity.document)).one()
-    # public activities are stored signed (node/federation/outbox/signing.py); the rest is as given
+    # public activities go out signed (node/federation/outbox/signing.py); the rest is as given
     unsigned = {k: v for k, v in stored.items() if k not in {"signature", "proof", "@context"}}
     assert orjson.dumps(unsigned) == orjson.dumps({k: v for k, v in doc.items() if k != "@context"})
     assert stored["signature"]["type"] == "RsaSignature2017"

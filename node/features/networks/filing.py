@@ -25,7 +25,6 @@ from node.features.networks.rules import RELAYED, decide, load_rules
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
-from node.federation.outbox.signing import sign_public_activity
 from node.models import LocalActor, Tombstone
 from node.models.networks import NetworkItem
 
@@ -115,8 +114,8 @@ def file_item(node: NodeContext, arrival: Arrival) -> str:
             followers=f"{me}/followers",
             published=now,
         )
-        # Signed in the body as every public activity of ours, so relays can pass it on.
-        announce = sign_public_activity(network, node.urls, doc)
+        # Public: its fan-out job signs it in the body, so relays can pass it on.
+        announce = doc
     row = NetworkItem(
         network_id=arrival.network_id,
         object_id=object_id,

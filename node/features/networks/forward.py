@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from node.activitypub.vocab import id_of
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
-from node.models import InboxActivity, LocalActor, OutboxActivity
+from node.models import InboxActivity, LocalActor
 
 # Forwarded bodies are bounded by the inbox (1 MB); the row's type and object id by the table.
 _TYPE_MAX, _ID_MAX = 64, 2048
@@ -55,27 +55,5 @@ def forward(
     if not activity_id or not raw:
         return False
     key = forward_key(node, network, activity_id)
-    if session.exec(select(OutboxActivity.id).where(OutboxActivity.ap_id == key)).first():
-        return False
-    assert network.id is not None
-    session.add(
-        OutboxActivity(
-            ap_id=key,
-            actor_id=network.id,
-            type=str(activity.get("type", ""))[:_TYPE_MAX],
-            object_id=(id_of(activity.get("object")) or "")[:_ID_MAX],
-            document=activity,
-            raw=raw,
-            # not the network's own activity: never listed in its outbox
-            public=False,
-        )
-    )
-    session.flush()
-    # send() finds the row by its key and sends it as stored (the raw body).
-    delivery.send(
-        session,
-        network,
-        {"id": key, "type": activity.get("type")},
-        delivery.Audience(followers=True, exclude=exclude),
-    )
-    return True
+    audience = delivery.Audience(followers=True, exclude=exclude)
+    return delivery.forward(session, network, key, activity, raw, audience)

@@ -22,7 +22,6 @@ from node.features.networks.facts import ItemFacts
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
-from node.federation.outbox.signing import sign_public_activity
 from node.federation.policy import covering_entries, host_of, normalize_domain
 from node.models import LocalActor, ModerationLog, OutboxActivity
 from node.models.networks import NetworkItem, NetworkRules
@@ -176,7 +175,6 @@ def _undo_announce(
     undo = activities.undo(node.urls.activity(uuid.uuid4().hex), ident, dict(sent), to=[PUBLIC]) | {
         "cc": [f"{ident}/followers"]
     }
-    undo = sign_public_activity(network, node.urls, undo)
     delivery.send(session, network, undo, delivery.Audience(followers=True))
 
 

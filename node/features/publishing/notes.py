@@ -12,7 +12,6 @@ from node.db import now_utc
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
-from node.federation.outbox.signing import sign_public_activity
 from node.models import Item, LocalActor
 
 
@@ -41,8 +40,7 @@ def publish_note(session: Session, node: NodeContext, actor: LocalActor, content
     session.add(item)
     session.flush()
     create = activities.create(node.urls.activity(uuid.uuid4().hex), author, note, now)
-    # Public: signed in the body too, so relays can forward it (node/federation/outbox/signing.py).
-    create = sign_public_activity(actor, node.urls, create)
+    # Public: the outbox signs it in the body too, so relays can forward it (outbox/signing.py).
 
     delivery.send(session, actor, create, delivery.Audience(followers=True, relays=True))
     return item

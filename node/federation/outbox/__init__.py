@@ -33,7 +33,6 @@ from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.deliver import deliver, delivery_state, inbox_host, prune_followers
 from node.federation.outbox.fanout import DELIVER, FANOUT, deliver_key, fan_out, fanout_key
 from node.federation.outbox.policy import CircuitPolicy, DeliveryConfig, parse_retry_after
-from node.federation.outbox.signing import sign_as_sender
 from node.federation.worker import Outcome, Registry
 from node.models import LocalActor, OutboxActivity
 
@@ -50,6 +49,7 @@ __all__ = [
     "delivery_state",
     "fan_out",
     "fanout_key",
+    "forward",
     "inbox_host",
     "parse_retry_after",
     "prune_followers",
@@ -84,11 +84,8 @@ def send(
         select(OutboxActivity.id).where(OutboxActivity.ap_id == activity_id)
     ).first()
     is_public = vocab.is_public(activity) if public is None else public
-    if stored is None and is_public and "signature" not in activity:
-        # Signed in the body as well, once, so relays and networks can forward it and the
-        # receiver still knows it is ours (node/federation/outbox/signing.py).
-
-        activity = sign_as_sender(actor, activity)
+    # A public activity is signed in the body too (so relays and networks can forward it), by
+    # its fan-out job: never here, inside the caller's write transaction (signing.py).
     if stored is None:
         session.add(
             OutboxActivity(
@@ -108,6 +105,40 @@ def send(
         {"activity_id": activity_id, "actor_id": actor.id, "audience": audience.to_payload()},
         dedupe_key=fanout_key(activity_id),
     )
+
+
+def forward(
+    session: Session,
+    actor: LocalActor,
+    key: str,
+    activity: dict[str, Any],
+    raw: str,
+    audience: Audience,
+) -> bool:
+    """Queue someone else's activity, received as ``raw``, to go out again byte for byte
+    (inbox forwarding) under the row id ``key``; False when ``key`` was forwarded already.
+
+    In the caller's transaction, like :func:`send`. The row is never listed in ``actor``'s
+    outbox and never signed by us: the body carries its author's own signature.
+    """
+    if session.exec(select(OutboxActivity.id).where(OutboxActivity.ap_id == key)).first():
+        return False
+    if actor.id is None:
+        raise ValueError("the actor must be stored (flushed) before it forwards anything")
+    session.add(
+        OutboxActivity(
+            ap_id=key,
+            actor_id=actor.id,
+            type=str(activity.get("type", ""))[:64],
+            object_id=_object_id(activity.get("object"))[:2048],
+            document=activity,
+            raw=raw,
+            public=False,
+        )
+    )
+    session.flush()
+    send(session, actor, {"id": key, "type": activity.get("type")}, audience)
+    return True
 
 
 def _object_id(value: object) -> str:

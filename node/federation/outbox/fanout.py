@@ -28,6 +28,7 @@ from node.federation.jobs import ClaimedJob
 from node.federation.outbox.audience import Audience
 from node.federation.outbox.deliver import inbox_host
 from node.federation.outbox.policy import DeliveryConfig
+from node.federation.outbox.signing import sign_stored
 from node.federation.policy import federates_with
 from node.federation.remote import actors as remote
 from node.federation.worker import Done, Fail, Outcome
@@ -71,6 +72,8 @@ async def fan_out(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     )
     if not found:
         return Fail(f"activity {activity_id} or actor {actor_pk} is not stored")
+    # Public activities get their body signature here, outside any write transaction.
+    await to_thread.run_sync(sign_stored, node.engine, activity_id)
     actors = [a for a in dict.fromkeys(audience.actors) if a not in excluded]
     # Followers-only or public posts that also name actors go to shared inboxes, where they
     # merge with the followers'; activities addressed to actors alone (Follow, Accept, a

@@ -5,8 +5,9 @@ An HTTP signature proves who made a request, not who wrote the body; a relay for
 public posts under its own HTTP signature. Mastodon then accepts them only with an
 RsaSignature2017 LD signature, newer peers (Fedify, Mastodon since mastodon/mastodon#39530)
 also with an FEP-8b32 ``eddsa-jcs-2022`` proof (interop.md, "Relays"). Signing costs one JSON-LD
-canonicalisation (3-8 ms), so it happens once per activity, when it is stored for delivery -
-never per recipient.
+canonicalisation (3-8 ms), so it happens once per activity, in its fan-out job
+(:func:`sign_stored`) - never per recipient, and never inside a write transaction: on SQLite
+that would hold the one writer lock while the CPU canonicalises.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
 from node.activitypub import jcs, jsonld, keys, ldsig
 from node.activitypub.vocab import AS_CONTEXT, DATA_INTEGRITY_CONTEXT, SECURITY_CONTEXT
+from node.db import write_connection
 from node.federation.actors.documents import actor_id
-from node.models import LocalActor
+from node.models import LocalActor, OutboxActivity
 from node.urls import Urls
 
-__all__ = ["sign_as_sender", "sign_public_activity", "signing_context"]
+__all__ = ["sign_as_sender", "sign_public_activity", "sign_stored", "signing_context"]
 
 log = logging.getLogger("solnode.outbox")
 
@@ -95,3 +99,35 @@ def _sign(
         except jsonld.JsonLdError as exc:
             log.warning("no LD signature on %s: %s", doc.get("id"), exc)
     return doc
+
+
+def needs_signature(row: OutboxActivity) -> bool:
+    """A public activity of ours, stored without its body signature (forwarded bodies, kept
+    byte for byte in ``raw``, are someone else's and never signed by us)."""
+    return row.public and not row.raw and "signature" not in row.document
+
+
+def sign_stored(engine: Engine, activity_id: str) -> bool:
+    """Sign a stored public activity in the body: read it, sign with no transaction open, then
+    write the signed document in one short UPDATE. Returns whether it was signed now.
+
+    Only the activity's one fan-out job calls this (its dedupe key makes it unique); a retried
+    fan-out finds the signature and does nothing. Signing twice would be harmless anyway."""
+    with Session(engine) as session:
+        row = session.exec(
+            select(OutboxActivity).where(OutboxActivity.ap_id == activity_id)
+        ).first()
+        if row is None or not needs_signature(row):
+            return False
+        actor = session.get(LocalActor, row.actor_id)
+        if actor is None:
+            return False
+        document = dict(row.document)
+    signed = sign_as_sender(actor, document)
+    with write_connection(engine) as conn:
+        done = conn.execute(
+            update(OutboxActivity)
+            .where(col(OutboxActivity.ap_id) == activity_id)
+            .values(document=signed)
+        )
+    return bool(done.rowcount)
