@@ -50,10 +50,7 @@ LONG_FUNCTIONS = frozenset(
         "node.api.openapi._follow_paths",
         "node.api.openapi._other_paths",
         "node.content.events.event_object",
-        "node.content.fields.validate.validate_event",
         "node.features.publishing.pages.render_item",
-        "node.federation.actors.documents.actor_document",
-        "node.settings.load_settings",
     }
 )
 
