@@ -209,55 +209,15 @@ def load_settings(
     Keys in the TOML file are the variable names without the prefix, in lower case
     (``base_url = "https://..."``). Raises ConfigError with a clear message for a bad value.
     """
-    env = dict(os.environ if env is None else env)
-    values: dict[str, object] = {}
-    path = config_file or env.get(ENV_PREFIX + "CONFIG")
-    if path:
-        try:
-            with open(path, "rb") as fh:
-                values.update({k.lower(): v for k, v in tomllib.load(fh).items()})
-        except FileNotFoundError:
-            raise ConfigError(f"SOLNODE_CONFIG points to {path}, which does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"SOLNODE_CONFIG file {path} is not valid TOML: {exc}") from exc
-    for key, value in env.items():
-        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG":
-            values[key[len(ENV_PREFIX) :].lower()] = value
-    values.update(overrides)
-
-    known = {f for f in Settings.__dataclass_fields__}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        names = ", ".join(ENV_PREFIX + u.upper() for u in unknown)
-        raise ConfigError(f"unknown setting(s): {names}")
-
+    values = _gather_values(dict(os.environ if env is None else env), config_file, overrides)
+    # The order of the checks below is the order of the error a user sees first.
     base_url = _validate_base_url(str(values.get("base_url", Settings.base_url)))
     data_dir = Path(str(values.get("data_dir", "data"))).expanduser()
-    database_url = str(values.get("database_url") or "")
-    database_url = (
-        normalize_database_url(database_url)
-        if database_url
-        else f"sqlite:///{(data_dir / 'solnode.db').resolve()}"
-    )
-    allow = values.get("allow_hosts", "")
-    if isinstance(allow, str):
-        allow_hosts = frozenset(h.strip().lower() for h in allow.split(",") if h.strip())
-    elif isinstance(allow, list):
-        allow_hosts = frozenset(str(h).strip().lower() for h in allow if str(h).strip())
-    else:
-        raise ConfigError("SOLNODE_ALLOW_HOSTS must be a comma-separated list of host names")
+    database_url = _database_url(values, data_dir)
+    allow_hosts = _allow_hosts(values.get("allow_hosts", ""))
     secret_key = str(values.get("secret_key") or "") or read_secret_file(data_dir)
-    log_level = str(values.get("log_level", "info")).lower()
-    if log_level not in {"debug", "info", "warning", "error"}:
-        raise ConfigError(
-            f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
-        )
-    federation_mode = str(values.get("federation_mode", "open")).strip().lower()
-    if federation_mode not in {"open", "allowlist"}:
-        raise ConfigError(
-            f"SOLNODE_FEDERATION_MODE must be open or allowlist, got {federation_mode!r}"
-        )
-
+    log_level = _log_level(values)
+    federation_mode = _federation_mode(values)
     murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
 
     def limit(name: str) -> Limit | None:
@@ -289,6 +249,78 @@ def load_settings(
         rate_limit_api=limit("rate_limit_api"),
         murmurations_index=murmurations_index,
     )
+
+
+def _gather_values(
+    env: dict[str, str], config_file: str | Path | None, overrides: dict[str, object]
+) -> dict[str, object]:
+    """The raw settings, later sources winning: config file, environment, overrides.
+
+    Refuses (ConfigError) a name that is no setting, so a typo is not silently ignored.
+    """
+    values: dict[str, object] = {}
+    path = config_file or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        values.update(_read_config_file(path))
+    for key, value in env.items():
+        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG":
+            values[key[len(ENV_PREFIX) :].lower()] = value
+    values.update(overrides)
+
+    known = {f for f in Settings.__dataclass_fields__}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        names = ", ".join(ENV_PREFIX + u.upper() for u in unknown)
+        raise ConfigError(f"unknown setting(s): {names}")
+    return values
+
+
+def _read_config_file(path: str | Path) -> dict[str, object]:
+    """The TOML config file's keys, lower-cased."""
+    try:
+        with open(path, "rb") as fh:
+            return {k.lower(): v for k, v in tomllib.load(fh).items()}
+    except FileNotFoundError:
+        raise ConfigError(f"SOLNODE_CONFIG points to {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"SOLNODE_CONFIG file {path} is not valid TOML: {exc}") from exc
+
+
+def _database_url(values: dict[str, object], data_dir: Path) -> str:
+    """The configured database URL, normalized, or a SQLite file in the data dir."""
+    database_url = str(values.get("database_url") or "")
+    if database_url:
+        return normalize_database_url(database_url)
+    return f"sqlite:///{(data_dir / 'solnode.db').resolve()}"
+
+
+def _allow_hosts(allow: object) -> frozenset[str]:
+    """SOLNODE_ALLOW_HOSTS: a comma-separated string (environment) or a list (TOML)."""
+    if isinstance(allow, str):
+        return frozenset(h.strip().lower() for h in allow.split(",") if h.strip())
+    if isinstance(allow, list):
+        return frozenset(str(h).strip().lower() for h in allow if str(h).strip())
+    raise ConfigError("SOLNODE_ALLOW_HOSTS must be a comma-separated list of host names")
+
+
+def _log_level(values: dict[str, object]) -> str:
+    """SOLNODE_LOG_LEVEL, one of debug/info/warning/error."""
+    log_level = str(values.get("log_level", "info")).lower()
+    if log_level not in {"debug", "info", "warning", "error"}:
+        raise ConfigError(
+            f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
+        )
+    return log_level
+
+
+def _federation_mode(values: dict[str, object]) -> str:
+    """SOLNODE_FEDERATION_MODE, open or allowlist."""
+    federation_mode = str(values.get("federation_mode", "open")).strip().lower()
+    if federation_mode not in {"open", "allowlist"}:
+        raise ConfigError(
+            f"SOLNODE_FEDERATION_MODE must be open or allowlist, got {federation_mode!r}"
+        )
+    return federation_mode
 
 
 def _validate_index(value: str) -> str:

@@ -117,10 +117,17 @@ def check(
         return _check_string(doc, "", False, bounds)
     if not isinstance(doc, dict | list):
         return None
-    # This is the inbox's hot path, so only containers go on the stack, scalars are judged
-    # where they are met, and the per-key rules (URLs, recipients, content maps) run once per
-    # object on the few keys present (a set intersection in C), not once per value.
-    span = size if size is not None else 1 << 62
+    return _walk(doc, bounds, size if size is not None else 1 << 62)
+
+
+def _walk(doc: Any, bounds: Bounds, span: int) -> Violation | None:
+    """The walk of a container ``doc`` whose JSON text is ``span`` characters long.
+
+    This is the inbox's hot path, so it is one loop with everything in locals: only containers
+    go on the stack, scalars are judged where they are met, and the per-key rules (URLs,
+    recipients, content maps) run once per object on the few keys present (a set intersection
+    in C), not once per value.
+    """
     short = min(bounds.max_content, bounds.max_string)
     # A string of n characters takes n + 2 bytes of JSON, a list of n items at least 2n + 1.
     strings = span > short
@@ -141,15 +148,11 @@ def check(
                 if values > max_values:
                     return _too_many_values(bounds)
             if strings and max(map(len, value)) > bounds.max_string:
-                return Violation(
-                    "string_too_long", f"a key is longer than {bounds.max_string} characters"
-                )
-            if not opaque:
-                special = value.keys() & SPECIAL_KEYS
-                if special:
-                    problem = _check_special(value, special, bounds)
-                    if problem is not None:
-                        return problem
+                return _key_too_long(bounds)
+            if not opaque and (special := value.keys() & SPECIAL_KEYS):
+                problem = _check_special(value, special, bounds)
+                if problem is not None:
+                    return problem
             for name, item in value.items():
                 kind = type(item)
                 if kind is dict or kind is list:
@@ -161,9 +164,7 @@ def check(
         else:
             if counts:
                 if len(value) > max_list:
-                    return Violation(
-                        "list_too_long", f"`{key or 'the body'}` has more than {max_list} items"
-                    )
+                    return _list_too_long(key, max_list)
                 values += len(value)
                 if values > max_values:
                     return _too_many_values(bounds)
@@ -209,6 +210,14 @@ def _check_special(obj: dict[str, Any], present: set[str], bounds: Bounds) -> Vi
                         f"`{name}` holds a text longer than {bounds.max_content} characters",
                     )
     return None
+
+
+def _key_too_long(bounds: Bounds) -> Violation:
+    return Violation("string_too_long", f"a key is longer than {bounds.max_string} characters")
+
+
+def _list_too_long(key: str, max_list: int) -> Violation:
+    return Violation("list_too_long", f"`{key or 'the body'}` has more than {max_list} items")
 
 
 def _too_many_values(bounds: Bounds) -> Violation:

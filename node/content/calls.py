@@ -20,17 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
-from node.content.events import (
-    EVENT_TERMS,
-    check_same_host,
-    hashtags,
-    image_attachment,
-    image_object,
-    place_object,
-)
+from node.content.events import EVENT_TERMS
 from node.content.fields import CallInput, Quantity
 from node.content.i18n import language_map
 from node.content.markdown import escape, link, render
+from node.content.objects import check_same_host, hashtags, image_attachment, image_object
+from node.content.places import place_object
 from node.content.summary import format_moment
 
 __all__ = ["CALL_TERMS", "call_content_html", "call_context", "call_object", "quantity_text"]

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
-from node.content.events import check_same_host, hashtags, image_attachment, image_object
 from node.content.fields import NewsInput
 from node.content.i18n import language_map
 from node.content.markdown import plain_text_to_html, render
+from node.content.objects import check_same_host, hashtags, image_attachment, image_object
 from node.content.summary import article_summary_html
 
 __all__ = ["NEWS_TERMS", "article_object", "news_context"]

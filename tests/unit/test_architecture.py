@@ -1,8 +1,6 @@
 """The dependency rules of docs/architecture.md, enforced by walking every import.
 
-Where today's code still breaks a rule, the break is listed in tests/unit/architecture_debt.py:
-the lists only shrink. A new break fails here; so does a listed one that is gone (take it off
-the list, so it cannot come back unnoticed).
+Each rule lists every place that breaks it; none may.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from tests.unit import architecture_debt as debt
 from tests.unit.imports_graph import NODE, cycles, edges, imports_of, module_name, modules
 
 PURE_ALLOWED = {"cryptography", "pyld", "rfc8785", "http_sf", "node"}
@@ -73,18 +70,8 @@ def feature_of(module: str) -> str | None:
     return parts[2] if len(parts) > 2 and parts[1] == "features" else None
 
 
-def _ratchet(found: set[str], known: frozenset[str], what: str) -> None:
-    new = sorted(found - known)
-    gone = sorted(known - found)
-    message = []
-    if new:
-        message.append(f"new {what}:\n  " + "\n  ".join(new))
-    if gone:
-        message.append(
-            f"{what} mended (well done): remove from tests/unit/architecture_debt.py:\n  "
-            + "\n  ".join(gone)
-        )
-    assert not message, "\n".join(message)
+def _none(found: set[str], what: str) -> None:
+    assert not found, f"{what}:\n  " + "\n  ".join(sorted(found))
 
 
 def test_layers_import_only_downward() -> None:
@@ -93,7 +80,7 @@ def test_layers_import_only_downward() -> None:
     for source, target, imp in edges(include_type_only=False):
         if layer_of(target) > layer_of(source):
             found.add(f"{source} -> {target}")
-    _ratchet(found, debt.UPWARD_IMPORTS, "upward imports")
+    _none(found, "upward imports")
 
 
 def test_features_use_only_declared_features() -> None:
@@ -103,7 +90,7 @@ def test_features_use_only_declared_features() -> None:
         mine, theirs = feature_of(source), feature_of(target)
         if mine and theirs and mine != theirs and theirs not in DECLARED_USES.get(mine, set()):
             found.add(f"{source} -> {target}")
-    _ratchet(found, debt.UNDECLARED_FEATURE_USES, "undeclared uses between features")
+    _none(found, "undeclared uses between features")
 
 
 def test_no_import_cycles_between_modules() -> None:
@@ -111,7 +98,7 @@ def test_no_import_cycles_between_modules() -> None:
     for source, target, _ in edges():
         graph[source].add(target)
     found = {" <-> ".join(component) for component in cycles(graph)}
-    _ratchet(found, debt.MODULE_CYCLES, "import cycles between modules")
+    _none(found, "import cycles between modules")
 
 
 def test_no_import_cycles_between_packages() -> None:
@@ -126,7 +113,7 @@ def test_no_import_cycles_between_packages() -> None:
         if a != b and not b.startswith(a + "."):
             graph[a].add(b)
     found = {" <-> ".join(component) for component in cycles(graph)}
-    _ratchet(found, debt.PACKAGE_CYCLES, "import cycles between packages")
+    _none(found, "import cycles between packages")
 
 
 def test_function_level_imports_say_why() -> None:
@@ -137,7 +124,7 @@ def test_function_level_imports_say_why() -> None:
         for imp in imports_of(path):
             if imp.function_level and not imp.why.lower().startswith("lazy:"):
                 found.add(f"{imp.source}:{imp.target}")
-    _ratchet(found, debt.FUNCTION_LEVEL_IMPORTS, "function-level imports without a reason")
+    _none(found, "function-level imports without a reason")
 
 
 def test_protocol_core_imports_only_stdlib_crypto_and_itself() -> None:
@@ -207,7 +194,7 @@ def test_routes_are_leaves() -> None:
         for source, target, _ in edges(include_type_only=True)
         if target in routes and layer_of(source) < 5
     )
-    _ratchet(set(bad), debt.ROUTE_IMPORTS, "imports of route modules")
+    _none(set(bad), "imports of route modules")
 
 
 # Calls a module's top level may make: constructors of plain values and declarations.
@@ -330,11 +317,11 @@ def test_modules_stay_small() -> None:
     found = {
         module_name(path) for path in modules().values() if len(path.read_text().splitlines()) > 400
     }
-    _ratchet(found, debt.LONG_MODULES, "modules over 400 lines")
+    _none(found, "modules over 400 lines")
 
 
 def test_functions_stay_short() -> None:
-    _ratchet(set(_long_functions()), debt.LONG_FUNCTIONS, "functions over 60 lines")
+    _none(set(_long_functions()), "functions over 60 lines")
 
 
 def test_every_package_is_in_a_layer() -> None:

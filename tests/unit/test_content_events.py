@@ -16,15 +16,9 @@ import pytest
 
 from node.activitypub import jsonld
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC
-from node.content.events import (
-    ParentRef,
-    event_object,
-    expand_series,
-    occurrences,
-    rrule,
-    status_note,
-)
+from node.content.events import ParentRef, event_object, status_note
 from node.content.fields import EventInput, Recurrence, validate_event
+from node.content.series import expand_series, occurrences, rrule
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "content"
 BASE = "https://nec.example.org"

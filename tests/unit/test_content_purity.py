@@ -16,11 +16,23 @@ PURE = [
     *sorted((CONTENT / "fields").glob("*.py")),
     *(
         CONTENT / f"{name}.py"
-        for name in ("markdown", "events", "calls", "news", "summary", "i18n", "essglobal")
+        for name in (
+            "markdown",
+            "events",
+            "objects",
+            "places",
+            "series",
+            "calls",
+            "news",
+            "summary",
+            "i18n",
+            "essglobal",
+        )
     ),
 ]
 ALLOWED_THIRD_PARTY = {"markdown_it", "nh3"}
 ALLOWED_NODE = ("node.activitypub", "node.content.fields", "node.content.markdown", "node.content.events",
+                "node.content.objects", "node.content.places", "node.content.series",
                 "node.content.calls", "node.content.news", "node.content.summary", "node.content.i18n",
                 "node.content.essglobal", "node.urls")  # fmt: skip
 NO_IO = {"socket", "ssl", "asyncio", "http", "urllib.request", "sqlite3", "subprocess"}

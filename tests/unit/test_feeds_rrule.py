@@ -1,6 +1,6 @@
 """The RRULE a calendar carries for a series gives the very dates this node publishes: each rule is
 expanded by python-dateutil (as calendar libraries do) and compared with
-:func:`node.content.events.occurrences`, across daylight-saving changes and month ends."""
+:func:`node.content.series.occurrences`, across daylight-saving changes and month ends."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.content.events import occurrences
 from node.content.fields.times import nth_weekday
 from node.content.fields.types import MAX_OCCURRENCES, ByDay, Recurrence
+from node.content.series import occurrences
 from node.features.feeds.series import series_rrule
 
 ZONES = ["Europe/London", "America/New_York", "America/Sao_Paulo", "Australia/Sydney", "UTC"]

@@ -47,6 +47,7 @@ from node.content.fields.types import (
     EventStatus,
     FieldError,
     JoinMode,
+    Location,
     NewsInput,
     NewsKind,
     Purpose,
@@ -180,41 +181,13 @@ def validate_event(data: Any) -> EventInput:
     doc = read_object(data, "", EVENT_FIELDS, "a JSON object")
     texts = _texts(doc)
     summaries = _summaries(doc, texts["languages"])
-    if doc.get("startTime") is None:
-        raise FieldError("startTime", "is required")
-    if doc.get("endTime") is None:
-        raise FieldError("endTime", "is required (FEP-8a8e events always have an end)")
-    raw_start = parse_datetime(doc["startTime"], "startTime")
-    raw_end = parse_datetime(doc["endTime"], "endTime")
-    zone = zone_for(
-        doc.get("timezone"), [(raw_start, "startTime"), (raw_end, "endTime")], "timezone"
-    )
-    start, end = to_utc(raw_start, zone, "startTime"), to_utc(raw_end, zone, "endTime")
-    if end <= start:
-        raise FieldError("endTime", "must be after startTime")
-    if end - start > timedelta(days=MAX_EVENT_DAYS):
-        raise FieldError("endTime", f"must be within {MAX_EVENT_DAYS} days of startTime")
-
+    start, end, zone = _event_times(doc)
+    # The steps run in this order so the first error reported stays the same field.
     location = read_location(doc.get("location"), "location")
-    join_mode = cast(
-        JoinMode, read_choice(doc.get("joinMode"), "joinMode", get_args(JoinMode), "free")
-    )
-    external = read_url(doc.get("externalParticipationUrl"), "externalParticipationUrl")
-    if join_mode == "external" and external is None:
-        raise FieldError("externalParticipationUrl", "is required when joinMode is external")
-    if join_mode != "external" and external is not None:
-        raise FieldError("externalParticipationUrl", "is only used when joinMode is external")
+    join_mode, external = _join(doc)
     capacity = doc.get("maximumAttendeeCapacity")
-    category = doc.get("category")
-    if category is not None:
-        if not isinstance(category, str) or category.strip().upper() not in CATEGORIES:
-            raise FieldError("category", "must be one of: " + ", ".join(sorted(CATEGORIES)))
-        category = category.strip().upper()
-    status = cast(
-        EventStatus, read_choice(doc.get("status"), "status", get_args(EventStatus), "scheduled")
-    )
-    if status == "movedOnline" and (location is None or location.online_url is None):
-        raise FieldError("location.url", "is required when the event moved online")
+    category = _category(doc.get("category"))
+    status = _status(doc.get("status"), location)
     return EventInput(
         name=texts["name"],
         start_time=start,
@@ -243,6 +216,55 @@ def validate_event(data: Any) -> EventInput:
         room=_room(doc.get("room"), "room"),
         recurrence=read_recurrence(doc.get("recurrence"), "recurrence", start, zone),
     )
+
+
+def _event_times(doc: dict[str, Any]) -> tuple[datetime, datetime, ZoneInfo]:
+    """Start and end in UTC, and the event's zone: both required, end after start, not too long."""
+    if doc.get("startTime") is None:
+        raise FieldError("startTime", "is required")
+    if doc.get("endTime") is None:
+        raise FieldError("endTime", "is required (FEP-8a8e events always have an end)")
+    raw_start = parse_datetime(doc["startTime"], "startTime")
+    raw_end = parse_datetime(doc["endTime"], "endTime")
+    zone = zone_for(
+        doc.get("timezone"), [(raw_start, "startTime"), (raw_end, "endTime")], "timezone"
+    )
+    start, end = to_utc(raw_start, zone, "startTime"), to_utc(raw_end, zone, "endTime")
+    if end <= start:
+        raise FieldError("endTime", "must be after startTime")
+    if end - start > timedelta(days=MAX_EVENT_DAYS):
+        raise FieldError("endTime", f"must be within {MAX_EVENT_DAYS} days of startTime")
+    return start, end, zone
+
+
+def _join(doc: dict[str, Any]) -> tuple[JoinMode, str | None]:
+    """``joinMode`` and its ``externalParticipationUrl``, which goes with ``external`` only."""
+    join_mode = cast(
+        JoinMode, read_choice(doc.get("joinMode"), "joinMode", get_args(JoinMode), "free")
+    )
+    external = read_url(doc.get("externalParticipationUrl"), "externalParticipationUrl")
+    if join_mode == "external" and external is None:
+        raise FieldError("externalParticipationUrl", "is required when joinMode is external")
+    if join_mode != "external" and external is not None:
+        raise FieldError("externalParticipationUrl", "is only used when joinMode is external")
+    return join_mode, external
+
+
+def _category(category: Any) -> str | None:
+    """A Mobilizon category name, upper-cased."""
+    if category is None:
+        return None
+    if not isinstance(category, str) or category.strip().upper() not in CATEGORIES:
+        raise FieldError("category", "must be one of: " + ", ".join(sorted(CATEGORIES)))
+    return category.strip().upper()
+
+
+def _status(value: Any, location: Location | None) -> EventStatus:
+    """The event's status; one that moved online needs an online address."""
+    status = cast(EventStatus, read_choice(value, "status", get_args(EventStatus), "scheduled"))
+    if status == "movedOnline" and (location is None or location.online_url is None):
+        raise FieldError("location.url", "is required when the event moved online")
+    return status
 
 
 def _quantity(value: Any, path: str) -> Quantity | None:

@@ -27,7 +27,7 @@ from node.features.feeds import entries as feed_entries
 from node.features.feeds.entries import KINDS, FeedEntry
 from node.features.feeds.series import group_series
 from node.features.networks.queries import Filters
-from node.features.publishing.pages import TAG_RE
+from node.features.publishing.listings import TAG_RE
 from node.features.publishing.service.series import published_occurrences
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Series

@@ -9,7 +9,7 @@ SEQUENCE; a date deleted on its own becomes an EXDATE. The series' VEVENT:
 
 * UID is the series' IRI (``/series/{uid}``, which leads to its next date);
 * DTSTART/DTEND are the first date, in the series' zone; the RRULE repeats it at the same wall
-  clock time, as :func:`node.content.events.occurrences` does (a test expands both and compares);
+  clock time, as :func:`node.content.series.occurrences` does (a test expands both and compares);
 * its texts come from a published date whose own status is the template's (so one cancelled
   date never cancels the series), with the template's status;
 * SEQUENCE is the number of Updates sent for all of its dates, which only grows.
@@ -27,9 +27,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from node.content.events import ICAL_STATUS, Occurrence, occurrences, rrule
+from node.content.events import ICAL_STATUS
 from node.content.fields import FieldError, validate_event
 from node.content.fields.types import MAX_OCCURRENCES, Recurrence
+from node.content.series import Occurrence, occurrences, rrule
 from node.db import now_utc
 from node.features.feeds.entries import FeedEntry, update_counts
 from node.federation.context import NodeContext

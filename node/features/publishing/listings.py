@@ -3,6 +3,7 @@ news, a hashtag's items; one page at a time."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -18,6 +19,8 @@ Section = Literal["events", "past", "calls", "news"]
 SECTIONS: tuple[Section, ...] = ("events", "past", "calls", "news")
 PAGE_SIZE = 12
 PROFILE_SIZE = 4
+# A hashtag as a URL segment (/tags/<tag>, and the tag feeds in node/features/feeds/routes.py).
+TAG_RE = re.compile(r"^\w{1,64}$")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ chooses by the Accept header) and these pages to browsers, in the language the r
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -17,11 +16,13 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from node.content.fields import EventInput
 from node.db import as_utc, now_utc, session_scope
 from node.features.participation import handlers as participation
 from node.features.participation.handlers import ParticipationError
 from node.features.publishing import listings
 from node.features.publishing import page_data as item_view
+from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Item, LocalActor, Series
@@ -29,7 +30,6 @@ from node.urls import is_uid
 from node.web import forms, messages, schema_org
 from node.web.render import ctx, html
 
-TAG_RE = re.compile(r"^\w{1,64}$")
 MAX_FORM = 10_000
 NAME_MAX = 100
 
@@ -118,57 +118,18 @@ def render_item(
         request.headers.get("accept-language", ""),
         _languages(item),
     )
-    t = messages.translator(lang.ui)
-    doc = item.document
-    page_url = str(doc.get("url", item.ap_id))
-    nonce = request.cookies.get(forms.COOKIE)
-    if not forms.valid_nonce(nonce):
-        nonce = forms.new_nonce()
-    assert nonce is not None
-    title = item_view.text_of(doc, "name", lang.content) or t["published"]
-    context: dict[str, Any] = {
-        "item": item,
-        "doc": doc,
-        "published": as_utc(item.published),
-        "author": author,
-        "lang": lang.ui,
-        "t": t,
-        "alternates": item_view.switcher(lang, page_url),
-        "replies": item_view.replies(session, item),
-        "errors": errors or {},
-        "values": values or {},
-        "title": title,
-        "title_lang": item_view.lang_of(doc, "name", lang.content),
-        "content_html": item_view.text_of(doc, "content", lang.content),
-        "content_lang": item_view.lang_of(doc, "content", lang.content),
-        "tags": [
-            {"name": str(tag.get("name", "")).lstrip("#"), "href": tag.get("href")}
-            for tag in doc.get("tag", [])
-            if isinstance(tag, dict)
-        ],
-    }
+    page_url = str(item.document.get("url", item.ap_id))
+    nonce = _form_nonce(request)
+    context = _page_context(session, item, author, lang, page_url)
+    context |= {"errors": errors or {}, "values": values or {}}
+    title = context["title"]
     inp = item_view.event_input(item) if item.kind == "event" else None
     text = schema_org.description(str(item.source.get("content", "")), title)
     if inp is not None:
-        facts = item_view.facts(inp, lang.content)
-        context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
-        context |= _event_extras(session, item, lang.content)
-        context["jsonld"] = schema_org.event_jsonld(
-            inp,
-            url=page_url,
-            organizer=author.name,
-            organizer_url=node.urls.profile(author.slug),
-            name=facts["title"],
-            text=inp.content_map.get(lang.content, inp.content),
-            parent_url=context["parent"]["url"] if context["parent"] else None,
-        )
-        context["status_label"] = t.get(f"status_{inp.status}")
-        text = context["jsonld"].get("description") or facts["when"]
+        text = _add_event(context, request, session, item, author, inp, nonce, lang, page_url)
     if item.kind == "call":
-        context["call"] = item_view.call_facts(item, lang.content)
-        if context["call"] is not None:
-            context["content_html"] = context["call"]["content_html"]
-            context["content_lang"] = context["call"]["content_lang"]
+        _add_call(context, item, lang.content)
+    doc = item.document
     image = doc.get("image") if isinstance(doc.get("image"), dict) else None
     context["description"] = text
     context["og"] = schema_org.open_graph(
@@ -183,6 +144,7 @@ def render_item(
     template = "event.html" if inp is not None else "item.html"
     response = html(request, template, status=status, **context)
     if inp is not None:
+        # The registration form's nonce: the token in the form is only valid with this cookie.
         response.set_cookie(
             forms.COOKIE,
             nonce,
@@ -193,6 +155,79 @@ def render_item(
             secure=node.settings.scheme == "https",
         )
     return response
+
+
+def _form_nonce(request: Request) -> str:
+    """The visitor's form nonce from its cookie, or a new one."""
+    nonce = request.cookies.get(forms.COOKIE)
+    if not forms.valid_nonce(nonce):
+        nonce = forms.new_nonce()
+    assert nonce is not None
+    return nonce
+
+
+def _page_context(
+    session: Session, item: Item, author: LocalActor, lang: Language, page_url: str
+) -> dict[str, Any]:
+    """What every item page shows: title, text, tags, replies, language switcher."""
+    t = messages.translator(lang.ui)
+    doc = item.document
+    return {
+        "item": item,
+        "doc": doc,
+        "published": as_utc(item.published),
+        "author": author,
+        "lang": lang.ui,
+        "t": t,
+        "alternates": item_view.switcher(lang, page_url),
+        "replies": item_view.replies(session, item),
+        "title": item_view.text_of(doc, "name", lang.content) or t["published"],
+        "title_lang": item_view.lang_of(doc, "name", lang.content),
+        "content_html": item_view.text_of(doc, "content", lang.content),
+        "content_lang": item_view.lang_of(doc, "content", lang.content),
+        "tags": [
+            {"name": str(tag.get("name", "")).lstrip("#"), "href": tag.get("href")}
+            for tag in doc.get("tag", [])
+            if isinstance(tag, dict)
+        ],
+    }
+
+
+def _add_event(
+    context: dict[str, Any],
+    request: Request,
+    session: Session,
+    item: Item,
+    author: LocalActor,
+    inp: EventInput,
+    nonce: str,
+    lang: Language,
+    page_url: str,
+) -> str:
+    """Add an event's facts, registration, programme and schema.org JSON-LD to ``context``;
+    return the page's description."""
+    facts = item_view.facts(inp, lang.content)
+    context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
+    context |= _event_extras(session, item, lang.content)
+    context["jsonld"] = schema_org.event_jsonld(
+        inp,
+        url=page_url,
+        organizer=author.name,
+        organizer_url=ctx(request).urls.profile(author.slug),
+        name=facts["title"],
+        text=inp.content_map.get(lang.content, inp.content),
+        parent_url=context["parent"]["url"] if context["parent"] else None,
+    )
+    context["status_label"] = context["t"].get(f"status_{inp.status}")
+    return str(context["jsonld"].get("description") or facts["when"])
+
+
+def _add_call(context: dict[str, Any], item: Item, lang: str) -> None:
+    """Add a call for collaboration's facts; its text replaces the stored content."""
+    context["call"] = item_view.call_facts(item, lang)
+    if context["call"] is not None:
+        context["content_html"] = context["call"]["content_html"]
+        context["content_lang"] = context["call"]["content_lang"]
 
 
 def _load(session: Session, request: Request) -> tuple[Item, LocalActor] | Response:

@@ -23,9 +23,22 @@ def actor_id(urls: Urls, actor: LocalActor) -> str:
 def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any]:
     """The actor as served at its id: everything Mastodon, Mobilizon and Fedify read."""
     ident = actor_id(urls, actor)
+    doc = _core(actor, urls, ident, host=host)
+    doc["publicKey"] = {
+        "id": urls.main_key(ident),
+        "owner": ident,
+        "publicKeyPem": actor.rsa_public_pem,
+    }
+    doc["assertionMethod"] = [_ed25519_method(actor, urls, ident)]
+    _add_collections(doc, actor, urls)
+    _add_profile(doc, actor.profile or {})
+    return doc
+
+
+def _core(actor: LocalActor, urls: Urls, ident: str, *, host: str) -> dict[str, Any]:
+    """The identity, addresses and flags every actor has (the instance actor's differ)."""
     is_app = actor.kind == "application"
-    profile = actor.profile or {}
-    doc: dict[str, Any] = {
+    return {
         "@context": actor_context(),
         "id": ident,
         "type": AP_TYPE[actor.kind],
@@ -43,32 +56,36 @@ def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any
         "indexable": bool(actor.discoverable) and not is_app,
         "published": iso(actor.created_at),
         "updated": iso(actor.updated_at),
-        "publicKey": {
-            "id": urls.main_key(ident),
-            "owner": ident,
-            "publicKeyPem": actor.rsa_public_pem,
-        },
-        "assertionMethod": [
-            {
-                "id": urls.ed25519_key(ident),
-                "type": "Multikey",
-                "controller": ident,
-                "publicKeyMultibase": keys.public_key_multibase(
-                    keys.load_public_key(actor.ed_public_pem)
-                ),
-            }
-        ],
     }
+
+
+def _ed25519_method(actor: LocalActor, urls: Urls, ident: str) -> dict[str, Any]:
+    """The Ed25519 key as a FEP-521a ``Multikey`` (object integrity proofs)."""
+    return {
+        "id": urls.ed25519_key(ident),
+        "type": "Multikey",
+        "controller": ident,
+        "publicKeyMultibase": keys.public_key_multibase(keys.load_public_key(actor.ed_public_pem)),
+    }
+
+
+def _add_collections(doc: dict[str, Any], actor: LocalActor, urls: Urls) -> None:
+    """The collections an organization or network has beyond the standard ones."""
     if actor.kind == "network":
         doc["members"] = urls.members(actor.slug)
-    if not is_app:
-        doc["upcomingEvents"] = urls.upcoming_events(actor.slug)
-        # The networks it belongs to (node/features/networks/collections.py), with its term inline.
-        doc["memberships"] = urls.memberships(actor.slug)
-        doc["@context"][-1]["memberships"] = {"@id": MEMBERSHIPS_IRI, "@type": "@id"}
-        # Its ESSGlobal description as JSON-LD (node/features/bridges/essglobal_ld.py).
-        doc["essglobal"] = urls.essglobal(actor.slug)
-        doc["@context"][-1]["essglobal"] = {"@id": ESSGLOBAL_IRI, "@type": "@id"}
+    if actor.kind == "application":
+        return
+    doc["upcomingEvents"] = urls.upcoming_events(actor.slug)
+    # The networks it belongs to (node/features/networks/collections.py), with its term inline.
+    doc["memberships"] = urls.memberships(actor.slug)
+    doc["@context"][-1]["memberships"] = {"@id": MEMBERSHIPS_IRI, "@type": "@id"}
+    # Its ESSGlobal description as JSON-LD (node/features/bridges/essglobal_ld.py).
+    doc["essglobal"] = urls.essglobal(actor.slug)
+    doc["@context"][-1]["essglobal"] = {"@id": ESSGLOBAL_IRI, "@type": "@id"}
+
+
+def _add_profile(doc: dict[str, Any], profile: dict[str, Any]) -> None:
+    """Avatar and header images, profile fields and former accounts, when the profile has them."""
     for key in ("icon", "image"):
         media = profile.get(key)
         if isinstance(media, dict) and media.get("url"):
@@ -86,7 +103,6 @@ def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any
         ]
     if profile.get("alsoKnownAs"):
         doc["alsoKnownAs"] = list(profile["alsoKnownAs"])
-    return doc
 
 
 def ordered_collection(

@@ -23,8 +23,9 @@ from typing import Any
 from anyio import to_thread
 from sqlmodel import Session, col, select
 
-from node.content.events import Occurrence, occurrences, rfc3339
+from node.content.events import rfc3339
 from node.content.fields import EventInput, FieldError, merge, validate_event
+from node.content.series import Occurrence, occurrences
 from node.db import as_utc, session_scope
 from node.features.publishing.service.build import new_uid, now_seconds
 from node.features.publishing.service.items import Published, create_item, delete_item, update_item
