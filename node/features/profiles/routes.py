@@ -19,7 +19,7 @@ from node.federation.actors.documents import (
 )
 from node.federation.actors.local import get_actor, get_instance_actor
 from node.models import Follower, Following, LocalActor, OutboxActivity
-from node.web.render import activity_json, ctx, html, json_error
+from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 
@@ -35,18 +35,6 @@ def _page_number(request: Request) -> int | None:
     return max(1, min(page, 100_000))
 
 
-def _not_found(request: Request, what: str) -> Response:
-    if wants_activity_json(request.headers.get("accept")):
-        return json_error(404, f"{what} not found")
-    return html(
-        request,
-        "error.html",
-        status=404,
-        title="Not found",
-        message=f"{what} was not found on this node.",
-    )
-
-
 def actor_route(request: Request) -> Response:
     """``/actors/{slug}`` and ``/@{slug}``: JSON for ActivityPub clients, HTML for people."""
     node = ctx(request)
@@ -54,7 +42,7 @@ def actor_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = get_actor(session, slug)
         if actor is None:
-            return _not_found(request, f"The account {slug}")
+            return not_found(request, f"The account {slug}")
         if wants_activity_json(request.headers.get("accept")):
             return activity_json(actor_document(actor, node.urls, host=node.settings.host))
         followers = _count(session, Follower, actor)
