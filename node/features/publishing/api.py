@@ -8,6 +8,7 @@ DELETE; an event with a ``recurrence`` becomes a series (Location ``/api/v1/seri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -109,54 +110,54 @@ def _list(kind: str) -> Endpoint:
     return list_items
 
 
-def _one(kind: str) -> Endpoint:
+# What one item's endpoint does once the item is found: (session, node, actor, item, body).
+_ItemAction = Callable[[Session, NodeContext, LocalActor, Item, dict[str, Any]], Response]
+
+
+async def _merge_patch(request: Request) -> dict[str, Any]:
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
+    return data
+
+
+def _on_item(kind: str, verb: str, act: _ItemAction, *, patch: bool = False) -> Endpoint:
+    """The endpoint ``{verb}_{kind}`` on ``/{uid}``: find the actor's item, then ``act``."""
+
     @endpoint
-    async def one(request: Request) -> Response:
+    async def handler(request: Request) -> Response:
         uid = request.path_params["uid"]
+        data = await _merge_patch(request) if patch else {}
 
         def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            return json_response(_view(session, node, _item(session, node, actor, kind, uid)))
+            return act(session, node, actor, _item(session, node, actor, kind, uid), data)
 
         return await as_actor(request, work)
 
-    one.__name__ = f"get_{kind}"
-    return one
+    handler.__name__ = f"{verb}_{kind}"
+    return handler
 
 
-def _patch(kind: str) -> Endpoint:
-    @endpoint
-    async def patch(request: Request) -> Response:
-        uid = request.path_params["uid"]
-        data = await read_json(request)
-        if not isinstance(data, dict):
-            raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
-
-        def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            item = _item(session, node, actor, kind, uid)
-            done = service.update_item(session, node, actor, item, data)
-            view = _view(session, node, done.item)
-            view["statusNote"] = done.note.ap_id if done.note is not None else None
-            return json_response(view)
-
-        return await as_actor(request, work)
-
-    patch.__name__ = f"patch_{kind}"
-    return patch
+def _show(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    return json_response(_view(session, node, item))
 
 
-def _delete(kind: str) -> Endpoint:
-    @endpoint
-    async def delete(request: Request) -> Response:
-        uid = request.path_params["uid"]
+def _update(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    done = service.update_item(session, node, actor, item, data)
+    view = _view(session, node, done.item)
+    view["statusNote"] = done.note.ap_id if done.note is not None else None
+    return json_response(view)
 
-        def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            service.delete_item(session, node, actor, _item(session, node, actor, kind, uid))
-            return Response(status_code=204)
 
-        return await as_actor(request, work)
-
-    delete.__name__ = f"delete_{kind}"
-    return delete
+def _remove(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    service.delete_item(session, node, actor, item)
+    return Response(status_code=204)
 
 
 @endpoint
@@ -180,9 +181,7 @@ async def list_series(request: Request) -> Response:
 async def one_series(request: Request) -> Response:
     """``GET``, ``PATCH`` (merge patch of the template) or ``DELETE`` one series."""
     uid = request.path_params["uid"]
-    data = await read_json(request) if request.method == "PATCH" else None
-    if request.method == "PATCH" and not isinstance(data, dict):
-        raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
+    data = await _merge_patch(request) if request.method == "PATCH" else {}
 
     def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
         series = _series(session, actor, uid)
@@ -205,9 +204,9 @@ def routes() -> list[Route]:
         found += [
             Route(base, _create(kind), methods=["POST"]),
             Route(base, _list(kind), methods=["GET"]),
-            Route(base + "/{uid}", _one(kind), methods=["GET"]),
-            Route(base + "/{uid}", _patch(kind), methods=["PATCH"]),
-            Route(base + "/{uid}", _delete(kind), methods=["DELETE"]),
+            Route(base + "/{uid}", _on_item(kind, "get", _show), methods=["GET"]),
+            Route(base + "/{uid}", _on_item(kind, "patch", _update, patch=True), methods=["PATCH"]),
+            Route(base + "/{uid}", _on_item(kind, "delete", _remove), methods=["DELETE"]),
         ]
     found += [
         Route("/api/v1/series", list_series, methods=["GET"]),
