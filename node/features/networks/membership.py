@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT
-from node.db import now_utc, session_scope
+from node.db import detached, now_utc, session_scope
 from node.features.follows.following import FollowError, follow, unfollow
 from node.features.networks.backfill import backfill
 from node.features.networks.rules import log_decision
@@ -100,9 +100,7 @@ async def join(node: NodeContext, member: LocalActor, network_ref: str) -> Outgo
                 _activity("Join", ident, me, network.ap_id, network.ap_id),
                 network.ap_id,
             )
-            session.flush()
-            session.expunge(row)
-            return row
+            return detached(session, row)
 
     row = await to_thread.run_sync(write)
     node.notify_work()
@@ -130,9 +128,7 @@ async def leave(node: NodeContext, member: LocalActor, network_ref: str) -> Outg
             _send_to(
                 session, member, _activity("Leave", ident, me, network_id, network_id), network_id
             )
-            session.flush()
-            session.expunge(row)
-            return row
+            return detached(session, row)
 
     row = await to_thread.run_sync(write)
     node.notify_work()
@@ -240,9 +236,7 @@ async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: st
             if row.state != REQUESTED:
                 raise MembershipError(f"{row.member} has no pending request (it is {row.state})")
             _decide(session, node, network, row, ADMITTED, "network_admit", who, "")
-            session.flush()
-            session.expunge(row)
-            return row, True
+            return detached(session, row), True
 
     row, changed = await to_thread.run_sync(write)
     node.notify_work()
@@ -271,9 +265,7 @@ async def remove(
             row = _membership(session, network, member, member_ref)
             if row.state == REQUESTED:
                 _decide(session, node, network, row, REJECTED, "network_reject", who, reason)
-                session.flush()
-                session.expunge(row)
-                return row, False
+                return detached(session, row), False
             if row.state != ADMITTED:
                 raise MembershipError(f"{row.member} is not a member (it is {row.state})")
             row.ended_at = now_utc()
@@ -283,9 +275,7 @@ async def remove(
                 "Remove", ident, me, row.member, row.member, target=node.urls.members(network.slug)
             )
             _send_to(session, network, doc, row.member)
-            session.flush()
-            session.expunge(row)
-            return row, True
+            return detached(session, row), True
 
     row, was_member = await to_thread.run_sync(write)
     node.notify_work()
