@@ -202,13 +202,6 @@ def call_object(
         "unitBased": False,
         "location": _location(inp),
         "hasEnd": iso(inp.deadline) if inp.deadline else None,
-        **public_envelope(
-            inp.tags,
-            inp.image,
-            published=published,
-            updated=updated,
-            followers=followers,
-            tag_href=tag_href,
-        ),
+        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
     }
     return without_nulls(doc)

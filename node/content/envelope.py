@@ -20,13 +20,13 @@ __all__ = ["public_envelope", "without_nulls"]
 def public_envelope(
     tags: tuple[str, ...],
     image: Image | None,
-    *,
-    published: datetime,
-    updated: datetime,
+    dates: tuple[datetime, datetime],
     followers: str,
     tag_href: Callable[[str], str],
 ) -> dict[str, Any]:
-    """``tag``, ``image``, ``attachment``, the two dates and public addressing, in that order."""
+    """``tag``, ``image``, ``attachment``, the two ``(published, updated)`` dates and public
+    addressing (to all, cc the ``followers`` collection), in that order."""
+    published, updated = dates
     return {
         "tag": hashtags(tags, tag_href),
         "image": image_object(image) if image else None,

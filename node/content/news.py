@@ -70,13 +70,6 @@ def article_object(
         ),
         "kind": inp.kind,
         "inLanguage": lang,
-        **public_envelope(
-            inp.tags,
-            inp.image,
-            published=published,
-            updated=updated,
-            followers=followers,
-            tag_href=tag_href,
-        ),
+        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
     }
     return without_nulls(doc)

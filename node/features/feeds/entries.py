@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
-from node.features.networks.facts import ItemFacts, item_facts, page_of, title_of
+from node.features.networks.facts import ItemFacts, ShownItem, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, network_rows, parse_local
 from node.features.networks.rules import SHOWN_STATES
@@ -37,7 +37,7 @@ ICAL_STATUSES = set(ICAL_STATUS.values())
 
 
 @dataclass(frozen=True)
-class FeedEntry:
+class FeedEntry(ShownItem):
     object_id: str
     document: dict[str, Any]
     kind: str
@@ -63,16 +63,6 @@ class FeedEntry:
         if isinstance(event_status, str):
             return EVENT_STATUSES.get(event_status.rsplit("/", 1)[-1], "CONFIRMED")
         return "CONFIRMED"
-
-    @property
-    def title(self) -> str:
-        """The ``name``, or the kind where it has none."""
-        return title_of(self.document, self.kind)
-
-    @property
-    def url(self) -> str:
-        """The HTML page, or the object id where it names none."""
-        return page_of(self.document, self.object_id)
 
 
 def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime:

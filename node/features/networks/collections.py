@@ -61,28 +61,16 @@ def members_collection(
     session: Session, node: NodeContext, network: LocalActor, page: int | None
 ) -> dict[str, Any]:
     """The network's admitted members."""
-    return _admitted(
-        session,
-        Membership,
-        Membership.network_id == network.id,
-        Membership.member,
-        node.urls.members(network.slug),
-        page,
-    )
+    ident, mine = node.urls.members(network.slug), Membership.network_id == network.id
+    return _admitted(session, Membership, mine, Membership.member, ident, page)
 
 
 def memberships_collection(
     session: Session, node: NodeContext, actor: LocalActor, page: int | None
 ) -> dict[str, Any]:
     """The networks ``actor`` belongs to (admitted)."""
-    return _admitted(
-        session,
-        OutgoingMembership,
-        OutgoingMembership.actor_id == actor.id,
-        OutgoingMembership.network,
-        node.urls.memberships(actor.slug),
-        page,
-    )
+    ident, mine = node.urls.memberships(actor.slug), OutgoingMembership.actor_id == actor.id
+    return _admitted(session, OutgoingMembership, mine, OutgoingMembership.network, ident, page)
 
 
 def upcoming_events_collection(

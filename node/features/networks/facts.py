@@ -144,3 +144,21 @@ def page_of(doc: dict[str, Any], object_id: str) -> str:
     if isinstance(url, dict) and isinstance(url.get("href"), str):
         return str(url["href"])
     return object_id
+
+
+class ShownItem:
+    """``title`` and ``url`` for the entries of timelines and feeds, read from their document."""
+
+    object_id: str
+    document: dict[str, Any]
+    kind: str
+
+    @property
+    def title(self) -> str:
+        """The ``name``, or the kind where it has none."""
+        return title_of(self.document, self.kind)
+
+    @property
+    def url(self) -> str:
+        """The HTML page, or the object id where it names none."""
+        return page_of(self.document, self.object_id)

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
-from node.features.networks.facts import item_facts, page_of, title_of
+from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import MemberProfile, concept_label, profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
@@ -95,7 +95,7 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(ShownItem):
     """One item in a timeline or calendar, with its author for the credit line."""
 
     object_id: str
@@ -112,16 +112,6 @@ class Entry:
     source: str  # own | member | followed
     received: datetime
     via: str = ""
-
-    @property
-    def title(self) -> str:
-        """The ``name``, or the kind where it has none."""
-        return title_of(self.document, self.kind)
-
-    @property
-    def url(self) -> str:
-        """The HTML page, or the object id where it names none."""
-        return page_of(self.document, self.object_id)
 
     @property
     def local_start(self) -> datetime | None:
