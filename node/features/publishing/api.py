@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from node.api.common import as_actor, cursor_param, limit_param, page, read_json
+from node.api.common import as_actor, cursor_param, limit_param, newest_page, read_json
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.features.publishing import service
 from node.features.publishing.api_json import COLLECTIONS, item_location, item_view, series_view
@@ -97,10 +97,7 @@ def _list(kind: str) -> Endpoint:
             query = select(Item).where(
                 Item.actor_id == actor.id, Item.kind == kind, col(Item.deleted_at).is_(None)
             )
-            if after is not None:
-                query = query.where(col(Item.id) < after)
-            rows = list(session.exec(query.order_by(col(Item.id).desc()).limit(limit + 1)))
-            rows, following = page(request, rows, limit, lambda r: r.id)
+            rows, following = newest_page(session, request, query, Item.id, (limit, after))
             views = [_view(session, node, r) for r in rows]
             return json_response({"items": views, "next": following})
 
@@ -167,10 +164,7 @@ async def list_series(request: Request) -> Response:
 
     def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
         query = select(Series).where(Series.actor_id == actor.id, col(Series.deleted_at).is_(None))
-        if after is not None:
-            query = query.where(col(Series.id) < after)
-        rows = list(session.exec(query.order_by(col(Series.id).desc()).limit(limit + 1)))
-        rows, following = page(request, rows, limit, lambda r: r.id)
+        rows, following = newest_page(session, request, query, Series.id, (limit, after))
         views = [series_view(node.urls, s, service.published_occurrences(session, s)) for s in rows]
         return json_response({"items": views, "next": following})
 
