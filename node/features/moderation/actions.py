@@ -7,8 +7,9 @@ why, when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, delete, select
@@ -115,6 +116,29 @@ def _find(session: Session, model: type[_Row], field: str, key: str) -> _Row | N
     return session.exec(select(model).where(getattr(model, field) == key)).first()
 
 
+def _record(
+    engine: Engine,
+    model: type[_Row],
+    field: str,
+    key: str,
+    why: tuple[str, str, str],
+    also: Callable[[Session], None] | None = None,
+) -> _Row:
+    """Create or update the ``model`` row for ``key`` with its reason, run ``also`` in the
+    same transaction, and log ``(who, action, reason)``."""
+    who, action, reason = why
+    fields: dict[str, Any] = {field: key}
+    with session_scope(engine) as session:
+        row = _find(session, model, field, key) or model(**fields)
+        row.reason = reason[:1000]
+        session.add(row)
+        if also is not None:
+            also(session)
+        log(session, who, action, key, reason)
+    forget_policy(engine)
+    return row
+
+
 def _lift(
     engine: Engine, model: type[_Row], field: str, key: str, why: tuple[str, str, str]
 ) -> bool:
@@ -167,13 +191,7 @@ def unblock_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -
 def allow_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -> DomainAllow:
     """Let a domain post to us in allowlist mode (SOLNODE_FEDERATION_MODE=allowlist)."""
     name = normalize_domain(domain)
-    with session_scope(engine) as session:
-        row = _find(session, DomainAllow, "domain", name) or DomainAllow(domain=name)
-        row.reason = reason[:1000]
-        session.add(row)
-        log(session, who, "allow_domain", name, reason)
-    forget_policy(engine)
-    return row
+    return _record(engine, DomainAllow, "domain", name, (who, "allow_domain", reason))
 
 
 def disallow_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -> bool:
@@ -192,15 +210,12 @@ def _actor_url(actor: str) -> str:
 def block_actor(engine: Engine, actor: str, *, who: str, reason: str = "") -> ActorBlock:
     """Refuse everything from one remote actor; it no longer follows or is followed."""
     ident = _actor_url(actor)
-    with session_scope(engine) as session:
-        row = _find(session, ActorBlock, "actor", ident) or ActorBlock(actor=ident)
-        row.reason = reason[:1000]
-        session.add(row)
+
+    def unrelate(session: Session) -> None:
         session.exec(delete(Follower).where(col(Follower.remote_id) == ident))
         session.exec(delete(Following).where(col(Following.target_id) == ident))
-        log(session, who, "block_actor", ident, reason)
-    forget_policy(engine)
-    return row
+
+    return _record(engine, ActorBlock, "actor", ident, (who, "block_actor", reason), unrelate)
 
 
 def unblock_actor(engine: Engine, actor: str, *, who: str, reason: str = "") -> bool:
