@@ -115,32 +115,30 @@ def _without_envelope(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in {"@context", "signature", "proof"}}
 
 
-_FOLLOWERS = _Listing(Follower, Follower.remote_id, _accepted(Follower), (col(Follower.id).desc(),))
-_FOLLOWING = _Listing(
-    Following, Following.target_id, _accepted(Following), (col(Following.id).desc(),)
-)
-_OUTBOX = _Listing(
-    OutboxActivity,
-    OutboxActivity.document,
-    lambda actor: (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True)),
-    (col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc()),
-    _without_envelope,
-)
-
-
 def followers_route(request: Request) -> Response:
     """The followers collection: a count with ``first``, and pages of follower ids."""
-    return _collection(request, "followers", _FOLLOWERS)
+    by_id = (col(Follower.id).desc(),)
+    listing = _Listing(Follower, Follower.remote_id, _accepted(Follower), by_id)
+    return _collection(request, "followers", listing)
 
 
 def following_route(request: Request) -> Response:
     """The following collection (networks and relays this actor follows)."""
-    return _collection(request, "following", _FOLLOWING)
+    by_id = (col(Following.id).desc(),)
+    listing = _Listing(Following, Following.target_id, _accepted(Following), by_id)
+    return _collection(request, "following", listing)
 
 
 def outbox_route(request: Request) -> Response:
     """The outbox: public activities, newest first."""
-    return _collection(request, "outbox", _OUTBOX)
+    listing = _Listing(
+        OutboxActivity,
+        OutboxActivity.document,
+        lambda actor: (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True)),
+        (col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc()),
+        _without_envelope,
+    )
+    return _collection(request, "outbox", listing)
 
 
 def _collection(request: Request, name: str, listing: _Listing) -> Response:
