@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
@@ -15,6 +15,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from node.settings import Settings
+
+_Row = TypeVar("_Row")
 
 
 def now_utc() -> datetime:
@@ -108,3 +110,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
         # Flushes; the transaction itself is committed by write_connection on the way out.
         session.commit()
+
+
+def detached(session: Session, row: _Row) -> _Row:
+    """Write ``row`` now and detach it, so the caller can read it after the session closes."""
+    session.flush()
+    session.expunge(row)
+    return row

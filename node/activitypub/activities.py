@@ -40,30 +40,23 @@ def undo(ident: str, actor: str, activity: dict[str, Any], *, to: list[str]) -> 
     return _activity("Undo", ident, actor, strip_context(activity), to=to)
 
 
+def _wrapping(
+    kind: str, ident: str, actor: str, obj: dict[str, Any], moment: datetime, *, to: Any
+) -> dict[str, Any]:
+    # Create and Update embed the whole object (without its @context), cc'd as it is.
+    return _activity(
+        kind, ident, actor, strip_context(obj), published=iso(moment), to=to, cc=obj.get("cc")
+    )
+
+
 def create(ident: str, actor: str, obj: dict[str, Any], published: datetime) -> dict[str, Any]:
     """Create wrapping an object, addressed as the object is."""
-    return _activity(
-        "Create",
-        ident,
-        actor,
-        strip_context(obj),
-        published=iso(published),
-        to=obj.get("to"),
-        cc=obj.get("cc"),
-    )
+    return _wrapping("Create", ident, actor, obj, published, to=obj.get("to"))
 
 
 def update(ident: str, actor: str, obj: dict[str, Any], updated: datetime) -> dict[str, Any]:
     """Update carrying the whole new object (Mastodon applies it only if `updated` is newer)."""
-    return _activity(
-        "Update",
-        ident,
-        actor,
-        strip_context(obj),
-        published=iso(updated),
-        to=obj.get("to") or [PUBLIC],
-        cc=obj.get("cc"),
-    )
+    return _wrapping("Update", ident, actor, obj, updated, to=obj.get("to") or [PUBLIC])
 
 
 def delete(

@@ -30,6 +30,8 @@ from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import JsonLdError  # re-exported: all that expand() and canonize() raise
 
+from node.activitypub.errors import find_cause
+
 __all__ = [
     "BUNDLED_CONTEXTS",
     "DEFAULT_LIMITS",
@@ -294,20 +296,8 @@ def _options() -> dict[str, Any]:
     }
 
 
-def _find_unknown_context(exc: BaseException) -> UnknownContextError | None:
-    # pyld wraps loader errors (JsonLdError ... from cause); surface ours with its URL.
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, UnknownContextError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def _reraise(exc: Exception, what: str) -> Exception:
-    unknown = _find_unknown_context(exc)
+    unknown = find_cause(exc, UnknownContextError)  # pyld wraps our loader errors
     if unknown is not None:
         return unknown
     if not isinstance(exc, JsonLdError):

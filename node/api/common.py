@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from anyio import to_thread
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import SelectOfScalar
 from starlette.requests import Request
 
 from node.api.auth import authenticate
@@ -21,6 +22,13 @@ from node.models import LocalActor
 from node.web.render import ctx
 
 T = TypeVar("T")
+
+
+class _Numbered(Protocol):
+    id: int | None
+
+
+R = TypeVar("R", bound=_Numbered)
 
 MAX_BODY = 1_000_000
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -109,3 +117,21 @@ def page(
     params.update(limit=str(limit), cursor=encode_cursor(last))
     query = "&".join(f"{k}={v}" for k, v in params.items() if k in ("limit", "cursor", "state"))
     return rows, f"{ctx(request).settings.base_url}{request.url.path}?{query}"
+
+
+def newest_page(
+    session: Session,
+    request: Request,
+    query: SelectOfScalar[R],
+    id_column: Any,
+    cursor: tuple[int, int | None],
+) -> tuple[list[R], str | None]:
+    """One page of ``query``'s rows, newest (highest ``id_column``) first: ``cursor`` is the
+    ``(limit, after)`` of :func:`limit_param` and :func:`cursor_param`. Also the URL of the
+    next page (see :func:`page`)."""
+    limit, after = cursor
+    row_id = col(id_column)
+    if after is not None:
+        query = query.where(row_id < after)
+    rows = list(session.exec(query.order_by(row_id.desc()).limit(limit + 1)))
+    return page(request, rows, limit, lambda r: r.id)

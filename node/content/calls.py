@@ -19,12 +19,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
+from node.activitypub.vocab import AS_CONTEXT, iso
+from node.content.envelope import public_envelope, without_nulls
 from node.content.events import EVENT_TERMS
 from node.content.fields import CallInput, Quantity
 from node.content.i18n import language_map
 from node.content.markdown import escape, link, render
-from node.content.objects import check_same_host, hashtags, image_attachment, image_object
+from node.content.objects import check_same_host
 from node.content.places import place_object
 from node.content.summary import format_moment
 
@@ -199,12 +200,6 @@ def call_object(
         "unitBased": False,
         "location": _location(inp),
         "hasEnd": iso(inp.deadline) if inp.deadline else None,
-        "tag": hashtags(inp.tags, tag_href),
-        "image": image_object(inp.image) if inp.image else None,
-        "attachment": [image_attachment(inp.image)] if inp.image else None,
-        "published": iso(published),
-        "updated": iso(updated),
-        "to": [PUBLIC],
-        "cc": [followers],
+        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
     }
-    return {key: value for key, value in doc.items() if value is not None}
+    return without_nulls(doc)

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
+from node.activitypub.vocab import AS_CONTEXT
+from node.content.envelope import public_envelope, without_nulls
 from node.content.fields import NewsInput
 from node.content.i18n import language_map
 from node.content.markdown import plain_text_to_html, render
-from node.content.objects import check_same_host, hashtags, image_attachment, image_object
+from node.content.objects import check_same_host
 from node.content.summary import article_summary_html
 
 __all__ = ["NEWS_TERMS", "article_object", "news_context"]
@@ -69,12 +70,6 @@ def article_object(
         ),
         "kind": inp.kind,
         "inLanguage": lang,
-        "tag": hashtags(inp.tags, tag_href),
-        "image": image_object(inp.image) if inp.image else None,
-        "attachment": [image_attachment(inp.image)] if inp.image else None,
-        "published": iso(published),
-        "updated": iso(updated),
-        "to": [PUBLIC],
-        "cc": [followers],
+        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
     }
-    return {key: value for key, value in doc.items() if value is not None}
+    return without_nulls(doc)

@@ -43,6 +43,7 @@ __all__ = [
     "format_when",
     "recurrence_text",
     "status_change_html",
+    "zone_abbreviation",
 ]
 
 DESCRIPTION_MAX = 200
@@ -79,7 +80,8 @@ def _day(moment: datetime) -> str:
     return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
-def _abbreviation(moment: datetime) -> str:
+def zone_abbreviation(moment: datetime) -> str:
+    """The zone's short name at ``moment`` (CET, EDT), or ``UTC-05:00`` where it has none."""
     name = moment.tzname() or ""
     if not name or name[0] in "+-":
         # Fixed-offset zones (Etc/GMT+5) call themselves "-05": spell the offset out.
@@ -103,7 +105,7 @@ def format_when(start: datetime, end: datetime, zone: str) -> str:
     """
     tz = ZoneInfo(zone)
     s, e = start.astimezone(tz), end.astimezone(tz)
-    sa, ea = _abbreviation(s), _abbreviation(e)
+    sa, ea = zone_abbreviation(s), zone_abbreviation(e)
     s_zone = "" if sa == ea else f" {sa}"
     if s.date() == e.date():
         text = f"{_day(s)}, {s:%H:%M}{s_zone}{EN_DASH}{e:%H:%M} {ea}"
@@ -117,7 +119,7 @@ def format_moment(moment: datetime, zone: str) -> str:
     local = moment.astimezone(ZoneInfo(zone))
     if (local.hour, local.minute, local.second) == (23, 59, 59):
         return _day(local)
-    return f"{_day(local)}, {local:%H:%M} {_abbreviation(local)}{_zone_suffix(zone)}"
+    return f"{_day(local)}, {local:%H:%M} {zone_abbreviation(local)}{_zone_suffix(zone)}"
 
 
 def recurrence_text(rule: Recurrence, zone: str) -> str:

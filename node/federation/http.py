@@ -34,6 +34,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from node.activitypub.errors import find_cause
 from node.federation.address_guard import (
     BlockedAddressError,
     Resolver,
@@ -162,25 +163,14 @@ class _GuardedResolver(AbstractResolver):
         """Nothing to release: the injected resolver owns no resources here."""
 
 
-def _find_in_chain(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def _classify(exc: Exception, url: str) -> FetchError:
     """Map an aiohttp/OS exception to a FetchError with a stable reason."""
-    blocked = _find_in_chain(exc, BlockedAddressError)
+    blocked = find_cause(exc, BlockedAddressError)
     if blocked is not None:
         return FetchError("blocked_address", url, str(blocked))
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return FetchError("dns_error", url, str(exc.os_error))
-    if isinstance(exc, aiohttp.ClientSSLError) or _find_in_chain(exc, ssl.SSLError) is not None:
+    if isinstance(exc, aiohttp.ClientSSLError) or find_cause(exc, ssl.SSLError) is not None:
         return FetchError("tls_error", url, str(exc))
     if isinstance(exc, aiohttp.InvalidURL):
         return FetchError("bad_url", url, str(exc))

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from node.activitypub import activities
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, id_of
-from node.db import session_scope
+from node.db import detached, session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.actors.local import get_instance_actor
@@ -103,9 +103,7 @@ async def add_relay(node: NodeContext, url: str, style: str | None = None) -> Re
             session.add(row)
             me = actor_id(node.urls, instance)
             _send(session, instance, _follow(ident, me, relay_actor or PUBLIC), row)
-            session.flush()
-            session.expunge(row)
-            return row
+            return detached(session, row)
 
     row = await to_thread.run_sync(write)
     node.notify_work()

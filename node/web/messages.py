@@ -7,10 +7,11 @@ French interpretation, and RIPESS works in those three. A missing string falls b
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from node.content.i18n import language_name
+from node.content.summary import zone_abbreviation
 
 UI_LANGUAGES = ("en", "es", "fr")
 NATIVE_NAMES = {
@@ -182,21 +183,12 @@ def day(moment: datetime, lang: str) -> str:
     return f"{weekday} {moment.day} {month} {moment.year}"
 
 
-def _zone_name(moment: datetime) -> str:
-    name = moment.tzname() or ""
-    if not name or name[0] in "+-":
-        minutes = int((moment.utcoffset() or timedelta(0)).total_seconds()) // 60
-        sign = "+" if minutes >= 0 else "-"
-        return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return name
-
-
 def when(start: datetime, end: datetime, zone: str, lang: str) -> str:
     """A time range in the event's zone, 24-hour clock, the zone named once (twice across a
     daylight-saving change)."""
     tz = ZoneInfo(zone)
     s, e = start.astimezone(tz), end.astimezone(tz)
-    sz, ez = _zone_name(s), _zone_name(e)
+    sz, ez = zone_abbreviation(s), zone_abbreviation(e)
     first = f"{s:%H:%M}" + ("" if sz == ez else f" {sz}")
     if s.date() == e.date():
         return f"{day(s, lang)}, {first}\u2013{e:%H:%M} {ez}"

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.vocab import ACTIVITY_JSON
 from node.federation.context import NodeContext
 
@@ -109,3 +110,18 @@ def html(
     merged: dict[str, str | None] = {**security_headers(node), "Vary": "Accept", **(headers or {})}
     final = {k: v for k, v in merged.items() if v is not None}
     return HTMLResponse(body, status_code=status, headers=final)
+
+
+def not_found(request: Request, what: str) -> Response:
+    """A 404 in the form the client asked for: JSON for ActivityPub clients, a page for people.
+
+    ``what`` names the missing thing with its article ("This network")."""
+    if wants_activity_json(request.headers.get("accept")):
+        return json_error(404, f"{what} not found")
+    return html(
+        request,
+        "error.html",
+        status=404,
+        title="Not found",
+        message=f"{what} was not found on this node.",
+    )

@@ -1,6 +1,6 @@
 """The content layer is pure: no database, no web framework, no network, nothing at import time.
 
-node/content/{fields,markdown,events,calls,news,summary,i18n,essglobal} are functions of their
+node/content/{fields,markdown,events,calls,news,summary,i18n,essglobal,envelope} are functions of their
 input, the ids and the clock passed in, so they are tested without a database and reused by the
 API, the HTML pages and the feeds alike.
 """
@@ -27,6 +27,7 @@ PURE = [
             "summary",
             "i18n",
             "essglobal",
+            "envelope",
         )
     ),
 ]
@@ -34,7 +35,7 @@ ALLOWED_THIRD_PARTY = {"markdown_it", "nh3"}
 ALLOWED_NODE = ("node.activitypub", "node.content.fields", "node.content.markdown", "node.content.events",
                 "node.content.objects", "node.content.places", "node.content.series",
                 "node.content.calls", "node.content.news", "node.content.summary", "node.content.i18n",
-                "node.content.essglobal", "node.urls")  # fmt: skip
+                "node.content.essglobal", "node.content.envelope", "node.urls")  # fmt: skip
 NO_IO = {"socket", "ssl", "asyncio", "http", "urllib.request", "sqlite3", "subprocess"}
 
 

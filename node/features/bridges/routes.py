@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,6 +15,7 @@ from node.features.bridges import essglobal_ld, murmurations
 from node.features.networks.queries import Filters, upcoming_events
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import LocalActor
+from node.urls import Urls
 from node.web.render import ctx, html, json_error, json_response
 
 WIDGET_LIMIT = 10
@@ -35,28 +39,27 @@ def _actor(session: Session, request: Request) -> LocalActor | None:
     return actor if actor is not None and actor.kind != "application" else None
 
 
-def murmurations_route(request: Request) -> Response:
-    """The organization's Murmurations profile (an index fetches it from here)."""
+def _shared_document(
+    request: Request, build: Callable[[LocalActor, Urls], dict[str, Any]], media_type: str
+) -> Response:
+    """The organization's document from ``build``, readable by any site (CORS ``*``)."""
     node = ctx(request)
     with Session(node.engine) as session:
         actor = _actor(session, request)
         if actor is None:
             return json_error(404, "no such organization")
-        doc = murmurations.profile(actor, node.urls)
-    return json_response(doc, headers={"Access-Control-Allow-Origin": "*"})
+        doc = build(actor, node.urls)
+    return json_response(doc, headers={"Access-Control-Allow-Origin": "*"}, media_type=media_type)
+
+
+def murmurations_route(request: Request) -> Response:
+    """The organization's Murmurations profile (an index fetches it from here)."""
+    return _shared_document(request, murmurations.profile, "application/json")
 
 
 def essglobal_route(request: Request) -> Response:
     """The organization's ESSGlobal description as JSON-LD."""
-    node = ctx(request)
-    with Session(node.engine) as session:
-        actor = _actor(session, request)
-        if actor is None:
-            return json_error(404, "no such organization")
-        doc = essglobal_ld.document(actor, node.urls)
-    return json_response(
-        doc, headers={"Access-Control-Allow-Origin": "*"}, media_type=essglobal_ld.MEDIA_TYPE
-    )
+    return _shared_document(request, essglobal_ld.document, essglobal_ld.MEDIA_TYPE)
 
 
 def _limit(value: str | None) -> int:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
-from node.features.networks.facts import ItemFacts, item_facts
+from node.features.networks.facts import ItemFacts, ShownItem, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, network_rows, parse_local
 from node.features.networks.rules import SHOWN_STATES
@@ -37,7 +37,7 @@ ICAL_STATUSES = set(ICAL_STATUS.values())
 
 
 @dataclass(frozen=True)
-class FeedEntry:
+class FeedEntry(ShownItem):
     object_id: str
     document: dict[str, Any]
     kind: str
@@ -63,22 +63,6 @@ class FeedEntry:
         if isinstance(event_status, str):
             return EVENT_STATUSES.get(event_status.rsplit("/", 1)[-1], "CONFIRMED")
         return "CONFIRMED"
-
-    @property
-    def title(self) -> str:
-        name = self.document.get("name")
-        if isinstance(name, str) and name.strip():
-            return name.strip()[:300]
-        return self.kind.capitalize()
-
-    @property
-    def url(self) -> str:
-        url = self.document.get("url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            return url
-        if isinstance(url, dict) and isinstance(url.get("href"), str):
-            return str(url["href"])
-        return self.object_id
 
 
 def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime:

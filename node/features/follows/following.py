@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from anyio import to_thread
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from node.activitypub import activities
 from node.db import session_scope
@@ -19,6 +19,12 @@ class FollowError(ValueError):
     """A follow cannot be made or undone as asked."""
 
 
+def _following(session: Session, actor: LocalActor, target_id: str) -> Following | None:
+    return session.exec(
+        select(Following).where(Following.actor_id == actor.id, Following.target_id == target_id)
+    ).first()
+
+
 async def follow(node: NodeContext, actor: LocalActor, target: str) -> Following:
     """Send a Follow from ``actor`` to a handle (user@host) or actor URL; pending until Accept."""
 
@@ -29,11 +35,7 @@ async def follow(node: NodeContext, actor: LocalActor, target: str) -> Following
 
     def write() -> Following:
         with session_scope(node.engine) as session:
-            row = session.exec(
-                select(Following).where(
-                    Following.actor_id == actor.id, Following.target_id == target_id
-                )
-            ).first()
+            row = _following(session, actor, target_id)
             if row is not None and row.state in {"accepted", "pending"}:
                 return row
             ident = new_activity_id(node)
@@ -62,11 +64,7 @@ async def unfollow(node: NodeContext, actor: LocalActor, target: str) -> None:
 
     def write() -> None:
         with session_scope(node.engine) as session:
-            row = session.exec(
-                select(Following).where(
-                    Following.actor_id == actor.id, Following.target_id == target_id
-                )
-            ).first()
+            row = _following(session, actor, target_id)
             if row is None:
                 raise FollowError(f"@{actor.slug} does not follow {target}")
             original = session.exec(

@@ -12,11 +12,11 @@ from node.activitypub.vocab import id_of
 from node.db import session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
-from node.federation.inbox.common import local_actor_by_id, new_activity_id
+from node.federation.inbox.common import local_actor_by_id, new_activity_id, on_local_actor
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.policy import LIMIT, domain_severity, host_of
 from node.federation.remote import actors as remote
-from node.models import Follower, Following, Interaction
+from node.models import Follower, Following, Interaction, LocalActor
 
 
 async def on_follow(msg: Incoming) -> str:
@@ -154,26 +154,22 @@ async def on_reject(msg: Incoming) -> str:
 
 async def on_block(msg: Incoming) -> str:
     """A remote actor blocks one of ours: it no longer follows or is followed by it."""
-    node = msg.node
 
-    def write() -> str:
-        with session_scope(node.engine) as session:
-            target = local_actor_by_id(node, session, msg.object)
-            if target is None:
-                return "ignored: not one of our actors"
-            session.exec(
-                delete(Follower).where(
-                    col(Follower.actor_id) == target.id, col(Follower.remote_id) == msg.actor
-                )
+    def unrelate(session: Session, target: LocalActor) -> str:
+        session.exec(
+            delete(Follower).where(
+                col(Follower.actor_id) == target.id, col(Follower.remote_id) == msg.actor
             )
-            session.exec(
-                delete(Following).where(
-                    col(Following.actor_id) == target.id, col(Following.target_id) == msg.actor
-                )
+        )
+        session.exec(
+            delete(Following).where(
+                col(Following.actor_id) == target.id, col(Following.target_id) == msg.actor
             )
-            return "blocked: relationships removed"
+        )
+        return "blocked: relationships removed"
 
-    return await to_thread.run_sync(write)
+    ignored = "ignored: not one of our actors"
+    return await to_thread.run_sync(on_local_actor, msg.node, msg.object, ignored, unrelate)
 
 
 def register(dispatcher: Dispatcher) -> None:

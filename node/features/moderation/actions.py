@@ -7,7 +7,9 @@ why, when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, delete, select
@@ -106,6 +108,52 @@ def sever(session: Session, domain: str) -> SeverResult:
     return SeverResult(len(followers), len(following))
 
 
+_Row = TypeVar("_Row", DomainBlock, DomainAllow, ActorBlock)
+
+
+def _find(session: Session, model: type[_Row], field: str, key: str) -> _Row | None:
+    """The ``model`` row whose unique ``field`` (domain or actor) is ``key``, if any."""
+    return session.exec(select(model).where(getattr(model, field) == key)).first()
+
+
+def _record(
+    engine: Engine,
+    model: type[_Row],
+    field: str,
+    key: str,
+    why: tuple[str, str, str],
+    also: Callable[[Session], None] | None = None,
+) -> _Row:
+    """Create or update the ``model`` row for ``key`` with its reason, run ``also`` in the
+    same transaction, and log ``(who, action, reason)``."""
+    who, action, reason = why
+    fields: dict[str, Any] = {field: key}
+    with session_scope(engine) as session:
+        row = _find(session, model, field, key) or model(**fields)
+        row.reason = reason[:1000]
+        session.add(row)
+        if also is not None:
+            also(session)
+        log(session, who, action, key, reason)
+    forget_policy(engine)
+    return row
+
+
+def _lift(
+    engine: Engine, model: type[_Row], field: str, key: str, why: tuple[str, str, str]
+) -> bool:
+    """Delete the ``model`` row for ``key`` and log ``(who, action, reason)``; False if none."""
+    who, action, reason = why
+    with session_scope(engine) as session:
+        row = _find(session, model, field, key)
+        if row is None:
+            return False
+        session.delete(row)
+        log(session, who, action, key, reason)
+    forget_policy(engine)
+    return True
+
+
 def block_domain(
     engine: Engine,
     domain: str,
@@ -120,7 +168,7 @@ def block_domain(
         raise ModerationError(f"severity must be reject or limit, got {severity!r}")
     name = normalize_domain(domain)
     with session_scope(engine) as session:
-        row = session.exec(select(DomainBlock).where(DomainBlock.domain == name)).first()
+        row = _find(session, DomainBlock, "domain", name)
         if row is None:
             row = DomainBlock(domain=name, severity=severity)
         row.severity, row.reason, row.source = severity, reason[:1000], source[:2048]
@@ -137,41 +185,19 @@ def block_domain(
 def unblock_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -> bool:
     """Lift a domain block; False if there was none."""
     name = normalize_domain(domain)
-    with session_scope(engine) as session:
-        row = session.exec(select(DomainBlock).where(DomainBlock.domain == name)).first()
-        if row is None:
-            return False
-        session.delete(row)
-        log(session, who, "unblock_domain", name, reason)
-    forget_policy(engine)
-    return True
+    return _lift(engine, DomainBlock, "domain", name, (who, "unblock_domain", reason))
 
 
 def allow_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -> DomainAllow:
     """Let a domain post to us in allowlist mode (SOLNODE_FEDERATION_MODE=allowlist)."""
     name = normalize_domain(domain)
-    with session_scope(engine) as session:
-        row = session.exec(select(DomainAllow).where(DomainAllow.domain == name)).first()
-        if row is None:
-            row = DomainAllow(domain=name)
-        row.reason = reason[:1000]
-        session.add(row)
-        log(session, who, "allow_domain", name, reason)
-    forget_policy(engine)
-    return row
+    return _record(engine, DomainAllow, "domain", name, (who, "allow_domain", reason))
 
 
 def disallow_domain(engine: Engine, domain: str, *, who: str, reason: str = "") -> bool:
     """Remove a domain from the allow-list; False if it was not on it."""
     name = normalize_domain(domain)
-    with session_scope(engine) as session:
-        row = session.exec(select(DomainAllow).where(DomainAllow.domain == name)).first()
-        if row is None:
-            return False
-        session.delete(row)
-        log(session, who, "disallow_domain", name, reason)
-    forget_policy(engine)
-    return True
+    return _lift(engine, DomainAllow, "domain", name, (who, "disallow_domain", reason))
 
 
 def _actor_url(actor: str) -> str:
@@ -184,30 +210,18 @@ def _actor_url(actor: str) -> str:
 def block_actor(engine: Engine, actor: str, *, who: str, reason: str = "") -> ActorBlock:
     """Refuse everything from one remote actor; it no longer follows or is followed."""
     ident = _actor_url(actor)
-    with session_scope(engine) as session:
-        row = session.exec(select(ActorBlock).where(ActorBlock.actor == ident)).first()
-        if row is None:
-            row = ActorBlock(actor=ident)
-        row.reason = reason[:1000]
-        session.add(row)
+
+    def unrelate(session: Session) -> None:
         session.exec(delete(Follower).where(col(Follower.remote_id) == ident))
         session.exec(delete(Following).where(col(Following.target_id) == ident))
-        log(session, who, "block_actor", ident, reason)
-    forget_policy(engine)
-    return row
+
+    return _record(engine, ActorBlock, "actor", ident, (who, "block_actor", reason), unrelate)
 
 
 def unblock_actor(engine: Engine, actor: str, *, who: str, reason: str = "") -> bool:
     """Lift an actor block; False if there was none."""
     ident = _actor_url(actor)
-    with session_scope(engine) as session:
-        row = session.exec(select(ActorBlock).where(ActorBlock.actor == ident)).first()
-        if row is None:
-            return False
-        session.delete(row)
-        log(session, who, "unblock_actor", ident, reason)
-    forget_policy(engine)
-    return True
+    return _lift(engine, ActorBlock, "actor", ident, (who, "unblock_actor", reason))
 
 
 def open_reports(engine: Engine) -> list[Report]:

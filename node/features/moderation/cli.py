@@ -7,17 +7,32 @@ up a change within ``node.federation.policy.POLICY_TTL`` seconds (it reads the t
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
-from node.cli_kit import CliContext, CliError, Subcommands, add_command, add_group, operator
+from node.cli_kit import (
+    CliContext,
+    CliError,
+    Handler,
+    Subcommands,
+    add_command,
+    add_group,
+    operator,
+)
+from node.features.moderation.actions import (
+    ModerationError,
+    disallow_domain,
+    unblock_actor,
+    unblock_domain,
+)
+from node.federation.policy import DomainError
+
+_T = TypeVar("_T")
 
 
 def cmd_block_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Block a server (reject or limit) and sever what we share with it."""
-    from node.features.moderation.actions import (  # lazy: start-up
-        ModerationError,
-        block_domain,
-    )
-    from node.federation.policy import DomainError  # lazy: start-up
+    from node.features.moderation.actions import block_domain  # lazy: start-up
 
     engine = ctx.engine
     try:
@@ -33,85 +48,84 @@ def cmd_block_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_unblock_domain(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Lift a server's block."""
-    from node.features.moderation.actions import unblock_domain  # lazy: start-up
-    from node.federation.policy import DomainError  # lazy: start-up
-
-    engine = ctx.engine
+def _decision(
+    decide: Callable[..., _T],
+    errors: tuple[type[Exception], ...],
+    ctx: CliContext,
+    key: str,
+    reason: str | None,
+) -> _T:
+    """Run one logged moderation decision about ``key``; its refusals become CLI errors."""
     try:
-        done = unblock_domain(engine, args.domain, who=operator(), reason=args.reason or "")
-    except DomainError as exc:
+        return decide(ctx.engine, key, who=operator(), reason=reason or "")
+    except errors as exc:
         raise CliError(str(exc)) from exc
-    if not done:
-        raise CliError(f"{args.domain} is not blocked")
-    print(f"{args.domain} unblocked.")
-    return 0
+
+
+def _lifting(
+    lift: Callable[..., bool],
+    errors: tuple[type[Exception], ...],
+    field: str,
+    missing: str,
+    done: str,
+    doc: str,
+) -> Handler:
+    """A command that undoes a decision (unblock, disallow): an error if there was none."""
+
+    def handler(ctx: CliContext, args: argparse.Namespace) -> int:
+        key = getattr(args, field)
+        if not _decision(lift, errors, ctx, key, args.reason):
+            raise CliError(f"{key} {missing}")
+        print(f"{key} {done}.")
+        return 0
+
+    handler.__doc__ = doc
+    return handler
+
+
+cmd_unblock_domain = _lifting(
+    unblock_domain,
+    (DomainError,),
+    "domain",
+    "is not blocked",
+    "unblocked",
+    "Lift a server's block.",
+)
+cmd_unblock_actor = _lifting(
+    unblock_actor,
+    (ModerationError,),
+    "actor",
+    "is not blocked",
+    "unblocked",
+    "Lift an actor's block.",
+)
+cmd_disallow_domain = _lifting(
+    disallow_domain,
+    (DomainError,),
+    "domain",
+    "is not on the allow-list",
+    "removed from the allow-list",
+    "Take a server off the allow-list.",
+)
 
 
 def cmd_block_actor(ctx: CliContext, args: argparse.Namespace) -> int:
     """Block one remote actor."""
-    from node.features.moderation.actions import (  # lazy: start-up
-        ModerationError,
-        block_actor,
-    )
+    from node.features.moderation.actions import block_actor  # lazy: start-up
 
-    engine = ctx.engine
-    try:
-        row = block_actor(engine, args.actor, who=operator(), reason=args.reason or "")
-    except ModerationError as exc:
-        raise CliError(str(exc)) from exc
+    row = _decision(block_actor, (ModerationError,), ctx, args.actor, args.reason)
     print(f"{row.actor} blocked.")
-    return 0
-
-
-def cmd_unblock_actor(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Lift an actor's block."""
-    from node.features.moderation.actions import (  # lazy: start-up
-        ModerationError,
-        unblock_actor,
-    )
-
-    engine = ctx.engine
-    try:
-        done = unblock_actor(engine, args.actor, who=operator(), reason=args.reason or "")
-    except ModerationError as exc:
-        raise CliError(str(exc)) from exc
-    if not done:
-        raise CliError(f"{args.actor} is not blocked")
-    print(f"{args.actor} unblocked.")
     return 0
 
 
 def cmd_allow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
     """Put a server on the allow-list."""
     from node.features.moderation.actions import allow_domain  # lazy: start-up
-    from node.federation.policy import DomainError  # lazy: start-up
 
-    engine = ctx.engine
-    try:
-        row = allow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
-    except DomainError as exc:
-        raise CliError(str(exc)) from exc
+    row = _decision(allow_domain, (DomainError,), ctx, args.domain, args.reason)
     print(f"{row.domain} allowed.")
     if ctx.settings.federation_mode != "allowlist":
         print("(The allow-list applies when SOLNODE_FEDERATION_MODE=allowlist.)")
-    return 0
-
-
-def cmd_disallow_domain(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Take a server off the allow-list."""
-    from node.features.moderation.actions import disallow_domain  # lazy: start-up
-    from node.federation.policy import DomainError  # lazy: start-up
-
-    engine = ctx.engine
-    try:
-        done = disallow_domain(engine, args.domain, who=operator(), reason=args.reason or "")
-    except DomainError as exc:
-        raise CliError(str(exc)) from exc
-    if not done:
-        raise CliError(f"{args.domain} is not on the allow-list")
-    print(f"{args.domain} removed from the allow-list.")
     return 0
 
 
@@ -152,7 +166,6 @@ def cmd_blocklist_import(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
     """Report a remote actor to its server (a Flag goes out)."""
-    from node.features.moderation.actions import ModerationError  # lazy: start-up
     from node.features.moderation.reports import send_report  # lazy: start-up
     from node.federation.remote.actors import RemoteActorError  # lazy: start-up
 
@@ -172,7 +185,6 @@ def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
 def cmd_reports(ctx: CliContext, args: argparse.Namespace) -> int:
     """List the open reports other servers sent, or resolve one."""
     from node.features.moderation.actions import (  # lazy: start-up
-        ModerationError,
         open_reports,
         resolve_report,
     )
@@ -223,6 +235,22 @@ def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("--note", help="what was done about it (kept in the moderation log)")
 
 
+_REASON_HELP = "why (kept in the moderation log)"
+
+
+def _add_decision(
+    whats: Subcommands[argparse.ArgumentParser],
+    name: str,
+    handler: Handler,
+    help_: str,
+    metavar: str,
+) -> None:
+    """Declare a decision about one domain or actor, with its optional ``--reason``."""
+    p = add_command(whats, name, handler, help_)
+    p.add_argument(name, metavar=metavar)
+    p.add_argument("--reason", help=_REASON_HELP)
+
+
 def _add_blocks(sub: Subcommands[argparse.ArgumentParser]) -> None:
     whats = add_group(sub, "block", "refuse a server or an actor", dest="what")
     p = add_command(whats, "domain", cmd_block_domain, "block a server (and its subdomains)")
@@ -234,28 +262,19 @@ def _add_blocks(sub: Subcommands[argparse.ArgumentParser]) -> None:
         help="reject: refuse everything, never contact it; limit: accept, but replies and "
         "follows wait for an admin (default reject)",
     )
-    p.add_argument("--reason", help="why (kept in the moderation log)")
-    p = add_command(whats, "actor", cmd_block_actor, "block one remote actor by its id")
-    p.add_argument("actor", metavar="ACTOR_URL")
-    p.add_argument("--reason", help="why (kept in the moderation log)")
-
+    p.add_argument("--reason", help=_REASON_HELP)
+    _add_decision(whats, "actor", cmd_block_actor, "block one remote actor by its id", "ACTOR_URL")
     whats = add_group(sub, "unblock", "lift a block", dest="what")
-    p = add_command(whats, "domain", cmd_unblock_domain, "unblock a server")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.add_argument("--reason", help="why (kept in the moderation log)")
-    p = add_command(whats, "actor", cmd_unblock_actor, "unblock an actor")
-    p.add_argument("actor", metavar="ACTOR_URL")
-    p.add_argument("--reason", help="why (kept in the moderation log)")
+    _add_decision(whats, "domain", cmd_unblock_domain, "unblock a server", "DOMAIN")
+    _add_decision(whats, "actor", cmd_unblock_actor, "unblock an actor", "ACTOR_URL")
 
 
 def _add_allow_list(sub: Subcommands[argparse.ArgumentParser]) -> None:
     whats = add_group(
         sub, "allow", "manage the allow-list (SOLNODE_FEDERATION_MODE=allowlist)", dest="what"
     )
-    p = add_command(whats, "domain", cmd_allow_domain, "let a server post to this node")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.add_argument("--reason", help="why (kept in the moderation log)")
+    _add_decision(whats, "domain", cmd_allow_domain, "let a server post to this node", "DOMAIN")
     whats = add_group(sub, "disallow", "remove from the allow-list", dest="what")
-    p = add_command(whats, "domain", cmd_disallow_domain, "take a server off the allow-list")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.add_argument("--reason", help="why (kept in the moderation log)")
+    _add_decision(
+        whats, "domain", cmd_disallow_domain, "take a server off the allow-list", "DOMAIN"
+    )

@@ -18,6 +18,7 @@ networks see an activity before the handlers of node/features/interactions/handl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
@@ -220,27 +221,51 @@ def _pass_on(
     return forward(session, msg.node, network, msg.activity, raw, exclude=exclude)
 
 
+def _change_copies(
+    session: Session,
+    msg: Incoming,
+    object_id: str,
+    change: Callable[[NetworkItem], str],
+) -> str | None:
+    """Forward the author's change to each network's followers, then ``change`` its copy.
+
+    Only copies filed from the same origin as the sender are touched: nobody else may edit or
+    delete them. None when no network holds a copy."""
+    rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+    if not rows:
+        return None
+    raw = raw_body(session, msg.inbox_row_id)
+    done = []
+    for row in rows:
+        network = session.get(LocalActor, row.network_id)
+        assert network is not None
+        passed = _pass_on(session, msg, row, raw, network)
+        done.append(f"@{network.slug}: {change(row)}" + (", forwarded" if passed else ""))
+    return "network: " + "; ".join(done)
+
+
+def _woken(msg: Incoming, result: str | None) -> str | None:
+    # After the commit, so the worker finds the forwards it is woken for.
+    if result is not None:
+        msg.node.notify_work()
+    return result
+
+
 def _on_update(msg: Incoming) -> str | None:
     obj = Object.of(msg.object)
     object_id = obj.id if obj is not None else None
     if obj is None or not object_id or obj.has_type(*ACTOR_TYPES):
         return None
     with session_scope(msg.node.engine) as session:
-        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
-        if not rows:
-            return None
-        raw = raw_body(session, msg.inbox_row_id)
-        done = []
-        for row in rows:
-            network = session.get(LocalActor, row.network_id)
-            assert network is not None
+
+        def update(row: NetworkItem) -> str:
             row.document, row.updated_at = stored_document(obj.raw), now_utc()
             apply_facts(row, item_facts.item_facts(obj.raw))
             session.add(row)
-            passed = _pass_on(session, msg, row, raw, network)
-            done.append(f"@{network.slug}: updated" + (", forwarded" if passed else ""))
-    msg.node.notify_work()
-    return "network: " + "; ".join(done)
+            return "updated"
+
+        result = _change_copies(session, msg, object_id, update)
+    return _woken(msg, result)
 
 
 def _on_delete(msg: Incoming) -> str | None:
@@ -250,19 +275,13 @@ def _on_delete(msg: Incoming) -> str | None:
     with session_scope(msg.node.engine) as session:
         if object_id == msg.actor:
             return _actor_deleted(session, msg.actor)
-        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
-        if not rows:
-            return None
-        raw = raw_body(session, msg.inbox_row_id)
-        done = []
-        for row in rows:
-            network = session.get(LocalActor, row.network_id)
-            assert network is not None
-            passed = _pass_on(session, msg, row, raw, network)
+
+        def remove(row: NetworkItem) -> str:
             session.delete(row)
-            done.append(f"@{network.slug}: removed" + (", forwarded" if passed else ""))
-    msg.node.notify_work()
-    return "network: " + "; ".join(done)
+            return "removed"
+
+        result = _change_copies(session, msg, object_id, remove)
+    return _woken(msg, result)
 
 
 def _actor_deleted(session: Session, actor: str) -> str | None:

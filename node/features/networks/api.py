@@ -185,23 +185,40 @@ def _strings(body: Any, name: str) -> list[str] | None:
     return list(value)
 
 
+# One curation decision in one transaction: (session, node, the network) -> the JSON answer.
+Decide = Callable[[Session, NodeContext, LocalActor], dict[str, Any]]
+
+
+async def _curate(request: Request, decide: Decide, *, wake: bool) -> Response:
+    """As the network, run ``decide`` off the event loop and answer its JSON; ``wake`` the
+    worker after the commit when the decision queued activities."""
+
+    async def work(node: NodeContext, actor: LocalActor) -> Response:
+        def run() -> dict[str, Any]:
+            with session_scope(node.engine) as session:
+                return decide(session, node, actor)
+
+        result = await to_thread.run_sync(run)
+        if wake:
+            node.notify_work()
+        return json_response(result)
+
+    return await _as(request, work, network=True)
+
+
 @endpoint
 async def rules_route(request: Request) -> Response:
     """``GET`` the network's rules; ``PUT`` {kinds, tags, regions} replaces those given."""
     body = await read_json(request) if request.method == "PUT" else None
 
-    async def work(node: NodeContext, actor: LocalActor) -> Response:
-        def run() -> dict[str, Any]:
-            with session_scope(node.engine) as session:
-                if body is None:
-                    assert actor.id is not None
-                    return rules.load_rules(session, actor.id).as_dict()
-                parts = {k: _strings(body, k) for k in ("kinds", "tags", "regions")}
-                return rules.set_rules(session, actor, _who(node, actor), **parts).as_dict()
+    def decide(session: Session, node: NodeContext, actor: LocalActor) -> dict[str, Any]:
+        if body is None:
+            assert actor.id is not None
+            return rules.load_rules(session, actor.id).as_dict()
+        parts = {k: _strings(body, k) for k in ("kinds", "tags", "regions")}
+        return rules.set_rules(session, actor, _who(node, actor), **parts).as_dict()
 
-        return json_response(await to_thread.run_sync(run))
-
-    return await _as(request, work, network=True)
+    return await _curate(request, decide, wake=False)
 
 
 @endpoint
@@ -210,17 +227,11 @@ async def hide_route(request: Request) -> Response:
     body = await read_json(request)
     obj, reason = _text(body, "object"), _text(body, "reason", required=False)
 
-    async def work(node: NodeContext, actor: LocalActor) -> Response:
-        def run() -> dict[str, Any]:
-            with session_scope(node.engine) as session:
-                row = rules.hide_item(session, node, actor, obj, _who(node, actor), reason)
-                return {"object": row.object_id, "state": row.state}
+    def decide(session: Session, node: NodeContext, actor: LocalActor) -> dict[str, Any]:
+        row = rules.hide_item(session, node, actor, obj, _who(node, actor), reason)
+        return {"object": row.object_id, "state": row.state}
 
-        result = await to_thread.run_sync(run)
-        node.notify_work()
-        return json_response(result)
-
-    return await _as(request, work, network=True)
+    return await _curate(request, decide, wake=True)
 
 
 def _block(undo: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -229,22 +240,14 @@ def _block(undo: bool) -> Callable[[Request], Awaitable[Response]]:
         body = await read_json(request)
         domain, reason = _text(body, "domain"), _text(body, "reason", required=False)
 
-        async def work(node: NodeContext, actor: LocalActor) -> Response:
-            def run() -> dict[str, Any]:
-                with session_scope(node.engine) as session:
-                    if undo:
-                        done = rules.unblock_domain(session, actor, domain, _who(node, actor))
-                        return {"domain": domain, "blocked": False, "changed": done}
-                    hidden = rules.block_domain(
-                        session, node, actor, domain, _who(node, actor), reason
-                    )
-                    return {"domain": domain, "blocked": True, "hidden": hidden}
+        def decide(session: Session, node: NodeContext, actor: LocalActor) -> dict[str, Any]:
+            if undo:
+                done = rules.unblock_domain(session, actor, domain, _who(node, actor))
+                return {"domain": domain, "blocked": False, "changed": done}
+            hidden = rules.block_domain(session, node, actor, domain, _who(node, actor), reason)
+            return {"domain": domain, "blocked": True, "hidden": hidden}
 
-            result = await to_thread.run_sync(run)
-            node.notify_work()
-            return json_response(result)
-
-        return await _as(request, work, network=True)
+        return await _curate(request, decide, wake=True)
 
     block.__name__ = "unblock_route" if undo else "block_route"
     return block

@@ -30,50 +30,47 @@ def _paged(ident: str, total: int, page: int | None, items: Any) -> dict[str, An
     return collection_page(ident, page, list(items()), total=total, page_size=PAGE_SIZE)
 
 
-def members_collection(
-    session: Session, node: NodeContext, network: LocalActor, page: int | None
+def _admitted(
+    session: Session,
+    model: type[Membership] | type[OutgoingMembership],
+    owner: Any,
+    value: Any,
+    ident: str,
+    page: int | None,
 ) -> dict[str, Any]:
-    """The network's admitted members."""
-    where = (Membership.network_id == network.id, Membership.state == "admitted")
-    total = int(session.exec(select(func.count()).select_from(Membership).where(*where)).one())
+    """The ``value`` column of the admitted ``model`` rows matching ``owner``, oldest first."""
+    where = (owner, model.state == "admitted")
+    total = int(session.exec(select(func.count()).select_from(model).where(*where)).one())
 
     def items() -> list[str]:
         assert page is not None
         return list(
             session.exec(
-                select(Membership.member)
+                select(value)
                 .where(*where)
-                .order_by(col(Membership.id))
+                .order_by(col(model.id))
                 .offset((page - 1) * PAGE_SIZE)
                 .limit(PAGE_SIZE)
             )
         )
 
-    return _paged(node.urls.members(network.slug), total, page, items)
+    return _paged(ident, total, page, items)
+
+
+def members_collection(
+    session: Session, node: NodeContext, network: LocalActor, page: int | None
+) -> dict[str, Any]:
+    """The network's admitted members."""
+    ident, mine = node.urls.members(network.slug), Membership.network_id == network.id
+    return _admitted(session, Membership, mine, Membership.member, ident, page)
 
 
 def memberships_collection(
     session: Session, node: NodeContext, actor: LocalActor, page: int | None
 ) -> dict[str, Any]:
     """The networks ``actor`` belongs to (admitted)."""
-    where = (OutgoingMembership.actor_id == actor.id, OutgoingMembership.state == "admitted")
-    total = int(
-        session.exec(select(func.count()).select_from(OutgoingMembership).where(*where)).one()
-    )
-
-    def items() -> list[str]:
-        assert page is not None
-        return list(
-            session.exec(
-                select(OutgoingMembership.network)
-                .where(*where)
-                .order_by(col(OutgoingMembership.id))
-                .offset((page - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE)
-            )
-        )
-
-    return _paged(node.urls.memberships(actor.slug), total, page, items)
+    ident, mine = node.urls.memberships(actor.slug), OutgoingMembership.actor_id == actor.id
+    return _admitted(session, OutgoingMembership, mine, OutgoingMembership.network, ident, page)
 
 
 def upcoming_events_collection(

@@ -126,3 +126,39 @@ def addressed_to(activity: dict[str, Any], ident: str) -> bool:
     """Whether ``ident`` is in to/cc/audience of the activity or its object (FEP-1b12)."""
     view = Activity(activity)
     return any(doc is not None and ident in doc.addressees for doc in (view, view.object_activity))
+
+
+def title_of(doc: dict[str, Any], kind: str) -> str:
+    """The item's ``name`` (bounded), or its kind capitalized where it has none."""
+    name = doc.get("name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()[:300]
+    return kind.capitalize()
+
+
+def page_of(doc: dict[str, Any], object_id: str) -> str:
+    """The item's HTML page (``url``, a string or a Link), or its id where it names none."""
+    url = doc.get("url")
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return url
+    if isinstance(url, dict) and isinstance(url.get("href"), str):
+        return str(url["href"])
+    return object_id
+
+
+class ShownItem:
+    """``title`` and ``url`` for the entries of timelines and feeds, read from their document."""
+
+    object_id: str
+    document: dict[str, Any]
+    kind: str
+
+    @property
+    def title(self) -> str:
+        """The ``name``, or the kind where it has none."""
+        return title_of(self.document, self.kind)
+
+    @property
+    def url(self) -> str:
+        """The HTML page, or the object id where it names none."""
+        return page_of(self.document, self.object_id)

@@ -15,7 +15,7 @@ from node.activitypub.vocab import id_of
 from node.db import now_utc, session_scope
 from node.features.networks import aggregation, membership
 from node.features.networks.rules import blocked_by, load_rules
-from node.federation.inbox.common import local_actor_by_id
+from node.federation.inbox.common import local_actor_by_id, on_local_actor
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.remote import actors as remote
 from node.models import LocalActor
@@ -84,26 +84,22 @@ async def on_leave(msg: Incoming) -> str:
 
 async def on_remove(msg: Incoming) -> str:
     """A network we belong to removed one of our actors."""
-    node = msg.node
 
-    def write() -> str:
-        with session_scope(node.engine) as session:
-            member = local_actor_by_id(node, session, msg.object)
-            if member is None:
-                return "ignored: Remove of something that is not one of our actors"
-            row = session.exec(
-                select(OutgoingMembership).where(
-                    OutgoingMembership.actor_id == member.id,
-                    OutgoingMembership.network == msg.actor,
-                )
-            ).first()
-            if row is None or row.state == membership.ENDED:
-                return "ignored: Remove from a network we are not in"
-            row.state, row.updated_at = membership.ENDED, now_utc()
-            session.add(row)
-            return f"network: @{member.slug} was removed from {msg.actor}"
+    def end(session: Session, member: LocalActor) -> str:
+        row = session.exec(
+            select(OutgoingMembership).where(
+                OutgoingMembership.actor_id == member.id,
+                OutgoingMembership.network == msg.actor,
+            )
+        ).first()
+        if row is None or row.state == membership.ENDED:
+            return "ignored: Remove from a network we are not in"
+        row.state, row.updated_at = membership.ENDED, now_utc()
+        session.add(row)
+        return f"network: @{member.slug} was removed from {msg.actor}"
 
-    return await to_thread.run_sync(write)
+    ignored = "ignored: Remove of something that is not one of our actors"
+    return await to_thread.run_sync(on_local_actor, msg.node, msg.object, ignored, end)
 
 
 def _answered_join(session: Session, msg: Incoming) -> OutgoingMembership | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT
-from node.db import now_utc, session_scope
+from node.db import detached, now_utc, session_scope
 from node.features.follows.following import FollowError, follow, unfollow
 from node.features.networks.backfill import backfill
 from node.features.networks.rules import log_decision
@@ -100,9 +101,7 @@ async def join(node: NodeContext, member: LocalActor, network_ref: str) -> Outgo
                 _activity("Join", ident, me, network.ap_id, network.ap_id),
                 network.ap_id,
             )
-            session.flush()
-            session.expunge(row)
-            return row
+            return detached(session, row)
 
     row = await to_thread.run_sync(write)
     node.notify_work()
@@ -130,9 +129,7 @@ async def leave(node: NodeContext, member: LocalActor, network_ref: str) -> Outg
             _send_to(
                 session, member, _activity("Leave", ident, me, network_id, network_id), network_id
             )
-            session.flush()
-            session.expunge(row)
-            return row
+            return detached(session, row)
 
     row = await to_thread.run_sync(write)
     node.notify_work()
@@ -228,24 +225,38 @@ def _decide(
     log_decision(session, network, who, action, row.member, reason)
 
 
-async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: str) -> Membership:
-    """An admin admits a pending request: ``Accept`` goes out, and the network follows."""
+async def _settle(
+    node: NodeContext,
+    network: LocalActor,
+    member_ref: str,
+    decide: Callable[[Session, Membership], bool],
+) -> tuple[Membership, bool]:
+    """Run an admin's ``decide`` on one membership in one transaction; whether it changed."""
     member = await member_id(node, network, member_ref)
 
     def write() -> tuple[Membership, bool]:
         with session_scope(node.engine) as session:
             row = _membership(session, network, member, member_ref)
-            if row.state == ADMITTED:
-                return row, False
-            if row.state != REQUESTED:
-                raise MembershipError(f"{row.member} has no pending request (it is {row.state})")
-            _decide(session, node, network, row, ADMITTED, "network_admit", who, "")
-            session.flush()
-            session.expunge(row)
-            return row, True
+            changed = decide(session, row)
+            return detached(session, row), changed
 
     row, changed = await to_thread.run_sync(write)
     node.notify_work()
+    return row, changed
+
+
+async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: str) -> Membership:
+    """An admin admits a pending request: ``Accept`` goes out, and the network follows."""
+
+    def decide(session: Session, row: Membership) -> bool:
+        if row.state == ADMITTED:
+            return False
+        if row.state != REQUESTED:
+            raise MembershipError(f"{row.member} has no pending request (it is {row.state})")
+        _decide(session, node, network, row, ADMITTED, "network_admit", who, "")
+        return True
+
+    row, changed = await _settle(node, network, member_ref, decide)
     if changed:
         await follow_member(node, network, row.member)
     return row
@@ -263,32 +274,24 @@ async def remove(
 ) -> Membership:
     """End a membership (``Remove`` to the member, and unfollow), or refuse a pending request
     (``Reject``). Logged."""
-    member = await member_id(node, network, member_ref)
     me = actor_id(node.urls, network)
 
-    def write() -> tuple[Membership, bool]:
-        with session_scope(node.engine) as session:
-            row = _membership(session, network, member, member_ref)
-            if row.state == REQUESTED:
-                _decide(session, node, network, row, REJECTED, "network_reject", who, reason)
-                session.flush()
-                session.expunge(row)
-                return row, False
-            if row.state != ADMITTED:
-                raise MembershipError(f"{row.member} is not a member (it is {row.state})")
-            row.ended_at = now_utc()
-            _decide(session, node, network, row, ENDED, "network_remove", who, reason)
-            ident = node.urls.activity(uuid.uuid4().hex)
-            doc = _activity(
-                "Remove", ident, me, row.member, row.member, target=node.urls.members(network.slug)
-            )
-            _send_to(session, network, doc, row.member)
-            session.flush()
-            session.expunge(row)
-            return row, True
+    def decide(session: Session, row: Membership) -> bool:
+        if row.state == REQUESTED:
+            _decide(session, node, network, row, REJECTED, "network_reject", who, reason)
+            return False
+        if row.state != ADMITTED:
+            raise MembershipError(f"{row.member} is not a member (it is {row.state})")
+        row.ended_at = now_utc()
+        _decide(session, node, network, row, ENDED, "network_remove", who, reason)
+        ident = node.urls.activity(uuid.uuid4().hex)
+        doc = _activity(
+            "Remove", ident, me, row.member, row.member, target=node.urls.members(network.slug)
+        )
+        _send_to(session, network, doc, row.member)
+        return True
 
-    row, was_member = await to_thread.run_sync(write)
-    node.notify_work()
+    row, was_member = await _settle(node, network, member_ref, decide)
     if was_member:
         await unfollow_member(node, network, row.member)
     return row

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
-from node.features.networks.facts import item_facts
+from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import MemberProfile, concept_label, profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
@@ -95,7 +95,7 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(ShownItem):
     """One item in a timeline or calendar, with its author for the credit line."""
 
     object_id: str
@@ -112,22 +112,6 @@ class Entry:
     source: str  # own | member | followed
     received: datetime
     via: str = ""
-
-    @property
-    def title(self) -> str:
-        name = self.document.get("name")
-        if isinstance(name, str) and name.strip():
-            return name.strip()[:300]
-        return self.kind.capitalize()
-
-    @property
-    def url(self) -> str:
-        url = self.document.get("url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            return url
-        if isinstance(url, dict) and isinstance(url.get("href"), str):
-            return str(url["href"])
-        return self.object_id
 
     @property
     def local_start(self) -> datetime | None:

@@ -31,7 +31,7 @@ from node.features.networks.queries import (
 )
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
-from node.web.render import activity_json, ctx, html, json_error
+from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -49,18 +49,6 @@ def _actor(request: Request, session: Session, network_only: bool) -> LocalActor
     if actor is None or (network_only and actor.kind != "network"):
         return None
     return actor
-
-
-def _not_found(request: Request, what: str) -> Response:
-    if wants_activity_json(request.headers.get("accept")):
-        return json_error(404, f"{what} not found")
-    return html(
-        request,
-        "error.html",
-        status=404,
-        title="Not found",
-        message=f"{what} was not found on this node.",
-    )
 
 
 def members_route(request: Request) -> Response:
@@ -85,7 +73,7 @@ def memberships_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
-            return _not_found(request, "This account")
+            return not_found(request, "This account")
         doc = collections.memberships_collection(session, node, actor, _page_number(request))
     return activity_json(doc)
 
@@ -97,7 +85,7 @@ def events_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
-            return _not_found(request, "This account")
+            return not_found(request, "This account")
         if not wants_activity_json(request.headers.get("accept")):
             target = f"/networks/{slug}/calendar" if actor.kind == "network" else f"/@{slug}/events"
             return RedirectResponse(node.settings.base_url + target, 303)
@@ -147,7 +135,7 @@ def timeline_page(request: Request) -> Response:
     node, network, session = _network_page(request)
     with session:
         if network is None:
-            return _not_found(request, "This network")
+            return not_found(request, "This network")
         page = _page_number(request) or 1
         entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         cards = [_card(e) for e in entries[:PAGE_SIZE]]
@@ -179,7 +167,7 @@ def calendar_page(request: Request) -> Response:
     month = _month(request)
     with session:
         if network is None:
-            return _not_found(request, "This network")
+            return not_found(request, "This network")
         now = now_utc()
         if month is None:
             entries = upcoming_events(session, node, network, filters, now=now)
@@ -230,7 +218,7 @@ def directory_page(request: Request) -> Response:
     filters = Filters.from_query(request.query_params)
     with session:
         if network is None:
-            return _not_found(request, "This network")
+            return not_found(request, "This network")
         rows = directory(session, node, network, filters)
     members = [
         {

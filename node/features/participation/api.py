@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from node.api.common import as_actor, cursor_param, limit_param, page
+from node.api.common import as_actor, cursor_param, limit_param, newest_page
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.features.participation import handlers as participation
 from node.features.participation.api_json import participant_view, reply_view
@@ -66,10 +66,7 @@ async def list_participants(request: Request) -> Response:
         query = select(Participant).where(Participant.item_id == item.id)
         if state is not None:
             query = query.where(Participant.state == state)
-        if after is not None:
-            query = query.where(col(Participant.id) < after)
-        rows = list(session.exec(query.order_by(col(Participant.id).desc()).limit(limit + 1)))
-        rows, following = page(request, rows, limit, lambda r: r.id)
+        rows, following = newest_page(session, request, query, Participant.id, (limit, after))
         count = participation.accepted_count(session, item.id or 0)
         return json_response(
             {
@@ -119,10 +116,7 @@ async def list_replies(request: Request) -> Response:
         )
         if state is not None:
             query = query.where(Interaction.state == state)
-        if after is not None:
-            query = query.where(col(Interaction.id) < after)
-        rows = list(session.exec(query.order_by(col(Interaction.id).desc()).limit(limit + 1)))
-        rows, following = page(request, rows, limit, lambda r: r.id)
+        rows, following = newest_page(session, request, query, Interaction.id, (limit, after))
         return json_response({"items": [reply_view(r) for r in rows], "next": following})
 
     return await as_actor(request, work)

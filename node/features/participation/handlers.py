@@ -22,6 +22,7 @@ follower's server, and Mobilizon itself does not push counts either.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
@@ -246,46 +247,46 @@ def _event_of(session: Session, ident: Any) -> Item | None:
     return item
 
 
+def _about_event(msg: Incoming, verb: str, act: Callable[[Session, Item], str]) -> str:
+    """Run ``act`` on the event ``msg`` is about, in one transaction; ignored if not ours."""
+    with session_scope(msg.node.engine) as session:
+        item = _event_of(session, msg.object)
+        if item is None:
+            return f"ignored: {verb} of something that is not one of our events"
+        return act(session, item)
+
+
 async def on_join(msg: Incoming) -> str:
     """A remote actor asks to take part in one of our events."""
     node = msg.node
 
-    def write() -> str:
-        with session_scope(node.engine) as session:
-            item = _event_of(session, msg.object)
-            if item is None:
-                return "ignored: Join of something that is not one of our events"
-            return record_join(session, node, item, msg.actor, msg.activity)
+    def join(session: Session, item: Item) -> str:
+        return record_join(session, node, item, msg.actor, msg.activity)
 
-    result = await to_thread.run_sync(write)
+    result = await to_thread.run_sync(_about_event, msg, "Join", join)
     node.notify_work()
     return result
 
 
 async def on_leave(msg: Incoming) -> str:
     """A participant withdraws."""
-    node = msg.node
 
-    def write() -> str:
-        with session_scope(node.engine) as session:
-            item = _event_of(session, msg.object)
-            if item is None:
-                return "ignored: Leave of something that is not one of our events"
-            row = session.exec(
-                select(Participant).where(
-                    Participant.item_id == item.id,
-                    Participant.actor == msg.actor,
-                    col(Participant.state).in_(("pending", "accepted")),
-                )
-            ).first()
-            if row is None:
-                return "ignored: not a participant"
-            _set_state(session, row, "left")
-            session.flush()
-            refresh_count(session, item)
-            return "left"
+    def leave(session: Session, item: Item) -> str:
+        row = session.exec(
+            select(Participant).where(
+                Participant.item_id == item.id,
+                Participant.actor == msg.actor,
+                col(Participant.state).in_(("pending", "accepted")),
+            )
+        ).first()
+        if row is None:
+            return "ignored: not a participant"
+        _set_state(session, row, "left")
+        session.flush()
+        refresh_count(session, item)
+        return "left"
 
-    return await to_thread.run_sync(write)
+    return await to_thread.run_sync(_about_event, msg, "Leave", leave)
 
 
 def register(dispatcher: Dispatcher) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -19,7 +21,7 @@ from node.federation.actors.documents import (
 )
 from node.federation.actors.local import get_actor, get_instance_actor
 from node.models import Follower, Following, LocalActor, OutboxActivity
-from node.web.render import activity_json, ctx, html, json_error
+from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 
@@ -35,18 +37,6 @@ def _page_number(request: Request) -> int | None:
     return max(1, min(page, 100_000))
 
 
-def _not_found(request: Request, what: str) -> Response:
-    if wants_activity_json(request.headers.get("accept")):
-        return json_error(404, f"{what} not found")
-    return html(
-        request,
-        "error.html",
-        status=404,
-        title="Not found",
-        message=f"{what} was not found on this node.",
-    )
-
-
 def actor_route(request: Request) -> Response:
     """``/actors/{slug}`` and ``/@{slug}``: JSON for ActivityPub clients, HTML for people."""
     node = ctx(request)
@@ -54,7 +44,7 @@ def actor_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = get_actor(session, slug)
         if actor is None:
-            return _not_found(request, f"The account {slug}")
+            return not_found(request, f"The account {slug}")
         if wants_activity_json(request.headers.get("accept")):
             return activity_json(actor_document(actor, node.urls, host=node.settings.host))
         followers = _count(session, Follower, actor)
@@ -104,69 +94,78 @@ def _lookup(request: Request, session: Session) -> tuple[LocalActor | None, str]
     return actor, (actor_id(node.urls, actor) if actor else "")
 
 
+@dataclass(frozen=True)
+class _Listing:
+    """What one of an actor's collections lists: ``value`` of the ``model`` rows matching
+    ``where``, in ``order``, each ``shown`` as it goes out."""
+
+    model: Any
+    value: Any
+    where: Callable[[LocalActor], tuple[Any, ...]]
+    order: tuple[Any, ...]
+    shown: Callable[[Any], Any] = lambda value: value
+
+
+def _accepted(model: Any) -> Callable[[LocalActor], tuple[Any, ...]]:
+    return lambda actor: (model.actor_id == actor.id, model.state == "accepted")
+
+
+def _without_envelope(doc: dict[str, Any]) -> dict[str, Any]:
+    # The page wraps the activities: their own context and signatures would be noise there.
+    return {k: v for k, v in doc.items() if k not in {"@context", "signature", "proof"}}
+
+
 def followers_route(request: Request) -> Response:
     """The followers collection: a count with ``first``, and pages of follower ids."""
-    return _follow_collection(request, Follower, "followers", "remote_id")
+    by_id = (col(Follower.id).desc(),)
+    listing = _Listing(Follower, Follower.remote_id, _accepted(Follower), by_id)
+    return _collection(request, "followers", listing)
 
 
 def following_route(request: Request) -> Response:
     """The following collection (networks and relays this actor follows)."""
-    return _follow_collection(request, Following, "following", "target_id")
+    by_id = (col(Following.id).desc(),)
+    listing = _Listing(Following, Following.target_id, _accepted(Following), by_id)
+    return _collection(request, "following", listing)
 
 
-def _follow_collection(request: Request, model: Any, name: str, id_column: str) -> Response:
+def outbox_route(request: Request) -> Response:
+    """The outbox: public activities, newest first."""
+    listing = _Listing(
+        OutboxActivity,
+        OutboxActivity.document,
+        lambda actor: (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True)),
+        (col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc()),
+        _without_envelope,
+    )
+    return _collection(request, "outbox", listing)
+
+
+def _collection(request: Request, name: str, listing: _Listing) -> Response:
+    """The actor's collection ``name``: its size with ``first``, or the ``?page=`` asked for."""
     node = ctx(request)
     page = _page_number(request)
     with Session(node.engine) as session:
         actor, ident = _lookup(request, session)
         if actor is None:
             return json_error(404, "no such actor")
-        total = _count(session, model, actor)
+        where = listing.where(actor)
+        total = int(
+            session.exec(select(func.count()).select_from(listing.model).where(*where)).one()
+        )
         collection_id = f"{ident}/{name}"
         if page is None:
             return activity_json(
                 ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
             )
         rows = session.exec(
-            select(getattr(model, id_column))
-            .where(model.actor_id == actor.id, model.state == "accepted")
-            .order_by(model.id.desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        ).all()
-    return activity_json(
-        collection_page(collection_id, page, list(rows), total=total, page_size=PAGE_SIZE)
-    )
-
-
-def outbox_route(request: Request) -> Response:
-    """The outbox: public activities, newest first."""
-    node = ctx(request)
-    page = _page_number(request)
-    with Session(node.engine) as session:
-        actor, ident = _lookup(request, session)
-        if actor is None:
-            return json_error(404, "no such actor")
-        where = (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True))
-        total = int(
-            session.exec(select(func.count()).select_from(OutboxActivity).where(*where)).one()
-        )
-        collection_id = f"{ident}/outbox"
-        if page is None:
-            return activity_json(
-                ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
-            )
-        rows = session.exec(
-            select(OutboxActivity.document)
+            select(listing.value)
             .where(*where)
-            .order_by(col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc())
+            .order_by(*listing.order)
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         ).all()
-    items = [
-        {k: v for k, v in doc.items() if k not in {"@context", "signature", "proof"}}
-        for doc in rows
-    ]
+    items = [listing.shown(row) for row in rows]
     return activity_json(
         collection_page(collection_id, page, items, total=total, page_size=PAGE_SIZE)
     )

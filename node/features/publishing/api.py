@@ -8,6 +8,7 @@ DELETE; an event with a ``recurrence`` becomes a series (Location ``/api/v1/seri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from node.api.common import as_actor, cursor_param, limit_param, page, read_json
+from node.api.common import as_actor, cursor_param, limit_param, newest_page, read_json
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.features.publishing import service
 from node.features.publishing.api_json import COLLECTIONS, item_location, item_view, series_view
@@ -96,10 +97,7 @@ def _list(kind: str) -> Endpoint:
             query = select(Item).where(
                 Item.actor_id == actor.id, Item.kind == kind, col(Item.deleted_at).is_(None)
             )
-            if after is not None:
-                query = query.where(col(Item.id) < after)
-            rows = list(session.exec(query.order_by(col(Item.id).desc()).limit(limit + 1)))
-            rows, following = page(request, rows, limit, lambda r: r.id)
+            rows, following = newest_page(session, request, query, Item.id, (limit, after))
             views = [_view(session, node, r) for r in rows]
             return json_response({"items": views, "next": following})
 
@@ -109,54 +107,54 @@ def _list(kind: str) -> Endpoint:
     return list_items
 
 
-def _one(kind: str) -> Endpoint:
+# What one item's endpoint does once the item is found: (session, node, actor, item, body).
+_ItemAction = Callable[[Session, NodeContext, LocalActor, Item, dict[str, Any]], Response]
+
+
+async def _merge_patch(request: Request) -> dict[str, Any]:
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
+    return data
+
+
+def _on_item(kind: str, verb: str, act: _ItemAction, *, patch: bool = False) -> Endpoint:
+    """The endpoint ``{verb}_{kind}`` on ``/{uid}``: find the actor's item, then ``act``."""
+
     @endpoint
-    async def one(request: Request) -> Response:
+    async def handler(request: Request) -> Response:
         uid = request.path_params["uid"]
+        data = await _merge_patch(request) if patch else {}
 
         def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            return json_response(_view(session, node, _item(session, node, actor, kind, uid)))
+            return act(session, node, actor, _item(session, node, actor, kind, uid), data)
 
         return await as_actor(request, work)
 
-    one.__name__ = f"get_{kind}"
-    return one
+    handler.__name__ = f"{verb}_{kind}"
+    return handler
 
 
-def _patch(kind: str) -> Endpoint:
-    @endpoint
-    async def patch(request: Request) -> Response:
-        uid = request.path_params["uid"]
-        data = await read_json(request)
-        if not isinstance(data, dict):
-            raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
-
-        def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            item = _item(session, node, actor, kind, uid)
-            done = service.update_item(session, node, actor, item, data)
-            view = _view(session, node, done.item)
-            view["statusNote"] = done.note.ap_id if done.note is not None else None
-            return json_response(view)
-
-        return await as_actor(request, work)
-
-    patch.__name__ = f"patch_{kind}"
-    return patch
+def _show(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    return json_response(_view(session, node, item))
 
 
-def _delete(kind: str) -> Endpoint:
-    @endpoint
-    async def delete(request: Request) -> Response:
-        uid = request.path_params["uid"]
+def _update(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    done = service.update_item(session, node, actor, item, data)
+    view = _view(session, node, done.item)
+    view["statusNote"] = done.note.ap_id if done.note is not None else None
+    return json_response(view)
 
-        def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            service.delete_item(session, node, actor, _item(session, node, actor, kind, uid))
-            return Response(status_code=204)
 
-        return await as_actor(request, work)
-
-    delete.__name__ = f"delete_{kind}"
-    return delete
+def _remove(
+    session: Session, node: NodeContext, actor: LocalActor, item: Item, data: dict[str, Any]
+) -> Response:
+    service.delete_item(session, node, actor, item)
+    return Response(status_code=204)
 
 
 @endpoint
@@ -166,10 +164,7 @@ async def list_series(request: Request) -> Response:
 
     def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
         query = select(Series).where(Series.actor_id == actor.id, col(Series.deleted_at).is_(None))
-        if after is not None:
-            query = query.where(col(Series.id) < after)
-        rows = list(session.exec(query.order_by(col(Series.id).desc()).limit(limit + 1)))
-        rows, following = page(request, rows, limit, lambda r: r.id)
+        rows, following = newest_page(session, request, query, Series.id, (limit, after))
         views = [series_view(node.urls, s, service.published_occurrences(session, s)) for s in rows]
         return json_response({"items": views, "next": following})
 
@@ -180,9 +175,7 @@ async def list_series(request: Request) -> Response:
 async def one_series(request: Request) -> Response:
     """``GET``, ``PATCH`` (merge patch of the template) or ``DELETE`` one series."""
     uid = request.path_params["uid"]
-    data = await read_json(request) if request.method == "PATCH" else None
-    if request.method == "PATCH" and not isinstance(data, dict):
-        raise ApiError(422, "a PATCH body must be a JSON object (a merge patch)")
+    data = await _merge_patch(request) if request.method == "PATCH" else {}
 
     def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
         series = _series(session, actor, uid)
@@ -205,9 +198,9 @@ def routes() -> list[Route]:
         found += [
             Route(base, _create(kind), methods=["POST"]),
             Route(base, _list(kind), methods=["GET"]),
-            Route(base + "/{uid}", _one(kind), methods=["GET"]),
-            Route(base + "/{uid}", _patch(kind), methods=["PATCH"]),
-            Route(base + "/{uid}", _delete(kind), methods=["DELETE"]),
+            Route(base + "/{uid}", _on_item(kind, "get", _show), methods=["GET"]),
+            Route(base + "/{uid}", _on_item(kind, "patch", _update, patch=True), methods=["PATCH"]),
+            Route(base + "/{uid}", _on_item(kind, "delete", _remove), methods=["DELETE"]),
         ]
     found += [
         Route("/api/v1/series", list_series, methods=["GET"]),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, select
 
 from node.activitypub.vocab import id_of
+from node.db import session_scope
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
 
@@ -31,6 +33,18 @@ def local_actor_by_id(node: NodeContext, session: Session, ident: Any) -> LocalA
     if "/" in slug or "#" in slug:
         return None
     return session.exec(select(LocalActor).where(LocalActor.slug == slug)).first()
+
+
+def on_local_actor(
+    node: NodeContext, ident: Any, ignored: str, act: Callable[[Session, LocalActor], str]
+) -> str:
+    """``act`` on the local actor ``ident`` names, in one transaction (blocking: run it in a
+    thread); ``ignored`` when it names none of ours."""
+    with session_scope(node.engine) as session:
+        actor = local_actor_by_id(node, session, ident)
+        if actor is None:
+            return ignored
+        return act(session, actor)
 
 
 def local_item(session: Session, ident: Any) -> Item | None:

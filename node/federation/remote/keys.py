@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from node.activitypub import keys
 from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of
-from node.db import as_utc, now_utc, write_connection
+from node.db import as_utc, detached, now_utc, write_connection
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.federation.remote.actor_cache import (
@@ -210,6 +210,4 @@ def _adopt_key(
             row.multikeys = [*row.multikeys, adopted]
         else:
             return None
-        session.flush()
-        session.expunge(row)
-        return row
+        return detached(session, row)
