@@ -83,7 +83,8 @@ class AuthorizedFetch:
         if isinstance(info, Refusal):
             return "this node requires signed requests (authorized fetch): " + info.message
         # A GET resolves one key: a smaller fetch budget than an inbox activity's.
+        client_ip = request.client.host if request.client is not None else ""
         result = await verify_request(
-            self.node, parts, info, now=time.time(), budget=FetchBudget(3)
+            self.node, parts, info, now=time.time(), budget=FetchBudget(3), client_ip=client_ip
         )
         return result.message if isinstance(result, Refusal) else None

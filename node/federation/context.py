@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from node import __version__
 from node.activitypub.keys import PrivateKey
 from node.federation.http import HttpClient
+from node.federation.remote.key_fetch import KeyFetchGate
 from node.keycache import KeyCache
 from node.ratelimit import RateLimiters
 from node.settings import Settings
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Inbox key fetches: a whole fetch (pool wait, connect, every hop, the body) within 3 s, the
+# connection within 2 s, at most 64 connections (never the delivery pool's).
+KEY_FETCH_TIMEOUT = 3.0
+KEY_CONNECT_TIMEOUT = 2.0
+KEY_FETCH_CONNECTIONS = 64
+
 
 @dataclass
 class NodeContext:
@@ -32,6 +39,10 @@ class NodeContext:
     engine: Engine
     urls: Urls
     http: HttpClient | None = None
+    # the client of inbox key fetches only (never deliveries): small pool, short timeouts
+    key_http: HttpClient | None = None
+    # per-origin and per-client bounds and negative cache of those fetches
+    key_fetch: KeyFetchGate = field(default_factory=KeyFetchGate)
     # parsed public keys of remote signers (node.federation.verify)
     key_cache: KeyCache = field(default_factory=KeyCache)
     # set by the in-process worker so a request that enqueues work can wake it
@@ -68,11 +79,28 @@ class NodeContext:
             )
         return self.http
 
+    def open_key_http(self) -> HttpClient:
+        """The client of inbox key fetches (node.federation.remote.key_fetch): its own pool,
+        so a server that never answers cannot hold the connections deliveries need."""
+        if self.key_http is None:
+            self.key_http = HttpClient(
+                user_agent=self.user_agent(),
+                allow_hosts=self.settings.allow_hosts | {self.settings.hostname},
+                timeout=KEY_FETCH_TIMEOUT,
+                connect_timeout=KEY_CONNECT_TIMEOUT,
+                connection_limit=KEY_FETCH_CONNECTIONS,
+                per_host_limit=2,
+            )
+        return self.key_http
+
     async def close_http(self) -> None:
-        """Close the outbound client."""
+        """Close the outbound clients."""
         if self.http is not None:
             await self.http.close()
             self.http = None
+        if self.key_http is not None:
+            await self.key_http.close()
+            self.key_http = None
 
     def run(self, work: Callable[[NodeContext], Awaitable[T]]) -> T:
         """Run ``work(self)`` to completion from synchronous code (CLI commands, the demo),

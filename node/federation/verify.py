@@ -7,10 +7,15 @@ signer's key: from the in-process key cache, else resolved through the remote ac
 the key fetched again, because the signer may have rotated it (as Mastodon does). Where a
 per-server rate limit applies, only verified requests spend the signer's tokens, so nobody
 can exhaust another server's allowance with forged requests.
+
+Key fetches run within ``node.key_fetch`` (``node.federation.remote.key_fetch``): their own
+client, per-origin and per-client-IP bounds, a negative cache. Why a key could not be
+obtained is logged, never told to the sender (a 401 body is no port scanner or DNS oracle).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -22,9 +27,12 @@ from node.activitypub.signatures.verify import verify as verify_signature
 from node.federation.context import NodeContext
 from node.federation.policy import host_of
 from node.federation.remote.fetch import FetchBudget, RemoteActorError
+from node.federation.remote.key_fetch import KeyFetchBusy
 from node.federation.remote.keys import resolve_key
 from node.keycache import CachedKey
 from node.ratelimit import RateLimiter
+
+log = logging.getLogger("solnode.verify")
 
 __all__ = [
     "REFUSALS",
@@ -116,11 +124,13 @@ async def verify_request(
     now: float,
     budget: FetchBudget,
     limiter: RateLimiter | None = None,
+    client_ip: str = "",
 ) -> Signer | Refusal:
     """Verify a request's parsed signature against its signer's key.
 
     ``limiter`` (per signing server) is peeked before any key work and spent only once the
-    signature verified. ``budget`` bounds the fetches a key lookup may make.
+    signature verified. ``budget`` bounds the fetches a key lookup may make; ``client_ip``
+    (who sent the request) is what the key-fetch gate counts lookups and failures against.
     """
     signer_host = host_of(info.key_id)
     wait = limiter.peek(signer_host) if limiter is not None else 0.0
@@ -129,18 +139,15 @@ async def verify_request(
     early = check_request(parts, info, now=now)
     if early is not None:
         return Refusal(str(early.reason), early.detail)
-    key = node.key_cache.get(info.key_id, now)
-    try:
-        if key is None:
-            key = await _fetch_key(node, info.key_id, now, budget, refresh=False)
-    except RemoteActorError as exc:
-        return Refusal("unknown_key", f"could not get the signing key {info.key_id}: {exc}")
+    cached = node.key_cache.get(info.key_id, now)
+    key = cached or await _fetch_key(node, info.key_id, now, budget, client_ip, refresh=False)
+    if isinstance(key, Refusal):
+        return key
     result = verify_signature(parts, info, key.public_key, now=now)
     if _may_be_rotated(result):
-        try:
-            key = await _fetch_key(node, info.key_id, now, budget, refresh=True)
-        except RemoteActorError as exc:
-            return Refusal("unknown_key", f"could not refresh the signing key: {exc}")
+        key = await _fetch_key(node, info.key_id, now, budget, client_ip, refresh=True)
+        if isinstance(key, Refusal):
+            return key
         result = verify_signature(parts, info, key.public_key, now=now)
     if isinstance(result, Rejected):
         return Refusal(str(result.reason), result.detail)
@@ -154,9 +161,35 @@ def _may_be_rotated(result: Verified | Rejected) -> bool:
 
 
 async def _fetch_key(
-    node: NodeContext, key_id: str, now: float, budget: FetchBudget, *, refresh: bool
-) -> CachedKey:
-    resolved = await resolve_key(node, key_id, refresh=refresh, budget=budget)
+    node: NodeContext,
+    key_id: str,
+    now: float,
+    budget: FetchBudget,
+    client_ip: str,
+    *,
+    refresh: bool,
+) -> CachedKey | Refusal:
+    """The signer's key, fetched within the key-fetch gate (remote/key_fetch.py), or the
+    refusal. What went wrong goes to the log only: the sender gets the table's message, so
+    the inbox tells nobody which ports are closed or what a name resolves to."""
+    try:
+        async with node.key_fetch.lookup(client_ip):
+            resolved = await resolve_key(node, key_id, refresh=refresh, budget=budget)
+    except KeyFetchBusy as exc:
+        if exc.retry_after is None:
+            return Refusal("unknown_key")
+        log.warning("key lookup of %s for %s refused: %s", key_id, client_ip, exc)
+        return _busy(exc.retry_after)
+    except RemoteActorError as exc:
+        log.warning(
+            "could not %s the signing key %s (for %s): %s: %s",
+            "refresh" if refresh else "get",
+            key_id,
+            client_ip or "?",
+            exc.reason,
+            exc,
+        )
+        return Refusal("unknown_key")
     return node.key_cache.put(CachedKey(resolved.owner, resolved.public_key, key_id), now)
 
 
@@ -165,5 +198,14 @@ def _too_many(wait: float, host: str) -> Refusal:
     return Refusal(
         "rate_limited",
         f"{host} is sending more than this node accepts; retry in {seconds} s",
+        retry_after=seconds,
+    )
+
+
+def _busy(wait: float) -> Refusal:
+    seconds = max(1, int(wait + 0.999))
+    return Refusal(
+        "rate_limited",
+        f"too many key lookups from your address; retry in {seconds} s",
         retry_after=seconds,
     )

@@ -86,6 +86,7 @@ async def receive(
     body: bytes,
     recipient: str | None,
     now: float | None = None,
+    client_ip: str = "",
 ) -> Outcome:
     """Verify and store one POST to an inbox; the returned Outcome is the HTTP answer."""
     incoming = parse_activity(body)
@@ -101,7 +102,9 @@ async def receive(
     if isinstance(info, Refusal):
         return refused(info)
     budget = FetchBudget()
-    signer = await verify_signer(node, parts, info, incoming, now=now, budget=budget)
+    signer = await verify_signer(
+        node, parts, info, incoming, now=now, budget=budget, client_ip=client_ip
+    )
     if isinstance(signer, Outcome):
         return signer
     verified_by = await check_actor(node, incoming, signer, budget)
@@ -148,11 +151,14 @@ async def verify_signer(
     *,
     now: float | None,
     budget: FetchBudget,
+    client_ip: str = "",
 ) -> Signer | Outcome:
     """Step 3, the HTTP signature: verified with the signer's key, within its server's limit."""
     instant = time.time() if now is None else now
     limiter = node.limiters.inbox_host
-    result = await verify_request(node, parts, info, now=instant, budget=budget, limiter=limiter)
+    result = await verify_request(
+        node, parts, info, now=instant, budget=budget, limiter=limiter, client_ip=client_ip
+    )
     if isinstance(result, Signer):
         return result
     if result.reason == "unknown_key" and _deletes_itself(incoming):

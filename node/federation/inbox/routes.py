@@ -104,5 +104,6 @@ async def inbox_route(request: Request) -> Response:
         headers=dict(request.headers),
         body=body,
         recipient=recipient,
+        client_ip=request.client.host if request.client is not None else "",
     )
     return _answer(outcome)

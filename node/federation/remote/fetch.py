@@ -24,8 +24,10 @@ from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.federation.actors.local import get_instance_actor
 from node.federation.context import NodeContext
-from node.federation.http import FetchError, HttpResponse
+from node.federation.http import FetchError, HttpClient, HttpResponse
+from node.federation.http import Signer as HttpSigner
 from node.federation.policy import federates_with
+from node.federation.remote.key_fetch import KeyFetchBusy, KeyFetchGate, active_gate
 from node.urls import Urls
 
 __all__ = [
@@ -204,14 +206,38 @@ async def signed_get(node: NodeContext, url: str) -> HttpResponse:
             method, target, headers, body, key_id=key_id, private_key=private_key, now=time.time()
         )
 
-    client = node.open_http()
+    gate = active_gate()
+    if gate is not None:
+        return await _key_get(node, gate, url, (cavage, rfc9421))
+    return await _get_twice(node.open_http(), url, (cavage, rfc9421))
+
+
+async def _get_twice(
+    client: HttpClient, url: str, signers: tuple[HttpSigner, HttpSigner]
+) -> HttpResponse:
     try:
-        response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=cavage)
+        response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=signers[0])
         if response.status in (400, 401):
-            response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=rfc9421)
+            response = await client.get(url, headers={"Accept": AP_ACCEPT}, signer=signers[1])
     except FetchError as exc:
         raise fetch_failure(exc, url) from exc
     return response
+
+
+async def _key_get(
+    node: NodeContext, gate: KeyFetchGate, url: str, signers: tuple[HttpSigner, HttpSigner]
+) -> HttpResponse:
+    """A fetch for an inbox key lookup: the key client, one of the origin's slots, and the
+    origin remembered as failed when it could not be reached (key_fetch.py)."""
+    try:
+        async with gate.slot(url):
+            return await _get_twice(node.open_key_http(), url, signers)
+    except KeyFetchBusy as exc:
+        raise RemoteActorError("fetch_failed", str(exc), url=url) from exc
+    except RemoteActorError as exc:
+        if exc.reason in ("fetch_failed", "blocked_address"):
+            gate.failed(url)
+        raise
 
 
 async def get_document(
