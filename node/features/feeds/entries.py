@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
+from node.features.networks import clean
 from node.features.networks.facts import ItemFacts, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, network_rows, parse_local
@@ -73,12 +74,7 @@ class FeedEntry:
 
     @property
     def url(self) -> str:
-        url = self.document.get("url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            return url
-        if isinstance(url, dict) and isinstance(url.get("href"), str):
-            return str(url["href"])
-        return self.object_id
+        return clean.link(self.document.get("url")) or clean.http_url(self.object_id) or ""
 
 
 def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime:
@@ -110,7 +106,8 @@ class _Authors:
     def remote(self, actor: str) -> tuple[str, str]:
         if actor not in self.cache:
             profile = profile_of(self.session, self.node, actor)
-            self.cache[actor] = (profile.name or profile.handle or actor, profile.url or actor)
+            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (profile.name or profile.handle or actor, link)
         return self.cache[actor]
 
     def actor(self, item: Item) -> LocalActor:
@@ -131,7 +128,8 @@ def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
     name, url = authors.remote(row.author)
     return FeedEntry(
         object_id=row.object_id,
-        document=row.document,
+        # rows filed before the filing rules (clean.py) are made safe here too
+        document=clean.normalised(row.document),
         kind=row.kind,
         author_name=name,
         author_url=url,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.activitypub.vocab import Activity, as_list, text
+from node.features.networks import clean
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -53,15 +54,8 @@ def kind_of(doc: dict[str, Any]) -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 time in UTC; None when absent or unreadable (naive times are taken as UTC)."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    parsed = clean.moment(value)
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
