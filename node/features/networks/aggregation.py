@@ -226,7 +226,7 @@ def _on_update(msg: Incoming) -> str | None:
     if obj is None or not object_id or obj.has_type(*ACTOR_TYPES):
         return None
     with session_scope(msg.node.engine) as session:
-        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+        rows = [r for r in _filed(session, object_id) if r.author == msg.actor]
         if not rows:
             return None
         raw = raw_body(session, msg.inbox_row_id)
@@ -250,7 +250,7 @@ def _on_delete(msg: Incoming) -> str | None:
     with session_scope(msg.node.engine) as session:
         if object_id == msg.actor:
             return _actor_deleted(session, msg.actor)
-        rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+        rows = [r for r in _filed(session, object_id) if r.author == msg.actor]
         if not rows:
             return None
         raw = raw_body(session, msg.inbox_row_id)
