@@ -16,7 +16,7 @@ from node.db import session_scope
 from node.features.networks.backfill import backfill
 from node.federation.actors.local import ensure_instance_actor
 from node.federation.context import NodeContext
-from node.models import LocalActor
+from node.models import LocalActor, NetworkItem
 from node.settings import Settings
 from tests.db.network_support import BASE, PUBLIC, activity, admitted, deliver, event, items, local
 from tests.integration.loopback_support import RemoteOrigin
@@ -193,3 +193,60 @@ async def test_only_the_recorded_author_updates_or_deletes_a_filed_item(
 
 def _app(settings: Settings, engine: Engine) -> Any:
     return create_app(settings, engine=engine)
+
+
+async def test_an_announce_cannot_attribute_an_object_to_another_user_of_its_server(
+    settings: Settings, engine: Engine, hostile: RemoteOrigin
+) -> None:
+    node, network, _member = await _network_with_member(settings, engine, hostile)
+    announcer = hostile.add_actor("evilnet", type="Group").actor_id
+    admitted(engine, network, announcer, kind="network")
+    victim = hostile.add_actor("victim").actor_id
+    forged = _note(victim, content="<p>I resign</p>")
+    wrapped = activity("Create", victim, _note(victim, content="<p>I quit</p>"), to=[PUBLIC])
+
+    # the origin serves neither: the victim wrote none of them
+    for ref in (forged, wrapped):
+        result = await deliver(node, activity("Announce", announcer, ref, to=[PUBLIC]))
+        assert "not available" in result
+    assert items(engine, network) == []
+
+
+async def test_an_attributed_to_list_is_checked_entry_by_entry(
+    settings: Settings, engine: Engine, hostile: RemoteOrigin
+) -> None:
+    node, network, member = await _network_with_member(settings, engine, hostile)
+    victim = hostile.add_actor("victim").actor_id
+    for names in ([victim, member], [member, "https://mastodon.example/users/ana"]):
+        obj = _note(member, attributedTo=names)
+        result = await deliver(node, activity("Create", member, obj, to=[PUBLIC]))
+        assert "not filed" in result
+    # Mobilizon's form, the group then the person on its server, still files
+    group_and_person = _note(member, attributedTo=[member, victim])
+    assert "relayed" in await deliver(
+        node, activity("Create", member, group_and_person, to=[PUBLIC])
+    )
+    assert [row.author for row in items(engine, network)] == [member]
+
+
+async def test_a_broken_row_filed_before_these_rules_is_skipped_or_shown_safely(
+    settings: Settings, engine: Engine, hostile: RemoteOrigin
+) -> None:
+    node, network, member = await _network_with_member(settings, engine, hostile)
+    _serve_outbox(hostile, member, [event(member, 1), event(member, 2)])
+    assert await backfill(node, network, member) == 2
+    await hostile.stop()
+    # as an older version filed it: the hostile values straight in the row
+    first = items(engine, network)[0]
+    with session_scope(engine) as session:
+        row = session.get(NetworkItem, first.id)
+        assert row is not None
+        row.document = {**row.document, **BROKEN, **NASTY, "timezone": "Europe"}
+        session.add(row)
+
+    with TestClient(_app(settings, engine), base_url=settings.base_url) as client:
+        for page in PAGES:
+            answer = client.get(page)
+            assert answer.status_code == 200, (page, answer.text[:300])
+            assert "javascript:" not in answer.text.lower()
+            assert "Event 2" in answer.text, page
