@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
+from node.features.networks import clean
 from node.features.networks.facts import ItemFacts, ShownItem, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, network_rows, parse_local
@@ -94,7 +95,8 @@ class _Authors:
     def remote(self, actor: str) -> tuple[str, str]:
         if actor not in self.cache:
             profile = profile_of(self.session, self.node, actor)
-            self.cache[actor] = (profile.name or profile.handle or actor, profile.url or actor)
+            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (profile.name or profile.handle or actor, link)
         return self.cache[actor]
 
     def actor(self, item: Item) -> LocalActor:
@@ -115,7 +117,8 @@ def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
     name, url = authors.remote(row.author)
     return FeedEntry(
         object_id=row.object_id,
-        document=row.document,
+        # rows filed before the filing rules (clean.py) are made safe here too
+        document=clean.normalised(row.document),
         kind=row.kind,
         author_name=name,
         author_url=url,

@@ -15,19 +15,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vGeo, vRecur, vUri
 
 from node.features.feeds.entries import FeedEntry
 from node.features.feeds.series import SeriesMaster
+from node.features.networks import clean
 
 PRODID = "-//Solidarity Node//Feeds and calendars//EN"
 BLOCKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
+
+log = logging.getLogger("solnode.feeds")
 
 
 class _Text(HTMLParser):
@@ -62,13 +66,7 @@ def plain_text(value: Any) -> str:
 
 
 def _zone(document: dict[str, Any]) -> ZoneInfo:
-    name = document.get("timezone")
-    if isinstance(name, str) and name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo("UTC")
+    return ZoneInfo(clean.zone_name(document.get("timezone")) or "UTC")
 
 
 def _locations(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,14 +86,14 @@ def online_url(document: dict[str, Any]) -> str | None:
     """The online address: a VirtualLocation, or Mobilizon's ``Website`` link attachment."""
     for loc in _locations(document):
         url = loc.get("url")
-        if loc.get("type") == "VirtualLocation" and isinstance(url, str):
-            return url
+        if loc.get("type") == "VirtualLocation" and clean.http_url(url):
+            return str(url)
     attachments = document.get("attachment")
     for att in attachments if isinstance(attachments, list) else []:
         if isinstance(att, dict) and att.get("type") == "Link" and att.get("name") == "Website":
             href = att.get("href")
-            if isinstance(href, str):
-                return href
+            if clean.http_url(href):
+                return str(href)
     return None
 
 
@@ -207,7 +205,11 @@ def calendar(
     for master in series:
         cal.add_component(series_vevent(master))
     for entry in entries:
-        event = vevent(entry)
+        try:
+            event = vevent(entry)
+        except Exception:  # one bad remote entry never costs the whole calendar
+            log.warning("calendar %s: skipped %s", source_url, entry.object_id, exc_info=True)
+            continue
         if event is not None:
             cal.add_component(event)
     cal.add_missing_timezones()

@@ -7,6 +7,7 @@ carried as escaped text (RSS ``description``, Atom ``type="html"``), never as ra
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -14,6 +15,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from node.features.feeds.entries import FeedEntry
+
+log = logging.getLogger("solnode.feeds")
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "Solidarity Node"
@@ -29,6 +32,21 @@ class FeedInfo:
 
     def url(self, fmt: str) -> str:
         return f"{self.self_url}.{fmt}{self.query}"
+
+
+def sound(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """The entries every writer can render: one bad remote entry is skipped and logged, never
+    a 500 for the whole feed."""
+    kept = []
+    for entry in entries:
+        try:
+            format_datetime(entry.published, usegmt=True)
+            _rfc3339(entry.published), _rfc3339(entry.updated), entry.url, entry.title
+        except Exception:
+            log.warning("feed: skipped %s", entry.object_id, exc_info=True)
+            continue
+        kept.append(entry)
+    return kept
 
 
 def _html(entry: FeedEntry) -> str:
@@ -57,6 +75,7 @@ def _xml(root: ET.Element) -> bytes:
 
 
 def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    entries = sound(entries)
     ET.register_namespace("atom", ATOM_NS)
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
@@ -86,6 +105,7 @@ def rss(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
 
 
 def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    entries = sound(entries)
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -124,6 +144,7 @@ def atom(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
 
 
 def json_feed(info: FeedInfo, entries: list[FeedEntry]) -> bytes:
+    entries = sound(entries)
     items: list[dict[str, Any]] = []
     for entry in entries:
         item: dict[str, Any] = {

@@ -25,7 +25,7 @@ from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, id_of, is_public
+from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, as_list, id_of, is_public
 from node.db import now_utc, session_scope
 from node.features.networks import facts as item_facts
 from node.features.networks.filing import (
@@ -121,6 +121,8 @@ async def _on_create(msg: Incoming) -> str | None:
         return None
     if origin(obj.id) != origin(msg.actor):
         return None  # refused at the inbox already; never file someone else's object
+    if not attributed_to(obj.raw, msg.actor):
+        return "network: attributed to someone other than its sender, not filed"
 
     def plan() -> list[Arrival] | str | None:
         with Session(msg.node.engine) as session:
@@ -151,10 +153,32 @@ async def _authentic(msg: Incoming, ref: Any) -> dict[str, Any] | None:
     ident = id_of(ref)
     if ident and is_local(msg.node, ident):
         return await to_thread.run_sync(_local_document, msg.node, ident)
-    doc = await from_origin(msg.node, ref, msg.actor, budget=budget)
+    doc = await from_origin(msg.node, _vouched(ref, msg.actor), msg.actor, budget=budget)
     if doc is not None and doc.get("type") in WRAPPERS:
-        doc = await inner_object(msg.node, doc, budget=budget)
+        wrapper = dict(doc, object=_vouched(doc.get("object"), id_of(doc.get("actor")) or ""))
+        doc = await inner_object(msg.node, wrapper, budget=budget)
     return doc
+
+
+def attributed_to(doc: dict[str, Any], sender: str) -> bool:
+    """Whether ``sender`` may speak for ``doc``: its first ``attributedTo`` (the author) is the
+    sender, and every other entry (Mobilizon lists the group, then the person) is on the
+    sender's origin. A document without ``attributedTo`` is the sender's."""
+    named = [id_of(a) for a in as_list(doc.get("attributedTo"))]
+    if not named:
+        return True
+    return named[0] == sender and all(n and origin(n) == origin(sender) for n in named)
+
+
+def _vouched(ref: Any, voucher: str) -> Any:
+    """An embedded copy the one passing it on may vouch for (it wrote it, or the wrapper it
+    carries is its own); else only its id, so it is read from its origin. A server's signature
+    vouches for its own objects, never for another of its users' (issue 15, item 17)."""
+    if not isinstance(ref, dict):
+        return ref
+    author = id_of(ref.get("actor")) if ref.get("type") in WRAPPERS else None
+    own = author == voucher if author else attributed_to(ref, voucher)
+    return ref if own else id_of(ref)
 
 
 def _local_document(node: NodeContext, ident: str) -> dict[str, Any] | None:
@@ -229,9 +253,9 @@ def _change_copies(
 ) -> str | None:
     """Forward the author's change to each network's followers, then ``change`` its copy.
 
-    Only copies filed from the same origin as the sender are touched: nobody else may edit or
-    delete them. None when no network holds a copy."""
-    rows = [r for r in _filed(session, object_id) if origin(r.author) == origin(msg.actor)]
+    Only copies whose recorded author is the sender are touched: nobody else, not even another
+    account of the author's server, may edit or delete them. None when no network holds a copy."""
+    rows = [r for r in _filed(session, object_id) if r.author == msg.actor]
     if not rows:
         return None
     raw = raw_body(session, msg.inbox_row_id)

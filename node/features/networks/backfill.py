@@ -9,11 +9,14 @@ from typing import Any
 from anyio import to_thread
 from sqlmodel import Session, col, select
 
-from node.activitypub.vocab import id_of, is_public
-from node.features.networks.aggregation import MEMBER
+from node.activitypub import bounds
+from node.activitypub.addressing import is_http_url, origin
+from node.activitypub.vocab import Object, id_of, is_public
+from node.features.networks.aggregation import MEMBER, NOT_CONTENT
 from node.features.networks.filing import Arrival, file_item
 from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
+from node.federation.remote.fetch import is_local
 from node.models import LocalActor, OutboxActivity
 
 log = logging.getLogger("solnode.networks")
@@ -31,7 +34,7 @@ async def backfill(node: NodeContext, network: LocalActor, member: str) -> int:
     assert network.id is not None
     arrivals = [
         Arrival(network.id, obj, member, "", MEMBER)
-        for obj in (_own_public_object(c, member) for c in creates)
+        for obj in (_own_public_object(node, c, member) for c in creates)
         if obj is not None
     ]
     filed = 0
@@ -41,11 +44,18 @@ async def backfill(node: NodeContext, network: LocalActor, member: str) -> int:
     return filed
 
 
-def _own_public_object(activity: Any, member: str) -> dict[str, Any] | None:
+def _own_public_object(node: NodeContext, activity: Any, member: str) -> dict[str, Any] | None:
+    """The inbox's rules: bounded, content (not an activity or actor), its id an http(s) URL on
+    the member's own origin - never another server's object, and never one of ours."""
     if not isinstance(activity, dict) or activity.get("type") != "Create":
         return None
     obj = activity.get("object")
-    if not isinstance(obj, dict) or not id_of(obj) or obj.get("inReplyTo"):
+    if not isinstance(obj, dict) or obj.get("inReplyTo") or bounds.check(obj) is not None:
+        return None
+    ident = id_of(obj)
+    if not ident or not is_http_url(ident) or origin(ident) != origin(member):
+        return None
+    if is_local(node, ident) != is_local(node, member) or Object(obj).has_type(*NOT_CONTENT):
         return None
     author = id_of(obj.get("attributedTo")) or id_of(activity.get("actor"))
     if author != member or not (is_public(obj) or is_public(activity)):
@@ -61,14 +71,20 @@ async def _recent_creates(node: NodeContext, member: str) -> list[Any]:
 
     actor = await remote.get_remote_actor(node, member)
     outbox = actor.document.get("outbox")
-    if not isinstance(outbox, str):
-        return []
+    if not isinstance(outbox, str) or not _on_origin(outbox, member):
+        return []  # an outbox elsewhere would let the member speak for another server
     collection = await remote.fetch_object(node, outbox)
     page: Any = collection.get("first")
     if isinstance(page, str):
+        if not _on_origin(page, member):
+            return []
         page = await remote.fetch_object(node, page)
     items = (page if isinstance(page, dict) else collection).get("orderedItems") or []
     return list(items)[:RECENT] if isinstance(items, list) else []
+
+
+def _on_origin(url: Any, member: str) -> bool:
+    return is_http_url(url) and origin(url) == origin(member)
 
 
 def _local_creates(node: NodeContext, slug: str) -> list[Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from node.features.networks import clean
 from node.features.networks.queries import upcoming_events
 from node.federation.actors.documents import collection_page, ordered_collection
 from node.federation.context import NodeContext
@@ -84,7 +85,7 @@ def upcoming_events_collection(
         len(entries),
         page,
         lambda: [
-            {k: v for k, v in e.document.items() if k != "@context"}
+            clean.normalised({k: v for k, v in e.document.items() if k != "@context"})
             for e in entries[start : start + PAGE_SIZE]
         ],
     )

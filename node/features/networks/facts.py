@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.activitypub.vocab import Activity, as_list, text
+from node.features.networks import clean
 
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
@@ -53,15 +54,8 @@ def kind_of(doc: dict[str, Any]) -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 time in UTC; None when absent or unreadable (naive times are taken as UTC)."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    parsed = clean.moment(value)
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 def _place(doc: dict[str, Any]) -> tuple[str, str, bool]:
@@ -137,13 +131,9 @@ def title_of(doc: dict[str, Any], kind: str) -> str:
 
 
 def page_of(doc: dict[str, Any], object_id: str) -> str:
-    """The item's HTML page (``url``, a string or a Link), or its id where it names none."""
-    url = doc.get("url")
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return url
-    if isinstance(url, dict) and isinstance(url.get("href"), str):
-        return str(url["href"])
-    return object_id
+    """The item's HTML page (``url``, a string or a Link), or its id where it names none; only
+    ever an http(s) URL (a remote ``javascript:`` link is never republished)."""
+    return clean.link(doc.get("url")) or clean.http_url(object_id) or ""
 
 
 class ShownItem:

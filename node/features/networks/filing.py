@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from node.activitypub import activities
 from node.db import now_utc, session_scope
+from node.features.networks import clean
 from node.features.networks.facts import ItemFacts, item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.rules import RELAYED, decide, load_rules
@@ -44,8 +45,8 @@ class Arrival:
 
 def stored_document(doc: dict[str, Any]) -> dict[str, Any]:
     """The object as filed: no @context, signature or proof (it is served embedded)."""
-    clean = activities.strip_context(doc)
-    return dict(list(clean.items())[:MAX_DOCUMENT_KEYS])
+    stripped = activities.strip_context(doc)
+    return clean.normalised(dict(list(stripped.items())[:MAX_DOCUMENT_KEYS]))
 
 
 def already_filed(session: Session, network_id: int, object_id: str) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
+from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import MemberProfile, concept_label, profile_of
 from node.features.networks.rules import SHOWN_STATES
@@ -120,13 +121,8 @@ class Entry(ShownItem):
 
 
 def parse_local(value: Any) -> datetime | None:
-    """An RFC 3339 time keeping its offset (None when unreadable)."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    """An RFC 3339 time keeping its offset (None when unreadable or out of range)."""
+    return clean.moment(value)
 
 
 class _Profiles:

@@ -7,6 +7,7 @@ people to the directory and the calendar.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.db import now_utc
-from node.features.networks import collections
+from node.features.networks import clean, collections
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Entry,
@@ -35,6 +36,8 @@ from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+log = logging.getLogger("solnode.networks")
 
 
 def _page_number(request: Request) -> int | None:
@@ -97,9 +100,17 @@ def _when(entry: Entry) -> str:
     start = entry.local_start or entry.start
     if start is None:
         return ""
-    zone = entry.document.get("timezone")
-    label = zone if isinstance(zone, str) and zone else start.strftime("UTC%z")
+    label = clean.zone_name(entry.document.get("timezone")) or start.strftime("UTC%z")
     return f"{start.strftime('%a %d %b %Y, %H:%M')} ({label})"
+
+
+def _sound_card(entry: Entry) -> dict[str, Any] | None:
+    """The card, or None (logged) for an entry that cannot be shown: never a 500 for the page."""
+    try:
+        return _card(entry)
+    except Exception:
+        log.warning("network page: skipped %s", entry.object_id, exc_info=True)
+        return None
 
 
 def _card(entry: Entry) -> dict[str, Any]:
@@ -138,7 +149,7 @@ def timeline_page(request: Request) -> Response:
             return not_found(request, "This network")
         page = _page_number(request) or 1
         entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-        cards = [_card(e) for e in entries[:PAGE_SIZE]]
+        cards = [c for c in map(_sound_card, entries[:PAGE_SIZE]) if c is not None]
     base = f"/networks/{network.slug}"
     return html(
         request,

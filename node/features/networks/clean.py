@@ -1,0 +1,111 @@
+"""What a network keeps of remote values it republishes: http(s) links without control
+characters, real IANA zones, readable times in a sane range, and HTML through nh3.
+
+Applied when an item is filed (node/features/networks/filing.py) and again when it is shown
+(queries.py, node/features/feeds/), so rows filed before these rules render safely too.
+The HTML allow-list is the one replies get (node/features/interactions/handlers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import nh3
+
+from node.activitypub.addressing import is_http_url
+
+MAX_URL = 2048
+MAX_ZONE = 64
+MAX_HTML = 100_000
+# Years a calendar can show in any zone: far from datetime's limits, where conversions overflow.
+MIN_YEAR, MAX_YEAR = 1000, 9000
+TIME_KEYS = ("published", "updated", "startTime", "endTime")
+HTML_KEYS = ("content", "summary")
+ALLOWED_TAGS = {
+    "p", "br", "a", "span", "strong", "em", "b", "i", "u", "ul", "ol", "li",
+    "blockquote", "code", "pre", "del", "s",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}}
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def http_url(value: Any) -> str | None:
+    """``value`` if it is an http(s) URL with no spaces or control characters, else None."""
+    if not isinstance(value, str) or len(value) > MAX_URL or _CONTROL.search(value):
+        return None
+    return value if is_http_url(value) else None
+
+
+def link(value: Any) -> str | None:
+    """The http(s) address of a ``url`` value: a string, a Link's ``href``, or the first of a
+    list of them."""
+    for candidate in value if isinstance(value, list) else [value]:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("href")
+        found = http_url(candidate)
+        if found:
+            return found
+    return None
+
+
+def zone_name(value: Any) -> str | None:
+    """An IANA zone name the zone database really has (``Europe`` is a folder, not a zone)."""
+    if not isinstance(value, str) or len(value) > MAX_ZONE or not _ZONE.fullmatch(value):
+        return None
+    try:
+        ZoneInfo(value)
+    except Exception:  # ZoneInfoNotFoundError, IsADirectoryError, ValueError, OSError…
+        return None
+    return value
+
+
+def moment(value: Any) -> datetime | None:
+    """An RFC 3339 time keeping its offset, in a sane range; None when unreadable."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        in_utc = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if MIN_YEAR <= in_utc.year <= MAX_YEAR else None
+
+
+def html(value: Any) -> str:
+    """Remote HTML through nh3 with the replies' allow-list; links get rel=nofollow."""
+    if not isinstance(value, str):
+        return ""
+    return nh3.clean(
+        value[:MAX_HTML],
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def normalised(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with its link, zone, times and HTML made safe; what cannot be made safe is left
+    out (a missing ``url`` falls back to the id, a missing zone to UTC)."""
+    clean = dict(doc)
+    if "url" in clean:
+        found = link(clean["url"])
+        clean.pop("url") if found is None else clean.update(url=found)
+    if "timezone" in clean and zone_name(clean["timezone"]) is None:
+        clean.pop("timezone")
+    for key in TIME_KEYS:
+        if key in clean and moment(clean[key]) is None:
+            clean.pop(key)
+    for key in HTML_KEYS:
+        if isinstance(clean.get(key), str):
+            clean[key] = html(clean[key])
+        mapped = clean.get(f"{key}Map")
+        if isinstance(mapped, dict):
+            clean[f"{key}Map"] = {str(k)[:35]: html(v) for k, v in mapped.items()}
+    return clean
