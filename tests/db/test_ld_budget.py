@@ -104,7 +104,6 @@ async def test_the_json_ld_bomb_is_refused_in_under_100_ms_of_cpu(
 
         assert answer.status == 401, answer.body
         assert answer.body["reason"] == "too_complex"
-        assert "@context" in answer.body["error"]
         assert cpu < 0.1, f"{cpu:.3f} s of CPU for the bomb"
         assert stored(engine) == (0, 0)
         # refused before any key work: the claimed actor was never fetched
