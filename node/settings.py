@@ -90,6 +90,11 @@ class Settings:
     rate_limit_inbox_ip: Limit | None = Limit(1200, 60.0)
     rate_limit_signin: Limit | None = Limit(10, 300.0)
     rate_limit_api: Limit | None = Limit(300, 60.0)
+    # Milliseconds of LD-signature (JSON-LD canonicalisation) work per claimed origin of a
+    # forwarded activity, written "MS/SECONDS"; a real one costs ~10 ms.
+    rate_limit_ld_work: Limit | None = Limit(3_000, 60.0)
+    # Seconds before a signer's key owner may be fetched again after a signature failed.
+    key_refetch_interval: int = 300
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
@@ -247,6 +252,10 @@ def load_settings(
         rate_limit_inbox_ip=limit("rate_limit_inbox_ip"),
         rate_limit_signin=limit("rate_limit_signin"),
         rate_limit_api=limit("rate_limit_api"),
+        rate_limit_ld_work=limit("rate_limit_ld_work"),
+        key_refetch_interval=_parse_int(
+            "SOLNODE_KEY_REFETCH_INTERVAL", values.get("key_refetch_interval", 300), minimum=0
+        ),
         murmurations_index=murmurations_index,
     )
 

@@ -8,15 +8,15 @@ here goes through :func:`offline_document_loader`, which serves the context docu
 :class:`UnknownContextError`. The module never touches the network.
 
 Canonicalisation (URDNA2015, what RsaSignature2017 hashes) is exponential on crafted blank-node
-graphs, so documents are size- and depth-checked first (:func:`check_complexity`) and the
-canonicaliser runs with a work budget.
+graphs, so documents are size- and depth-checked first (:func:`check_complexity`, with the
+context rules of ``ldbudget`` where the limits ask for them) and the canonicaliser runs with a
+work budget and, where the limits set one, a wall-clock deadline.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,12 +25,17 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyld import jsonld as _pyld
-from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import JsonLdError  # re-exported: all that expand() and canonize() raise
 
 from node.activitypub.errors import find_cause
+from node.activitypub.ldbudget import (
+    BoundedURDNA2015,
+    BudgetExceeded,
+    Deadline,
+    Processor,
+    context_problem,
+)
 
 __all__ = [
     "BUNDLED_CONTEXTS",
@@ -133,6 +138,10 @@ class Limits:
     """Sum of the squared lengths of all arrays: pyld's per-property duplicate check."""
     max_permutations: int = 2_000
     """URDNA2015 blank-node permutations; tree-shaped activities need none or a handful."""
+    max_contexts: int | None = None
+    """If set: top-level @context entries, and no @context elsewhere (ldbudget.context_problem)."""
+    max_seconds: float | None = None
+    """If set: a wall-clock deadline on one expansion or canonicalisation."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -170,6 +179,10 @@ def check_complexity(doc: Any, limits: Limits = DEFAULT_LIMITS) -> None:
                 stack.extend((item, depth + 1) for item in value)
         if chars > limits.max_chars:
             raise DocumentTooComplex(f"more than {limits.max_chars} characters of text")
+    if limits.max_contexts is not None:
+        problem = context_problem(doc, limits.max_contexts)
+        if problem is not None:
+            raise DocumentTooComplex(problem)
 
 
 def _url_key(url: str) -> str | None:
@@ -297,7 +310,11 @@ def _options() -> dict[str, Any]:
 
 
 def _reraise(exc: Exception, what: str) -> Exception:
-    unknown = find_cause(exc, UnknownContextError)  # pyld wraps our loader errors
+    # pyld wraps loader errors (JsonLdError ... from cause); surface ours with its URL.
+    exceeded = find_cause(exc, BudgetExceeded)
+    if exceeded is not None:
+        return CanonicalizationBudgetExceeded(str(exceeded))
+    unknown = find_cause(exc, UnknownContextError)
     if unknown is not None:
         return unknown
     if not isinstance(exc, JsonLdError):
@@ -314,39 +331,12 @@ def expand(doc: Any, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """
     check_complexity(doc, limits)
     try:
-        result: list[Any] = _pyld.expand(doc, _options())
+        result: list[Any] = Processor(Deadline(limits.max_seconds)).expand(doc, _options())
     except DocumentTooComplex:
         raise
     except Exception as exc:
         raise _reraise(exc, "expansion") from exc
     return result
-
-
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """pyld's URDNA2015 with a cap on the blank-node permutations it may try.
-
-    The N-degree hash step tries every permutation of each group of blank nodes that look
-    alike; a few dozen identical blank nodes under two identical parents is enough to make that
-    run for hours. The hook is create_hash_to_related, which runs once per N-degree hash call
-    and returns exactly the groups that will be permuted.
-    """
-
-    def __init__(self, max_permutations: int) -> None:
-        super().__init__()
-        self._budget = max_permutations
-
-    def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
-        related: dict[str, list[str]] = super().create_hash_to_related(id_, issuer)
-        for group in related.values():
-            # math.factorial grows fast; stop computing once the budget is blown.
-            if len(group) > 12:
-                raise CanonicalizationBudgetExceeded(
-                    f"{len(group)} indistinguishable blank nodes to permute"
-                )
-            self._budget -= math.factorial(len(group))
-            if self._budget < 0:
-                raise CanonicalizationBudgetExceeded("blank-node permutation budget exhausted")
-        return related
 
 
 def canonize(doc: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -358,11 +348,12 @@ def canonize(doc: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     :data:`JsonLdError`.
     """
     check_complexity(doc, limits)
+    deadline = Deadline(limits.max_seconds)
     try:
         options = _options()
         options["produceGeneralizedRdf"] = False
-        dataset = _pyld.to_rdf(doc, options)
-        canonical: str = _BoundedURDNA2015(limits.max_permutations).main(
+        dataset = Processor(deadline).to_rdf(doc, options)
+        canonical: str = BoundedURDNA2015(limits.max_permutations, deadline).main(
             dataset, {"format": "application/n-quads"}
         )
     except DocumentTooComplex:

@@ -71,11 +71,11 @@ def _without(doc: Mapping[str, Any], key: str) -> dict[str, Any]:
 # --- RsaSignature2017 -------------------------------------------------------------------------
 
 
-def _rsa_2017_message(options: Mapping[str, Any], document: Mapping[str, Any]) -> bytes:
-    options_doc = {k: v for k, v in options.items() if k not in _RSA_OPTION_EXCLUDED}
+def _rsa_message(opts: Mapping[str, Any], doc: Mapping[str, Any], limits: jsonld.Limits) -> bytes:
+    options_doc = {k: v for k, v in opts.items() if k not in _RSA_OPTION_EXCLUDED}
     options_doc["@context"] = IDENTITY_CONTEXT
-    options_hash = _sha256_hex(jsonld.canonize(options_doc))
-    document_hash = _sha256_hex(jsonld.canonize(_without(document, "signature")))
+    options_hash = _sha256_hex(jsonld.canonize(options_doc, limits))
+    document_hash = _sha256_hex(jsonld.canonize(_without(doc, "signature"), limits))
     return (options_hash + document_hash).encode("ascii")
 
 
@@ -94,7 +94,7 @@ def sign_rsa_signature_2017(
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise TypeError("RsaSignature2017 needs an RSA private key")
     options = {"type": RSA_SIGNATURE_2017, "creator": creator, "created": _xsd_datetime(created)}
-    message = _rsa_2017_message(options, doc)
+    message = _rsa_message(options, doc, jsonld.DEFAULT_LIMITS)
     value = private_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
     signed = _without(doc, "signature")
     signed["signature"] = {**options, "signatureValue": base64.b64encode(value).decode("ascii")}
@@ -156,7 +156,7 @@ def _verify_rsa_2017(doc: Any, public_key: PublicKey, limits: jsonld.Limits) -> 
     if failure is not None:
         return failure
     try:
-        message = _rsa_2017_message(sig, doc)
+        message = _rsa_message(sig, doc, limits)
     except Exception as exc:
         return _canonicalisation_rejection(exc)
     try:

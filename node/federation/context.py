@@ -20,6 +20,7 @@ from node.settings import Settings
 from node.urls import Urls
 
 if TYPE_CHECKING:
+    from node.federation.inbox.ldwork import WorkMeter
     from node.federation.outbox.deliver import DeliveryState
 
 T = TypeVar("T")
@@ -53,6 +54,10 @@ class NodeContext:
     delivery: DeliveryState | None = None
     # the instance actor's key id and private key, which sign our fetches
     signing_key: tuple[str, PrivateKey] | None = None
+    # key owner -> when (monotonic) it was last refetched after a failed signature
+    key_refetches: dict[str, float] = field(default_factory=dict)
+    # CPU time of LD-signature work per claimed origin (node/federation/inbox/ldwork.py)
+    ld_work_meter: WorkMeter | None = None
     # inbox slug -> (slug of our actor or None, expiry on the monotonic clock)
     inbox_recipients: dict[str, tuple[str | None, float]] = field(default_factory=dict)
 

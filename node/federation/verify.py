@@ -4,7 +4,8 @@ the reasons a request is refused to the HTTP status and a message its sender can
 A signature is checked cheaply first (covered components, clock, digest), then against the
 signer's key: from the in-process key cache, else resolved through the remote actor cache
 (perhaps fetched). A signature that does not verify with a known key is tried once more with
-the key fetched again, because the signer may have rotated it (as Mastodon does). Where a
+the key fetched again, because the signer may have rotated it (as Mastodon does) - at most once
+per ``key_refetch_interval`` per owner, and checked again only if the key really changed. Where a
 per-server rate limit applies, only verified requests spend the signer's tokens, so nobody
 can exhaust another server's allowance with forged requests.
 
@@ -28,7 +29,7 @@ from node.federation.context import NodeContext
 from node.federation.policy import host_of
 from node.federation.remote.fetch import FetchBudget, RemoteActorError
 from node.federation.remote.key_fetch import KeyFetchBusy
-from node.federation.remote.keys import resolve_key
+from node.federation.remote.keys import may_refetch, resolve_key
 from node.keycache import CachedKey
 from node.ratelimit import RateLimiter
 
@@ -144,11 +145,13 @@ async def verify_request(
     if isinstance(key, Refusal):
         return key
     result = verify_signature(parts, info, key.public_key, now=now)
-    if _may_be_rotated(result):
+    if _may_be_rotated(result) and may_refetch(node, key.owner):
+        cached = key
         key = await _fetch_key(node, info.key_id, now, budget, client_ip, refresh=True)
         if isinstance(key, Refusal):
             return key
-        result = verify_signature(parts, info, key.public_key, now=now)
+        if key.public_key != cached.public_key:  # checked again only if the key changed
+            result = verify_signature(parts, info, key.public_key, now=now)
     if isinstance(result, Rejected):
         return Refusal(str(result.reason), result.detail)
     if limiter is not None:

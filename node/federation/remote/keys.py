@@ -7,6 +7,7 @@ actors are read from the database, never fetched.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag
@@ -41,7 +42,26 @@ from node.federation.remote.fetch import (
 from node.models import RemoteActor
 from node.urls import Urls
 
-__all__ = ["ResolvedKey", "resolve_key"]
+__all__ = ["ResolvedKey", "may_refetch", "resolve_key"]
+
+_REFETCHED_SIZE = 10_000
+
+
+def may_refetch(node: NodeContext, owner: str, now: float | None = None) -> bool:
+    """Whether ``owner`` may be fetched again because a signature by it failed; if so, the
+    attempt is recorded. At most once per ``key_refetch_interval`` seconds per owner, so a
+    stream of badly signed requests naming someone's key cannot make us fetch their actor
+    (a third party) once per request; a real rotation is picked up by the next attempt after
+    the interval, or at once by the actor's Update."""
+    instant = time.monotonic() if now is None else now
+    seen = node.key_refetches
+    last = seen.get(owner)
+    if last is not None and instant - last < node.settings.key_refetch_interval:
+        return False
+    if len(seen) >= _REFETCHED_SIZE:
+        seen.clear()
+    seen[owner] = instant
+    return True
 
 
 @dataclass(frozen=True)
@@ -117,13 +137,15 @@ def _local_key(engine: Engine, urls: Urls, key_id: str) -> ResolvedKey:
 async def _owner(
     node: NodeContext, owner: str, key_id: str, *, refresh: bool, budget: FetchBudget | None
 ) -> RemoteActor:
-    """The key's owner; refetched once if the cached copy does not list the key (a new key)."""
+    """The key's owner; refetched once if the cached copy does not list the key (a new key),
+    at most once per refetch interval (:func:`may_refetch`)."""
     started = now_utc()
     actor = await get_remote_actor(node, owner, refresh=refresh, budget=budget)
     if (
         actor.id is not None
         and not _lists_key(actor, key_id)
         and as_utc(actor.fetched_at) < started
+        and may_refetch(node, owner)
     ):
         actor = await get_remote_actor(node, owner, refresh=True, budget=budget)
     return actor
