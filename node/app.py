@@ -19,6 +19,7 @@ from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
 from node.settings import Settings
+from node.web.edge import EdgeGuard
 from node.web.render import html, json_error, make_environment
 from node.wiring import job_registry, routes
 
@@ -77,4 +78,6 @@ def create_app(
     app.state.node = node
     app.state.templates = make_environment()
     app.add_middleware(AuthorizedFetch, node=node)
+    # Outermost of ours (added last): it sees every body read and every answer.
+    app.add_middleware(EdgeGuard, body_timeout=settings.body_timeout)
     return app
