@@ -48,7 +48,8 @@ class EdgeGuard:
             if state["body_done"]:
                 return await receive()  # waiting for a disconnect while answering: no deadline
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+                async with asyncio.timeout_at(deadline):  # no task per chunk, unlike wait_for
+                    message = await receive()
             except TimeoutError:
                 state["timed_out"] = True
                 return {"type": "http.disconnect"}

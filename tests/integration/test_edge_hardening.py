@@ -106,6 +106,9 @@ def test_trickling_connections_are_cut_off_by_the_read_deadlines(
     # Every trickler was cut off (closed, or answered 408) well before the 40 s it would go on.
     assert "still open" not in endings, endings
     assert all(e == "closed" or e.startswith("answered:HTTP/1.1 408") for e in endings), endings
+    assert node.proc is not None
+    log = node.proc.log_text(current_run=True)
+    assert "Traceback" not in log and "unhandled error" not in log
 
 
 def test_a_client_gone_mid_body_is_a_quiet_log_line_not_a_500(node_factory: NodeFactory) -> None:
