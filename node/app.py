@@ -42,7 +42,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return json_error(500, "internal error; the node logged the details")
+    response = json_error(500, "internal error; the node logged the details")
+    # Sent from outside EdgeGuard (Starlette's error middleware is the outermost), so marked here.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def create_app(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import resource
 
 import pytest
+from starlette.requests import Request
 
+from node import app
 from node.cli import serve
 from node.settings import ConfigError, load_settings
 
@@ -53,3 +56,11 @@ def test_edge_settings_parse_and_refuse_nonsense() -> None:
     ):
         with pytest.raises(ConfigError, match=name):
             load_settings({name: value})
+
+
+def test_the_500_answer_also_says_nosniff() -> None:
+    # Starlette sends it from outside EdgeGuard, so it is marked where it is made.
+    request = Request({"type": "http", "method": "GET", "path": "/x", "headers": []})
+    answer = asyncio.run(app._server_error(request, RuntimeError("boom")))
+    assert answer.status_code == 500
+    assert answer.headers["x-content-type-options"] == "nosniff"
