@@ -19,6 +19,7 @@ from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
 from node.settings import Settings
+from node.web.edge import EdgeGuard
 from node.web.render import html, json_error, make_environment
 from node.wiring import job_registry, routes
 
@@ -41,7 +42,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return json_error(500, "internal error; the node logged the details")
+    response = json_error(500, "internal error; the node logged the details")
+    # Sent from outside EdgeGuard (Starlette's error middleware is the outermost), so marked here.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def create_app(
@@ -77,4 +81,6 @@ def create_app(
     app.state.node = node
     app.state.templates = make_environment()
     app.add_middleware(AuthorizedFetch, node=node)
+    # Outermost of ours (added last): it sees every body read and every answer.
+    app.add_middleware(EdgeGuard, body_timeout=settings.body_timeout)
     return app

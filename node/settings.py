@@ -98,6 +98,14 @@ class Settings:
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
+    # Addresses and networks of reverse proxies whose X-Forwarded-For / -Proto are believed.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Read deadlines (seconds): a request's head must arrive within header_timeout of the
+    # connection (or of the previous answer), its body within body_timeout of the head.
+    header_timeout: int = 10
+    body_timeout: int = 30
+    # Connections and requests at once before the server answers 503 (0: no limit).
+    limit_concurrency: int = 1000
 
     @property
     def host(self) -> str:
@@ -225,6 +233,10 @@ def load_settings(
     federation_mode = _federation_mode(values)
     murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
 
+    def number(name: str, minimum: int) -> int:
+        value = values.get(name, getattr(Settings, name))
+        return _parse_int(f"SOLNODE_{name.upper()}", value, minimum=minimum)
+
     def limit(name: str) -> Limit | None:
         return _parse_limit(f"SOLNODE_{name.upper()}", values.get(name, getattr(Settings, name)))
 
@@ -257,6 +269,10 @@ def load_settings(
             "SOLNODE_KEY_REFETCH_INTERVAL", values.get("key_refetch_interval", 300), minimum=0
         ),
         murmurations_index=murmurations_index,
+        trusted_proxies=_trusted_proxies(values.get("trusted_proxies", Settings.trusted_proxies)),
+        header_timeout=number("header_timeout", 1),
+        body_timeout=number("body_timeout", 1),
+        limit_concurrency=number("limit_concurrency", 0),
     )
 
 
@@ -310,6 +326,21 @@ def _allow_hosts(allow: object) -> frozenset[str]:
     if isinstance(allow, list):
         return frozenset(str(h).strip().lower() for h in allow if str(h).strip())
     raise ConfigError("SOLNODE_ALLOW_HOSTS must be a comma-separated list of host names")
+
+
+def _trusted_proxies(value: object) -> tuple[str, ...]:
+    """SOLNODE_TRUSTED_PROXIES: IP addresses and CIDR networks, comma-separated (or a TOML list)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ConfigError("SOLNODE_TRUSTED_PROXIES must be a comma-separated list")
+    try:
+        return tuple(
+            str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i).strip()
+        )
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"SOLNODE_TRUSTED_PROXIES takes IPs and networks like 172.18.0.0/16, got {value!r}"
+        ) from None
 
 
 def _log_level(values: dict[str, object]) -> str:

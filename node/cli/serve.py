@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 from dataclasses import replace
 
@@ -20,12 +21,42 @@ def _serve_settings(ctx: CliContext, args: argparse.Namespace) -> None:
     ctx.adopt(ensure_secret(settings))
 
 
+FILES_KEPT = 100  # descriptors left for the database, logs and outgoing requests
+
+
+def concurrency_limit(wanted: int) -> int | None:
+    """``limit_concurrency`` for uvicorn: the setting (0: none), raising the soft open-files limit
+    towards the hard one if needed, and lowered to fit under it, so that a flood of connections
+    is answered 503 instead of the node running out of file descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FILES_KEPT if wanted else hard
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted or None
+    fits = max(1, soft - FILES_KEPT)
+    if not wanted or wanted > fits:
+        print(
+            f"limit_concurrency lowered to {fits}: only {soft} open files allowed "
+            "(raise LimitNOFILE / ulimit -n)",
+            file=sys.stderr,
+        )
+        return fits
+    return wanted
+
+
 def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
     """Serve the web application (with an in-process worker unless ``--no-worker``)."""
     # lazy: the web application and the server load templates and every route; only serve needs them
     import uvicorn
 
     from node.app import create_app  # lazy: see above
+    from node.cli.http_server import MAX_HEAD_BYTES, deadline_protocol  # lazy: see above
 
     _serve_settings(ctx, args)
     settings = ctx.settings
@@ -42,10 +73,13 @@ def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=list(settings.trusted_proxies),
         access_log=args.access_log,
         loop="uvloop",
-        http="httptools",
+        http=deadline_protocol(settings.header_timeout),
+        limit_concurrency=concurrency_limit(settings.limit_concurrency),
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # the same cap if h11 is ever chosen
     )
     return 0
 

@@ -321,6 +321,11 @@ async def _resolve(node: NodeContext, ref: str) -> str:
     return await remote.resolve_handle(node, text)
 
 
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (``\\`` is the escape character)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _by_handle(session: Session, node: NodeContext, network: LocalActor, ref: str) -> str | None:
     user, _, host = ref.strip().lstrip("@").removeprefix("acct:").partition("@")
     if not user or not host:
@@ -332,7 +337,8 @@ def _by_handle(session: Session, node: NodeContext, network: LocalActor, ref: st
         .join(RemoteActor, col(RemoteActor.ap_id) == col(Membership.member))
         .where(
             Membership.network_id == network.id,
-            col(RemoteActor.preferred_username).ilike(user),
+            # The handle is typed by an admin: its _ and % are letters, not wildcards.
+            col(RemoteActor.preferred_username).ilike(_like_literal(user), escape="\\"),
             col(RemoteActor.domain) == host.lower(),
         )
     ).all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from urllib.parse import urlencode
 
 from anyio import to_thread
 from sqlmodel import Session, col, select
@@ -313,11 +314,19 @@ async def register_route(request: Request) -> Response:
     return await to_thread.run_sync(work)
 
 
+def _own_url(request: Request, *, drop: tuple[str, ...]) -> str:
+    """This page's URL on the configured base URL (never the request's ``Host``), without the
+    ``drop`` query parameters."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+    query = f"?{urlencode(kept)}" if kept else ""
+    return ctx(request).settings.url(request.url.path) + query
+
+
 def _list_page(
     request: Request, listing: listings.Listing, heading: str, lang: Language, **extra: Any
 ) -> Response:
     t = messages.translator(lang.ui)
-    base = str(request.url.remove_query_params(["page", "lang"]))
+    base = _own_url(request, drop=("page", "lang"))
     sep = "&" if "?" in base else "?"
     suffix = f"&lang={lang.content}" if request.query_params.get("lang") else ""
     return html(
