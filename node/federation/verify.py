@@ -12,10 +12,10 @@ can exhaust another server's allowance with forged requests.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
-from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.request import RequestParts, SignatureInfo, authority
 from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
 from node.activitypub.signatures.verify import check_request, parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
@@ -122,6 +122,7 @@ async def verify_request(
     ``limiter`` (per signing server) is peeked before any key work and spent only once the
     signature verified. ``budget`` bounds the fetches a key lookup may make.
     """
+    parts = _signed_for_us(node, parts)
     signer_host = host_of(info.key_id)
     wait = limiter.peek(signer_host) if limiter is not None else 0.0
     if wait:
@@ -147,6 +148,17 @@ async def verify_request(
     if limiter is not None:
         limiter.take(signer_host)
     return Signer(key_id=info.key_id, owner=key.owner, spec=info.spec)
+
+
+def _signed_for_us(node: NodeContext, parts: RequestParts) -> RequestParts:
+    """The request as it must have been signed to be meant for this node: the signed host
+    (cavage ``host``, RFC 9421 ``@authority``) is our own, whatever ``Host`` it arrived with,
+    so a signature made for another server and replayed here with its ``Host`` fails."""
+    ours = authority(node.settings.scheme, node.settings.host)
+    sent = parts.headers.get("host")
+    if sent is not None and authority(parts.scheme, sent.strip()) == ours:
+        return parts
+    return replace(parts, headers={**parts.headers, "host": ours})
 
 
 def _may_be_rotated(result: Verified | Rejected) -> bool:
