@@ -93,6 +93,8 @@ class Settings:
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
+    # Days a processed inbox activity keeps its body; then only its id (for dedupe) remains.
+    inbox_retention_days: int = 30
 
     @property
     def host(self) -> str:
@@ -248,6 +250,9 @@ def load_settings(
         rate_limit_signin=limit("rate_limit_signin"),
         rate_limit_api=limit("rate_limit_api"),
         murmurations_index=murmurations_index,
+        inbox_retention_days=_parse_int(
+            "SOLNODE_INBOX_RETENTION_DAYS", values.get("inbox_retention_days", 30), minimum=0
+        ),
     )
 
 
