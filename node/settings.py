@@ -106,6 +106,8 @@ class Settings:
     body_timeout: int = 30
     # Connections and requests at once before the server answers 503 (0: no limit).
     limit_concurrency: int = 1000
+    # Days a processed inbox activity keeps its body; then only its id (for dedupe) remains.
+    inbox_retention_days: int = 30
 
     @property
     def host(self) -> str:
@@ -273,6 +275,9 @@ def load_settings(
         header_timeout=number("header_timeout", 1),
         body_timeout=number("body_timeout", 1),
         limit_concurrency=number("limit_concurrency", 0),
+        inbox_retention_days=_parse_int(
+            "SOLNODE_INBOX_RETENTION_DAYS", values.get("inbox_retention_days", 30), minimum=0
+        ),
     )
 
 

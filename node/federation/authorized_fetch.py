@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.signatures.request import RequestParts
 from node.federation.context import NodeContext
+from node.federation.policy import inbox_refusal
 from node.federation.remote.fetch import FetchBudget
-from node.federation.verify import Refusal, read_signature, verify_request
+from node.federation.verify import Refusal, read_signature, status_of, verify_request
 
 PROTECTED = re.compile(
     r"^/(items/[^/]+|activities/[^/]+|"
@@ -53,15 +54,16 @@ class AuthorizedFetch:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        error = await self._check(request)
-        if error is None:
+        refusal = await self._check(request)
+        if refusal is None:
             await self.app(scope, receive, send)
             return
+        status, error = refusal
         body = orjson.dumps({"error": error})
         await send(
             {
                 "type": "http.response.start",
-                "status": 401,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
@@ -70,7 +72,8 @@ class AuthorizedFetch:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _check(self, request: Request) -> str | None:
+    async def _check(self, request: Request) -> tuple[int, str] | None:
+        """Why the request is refused (status, message), or None when it may be served."""
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         parts = RequestParts(
             method=request.method,
@@ -81,10 +84,18 @@ class AuthorizedFetch:
         )
         info = read_signature(parts)
         if isinstance(info, Refusal):
-            return "this node requires signed requests (authorized fetch): " + info.message
+            return 401, "this node requires signed requests (authorized fetch): " + info.message
+        # The inbox's policy, on the signer's server before any key work (a blocked server's
+        # key is never fetched), then on the verified key owner: blocked -> 403.
+        blocked = inbox_refusal(self.node, info.key_id, info.key_id)
+        if blocked is not None:
+            return status_of("blocked"), blocked
         # A GET resolves one key: a smaller fetch budget than an inbox activity's.
         client_ip = request.client.host if request.client is not None else ""
         result = await verify_request(
             self.node, parts, info, now=time.time(), budget=FetchBudget(3), client_ip=client_ip
         )
-        return result.message if isinstance(result, Refusal) else None
+        if isinstance(result, Refusal):
+            return result.status, result.message
+        blocked = inbox_refusal(self.node, result.owner, result.key_id)
+        return None if blocked is None else (status_of("blocked"), blocked)

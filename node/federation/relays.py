@@ -149,6 +149,10 @@ def settle(session: Session, msg: Incoming, accepted: bool) -> str:
     # A Mastodon-style relay answers as its actor, on the host of the inbox we posted to.
     if origin(msg.actor) != origin(row.actor or row.inbox):
         return f"ignored: {msg.type} of our relay Follow from another server"
+    # Only a pending subscription settles on Accept: a relay that rejected us cannot start
+    # receiving our posts with a later, unsolicited Accept. A Reject may end an accepted one.
+    if accepted and row.state != "pending":
+        return f"ignored: Accept of a relay subscription that is {row.state}, not pending"
     row.state = "accepted" if accepted else "rejected"
     row.actor = row.actor or msg.actor
     session.add(row)

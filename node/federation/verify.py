@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
-from node.activitypub.signatures.request import RequestParts, SignatureInfo
+from node.activitypub.signatures.request import RequestParts, SignatureInfo, authority
 from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
 from node.activitypub.signatures.verify import check_request, parse_signature
 from node.activitypub.signatures.verify import verify as verify_signature
@@ -133,6 +133,7 @@ async def verify_request(
     signature verified. ``budget`` bounds the fetches a key lookup may make; ``client_ip``
     (who sent the request) is what the key-fetch gate counts lookups and failures against.
     """
+    parts = _signed_for_us(node, parts)
     signer_host = host_of(info.key_id)
     wait = limiter.peek(signer_host) if limiter is not None else 0.0
     if wait:
@@ -157,6 +158,17 @@ async def verify_request(
     if limiter is not None:
         limiter.take(signer_host)
     return Signer(key_id=info.key_id, owner=key.owner, spec=info.spec)
+
+
+def _signed_for_us(node: NodeContext, parts: RequestParts) -> RequestParts:
+    """The request as it must have been signed to be meant for this node: the signed host
+    (cavage ``host``, RFC 9421 ``@authority``) is our own, whatever ``Host`` it arrived with,
+    so a signature made for another server and replayed here with its ``Host`` fails."""
+    ours = authority(node.settings.scheme, node.settings.host)
+    sent = parts.headers.get("host")
+    if sent is not None and authority(parts.scheme, sent.strip()) == ours:
+        return parts
+    return replace(parts, headers={**parts.headers, "host": ours})
 
 
 def _may_be_rotated(result: Verified | Rejected) -> bool:

@@ -138,6 +138,11 @@ async def on_answer(msg: Incoming, accepted: bool) -> str:
                 return f"ignored: {msg.type} from someone we did not ask to admit us (no follow or membership changed)"
             if row.state == membership.ENDED:
                 return "network: answer to a membership already ended"
+            # Only a pending request settles on Accept: a network that rejected us (or an
+            # Accept replayed after a Reject) cannot make us a member unasked. A Reject may
+            # still end an admitted membership.
+            if accepted and row.state != membership.REQUESTED:
+                return f"ignored: Accept of a membership that is {row.state}, not requested"
             row.state = membership.ADMITTED if accepted else membership.REJECTED
             row.updated_at = now_utc()
             session.add(row)

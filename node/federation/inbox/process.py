@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
+import weakref
+from datetime import timedelta
 
 import orjson
 from anyio import to_thread
+from sqlalchemy import DateTime, Engine, bindparam, text
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
-from node.db import now_utc, session_scope
+from node.db import now_utc, session_scope, write_connection
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming
 from node.federation.inbox.targets import resolve_target
@@ -67,16 +71,52 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Disp
             else:
                 return Retry(f"remote actor unavailable: {exc}")
 
+    # A type nothing here acts on keeps its id only (dedupe), never its body.
+    keep_body = msg.type in dispatcher.types
+
     def finish() -> None:
         with session_scope(node.engine) as session:
             stored = session.get(InboxActivity, row_id)
             if stored is not None:
                 stored.processed_at = now_utc()
                 stored.result = result[:500]
+                if not keep_body:
+                    stored.raw = ""
                 session.add(stored)
 
     await to_thread.run_sync(finish)
+    await to_thread.run_sync(expire_bodies_now_and_then, node)
     return Done()
+
+
+# How often (per process and database) the inbox job blanks expired bodies: the sweep runs
+# where new bodies come from, so storage grows only with traffic and is trimmed by it.
+EXPIRY_INTERVAL = 3600.0
+_last_expiry: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+EXPIRE_BODIES = text(
+    "UPDATE inbox_activity SET raw = '' WHERE processed_at < :cutoff AND raw != ''"
+).bindparams(bindparam("cutoff", type_=DateTime(timezone=True)))
+
+
+def expire_bodies_now_and_then(node: NodeContext) -> int:
+    """Blank bodies processed more than ``SOLNODE_INBOX_RETENTION_DAYS`` ago, at most once per
+    ``EXPIRY_INTERVAL``; the rows and their activity ids stay, so replays are still duplicates."""
+    now = time.monotonic()
+    last = _last_expiry.get(node.engine)
+    if last is not None and now - last < EXPIRY_INTERVAL:
+        return 0
+    _last_expiry[node.engine] = now
+    return expire_bodies(node)
+
+
+def expire_bodies(node: NodeContext) -> int:
+    """Blank every body processed more than the retention period ago; how many were."""
+    cutoff = now_utc() - timedelta(days=node.settings.inbox_retention_days)
+    with write_connection(node.engine) as conn:
+        expired = conn.execute(EXPIRE_BODIES, {"cutoff": cutoff}).rowcount
+    if expired:
+        log.info("inbox retention: blanked %d bodies processed before %s", expired, cutoff)
+    return expired
 
 
 def register(registry: Registry, dispatcher: Dispatcher) -> None:

@@ -1,0 +1,57 @@
+"""Inbox retention on both dialects: processed bodies older than SOLNODE_INBOX_RETENTION_DAYS
+are blanked, fresh and unprocessed ones are kept, and the ids stay (a replay is a duplicate).
+The same over real HTTP: tests/integration/test_inbox_retention_and_binding.py."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import Engine, text
+from sqlmodel import select
+
+from node.db import now_utc, session_scope
+from node.federation.context import NodeContext
+from node.federation.inbox import process
+from node.federation.inbox.receive import store
+from node.models import InboxActivity
+from node.settings import Settings
+
+
+def _row(activity_id: str) -> dict[str, object]:
+    return {
+        "activity_id": activity_id,
+        "type": "Like",
+        "actor": "http://127.0.0.1:9/users/a",
+        "recipient": None,
+        "raw": '{"type": "Like"}',
+        "signer": "http://127.0.0.1:9/users/a#main-key",
+        "verified_by": "http-signature:cavage",
+        "received_at": now_utc(),
+        "result": "",
+    }
+
+
+def test_processed_bodies_expire_and_ids_stay(settings: Settings, engine: Engine) -> None:
+    node = NodeContext.build(dataclasses.replace(settings, inbox_retention_days=30), engine)
+    for name in ("old", "fresh", "unprocessed"):
+        assert store(node, _row(f"http://127.0.0.1:9/{name}"))
+    with session_scope(engine) as session:
+        for name, age in (("old", 31), ("fresh", 29)):
+            ident = f"http://127.0.0.1:9/{name}"
+            row = session.exec(
+                select(InboxActivity).where(InboxActivity.activity_id == ident)
+            ).one()
+            row.processed_at = now_utc() - timedelta(days=age)
+    assert process.expire_bodies(node) == 1
+    with engine.connect() as conn:
+        sizes = dict(
+            conn.execute(text("SELECT activity_id, length(raw) FROM inbox_activity")).all()
+        )
+    assert sizes == {
+        "http://127.0.0.1:9/old": 0,
+        "http://127.0.0.1:9/fresh": 16,
+        "http://127.0.0.1:9/unprocessed": 16,
+    }
+    assert not store(node, _row("http://127.0.0.1:9/old"))  # still a duplicate
+    assert process.expire_bodies(node) == 0
