@@ -92,8 +92,8 @@ def normalize_domain(text: str) -> str:
         value, scheme = parts.netloc, parts.scheme
     try:
         value = canonical_hostport(value, scheme)
-    except (HostError, ValueError) as exc:
-        raise DomainError(f"{text[:100]!r} is not a valid domain name") from exc
+    except (HostError, ValueError):
+        value = ""
     if value.startswith("[") or _is_ip(value.partition(":")[0]):
         return value
     if not _DOMAIN_RE.match(value):
