@@ -54,9 +54,6 @@ def activity_shape(doc: Any) -> tuple[str, str, str]:
     if not is_http_url(actor):
         raise ShapeError("`actor` must be the http(s) URL of the sending actor")
     assert isinstance(ident, str) and actor is not None
-    for field, value in (("id", ident), ("actor", actor)):
-        if not is_canonical_url(value):
-            raise ShapeError(f"`{field}` {value[:200]} does not write its host in canonical form")
     if origin(ident) != origin(actor):
         raise ShapeError(f"`id` {ident} is not on the actor's origin {origin(actor)}")
     return ident, kind, actor
@@ -69,7 +66,13 @@ _ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Applica
 def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
     """For Create/Update with an embedded object, the object's id must be on the actor's origin
     (Mastodon's rule; a third party's object must be fetched from its own origin instead).
+    The activity's id and actor must write their host in canonical form (so must the
+    object's id): another spelling of a host is refused, not normalised.
     Returns an error message, or None when fine."""
+    for field in ("id", "actor"):
+        value = id_of(doc.get(field))
+        if value is not None and not is_canonical_url(value):
+            return f"`{field}` {value[:200]} does not write its host in canonical form"
     kind = doc.get("type")
     if isinstance(kind, list):  # the first of several types, as activity_shape reads it
         kind = kind[0] if kind else None

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from node.activitypub.hosts import is_canonical_url
 from node.activitypub.signatures.request import RequestParts, SignatureInfo
 from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
 from node.activitypub.signatures.verify import check_request, parse_signature
@@ -123,10 +122,6 @@ async def verify_request(
     ``limiter`` (per signing server) is peeked before any key work and spent only once the
     signature verified. ``budget`` bounds the fetches a key lookup may make.
     """
-    if not is_canonical_url(info.key_id):
-        return Refusal(
-            "non_canonical_key_id", "the keyId does not write its host in canonical form"
-        )
     signer_host = host_of(info.key_id)
     wait = limiter.peek(signer_host) if limiter is not None else 0.0
     if wait:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.activitypub.addressing import ShapeError, activity_shape, origin
+from node.activitypub.addressing import embedded_object_origin_ok, origin
 from node.activitypub.hosts import canonical_url, hostport_of, is_canonical_url
 from node.federation.address_guard import allow_key, host_refusal, is_allowed
 from node.federation.policy import covering_entries, normalize_domain
@@ -59,8 +59,9 @@ def test_default_ports_do_not_make_two_origins() -> None:
 def test_an_activity_whose_ids_are_not_canonical_is_refused() -> None:
     actor = "http://\u00b9\u00b27.0.0.1:9101/users/x"
     doc = {"id": "http://127.0.0.1:9101/a/1", "type": "Follow", "actor": actor}
-    with pytest.raises(ShapeError, match="canonical"):
-        activity_shape(doc)
+    assert "canonical" in (embedded_object_origin_ok(doc, actor) or "")
+    doc = {"id": actor + "/a/1", "type": "Follow", "actor": "http://127.0.0.1:9101/users/x"}
+    assert "canonical" in (embedded_object_origin_ok(doc, doc["actor"]) or "")
 
 
 def test_the_own_host_exemption_can_be_bound_to_one_port() -> None:

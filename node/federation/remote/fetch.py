@@ -24,6 +24,7 @@ from node.activitypub.mediatypes import AS_PROFILE, is_activitypub_media_type
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.federation.actors.local import get_instance_actor
+from node.federation.address_guard import host_refusal
 from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpResponse
 from node.federation.policy import federates_with
@@ -139,8 +140,15 @@ def require_url(value: str, what: str = "URL") -> str:
     if not is_canonical_url(url):
         # Another spelling of a host (Unicode, compatibility characters, a legacy IP form)
         # is refused, never normalised: ids are compared as written.
+        # An IP in another form gets the address guard's own verdict, the more telling one.
+        guard = host_refusal(urlsplit(url).hostname or "", frozenset())
+        if guard is not None and guard[0] == "blocked_address":
+            raise fetch_failure(FetchError("blocked_address", url, guard[1]), url, "bad_url")
         raise RemoteActorError(
-            "bad_url", f"the {what} {value[:200]!r} does not write its host in canonical form"
+            "bad_url",
+            f"malformed or unsupported URL: the {what} {value[:200]!r} does not write its host "
+            "in canonical form (IDNA A-labels, canonical IP)",
+            url=value,
         )
     return url
 
