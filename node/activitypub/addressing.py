@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from node.activitypub.hosts import canonical_origin, is_canonical_url
 from node.activitypub.vocab import id_of
 
 MAX_ID_LENGTH = 2048
@@ -15,16 +16,14 @@ class ShapeError(ValueError):
 
 
 def origin(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-cased (the unit of trust in ActivityPub).
+    """scheme://host[:port] of a URL in the one canonical host form (the unit of trust in
+    ActivityPub): any two spellings of one server have one origin (``node.activitypub.hosts``).
 
     Total: a remote party's "http://[::1" makes urlsplit raise; such a URL has no origin, and
     gets one that no other URL shares.
     """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return f"invalid:{url}"
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    canonical = canonical_origin(url)
+    return f"invalid:{url}" if canonical is None else canonical
 
 
 def is_http_url(value: Any) -> bool:
@@ -67,7 +66,13 @@ _ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Applica
 def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
     """For Create/Update with an embedded object, the object's id must be on the actor's origin
     (Mastodon's rule; a third party's object must be fetched from its own origin instead).
+    The activity's id and actor must write their host in canonical form (so must the
+    object's id): another spelling of a host is refused, not normalised.
     Returns an error message, or None when fine."""
+    for field in ("id", "actor"):
+        value = id_of(doc.get(field))
+        if value is not None and not is_canonical_url(value):
+            return f"`{field}` {value[:200]} does not write its host in canonical form"
     kind = doc.get("type")
     if isinstance(kind, list):  # the first of several types, as activity_shape reads it
         kind = kind[0] if kind else None
@@ -79,6 +84,10 @@ def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
         return "the embedded object has no `id`"
     if not is_http_url(obj_id):
         return "the embedded object's `id` must be an http(s) URL"
+    if not is_canonical_url(obj_id):
+        return (
+            f"the embedded object's `id` {obj_id[:200]} does not write its host in canonical form"
+        )
     if origin(obj_id) != origin(actor):
         return f"object {obj_id} is not on the actor's origin {origin(actor)}"
     attributed = id_of(obj.get("attributedTo"))

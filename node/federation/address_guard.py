@@ -14,13 +14,19 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
 
+from node.activitypub.hosts import HostError, canonical_hostport
+
 __all__ = [
     "BlockedAddressError",
+    "HostPolicy",
     "IPAddress",
     "Resolver",
+    "allow_key",
     "host_key",
     "host_refusal",
+    "is_allowed",
     "is_blocked_address",
+    "policy_refusal",
     "system_resolver",
     "vet_addresses",
 ]
@@ -29,6 +35,10 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 """``(host, port) -> IP address strings``: the DNS lookup, injectable so tests can fake answers."""
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+HostPolicy = Callable[[str], str | None]
+"""``canonical host[:port] -> why it is refused, or None``: the node's federation policy
+(domain blocks, the allow-list), asked for the host of every hop just before connecting."""
 
 
 def is_blocked_address(address: str | IPAddress) -> bool:
@@ -96,6 +106,29 @@ def host_key(host: str) -> str:
         return host
 
 
+def allow_key(entry: str) -> str:
+    """An allow-list entry in comparable form: ``host`` (any port) or ``host:port`` (that port
+    only; ``[v6]:port`` for IPv6)."""
+    text = entry.strip()
+    if text.startswith("[") and "]:" in text:
+        host, _, port = text[1:].partition("]:")
+        return f"[{host_key(host)}]:{int(port)}" if port.isdigit() else host_key(text)
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return f"{host_key(host)}:{int(port)}" if port.isdigit() else host_key(text)
+    return host_key(text)
+
+
+def is_allowed(host: str, port: int | None, allow_hosts: frozenset[str]) -> bool:
+    """Whether ``host`` (on ``port``) is exempt: named without a port, or with this port."""
+    key = host_key(host)
+    if key in allow_hosts:
+        return True
+    if port is None:
+        return False
+    return (f"[{key}]:{port}" if ":" in key else f"{key}:{port}") in allow_hosts
+
+
 class BlockedAddressError(OSError):
     """Every address of a host is refused (raised inside the HTTP client's resolver)."""
 
@@ -131,13 +164,16 @@ def vet_addresses(
     raise OSError(f"no address found for {host}")
 
 
-def host_refusal(host: str, allow_hosts: frozenset[str]) -> tuple[str, str] | None:
+def host_refusal(
+    host: str, allow_hosts: frozenset[str], port: int | None = None
+) -> tuple[str, str] | None:
     """Why a URL's host is refused before connecting, as (reason, detail), or None.
 
     A name passes here: it is vetted after resolution (:func:`vet_addresses`). An IP literal
-    is judged now, because the HTTP client does not resolve literals.
+    is judged now, because the HTTP client does not resolve literals. ``allow_hosts`` holds
+    :func:`allow_key` entries; one with a port exempts that port only.
     """
-    if host_key(host) in allow_hosts:
+    if is_allowed(host, port, allow_hosts):
         return None
     try:
         ip = ipaddress.ip_address(host)
@@ -157,3 +193,20 @@ def _is_legacy_ipv4(host: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def policy_refusal(
+    scheme: str, host: str, port: int | None, host_policy: HostPolicy | None
+) -> tuple[str, str] | None:
+    """Why the federation policy refuses the host a hop connects to, as (reason, detail), or
+    None. The host is put in the canonical form first (``node.activitypub.hosts``), so no
+    spelling of a blocked server reaches it; asked for the first URL and every redirect."""
+    if host_policy is None:
+        return None
+    try:
+        netloc = f"[{host}]" if ":" in host else host
+        hostport = canonical_hostport(netloc if port is None else f"{netloc}:{port}", scheme)
+    except (HostError, ValueError):
+        return "bad_url", f"host {host[:100]!r} is not a valid host"
+    refused = host_policy(hostport)
+    return None if refused is None else ("blocked_domain", refused)

@@ -7,12 +7,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from node import __version__
 from node.activitypub.keys import PrivateKey
 from node.federation.http import HttpClient
+from node.federation.policy import federates_with
 from node.federation.remote.key_fetch import KeyFetchGate
 from node.keycache import KeyCache
 from node.ratelimit import RateLimiters
@@ -78,9 +80,12 @@ class NodeContext:
         if self.http is None:
             # The node may always talk to itself: an organization and the network it belongs
             # to can live on the same node, and their activities travel over HTTP like any.
+            # Itself is its base URL's host AND port: another port of the same host is any
+            # other destination (the SSRF guard judges it).
             self.http = HttpClient(
                 user_agent=self.user_agent(),
-                allow_hosts=self.settings.allow_hosts | {self.settings.hostname},
+                allow_hosts=self.settings.allow_hosts | {self._own_host_and_port()},
+                host_policy=self._policy_refusal,
             )
         return self.http
 
@@ -90,13 +95,26 @@ class NodeContext:
         if self.key_http is None:
             self.key_http = HttpClient(
                 user_agent=self.user_agent(),
-                allow_hosts=self.settings.allow_hosts | {self.settings.hostname},
+                allow_hosts=self.settings.allow_hosts | {self._own_host_and_port()},
+                host_policy=self._policy_refusal,
                 timeout=KEY_FETCH_TIMEOUT,
                 connect_timeout=KEY_CONNECT_TIMEOUT,
                 connection_limit=KEY_FETCH_CONNECTIONS,
                 per_host_limit=2,
             )
         return self.key_http
+
+    def _own_host_and_port(self) -> str:
+        parts = urlsplit(self.settings.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host = parts.hostname or ""
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def _policy_refusal(self, host: str) -> str | None:
+        """The HTTP client's check of every hop's host: blocks and the allow-list."""
+        if federates_with(self, host):
+            return None
+        return f"{host} is blocked on this node, or not on its allow-list"
 
     async def close_http(self) -> None:
         """Close the outbound clients."""

@@ -37,10 +37,13 @@ from yarl import URL
 from node.activitypub.errors import find_cause
 from node.federation.address_guard import (
     BlockedAddressError,
+    HostPolicy,
     Resolver,
-    host_key,
+    allow_key,
     host_refusal,
+    is_allowed,
     is_blocked_address,
+    policy_refusal,
     system_resolver,
     vet_addresses,
 )
@@ -48,6 +51,7 @@ from node.federation.address_guard import (
 __all__ = [
     "FetchError",
     "FetchReason",
+    "HostPolicy",
     "HttpClient",
     "HttpResponse",
     "Resolver",
@@ -58,6 +62,7 @@ __all__ = [
 
 FetchReason = Literal[
     "blocked_address",
+    "blocked_domain",
     "bad_scheme",
     "bad_url",
     "too_large",
@@ -78,6 +83,7 @@ either the complete set or only what it adds (``Date``, ``Digest``, ``Signature`
 
 _REASON_TEXT: dict[str, str] = {
     "blocked_address": "refused to connect to a non-public address",
+    "blocked_domain": "refused to connect to a server this node does not federate with",
     "bad_scheme": "only http and https URLs can be fetched",
     "bad_url": "malformed or unsupported URL",
     "too_large": "response body exceeds the size limit",
@@ -87,6 +93,10 @@ _REASON_TEXT: dict[str, str] = {
     "dns_error": "the host name could not be resolved",
     "bad_json": "the response body is not valid JSON",
     "tls_error": "TLS handshake or certificate verification failed",
+}
+_HOP_REASONS: dict[str, FetchReason] = {
+    "blocked_address": "blocked_address",
+    "blocked_domain": "blocked_domain",
 }
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -143,7 +153,7 @@ class _GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """Resolve ``host`` and return only the vetted addresses (all of them if allow-listed)."""
-        allowed = host_key(host) in self._allow_hosts
+        allowed = is_allowed(host, port, self._allow_hosts)
         vetted = vet_addresses(
             host, await self._resolve(host, port), allowed=allowed, family=family
         )
@@ -189,7 +199,9 @@ class HttpClient:
     ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
     address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
     ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
-    hostile DNS record cannot borrow an exemption. ``resolver`` replaces the system DNS lookup
+    hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
+    exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
+    every hop (the first URL and each redirect) before connecting. ``resolver`` replaces the system DNS lookup
     (tests fake answers with it). Use the client from one event loop only.
     """
 
@@ -205,11 +217,13 @@ class HttpClient:
         resolver: Resolver | None = None,
         connection_limit: int = 100,
         per_host_limit: int = 10,
+        host_policy: HostPolicy | None = None,
     ) -> None:
         if not user_agent:
             raise ValueError("user_agent is required (servers block anonymous clients)")
         self._user_agent = user_agent
-        self._allow_hosts = frozenset(host_key(h) for h in allow_hosts if h.strip())
+        self._allow_hosts = frozenset(allow_key(h) for h in allow_hosts if h.strip())
+        self._host_policy = host_policy
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._max_body = max_body
@@ -342,12 +356,12 @@ class HttpClient:
         host = url.raw_host
         if not host:
             raise FetchError("bad_url", text, "no host")
-        refusal = host_refusal(host, self._allow_hosts)
+        refusal = host_refusal(host, self._allow_hosts, url.port) or policy_refusal(
+            url.scheme, host, url.port, self._host_policy
+        )
         if refusal is not None:
             reason, detail = refusal
-            raise FetchError(
-                "blocked_address" if reason == "blocked_address" else "bad_url", text, detail
-            )
+            raise FetchError(_HOP_REASONS.get(reason, "bad_url"), text, detail)
         return url
 
     async def _read(self, resp: aiohttp.ClientResponse) -> HttpResponse:

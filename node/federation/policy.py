@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, select
 
+from node.activitypub.hosts import HostError, canonical_hostport, canonical_url, hostport_of
 from node.models import ActorBlock, DomainAllow, DomainBlock
 
 if TYPE_CHECKING:
@@ -79,23 +80,21 @@ _policies: weakref.WeakKeyDictionary[Engine, Policy] = weakref.WeakKeyDictionary
 def normalize_domain(text: str) -> str:
     """``Social.Example.ORG.``, ``https://social.example.org/about`` -> ``social.example.org``.
 
-    Unicode names become their IDNA (punycode) form, the one in URLs. Raises
+    The one canonical host form (``node.activitypub.hosts``): Unicode and compatibility
+    spellings become IDNA A-labels, IP addresses their canonical text. Raises
     :class:`DomainError` for anything that is not a host name or IP address (with an
     optional port).
     """
     value = text.strip()
+    scheme = ""
     if "://" in value:
-        value = urlsplit(value).netloc
-    value = value.rstrip(".").lower()
+        parts = urlsplit(value)
+        value, scheme = parts.netloc, parts.scheme
     try:
-        value = value.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise DomainError(f"{text[:100]!r} is not a valid domain name") from exc
-    if value.startswith("[") and _is_ip(value[1:].partition("]")[0]):
-        return value  # [IPv6] or [IPv6]:port, as in URLs
-    if value.count(":") > 1 and _is_ip(value):
-        return f"[{value}]"
-    if _is_ip(value.partition(":")[0]):
+        value = canonical_hostport(value, scheme)
+    except (HostError, ValueError):
+        value = ""
+    if value.startswith("[") or _is_ip(value.partition(":")[0]):
         return value
     if not _DOMAIN_RE.match(value):
         raise DomainError(
@@ -114,17 +113,24 @@ def _is_ip(text: str) -> bool:
 
 
 def host_of(url: str) -> str:
-    """The host (with port, if any) of a URL, lower case; "" if it has none."""
+    """The canonical host (with port, if not the default) of a URL; "" if it has none."""
+    return hostport_of(url)
+
+
+def _canonical(host: str) -> str:
+    """``host[:port]`` in canonical form; a host that has none stays as it is (lower case),
+    so it matches no entry but its own."""
     try:
-        return urlsplit(url).netloc.lower().rpartition("@")[2]
-    except ValueError:
-        return ""
+        return canonical_hostport(host)
+    except (HostError, ValueError):
+        return host.lower()
 
 
 def covering_entries(host: str) -> list[str]:
     """The block or allow entries that would cover ``host``, most specific first:
-    ``a.b.example.org:8443`` -> itself, without the port, ``b.example.org``, ``example.org``."""
-    host = host.lower().rstrip(".")
+    ``a.b.example.org:8443`` -> itself, without the port, ``b.example.org``, ``example.org``.
+    Any spelling of the host gives the same entries (the canonical form)."""
+    host = _canonical(host)
     out = [host]
     name = host
     if host.startswith("["):
@@ -150,9 +156,10 @@ def _engine_of(source: Source) -> Engine:
 
 def _load(engine: Engine) -> Policy:
     with Session(engine) as session:
-        blocks = {row.domain: row.severity for row in session.exec(select(DomainBlock))}
-        allows = frozenset(session.exec(select(DomainAllow.domain)))
-        actors = frozenset(session.exec(select(ActorBlock.actor)))
+        # Entries written before hosts had one form are read in that form too.
+        blocks = {_canonical(row.domain): row.severity for row in session.exec(select(DomainBlock))}
+        allows = frozenset(_canonical(d) for d in session.exec(select(DomainAllow.domain)))
+        actors = frozenset(canonical_url(a) for a in session.exec(select(ActorBlock.actor)))
     return Policy(blocks, allows, actors, time.monotonic())
 
 
@@ -204,7 +211,7 @@ def federates_with(node: NodeContext, host: str) -> bool:
 
     This node's own host always qualifies.
     """
-    if not host or host == node.settings.host.lower():
+    if not host or _canonical(host) == _canonical(node.settings.host):
         return True
     if is_blocked_domain(node.engine, host):
         return False
@@ -212,8 +219,8 @@ def federates_with(node: NodeContext, host: str) -> bool:
 
 
 def is_blocked_actor(source: Source, actor_id: str) -> bool:
-    """Whether this remote actor is blocked."""
-    return actor_id in policy(source).actors
+    """Whether this remote actor is blocked (whatever the spelling of its host)."""
+    return canonical_url(actor_id) in policy(source).actors
 
 
 def inbox_refusal(node: NodeContext, actor_id: str, key_id: str | None) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.unit.imports_graph import NODE, cycles, edges, imports_of, module_name, modules
 
-PURE_ALLOWED = {"cryptography", "pyld", "rfc8785", "http_sf", "node"}
+PURE_ALLOWED = {"cryptography", "pyld", "rfc8785", "http_sf", "idna", "node"}
 HTTP_CLIENT_LIBS = {"aiohttp", "httpx", "requests", "urllib3"}
 HTTP_CLIENT_MODULE = "node.federation.http"
 

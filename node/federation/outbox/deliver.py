@@ -38,6 +38,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from node.activitypub import keys
+from node.activitypub.hosts import hostport_of
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.results import Spec
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
@@ -218,14 +219,14 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
 
 
 def inbox_host(inbox: str) -> str | None:
-    """The circuit-breaker key of an inbox URL: ``host[:port]`` in lower case."""
+    """The circuit-breaker (and policy) key of an inbox URL: its canonical ``host[:port]``."""
     try:
         split = urlsplit(inbox)
     except ValueError:
         return None
     if split.scheme not in ("http", "https") or not split.hostname:
         return None
-    return split.netloc.rpartition("@")[2].lower()
+    return hostport_of(inbox) or None
 
 
 async def _post(

@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from node.federation.jobs import RetryPolicy
 
 # FetchError reasons that no later attempt can fix: the URL itself is unusable or forbidden.
-PERMANENT_FETCH_REASONS = frozenset({"blocked_address", "bad_scheme", "bad_url"})
+PERMANENT_FETCH_REASONS = frozenset({"blocked_address", "blocked_domain", "bad_scheme", "bad_url"})
 
 
 @dataclass(frozen=True)

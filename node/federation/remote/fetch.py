@@ -19,10 +19,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from node.activitypub import keys
+from node.activitypub.hosts import hostport_of, is_canonical_url
 from node.activitypub.mediatypes import AS_PROFILE, is_activitypub_media_type
 from node.activitypub.signatures.cavage import sign_cavage
 from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.federation.actors.local import get_instance_actor
+from node.federation.address_guard import host_refusal
 from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpClient, HttpResponse
 from node.federation.http import Signer as HttpSigner
@@ -137,12 +139,25 @@ def require_url(value: str, what: str = "URL") -> str:
     url = http_url(value)
     if not url:
         raise RemoteActorError("bad_url", f"not an http(s) {what}: {value[:200]!r}", url=value)
+    if not is_canonical_url(url):
+        # Another spelling of a host (Unicode, compatibility characters, a legacy IP form)
+        # is refused, never normalised: ids are compared as written.
+        # An IP in another form gets the address guard's own verdict, the more telling one.
+        guard = host_refusal(urlsplit(url).hostname or "", frozenset())
+        if guard is not None and guard[0] == "blocked_address":
+            raise fetch_failure(FetchError("blocked_address", url, guard[1]), url, "bad_url")
+        raise RemoteActorError(
+            "bad_url",
+            f"malformed or unsupported URL: the {what} {value[:200]!r} does not write its host "
+            "in canonical form (IDNA A-labels, canonical IP)",
+            url=value,
+        )
     return url
 
 
 def url_host(url: str) -> str:
-    """Host and port of a URL, lower case: what "the same host" compares."""
-    return urlsplit(url).netloc.lower()
+    """Host and port of a URL in the one canonical form: what "the same host" compares."""
+    return hostport_of(url)
 
 
 def is_local(node: NodeContext, url: str) -> bool:
@@ -176,7 +191,7 @@ async def _signing_key(node: NodeContext) -> tuple[str, keys.PrivateKey]:
 
 def fetch_failure(exc: FetchError, url: str, reason: str = "fetch_failed") -> RemoteActorError:
     """The RemoteActorError for a transport failure (the address guard keeps its own reason)."""
-    if exc.reason in ("blocked_address", "too_large"):
+    if exc.reason in ("blocked_address", "blocked_domain", "too_large"):
         reason = exc.reason
     return RemoteActorError(reason, str(exc), url=url)
 
