@@ -16,11 +16,11 @@ from node.db import now_utc
 
 
 def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)
 
 
 def _opt_ts(**kwargs: Any) -> Any:
-    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)
 
 
 def _json(**kwargs: Any) -> Any:
