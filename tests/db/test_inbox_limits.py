@@ -103,7 +103,7 @@ ClientFor = Callable[..., TestClient]
 def client_with(settings: Settings, engine: Engine) -> Iterator[ClientFor]:
     clients: list[TestClient] = []
 
-    def make(**limits: str) -> TestClient:
+    def make(**limits: Any) -> TestClient:
         app = create_app(replace(settings, **limits), engine=engine)
         tc = TestClient(app, base_url=settings.base_url)
         tc.__enter__()

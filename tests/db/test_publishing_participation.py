@@ -55,7 +55,11 @@ def deliver(app: Starlette, kind: str, actor: str, obj: Any) -> str:
         recipient="nec",
         inbox_row_id=0,
     )
-    return asyncio.run(handler(msg))
+
+    async def handle() -> str:
+        return await handler(msg)
+
+    return asyncio.run(handle())
 
 
 def answers(engine: Engine) -> list[tuple[str, str, list[str]]]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from node.activitypub import keys
 from node.activitypub import signatures as sig
+from node.activitypub import structured_fields as sf
 from node.activitypub.signatures import (
     Failure,
     Rejected,
@@ -181,26 +182,26 @@ def signature_inputs(draw: st.DrawFn) -> tuple[str, str, tuple[str, ...]]:
 @given(member=signature_inputs())
 def test_signature_params_reserialise_canonically(member: tuple[str, str, tuple[str, ...]]) -> None:
     canonical, spaced, names = member
-    parsed = sig._sf_dictionary(canonical)
-    reparsed = sig._sf_dictionary(spaced)
+    parsed = sf._sf_dictionary(canonical)
+    reparsed = sf._sf_dictionary(spaced)
     assert parsed is not None and reparsed is not None
     # The canonical form takes the fast path, the spaced one the general parser: same result.
     assert parsed == reparsed
     inner = parsed["sig1"]
-    assert isinstance(inner, sig._InnerList)
+    assert isinstance(inner, sf._InnerList)
     assert tuple(item.value for item in inner.items) == names
-    assert "sig1=" + sig._ser_inner_list(inner) == canonical
+    assert "sig1=" + sf._ser_inner_list(inner) == canonical
 
 
 @PROPERTIES
 @given(text=sf_like)
 def test_structured_dictionaries_round_trip_when_they_parse(text: str) -> None:
-    parsed = sig._sf_dictionary(text)
+    parsed = sf._sf_dictionary(text)
     if parsed is None:
         return
     for member in parsed.values():
-        if isinstance(member, sig._InnerList):
-            again = sig._sf_dictionary("k=" + sig._ser_inner_list(member))
+        if isinstance(member, sf._InnerList):
+            again = sf._sf_dictionary("k=" + sf._ser_inner_list(member))
             assert again == {"k": member}
 
 
