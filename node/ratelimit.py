@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from node.settings import Limit, Settings
+from node.limits import Limit
+from node.settings import Settings
 
 if TYPE_CHECKING:
     pass

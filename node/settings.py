@@ -7,14 +7,16 @@ by tests, and the resulting frozen ``Settings`` travels to ``create_app`` and th
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from node.limits import Limit, LimitError, parse_limit
 
 ENV_PREFIX = "SOLNODE_"
 SECRET_FILE = "secret_key"  # noqa: S105  (a file name)
@@ -22,47 +24,6 @@ SECRET_FILE = "secret_key"  # noqa: S105  (a file name)
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the setting and says what is expected."""
-
-
-class LimitError(ValueError):
-    """A limit could not be parsed; the message says what is expected."""
-
-
-@dataclass(frozen=True)
-class Limit:
-    """A rate limit: ``count`` requests at once, refilled at ``count / per_seconds`` per second.
-
-    Written ``"N/SECONDS"`` in the environment (``"300/60"``); see :func:`parse_limit`.
-    """
-
-    count: int
-    per_seconds: float
-
-    @property
-    def rate(self) -> float:
-        """Tokens added per second."""
-        return self.count / self.per_seconds
-
-    def __str__(self) -> str:
-        return f"{self.count}/{self.per_seconds:g}"
-
-
-def parse_limit(text: str) -> Limit | None:
-    """``"300/60"`` -> Limit(300, 60.0); ``"0"``, ``"off"`` or ``""`` -> None (no limit)."""
-    value = text.strip().lower()
-    if value in {"", "0", "off", "none"}:
-        return None
-    count, sep, seconds = value.partition("/")
-    try:
-        number = int(count)
-        per_seconds = float(seconds) if sep else 1.0
-    except ValueError:
-        raise LimitError(
-            f"a rate limit is written N/SECONDS (e.g. 300/60) or off, got {text!r}"
-        ) from None
-    if number < 1 or not math.isfinite(per_seconds) or per_seconds <= 0:
-        raise LimitError(f"a rate limit needs N >= 1 and SECONDS > 0, got {text!r}")
-    return Limit(number, per_seconds)
 
 
 @dataclass(frozen=True)
@@ -235,50 +196,57 @@ def load_settings(
     federation_mode = _federation_mode(values)
     murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
 
-    def number(name: str, minimum: int) -> int:
-        value = values.get(name, getattr(Settings, name))
-        return _parse_int(f"SOLNODE_{name.upper()}", value, minimum=minimum)
-
-    def limit(name: str) -> Limit | None:
-        return _parse_limit(f"SOLNODE_{name.upper()}", values.get(name, getattr(Settings, name)))
-
     return Settings(
         base_url=base_url,
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret_key,
         allow_hosts=allow_hosts,
-        authorized_fetch=_parse_bool(
-            "SOLNODE_AUTHORIZED_FETCH", values.get("authorized_fetch", False)
-        ),
         instance_name=str(values.get("instance_name", Settings.instance_name)),
         instance_description=str(values.get("instance_description", Settings.instance_description)),
         admin_email=str(values.get("admin_email", "")),
         log_level=log_level,
-        remote_actor_max_age=_parse_int(
-            "SOLNODE_REMOTE_ACTOR_MAX_AGE", values.get("remote_actor_max_age", 86_400), minimum=0
-        ),
-        auto_approve_replies=_parse_bool(
-            "SOLNODE_AUTO_APPROVE_REPLIES", values.get("auto_approve_replies", False)
-        ),
         federation_mode=federation_mode,
-        rate_limit_inbox_host=limit("rate_limit_inbox_host"),
-        rate_limit_inbox_ip=limit("rate_limit_inbox_ip"),
-        rate_limit_signin=limit("rate_limit_signin"),
-        rate_limit_api=limit("rate_limit_api"),
-        rate_limit_ld_work=limit("rate_limit_ld_work"),
-        key_refetch_interval=_parse_int(
-            "SOLNODE_KEY_REFETCH_INTERVAL", values.get("key_refetch_interval", 300), minimum=0
-        ),
         murmurations_index=murmurations_index,
-        trusted_proxies=_trusted_proxies(values.get("trusted_proxies", Settings.trusted_proxies)),
-        header_timeout=number("header_timeout", 1),
-        body_timeout=number("body_timeout", 1),
-        limit_concurrency=number("limit_concurrency", 0),
-        inbox_retention_days=_parse_int(
-            "SOLNODE_INBOX_RETENTION_DAYS", values.get("inbox_retention_days", 30), minimum=0
-        ),
+        **_scalars(values),
     )
+
+
+# Settings read by kind, in the order their errors are reported: (name, kind, minimum).
+_SCALARS: tuple[tuple[str, str, int], ...] = (
+    ("authorized_fetch", "bool", 0),
+    ("remote_actor_max_age", "int", 0),
+    ("auto_approve_replies", "bool", 0),
+    ("rate_limit_inbox_host", "limit", 0),
+    ("rate_limit_inbox_ip", "limit", 0),
+    ("rate_limit_signin", "limit", 0),
+    ("rate_limit_api", "limit", 0),
+    ("rate_limit_ld_work", "limit", 0),
+    ("key_refetch_interval", "int", 0),
+    ("trusted_proxies", "proxies", 0),
+    ("header_timeout", "int", 1),
+    ("body_timeout", "int", 1),
+    ("limit_concurrency", "int", 0),
+    ("inbox_retention_days", "int", 0),
+)
+
+
+def _scalars(values: dict[str, object]) -> dict[str, Any]:
+    """The plain settings (switches, numbers, limits, proxies), each checked with a message
+    that names its variable."""
+    found: dict[str, Any] = {}
+    for name, kind, minimum in _SCALARS:
+        value = values.get(name, getattr(Settings, name))
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        if kind == "bool":
+            found[name] = _parse_bool(variable, value)
+        elif kind == "int":
+            found[name] = _parse_int(variable, value, minimum=minimum)
+        elif kind == "limit":
+            found[name] = _parse_limit(variable, value)
+        else:
+            found[name] = _trusted_proxies(value)
+    return found
 
 
 def _gather_values(

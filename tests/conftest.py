@@ -27,6 +27,22 @@ from node.settings import Settings, load_settings, normalize_database_url
 from tests.harness.fixtures import *  # noqa: F403  (fedify_peer, fedify_peer_factory)
 from tests.harness.nodes import NodeFactory, make_node_factory
 
+# The marker each folder's tests get (see pyproject's markers): ``-m "unit or db"`` is the edit loop.
+FOLDER_MARKERS = {"unit", "db", "integration", "browser"}
+TESTS_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with the name of its folder under tests/, so that ``-m`` selects by folder."""
+    for item in items:
+        try:
+            folder = item.path.relative_to(TESTS_DIR).parts[0]
+        except ValueError:  # a test file given from outside tests/ gets no folder marker
+            continue
+        if folder in FOLDER_MARKERS:
+            item.add_marker(folder)
+
+
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DIALECTS = ["sqlite", "postgresql"]
 

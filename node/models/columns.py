@@ -14,12 +14,12 @@ __all__ = ["json_dict", "json_list", "long_text", "opt_ts", "ts"]
 
 def ts(**kwargs: Any) -> Any:
     """A timezone-aware timestamp column that defaults to now (UTC)."""
-    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(default_factory=now_utc, sa_type=DateTime(timezone=True), **kwargs)
 
 
 def opt_ts(**kwargs: Any) -> Any:
     """A timezone-aware timestamp column, empty by default."""
-    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(default=None, sa_type=DateTime(timezone=True), **kwargs)
 
 
 def json_dict(**kwargs: Any) -> Any:

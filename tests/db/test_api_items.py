@@ -4,6 +4,7 @@ goes into the outbox and the job queue; the errors a client sees. On SQLite and 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -42,7 +43,12 @@ def api(client: TestClient, engine: Engine) -> Api:
     ],
 )
 def test_publishing_answers_201_with_the_activitypub_id_the_page_and_where_to_edit(
-    api: Api, client: TestClient, engine: Engine, collection: str, body: dict, ap_type: str
+    api: Api,
+    client: TestClient,
+    engine: Engine,
+    collection: str,
+    body: dict[str, Any],
+    ap_type: str,
 ) -> None:
     answer = api.post(f"/api/v1/{collection}", body)
     assert answer.status_code == 201, answer.json()

@@ -3,6 +3,8 @@ profile page show, and the actor Update its followers get when it changes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
@@ -88,7 +90,7 @@ def test_a_profile_edit_is_stored_shown_and_sent_to_followers_as_an_actor_update
     ],
 )
 def test_bad_profile_edits_name_the_field(
-    api: Api, engine: Engine, patch: dict, field: str
+    api: Api, engine: Engine, patch: dict[str, Any], field: str
 ) -> None:
     answer = api.patch("/api/v1/profile", patch)
     assert (answer.status_code, answer.json()["field"]) == (422, field)

@@ -11,7 +11,8 @@ from node.api.tokens import create_token
 from node.app import create_app
 from node.db import session_scope
 from node.federation.actors.local import create_actor
-from node.settings import Limit, Settings
+from node.limits import Limit
+from node.settings import Settings
 
 
 def test_an_address_over_its_api_allowance_waits(settings: Settings, engine: Engine) -> None:

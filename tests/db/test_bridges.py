@@ -205,6 +205,7 @@ class FakeIndex:
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()  # frees the loop's self-pipe sockets now, not at garbage collection
 
 
 @pytest.fixture

@@ -186,6 +186,7 @@ def test_a_network_calendar_has_events_from_two_levels_below(
     engine: Engine, client: TestClient
 ) -> None:
     network = local(engine, "solnet", kind="network")
+    assert network.id is not None
     regional = remote(engine, "https://mid.example/actors/regional", kind="Group")
     coop = remote(engine, "https://far.example/actors/bakery")
     doc = remote_event(coop, name="Bakery open day")

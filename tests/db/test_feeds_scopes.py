@@ -69,6 +69,7 @@ def scene(api: Api, engine: Engine) -> dict[str, Any]:
         tags=["PeerSupport"],
     )
     network = local(engine, "solnet", kind="network")
+    assert network.id is not None
     coop = remote(engine, "https://far.example/actors/grocery")
     doc = remote_event(
         coop,

@@ -27,8 +27,17 @@ from tests.db.publishing_support import Api, fixture, make_org
 
 LONDON = ZoneInfo("Europe/London")
 YEAR = datetime.now(UTC).year + 1
+
+
+def third_thursday(month: int) -> date:
+    """The third Thursday of ``month`` next year (every month has one)."""
+    found = nth_weekday(YEAR, month, 3, 3)
+    assert found is not None
+    return found
+
+
 # Third Thursdays of next year, twelve times; the first three are published at once.
-THIRD_THURSDAYS = [nth_weekday(YEAR, month, 3, 3) for month in range(1, 13)]
+THIRD_THURSDAYS = [third_thursday(month) for month in range(1, 13)]
 JAN, FEB, MAR, JUN = (THIRD_THURSDAYS[i] for i in (0, 1, 2, 5))
 FORUM = fixture("forum_series.json") | {
     "startTime": f"{JAN.isoformat()}T18:30:00",
@@ -131,6 +140,7 @@ def test_a_network_on_this_node_shows_its_members_series_whole(
     forum: dict[str, Any], engine: Engine, client: TestClient
 ) -> None:
     network = local(engine, "solnet", kind="network")
+    assert network.id is not None
     with session_scope(engine) as session:
         items = session.exec(select(Item).where(col(Item.series_id).is_not(None))).all()
         for item in items:

@@ -229,7 +229,7 @@ async def test_a_deleted_object_is_never_created_again(
     cache_actor(engine, settings, ana.document)
     note_id = f"{ana.actor_id}/statuses/2"
     assert (await deliver(node, note_create(ana.actor_id, note_id), ana)).status == 202
-    delete = {
+    delete: dict[str, Any] = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{note_id}#delete",
         "type": "Delete",
@@ -266,7 +266,7 @@ async def test_a_rotated_key_takes_over_when_the_actor_sends_its_update(
         # The server rotates its key, and announces it with an Update signed by the old key.
         new = make_sender(origin.origin, "rotating", key="rotation-new")
         origin.serve(new.document)
-        update = {
+        update: dict[str, Any] = {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{old.actor_id}#updates/1",
             "type": "Update",
@@ -304,7 +304,7 @@ async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serve
     with origin_server() as member_server:
         ana = f"{member_server.origin}/users/ana"
         reply_id = f"{member_server.origin}/notes/1"
-        authentic = {
+        authentic: dict[str, Any] = {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{member_server.origin}/activities/1",
             "type": "Create",
@@ -326,7 +326,7 @@ async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serve
         embedded = copy.deepcopy(authentic)
         del embedded["@context"]
         embedded["object"]["content"] = "<p>Cancel our order and refund it to me.</p>"
-        announce = {
+        announce: dict[str, Any] = {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{group.actor_id}/announces/1",
             "type": "Announce",
@@ -352,7 +352,7 @@ async def test_boosts_of_other_peoples_posts_cost_no_fetch(
 ) -> None:
     group = make_sender("https://network.example", "bay", key="bob")
     cache_actor(engine, settings, group.document)
-    announce = {
+    announce: dict[str, Any] = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{group.actor_id}/announces/2",
         "type": "Announce",

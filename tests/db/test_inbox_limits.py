@@ -15,7 +15,8 @@ from starlette.testclient import TestClient
 from node.app import create_app
 from node.db import session_scope
 from node.federation.actors.local import create_actor
-from node.settings import Settings, parse_limit
+from node.limits import parse_limit
+from node.settings import Settings
 from tests.db.inbox_support import AP, PUBLIC, cache_actor, make_sender, signed, stored
 
 ANA = "https://mastodon.example/users/ana"

@@ -45,7 +45,7 @@ def test_processed_bodies_expire_and_ids_stay(settings: Settings, engine: Engine
             row.processed_at = now_utc() - timedelta(days=age)
     assert process.expire_bodies(node) == 1
     with engine.connect() as conn:
-        sizes = dict(
+        sizes: dict[str, int] = dict(
             conn.execute(text("SELECT activity_id, length(raw) FROM inbox_activity")).all()
         )
     assert sizes == {

@@ -23,7 +23,8 @@ from node.activitypub import keys, ldsig
 from node.db import session_scope
 from node.federation.actors.local import ensure_instance_actor
 from node.federation.context import NodeContext
-from node.settings import Limit, Settings
+from node.limits import Limit
+from node.settings import Settings
 from tests.db.inbox_support import PUBLIC, Sender, cache_actor, deliver, make_sender, stored
 from tests.db.inbox_support import origin_server as origin_server
 

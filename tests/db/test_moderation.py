@@ -248,7 +248,7 @@ async def test_a_flag_from_another_server_opens_a_report(
         "content": "Misleading price claims",
         "object": ["http://127.0.0.1:8000/actors/coop", item.ap_id],
     }
-    unrelated = {
+    unrelated: dict[str, Any] = {
         **flag,
         "id": "https://mastodon.example/3d4e5f",
         "object": ["https://elsewhere.example/users/x"],

@@ -143,7 +143,7 @@ async def test_rules_hold_items_back_and_hiding_takes_the_announce_back(
 ) -> None:
     with session_scope(engine) as session:
         rules.set_rules(session, ussen, "cli:ana", kinds=["event"], tags=["#Coops"])
-    news = {"id": f"https://coop.example/items/{uuid.uuid4().hex}", "type": "Article",
+    news: dict[str, object] = {"id": f"https://coop.example/items/{uuid.uuid4().hex}", "type": "Article",
             "attributedTo": ORG, "name": "News", "to": [PUBLIC]}  # fmt: skip
     assert "held (kind news is not relayed" in await deliver(node, create(ORG, news))
     untagged = event(ORG, 2, tag=[])

@@ -220,6 +220,12 @@ def age(engine: Engine, ap_id: str, seconds: float) -> None:
         session.add(row)
 
 
+def rsa_numbers(key: object) -> rsa.RSAPublicNumbers:
+    """The numbers of an RSA public key, to compare keys by value; any other kind fails."""
+    assert isinstance(key, rsa.RSAPublicKey)
+    return key.public_numbers()
+
+
 def stored(engine: Engine, ap_id: str) -> RemoteActor | None:
     with Session(engine) as session:
         return cached_actor(session, ap_id)
@@ -403,23 +409,21 @@ async def test_key_rotation_is_picked_up_with_refresh(
     key = await resolve_key(node, key_id)
     assert key.owner == ident and key.key_id == key_id and key.actor is not None
     assert isinstance(key.public_key, rsa.RSAPublicKey)
-    assert (
-        key.public_key.public_numbers()
-        == keys.load_public_key(test_keys.first.public_pem).public_numbers()
+    assert rsa_numbers(key.public_key) == rsa_numbers(
+        keys.load_public_key(test_keys.first.public_pem)
     )
 
     # The remote rotates its key under the same id; the cache still answers, without network.
     remote.serve("/users/ana", actor_doc(remote, "ana", test_keys.second.public_pem))
     cached = await resolve_key(node, key_id)
-    assert cached.public_key.public_numbers() == key.public_key.public_numbers()
+    assert rsa_numbers(cached.public_key) == rsa_numbers(key.public_key)
     assert len(remote.hits("/users/ana")) == 1
 
     # A signature failed: the inbox asks once more with refresh=True.
     fresh = await resolve_key(node, key_id, refresh=True)
     assert isinstance(fresh.public_key, rsa.RSAPublicKey)
-    assert (
-        fresh.public_key.public_numbers()
-        == keys.load_public_key(test_keys.second.public_pem).public_numbers()
+    assert rsa_numbers(fresh.public_key) == rsa_numbers(
+        keys.load_public_key(test_keys.second.public_pem)
     )
     row = stored(engine, ident)
     assert row is not None and row.public_key_pem == test_keys.second.public_pem.strip()
@@ -444,10 +448,9 @@ async def test_key_in_a_standalone_key_document(
     )
     key = await resolve_key(node, key_id)
     assert key.owner == ident
-    assert (
-        key.public_key.public_numbers()
-        == keys.load_public_key(test_keys.first.public_pem).public_numbers()
-    )  # type: ignore[union-attr]
+    assert rsa_numbers(key.public_key) == rsa_numbers(
+        keys.load_public_key(test_keys.first.public_pem)
+    )
     assert [s.path for s in remote.seen] == ["/keys/ana", "/users/ana"]
     row = stored(engine, ident)
     assert row is not None and row.public_key_id == key_id and row.public_key_pem
@@ -720,10 +723,7 @@ async def test_local_actors_and_keys_come_from_the_database(
     key = await resolve_key(node, Urls.main_key(ident))
     assert key.owner == ident and key.actor is None
     assert isinstance(key.public_key, rsa.RSAPublicKey)
-    assert (
-        key.public_key.public_numbers()
-        == keys.load_public_key(coop.rsa_public_pem).public_numbers()
-    )
+    assert rsa_numbers(key.public_key) == rsa_numbers(keys.load_public_key(coop.rsa_public_pem))
     ed = await resolve_key(node, Urls.ed25519_key(ident))
     assert isinstance(ed.public_key, ed25519.Ed25519PublicKey)
     app_key = await resolve_key(node, Urls.main_key(urls.instance_actor))

@@ -164,10 +164,11 @@ def _row(s: Setup, activity_id: str) -> tuple[Any, ...] | None:
 
 
 def _processed(s: Setup, activity_id: str) -> tuple[Any, ...]:
-    return wait_until(
+    found: tuple[Any, ...] = wait_until(
         lambda: (row := _row(s, activity_id)) is not None and row[1] is not None and row,
         what=f"{activity_id} processed",
     )
+    return found
 
 
 # --- 19: the signed host must be ours ----------------------------------------------------------

@@ -241,8 +241,12 @@ def test_events_travel_up_four_levels_once_and_updates_and_deletes_follow(
         (inter, "ripess", {ussen_id}),
     ]
     for node, slug, expected in members:
+
+        def follows_members(n: NodeProcess = node, s: str = slug, e: set[str] = expected) -> bool:
+            return following_accepted(n, s) >= e
+
         wait_until(
-            lambda n=node, s=slug, e=expected: following_accepted(n, s) >= e,
+            follows_members,
             timeout=TIMEOUT,
             what=f"{slug} to follow its members",
         )
@@ -304,13 +308,16 @@ def test_events_travel_up_four_levels_once_and_updates_and_deletes_follow(
     )
     api(orgs1, tokens["harbor"], "DELETE", published["harbor"]["api"].split("/api/v1")[1])
     for node in (northeast, national, inter):
+
+        def updated(n: NodeProcess = node) -> bool:
+            return filed(n)[ids["riverside"]][2] == "Riverside assembly (moved)"
+
+        def deleted(n: NodeProcess = node) -> bool:
+            return ids["harbor"] not in filed(n)
+
+        wait_until(updated, timeout=TIMEOUT, what=f"the update at {node.base_url}")
         wait_until(
-            lambda n=node: filed(n)[ids["riverside"]][2] == "Riverside assembly (moved)",
-            timeout=TIMEOUT,
-            what=f"the update at {node.base_url}",
-        )
-        wait_until(
-            lambda n=node: ids["harbor"] not in filed(n),
+            deleted,
             timeout=TIMEOUT,
             what=f"the delete at {node.base_url}",
         )

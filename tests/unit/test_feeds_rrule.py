@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.content.fields.times import nth_weekday
-from node.content.fields.types import MAX_OCCURRENCES, ByDay, Recurrence
+from node.content.fields.types import MAX_OCCURRENCES, ByDay, Frequency, Recurrence
 from node.content.series import occurrences
 from node.features.feeds.series import series_rrule
 
+FREQUENCIES: list[Frequency] = ["weekly", "monthly"]
 ZONES = ["Europe/London", "America/New_York", "America/Sao_Paulo", "Australia/Sydney", "UTC"]
 
 
@@ -57,7 +58,7 @@ def series(draw: st.DrawFn) -> tuple[Recurrence, datetime, str]:
         st.dates(min_value=datetime(2026, 1, 1).date(), max_value=datetime(2030, 12, 31).date())
     )
     hour, minute = draw(st.integers(0, 23)), draw(st.sampled_from([0, 15, 30, 45]))
-    frequency = draw(st.sampled_from(["weekly", "monthly"]))
+    frequency = draw(st.sampled_from(FREQUENCIES))
     interval = draw(st.integers(1, 4))
     by_day: tuple[ByDay, ...] = ()
     if frequency == "weekly" and draw(st.booleans()):

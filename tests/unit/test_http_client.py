@@ -18,7 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp.connector
+# aiohttp opens every TCP connection through aiohappyeyeballs.start_connection (its own dependency)
+import aiohappyeyeballs
 import pytest
 from aiohttp import web
 from hypothesis import given
@@ -37,7 +38,7 @@ LOOPBACK = "127.0.0.1"
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every TCP connection attempt; refuse any that is not to 127.0.0.1."""
     attempts: list[str] = []
-    real = aiohttp.connector.aiohappyeyeballs.start_connection
+    real = aiohappyeyeballs.start_connection
 
     async def spy(addr_infos: Any, *args: Any, **kwargs: Any) -> Any:
         hosts = [str(info[4][0]) for info in addr_infos]
@@ -45,7 +46,7 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
         return await real(addr_infos, *args, **kwargs)
 
-    monkeypatch.setattr(aiohttp.connector.aiohappyeyeballs, "start_connection", spy)
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
     return attempts
 
 
@@ -236,7 +237,9 @@ async def test_get_follows_a_relative_redirect_and_signs_each_hop_for_its_url() 
     signed_at_server: dict[str, str] = {}
     signer_calls: list[tuple[str, str, bytes | None]] = []
 
-    def signer(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict:
+    def signer(
+        method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
         signer_calls.append((method, url, body))
         assert headers["User-Agent"] == UA
         return {**headers, "Signature": f"signed {url}"}
@@ -267,7 +270,9 @@ async def test_get_follows_a_relative_redirect_and_signs_each_hop_for_its_url() 
 async def test_post_signer_sees_the_body_and_may_return_only_added_headers() -> None:
     seen: dict[str, str] = {}
 
-    def signer(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict:
+    def signer(
+        method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
         assert (method, body) == ("POST", b'{"type":"Follow"}')
         return {"Digest": "SHA-256=x"}
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from node.federation.remote.key_fetch import KeyFetchBusy, KeyFetchGate, active_gate
-from node.settings import Limit
+from node.limits import Limit
 
 
 class Clock:

@@ -16,7 +16,8 @@ from node.federation.context import NodeContext
 from node.federation.inbox.forwarded import INBOX_LD_LIMITS
 from node.federation.inbox.ldwork import WorkMeter
 from node.federation.remote.keys import may_refetch
-from node.settings import Limit, load_settings
+from node.limits import Limit
+from node.settings import load_settings
 
 AS = "https://www.w3.org/ns/activitystreams"
 SEC = "https://w3id.org/security/v1"

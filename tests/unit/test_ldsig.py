@@ -33,7 +33,7 @@ from node.activitypub.ldsig import (
     verify_proof_eddsa_jcs_2022,
     verify_rsa_signature_2017,
 )
-from node.activitypub.signatures.results import Rejected, Verified
+from node.activitypub.signatures.results import Failure, Rejected, Verified
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fedify"
 CONTEXTS = Path(jsonld.__file__).parent / "contexts"
@@ -197,7 +197,7 @@ def test_rdf_signature_survives_reshaping_that_keeps_the_meaning_but_jcs_does_no
     assert isinstance(verify_rsa_signature_2017(doc, alice_rsa), Verified)
     key = multikey(alice, doc["proof"]["verificationMethod"])
     assert verify_proof_eddsa_jcs_2022(doc, key) == Rejected(
-        "bad_signature",
+        Failure.BAD_SIGNATURE,
         f"eddsa-jcs-2022 proof by {doc['proof']['verificationMethod']} does not match",
     )
     # ...while member order never matters to either

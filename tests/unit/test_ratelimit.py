@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from node.limits import Limit, LimitError, parse_limit
 from node.ratelimit import RateLimiter
-from node.settings import ConfigError, Limit, LimitError, load_settings, parse_limit
+from node.settings import ConfigError, load_settings
 from node.web.render import too_many_requests
 
 

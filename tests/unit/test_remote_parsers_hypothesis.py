@@ -23,6 +23,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from node.activitypub import addressing, bounds, keys, mediatypes, webfinger
+from node.activitypub.mediatypes import AS_PROFILE
 from node.features.interactions.handlers import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from node.federation.outbox.policy import parse_retry_after
 from node.federation.remote import fetch
@@ -148,7 +149,7 @@ def test_fetched_document_media_type_check_is_total_and_strict(content_type: str
         assert content_type is not None
         media = content_type.split(";")[0].strip().lower()
         assert media == "application/activity+json" or (
-            media == "application/ld+json" and fetch.AS_PROFILE in content_type
+            media == "application/ld+json" and AS_PROFILE in content_type
         )
 
 

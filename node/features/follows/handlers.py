@@ -96,7 +96,7 @@ async def on_undo(msg: Incoming) -> str:
                     query = query.where(col(Follower.actor_id) == target.id)
                 elif undone:
                     query = query.where(col(Follower.follow_id) == undone)
-                removed = session.exec(query).rowcount  # type: ignore[call-overload]
+                removed = session.exec(query).rowcount
                 if removed:
                     return "unfollowed"
             if undone:
@@ -104,7 +104,7 @@ async def on_undo(msg: Incoming) -> str:
                     delete(Interaction).where(
                         col(Interaction.activity_id) == undone, col(Interaction.actor) == msg.actor
                     )
-                ).rowcount  # type: ignore[call-overload]
+                ).rowcount
                 if gone:
                     return "interaction undone"
         return "ignored: nothing to undo"

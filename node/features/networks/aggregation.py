@@ -316,7 +316,7 @@ def _actor_deleted(session: Session, actor: str) -> str | None:
     for row in members:
         row.state, row.ended_at, row.updated_at = "ended", now_utc(), now_utc()
         session.add(row)
-    removed = items.rowcount  # type: ignore[attr-defined]
+    removed = items.rowcount
     if not removed and not members:
         return None
     return f"network: deleted actor: {removed} item(s) removed, {len(members)} membership(s) ended"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from node.federation.context import NodeContext
-from node.settings import Limit
+from node.limits import Limit
 
 __all__ = ["WorkMeter", "work_meter"]
 

@@ -29,8 +29,8 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
+from node.limits import Limit
 from node.ratelimit import RateLimiter
-from node.settings import Limit
 
 __all__ = ["KeyFetchBusy", "KeyFetchGate", "active_gate", "origin_of"]
 
