@@ -52,10 +52,22 @@ def _serve_outbox(server: RemoteOrigin, member: str, objects: list[dict[str, Any
     }
 
 
+# Node contexts a test opened; closed after it (their HTTP clients hold sockets).
+_OPENED: list[NodeContext] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_opened_nodes() -> AsyncIterator[None]:
+    yield
+    while _OPENED:
+        await _OPENED.pop().close_http()
+
+
 async def _network_with_member(
     settings: Settings, engine: Engine, server: RemoteOrigin, **actor: Any
 ) -> tuple[NodeContext, LocalActor, str]:
     node = NodeContext.build(settings, engine)
+    _OPENED.append(node)
     with session_scope(engine) as session:
         ensure_instance_actor(session, settings.instance_name)
     network = local(engine, "ussen", "network", auto_admit=True)
