@@ -90,6 +90,8 @@ class Settings:
     rate_limit_inbox_ip: Limit | None = Limit(1200, 60.0)
     rate_limit_signin: Limit | None = Limit(10, 300.0)
     rate_limit_api: Limit | None = Limit(300, 60.0)
+    # Registrations on event pages (POST /items/{uid}/register) per client address.
+    rate_limit_register: Limit | None = Limit(5, 3600.0)
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
@@ -247,6 +249,7 @@ def load_settings(
         rate_limit_inbox_ip=limit("rate_limit_inbox_ip"),
         rate_limit_signin=limit("rate_limit_signin"),
         rate_limit_api=limit("rate_limit_api"),
+        rate_limit_register=limit("rate_limit_register"),
         murmurations_index=murmurations_index,
     )
 
