@@ -92,6 +92,7 @@ class RateLimiters:
     inbox_ip: RateLimiter | None
     signin: RateLimiter | None
     api: RateLimiter | None
+    register: RateLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiters:
@@ -105,4 +106,5 @@ class RateLimiters:
             inbox_ip=build(settings.rate_limit_inbox_ip),
             signin=build(settings.rate_limit_signin),
             api=build(settings.rate_limit_api),
+            register=build(settings.rate_limit_register),
         )

@@ -56,6 +56,8 @@ class Settings:
     rate_limit_ld_work: Limit | None = Limit(3_000, 60.0)
     # Seconds before a signer's key owner may be fetched again after a signature failed.
     key_refetch_interval: int = 300
+    # Registrations on event pages (POST /items/{uid}/register) per client address.
+    rate_limit_register: Limit | None = Limit(5, 3600.0)
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
@@ -221,6 +223,7 @@ _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("rate_limit_inbox_ip", "limit", 0),
     ("rate_limit_signin", "limit", 0),
     ("rate_limit_api", "limit", 0),
+    ("rate_limit_register", "limit", 0),
     ("rate_limit_ld_work", "limit", 0),
     ("key_refetch_interval", "int", 0),
     ("trusted_proxies", "proxies", 0),

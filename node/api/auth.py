@@ -8,7 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 
 from node.api.errors import ApiError
-from node.api.tokens import actor_for_token
+from node.api.tokens import TokenRefused, actor_for_token
 from node.db import session_scope
 from node.federation.context import NodeContext
 
@@ -47,12 +47,17 @@ async def authenticate(node: NodeContext, request: Request) -> int:
             )
     token = bearer_token(request)
 
-    def lookup() -> int | None:
+    def lookup() -> int | str | None:
         with session_scope(node.engine) as session:
-            actor = actor_for_token(session, token)
+            try:
+                actor = actor_for_token(session, token)
+            except TokenRefused as exc:
+                return str(exc)  # expired or revoked: say which (the holder had a real token)
             return actor.id if actor is not None else None
 
-    actor_id = await to_thread.run_sync(lookup)
-    if actor_id is None:
-        raise _unauthorized("unknown or revoked token", "invalid_token")
-    return actor_id
+    found = await to_thread.run_sync(lookup)
+    if isinstance(found, str):
+        raise _unauthorized(found, "invalid_token")
+    if found is None:
+        raise _unauthorized("unknown token", "invalid_token")
+    return found

@@ -1,4 +1,5 @@
-"""Who may act on the node: ``solnode token create`` (API tokens) and ``user create``."""
+"""Who may act on the node: ``solnode token create|list|revoke`` (API tokens) and
+``user create``."""
 
 from __future__ import annotations
 
@@ -16,15 +17,54 @@ def cmd_token_create(ctx: CliContext, args: argparse.Namespace) -> int:
 
     with session_scope(ctx.engine) as session:
         try:
-            token = create_token(session, args.slug, label=args.label or "")
-        except LookupError as exc:
+            token = create_token(
+                session, args.slug, label=args.label or "", expires_in_days=args.expires_in
+            )
+        except (LookupError, ValueError) as exc:
             raise CliError(str(exc)) from exc
     print(token)
+    expiry = f"expires in {args.expires_in} days" if args.expires_in else "never expires"
     print(
-        f"(API token for @{args.slug}; it is shown only once — store it now. "
+        f"(API token for @{args.slug}, {expiry}; it is shown only once — store it now. "
         "Use it as: Authorization: Bearer TOKEN)",
         file=sys.stderr,
     )
+    return 0
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+
+def cmd_token_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Print the tokens (of one actor, or all): id, actor, status, dates and label."""
+    from node.api.tokens import list_tokens  # lazy: start-up
+    from node.db import session_scope  # lazy: start-up
+
+    with session_scope(ctx.engine) as session:
+        try:
+            tokens = list_tokens(session, args.slug)
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
+    if not tokens:
+        print("No API tokens.")
+        return 0
+    print("ID\tACTOR\tSTATUS\tCREATED\tLAST USED\tEXPIRES\tLABEL")
+    for t in tokens:
+        when = (_when(t.created_at), _when(t.last_used_at), _when(t.expires_at))
+        print(f"{t.id}\t{t.slug}\t{t.status}\t" + "\t".join(when) + f"\t{t.label}")
+    return 0
+
+
+def cmd_token_revoke(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Revoke a token by its id (from ``solnode token list``); it is refused from then on."""
+    from node.api.tokens import revoke_token  # lazy: start-up
+    from node.db import session_scope  # lazy: start-up
+
+    with session_scope(ctx.engine) as session:
+        if not revoke_token(session, args.id):
+            raise CliError(f"no API token with id {args.id}")
+    print(f"Token {args.id} revoked.")
     return 0
 
 
@@ -66,6 +106,18 @@ def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("slug", metavar="SLUG", help="the organization or network")
     p.add_argument("--label", help="what the token is for")
+    p.add_argument(
+        "--expires-in",
+        type=int,
+        metavar="DAYS",
+        help="refuse the token after this many days (default: it never expires)",
+    )
+    p = add_command(
+        actions, "list", cmd_token_list, "list API tokens (never the tokens themselves)"
+    )
+    p.add_argument("slug", metavar="SLUG", nargs="?", help="only this organization or network")
+    p = add_command(actions, "revoke", cmd_token_revoke, "revoke an API token by its id")
+    p.add_argument("id", metavar="ID", type=int, help="the id shown by `solnode token list`")
 
     actions = add_group(sub, "user", "manage people who administer the node")
     p = add_command(

@@ -20,6 +20,10 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = ts()
     last_used_at: datetime | None = opt_ts()
+    # None: the token never expires (``solnode token create SLUG --expires-in DAYS`` sets one).
+    expires_at: datetime | None = opt_ts()
+    # Set by ``solnode token revoke ID``; a revoked token is kept so that it can be told apart.
+    revoked_at: datetime | None = opt_ts()
 
 
 class UserAccount(SQLModel, table=True):

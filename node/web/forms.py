@@ -4,6 +4,11 @@ The page sets a random nonce in a ``SameSite=Strict`` cookie and puts ``timestam
 nonce|uid|timestamp)`` in a hidden field. A POST must carry both, matching, and younger than
 :data:`MAX_AGE`: another site's form cannot read our page's token, and its cross-site POST does
 not carry a Strict cookie (the double-submit pattern, signed with ``settings.secret_key``).
+
+Each token carries a random part and is good for one registration: :data:`SPENT` remembers the
+tokens used in the last :data:`MAX_AGE` (in this process), so a script cannot post the same
+form again and again (it must fetch the page each time, and the per-address limit
+``SOLNODE_RATE_LIMIT_REGISTER`` counts its posts).
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 
 COOKIE = "sn_form"
 MAX_AGE = 4 * 3600
@@ -33,15 +40,19 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _mac(secret: str, nonce: str, uid: str, stamp: int) -> str:
-    message = f"{nonce}|{uid}|{stamp}".encode()
+_SALT = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+
+
+def _mac(secret: str, nonce: str, uid: str, stamp: int, salt: str) -> str:
+    message = f"{nonce}|{uid}|{stamp}|{salt}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def form_token(secret: str, nonce: str, uid: str, *, now: float | None = None) -> str:
-    """The hidden field's value for the form of item ``uid``."""
+    """The hidden field's value for the form of item ``uid`` (a new one on every page view)."""
     stamp = int(time.time() if now is None else now)
-    return f"{stamp}.{_mac(secret, nonce, uid, stamp)}"
+    salt = secrets.token_urlsafe(9)
+    return f"{stamp}.{salt}.{_mac(secret, nonce, uid, stamp, salt)}"
 
 
 def check_token(
@@ -50,12 +61,40 @@ def check_token(
     """Whether a posted token belongs to this cookie and item and is fresh."""
     if not valid_nonce(nonce) or not token or len(token) > 100:
         return False
-    stamp_text, _, mac = token.partition(".")
-    if not stamp_text.isdigit():
+    stamp_text, _, rest = token.partition(".")
+    salt, _, mac = rest.partition(".")
+    if not stamp_text.isdigit() or not _SALT.match(salt):
         return False
     stamp = int(stamp_text)
     instant = time.time() if now is None else now
     if not 0 <= instant - stamp <= MAX_AGE:
         return False
     assert nonce is not None
-    return hmac.compare_digest(mac, _mac(secret, nonce, uid, stamp))
+    return hmac.compare_digest(mac, _mac(secret, nonce, uid, stamp, salt))
+
+
+class SpentTokens:
+    """Form tokens already used, kept until they would have expired anyway; bounded in number
+    (beyond ``max_entries`` the oldest are forgotten: those are the closest to expiring)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._spent: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def spend(self, token: str, *, now: float | None = None) -> bool:
+        """Mark a (checked) token used; False if it already was."""
+        instant = time.time() if now is None else now
+        with self._lock:
+            while self._spent and (
+                len(self._spent) >= self.max_entries
+                or next(iter(self._spent.values())) < instant - MAX_AGE
+            ):
+                self._spent.popitem(last=False)
+            if token in self._spent:
+                return False
+            self._spent[token] = instant
+            return True
+
+
+SPENT = SpentTokens()

@@ -13,7 +13,7 @@ from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, id_of
+from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, addressees_of, id_of, is_public
 from node.db import session_scope
 from node.federation.inbox.common import local_item
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
@@ -114,6 +114,17 @@ REPLY_FIELDS = frozenset(
 )
 
 
+def visibility(doc: Any) -> str:
+    """Who a reply was addressed to: ``public`` (Public in to, cc or audience), ``followers``
+    (the author's followers collection, not Public), else ``direct``. Only public replies are
+    ever shown on our pages, approved or not."""
+    if is_public(doc):
+        return "public"
+    if any(a.rstrip("/").endswith("/followers") for a in addressees_of(doc)):
+        return "followers"
+    return "direct"
+
+
 def _reply_state(msg: Incoming, author: str) -> str:
     # A server under a limit block may still answer, but nobody sees it before an admin does.
     if domain_severity(msg.node.engine, host_of(author)) == LIMIT:
@@ -127,6 +138,7 @@ def _store_reply(msg: Incoming, obj: Object, author: str) -> str:
         if parent is None or local_item(session, parent) is None:
             return "stored: not addressed to our content"
     doc = {k: v for k, v in obj.raw.items() if k in REPLY_FIELDS}
+    doc["visibility"] = visibility(obj.raw)
     content = sanitize_html(obj.raw.get("content"))
     state = _reply_state(msg, author)
     return _record(msg, "reply", parent, content=content, document=doc, state=state, actor=author)
@@ -197,9 +209,18 @@ async def on_update(msg: Incoming) -> str:
             ).first()
             if row is None:
                 return "stored: update of something we do not keep"
-            row.content = sanitize_html(obj.raw.get("content"))
+            content = sanitize_html(obj.raw.get("content"))
+            changed = content != row.content
+            row.content = content
+            # Addressing can only narrow: a reply once private never becomes public by an edit.
+            before = str(row.document.get("visibility", "public"))
+            after = visibility(obj.raw)
+            row.document = {**row.document, "visibility": before if after == "public" else after}
+            if changed and row.state == "approved":
+                # What a moderator approved was the old text: the new one waits for a decision.
+                row.state = _reply_state(msg, row.actor)
             session.add(row)
-            return "reply updated"
+            return "reply updated" + (f" ({row.state})" if changed else "")
 
     return await to_thread.run_sync(write)
 

@@ -37,5 +37,8 @@ def reply_view(row: Interaction) -> dict[str, Any]:
         "url": url if isinstance(url, str) else None,
         "content": row.content,
         "state": row.state,
+        # public, followers or direct: only public replies are shown on our pages, even when
+        # approved (replies from before this field was kept count as public).
+        "visibility": str(doc.get("visibility", "public")),
         "created": iso(as_utc(row.created_at)),
     }

@@ -90,7 +90,17 @@ def _participant() -> Schema:
 def _reply() -> Schema:
     return {
         "type": "object",
-        "required": ["id", "replyId", "actor", "inReplyTo", "url", "content", "state", "created"],
+        "required": [
+            "id",
+            "replyId",
+            "actor",
+            "inReplyTo",
+            "url",
+            "content",
+            "state",
+            "visibility",
+            "created",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "replyId": {"type": "string"},
@@ -99,6 +109,11 @@ def _reply() -> Schema:
             "url": NULLABLE_TEXT,
             "content": {"type": "string", "description": "sanitized HTML"},
             "state": {"type": "string", "enum": ["pending", "approved", "hidden"]},
+            "visibility": {
+                "type": "string",
+                "enum": ["public", "followers", "direct"],
+                "description": "who the author addressed; only public replies are ever shown",
+            },
             "created": STAMP,
         },
     }

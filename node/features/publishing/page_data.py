@@ -267,6 +267,8 @@ def replies(session: Session, item: Item) -> list[dict[str, Any]]:
     ).all()
     result = []
     for reply, author in rows:
+        if reply.document.get("visibility", "public") != "public":
+            continue  # followers-only or direct: private, even when approved
         url = reply.document.get("url")
         result.append(
             {

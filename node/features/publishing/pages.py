@@ -8,6 +8,7 @@ chooses by the Accept header) and these pages to browsers, in the language the r
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from typing import Any
 from urllib.parse import urlencode
@@ -265,7 +266,16 @@ def _clean_name(value: str) -> str:
 
 
 async def register_route(request: Request) -> Response:
-    """``POST /items/{uid}/register``: someone without a fediverse account takes part."""
+    """``POST /items/{uid}/register``: someone without a fediverse account takes part (a
+    limited number of posts per address, each with a fresh form token)."""
+    node = ctx(request)
+    limiter = node.limiters.register
+    wait = limiter.take(request.client.host) if limiter and request.client else 0.0
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        refused = _error(request, 429, "Too many registrations", "Please try again later.")
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
         return _error(request, 411, "Length required", "The form must say how long it is.")
@@ -273,7 +283,6 @@ async def register_route(request: Request) -> Response:
         return _error(request, 413, "Too large", "The form is larger than expected.")
     form = await request.form(max_files=0, max_fields=10)
     values = {k: str(form.get(k, ""))[:400] for k in ("name", "email", "token", "lang")}
-    node = ctx(request)
     uid = request.path_params["uid"]
     t = messages.translator(values["lang"] or "en")
     errors: dict[str, str] = {}
@@ -281,6 +290,8 @@ async def register_route(request: Request) -> Response:
         node.settings.secret_key, request.cookies.get(forms.COOKIE), uid, values["token"]
     ):
         errors["form"] = t["error_form"]
+    elif not forms.SPENT.spend(values["token"]):
+        errors["form"] = t["error_form"]  # a token is good for one post
     name = _clean_name(values["name"])
     if not name:
         errors["name"] = t["error_name"]
