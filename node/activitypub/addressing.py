@@ -90,13 +90,26 @@ def embedded_object_origin_ok(doc: dict[str, Any], actor: str) -> str | None:
         )
     if origin(obj_id) != origin(actor):
         return f"object {obj_id} is not on the actor's origin {origin(actor)}"
-    attributed = id_of(obj.get("attributedTo"))
     obj_types = obj.get("type")
     obj_types = obj_types if isinstance(obj_types, list) else [obj_types]
-    if (
-        attributed is not None
-        and attributed != actor
-        and not any(isinstance(t, str) and t in _ACTOR_TYPES for t in obj_types)
-    ):
-        return "the object's attributedTo is not the activity's actor"
+    if any(isinstance(t, str) and t in _ACTOR_TYPES for t in obj_types):
+        return None
+    return _attribution_problem(obj.get("attributedTo"), actor)
+
+
+def _attribution_problem(attributed: Any, actor: str) -> str | None:
+    """One author must be the actor; a list (Mobilizon: the group, then the person) may name
+    others only on the actor's own origin, never another server's account."""
+    if attributed is None:
+        return None
+    if not isinstance(attributed, list):
+        author = id_of(attributed)
+        if author is not None and author != actor:
+            return "the object's attributedTo is not the activity's actor"
+        return None
+    authors = [id_of(entry) for entry in attributed[:8]]
+    if actor not in authors:
+        return "the object's attributedTo does not name the activity's actor"
+    if any(a is None or origin(a) != origin(actor) for a in authors):
+        return "the object's attributedTo names an author on another server"
     return None

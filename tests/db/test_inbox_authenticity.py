@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from node.activitypub import keys, ldsig
@@ -347,6 +347,58 @@ async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serve
     assert reply.content == "<p>Two sacks for us, please.</p>"
 
 
+async def test_an_announce_cannot_vouch_for_another_account_of_its_own_server(
+    node: NodeContext, engine: Engine, settings: Settings
+) -> None:
+    """#15 item 17: a group (or any account) embeds a reply "by" another user of the same
+    server; its signature vouches only for what it wrote itself, so the reply is read from its
+    origin."""
+    with session_scope(engine) as session:
+        coop = create_actor(session, "coop", kind="organization", name="Riverside Co-op")
+        item = publish_note(session, node, coop, "<p>Bulk flour order closes Friday.</p>")
+    with origin_server() as server:
+        ana = f"{server.origin}/users/ana"
+        authentic: dict[str, Any] = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{server.origin}/activities/7",
+            "type": "Create",
+            "actor": ana,
+            "object": {
+                "id": f"{server.origin}/notes/7",
+                "type": "Note",
+                "attributedTo": ana,
+                "inReplyTo": item.ap_id,
+                "content": "<p>Two sacks for us, please.</p>",
+                "to": [PUBLIC],
+            },
+            "to": [PUBLIC],
+        }
+        server.serve(authentic)
+        group = make_sender(server.origin, "bay", key="bob")
+        group.document["type"] = "Group"
+        cache_actor(engine, settings, group.document)
+        embedded = copy.deepcopy(authentic)
+        del embedded["@context"]
+        embedded["object"]["content"] = "<p>Cancel our order and refund it to me.</p>"
+        announce: dict[str, Any] = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{group.actor_id}/announces/7",
+            "type": "Announce",
+            "actor": group.actor_id,
+            "object": embedded,
+            "to": [PUBLIC],
+        }
+
+        assert (await deliver(node, announce, group)).status == 202
+        results = await process(node)
+
+        assert server.hits["/activities/7"] == 1
+    assert results[announce["id"]] == "reply recorded"
+    with Session(engine) as session:
+        reply = session.exec(select(Interaction)).one()
+    assert reply.content == "<p>Two sacks for us, please.</p>"
+
+
 async def test_boosts_of_other_peoples_posts_cost_no_fetch(
     node: NodeContext, engine: Engine, settings: Settings
 ) -> None:
@@ -368,3 +420,39 @@ async def test_boosts_of_other_peoples_posts_cost_no_fetch(
     assert (await deliver(node, announce, group)).status == 202
     results = await process(node)  # would fail (unreachable host) if it fetched anything
     assert results[announce["id"]].startswith("ignored")
+
+
+@pytest.mark.parametrize(
+    ("authors", "status"),
+    [
+        # #15 item 17: a list no longer skips the check
+        (["{actor}", "https://elsewhere.example/users/eve"], 400),
+        (["https://mastodon.example/users/eve"], 400),
+        # Mobilizon: the group, then the person who posted, both on the actor's server
+        (["https://mastodon.example/users/group", "{actor}"], 202),
+    ],
+)
+async def test_every_author_of_a_created_object_is_checked(
+    node: NodeContext, engine: Engine, settings: Settings, authors: list[str], status: int
+) -> None:
+    ana = make_sender("https://mastodon.example", "ana")
+    cache_actor(engine, settings, ana.document)
+    note = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "https://mastodon.example/activities/42",
+        "type": "Create",
+        "actor": ana.actor_id,
+        "object": {
+            "id": "https://mastodon.example/notes/42",
+            "type": "Note",
+            "attributedTo": [a.format(actor=ana.actor_id) for a in authors],
+            "content": "<p>Hello</p>",
+            "to": [PUBLIC],
+        },
+        "to": [PUBLIC],
+    }
+    outcome = await deliver(node, note, ana)
+    assert outcome.status == status, outcome.body
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT COUNT(*) FROM inbox_activity")).scalar_one()
+    assert stored == (1 if status == 202 else 0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, id_of
+from node.activitypub.vocab import ACTOR_TYPES, as_list, id_of
 from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url, is_local
@@ -33,18 +33,28 @@ async def from_origin(
 ) -> dict[str, Any] | None:
     """The authentic document of ``obj`` (embedded or an id) as passed on by ``sender``.
 
-    The embedded copy when its id is on the sender's origin (the sender's signature vouches
-    for it); else the document fetched by id from its own origin (signed GET, id checked,
-    within ``budget``), never the embedded copy. None for an object of this node or without a
+    The embedded copy when its id is on the sender's origin and the sender is its author (the
+    sender's signature vouches only for what it wrote itself: another account of the same
+    server is a third party); else the document fetched by id from its own origin (signed GET,
+    id checked, within ``budget``), never the embedded copy. None for an object of this node or without a
     usable id. Fetch failures raise ``RemoteActorError`` (the inbox job retries or drops).
     """
 
     ident = id_of(obj)
     if not ident or not http_url(ident) or is_local(node, ident):
         return None
-    if isinstance(obj, dict) and origin(ident) == origin(sender):
+    if isinstance(obj, dict) and origin(ident) == origin(sender) and _written_by(obj, sender):
         return obj
     return await remote.fetch_object(node, ident, budget=budget)
+
+
+def _written_by(obj: dict[str, Any], sender: str) -> bool:
+    """Whether every author the object names (``attributedTo`` entries, an activity's
+    ``actor``) is ``sender``; an object naming none is judged by its origin alone."""
+    authors = [id_of(entry) for entry in as_list(obj.get("attributedTo"))[:8]]
+    if "actor" in obj:
+        authors.append(id_of(obj.get("actor")))
+    return all(author == sender for author in authors)
 
 
 async def inner_object(
