@@ -56,6 +56,8 @@ class NodeContext:
     delivery: DeliveryState | None = None
     # the instance actor's key id and private key, which sign our fetches
     signing_key: tuple[str, PrivateKey] | None = None
+    # (key id, client IP) -> the lookup of that uncached key in flight (node.federation.verify)
+    key_lookups: dict[tuple[str, str], asyncio.Future[Any]] = field(default_factory=dict)
     # key owner -> when (monotonic) it was last refetched after a failed signature
     key_refetches: dict[str, float] = field(default_factory=dict)
     # CPU time of LD-signature work per claimed origin (node/federation/inbox/ldwork.py)

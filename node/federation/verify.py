@@ -16,10 +16,11 @@ obtained is logged, never told to the sender (a 401 body is no port scanner or D
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from node.activitypub.signatures.request import RequestParts, SignatureInfo, authority
 from node.activitypub.signatures.results import FAILURE_MESSAGES, Failure, Rejected, Spec, Verified
@@ -142,7 +143,7 @@ async def verify_request(
     if early is not None:
         return Refusal(str(early.reason), early.detail)
     cached = node.key_cache.get(info.key_id, now)
-    key = cached or await _fetch_key(node, info.key_id, now, budget, client_ip, refresh=False)
+    key = cached or await _shared_lookup(node, info.key_id, now, budget, client_ip)
     if isinstance(key, Refusal):
         return key
     result = verify_signature(parts, info, key.public_key, now=now)
@@ -173,6 +174,30 @@ def _signed_for_us(node: NodeContext, parts: RequestParts) -> RequestParts:
 
 def _may_be_rotated(result: Verified | Rejected) -> bool:
     return isinstance(result, Rejected) and result.reason == Failure.BAD_SIGNATURE
+
+
+async def _shared_lookup(
+    node: NodeContext, key_id: str, now: float, budget: FetchBudget, client_ip: str
+) -> CachedKey | Refusal:
+    """One lookup of an uncached key per (key, client) at a time: a burst of deliveries from
+    one server after our restart waits on one fetch instead of taking one gate slot each (and
+    being refused 429 beyond four). Shielded, so one caller going away does not cancel it."""
+    flight = (key_id, client_ip)
+    pending = node.key_lookups.get(flight)
+    if pending is None:
+        pending = asyncio.ensure_future(
+            _fetch_key(node, key_id, now, budget, client_ip, refresh=False)
+        )
+        node.key_lookups[flight] = pending
+
+        def done(task: asyncio.Future[Any]) -> None:
+            node.key_lookups.pop(flight, None)
+            if not task.cancelled():
+                task.exception()  # retrieved: every caller may have gone away
+
+        pending.add_done_callback(done)
+    found: CachedKey | Refusal = await asyncio.shield(pending)
+    return found
 
 
 async def _fetch_key(

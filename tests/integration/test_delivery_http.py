@@ -7,8 +7,10 @@ moved by rewriting ``job.run_at`` / ``host_state.open_until`` rather than by sle
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
@@ -52,7 +54,7 @@ class Received:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-Responder = Callable[[Received], web.Response]
+Responder = Callable[[Received], web.Response | Awaitable[web.Response]]
 
 
 class InboxServer:
@@ -84,7 +86,8 @@ class InboxServer:
     async def _handle(self, request: web.Request) -> web.Response:
         received = Received(request.raw_path, list(request.headers.items()), await request.read())
         self.received.append(received)
-        return self.respond(received)
+        answer = self.respond(received)
+        return await answer if inspect.isawaitable(answer) else answer
 
 
 @pytest.fixture
@@ -366,7 +369,14 @@ async def test_503_with_retry_after_waits_as_told_and_pauses_the_host(
     assert second.state == "ready" and second.run_at >= start + 590
     assert "circuit open" in second.last_error
 
-    # Ten minutes later: one delivery probes the host, the other waits for the probe.
+    # Ten minutes later: one delivery probes the host, the other waits for the probe. (The
+    # host answers the probe slowly, so the other delivery surely asks while it is in flight;
+    # once a probe has succeeded, the circuit is closed and sending at once would be right.)
+    async def slow_probe(_r: Received) -> web.Response:
+        await asyncio.sleep(1.0)
+        return web.Response(status=202)
+
+    server.respond = slow_probe
     with engine.begin() as conn:
         conn.execute(text("UPDATE host_state SET open_until = 1"))
     make_due(engine)
