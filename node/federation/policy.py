@@ -1,9 +1,9 @@
 """Who we federate with: domain blocks (reject / limit), the allow-list mode, actor blocks.
 
 Read on every inbox POST, every fetch and every delivery, so the three small tables are read
-into memory at once and kept for ``POLICY_TTL`` seconds per engine: a decision made in this
-process applies at once (:func:`forget_policy`), one made elsewhere (the ``solnode`` command
-is another process) within the TTL. Blocklists run to a few thousand domains; a dict lookup per
+into memory at once and kept for ``POLICY_TTL`` seconds by the engine's :class:`PolicyCache`: a
+decision made in this process applies at once (:func:`forget_policy`), one made elsewhere (the
+``solnode`` command is another process) within the TTL. Blocklists run to a few thousand domains; a dict lookup per
 candidate suffix keeps checks in the microseconds.
 
 A block of ``example.org`` also covers ``social.example.org`` (as Mastodon does); the most
@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import time
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ __all__ = [
     "SEVERITIES",
     "DomainError",
     "Policy",
+    "PolicyCache",
     "covering_entries",
     "domain_severity",
     "federates_with",
@@ -45,6 +45,7 @@ __all__ = [
     "is_blocked_actor",
     "is_blocked_domain",
     "normalize_domain",
+    "policy_cache",
 ]
 
 REJECT: Final = "reject"
@@ -74,7 +75,32 @@ class Policy:
     loaded_at: float
 
 
-_policies: weakref.WeakKeyDictionary[Engine, Policy] = weakref.WeakKeyDictionary()
+class PolicyCache:
+    """The snapshot of one database's moderation tables, read again after ``ttl`` seconds.
+
+    One per engine (:func:`policy_cache`): the engine is what every reader and every moderation
+    action holds, so a change made through it is seen at once by the whole process.
+    """
+
+    def __init__(self, ttl: float = POLICY_TTL) -> None:
+        self.ttl = ttl
+        self._current: Policy | None = None
+
+    def get(self, engine: Engine) -> Policy:
+        """The snapshot of ``engine``'s tables, loaded if there is none or it is too old."""
+        current = self._current
+        if current is None or time.monotonic() - current.loaded_at > self.ttl:
+            current = self._current = _load(engine)
+        return current
+
+    def forget(self) -> None:
+        """Drop the snapshot, so the next decision reads the tables again."""
+        self._current = None
+
+
+# The engine's execution options carry its cache: they belong to the engine, so the cache lives
+# and dies with it (the cache holds no reference back, so no cycle keeps an engine alive).
+_CACHE_OPTION: Final = "solnode_policy_cache"
 
 
 def normalize_domain(text: str) -> str:
@@ -163,19 +189,27 @@ def _load(engine: Engine) -> Policy:
     return Policy(blocks, allows, actors, time.monotonic())
 
 
+def policy_cache(source: Source) -> PolicyCache:
+    """The policy cache of this database's engine, attached to it on first use."""
+    engine = _engine_of(source)
+    cache = engine.get_execution_options().get(_CACHE_OPTION)
+    if not isinstance(cache, PolicyCache):
+        # Two threads may both attach one at first use; the last wins and the other's snapshot
+        # is simply not read again, so no lock is needed.
+        cache = PolicyCache()
+        engine.update_execution_options(**{_CACHE_OPTION: cache})
+    return cache
+
+
 def policy(source: Source) -> Policy:
     """The cached snapshot for this database (read again after ``POLICY_TTL`` seconds)."""
     engine = _engine_of(source)
-    current = _policies.get(engine)
-    if current is None or time.monotonic() - current.loaded_at > POLICY_TTL:
-        current = _load(engine)
-        _policies[engine] = current
-    return current
+    return policy_cache(engine).get(engine)
 
 
 def forget_policy(source: Source) -> None:
     """Drop the snapshot after a change, so this process applies the change at once."""
-    _policies.pop(_engine_of(source), None)
+    policy_cache(source).forget()
 
 
 def domain_severity(source: Source, host: str) -> str | None:
