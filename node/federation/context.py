@@ -64,6 +64,8 @@ class NodeContext:
     ld_work_meter: WorkMeter | None = None
     # inbox slug -> (slug of our actor or None, expiry on the monotonic clock)
     inbox_recipients: dict[str, tuple[str | None, float]] = field(default_factory=dict)
+    # when (monotonic) the inbox job last blanked expired bodies (node/federation/inbox/process.py)
+    inbox_swept_at: float | None = None
 
     def __post_init__(self) -> None:
         self.limiters = RateLimiters.from_settings(self.settings)

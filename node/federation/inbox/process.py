@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-import weakref
 from datetime import timedelta
 
 import orjson
 from anyio import to_thread
-from sqlalchemy import DateTime, Engine, bindparam, text
+from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
@@ -89,10 +88,9 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Disp
     return Done()
 
 
-# How often (per process and database) the inbox job blanks expired bodies: the sweep runs
-# where new bodies come from, so storage grows only with traffic and is trimmed by it.
+# How often (per process, i.e. per NodeContext) the inbox job blanks expired bodies: the sweep
+# runs where new bodies come from, so storage grows only with traffic and is trimmed by it.
 EXPIRY_INTERVAL = 3600.0
-_last_expiry: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 EXPIRE_BODIES = text(
     "UPDATE inbox_activity SET raw = '' WHERE processed_at < :cutoff AND raw != ''"
 ).bindparams(bindparam("cutoff", type_=DateTime(timezone=True)))
@@ -102,10 +100,10 @@ def expire_bodies_now_and_then(node: NodeContext) -> int:
     """Blank bodies processed more than ``SOLNODE_INBOX_RETENTION_DAYS`` ago, at most once per
     ``EXPIRY_INTERVAL``; the rows and their activity ids stay, so replays are still duplicates."""
     now = time.monotonic()
-    last = _last_expiry.get(node.engine)
+    last = node.inbox_swept_at
     if last is not None and now - last < EXPIRY_INTERVAL:
         return 0
-    _last_expiry[node.engine] = now
+    node.inbox_swept_at = now
     return expire_bodies(node)
 
 
