@@ -19,6 +19,7 @@ from node.federation.remote.key_fetch import KeyFetchGate
 from node.keycache import KeyCache
 from node.ratelimit import RateLimiters
 from node.settings import Settings
+from node.spent_tokens import SpentTokens
 from node.urls import Urls
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class NodeContext:
     inbox_recipients: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     # when (monotonic) the inbox job last blanked expired bodies (node/federation/inbox/process.py)
     inbox_swept_at: float | None = None
+    # registration-form tokens already used (node/web/forms.py): each is good for one post
+    spent_tokens: SpentTokens = field(default_factory=SpentTokens)
 
     def __post_init__(self) -> None:
         self.limiters = RateLimiters.from_settings(self.settings)

@@ -5,9 +5,9 @@ nonce|uid|timestamp)`` in a hidden field. A POST must carry both, matching, and 
 :data:`MAX_AGE`: another site's form cannot read our page's token, and its cross-site POST does
 not carry a Strict cookie (the double-submit pattern, signed with ``settings.secret_key``).
 
-Each token carries a random part and is good for one registration: :data:`SPENT` remembers the
-tokens used in the last :data:`MAX_AGE` (in this process), so a script cannot post the same
-form again and again (it must fetch the page each time, and the per-address limit
+Each token carries a random part and is good for one registration: ``NodeContext.spent_tokens``
+(node/spent_tokens.py) remembers the tokens used in the last :data:`MAX_AGE` (in this process),
+so a script cannot post the same form again and again (it must fetch the page each time, and the per-address limit
 ``SOLNODE_RATE_LIMIT_REGISTER`` counts its posts).
 """
 
@@ -17,12 +17,12 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
+
+# The age limit is defined with the memory of spent tokens, which must keep them that long.
+from node.spent_tokens import MAX_AGE as MAX_AGE
 
 COOKIE = "sn_form"
-MAX_AGE = 4 * 3600
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Control characters excluded: PostgreSQL cannot store NUL.
 EMAIL = re.compile(
@@ -71,30 +71,3 @@ def check_token(
         return False
     assert nonce is not None
     return hmac.compare_digest(mac, _mac(secret, nonce, uid, stamp, salt))
-
-
-class SpentTokens:
-    """Form tokens already used, kept until they would have expired anyway; bounded in number
-    (beyond ``max_entries`` the oldest are forgotten: those are the closest to expiring)."""
-
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self.max_entries = max_entries
-        self._spent: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def spend(self, token: str, *, now: float | None = None) -> bool:
-        """Mark a (checked) token used; False if it already was."""
-        instant = time.time() if now is None else now
-        with self._lock:
-            while self._spent and (
-                len(self._spent) >= self.max_entries
-                or next(iter(self._spent.values())) < instant - MAX_AGE
-            ):
-                self._spent.popitem(last=False)
-            if token in self._spent:
-                return False
-            self._spent[token] = instant
-            return True
-
-
-SPENT = SpentTokens()

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.urls", 1),
     ("node.keycache", 1),
     ("node.ratelimit", 1),
+    ("node.spent_tokens", 1),
     ("node.federation", 2),
     ("node.web", 3),
     ("node.api", 3),

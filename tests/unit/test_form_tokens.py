@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from node.spent_tokens import SpentTokens
 from node.web import forms
 
 SECRET = "s" * 32
@@ -20,7 +21,7 @@ def test_two_page_views_in_the_same_second_get_different_tokens() -> None:
 
 
 def test_a_token_is_spent_once_and_forgotten_when_it_would_have_expired() -> None:
-    spent = forms.SpentTokens(max_entries=3)
+    spent = SpentTokens(max_entries=3)
     assert spent.spend("a", now=0)
     assert not spent.spend("a", now=1)
     assert spent.spend("a", now=forms.MAX_AGE + 1)  # long expired: check_token refuses it anyway

@@ -290,7 +290,7 @@ async def register_route(request: Request) -> Response:
         node.settings.secret_key, request.cookies.get(forms.COOKIE), uid, values["token"]
     ):
         errors["form"] = t["error_form"]
-    elif not forms.SPENT.spend(values["token"]):
+    elif not node.spent_tokens.spend(values["token"]):
         errors["form"] = t["error_form"]  # a token is good for one post
     name = _clean_name(values["name"])
     if not name:
