@@ -29,6 +29,14 @@ class Limit:
         """Tokens added per second."""
         return self.count / self.per_seconds
 
+    def level(self, bucket: tuple[float, float] | None, now: float) -> float:
+        """What a bucket stored as ``(level, updated at)`` holds at ``now``: refilled at
+        :attr:`rate` up to ``count``; a bucket not stored yet is full."""
+        if bucket is None:
+            return float(self.count)
+        left, updated = bucket
+        return min(float(self.count), left + (now - updated) * self.rate)
+
     def __str__(self) -> str:
         return f"{self.count}/{self.per_seconds:g}"
 

@@ -49,11 +49,7 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, updated at)
 
     def _level(self, key: str, now: float) -> float:
-        entry = self._buckets.get(key)
-        if entry is None:
-            return float(self.limit.count)
-        tokens, updated = entry
-        return min(float(self.limit.count), tokens + (now - updated) * self.limit.rate)
+        return self.limit.level(self._buckets.get(key), now)
 
     def peek(self, key: str) -> float:
         """Seconds to wait before ``key`` may send (0.0: it may), without spending a token."""

@@ -16,16 +16,14 @@ it as a content warning hiding the post. Quantities are strings, as in FEP-0837'
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from node.activitypub.vocab import AS_CONTEXT, iso
-from node.content.envelope import public_envelope, without_nulls
+from node.content.envelope import Publication, without_nulls
 from node.content.events import EVENT_TERMS
 from node.content.fields import CallInput, Quantity
 from node.content.i18n import language_map
 from node.content.markdown import escape, link, render
-from node.content.objects import check_same_host
 from node.content.places import place_object
 from node.content.summary import format_moment
 
@@ -162,44 +160,30 @@ def _location(inp: CallInput) -> Any:
     return None
 
 
-def call_object(
-    inp: CallInput,
-    *,
-    ident: str,
-    url: str,
-    actor_id: str,
-    followers: str,
-    published: datetime,
-    updated: datetime,
-    tag_href: Callable[[str], str],
-) -> dict[str, Any]:
+def call_object(inp: CallInput, pub: Publication) -> dict[str, Any]:
     """The ActivityStreams ``Note`` (with FEP-0837 ``Proposal`` data) for a call.
 
-    ``ident`` is the object id (on the actor's host), ``url`` its HTML page, ``tag_href`` gives a
-    hashtag's page. The primary intent's id is ``ident#primary`` as FEP-0837 recommends.
+    ``pub`` says where it is published. The primary intent's id is ``ident#primary`` as FEP-0837
+    recommends.
     """
-    check_same_host(ident, actor_id)
+    url, tag_href = pub.url, pub.tag_href
+    doc: dict[str, Any] = pub.head(call_context(), "Note")
     content = call_content_html(inp, url=url, tag_href=tag_href)
     lang = inp.language
     translations = {
         key: call_content_html(inp, url=url, tag_href=tag_href, language=key)
         for key in dict.fromkeys([*inp.name_map, *inp.content_map])
     }
-    doc: dict[str, Any] = {
-        "@context": call_context(),
-        "id": ident,
-        "type": "Note",
-        "url": url,
-        "attributedTo": actor_id,
+    doc |= {
         "name": inp.name,
         "nameMap": language_map(lang, inp.name, inp.name_map),
         "content": content,
         "contentMap": language_map(lang, content, translations),
         "purpose": inp.purpose,
-        "publishes": _intent(inp, ident),
+        "publishes": _intent(inp, pub.ident),
         "unitBased": False,
         "location": _location(inp),
         "hasEnd": iso(inp.deadline) if inp.deadline else None,
-        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
+        **pub.envelope(inp.tags, inp.image),
     }
     return without_nulls(doc)

@@ -40,12 +40,12 @@ node/content/series.py, the parts every object shares in node/content/objects.py
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
+from node.content.envelope import Publication, without_nulls
 from node.content.fields import EventInput
 from node.content.i18n import language_map
 from node.content.markdown import plain_text_to_html, render
@@ -245,48 +245,35 @@ def _programme(inp: EventInput, parent: ParentRef | None) -> dict[str, Any]:
 
 def event_object(
     inp: EventInput,
+    pub: Publication,
     *,
-    ident: str,
-    url: str,
-    actor_id: str,
-    followers: str,
-    published: datetime,
-    updated: datetime,
-    tag_href: Callable[[str], str],
     parent: ParentRef | None = None,
     participant_count: int = 0,
     hybrid_location_list: bool = False,
 ) -> dict[str, Any]:
     """The ActivityStreams ``Event`` for a validated event (or session, or one occurrence).
 
-    ``ident`` is the object id (on the actor's host), ``url`` its HTML page (where people RSVP),
-    ``tag_href`` gives a hashtag's page, ``participant_count`` the accepted participants so far,
-    ``parent`` the conference of a session. Pure: everything that varies is passed in.
+    ``pub`` says where it is published (its ``url`` is where people RSVP),
+    ``participant_count`` the accepted participants so far, ``parent`` the conference of a
+    session. Pure: everything that varies is passed in.
     """
-    check_same_host(ident, actor_id)
+    url = pub.url
     # The parts are merged in this order, which is the key order peers and tests see.
-    doc: dict[str, Any] = {
-        "@context": event_context(),
-        "id": ident,
-        "type": "Event",
-        "url": url,
-        "attributedTo": actor_id,
+    doc: dict[str, Any] = pub.head(event_context(), "Event")
+    doc |= {
         **_texts(inp, url, parent),
         **_when_and_where(inp, hybrid_location_list),
         **_participation(inp, url, participant_count),
         "category": inp.category,
         "inLanguage": inp.language,
-        "tag": hashtags(inp.tags, tag_href),
+        "tag": hashtags(inp.tags, pub.tag_href),
         "image": image_object(inp.image) if inp.image else None,
         # Always a list, even empty: Gancio's Update handler reads attachment.length.
         "attachment": _attachments(inp),
         **_programme(inp, parent),
-        "published": iso(published),
-        "updated": iso(updated),
-        "to": [PUBLIC],
-        "cc": [followers],
+        **pub.addressing(),
     }
-    return {key: value for key, value in doc.items() if value is not None}
+    return without_nulls(doc)
 
 
 def status_note(

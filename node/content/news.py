@@ -9,16 +9,13 @@ schema.org ``genre``, under the API's field name ``kind``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from node.activitypub.vocab import AS_CONTEXT
-from node.content.envelope import public_envelope, without_nulls
+from node.content.envelope import Publication, without_nulls
 from node.content.fields import NewsInput
 from node.content.i18n import language_map
 from node.content.markdown import plain_text_to_html, render
-from node.content.objects import check_same_host
 from node.content.summary import article_summary_html
 
 __all__ = ["NEWS_TERMS", "article_object", "news_context"]
@@ -36,28 +33,12 @@ def news_context() -> list[Any]:
     return [AS_CONTEXT, dict(NEWS_TERMS)]
 
 
-def article_object(
-    inp: NewsInput,
-    *,
-    ident: str,
-    url: str,
-    actor_id: str,
-    followers: str,
-    published: datetime,
-    updated: datetime,
-    tag_href: Callable[[str], str],
-) -> dict[str, Any]:
-    """The ActivityStreams ``Article`` for a news item. ``ident`` is the object id (on the actor's
-    host), ``url`` its HTML page, ``tag_href`` gives a hashtag's page."""
-    check_same_host(ident, actor_id)
+def article_object(inp: NewsInput, pub: Publication) -> dict[str, Any]:
+    """The ActivityStreams ``Article`` for a news item; ``pub`` says where it is published."""
+    doc: dict[str, Any] = pub.head(news_context(), "Article")
     lang = inp.language
     summary = article_summary_html(inp)
-    doc: dict[str, Any] = {
-        "@context": news_context(),
-        "id": ident,
-        "type": "Article",
-        "url": url,
-        "attributedTo": actor_id,
+    doc |= {
         "name": inp.name,
         "nameMap": language_map(lang, inp.name, inp.name_map),
         "summary": summary,
@@ -70,6 +51,6 @@ def article_object(
         ),
         "kind": inp.kind,
         "inLanguage": lang,
-        **public_envelope(inp.tags, inp.image, (published, updated), followers, tag_href),
+        **pub.envelope(inp.tags, inp.image),
     }
     return without_nulls(doc)

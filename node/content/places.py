@@ -10,12 +10,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.content.fields import EventInput, Place
+from node.content.fields import EventInput, Place, PostalAddress
 
-__all__ = ["MOBILIZON_ONLINE_NAME", "event_location", "online_link", "place_object"]
+__all__ = [
+    "MOBILIZON_ONLINE_NAME",
+    "event_location",
+    "online_link",
+    "place_object",
+    "postal_address_fields",
+]
 
 # Mobilizon reads an event's online address only from this attachment (converter/event.ex).
 MOBILIZON_ONLINE_NAME = "Website"
+
+
+def postal_address_fields(address: PostalAddress) -> dict[str, str]:
+    """The schema.org ``PostalAddress`` fields an address has (empty ones left out); the same
+    names in ActivityStreams (Mobilizon) and in our pages' schema.org JSON-LD."""
+    fields = {
+        "streetAddress": address.street_address,
+        "postalCode": address.postal_code,
+        "addressLocality": address.address_locality,
+        "addressRegion": address.address_region,
+        "addressCountry": address.address_country,
+    }
+    return {key: value for key, value in fields.items() if value}
 
 
 def place_object(place: Place) -> dict[str, Any]:
@@ -27,14 +46,7 @@ def place_object(place: Place) -> dict[str, Any]:
         name = address.street_address or address.address_locality or address.address_country
     doc: dict[str, Any] = {"type": "Place", "name": name}
     if address is not None:
-        fields = {
-            "streetAddress": address.street_address,
-            "postalCode": address.postal_code,
-            "addressLocality": address.address_locality,
-            "addressRegion": address.address_region,
-            "addressCountry": address.address_country,
-        }
-        doc["address"] = {"type": "PostalAddress"} | {k: v for k, v in fields.items() if v}
+        doc["address"] = {"type": "PostalAddress"} | postal_address_fields(address)
     if place.latitude is not None and place.longitude is not None:
         # Mobilizon keeps coordinates only when both are floats (is_float/1): 40 would be lost.
         doc["latitude"] = float(place.latitude)

@@ -206,13 +206,25 @@ def claim(
 
 def complete(engine: Engine, job_id: int, worker: str, *, now: float | None = None) -> bool:
     """Mark a job done; False if this worker no longer holds it (its lease expired and moved)."""
+    return _update_held(
+        engine,
+        job_id,
+        worker,
+        "state = 'done', finished_at = :now, locked_until = NULL",
+        now=epoch() if now is None else now,
+    )
+
+
+def _update_held(engine: Engine, job_id: int, worker: str, assignments: str, **values: Any) -> bool:
+    """Apply ``assignments`` (a constant SET list of this module) to a job only while
+    ``worker`` still holds it; False when its lease expired and another worker took it."""
     with write_connection(engine) as conn:
         result = conn.execute(
             text(
-                "UPDATE job SET state = 'done', finished_at = :now, locked_until = NULL"
+                f"UPDATE job SET {assignments}"  # noqa: S608 - assignments are constants here
                 " WHERE id = :id AND locked_by = :worker AND state = 'ready'"
             ),
-            {"id": job_id, "worker": worker, "now": epoch() if now is None else now},
+            {"id": job_id, "worker": worker, **values},
         )
     return bool(result.rowcount)
 
@@ -255,22 +267,16 @@ def retry_later(
 ) -> bool:
     """Release a job to run again after ``delay`` seconds, recording why it failed."""
     now = epoch() if now is None else now
-    with write_connection(engine) as conn:
-        result = conn.execute(
-            text(
-                "UPDATE job SET run_at = :run_at, locked_until = NULL, locked_by = NULL,"
-                " last_error = :error, last_status = :status"
-                " WHERE id = :id AND locked_by = :worker AND state = 'ready'"
-            ),
-            {
-                "id": job_id,
-                "worker": worker,
-                "run_at": now + delay,
-                "error": error[:2000],
-                "status": status,
-            },
-        )
-    return bool(result.rowcount)
+    return _update_held(
+        engine,
+        job_id,
+        worker,
+        "run_at = :run_at, locked_until = NULL, locked_by = NULL,"
+        " last_error = :error, last_status = :status",
+        run_at=now + delay,
+        error=error[:2000],
+        status=status,
+    )
 
 
 def give_up(
@@ -283,35 +289,21 @@ def give_up(
     now: float | None = None,
 ) -> bool:
     """Move a job to the dead-letter state (kept for inspection, never run again)."""
-    with write_connection(engine) as conn:
-        result = conn.execute(
-            text(
-                "UPDATE job SET state = 'dead', finished_at = :now, locked_until = NULL,"
-                " last_error = :error, last_status = :status"
-                " WHERE id = :id AND locked_by = :worker AND state = 'ready'"
-            ),
-            {
-                "id": job_id,
-                "worker": worker,
-                "now": epoch() if now is None else now,
-                "error": error[:2000],
-                "status": status,
-            },
-        )
-    return bool(result.rowcount)
+    return _update_held(
+        engine,
+        job_id,
+        worker,
+        "state = 'dead', finished_at = :now, locked_until = NULL,"
+        " last_error = :error, last_status = :status",
+        now=epoch() if now is None else now,
+        error=error[:2000],
+        status=status,
+    )
 
 
 def extend_lease(engine: Engine, job_id: int, worker: str, *, lease: float) -> bool:
     """Keep holding a long-running job."""
-    with write_connection(engine) as conn:
-        result = conn.execute(
-            text(
-                "UPDATE job SET locked_until = :until WHERE id = :id AND locked_by = :worker"
-                " AND state = 'ready'"
-            ),
-            {"id": job_id, "worker": worker, "until": epoch() + lease},
-        )
-    return bool(result.rowcount)
+    return _update_held(engine, job_id, worker, "locked_until = :until", until=epoch() + lease)
 
 
 def purge_done(engine: Engine, *, older_than: float = DONE_RETENTION) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from node.content.events import rfc3339
 from node.content.fields import EventInput, Place
 from node.content.markdown import render, to_plain_text, truncate
+from node.content.places import postal_address_fields
 
 SCHEMA = "https://schema.org"
 # schema.org's EventStatusType has the same five values FEP-8a8e borrowed.
@@ -26,14 +27,7 @@ def _place(place: Place) -> dict[str, Any]:
     doc: dict[str, Any] = {"@type": "Place", "name": place.name}
     address = place.address
     if address is not None:
-        parts = {
-            "streetAddress": address.street_address,
-            "postalCode": address.postal_code,
-            "addressLocality": address.address_locality,
-            "addressRegion": address.address_region,
-            "addressCountry": address.address_country,
-        }
-        doc["address"] = {"@type": "PostalAddress"} | {k: v for k, v in parts.items() if v}
+        doc["address"] = {"@type": "PostalAddress"} | postal_address_fields(address)
         if place.name is None:
             doc["name"] = address.street_address or address.address_locality
     if place.latitude is not None and place.longitude is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from node.activitypub import jsonld
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC
 from node.content.calls import call_object
+from node.content.envelope import Publication
 from node.content.fields import CallInput, validate_call
 from tests.unit.test_content_events import undefined_terms
 
@@ -37,13 +38,15 @@ def the_call(**changes: Any) -> CallInput:
 def build(inp: CallInput) -> dict[str, Any]:
     return call_object(
         inp,
-        ident=IDENT,
-        url=IDENT,
-        actor_id=ACTOR,
-        followers=f"{ACTOR}/followers",
-        published=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
-        updated=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
-        tag_href=tag_href,
+        Publication(
+            ident=IDENT,
+            url=IDENT,
+            actor_id=ACTOR,
+            followers=f"{ACTOR}/followers",
+            published=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
+            updated=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
+            tag_href=tag_href,
+        ),
     )
 
 

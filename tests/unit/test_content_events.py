@@ -16,6 +16,7 @@ import pytest
 
 from node.activitypub import jsonld
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC
+from node.content.envelope import Publication
 from node.content.events import ParentRef, event_object, status_note
 from node.content.fields import EventInput, Recurrence, validate_event
 from node.content.series import expand_series, occurrences, rrule
@@ -40,13 +41,15 @@ def fixture(name: str) -> Any:
 def build(inp: EventInput, uid: str = "sset-2026", **kw: Any) -> dict[str, Any]:
     return event_object(
         inp,
-        ident=f"{BASE}/items/{uid}",
-        url=f"{BASE}/items/{uid}",
-        actor_id=ACTOR,
-        followers=FOLLOWERS,
-        published=PUBLISHED,
-        updated=UPDATED,
-        tag_href=tag_href,
+        Publication(
+            ident=f"{BASE}/items/{uid}",
+            url=f"{BASE}/items/{uid}",
+            actor_id=ACTOR,
+            followers=FOLLOWERS,
+            published=PUBLISHED,
+            updated=UPDATED,
+            tag_href=tag_href,
+        ),
         **kw,
     )
 
@@ -234,13 +237,15 @@ def test_mastodon_refuses_objects_on_another_host_so_we_never_build_them() -> No
     with pytest.raises(ValueError, match="not on the host"):
         event_object(
             conference(),
-            ident="https://elsewhere.example/items/1",
-            url="https://elsewhere.example/items/1",
-            actor_id=ACTOR,
-            followers=FOLLOWERS,
-            published=PUBLISHED,
-            updated=UPDATED,
-            tag_href=tag_href,
+            Publication(
+                ident="https://elsewhere.example/items/1",
+                url="https://elsewhere.example/items/1",
+                actor_id=ACTOR,
+                followers=FOLLOWERS,
+                published=PUBLISHED,
+                updated=UPDATED,
+                tag_href=tag_href,
+            ),
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from node.activitypub import jsonld
 from node.activitypub.vocab import PUBLIC
+from node.content.envelope import Publication
 from node.content.fields import NewsInput, validate_news
 from node.content.news import article_object
 from tests.unit.test_content_events import undefined_terms
@@ -28,13 +29,15 @@ def news(**changes: Any) -> NewsInput:
 def build(inp: NewsInput) -> dict[str, Any]:
     return article_object(
         inp,
-        ident=f"{BASE}/items/stories",
-        url=f"{BASE}/items/stories",
-        actor_id=ACTOR,
-        followers=f"{ACTOR}/followers",
-        published=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
-        updated=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
-        tag_href=lambda t: f"{BASE}/tags/{t.lower()}",
+        Publication(
+            ident=f"{BASE}/items/stories",
+            url=f"{BASE}/items/stories",
+            actor_id=ACTOR,
+            followers=f"{ACTOR}/followers",
+            published=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
+            updated=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
+            tag_href=lambda t: f"{BASE}/tags/{t.lower()}",
+        ),
     )
 
 

@@ -8,9 +8,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from typing import Final
 
-import http_sf
-
-from node.activitypub.signatures.request import MAX_HEADER, b64decode
+from node.activitypub.signatures.request import MAX_HEADER, b64decode, parse_dictionary
 from node.activitypub.signatures.results import Failure, Rejected
 
 __all__ = ["body_digest", "check_content_digest", "check_digest", "content_digest"]
@@ -65,7 +63,7 @@ def check_content_digest(header: str | None, body: bytes) -> Rejected | None:
         return Rejected(
             Failure.DIGEST_MISSING, "content-digest is signed but there is no Content-Digest"
         )
-    parsed = _dictionary(header)
+    parsed = parse_dictionary(header)
     if parsed is None:
         return Rejected(Failure.DIGEST_MALFORMED, "Content-Digest is not a structured dictionary")
     matched = False
@@ -85,13 +83,3 @@ def check_content_digest(header: str | None, body: bytes) -> Rejected | None:
         offered = ", ".join(name[:32] for name in parsed) or "nothing"
         return Rejected(Failure.DIGEST_UNSUPPORTED, f"Content-Digest offers only: {offered}")
     return None
-
-
-def _dictionary(header: str) -> http_sf.DictionaryType | None:
-    if len(header) > MAX_HEADER:
-        return None
-    try:
-        parsed = http_sf.parse(header.encode("latin-1"), tltype="dictionary")
-    except (http_sf.StructuredFieldError, UnicodeEncodeError):
-        return None
-    return parsed if isinstance(parsed, dict) else None

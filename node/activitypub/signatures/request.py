@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import urlsplit
 
+import http_sf
+
 from node.activitypub.signatures.dates import http_date
 from node.activitypub.signatures.results import Spec
 
@@ -26,6 +28,7 @@ __all__ = [
     "b64decode",
     "encode",
     "outgoing",
+    "parse_dictionary",
 ]
 
 # Bounds on what a remote party sends: a header, the components one signature covers, a key id,
@@ -195,3 +198,15 @@ def b64decode(text: str) -> bytes | None:
         return binascii.a2b_base64(text + "=" * (-len(text) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def parse_dictionary(header: str) -> http_sf.DictionaryType | None:
+    """A header parsed as an RFC 8941 dictionary, strictly and bounded (``MAX_HEADER``); None
+    when it is too long, not latin-1, or malformed."""
+    if len(header) > MAX_HEADER:
+        return None
+    try:
+        parsed = http_sf.parse(header.encode("latin-1"), tltype="dictionary")
+    except (http_sf.StructuredFieldError, UnicodeEncodeError):
+        return None
+    return parsed if isinstance(parsed, dict) else None

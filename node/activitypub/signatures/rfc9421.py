@@ -28,7 +28,6 @@ from node.activitypub.signatures.dates import epoch
 from node.activitypub.signatures.digests import content_digest
 from node.activitypub.signatures.request import (
     MAX_COMPONENTS,
-    MAX_HEADER,
     MAX_KEY_ID,
     MAX_SIGNATURE_BYTES,
     RequestParts,
@@ -36,6 +35,7 @@ from node.activitypub.signatures.request import (
     authority,
     encode,
     outgoing,
+    parse_dictionary,
 )
 from node.activitypub.signatures.results import Failure, Rejected
 
@@ -78,13 +78,8 @@ class InnerList(NamedTuple):
 
 def sf_dictionary(text: str) -> dict[str, Item | InnerList] | None:
     """Parse an RFC 8941 dictionary strictly; None on anything malformed or too large."""
-    if len(text) > MAX_HEADER:
-        return None
-    try:
-        parsed = http_sf.parse(text.encode("latin-1"), tltype="dictionary")
-    except (http_sf.StructuredFieldError, UnicodeEncodeError):
-        return None
-    if not isinstance(parsed, dict) or len(parsed) > _MAX_SF_MEMBERS:
+    parsed = parse_dictionary(text)
+    if parsed is None or len(parsed) > _MAX_SF_MEMBERS:
         return None
     out: dict[str, Item | InnerList] = {}
     for key, (value, params) in cast(dict[str, tuple[object, Params]], parsed).items():

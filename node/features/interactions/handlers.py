@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import nh3
 from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
 from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, addressees_of, id_of, is_public
+from node.content.remote_html import clean_remote_html
 from node.db import session_scope
 from node.federation.inbox.common import local_item
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
@@ -24,41 +24,12 @@ from node.federation.remote import actors as remote
 from node.federation.remote.actors import FetchBudget
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
 
-# Tags and attributes a reply may keep; everything else (scripts, styles, handlers) goes.
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "a",
-    "span",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "u",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "code",
-    "pre",
-    "del",
-    "s",
-}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}}
 MAX_REPLY_HTML = 20_000
 
 
 def sanitize_html(value: Any) -> str:
-    """Remote HTML through nh3 with our allow-list; links get rel=nofollow noopener."""
-    if not isinstance(value, str):
-        return ""
-    return nh3.clean(
-        value[:MAX_REPLY_HTML],
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
+    """Remote HTML through nh3 with the remote allow-list; links get rel=nofollow noopener."""
+    return clean_remote_html(value, MAX_REPLY_HTML)
 
 
 def _record(

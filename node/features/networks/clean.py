@@ -3,7 +3,7 @@ characters, real IANA zones, readable times in a sane range, and HTML through nh
 
 Applied when an item is filed (node/features/networks/filing.py) and again when it is shown
 (queries.py, node/features/feeds/), so rows filed before these rules render safely too.
-The HTML allow-list is the one replies get (node/features/interactions/handlers.py).
+The HTML allow-list is the one replies get (node/content/remote_html.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nh3
-
 from node.activitypub.addressing import is_http_url
+from node.content.remote_html import clean_remote_html
 
 MAX_URL = 2048
 MAX_ZONE = 64
@@ -24,11 +23,6 @@ MAX_HTML = 100_000
 MIN_YEAR, MAX_YEAR = 1000, 9000
 TIME_KEYS = ("published", "updated", "startTime", "endTime")
 HTML_KEYS = ("content", "summary")
-ALLOWED_TAGS = {
-    "p", "br", "a", "span", "strong", "em", "b", "i", "u", "ul", "ol", "li",
-    "blockquote", "code", "pre", "del", "s",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}}
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
@@ -79,15 +73,7 @@ def moment(value: Any) -> datetime | None:
 
 def html(value: Any) -> str:
     """Remote HTML through nh3 with the replies' allow-list; links get rel=nofollow."""
-    if not isinstance(value, str):
-        return ""
-    return nh3.clean(
-        value[:MAX_HTML],
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
+    return clean_remote_html(value, MAX_HTML)
 
 
 def normalised(doc: dict[str, Any]) -> dict[str, Any]:

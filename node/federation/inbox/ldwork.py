@@ -31,11 +31,7 @@ class WorkMeter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (ms left, updated at)
 
     def _level(self, key: str, now: float) -> float:
-        entry = self._buckets.get(key)
-        if entry is None:
-            return float(self.limit.count)
-        left, updated = entry
-        return min(float(self.limit.count), left + (now - updated) * self.limit.rate)
+        return self.limit.level(self._buckets.get(key), now)
 
     def wait(self, key: str) -> float:
         """Seconds until ``key`` may start more work (0.0: now)."""

@@ -87,16 +87,7 @@ def send(
     # A public activity is signed in the body too (so relays and networks can forward it), by
     # its fan-out job: never here, inside the caller's write transaction (signing.py).
     if stored is None:
-        session.add(
-            OutboxActivity(
-                ap_id=activity_id,
-                actor_id=actor.id,
-                type=str(activity.get("type", ""))[:64],
-                object_id=_object_id(activity.get("object"))[:2048],
-                document=activity,
-                public=is_public,
-            )
-        )
+        session.add(_row(activity_id, actor.id, activity, public=is_public))
         session.flush()
     audience = with_relays(session, audience)
     jobs.enqueue(
@@ -125,20 +116,26 @@ def forward(
         return False
     if actor.id is None:
         raise ValueError("the actor must be stored (flushed) before it forwards anything")
-    session.add(
-        OutboxActivity(
-            ap_id=key,
-            actor_id=actor.id,
-            type=str(activity.get("type", ""))[:64],
-            object_id=_object_id(activity.get("object"))[:2048],
-            document=activity,
-            raw=raw,
-            public=False,
-        )
-    )
+    session.add(_row(key, actor.id, activity, public=False, raw=raw))
     session.flush()
     send(session, actor, {"id": key, "type": activity.get("type")}, audience)
     return True
+
+
+def _row(
+    key: str, actor_id: int, activity: dict[str, Any], *, public: bool, raw: str = ""
+) -> OutboxActivity:
+    """The outbox row of ``activity`` under ``key``: its type and object id cut to their
+    columns' widths (a remote activity's may be anything)."""
+    return OutboxActivity(
+        ap_id=key,
+        actor_id=actor_id,
+        type=str(activity.get("type", ""))[:64],
+        object_id=_object_id(activity.get("object"))[:2048],
+        document=activity,
+        raw=raw,
+        public=public,
+    )
 
 
 def _object_id(value: object) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlmodel import Session, col, delete, select
 
 from node.content.calls import call_object
+from node.content.envelope import Publication
 from node.content.events import ParentRef, event_object
 from node.content.fields import (
     CallInput,
@@ -112,25 +113,25 @@ def build_document(
 ) -> dict[str, Any]:
     """The ActivityStreams object of an item, as served at ``ident`` (also its HTML page)."""
     author = actor_id(node.urls, actor)
-    common: dict[str, Any] = {
-        "ident": ident,
-        "url": ident,
-        "actor_id": author,
-        "followers": f"{author}/followers",
-        "published": published,
-        "updated": updated,
-        "tag_href": node.urls.tag,
-    }
+    pub = Publication(
+        ident=ident,
+        url=ident,
+        actor_id=author,
+        followers=f"{author}/followers",
+        published=published,
+        updated=updated,
+        tag_href=node.urls.tag,
+    )
     if isinstance(inp, EventInput):
         return event_object(
             inp,
+            pub,
             parent=parent_ref(parent) if parent is not None else None,
             participant_count=participant_count,
-            **common,
         )
     if isinstance(inp, CallInput):
-        return call_object(inp, **common)
-    return article_object(inp, **common)
+        return call_object(inp, pub)
+    return article_object(inp, pub)
 
 
 def times_of(inp: Input) -> tuple[datetime | None, datetime | None]:
