@@ -18,6 +18,7 @@ silently normalising them.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -82,6 +83,7 @@ def _legacy_ipv4(text: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_host(host: str) -> str:
     """The canonical form of a host (no port); IPv6 without brackets. Raises HostError."""
     text = host.strip()
@@ -124,6 +126,9 @@ def split_hostport(netloc: str) -> tuple[str, int | None]:
     return host, int(port_text)
 
 
+# Pure and asked several times per inbox request about the same few hosts: memoised (bounded;
+# a failure raises again each time, it is not cached).
+@functools.lru_cache(maxsize=4096)
 def canonical_hostport(netloc: str, scheme: str = "") -> str:
     """``host[:port]`` in canonical form; the port is dropped when it is ``scheme``'s default."""
     host, port = split_hostport(netloc.rpartition("@")[2])
