@@ -1,5 +1,8 @@
 # Solidarity Node — the two commands of the quick start, and a few more.
-#   make run    install, initialise, load demo data, serve at http://127.0.0.1:8000
+#   make run    install, initialise, load demo data, serve at http://$(HOST):$(PORT)
+#               (HOST=127.0.0.1 PORT=8000 by default: `make run PORT=8123`; the node's ids are
+#               made with this address, so keep it, or move a node that never federated with
+#               `solnode rebase NEW_BASE_URL`)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
 PYTHON ?= python3
@@ -20,10 +23,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# init, demo and serve agree on one base URL, so the ids stored by the first two are served.
+BASE_URL ?= http://$(HOST):$(PORT)
+
 run: $(STAMP)
-	$(BIN)/solnode init
-	$(BIN)/solnode demo
-	$(BIN)/solnode serve --host $(HOST) --port $(PORT)
+	SOLNODE_BASE_URL=$(BASE_URL) $(BIN)/solnode init
+	SOLNODE_BASE_URL=$(BASE_URL) $(BIN)/solnode demo
+	SOLNODE_BASE_URL=$(BASE_URL) $(BIN)/solnode serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check node tests bench
@@ -45,4 +51,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -11,9 +11,10 @@ import argparse
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from node.settings import Settings, load_settings
+from node.settings import Settings, load_settings, safe_database_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,8 +41,11 @@ class CliContext:
         self._base_url = base_url
         self._settings: Settings | None = None
         self._engine: Engine | None = None
+        self._made: Engine | None = None
         self._node: NodeContext | None = None
         self._instance_ready = False
+        # ``rebase`` turns this off: it is the one command meant to run on another base URL.
+        self.check_base_url = True
 
     @property
     def settings(self) -> Settings:
@@ -54,7 +58,9 @@ class CliContext:
     def adopt(self, settings: Settings) -> None:
         """Use these settings instead (a generated secret, the address ``serve`` listens on);
         only before the engine exists, so everything in this run sees the same settings."""
-        if self._engine is not None:
+        if self._engine is not None or (
+            self._made is not None and settings.database_url != self.settings.database_url
+        ):
             raise RuntimeError("settings can change only before the database is opened")
         self._settings = settings
 
@@ -63,14 +69,47 @@ class CliContext:
         """The database engine; the first use migrates the schema to the newest revision."""
         if self._engine is None:
             from node import migrations  # lazy: start-up
-            from node.db import make_engine  # lazy: start-up
 
-            engine = make_engine(self.settings)
+            engine = self._unmigrated()
             if migrations.upgrade(engine):
                 revision = migrations.head_revision(engine)
                 print(f"Database migrated to {revision}.", file=sys.stderr)
+            if self.check_base_url:
+                check_base_url(engine, self.settings)
             self._engine = engine
         return self._engine
+
+    def _unmigrated(self) -> Engine:
+        """The engine, made once, before the schema check (``require_initialised`` looks first)."""
+        if self._made is None:
+            from node.db import make_engine  # lazy: start-up
+
+            self._made = make_engine(self.settings)
+        return self._made
+
+    def require_initialised(self) -> None:
+        """Refuse a data dir or database ``solnode init`` never set up (before anything is
+        created), naming where this run looked and how to point it elsewhere."""
+        settings = self.settings
+        where = (
+            f"data dir {settings.data_dir.resolve()}, "
+            f"database {safe_database_url(settings.database_url)}"
+        )
+        way_out = (
+            "run `solnode init` to set up a node here, or point SOLNODE_DATA_DIR / "
+            "SOLNODE_DATABASE_URL (or SOLNODE_CONFIG) at the node's data"
+        )
+        url = settings.database_url
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:" and not Path(path).exists():
+                raise CliError(f"no node was initialised here ({where}): {way_out}")
+        if not settings.secret_key:
+            raise CliError(f"this node has no secret key ({where}): {way_out}")
+        from node import migrations  # lazy: start-up
+
+        if migrations.current_revision(self._unmigrated()) is None:
+            raise CliError(f"the database was never initialised ({where}): {way_out}")
 
     @property
     def node(self) -> NodeContext:
@@ -109,9 +148,33 @@ class CliContext:
 
     def close(self) -> None:
         """Release the database connections of this run."""
-        if self._engine is not None:
-            self._engine.dispose()
+        if self._made is not None:
+            self._made.dispose()
 
+
+def check_base_url(engine: Engine, settings: Settings) -> None:
+    """Refuse a base URL other than the one the data was created with (every stored id starts
+    with it); record it on first use (``init``, or a node older than the record)."""
+    from node.db import session_scope  # lazy: start-up
+    from node.models import NodeMeta  # lazy: start-up
+
+    with session_scope(engine) as session:
+        row = session.get(NodeMeta, BASE_URL_KEY)
+        if row is None:
+            session.add(NodeMeta(key=BASE_URL_KEY, value=settings.base_url))
+            return
+        stored = row.value
+    if stored != settings.base_url:
+        raise CliError(
+            f"this node's data was created for {stored}, but this run's base URL is "
+            f"{settings.base_url}; ids are forever, so the node refuses to serve them under "
+            f"another address. Use SOLNODE_BASE_URL={stored} (with `make run`, the HOST and "
+            f"PORT it was first run with), or, for a node that never federated, move it with "
+            f"`solnode rebase {settings.base_url}`"
+        )
+
+
+BASE_URL_KEY = "base_url"
 
 Handler = Callable[[CliContext, argparse.Namespace], int]
 

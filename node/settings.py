@@ -361,6 +361,16 @@ def _validate_index(value: str) -> str:
     return value
 
 
+def safe_database_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return url.split("@")[-1] if "postgresql" in url else url
+
+
+def validate_base_url(value: str) -> str:
+    """A base URL as SOLNODE_BASE_URL accepts it; ConfigError otherwise."""
+    return _validate_base_url(value)
+
+
 def read_secret_file(data_dir: Path) -> str:
     """The secret key stored by ``solnode init``, or empty if there is none yet."""
     try:

@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx = CliContext(args.base_url)
     try:
+        if args.command != "init":
+            ctx.require_initialised()
         result: int = args.func(ctx, args)
         return result
     except (CliError, ConfigError) as exc:

@@ -6,7 +6,7 @@ import argparse
 
 from node import __version__
 from node.cli_kit import CliContext, Subcommands, add_command
-from node.settings import ensure_secret
+from node.settings import ensure_secret, safe_database_url
 
 
 def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -15,8 +15,7 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
     settings = ctx.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ctx.ensure_instance()
-    url = settings.database_url
-    db = url.split("@")[-1] if "postgresql" in url else url  # never print a password
+    db = safe_database_url(settings.database_url)  # never print a password
     print(f"Node ready at {settings.base_url} (database: {db}).")
     print("Next: solnode org create SLUG --name 'Your organization', then solnode serve.")
     return 0
