@@ -60,7 +60,7 @@ def _text_columns(engine: Engine) -> list[tuple[str, Column[object]]]:
     from sqlalchemy import JSON, String, Text  # lazy: start-up
     from sqlmodel import SQLModel  # lazy: start-up
 
-    import node.models  # noqa: F401  # lazy: start-up (registers every table)
+    import node.models  # lazy: start-up (registers every table)  # noqa: F401
 
     return [
         (table.name, column)

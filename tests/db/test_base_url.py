@@ -74,8 +74,13 @@ def test_a_changed_base_url_is_refused_naming_both_and_the_way_out(
 
 
 def test_rebase_moves_the_demo_and_then_serves_under_the_new_address(
-    node_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    node_dir: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """On both databases (JSON columns are cast to text and back on PostgreSQL)."""
+    monkeypatch.setenv("SOLNODE_DATABASE_URL", database_url)
     old, new = "http://127.0.0.1:8000", "http://127.0.0.1:8123"
     assert run(monkeypatch, capsys, old, "init")[0] == 0
     assert run(monkeypatch, capsys, old, "demo")[0] == 0
@@ -84,7 +89,7 @@ def test_rebase_moves_the_demo_and_then_serves_under_the_new_address(
     assert f"from {old} to {new}" in out
     assert run(monkeypatch, capsys, old, "status")[0] == 1  # the old address is refused now
     assert run(monkeypatch, capsys, new, "status")[0] == 0
-    engine = make_engine(load_settings(env={}, data_dir=str(node_dir / "data")))
+    engine = make_engine(load_settings(env={}, database_url=database_url))
     try:
         with engine.connect() as conn:
             for table, column in (
@@ -100,12 +105,17 @@ def test_rebase_moves_the_demo_and_then_serves_under_the_new_address(
 
 
 def test_rebase_refuses_a_node_that_federated(
-    node_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    node_dir: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """On both databases (JSON columns are cast to text and back on PostgreSQL)."""
+    monkeypatch.setenv("SOLNODE_DATABASE_URL", database_url)
     old = "http://127.0.0.1:8000"
     assert run(monkeypatch, capsys, old, "init")[0] == 0
     assert run(monkeypatch, capsys, old, "org", "create", "nec", "--name", "NEC")[0] == 0
-    engine = make_engine(load_settings(env={}, data_dir=str(node_dir / "data")))
+    engine = make_engine(load_settings(env={}, database_url=database_url))
     try:
         with engine.begin() as conn:
             conn.execute(
