@@ -2,7 +2,8 @@
 #   make run    install, initialise, load demo data, serve at http://$(HOST):$(PORT)
 #               (HOST=127.0.0.1 PORT=8000 by default: `make run PORT=8123`; the node's ids are
 #               made with this address, so keep it, or move a node that never federated with
-#               `solnode rebase NEW_BASE_URL`)
+#               `solnode rebase NEW_BASE_URL`); BASE_URL=https://… (or SOLNODE_BASE_URL in the
+#               environment) when the public address is not http://$(HOST):$(PORT)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
 PYTHON ?= python3
@@ -24,7 +25,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # init, demo and serve agree on one base URL, so the ids stored by the first two are served.
-BASE_URL ?= http://$(HOST):$(PORT)
+BASE_URL ?= $(or $(SOLNODE_BASE_URL),http://$(HOST):$(PORT))
 
 run: $(STAMP)
 	SOLNODE_BASE_URL=$(BASE_URL) $(BIN)/solnode init

@@ -6,10 +6,12 @@ admitted through the protocol) and the handles resolve over WebFinger."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.harness.nodes import SOLNODE, wait_until
 from tests.harness.ports import free_port
@@ -64,3 +66,28 @@ def test_make_run_on_another_port_serves_a_working_demo(tmp_path: Path) -> None:
     finally:
         serve.stop()
     assert (tmp_path / "data" / "solnode.db").exists()  # the data dir `make run` uses
+
+
+def test_the_makefile_runs_these_commands_with_one_base_url() -> None:
+    """The test above runs what `make run PORT=…` runs: `make -n` (nothing executed, and the
+    install step taken as done) lists init, demo and serve, each with the same base URL."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNODE_")}
+    done = subprocess.run(
+        [make, "-n", "run", "PORT=8123", "STAMP=Makefile"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    lines = [line for line in done.stdout.splitlines() if "solnode" in line]
+    assert lines == [
+        "SOLNODE_BASE_URL=http://127.0.0.1:8123 .venv/bin/solnode init",
+        "SOLNODE_BASE_URL=http://127.0.0.1:8123 .venv/bin/solnode demo",
+        "SOLNODE_BASE_URL=http://127.0.0.1:8123 .venv/bin/solnode serve --host 127.0.0.1 --port 8123",
+    ]
