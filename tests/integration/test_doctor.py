@@ -85,3 +85,12 @@ def test_a_handle_whose_server_refuses_fails(node_factory: NodeFactory) -> None:
     assert statuses["remote server"] == "FAIL"
     assert statuses["clock"] == "WARN"  # no Date header from a server that does not answer
     assert statuses["WebFinger"] == "OK"
+
+
+def test_a_node_that_is_not_served_fails(node_factory: NodeFactory) -> None:
+    node = org_node(node_factory, "riverside")  # initialised, never started
+    result = node.cli("doctor", check=False)
+    assert result.returncode == 1
+    statuses = lines(result.stdout)
+    assert statuses["NodeInfo"] == statuses["WebFinger"] == statuses["keys"] == "FAIL"
+    assert "is solnode serve running" in result.stdout
