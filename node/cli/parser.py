@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from node import __version__
-from node.cli import access, actors, demo, serve, setup
+from node.cli import access, actors, demo, jobs, serve, setup
 from node.features.bridges import cli as bridges_cli
 from node.features.follows import cli as follows_cli
 from node.features.moderation import cli as moderation_cli
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     publishing_cli.add_commands(sub)
     demo.add_commands(sub)
     setup.add_status_command(sub)
+    jobs.add_commands(sub)
     networks_cli.add_commands(sub, network_actions)
     moderation_cli.add_commands(sub)
     bridges_cli.add_commands(sub)
