@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.db import make_engine
+from node.features.operations.metrics import RequestMetrics
 from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
@@ -81,6 +82,8 @@ def create_app(
     app.state.node = node
     app.state.templates = make_environment()
     app.add_middleware(AuthorizedFetch, node=node)
+    # Counts and times every request under its route template (for /metrics).
+    app.add_middleware(RequestMetrics)
     # Outermost of ours (added last): it sees every body read and every answer.
     app.add_middleware(EdgeGuard, body_timeout=settings.body_timeout)
     return app

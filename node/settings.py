@@ -71,6 +71,10 @@ class Settings:
     limit_concurrency: int = 1000
     # Days a processed inbox activity keeps its body; then only its id (for dedupe) remains.
     inbox_retention_days: int = 30
+    # Bearer token GET /metrics requires; empty: /metrics answers 404.
+    metrics_token: str = ""
+    # Whether /healthz and /readyz answer any client, not only loopback ones.
+    health_public: bool = False
 
     @property
     def host(self) -> str:
@@ -210,6 +214,7 @@ def load_settings(
         log_level=log_level,
         federation_mode=federation_mode,
         murmurations_index=murmurations_index,
+        metrics_token=str(values.get("metrics_token") or "").strip(),
         **_scalars(values),
     )
 
@@ -231,6 +236,7 @@ _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("body_timeout", "int", 1),
     ("limit_concurrency", "int", 0),
     ("inbox_retention_days", "int", 0),
+    ("health_public", "bool", 0),
 )
 
 
