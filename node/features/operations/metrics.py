@@ -129,10 +129,15 @@ def counted_inbox(
 ) -> Callable[[Request], Awaitable[Response]]:
     """The inbox route, counting each answer by outcome and refusal reason."""
     counter = metrics().inbox
+    children: dict[tuple[str, str], Any] = {}
 
     async def counted(request: Request) -> Response:
         response = await route(request)
-        counter.labels(*inbox_outcome(response)).inc()
+        key = inbox_outcome(response)
+        child = children.get(key)
+        if child is None:
+            child = children[key] = counter.labels(*key)
+        child.inc()
         return response
 
     return counted
