@@ -40,6 +40,8 @@ class Settings:
     instance_description: str = "A node of the solidarity economy on the fediverse."
     admin_email: str = ""
     log_level: str = "info"
+    # text, or json: one JSON object per log line (the request and job lines carry fields).
+    log_format: str = "text"
     # How long a remote actor document is trusted before it is fetched again.
     remote_actor_max_age: int = 86_400
     # Accept replies from the fediverse under items without moderation.
@@ -212,6 +214,7 @@ def load_settings(
         instance_description=str(values.get("instance_description", Settings.instance_description)),
         admin_email=str(values.get("admin_email", "")),
         log_level=log_level,
+        log_format=_log_format(values),
         federation_mode=federation_mode,
         murmurations_index=murmurations_index,
         metrics_token=str(values.get("metrics_token") or "").strip(),
@@ -333,6 +336,14 @@ def _log_level(values: dict[str, object]) -> str:
             f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
         )
     return log_level
+
+
+def _log_format(values: dict[str, object]) -> str:
+    """SOLNODE_LOG_FORMAT, text or json."""
+    log_format = str(values.get("log_format", "text")).strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"SOLNODE_LOG_FORMAT must be text or json, got {log_format!r}")
+    return log_format
 
 
 def _federation_mode(values: dict[str, object]) -> str:

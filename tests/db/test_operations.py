@@ -4,6 +4,8 @@ notices an unreachable database or a schema behind the code, and counters that m
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +14,7 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.db import session_scope, write_connection
+from node.features.operations.logs import JsonFormatter
 from node.features.operations.metrics import metrics
 from node.federation import jobs
 from node.federation.actors.local import create_actor
@@ -113,3 +116,20 @@ def test_an_inbox_refusal_counts_its_reason(settings: Settings, engine: Engine) 
     assert refused() == before + 1
     route = {"method": "POST", "route": "/actors/{slug}/inbox", "status": "415"}
     assert (registry.get_sample_value("solnode_http_requests_total", route) or 0) >= 1
+
+
+def test_one_structured_line_per_request(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="solnode.request"),
+        _client(settings, engine, LOOPBACK) as tc,
+    ):
+        tc.get("/healthz?probe=1")
+    [record] = [r for r in caplog.records if r.name == "solnode.request"]
+    fields = record.fields  # type: ignore[attr-defined]
+    assert fields["route"] == "/healthz" and fields["path"] == "/healthz"
+    assert fields["status"] == 200 and fields["client"] == "127.0.0.1"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["logger"] == "solnode.request" and line["status"] == 200
+    assert line["message"].startswith("GET /healthz 200")

@@ -9,6 +9,7 @@ children it has already made, so a request costs two dictionary lookups and two 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from node.features.operations.logs import JOB_LOG, REQUEST_LOG
 from node.federation import job_queries
 from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
@@ -75,6 +77,8 @@ def metrics() -> Metrics:
 
 
 UNMATCHED = "unmatched"
+request_log = logging.getLogger(REQUEST_LOG)
+job_log = logging.getLogger(JOB_LOG)
 
 
 class RequestMetrics:
@@ -109,8 +113,31 @@ class RequestMetrics:
                 m = self.metrics
                 children = (m.requests.labels(*key), m.latency.labels(key[0], route))
                 self._children[key] = children
+            elapsed = time.perf_counter() - start
             children[0].inc()
-            children[1].observe(time.perf_counter() - start)
+            children[1].observe(elapsed)
+            if request_log.isEnabledFor(logging.INFO):
+                _log_request(scope, route, status, elapsed)
+
+
+def _log_request(scope: Scope, route: str, status: int, elapsed: float) -> None:
+    client = scope.get("client") or ("-", 0)
+    fields = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "route": route,
+        "status": status,
+        "ms": round(elapsed * 1000, 2),
+        "client": client[0],
+    }
+    request_log.info(
+        "%s %s %s %.1f ms",
+        fields["method"],
+        fields["path"],
+        status,
+        fields["ms"],
+        extra={"fields": fields},
+    )
 
 
 def inbox_outcome(response: Response) -> tuple[str, str]:
@@ -149,13 +176,41 @@ def _outcome_name(outcome: Outcome) -> str:
     return "failed" if isinstance(outcome, Fail) else "retry"
 
 
+def _log_job(job: ClaimedJob, name: str, outcome: Outcome, elapsed: float) -> None:
+    if not job_log.isEnabledFor(logging.INFO):
+        return
+    fields: dict[str, Any] = {
+        "job": job.id,
+        "kind": job.kind,
+        "attempt": job.attempts,
+        "outcome": name,
+        "ms": round(elapsed * 1000, 2),
+    }
+    inbox = job.payload.get("inbox")
+    if job.kind == "deliver" and isinstance(inbox, str):
+        fields["host"] = inbox_host(inbox)
+    if not isinstance(outcome, Done):
+        fields["error"] = outcome.error[:200]
+        fields["status"] = outcome.status
+    job_log.info(
+        "job %s %s (attempt %s): %s",
+        job.id,
+        job.kind,
+        job.attempts,
+        name,
+        extra={"fields": fields},
+    )
+
+
 class ObservedRegistry(Registry):
     """A job registry whose handlers count their outcomes (and deliveries by host)."""
 
     def register(self, kind: str, handler: JobHandler, policy: Any = None) -> None:
         async def observed(node: NodeContext, job: ClaimedJob) -> Outcome:
+            start = time.perf_counter()
             outcome = await handler(node, job)
             name = _outcome_name(outcome)
+            _log_job(job, name, outcome, time.perf_counter() - start)
             counters = metrics()
             counters.jobs.labels(job.kind, name).inc()
             if job.kind == "deliver":
