@@ -15,6 +15,8 @@ from starlette.responses import Response
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.db import make_engine
+from node.features.operations.logs import use_json_logs
+from node.features.operations.metrics import RequestMetrics
 from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
@@ -53,6 +55,8 @@ def create_app(
 ) -> Starlette:
     """Build the web application. With ``run_worker`` the job worker runs in this process."""
     engine = engine or make_engine(settings)
+    if settings.log_format == "json":
+        use_json_logs()
     node = NodeContext.build(settings, engine)
 
     @contextlib.asynccontextmanager
@@ -81,6 +85,8 @@ def create_app(
     app.state.node = node
     app.state.templates = make_environment()
     app.add_middleware(AuthorizedFetch, node=node)
+    # Counts and times every request under its route template (for /metrics).
+    app.add_middleware(RequestMetrics)
     # Outermost of ours (added last): it sees every body read and every answer.
     app.add_middleware(EdgeGuard, body_timeout=settings.body_timeout)
     return app

@@ -16,14 +16,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from node.limits import Limit, LimitError, parse_limit
+from node.limits import Limit
+from node.settings_values import (
+    ConfigError as ConfigError,
+)
+from node.settings_values import (
+    parse_allow_hosts,
+    parse_bool,
+    parse_int,
+    parse_limit_setting,
+    parse_trusted_proxies,
+)
 
 ENV_PREFIX = "SOLNODE_"
 SECRET_FILE = "secret_key"  # noqa: S105  (a file name)
-
-
-class ConfigError(ValueError):
-    """A configuration value is wrong; the message names the setting and says what is expected."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Settings:
     instance_description: str = "A node of the solidarity economy on the fediverse."
     admin_email: str = ""
     log_level: str = "info"
+    # text, or json: one JSON object per log line (the request and job lines carry fields).
+    log_format: str = "text"
     # How long a remote actor document is trusted before it is fetched again.
     remote_actor_max_age: int = 86_400
     # Accept replies from the fediverse under items without moderation.
@@ -71,6 +79,10 @@ class Settings:
     limit_concurrency: int = 1000
     # Days a processed inbox activity keeps its body; then only its id (for dedupe) remains.
     inbox_retention_days: int = 30
+    # Bearer token GET /metrics requires; empty: /metrics answers 404.
+    metrics_token: str = ""
+    # Whether /healthz and /readyz answer any client, not only loopback ones.
+    health_public: bool = False
 
     @property
     def host(self) -> str:
@@ -131,36 +143,6 @@ def _validate_base_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-def _parse_bool(name: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
-
-
-def _parse_int(name: str, value: object, minimum: int = 0) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
-    return number
-
-
-def _parse_limit(name: str, value: object) -> Limit | None:
-    if value is None or isinstance(value, Limit):
-        return value  # already parsed (an override from code or a test)
-    try:
-        return parse_limit(str(value))
-    except LimitError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
-
-
 def normalize_database_url(url: str) -> str:
     """Accept the common spellings and pick our drivers (psycopg 3 for PostgreSQL)."""
     url = url.strip()
@@ -192,7 +174,7 @@ def load_settings(
     base_url = _validate_base_url(str(values.get("base_url", Settings.base_url)))
     data_dir = Path(str(values.get("data_dir", "data"))).expanduser()
     database_url = _database_url(values, data_dir)
-    allow_hosts = _allow_hosts(values.get("allow_hosts", ""))
+    allow_hosts = parse_allow_hosts(values.get("allow_hosts", ""))
     secret_key = str(values.get("secret_key") or "") or read_secret_file(data_dir)
     log_level = _log_level(values)
     federation_mode = _federation_mode(values)
@@ -208,8 +190,10 @@ def load_settings(
         instance_description=str(values.get("instance_description", Settings.instance_description)),
         admin_email=str(values.get("admin_email", "")),
         log_level=log_level,
+        log_format=_log_format(values),
         federation_mode=federation_mode,
         murmurations_index=murmurations_index,
+        metrics_token=str(values.get("metrics_token") or "").strip(),
         **_scalars(values),
     )
 
@@ -231,6 +215,7 @@ _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("body_timeout", "int", 1),
     ("limit_concurrency", "int", 0),
     ("inbox_retention_days", "int", 0),
+    ("health_public", "bool", 0),
 )
 
 
@@ -242,13 +227,13 @@ def _scalars(values: dict[str, object]) -> dict[str, Any]:
         value = values.get(name, getattr(Settings, name))
         variable = f"{ENV_PREFIX}{name.upper()}"
         if kind == "bool":
-            found[name] = _parse_bool(variable, value)
+            found[name] = parse_bool(variable, value)
         elif kind == "int":
-            found[name] = _parse_int(variable, value, minimum=minimum)
+            found[name] = parse_int(variable, value, minimum=minimum)
         elif kind == "limit":
-            found[name] = _parse_limit(variable, value)
+            found[name] = parse_limit_setting(variable, value)
         else:
-            found[name] = _trusted_proxies(value)
+            found[name] = parse_trusted_proxies(value)
     return found
 
 
@@ -295,30 +280,6 @@ def _database_url(values: dict[str, object], data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'solnode.db').resolve()}"
 
 
-def _allow_hosts(allow: object) -> frozenset[str]:
-    """SOLNODE_ALLOW_HOSTS: a comma-separated string (environment) or a list (TOML)."""
-    if isinstance(allow, str):
-        return frozenset(h.strip().lower() for h in allow.split(",") if h.strip())
-    if isinstance(allow, list):
-        return frozenset(str(h).strip().lower() for h in allow if str(h).strip())
-    raise ConfigError("SOLNODE_ALLOW_HOSTS must be a comma-separated list of host names")
-
-
-def _trusted_proxies(value: object) -> tuple[str, ...]:
-    """SOLNODE_TRUSTED_PROXIES: IP addresses and CIDR networks, comma-separated (or a TOML list)."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        raise ConfigError("SOLNODE_TRUSTED_PROXIES must be a comma-separated list")
-    try:
-        return tuple(
-            str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i).strip()
-        )
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"SOLNODE_TRUSTED_PROXIES takes IPs and networks like 172.18.0.0/16, got {value!r}"
-        ) from None
-
-
 def _log_level(values: dict[str, object]) -> str:
     """SOLNODE_LOG_LEVEL, one of debug/info/warning/error."""
     log_level = str(values.get("log_level", "info")).lower()
@@ -327,6 +288,14 @@ def _log_level(values: dict[str, object]) -> str:
             f"SOLNODE_LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
         )
     return log_level
+
+
+def _log_format(values: dict[str, object]) -> str:
+    """SOLNODE_LOG_FORMAT, text or json."""
+    log_format = str(values.get("log_format", "text")).strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"SOLNODE_LOG_FORMAT must be text or json, got {log_format!r}")
+    return log_format
 
 
 def _federation_mode(values: dict[str, object]) -> str:

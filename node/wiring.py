@@ -25,6 +25,8 @@ from node.features.moderation import flags
 from node.features.networks import api as network_api
 from node.features.networks import handlers as networks
 from node.features.networks import routes as network_routes
+from node.features.operations import health
+from node.features.operations.metrics import ObservedRegistry, counted_inbox
 from node.features.participation import api as api_social
 from node.features.participation import handlers as participation
 from node.features.participation import openapi as participation_openapi
@@ -62,8 +64,8 @@ def dispatcher() -> Dispatcher:
 
 
 def job_registry() -> Registry:
-    """Every job kind of the node with its retry policy."""
-    registry = Registry()
+    """Every job kind of the node with its retry policy (outcomes counted for /metrics)."""
+    registry: Registry = ObservedRegistry()
     outbox.register(registry)
     process.register(registry, dispatcher())
     series.register(registry)
@@ -72,11 +74,12 @@ def job_registry() -> Registry:
 
 def routes() -> list[Route | Mount]:
     """Every route of the node."""
+    inbox = counted_inbox(inbox_routes.inbox_route)
     return [
         # The inboxes first: they take most of the traffic, and routes are matched in order
         # (matching thirty-odd patterns before them cost ~0.1 ms a request, measured).
-        Route("/actors/{slug}/inbox", inbox_routes.inbox_route, methods=["POST"]),
-        Route("/inbox", inbox_routes.inbox_route, methods=["POST"]),
+        Route("/actors/{slug}/inbox", inbox, methods=["POST"]),
+        Route("/inbox", inbox, methods=["POST"]),
         Route("/", pages.home_route),
         Route("/about", pages.about_route),
         Route("/.well-known/webfinger", discovery.webfinger_route),
@@ -104,6 +107,9 @@ def routes() -> list[Route | Mount]:
         Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),
         Route("/api/openapi.json", openapi_route),
+        Route("/healthz", health.healthz_route),
+        Route("/readyz", health.readyz_route),
+        Route("/metrics", health.metrics_route),
         *api_routes.routes(),
         *api_social.routes(),
         *api_follows.routes(),

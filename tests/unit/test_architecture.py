@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.activitypub", 0),
     ("node.content", 1),
     ("node.settings", 1),
+    ("node.settings_values", 1),
     ("node.limits", 1),
     ("node.db", 1),
     ("node.models", 1),

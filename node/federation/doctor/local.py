@@ -115,8 +115,9 @@ def dead_jobs(engine: Engine) -> Result:
     return warn(
         name,
         f"work that failed for good: {summary}",
-        "usually a server that is gone; look at their last error (solnode status) and "
-        "retry or purge them once the cause is fixed",
+        "usually a server that is gone; see their last error with `solnode jobs --state dead`, "
+        "then `solnode jobs retry ID` (or `--host H`) once the cause is fixed, or "
+        "`solnode jobs purge-dead`",
     )
 
 

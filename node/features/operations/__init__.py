@@ -1,0 +1,2 @@
+"""Operating a node: health checks (``/healthz``, ``/readyz``) and Prometheus metrics
+(``/metrics``), neither public unless configured."""
