@@ -295,9 +295,12 @@ async def test_a_rotated_key_takes_over_when_the_actor_sends_its_update(
 # --- third-party objects -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("group_server", ["another server", "the author's own server"])
 async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serves_it(
-    node: NodeContext, engine: Engine, settings: Settings
+    node: NodeContext, engine: Engine, settings: Settings, group_server: str
 ) -> None:
+    """Also when the group is on the author's own server (#15 item 17): a sender's signature
+    vouches only for what it wrote itself, not for another account of its server."""
     with session_scope(engine) as session:
         coop = create_actor(session, "coop", kind="organization", name="Riverside Co-op")
         item = publish_note(session, node, coop, "<p>Bulk flour order closes Friday.</p>")
@@ -320,7 +323,10 @@ async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serve
             "to": [PUBLIC],
         }
         member_server.serve(authentic)
-        group = make_sender("https://network.example", "bay", key="bob")
+        group_origin = (
+            member_server.origin if group_server != "another server" else "https://network.example"
+        )
+        group = make_sender(group_origin, "bay", key="bob")
         group.document["type"] = "Group"
         cache_actor(engine, settings, group.document)
         embedded = copy.deepcopy(authentic)
@@ -344,58 +350,6 @@ async def test_a_groups_announce_of_a_reply_stores_the_reply_as_its_origin_serve
         reply = session.exec(select(Interaction)).one()
     assert (reply.kind, reply.actor, reply.object_id) == ("reply", ana, item.ap_id)
     assert reply.activity_id == reply_id
-    assert reply.content == "<p>Two sacks for us, please.</p>"
-
-
-async def test_an_announce_cannot_vouch_for_another_account_of_its_own_server(
-    node: NodeContext, engine: Engine, settings: Settings
-) -> None:
-    """#15 item 17: a group (or any account) embeds a reply "by" another user of the same
-    server; its signature vouches only for what it wrote itself, so the reply is read from its
-    origin."""
-    with session_scope(engine) as session:
-        coop = create_actor(session, "coop", kind="organization", name="Riverside Co-op")
-        item = publish_note(session, node, coop, "<p>Bulk flour order closes Friday.</p>")
-    with origin_server() as server:
-        ana = f"{server.origin}/users/ana"
-        authentic: dict[str, Any] = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{server.origin}/activities/7",
-            "type": "Create",
-            "actor": ana,
-            "object": {
-                "id": f"{server.origin}/notes/7",
-                "type": "Note",
-                "attributedTo": ana,
-                "inReplyTo": item.ap_id,
-                "content": "<p>Two sacks for us, please.</p>",
-                "to": [PUBLIC],
-            },
-            "to": [PUBLIC],
-        }
-        server.serve(authentic)
-        group = make_sender(server.origin, "bay", key="bob")
-        group.document["type"] = "Group"
-        cache_actor(engine, settings, group.document)
-        embedded = copy.deepcopy(authentic)
-        del embedded["@context"]
-        embedded["object"]["content"] = "<p>Cancel our order and refund it to me.</p>"
-        announce: dict[str, Any] = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{group.actor_id}/announces/7",
-            "type": "Announce",
-            "actor": group.actor_id,
-            "object": embedded,
-            "to": [PUBLIC],
-        }
-
-        assert (await deliver(node, announce, group)).status == 202
-        results = await process(node)
-
-        assert server.hits["/activities/7"] == 1
-    assert results[announce["id"]] == "reply recorded"
-    with Session(engine) as session:
-        reply = session.exec(select(Interaction)).one()
     assert reply.content == "<p>Two sacks for us, please.</p>"
 
 
