@@ -153,10 +153,11 @@ async def _authentic(msg: Incoming, ref: Any) -> dict[str, Any] | None:
     ident = id_of(ref)
     if ident and is_local(msg.node, ident):
         return await to_thread.run_sync(_local_document, msg.node, ident)
-    doc = await from_origin(msg.node, _vouched(ref, msg.actor), msg.actor, budget=budget)
+    # from_origin trusts an embedded copy only from its own author (issue 15, item 17), and so
+    # does inner_object for what a wrapper carries; anything else is read from its origin.
+    doc = await from_origin(msg.node, ref, msg.actor, budget=budget)
     if doc is not None and doc.get("type") in WRAPPERS:
-        wrapper = dict(doc, object=_vouched(doc.get("object"), id_of(doc.get("actor")) or ""))
-        doc = await inner_object(msg.node, wrapper, budget=budget)
+        doc = await inner_object(msg.node, doc, budget=budget)
     return doc
 
 
@@ -168,17 +169,6 @@ def attributed_to(doc: dict[str, Any], sender: str) -> bool:
     if not named:
         return True
     return named[0] == sender and all(n and origin(n) == origin(sender) for n in named)
-
-
-def _vouched(ref: Any, voucher: str) -> Any:
-    """An embedded copy the one passing it on may vouch for (it wrote it, or the wrapper it
-    carries is its own); else only its id, so it is read from its origin. A server's signature
-    vouches for its own objects, never for another of its users' (issue 15, item 17)."""
-    if not isinstance(ref, dict):
-        return ref
-    author = id_of(ref.get("actor")) if ref.get("type") in WRAPPERS else None
-    own = author == voucher if author else attributed_to(ref, voucher)
-    return ref if own else id_of(ref)
 
 
 def _local_document(node: NodeContext, ident: str) -> dict[str, Any] | None:
