@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast install lint typecheck pytest bench clean
+.PHONY: run test test-fast install lint typecheck pytest bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -39,7 +39,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# Programs the tests drive: Debian's Chromium and its driver for the browser tests, npm for
+# axe-core and the Fedify peer. Installed when missing (Debian/Ubuntu as root), else named.
+SYSTEM_PROGRAMS := chromium:chromium chromedriver:chromium-driver npm:npm
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+system-deps:
+	@tools/ensure-system-packages.sh $(SYSTEM_PROGRAMS)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
+
+pytest: $(STAMP) system-deps $(AXE)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
@@ -52,4 +64,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info tests/browser/node_modules test-artifacts

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +114,7 @@ NodeFactory = Callable[..., NodeProcess]
 
 def make_node_factory(
     tmp_path: Path, database_url_factory: Callable[[], str]
-) -> Iterator[NodeFactory]:
+) -> Generator[NodeFactory, None, None]:
     """Yield a factory of initialised (not yet started) nodes; stops them all afterwards."""
     nodes: list[NodeProcess] = []
 
