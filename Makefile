@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast install lint typecheck pytest bench clean system-deps
+.PHONY: run test test-fast install lint typecheck pytest bench clean system-deps messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -59,6 +59,14 @@ test: lint typecheck pytest
 # Markers come from the folders (tests/conftest.py); PostgreSQL and real node processes wait for `make test`.
 test-fast: lint typecheck
 	$(BIN)/pytest -q -m "unit or db" -k "not postgresql"
+
+# Gather the strings marked for translation (node/, templates/) into node/locale/messages.pot and
+# merge them into each language's messages.po; translate the new entries there.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o node/locale/messages.pot --no-location --sort-output \
+	  --project "Solidarity Node" --copyright-holder "Solidarity Node contributors" .
+	$(BIN)/pybabel update -i node/locale/messages.pot -d node/locale --no-fuzzy-matching \
+	  --ignore-obsolete --width 100
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

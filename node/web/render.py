@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.vocab import ACTIVITY_JSON
 from node.federation.context import NodeContext
+from node.web import i18n
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -88,7 +89,11 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # ``{% trans %}`` in the new style (``%(name)s`` filled and escaped); the callables
+    # themselves come with each page (html()), in that page's language.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     return env
 
 
@@ -104,12 +109,27 @@ def html(
     ``headers`` overrides some of them (a ``None`` value drops one)."""
     env: Environment = request.app.state.templates
     node = ctx(request)
+    ui = page_language(request, context)
     body = env.get_template(template).render(
-        request=request, settings=node.settings, urls=node.urls, **context
+        request=request,
+        settings=node.settings,
+        urls=node.urls,
+        ui_lang=ui,
+        **i18n.template_callables(ui),
+        **context,
     )
     merged: dict[str, str | None] = {**security_headers(node), "Vary": "Accept", **(headers or {})}
     final = {k: v for k, v in merged.items() if v is not None}
     return HTMLResponse(body, status_code=status, headers=final)
+
+
+def page_language(request: Request, context: dict[str, Any]) -> str:
+    """The language of the words around the content: the page's own choice (``ui_lang``, or
+    its content language ``lang``), else the reader's Accept-Language."""
+    chosen = context.pop("ui_lang", None) or context.get("lang")
+    if isinstance(chosen, str) and chosen:
+        return i18n.ui_language(chosen)
+    return i18n.negotiate(request.headers.get("accept-language", "")[:1000])
 
 
 def not_found(request: Request, what: str) -> Response:
