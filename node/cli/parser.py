@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from node import __version__
-from node.cli import access, actors, demo, doctor, jobs, rebase, serve, setup
+from node.cli import access, actors, backup, demo, doctor, jobs, rebase, serve, setup
 from node.features.bridges import cli as bridges_cli
 from node.features.follows import cli as follows_cli
 from node.features.moderation import cli as moderation_cli
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_commands(sub)
     setup.add_status_command(sub)
     rebase.add_commands(sub)
+    backup.add_commands(sub)
     doctor.add_commands(sub)
     jobs.add_commands(sub)
     networks_cli.add_commands(sub, network_actions)
