@@ -13,6 +13,7 @@ from node.cli import access, actors, backup, demo, doctor, jobs, rebase, serve, 
 from node.features.bridges import cli as bridges_cli
 from node.features.follows import cli as follows_cli
 from node.features.moderation import cli as moderation_cli
+from node.features.moving import cli as moving_cli
 from node.features.networks import cli as networks_cli
 from node.features.publishing import cli as publishing_cli
 
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     network_actions = actors.add_commands(sub)
     access.add_commands(sub)
     follows_cli.add_commands(sub)
+    moving_cli.add_commands(sub)
     publishing_cli.add_commands(sub)
     demo.add_commands(sub)
     setup.add_status_command(sub)
