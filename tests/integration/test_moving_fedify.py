@@ -29,7 +29,7 @@ def test_an_organization_moves_to_an_account_that_names_it_and_followers_get_mov
     node.start()
     peer = fedify_peer_factory(["alice", "bob"])
     org = node.actor_url("nec")
-    alice, bob = peer.actor_id("alice"), peer.actor_id("bob")
+    bob = peer.actor_id("bob")
     peer.follow(org, as_="alice")
     peer.wait_for_inbox("Accept", timeout=20)
 
