@@ -232,3 +232,45 @@ def _rewrite_member(source: Path, target: Path, name: str, data: bytes) -> None:
             body = data if member.name == name else (fh.read() if fh else b"")
             member.size = len(body)
             dst.addfile(member, io.BytesIO(body))
+
+
+def test_a_sqlite_backup_restores_into_postgresql(
+    sqlite_template: Path,
+    pg_admin: Engine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Moving from the single-file setup to PostgreSQL is a backup and a restore."""
+    for name in [n for n in os.environ if n.startswith("SOLNODE_")]:
+        monkeypatch.delenv(name)
+    source = tmp_path / "small.db"
+    source.write_bytes(sqlite_template.read_bytes())
+    monkeypatch.setenv("SOLNODE_BASE_URL", BASE)
+    _use(monkeypatch, f"sqlite:///{source}", tmp_path / "small")
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "secret_key").write_text("small-secret\n")
+    sqlite = create_engine(f"sqlite:///{source}")
+    try:
+        make_org(sqlite)
+        add_follower(sqlite, "nec", "http://127.0.0.1:9101/users/peer")
+        before = _snapshot(sqlite)
+    finally:
+        sqlite.dispose()
+    archive = tmp_path / "small.tar.gz"
+    assert run(capsys, "backup", str(archive))[0] == 0
+
+    schema = f"r_{uuid.uuid4().hex[:12]}"
+    url = pg_schema_url(pg_admin, schema)
+    try:
+        _use(monkeypatch, url, tmp_path / "big")
+        status, out = run(capsys, "restore", str(archive))
+        assert status == 0 and "follower 1" in out, out
+        target = create_engine(url)
+        try:
+            after = _snapshot(target)
+        finally:
+            target.dispose()
+    finally:
+        drop_pg_schema(pg_admin, schema)
+    assert after["keys"] == before["keys"] and after["followers"] == before["followers"]

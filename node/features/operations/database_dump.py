@@ -17,7 +17,7 @@ import base64
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,12 +68,18 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def _utc_datetime(value: str) -> datetime:
+    """A stored time; SQLite hands them back naive, and we only ever store UTC."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 def _decoder(table: Table) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Turn one dumped row back into column values (dates and bytes were written as text)."""
     kinds: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
         if isinstance(column.type, DateTime):
-            kinds[column.name] = datetime.fromisoformat
+            kinds[column.name] = _utc_datetime
         elif isinstance(column.type, Date):
             kinds[column.name] = date.fromisoformat
         elif isinstance(column.type, LargeBinary):
@@ -130,11 +136,17 @@ def _batches(lines: IO[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         yield current, batch
 
 
-def load_rows(engine: Engine, lines: IO[str], progress: Progress) -> dict[str, int]:
-    """Insert dumped rows into an empty schema in one transaction; sequences set past them."""
+def load_rows(
+    engine: Engine, lines: IO[str], progress: Progress, *, clear: bool = False
+) -> dict[str, int]:
+    """Insert dumped rows in one transaction (after deleting every row, with ``clear``: a
+    failure leaves the target as it was); sequences set past the restored ids."""
     by_name = {t.name: t for t in tables()}
     counts: dict[str, int] = {}
     with engine.begin() as conn:
+        if clear:
+            for table in reversed(tables()):
+                conn.execute(table.delete())
         for name, batch in _batches(lines):
             table = by_name.get(name)
             if table is None:
@@ -168,10 +180,3 @@ def _reset_sequence(conn: Any, table: Table) -> None:
             ),
             {"s": seq},
         )
-
-
-def clear_rows(engine: Engine) -> None:
-    """Delete every row of every node table (restore ``--force`` over a node with data)."""
-    with engine.begin() as conn:
-        for table in reversed(tables()):
-            conn.execute(table.delete())

@@ -135,11 +135,9 @@ def _restore_database(
             f"is {migrations.head_revision(engine)}; restore with the solnode version that made it"
         )
     migrations.upgrade(engine)
-    if force:
-        database_dump.clear_rows(engine)
     progress("Database: inserting the backup's rows…")
     with member.open(encoding="utf-8") as lines:
-        database_dump.load_rows(engine, lines, progress)
+        database_dump.load_rows(engine, lines, progress, clear=force)
     return database_dump.row_counts(engine)
 
 
