@@ -60,7 +60,8 @@ def backup(
 ) -> BackupResult:
     """Write the node's database, secret key, media and config into the archive ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="solnode-backup-") as tmp:
+    # Staged beside the archive, not in /tmp: media can be large, and the rename stays local.
+    with tempfile.TemporaryDirectory(prefix=".solnode-backup-", dir=target.parent) as tmp:
         staging = Path(tmp)
         facts = _facts(settings, engine)
         facts["database"] = _stage_database(settings, engine, staging, progress)

@@ -52,7 +52,11 @@ class RestoreResult:
 
 def restore(settings: Settings, source: Path, *, force: bool, progress: Progress) -> RestoreResult:
     """Restore the archive ``source`` into the node ``settings`` describe."""
-    with tempfile.TemporaryDirectory(prefix="solnode-restore-") as tmp:
+    # Unpacked beside the data dir, not in /tmp: media can be large.
+    settings.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix=".solnode-restore-", dir=settings.data_dir.parent
+    ) as tmp:
         staged = Path(tmp)
         progress(f"Checking {source}…")
         try:
