@@ -87,7 +87,12 @@ def test_a_followed_account_that_moves_is_followed_where_it_went(
         timeout=30,
         what="alice's follower list to lose the organization",
     )
-    follows = [e for e in peer.inbox("Follow") if e["activity"]["object"] == bob]
+    # Our Follow of alice, then of bob (its log entry completes a moment after its effect).
+    follows = [
+        e
+        for e in peer.wait_for_inbox("Follow", min=2, timeout=30)
+        if e["activity"]["object"] == bob
+    ]
     assert follows and follows[0]["httpSignatureVerified"] is True
 
 
