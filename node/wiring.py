@@ -22,6 +22,7 @@ from node.features.follows import handlers as follows
 from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
 from node.features.moderation import flags
+from node.features.moving import handlers as moving
 from node.features.networks import api as network_api
 from node.features.networks import handlers as networks
 from node.features.networks import routes as network_routes
@@ -56,6 +57,7 @@ def dispatcher() -> Dispatcher:
     table = Dispatcher()
     relays.register(table)
     follows.register(table)
+    moving.register(table)
     interactions.register(table)
     flags.register(table)
     participation.register(table)

@@ -104,3 +104,8 @@ def actor_update(ident: str, actor_doc: dict[str, Any], published: datetime) -> 
         to=[PUBLIC],
         cc=[actor_doc.get("followers")] if actor_doc.get("followers") else None,
     )
+
+
+def move(ident: str, actor: str, target: str, *, to: list[str]) -> dict[str, Any]:
+    """Move of an account to ``target`` (Mastodon's shape: the actor is its own object)."""
+    return _activity("Move", ident, actor, actor, target=target, to=to)

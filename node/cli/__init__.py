@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx = CliContext(args.base_url)
     try:
-        if args.command != "init":
+        # restore brings the database and secret key a fresh target does not have yet.
+        if args.command not in ("init", "restore"):
             ctx.require_initialised()
         result: int = args.func(ctx, args)
         return result

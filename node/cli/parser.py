@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 
 from node import __version__
-from node.cli import access, actors, demo, doctor, jobs, rebase, serve, setup
+from node.cli import access, actors, backup, demo, doctor, jobs, rebase, serve, setup
 from node.features.bridges import cli as bridges_cli
 from node.features.follows import cli as follows_cli
 from node.features.moderation import cli as moderation_cli
+from node.features.moving import cli as moving_cli
 from node.features.networks import cli as networks_cli
 from node.features.publishing import cli as publishing_cli
 
@@ -34,10 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     network_actions = actors.add_commands(sub)
     access.add_commands(sub)
     follows_cli.add_commands(sub)
+    moving_cli.add_commands(sub)
     publishing_cli.add_commands(sub)
     demo.add_commands(sub)
     setup.add_status_command(sub)
     rebase.add_commands(sub)
+    backup.add_commands(sub)
     doctor.add_commands(sub)
     jobs.add_commands(sub)
     networks_cli.add_commands(sub, network_actions)

@@ -32,6 +32,8 @@ class LocalActor(SQLModel, table=True):
     rsa_public_pem: str = long_text()
     ed_private_pem: str = long_text()
     ed_public_pem: str = long_text()
+    # the actor it moved to (`solnode move`): its document says movedTo, followers were sent Move
+    moved_to: str = Field(default="", max_length=2048, sa_column_kwargs={"server_default": ""})
     created_at: datetime = ts()
     updated_at: datetime = ts()
 

@@ -660,6 +660,12 @@ class FedifyPeer:
         data: JSON = self._call("POST", "/post-raw", body=request)
         return data
 
+    def also_known_as(self, aliases: Sequence[str], *, as_: str | None = None) -> JSON:
+        """Set the local actor's ``alsoKnownAs`` (``[]`` clears it), for testing ``Move``."""
+        body: JSON = {"alsoKnownAs": list(aliases), **_opts(as_, None, None)}
+        data: JSON = self._call("POST", "/also-known-as", body=body)
+        return data
+
     def accept(
         self,
         actor: str | None = None,

@@ -50,6 +50,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "profiles": {"publishing"},
     "participation": set(),
     "follows": set(),
+    "moving": {"follows"},
     "interactions": {"publishing"},
     "moderation": set(),
     "publishing": {"participation"},

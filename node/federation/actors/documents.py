@@ -32,6 +32,11 @@ def actor_document(actor: LocalActor, urls: Urls, *, host: str) -> dict[str, Any
     doc["assertionMethod"] = [_ed25519_method(actor, urls, ident)]
     _add_collections(doc, actor, urls)
     _add_profile(doc, actor.profile or {})
+    if actor.moved_to:
+        # Mastodon's term (not in the ActivityStreams context): followers' servers show the
+        # account as moved and stop offering to follow it.
+        doc["movedTo"] = actor.moved_to
+        doc["@context"][-1]["movedTo"] = {"@id": "as:movedTo", "@type": "@id"}
     return doc
 
 
