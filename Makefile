@@ -6,6 +6,8 @@
 #               environment) when the public address is not http://$(HOST):$(PORT)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
+#   make system-deps  the programs the deploy tests run (caddy, nginx, systemd-analyze): installs
+#               them with apt-get when run as root on Debian/Ubuntu, else says what to install
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,7 +15,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast install lint typecheck pytest bench clean
+.PHONY: run test test-fast install lint typecheck pytest bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -39,7 +41,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# PROGRAM:PACKAGE pairs (Debian/Ubuntu package names) the test suite runs.
+SYSTEM_DEPS := caddy:caddy nginx:nginx-light systemd-analyze:systemd
+
+system-deps:
+	sh tools/ensure-system-packages.sh $(SYSTEM_DEPS)
+
+pytest: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
