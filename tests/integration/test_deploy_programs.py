@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from cryptography import x509
@@ -149,3 +151,31 @@ def test_ensure_system_packages_tells_a_non_root_user_what_to_install() -> None:
         assert "sudo apt-get install -y no-such-package" in result.stderr
     else:
         assert "missing no-such-package" in result.stderr
+
+
+def test_caddy_validates_the_caddyfile_of_the_install_guide(tmp_path: Path) -> None:
+    guide = (ROOT / "docs" / "install.md").read_text()
+    blocks = re.findall(r"```caddyfile\n(.*?)```", guide, re.DOTALL)
+    assert blocks, "docs/install.md shows a Caddyfile for bare metal"
+    for i, block in enumerate(blocks):
+        config = tmp_path / f"Caddyfile{i}"
+        config.write_text(textwrap.dedent(block))
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+        argv = [_program("caddy"), "validate", "--config", str(config), "--adapter", "caddyfile"]
+        result = _run(argv, env=env)
+        assert result.returncode == 0, result.stderr
+
+
+def test_make_pytest_installs_the_system_programs_first() -> None:
+    make = shutil.which("make")
+    assert make, "make is not installed"
+    # -o: the venv's stamp counts as made (never remade, even if missing), so -n prints only
+    # the two commands. (Not STAMP=Makefile: make runs the recipes that remake a makefile even
+    # under -n, which would install the venv whenever pyproject.toml is newer than Makefile.)
+    result = _run([make, "-n", "-o", ".venv/.installed", "pytest"], cwd=ROOT)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stderr
+    assert "tools/ensure-system-packages.sh" in lines[0]
+    for pair in ("caddy:caddy", "nginx:nginx-light", "systemd-analyze:systemd"):
+        assert pair in lines[0]
+    assert "pytest" in lines[-1]
