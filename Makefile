@@ -6,6 +6,8 @@
 #               environment) when the public address is not http://$(HOST):$(PORT)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
+#   make system-deps  the programs the deploy tests run (caddy, nginx, systemd-analyze): installs
+#               them with apt-get when run as root on Debian/Ubuntu, else says what to install
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -39,13 +41,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Programs the tests drive: Debian's Chromium and its driver for the browser tests, npm for
-# axe-core and the Fedify peer. Installed when missing (Debian/Ubuntu as root), else named.
-SYSTEM_PROGRAMS := chromium:chromium chromedriver:chromium-driver npm:npm
+# PROGRAM:PACKAGE pairs (Debian/Ubuntu package names) the test suite runs: Debian's Chromium
+# and its driver for the browser tests, npm for axe-core and the Fedify peer, and the programs
+# that validate deploy/. Installed when missing (Debian/Ubuntu as root), else named.
+SYSTEM_DEPS := chromium:chromium chromedriver:chromium-driver npm:npm \
+	caddy:caddy nginx:nginx-light systemd-analyze:systemd
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 system-deps:
-	@tools/ensure-system-packages.sh $(SYSTEM_PROGRAMS)
+	sh tools/ensure-system-packages.sh $(SYSTEM_DEPS)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error

@@ -1,40 +1,47 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Make sure the programs the tests run are installed.
-#   tools/ensure-system-packages.sh PROGRAM:PACKAGE ...   e.g. chromium:chromium chromedriver:chromium-driver
-# For each PROGRAM missing from PATH: on Debian/Ubuntu as root, `apt-get install -y PACKAGE`
-# (with `apt-get update` first only if that fails); anywhere else, print the command to run and
-# fail, so that no test is ever skipped for want of a program.
-set -euo pipefail
+#   tools/ensure-system-packages.sh caddy:caddy nginx:nginx-light chromedriver:chromium-driver
+# Each argument is PROGRAM:PACKAGE (the Debian/Ubuntu package that provides PROGRAM).
+# For every PROGRAM not on PATH (nor in /usr/sbin, /sbin): as root on Debian/Ubuntu it runs
+# `apt-get install -y PACKAGE...` (and `apt-get update` first only if that install fails);
+# otherwise it prints the exact command to run and exits 1. Nothing to do: silent, exit 0.
+set -eu
 
-missing_programs=()
-missing_packages=()
+missing=""
 for pair in "$@"; do
-  program="${pair%%:*}"
-  package="${pair#*:}"
-  if ! command -v "$program" >/dev/null 2>&1; then
-    missing_programs+=("$program")
-    missing_packages+=("$package")
-  fi
+    case "$pair" in
+        *:?*) ;;
+        *) echo "ensure-system-packages: '$pair' is not PROGRAM:PACKAGE" >&2; exit 2 ;;
+    esac
+    program=${pair%%:*}
+    package=${pair#*:}
+    if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$program" >/dev/null 2>&1; then
+        case " $missing " in
+            *" $package "*) ;;
+            *) missing="$missing $package" ;;
+        esac
+    fi
 done
-[ ${#missing_packages[@]} -eq 0 ] && exit 0
+[ -z "$missing" ] && exit 0
+missing=${missing# }
 
-echo "The tests need ${missing_programs[*]}, which this machine lacks (Debian packages: ${missing_packages[*]})." >&2
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  echo "Installing them: apt-get install -y ${missing_packages[*]}" >&2
-  if ! apt-get install -y --no-install-recommends "${missing_packages[@]}" >&2; then
-    apt-get update >&2
-    apt-get install -y --no-install-recommends "${missing_packages[@]}" >&2
-  fi
-  for program in "${missing_programs[@]}"; do
-    command -v "$program" >/dev/null 2>&1 || { echo "$program is still missing after the install" >&2; exit 1; }
-  done
-  exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-system-packages: installing $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086  # one word per package
+    if ! apt-get install -y $missing; then
+        apt-get update
+        # shellcheck disable=SC2086
+        apt-get install -y $missing
+    fi
+    exit 0
 fi
+
 if command -v apt-get >/dev/null 2>&1; then
-  echo "Install them with:  sudo apt-get install -y ${missing_packages[*]}" >&2
+    echo "ensure-system-packages: missing $missing; install with:" >&2
+    echo "    sudo apt-get install -y $missing" >&2
 else
-  echo "Install them with your system's package manager (on Debian/Ubuntu: apt-get install -y ${missing_packages[*]})," >&2
-  echo "then run make test again." >&2
+    echo "ensure-system-packages: missing $missing (Debian/Ubuntu package names);" >&2
+    echo "    install them with your system's package manager, then run make again" >&2
 fi
 exit 1

@@ -64,7 +64,9 @@ def _add_create(
 def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> Subcommands[argparse.ArgumentParser]:
     """``solnode org create`` and ``solnode network create``; returns the actions of
     ``solnode network``, where the networks feature adds its curation commands."""
-    _add_create(add_group(sub, "org", "manage organizations"), cmd_org_create, "an organization")
+    # `org` has one action so far: its help says what it does rather than promise "manage".
+    orgs = add_group(sub, "org", "create organizations of this node (@SLUG@host)")
+    _add_create(orgs, cmd_org_create, "an organization (an ActivityPub actor, @SLUG@host)")
     network_actions = add_group(sub, "network", "manage networks")
     p = _add_create(network_actions, cmd_network_create, "a network of organizations and networks")
     p.add_argument(

@@ -76,7 +76,10 @@ def test_the_makefile_runs_these_commands_with_one_base_url() -> None:
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNODE_")}
     done = subprocess.run(
-        [make, "-n", "run", "PORT=8123", "STAMP=Makefile"],
+        # -o: the install stamp counts as made. Not STAMP=Makefile: make runs the recipe that
+        # remakes a makefile even under -n, so a pyproject.toml newer than Makefile installed
+        # a venv here.
+        [make, "-n", "-o", ".venv/.installed", "run", "PORT=8123"],
         cwd=root,
         env=env,
         capture_output=True,
