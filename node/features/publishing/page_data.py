@@ -49,11 +49,13 @@ def switcher(lang: Language, url: str) -> list[dict[str, Any]]:
     """Links of the language switcher (empty when there is only one language)."""
     if len(lang.available) < 2:
         return []
+    # ``url`` may carry a query already (``/@nec/events?past=1``): it once became ``?past=1?lang=es``.
+    sep = "&" if "?" in url else "?"
     return [
         {
             "tag": tag,
             "name": messages.native_name(tag),
-            "href": f"{url}?lang={tag}",
+            "href": f"{url}{sep}lang={tag}",
             "current": tag == lang.content,
         }
         for tag in lang.available
