@@ -90,7 +90,7 @@ def test_an_offer_says_we_offer_and_counts_what_is_available() -> None:
             quantity={"value": 40, "unit": "hour"},
         )
     )
-    assert "<p>We offer: Bookkeeping for small co-ops (40 hour)</p>" in offer["content"]
+    assert "<p>We offer: Bookkeeping for small co-ops (amount: 40 hour)</p>" in offer["content"]
     assert offer["publishes"]["availableQuantity"] == {"hasUnit": "hour", "hasNumericalValue": "40"}
 
 
