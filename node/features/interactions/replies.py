@@ -7,9 +7,12 @@ What is kept is what ``_replies.html`` shows; the page never reads the raw remot
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
+
+import nh3
 
 from node.activitypub.vocab import addressees_of, as_list, id_of, is_public, text, types_of
 from node.content.remote_html import clean_remote_html
@@ -35,6 +38,15 @@ def sanitize_html(value: Any) -> str:
     if isinstance(value, str):
         value = _EMOJI_IMG.sub(r"\1", value[:MAX_REPLY_HTML])
     return clean_remote_html(value, MAX_REPLY_HTML)
+
+
+def plain_text(value: Any, limit: int) -> str | None:
+    """A field meant as plain text that some servers fill with HTML (a ``summary``): the text
+    alone, markup and script bodies dropped, entities decoded (the page escapes it again)."""
+    raw = text(value, limit * 4)
+    if raw is None:
+        return None
+    return html.unescape(nh3.clean(raw, tags=set())).strip()[:limit] or None
 
 
 def parent_candidates(value: Any) -> tuple[str, ...]:
@@ -96,9 +108,9 @@ def content_map(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     kept = {}
-    for lang, html in list(value.items())[:MAX_LANGUAGES]:
-        if isinstance(lang, str) and _LANG.match(lang) and isinstance(html, str):
-            kept[lang.lower()] = sanitize_html(html)
+    for lang, markup in list(value.items())[:MAX_LANGUAGES]:
+        if isinstance(lang, str) and _LANG.match(lang) and isinstance(markup, str):
+            kept[lang.lower()] = sanitize_html(markup)
     return kept
 
 
@@ -107,7 +119,7 @@ def reply_document(raw: dict[str, Any]) -> dict[str, Any]:
     ``sensitive``), its translations and its image attachments."""
     doc = {k: raw[k] for k in KEPT_FIELDS if k in raw}
     doc["visibility"] = visibility(raw)
-    summary = text(raw.get("summary"), MAX_SUMMARY)
+    summary = plain_text(raw.get("summary"), MAX_SUMMARY)
     if summary:
         doc["summary"] = summary
     # Mastodon marks media sensitive without a summary; a summary is a warning by itself.
