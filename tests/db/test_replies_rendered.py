@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from node.api.tokens import create_token
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.actors.local import create_actor, ensure_instance_actor
@@ -86,7 +87,7 @@ def replies_of(html: str) -> list[str]:
 
 
 async def test_a_sensitive_reply_is_shown_collapsed_behind_its_summary(
-    node: NodeContext, client: TestClient, note: str, ana: Sender
+    node: NodeContext, engine: Engine, client: TestClient, note: str, ana: Sender
 ) -> None:
     # As Mastodon 4.3 sends a reply with a content warning, a mention, a hashtag, a custom
     # emoji (Pleroma writes it as an image in content) and a photo with its description.
@@ -148,6 +149,12 @@ async def test_a_sensitive_reply_is_shown_collapsed_behind_its_summary(
         "Image: A plate of peanut noodles</a>"
     ) in inside
     assert "javascript:" not in html
+    # The moderator sees the warning too.
+    with session_scope(engine) as session:
+        token = create_token(session, "coop")
+    listed = client.get("/api/v1/replies", headers={"Authorization": f"Bearer {token}"}).json()
+    [row] = listed["items"]
+    assert (row["summary"], row["sensitive"]) == ("Food, allergies", True)
 
 
 async def test_sensitive_without_a_summary_still_collapses(
