@@ -286,6 +286,9 @@ def test_500_replies_page_fifty_at_a_time_both_ways(
         previous = found.group(1) if found else None
     assert back == public[:450]
     assert 'rel="prev"' not in page_of(client, f"{note}?replies_after=bogus")
+    far = "9" * 18  # a cursor past every id: an empty page, not an error
+    assert "Reply number" not in page_of(client, f"{note}?replies_after={far}")
+    assert "Reply number 582." in page_of(client, f"{note}?replies_before={far}")
 
 
 def test_the_pages_of_replies_keep_the_visitors_language(

@@ -20,6 +20,7 @@ from node.db import as_utc
 from node.models import Interaction, Item, RemoteActor
 
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ class RepliesPage:
 
 def cursor(value: str | None) -> int | None:
     """A page cursor from the query string; anything but a small positive number is None."""
-    if value is None or not value.isdigit() or len(value) > 18:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
         return None
-    return int(value)
+    # Row ids are 32-bit on PostgreSQL, which refuses a larger number in the comparison.
+    return min(int(value), MAX_ID)
 
 
 def _shown(item: Item) -> Any:
