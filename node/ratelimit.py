@@ -89,6 +89,7 @@ class RateLimiters:
     signin: RateLimiter | None
     api: RateLimiter | None
     register: RateLimiter | None = None
+    answer: RateLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiters:
@@ -103,4 +104,5 @@ class RateLimiters:
             signin=build(settings.rate_limit_signin),
             api=build(settings.rate_limit_api),
             register=build(settings.rate_limit_register),
+            answer=build(settings.rate_limit_answer),
         )

@@ -66,6 +66,8 @@ class Settings:
     key_refetch_interval: int = 300
     # Registrations on event pages (POST /items/{uid}/register) per client address.
     rate_limit_register: Limit | None = Limit(5, 3600.0)
+    # Answers to calls with the form on the call's page (POST /items/{uid}/answer) per address.
+    rate_limit_answer: Limit | None = Limit(5, 3600.0)
     # A Murmurations index (e.g. https://index.murmurations.network) for `solnode murmurations
     # register`; empty: registration is off.
     murmurations_index: str = ""
@@ -208,6 +210,7 @@ _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("rate_limit_signin", "limit", 0),
     ("rate_limit_api", "limit", 0),
     ("rate_limit_register", "limit", 0),
+    ("rate_limit_answer", "limit", 0),
     ("rate_limit_ld_work", "limit", 0),
     ("key_refetch_interval", "int", 0),
     ("trusted_proxies", "proxies", 0),

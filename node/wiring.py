@@ -35,6 +35,7 @@ from node.features.profiles import api as api_profile
 from node.features.profiles import discovery
 from node.features.profiles import openapi as profiles_openapi
 from node.features.profiles import routes as actor_routes
+from node.features.publishing import answer_pages
 from node.features.publishing import api as api_routes
 from node.features.publishing import object_routes as content_routes
 from node.features.publishing import openapi as publishing_openapi
@@ -104,6 +105,8 @@ def routes() -> list[Route | Mount]:
         *api_outbox.routes(),
         Route("/items/{uid}", item_route),
         Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
+        Route("/items/{uid}/answer", answer_pages.answer_route, methods=["POST"]),
+        Route("/items/{uid}/answered", answer_pages.answered_route),
         *bridge_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),

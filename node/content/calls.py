@@ -101,7 +101,8 @@ def call_content_html(
     With ``language``, the title and description are taken from its translation if there is one.
     (Mastodon does not show a Note's ``name``, so the title is the first line.)"""
     amount = quantity_text(inp.quantity) if inp.quantity else ""
-    what = escape(inp.resource) + (f" ({escape(amount)})" if amount else "")
+    # A bare "(25)" after the resource left readers guessing what the number was.
+    what = escape(inp.resource) + (f" (amount: {escape(amount)})" if amount else "")
     name = inp.name_map.get(language, inp.name) if language else inp.name
     markdown = inp.content_map.get(language, inp.content) if language else inp.content
     lines = [
@@ -115,7 +116,9 @@ def call_content_html(
         lines.append("Until: " + escape(format_moment(inp.deadline, inp.timezone)))
     html = "".join(f"<p>{line}</p>" for line in lines)
     html += render(markdown)
-    html += "<p>Answer: " + link(url) + "</p>"
+    # The page has a form, and a reply from the reader's own account reaches the organization
+    # too: say both, so nobody lands on the page looking for an "Answer" button.
+    html += "<p>Reply to this post to answer, or use the form: " + link(url) + "</p>"
     if inp.tags:
         tags = " ".join(
             f'<a href="{escape(tag_href(t))}" class="mention hashtag" rel="tag">#<span>{escape(t)}</span></a>'

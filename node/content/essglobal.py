@@ -20,7 +20,15 @@ from typing import Any
 
 from node.content.fields import FieldError
 
-__all__ = ["Concept", "Scheme", "concepts", "label", "schemes", "validate_concept"]
+__all__ = [
+    "Concept",
+    "Scheme",
+    "concepts",
+    "label",
+    "scheme_title",
+    "schemes",
+    "validate_concept",
+]
 
 VOCAB = "http://purl.org/essglobal/vocab/"
 STANDARD = "http://purl.org/essglobal/standard/"
@@ -100,6 +108,15 @@ def _catalogue() -> tuple[dict[str, Scheme], dict[str, Concept], dict[str, froze
 def schemes() -> list[Scheme]:
     """The ESSGlobal properties we validate, with their concept schemes."""
     return list(_catalogue()[0].values())
+
+
+def scheme_title(name: str, lang: str = "en") -> str:
+    """A property's title for people (``legalForm`` -> ``Legal Form``), in ``lang`` when the
+    vocabulary has it; the name itself only for a property we do not know."""
+    found = _catalogue()[0].get(name)
+    if found is None:
+        return name
+    return found.title.get(lang) or found.title.get("en") or name
 
 
 def concepts(scheme: str) -> list[Concept]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from node.models.accounts import ApiToken, UserAccount
 from node.models.actors import LocalActor, RemoteActor
+from node.models.answers import CallAnswer
 from node.models.content import Interaction, Item, ItemTag, Participant, Series, Tombstone
 from node.models.federation import HostState, InboxActivity, Job, OutboxActivity
 from node.models.follows import Follower, Following
@@ -20,6 +21,7 @@ from node.models.networks import Membership, NetworkItem, NetworkRules, Outgoing
 __all__ = [
     "ActorBlock",
     "ApiToken",
+    "CallAnswer",
     "DomainAllow",
     "DomainBlock",
     "Follower",

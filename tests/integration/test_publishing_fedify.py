@@ -133,7 +133,7 @@ def assert_call_as_a_note(obj: dict[str, Any]) -> None:
     )
     assert "<p>We need: Cooperatives to join a group purchase" in content
     assert "<p>Until: Fri 15 Jan 2027</p>" in content
-    assert f'<p>Answer: <a href="{obj["url"]}"' in content
+    assert f'or use the form: <a href="{obj["url"]}"' in content
     assert obj["purpose"] == "request"
     assert obj["publishes"]["action"] == "transfer"
     assert obj["publishes"]["resourceQuantity"] == {"hasUnit": "one", "hasNumericalValue": "25"}

@@ -65,12 +65,15 @@ def test_the_content_says_need_what_where_until_when_and_where_to_answer() -> No
     paragraphs = re.findall(r"<p>(.*?)</p>", content, re.S)
     assert paragraphs[:4] == [
         "Group purchasing of insurance and renewable energy for worker co-ops",
-        "We need: Cooperatives to join a group purchase of liability insurance and renewable energy (25)",
+        "We need: Cooperatives to join a group purchase of liability insurance and renewable energy (amount: 25)",
         "Where: New England",
         "Until: Fri 15 Jan 2027",
     ]
     assert "<strong>liability insurance</strong>" in content
-    assert f'<p>Answer: <a href="{IDENT}" rel="nofollow noopener">{IDENT}</a></p>' in content
+    assert (
+        "<p>Reply to this post to answer, or use the form: "
+        f'<a href="{IDENT}" rel="nofollow noopener">{IDENT}</a></p>'
+    ) in content
     # Mastodon only links hashtags that appear in the content.
     assert (
         f'<a href="{BASE}/tags/grouppurchasing" class="mention hashtag" rel="tag">#<span>GroupPurchasing</span></a>'
@@ -87,7 +90,7 @@ def test_an_offer_says_we_offer_and_counts_what_is_available() -> None:
             quantity={"value": 40, "unit": "hour"},
         )
     )
-    assert "<p>We offer: Bookkeeping for small co-ops (40 hour)</p>" in offer["content"]
+    assert "<p>We offer: Bookkeeping for small co-ops (amount: 40 hour)</p>" in offer["content"]
     assert offer["publishes"]["availableQuantity"] == {"hasUnit": "hour", "hasNumericalValue": "40"}
 
 

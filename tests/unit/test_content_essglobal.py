@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from node.content.essglobal import concepts, label, schemes, validate_concept
+from node.content.essglobal import concepts, label, scheme_title, schemes, validate_concept
 from node.content.fields import FieldError
 
 LF = "http://purl.org/essglobal/standard/legal-form/"
@@ -137,3 +137,11 @@ def test_every_bundled_file_is_well_formed() -> None:
             i.startswith(data["conceptScheme"]) and c["prefLabel"].get("en")
             for i, c in zip(iris, data["concepts"], strict=True)
         )
+
+
+def test_a_scheme_has_a_title_for_people() -> None:
+    # The network directory showed "legalForm" to visitors; it shows the vocabulary's title.
+    assert scheme_title("legalForm") == "Legal Form"
+    assert scheme_title("economicSector", "es") == "Actividad económica"
+    assert scheme_title("legalForm", "fr") == "Legal Form"  # no French title: English
+    assert scheme_title("unknownScheme") == "unknownScheme"

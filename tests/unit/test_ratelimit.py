@@ -109,3 +109,11 @@ def test_429_carries_retry_after_and_a_json_error() -> None:
         "reason": "rate_limited",
         "retry_after": 3,
     }
+
+
+def test_the_answer_form_limit_is_a_setting_like_the_registration_one() -> None:
+    assert load_settings(env={}, secret_key="x").rate_limit_answer == Limit(5, 3600.0)
+    settings = load_settings(env={"SOLNODE_RATE_LIMIT_ANSWER": "off"}, secret_key="x")
+    assert settings.rate_limit_answer is None
+    with pytest.raises(ConfigError, match="SOLNODE_RATE_LIMIT_ANSWER"):
+        load_settings(env={"SOLNODE_RATE_LIMIT_ANSWER": "plenty"}, secret_key="x")

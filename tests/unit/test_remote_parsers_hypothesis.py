@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from node.activitypub import addressing, bounds, keys, mediatypes, webfinger
 from node.activitypub.mediatypes import AS_PROFILE
 from node.content.remote_html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from node.features.interactions.handlers import sanitize_html
+from node.features.interactions.replies import sanitize_html
 from node.federation.outbox.policy import parse_retry_after
 from node.federation.remote import fetch
 from node.federation.remote.actor_documents import actor_fields

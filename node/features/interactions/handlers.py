@@ -12,9 +12,15 @@ from anyio import to_thread
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
-from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, addressees_of, id_of, is_public
-from node.content.remote_html import clean_remote_html
+from node.activitypub.vocab import ACTOR_TYPES, Activity, Object, id_of
 from node.db import session_scope
+from node.features.interactions.replies import (
+    first_ours,
+    parent_candidates,
+    reply_document,
+    sanitize_html,
+    visibility,
+)
 from node.federation.inbox.common import local_item
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.federation.inbox.embedded import WRAPPERS, from_origin, inner_object
@@ -23,13 +29,6 @@ from node.federation.policy import LIMIT, domain_severity, host_of
 from node.federation.remote import actors as remote
 from node.federation.remote.actors import FetchBudget
 from node.models import Follower, Following, Interaction, RemoteActor, Tombstone
-
-MAX_REPLY_HTML = 20_000
-
-
-def sanitize_html(value: Any) -> str:
-    """Remote HTML through nh3 with the remote allow-list; links get rel=nofollow noopener."""
-    return clean_remote_html(value, MAX_REPLY_HTML)
 
 
 def _record(
@@ -80,20 +79,8 @@ async def on_like_or_announce(msg: Incoming) -> str:
     return await to_thread.run_sync(write)
 
 
-REPLY_FIELDS = frozenset(
-    {"id", "type", "url", "published", "attributedTo", "inReplyTo", "summary", "sensitive"}
-)
-
-
-def visibility(doc: Any) -> str:
-    """Who a reply was addressed to: ``public`` (Public in to, cc or audience), ``followers``
-    (the author's followers collection, not Public), else ``direct``. Only public replies are
-    ever shown on our pages, approved or not."""
-    if is_public(doc):
-        return "public"
-    if any(a.rstrip("/").endswith("/followers") for a in addressees_of(doc)):
-        return "followers"
-    return "direct"
+# The fields of a reply the page shows besides its content.
+SHOWN_FIELDS = ("summary", "sensitive", "contentMap", "attachment")
 
 
 def _reply_state(msg: Incoming, author: str) -> str:
@@ -103,13 +90,20 @@ def _reply_state(msg: Incoming, author: str) -> str:
     return "approved" if msg.node.settings.auto_approve_replies else "pending"
 
 
-def _store_reply(msg: Incoming, obj: Object, author: str) -> str:
-    parent = obj.in_reply_to
+def _our_parent(msg: Incoming, value: Any) -> str | None:
     with Session(msg.node.engine) as session:
-        if parent is None or local_item(session, parent) is None:
-            return "stored: not addressed to our content"
-    doc = {k: v for k, v in obj.raw.items() if k in REPLY_FIELDS}
-    doc["visibility"] = visibility(obj.raw)
+        return first_ours(value, lambda ident: local_item(session, ident) is not None)
+
+
+def _store_reply(msg: Incoming, obj: Object, author: str) -> str:
+    # inReplyTo may be a string, a Link, an object or Collection with an id, or a list of
+    # those: the first that is ours is the parent. When none is ours the activity stays stored
+    # in the inbox as before (a reply in a thread we are only copied on is ordinary traffic,
+    # and refusing it would have to happen before the 202, without the database).
+    parent = _our_parent(msg, obj.raw.get("inReplyTo"))
+    if parent is None:
+        return "stored: not addressed to our content"
+    doc = reply_document(obj.raw) | {"inReplyTo": parent}
     content = sanitize_html(obj.raw.get("content"))
     state = _reply_state(msg, author)
     return _record(msg, "reply", parent, content=content, document=doc, state=state, actor=author)
@@ -135,16 +129,10 @@ async def on_announce(msg: Incoming) -> str:
     if not counted.startswith("ignored") or obj is None:
         return counted  # an Announce by id of someone else's object: a boost, not for us
     hint = obj.object if obj.has_type(*WRAPPERS) else obj
-    parent = hint.in_reply_to if hint is not None else None
-    if parent is None:
+    if hint is None or not parent_candidates(hint.raw.get("inReplyTo")):
         return counted
-
-    def about_us() -> bool:
-        with Session(msg.node.engine) as session:
-            return local_item(session, parent) is not None
-
     # The embedded copy is only a hint that this concerns us; what we store comes from origin.
-    if not await to_thread.run_sync(about_us):
+    if await to_thread.run_sync(_our_parent, msg, hint.raw.get("inReplyTo")) is None:
         return counted
     budget = FetchBudget(limit=3)
     document = await from_origin(msg.node, obj.raw, msg.actor, budget=budget)
@@ -181,12 +169,20 @@ async def on_update(msg: Incoming) -> str:
             if row is None:
                 return "stored: update of something we do not keep"
             content = sanitize_html(obj.raw.get("content"))
-            changed = content != row.content
-            row.content = content
             # Addressing can only narrow: a reply once private never becomes public by an edit.
             before = str(row.document.get("visibility", "public"))
             after = visibility(obj.raw)
-            row.document = {**row.document, "visibility": before if after == "public" else after}
+            fresh = reply_document(obj.raw) | {
+                "inReplyTo": row.object_id,
+                "visibility": before if after == "public" else after,
+            }
+            # A new text, warning, translation or image is a new reply to moderate.
+            changed = content != row.content or any(
+                fresh.get(k) != row.document.get(k) for k in SHOWN_FIELDS
+            )
+            row.content = content
+            kept = {k: v for k, v in row.document.items() if k not in SHOWN_FIELDS}
+            row.document = kept | fresh
             if changed and row.state == "approved":
                 # What a moderator approved was the old text: the new one waits for a decision.
                 row.state = _reply_state(msg, row.actor)

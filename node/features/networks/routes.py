@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.activitypub.mediatypes import wants_activity_json
+from node.content.essglobal import scheme_title
 from node.db import now_utc
 from node.features.networks import clean, collections
 from node.features.networks.profiles import concept_label
@@ -237,7 +238,8 @@ def directory_page(request: Request) -> Response:
             "kind": row.kind,
             "since": row.decided_at,
             "classification": [
-                {"scheme": scheme, "iri": iri, "label": concept_label(iri)}
+                # The title attribute once showed the property's name ("legalForm").
+                {"scheme": scheme_title(scheme), "iri": iri, "label": concept_label(iri)}
                 for scheme, iris in profile.essglobal.items()
                 for iri in iris
             ],

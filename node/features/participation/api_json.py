@@ -40,5 +40,8 @@ def reply_view(row: Interaction) -> dict[str, Any]:
         # public, followers or direct: only public replies are shown on our pages, even when
         # approved (replies from before this field was kept count as public).
         "visibility": str(doc.get("visibility", "public")),
+        # The content warning a moderator should see before approving (issue 13).
+        "summary": doc.get("summary") or None,
+        "sensitive": doc.get("sensitive") is True or bool(doc.get("summary")),
         "created": iso(as_utc(row.created_at)),
     }

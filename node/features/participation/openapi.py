@@ -114,6 +114,11 @@ def _reply() -> Schema:
                 "enum": ["public", "followers", "direct"],
                 "description": "who the author addressed; only public replies are ever shown",
             },
+            "summary": {
+                "type": ["string", "null"],
+                "description": "the content warning (plain text); the page collapses the reply",
+            },
+            "sensitive": {"type": "boolean", "description": "shown collapsed on the page"},
             "created": STAMP,
         },
     }

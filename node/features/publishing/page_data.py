@@ -1,5 +1,6 @@
 """What the item pages show, gathered from the database into plain values for the templates:
-the language, the event's facts, its programme, its other dates, replies, cards for lists."""
+the language, the event's facts, its programme, its other dates, cards for lists
+(the replies are node/features/publishing/replies.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
-
 from node.content.calls import quantity_text
 from node.content.fields import EventInput, FieldError, validate_call, validate_event
 from node.content.i18n import localized, normalize_language_tag, pick_language
 from node.content.markdown import render, to_plain_text, truncate
 from node.content.summary import accessibility_text, recurrence_text
 from node.db import as_utc, now_utc
-from node.models import Interaction, Item, RemoteActor
+from node.models import Item
 from node.web import messages
 from node.web.messages import UI_LANGUAGES
 
@@ -49,11 +48,13 @@ def switcher(lang: Language, url: str) -> list[dict[str, Any]]:
     """Links of the language switcher (empty when there is only one language)."""
     if len(lang.available) < 2:
         return []
+    # ``url`` may carry a query already (``/@nec/events?past=1``): it once became ``?past=1?lang=es``.
+    sep = "&" if "?" in url else "?"
     return [
         {
             "tag": tag,
             "name": messages.native_name(tag),
-            "href": f"{url}?lang={tag}",
+            "href": f"{url}{sep}lang={tag}",
             "current": tag == lang.content,
         }
         for tag in lang.available
@@ -246,43 +247,6 @@ def call_facts(item: Item, lang: str) -> dict[str, Any] | None:
         "content_html": render(localized(inp.language, inp.content, inp.content_map, lang)),
         "content_lang": _shown_in(inp.language, inp.content_map, lang),
     }
-
-
-def _web_link(value: object) -> str | None:
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
-
-
-def replies(session: Session, item: Item) -> list[dict[str, Any]]:
-    """Approved replies to the item, oldest first, with their authors' names when cached."""
-    rows = session.exec(
-        select(Interaction, RemoteActor)
-        .join(RemoteActor, col(RemoteActor.ap_id) == col(Interaction.actor), isouter=True)
-        .where(
-            Interaction.object_id == item.ap_id,
-            Interaction.kind == "reply",
-            Interaction.state == "approved",
-        )
-        .order_by(col(Interaction.created_at))
-        .limit(200)
-    ).all()
-    result = []
-    for reply, author in rows:
-        if reply.document.get("visibility", "public") != "public":
-            continue  # followers-only or direct: private, even when approved
-        url = reply.document.get("url")
-        result.append(
-            {
-                "author": (author.name or author.preferred_username) if author else reply.actor,
-                # The author's profile link is the remote's word too: http(s) only.
-                "author_url": _web_link(author.url if author else None) or reply.actor,
-                "content": reply.content,  # sanitized when it arrived (inbox/objects.py)
-                # The reply's url is the remote's word too (a javascript: URL here was a
-                # stored XSS, found by tests/fixtures/hostile/xss-reply-url-*.json).
-                "url": _web_link(url) or reply.activity_id,
-                "created": as_utc(reply.created_at),
-            }
-        )
-    return result
 
 
 def upcoming_first(items: list[Item], now: datetime) -> list[Item]:

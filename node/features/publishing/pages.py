@@ -22,7 +22,7 @@ from node.content.fields import EventInput
 from node.db import as_utc, now_utc, session_scope
 from node.features.participation import handlers as participation
 from node.features.participation.handlers import ParticipationError
-from node.features.publishing import listings
+from node.features.publishing import answers, listings, replies
 from node.features.publishing import page_data as item_view
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
@@ -124,6 +124,7 @@ def render_item(
     nonce = _form_nonce(request)
     context = _page_context(session, item, author, lang, page_url)
     context |= {"errors": errors or {}, "values": values or {}}
+    context |= replies.page_context(request.query_params, session, item, lang.content, page_url)
     title = context["title"]
     inp = item_view.event_input(item) if item.kind == "event" else None
     text = schema_org.description(str(item.source.get("content", "")), title)
@@ -131,6 +132,9 @@ def render_item(
         text = _add_event(context, request, session, item, author, inp, nonce, lang, page_url)
     if item.kind == "call":
         _add_call(context, item, lang.content)
+        uid = node.urls.item_uid(item.ap_id) or ""
+        secret = node.settings.secret_key
+        context["answer"] = answers.form_context(secret, nonce, item, uid, lang.content)
     doc = item.document
     image = doc.get("image") if isinstance(doc.get("image"), dict) else None
     context["description"] = text
@@ -145,8 +149,8 @@ def render_item(
     )
     template = "event.html" if inp is not None else "item.html"
     response = html(request, template, status=status, **context)
-    if inp is not None:
-        # The registration form's nonce: the token in the form is only valid with this cookie.
+    if inp is not None or item.kind == "call":
+        # The registration (or answer) form's nonce: the token in the form is only valid with this cookie.
         response.set_cookie(
             forms.COOKIE,
             nonce,
@@ -182,7 +186,6 @@ def _page_context(
         "lang": lang.ui,
         "t": t,
         "alternates": item_view.switcher(lang, page_url),
-        "replies": item_view.replies(session, item),
         "title": item_view.text_of(doc, "name", lang.content) or t["published"],
         "title_lang": item_view.lang_of(doc, "name", lang.content),
         "content_html": item_view.text_of(doc, "content", lang.content),
