@@ -47,12 +47,13 @@ DECLARED_USES: dict[str, set[str]] = {
     "feeds": {"publishing", "networks"},
     "bridges": {"publishing", "networks", "profiles"},
     "site": {"feeds", "publishing"},
-    "profiles": {"publishing"},
+    "profiles": {"publishing", "media"},
     "participation": set(),
     "follows": set(),
     "interactions": {"publishing"},
     "moderation": set(),
-    "publishing": {"participation"},
+    "publishing": {"participation", "media"},
+    "media": set(),
 }
 
 
