@@ -36,7 +36,7 @@ JPEG_QUALITY = 85
 NOT_AN_IMAGE = "This file is not an image we can use (JPEG, PNG, WebP or GIF)."
 
 
-class ImageRefused(ValueError):
+class ImageRefused(Exception):
     """An upload we do not take: ``status`` is the HTTP status (413 too large, 415 not an image
     we use, 400 damaged), the message is for the organizer."""
 

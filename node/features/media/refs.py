@@ -47,7 +47,7 @@ def image_object(
         )
     alt = read_text(value.get("name"), sub_path(path, "name"), max_len=ALT_MAX, multiline=True)
     name = alt or media.alt
-    if not name and purpose == "attachment":
+    if not name:  # an avatar or header uploaded without one; what we publish always has one
         raise FieldError(
             sub_path(path, "name"), "is required: describe the image for people who cannot see it"
         )

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from node.api.auth import authenticate
 from node.api.errors import ApiError, endpoint
-from node.features.media.images import ImageRefused, check_size
+from node.features.media.images import ImageRefused, check_size, megabytes
 from node.features.media.store import find_file, store_image
 from node.federation.context import NodeContext
 from node.models import LocalActor, Media
@@ -43,8 +43,8 @@ async def _capped(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit + FORM_OVERHEAD:
-            check_size(size - FORM_OVERHEAD, limit)
+        if size > limit + FORM_OVERHEAD:  # sent without a length: its size is not known yet
+            raise ImageRefused(413, f"This image is over the limit of {megabytes(limit)}.")
         yield chunk
 
 
@@ -56,7 +56,7 @@ async def _read_form(request: Request, node: NodeContext) -> tuple[bytes, dict[s
     limit = node.settings.media_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        check_size(int(declared) - FORM_OVERHEAD, limit)
+        check_size(int(declared), limit)  # the form's framing is a few hundred bytes of it
     parser = MultiPartParser(
         request.headers, _capped(request, limit), max_files=1, max_fields=4, max_part_size=16_000
     )
