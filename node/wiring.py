@@ -21,6 +21,7 @@ from node.features.follows import api as api_follows
 from node.features.follows import handlers as follows
 from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
+from node.features.media import api as media_api
 from node.features.media import openapi as media_openapi
 from node.features.media import routes as media_routes
 from node.features.moderation import flags
@@ -117,6 +118,7 @@ def routes() -> list[Route | Mount]:
         *api_follows.routes(),
         *api_profile.routes(),
         *media_routes.routes(),
+        *media_api.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 

@@ -139,7 +139,7 @@ def test_a_failed_transaction_leaves_no_file_behind(
     # An actor that is not (any longer) in the database: the row cannot be stored.
     gone = LocalActor.model_validate(real.model_dump() | {"id": 99_999, "slug": "gone"})
 
-    with pytest.raises(Exception, match="(?i)foreign key|violates"):
+    with pytest.raises(Exception, match=r"(?i)foreign key|violates"):
         store_image(engine, settings, gone, photo(gps=False), alt=ALT)
 
     assert stored(engine, settings) == ([], [])
