@@ -62,10 +62,17 @@ def image_object(
 
 
 def with_media(
-    session: Session, urls: Urls, actor: LocalActor, source: Any, fields: dict[str, str]
+    session: Session,
+    urls: Urls,
+    actor: LocalActor,
+    source: Any,
+    fields: dict[str, str],
+    *,
+    patch: bool = False,
 ) -> Any:
     """``source`` with each image field of ``fields`` that names an upload replaced by its
-    image object; anything else is left for the validation to judge."""
+    image object; anything else is left for the validation to judge. A merge ``patch`` that
+    gives an image by URL also clears what an earlier upload set (``media``, its size)."""
     if not isinstance(source, dict):
         return source
     resolved = dict(source)
@@ -73,7 +80,6 @@ def with_media(
         value = source.get(field)
         if isinstance(value, dict) and value.get("media") is not None:
             resolved[field] = image_object(session, urls, actor, value, field, purpose)
-        elif isinstance(value, dict) and "url" in value:
-            # An image by URL replaces an upload: in a merge patch, null clears what came from it.
+        elif patch and isinstance(value, dict) and "url" in value:
             resolved[field] = {"media": None, "width": None, "height": None} | value
     return resolved

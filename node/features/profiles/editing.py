@@ -165,7 +165,7 @@ def update_profile(session: Session, node: NodeContext, actor: LocalActor, patch
     ``Update`` to its followers (Mastodon refreshes the account). Returns whether it changed."""
     if isinstance(patch, dict) and "name" in patch and patch["name"] is None:
         raise FieldError("name", "cannot be removed")
-    patch = with_media(session, node.urls, actor, patch, PROFILE_IMAGES)
+    patch = with_media(session, node.urls, actor, patch, PROFILE_IMAGES, patch=True)
     merged = merge(profile_input(actor), patch)
     clean = validate_profile(merged)
     name = clean.pop("name")

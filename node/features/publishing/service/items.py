@@ -165,7 +165,7 @@ def update_item(
     """Apply a JSON Merge Patch to the item's source, rebuild it, send the Update (and the
     status note when the change calls for one)."""
     now = now or now_seconds()
-    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES)
+    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES, patch=True)
     merged = merge(item.source, patch)
     assert isinstance(patch, dict)
     if item.series_id is not None and "recurrence" in patch and not allow_recurrence:

@@ -168,7 +168,7 @@ def update_series(
     own edits, such as one cancelled date, stay unless the patch names the same field); dates
     move if the rule or times changed; dates beyond a shortened series are deleted."""
     now = now or now_seconds()
-    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES)
+    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES, patch=True)
     merged = merge(series.source, patch)
     assert isinstance(patch, dict)
     if patch.get("recurrence", ...) is None:
