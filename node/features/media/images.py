@@ -92,7 +92,14 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
                 )
             image.seek(0)  # a GIF: its first frame
             image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard (a frame larger than its header said, or our limit set above it).
+        raise ImageRefused(
+            413,
+            f"This image has too many pixels; the limit is {max_pixels / 1_000_000:g} "
+            "million pixels.",
+        ) from None
+    except UnidentifiedImageError:
         raise ImageRefused(415, NOT_AN_IMAGE) from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ImageRefused(
