@@ -225,3 +225,29 @@ def test_only_stored_images_are_served(
 
     assert answer.status_code == 404
     assert b"do not serve me" not in answer.content
+
+
+def test_a_body_sent_without_a_length_stops_being_read_at_the_limit(
+    small_limit: TestClient, token: str, engine: Engine, settings: Settings
+) -> None:
+    def body() -> Iterator[bytes]:
+        yield (
+            b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n"
+        )
+        for _ in range(40):  # 2.6 MB in all, the length never declared
+            yield noise_png(100)[:65_536].ljust(65_536, b"\0")
+        yield b"\r\n--b0undary--\r\n"
+
+    answer = small_limit.post(
+        "/api/v1/actors/nec/media",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+        },
+        content=body(),
+    )
+
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "This image is over the limit of 1 MB."
+    assert stored(engine, settings) == ([], [])
