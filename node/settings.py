@@ -85,6 +85,9 @@ class Settings:
     metrics_token: str = ""
     # Whether /healthz and /readyz answer any client, not only loopback ones.
     health_public: bool = False
+    # Largest image upload in bytes, and in pixels (width x height, against decompression bombs).
+    media_max_bytes: int = 10_000_000
+    media_max_pixels: int = 50_000_000
 
     @property
     def host(self) -> str:
@@ -219,6 +222,8 @@ _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("limit_concurrency", "int", 0),
     ("inbox_retention_days", "int", 0),
     ("health_public", "bool", 0),
+    ("media_max_bytes", "int", 1),
+    ("media_max_pixels", "int", 1),
 )
 
 

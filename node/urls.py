@@ -109,6 +109,10 @@ class Urls:
         """An HTML list of one kind of an actor's items: ``events``, ``calls`` or ``news``."""
         return f"{self.profile(slug)}/{section}"
 
+    def media(self, file_name: str) -> str:
+        """An uploaded image, by its content-hash file name."""
+        return f"{self.base}/media/{file_name}"
+
     def api(self, path: str) -> str:
         """An absolute URL of the JSON API (``path`` starts after ``/api/v1``)."""
         return f"{self.base}/api/v1{path}"

@@ -21,6 +21,9 @@ from node.features.follows import api as api_follows
 from node.features.follows import handlers as follows
 from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
+from node.features.media import api as media_api
+from node.features.media import openapi as media_openapi
+from node.features.media import routes as media_routes
 from node.features.moderation import flags
 from node.features.moving import handlers as moving
 from node.features.networks import api as network_api
@@ -119,6 +122,8 @@ def routes() -> list[Route | Mount]:
         *api_social.routes(),
         *api_follows.routes(),
         *api_profile.routes(),
+        *media_routes.routes(),
+        *media_api.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
 
@@ -141,6 +146,7 @@ def api_fragments() -> tuple[api_openapi.ApiFragment, ...]:
         profiles_openapi.fragment(),
         publishing_openapi.outbox_fragment(),
         follows_openapi.fragment(),
+        media_openapi.fragment(),
     )
 
 

@@ -77,8 +77,16 @@ IMAGE = closed_object(
         "url": url(),
         "mediaType": {"type": "string", "enum": sorted(set(IMAGE_TYPES.values()))},
         "name": text(ALT_MAX, description="alt text: describe the image"),
+        "width": {"type": "integer", "minimum": 1, "maximum": 100_000},
+        "height": {"type": "integer", "minimum": 1, "maximum": 100_000},
+        "media": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "the id of an image you uploaded (POST /api/v1/actors/{slug}/media); "
+            "url, mediaType, width, height and (unless given) name come from it",
+        },
     },
-    ("url", "name"),
+    anyOf=[{"required": ["url", "name"]}, {"required": ["media"]}],
 )
 ERROR = {
     "type": "object",

@@ -28,9 +28,18 @@ def hashtags(tags: tuple[str, ...], tag_href: Callable[[str], str]) -> list[dict
 
 def image_object(image: Image) -> dict[str, Any]:
     """The ``image`` of an object (FEP-8a8e's flyer; Mobilizon 5.1 takes it as the banner)."""
-    return {"type": "Image", "url": image.url, "mediaType": image.media_type, "name": image.name}
+    return {"type": "Image", **_image_fields(image)}
 
 
 def image_attachment(image: Image) -> dict[str, Any]:
     """The image as an attachment: what Mastodon shows as media, with ``name`` as the alt text."""
-    return {"type": "Document", "url": image.url, "mediaType": image.media_type, "name": image.name}
+    return {"type": "Document", **_image_fields(image)}
+
+
+def _image_fields(image: Image) -> dict[str, Any]:
+    """What a reader needs to show the image; ``width`` and ``height`` (ActivityStreams terms,
+    known for uploads) let it reserve the image's space before fetching it."""
+    fields: dict[str, Any] = {"url": image.url, "mediaType": image.media_type, "name": image.name}
+    if image.width is not None and image.height is not None:
+        fields |= {"width": image.width, "height": image.height}
+    return fields

@@ -14,6 +14,7 @@ from node.models.answers import CallAnswer
 from node.models.content import Interaction, Item, ItemTag, Participant, Series, Tombstone
 from node.models.federation import HostState, InboxActivity, Job, OutboxActivity
 from node.models.follows import Follower, Following
+from node.models.media import Media
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
 from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
@@ -33,6 +34,7 @@ __all__ = [
     "ItemTag",
     "Job",
     "LocalActor",
+    "Media",
     "Membership",
     "ModerationLog",
     "NetworkItem",

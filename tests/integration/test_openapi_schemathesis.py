@@ -76,6 +76,7 @@ def seed(client: TestClient, engine: Engine, token: str) -> dict[str, dict[str, 
         "/api/v1/series/": {"uid": series["uid"]},
         "/api/v1/replies/": {"id": reply_id},
         "/actors/": {"slug": "nec"},
+        "/api/v1/actors/": {"slug": "nec"},
     }
 
 
@@ -136,6 +137,7 @@ def test_no_generated_request_breaks_the_api_or_its_documentation(
 
 def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
     from node.features.follows import api as routes_follows
+    from node.features.media import api as routes_media
     from node.features.participation import api as routes_social
     from node.features.profiles import api as routes_profile
     from node.features.publishing import api as routes
@@ -146,7 +148,14 @@ def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     served = {
         (route.path.replace("{id:int}", "{id}"), method)
-        for module in (routes, routes_social, routes_profile, routes_outbox, routes_follows)
+        for module in (
+            routes,
+            routes_social,
+            routes_profile,
+            routes_outbox,
+            routes_follows,
+            routes_media,
+        )
         for route in module.routes()
         for method in (route.methods or set()) - {"HEAD"}
     }

@@ -47,13 +47,14 @@ DECLARED_USES: dict[str, set[str]] = {
     "feeds": {"publishing", "networks"},
     "bridges": {"publishing", "networks", "profiles"},
     "site": {"feeds", "publishing"},
-    "profiles": {"publishing"},
+    "profiles": {"publishing", "media"},
     "participation": set(),
     "follows": set(),
     "moving": {"follows"},
     "interactions": {"publishing"},
     "moderation": set(),
-    "publishing": {"participation"},
+    "publishing": {"participation", "media"},
+    "media": set(),
 }
 
 

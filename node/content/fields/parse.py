@@ -243,11 +243,15 @@ def read_tags(value: Any, path: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
+# ``media`` is the id of an upload the image was made from (node/features/media/refs.py).
+_IMAGE_KEYS = frozenset({"url", "mediaType", "name", "width", "height", "media"})
+
+
 def read_image(value: Any, path: str) -> Image | None:
     """An image with its alt text (required) and media type (given, or told from the URL)."""
     if value is None:
         return None
-    data = read_object(value, path, frozenset({"url", "mediaType", "name"}))
+    data = read_object(value, path, _IMAGE_KEYS)
     url = read_url(data.get("url"), sub_path(path, "url"), required=True)
     assert url is not None
     media_type = data.get("mediaType")
@@ -270,7 +274,14 @@ def read_image(value: Any, path: str) -> Image | None:
         raise FieldError(
             sub_path(path, "name"), "is required: describe the image for people who cannot see it"
         )
-    return Image(url=url, media_type=media_type, name=alt)
+    width, height = data.get("width"), data.get("height")
+    return Image(
+        url=url,
+        media_type=media_type,
+        name=alt,
+        width=None if width is None else read_int(width, sub_path(path, "width"), 1, 100_000),
+        height=None if height is None else read_int(height, sub_path(path, "height"), 1, 100_000),
+    )
 
 
 def read_address(value: Any, path: str) -> PostalAddress | None:

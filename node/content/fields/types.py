@@ -126,6 +126,8 @@ class Image:
     url: str
     media_type: str
     name: str
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from node.content.fields.parse import (
 )
 from node.content.markdown import escape, render
 from node.db import now_utc
+from node.features.media.refs import PROFILE_IMAGES, with_media
 from node.federation import outbox as delivery
 from node.federation.actors.documents import MAX_FIELDS, actor_document, actor_id
 from node.federation.actors.local import touch
@@ -150,10 +151,13 @@ def validate_profile(data: Any) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if v not in (None, [], {})}
 
 
-def _image_dict(image: Any) -> dict[str, str] | None:
+def _image_dict(image: Any) -> dict[str, Any] | None:
     if image is None:
         return None
-    return {"url": image.url, "mediaType": image.media_type, "name": image.name}
+    found = {"url": image.url, "mediaType": image.media_type, "name": image.name}
+    if image.width is not None and image.height is not None:
+        found |= {"width": image.width, "height": image.height}
+    return found
 
 
 def update_profile(session: Session, node: NodeContext, actor: LocalActor, patch: Any) -> bool:
@@ -161,6 +165,7 @@ def update_profile(session: Session, node: NodeContext, actor: LocalActor, patch
     ``Update`` to its followers (Mastodon refreshes the account). Returns whether it changed."""
     if isinstance(patch, dict) and "name" in patch and patch["name"] is None:
         raise FieldError("name", "cannot be removed")
+    patch = with_media(session, node.urls, actor, patch, PROFILE_IMAGES, patch=True)
     merged = merge(profile_input(actor), patch)
     clean = validate_profile(merged)
     name = clean.pop("name")

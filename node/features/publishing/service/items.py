@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from node.activitypub import activities
 from node.content.events import status_note
 from node.content.fields import EventInput, FieldError, merge
+from node.features.media.refs import ITEM_IMAGES, with_media
 from node.features.participation.handlers import accepted_count
 from node.features.publishing.service.build import (
     Input,
@@ -96,6 +97,7 @@ def create_item(
 ) -> Published:
     """Validate ``source`` (FieldError names the bad field), store the item, send its Create."""
     now = now or now_seconds()
+    source = with_media(session, node.urls, actor, source, ITEM_IMAGES)
     inp = validate(kind, source, now=now)
     parent = None
     if isinstance(inp, EventInput):
@@ -163,6 +165,7 @@ def update_item(
     """Apply a JSON Merge Patch to the item's source, rebuild it, send the Update (and the
     status note when the change calls for one)."""
     now = now or now_seconds()
+    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES, patch=True)
     merged = merge(item.source, patch)
     assert isinstance(patch, dict)
     if item.series_id is not None and "recurrence" in patch and not allow_recurrence:

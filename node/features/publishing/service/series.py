@@ -27,6 +27,7 @@ from node.content.events import rfc3339
 from node.content.fields import EventInput, FieldError, merge, validate_event
 from node.content.series import Occurrence, occurrences
 from node.db import as_utc, session_scope
+from node.features.media.refs import ITEM_IMAGES, with_media
 from node.features.publishing.service.build import new_uid, now_seconds
 from node.features.publishing.service.items import Published, create_item, delete_item, update_item
 from node.federation import jobs
@@ -92,6 +93,7 @@ def create_series(
 ) -> SeriesResult:
     """Store a series and publish its first occurrences (FieldError names a bad field)."""
     now = now or now_seconds()
+    source = with_media(session, node.urls, actor, source, ITEM_IMAGES)
     inp, occs = _template(source)
     if not any(o.end > now for o in occs):
         raise FieldError("recurrence", "every date of this series is already over")
@@ -166,6 +168,7 @@ def update_series(
     own edits, such as one cancelled date, stay unless the patch names the same field); dates
     move if the rule or times changed; dates beyond a shortened series are deleted."""
     now = now or now_seconds()
+    patch = with_media(session, node.urls, actor, patch, ITEM_IMAGES, patch=True)
     merged = merge(series.source, patch)
     assert isinstance(patch, dict)
     if patch.get("recurrence", ...) is None:
