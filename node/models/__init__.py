@@ -16,8 +16,10 @@ from node.models.follows import Follower, Following
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
 from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
+from node.models.workspace import AccountLink, StaffRole, WebSession
 
 __all__ = [
+    "AccountLink",
     "ActorBlock",
     "ApiToken",
     "DomainAllow",
@@ -43,6 +45,8 @@ __all__ = [
     "RemoteActor",
     "Report",
     "Series",
+    "StaffRole",
     "Tombstone",
     "UserAccount",
+    "WebSession",
 ]

@@ -53,6 +53,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "interactions": {"publishing"},
     "moderation": set(),
     "publishing": {"participation"},
+    "workspace": set(),
 }
 
 
