@@ -44,10 +44,14 @@ def hidden(html: str) -> dict[str, str]:
     return found
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+def sign_in(
+    client: TestClient, email: str, password: str = PASSWORD, *, next_path: str | None = None
+) -> Any:
     """Sign in through the form, as a browser would (not following the redirect)."""
-    page = client.get("/workspace/sign-in")
+    page = client.get("/workspace/sign-in", params={"next": next_path} if next_path else None)
     fields = hidden(page.text)
+    if next_path is not None:
+        fields["next"] = next_path
     return client.post(
         "/workspace/sign-in",
         data={"form_token": fields["form_token"], "next": fields["next"], "email": email,
