@@ -212,3 +212,23 @@ def test_changing_the_password_keeps_this_browser_and_signs_out_the_others(
         assert "Your password was changed." in here.get("/workspace/account?done=password").text
         assert there.get("/workspace", follow_redirects=False).status_code == 303
         assert sign_in(there, "ana@example.org", NEW).status_code == 303
+
+
+def test_the_last_admin_cannot_remove_herself_but_can_remove_an_editor(
+    client: TestClient, engine: Engine
+) -> None:
+    make_actor(engine, "coop-bakery")
+    vera = make_person(engine, "vera@bakery.example", ("coop-bakery", "admin"))
+    sam = make_person(engine, "sam@bakery.example", ("coop-bakery", "editor"))
+    sign_in(client, "vera@bakery.example")
+    alone = client.post(
+        "/workspace/coop-bakery/staff/revoke", data={"user_id": str(vera), "csrf": csrf(client)}
+    )
+    assert alone.status_code == 400 and "at least one admin" in alone.text
+    removed = client.post(
+        "/workspace/coop-bakery/staff/revoke",
+        data={"user_id": str(sam), "csrf": csrf(client)},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    assert _roles(engine) == {(vera, 1, "admin")}

@@ -54,7 +54,12 @@ def give_role(desk: Desk) -> Response:
 def take_role(desk: Desk) -> Response:
     """``POST /workspace/{slug}/staff/revoke``: ``user_id``."""
     with session_scope(desk.engine) as session:
-        removed = revoke(session, _user_id(desk), desk.actor)
+        target = _user_id(desk)
+        admins = [u.id for u, role in staff_of(session, desk.actor) if role == "admin"]
+        if admins == [target] and not desk.user.is_node_admin:
+            return _page(desk, 400, "Every organization and network keeps at least one admin: "
+                                    "make someone else admin first.")  # fmt: skip
+        removed = revoke(session, target, desk.actor)
     if not removed:
         return _page(desk, 400, "This person does not work here.")
     return desk.redirect("/staff", done="revoked")
