@@ -46,6 +46,7 @@ from node.features.publishing import outbox_api as api_outbox
 from node.features.publishing import pages as item_pages
 from node.features.publishing.service import series
 from node.features.site import pages
+from node.features.workspace import routes as workspace_routes
 from node.federation import outbox, relays
 from node.federation.inbox import process
 from node.federation.inbox import routes as inbox_routes
@@ -111,6 +112,7 @@ def routes() -> list[Route | Mount]:
         Route("/items/{uid}/answer", answer_pages.answer_route, methods=["POST"]),
         Route("/items/{uid}/answered", answer_pages.answered_route),
         *bridge_routes.routes(),
+        *workspace_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),
         Route("/activities/{uid}", content_routes.activity_route),

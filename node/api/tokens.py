@@ -1,9 +1,9 @@
-"""API tokens and user accounts: creation and verification (only hashes are stored)."""
+"""API tokens: creation and verification (only hashes are stored). People's accounts and
+passwords live in node/features/workspace/accounts.py."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,17 +12,12 @@ from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
 from node.federation.actors.local import get_actor
-from node.models import ApiToken, LocalActor, UserAccount
+from node.models import ApiToken, LocalActor
 
 TOKEN_PREFIX = "sn_"  # noqa: S105  (a prefix, not a secret)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The last use is written at most this often per token: not a write on every request.
 LAST_USE_EVERY = timedelta(minutes=1)
 MAX_EXPIRY_DAYS = 36_500
-
-
-class UserError(ValueError):
-    """A user cannot be created as asked."""
 
 
 def hash_token(token: str) -> str:
@@ -132,31 +127,3 @@ def revoke_token(session: Session, token_id: int) -> bool:
         row.revoked_at = now_utc()
         session.add(row)
     return True
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """scrypt password hash in the form ``scrypt$n$r$p$salt$hash`` (hex)."""
-    salt = salt or secrets.token_bytes(16)
-    n, r, p = 2**14, 8, 1
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
-    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
-
-
-def create_user(
-    session: Session, email: str, *, password: str = "", admin: bool = False
-) -> tuple[UserAccount, str]:
-    """Create a user; returns it and the generated password ('' when one was given)."""
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise UserError(f"{email!r} is not an e-mail address")
-    if session.exec(select(UserAccount).where(UserAccount.email == email)).first():
-        raise UserError(f"a user with e-mail {email} already exists")
-    generated = ""
-    if not password:
-        generated = password = secrets.token_urlsafe(12)
-    elif len(password) < 10:
-        raise UserError("the password must be at least 10 characters long")
-    user = UserAccount(email=email, password_hash=hash_password(password), is_admin=admin)
-    session.add(user)
-    session.flush()
-    return user, generated

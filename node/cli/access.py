@@ -1,5 +1,5 @@
 """Who may act on the node: ``solnode token create|list|revoke`` (API tokens) and
-``user create``."""
+``user create|grant`` (people of the workspace)."""
 
 from __future__ import annotations
 
@@ -78,11 +78,8 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_user_create(ctx: CliContext, args: argparse.Namespace) -> int:
     """Create a person who administers the node (a password is generated if none is given)."""
-    from node.api.tokens import (  # lazy: start-up
-        UserError,
-        create_user,
-    )
     from node.db import session_scope  # lazy: start-up
+    from node.features.workspace.accounts import UserError, create_user  # lazy: start-up
 
     engine = ctx.engine
     password = _password(args)
@@ -91,10 +88,24 @@ def cmd_user_create(ctx: CliContext, args: argparse.Namespace) -> int:
             user, generated = create_user(session, args.email, password=password, admin=args.admin)
         except UserError as exc:
             raise CliError(str(exc)) from exc
-    role = "admin" if user.is_admin else "user"
-    print(f"User {user.email} created ({role}).")
+    role = "node admin" if user.is_admin else "user"
+    print(f"User {user.email} created ({role}); sign in at {ctx.settings.base_url}/workspace")
     if generated:
         print(f"Generated password (shown once): {generated}")
+    return 0
+
+
+def cmd_user_grant(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Give a person a role for an organization or network (replacing the one they had)."""
+    from node.db import session_scope  # lazy: start-up
+    from node.features.workspace.accounts import UserError, grant_by_email  # lazy: start-up
+
+    with session_scope(ctx.engine) as session:
+        try:
+            grant_by_email(session, args.email, args.slug, args.role)
+        except UserError as exc:
+            raise CliError(str(exc)) from exc
+    print(f"{args.email.strip().lower()} is now {args.role} of @{args.slug}.")
     return 0
 
 
@@ -129,3 +140,12 @@ def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("email", metavar="EMAIL")
     p.add_argument("--admin", action="store_true", help="node administrator")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p = add_command(
+        actions,
+        "grant",
+        cmd_user_grant,
+        "give a person a role for an organization or network",
+    )
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("slug", metavar="SLUG", help="the organization or network")
+    p.add_argument("--role", choices=("admin", "editor"), required=True, help="admin or editor")

@@ -12,6 +12,7 @@ from node.settings import Settings, ensure_secret
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlmodel import Session
 
     from node.models import LocalActor
 
@@ -44,6 +45,25 @@ ORGANIZATIONS = [
         ),
     },
 ]
+# The demo's account in the workspace (documented in README's quick start): an admin of the
+# demo organizations and network, not of the node. A demo is not a production node.
+DEMO_EMAIL = "demo@example.org"
+DEMO_PASSWORD = "solidarity-demo"  # noqa: S105  (published on purpose)
+
+
+def _demo_account(session: Session, actors: list[LocalActor]) -> None:
+    from node.features.workspace.accounts import create_user, grant  # lazy: start-up
+
+    user, _ = create_user(session, DEMO_EMAIL, password=DEMO_PASSWORD)
+    for actor in actors:
+        grant(session, user, actor, "admin")
+
+
+def sign_in_line(settings: Settings) -> str:
+    """Where and how to sign in to the demo's workspace."""
+    return (
+        f"Workspace  {settings.base_url}/workspace  e-mail {DEMO_EMAIL}  password {DEMO_PASSWORD}"
+    )
 
 
 def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
@@ -59,6 +79,7 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
     with session_scope(engine) as session:
         if get_actor(session, NETWORK["slug"]) is not None:
             yield "Demo data is already loaded."
+            yield sign_in_line(settings)
             return
         network = create_actor(
             session,
@@ -78,6 +99,8 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
             yield f"Organization  @{actor.slug}@{settings.host}  {actor.name}"
         # Their events, calls and news, in the same transaction: loaded once, or not at all.
         yield from publish_demo_items(session, NodeContext.build(settings, engine), actors)
+        _demo_account(session, list(actors.values()))
+        yield sign_in_line(settings)
     yield from _join_network(settings, engine, [a for a in actors.values() if a is not network])
 
 

@@ -18,8 +18,10 @@ from node.models.media import Media
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
 from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
+from node.models.workspace import AccountLink, StaffRole, WebSession
 
 __all__ = [
+    "AccountLink",
     "ActorBlock",
     "ApiToken",
     "CallAnswer",
@@ -47,6 +49,8 @@ __all__ = [
     "RemoteActor",
     "Report",
     "Series",
+    "StaffRole",
     "Tombstone",
     "UserAccount",
+    "WebSession",
 ]

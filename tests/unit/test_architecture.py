@@ -55,6 +55,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "moderation": set(),
     "publishing": {"participation", "media"},
     "media": set(),
+    "workspace": set(),
 }
 
 

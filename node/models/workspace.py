@@ -1,0 +1,60 @@
+"""The workspace: who works for which organization or network, sign-in sessions, and the
+one-use links (invitations, password resets) an admin hands out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from node.models.columns import opt_ts, ts
+
+
+class StaffRole(SQLModel, table=True):
+    """One person's role (``admin`` or ``editor``) for one organization or network."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (UniqueConstraint("user_id", "actor_id", name="uq_staff_role_user_actor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    actor_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)
+    created_at: datetime = ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, only its SHA-256 is stored."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = ts()
+    expires_at: datetime = ts()
+
+
+class AccountLink(SQLModel, table=True):
+    """A one-use link: an invitation to work for an actor (``invite``) or a password reset
+    (``reset``) of an existing person. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "account_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    kind: str = Field(max_length=16)
+    # reset: whose password; invite: set once the invitation is taken
+    user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="CASCADE"
+    )
+    # invite: for which organization or network, with which role
+    actor_id: int | None = Field(
+        default=None, foreign_key="local_actor.id", index=True, ondelete="CASCADE"
+    )
+    role: str = Field(default="", max_length=16)
+    created_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    created_at: datetime = ts()
+    expires_at: datetime = ts()
+    used_at: datetime | None = opt_ts()
