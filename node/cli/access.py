@@ -130,7 +130,7 @@ def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     p = add_command(actions, "revoke", cmd_token_revoke, "revoke an API token by its id")
     p.add_argument("id", metavar="ID", type=int, help="the id shown by `solnode token list`")
 
-    actions = add_group(sub, "user", "manage people who administer the node")
+    actions = add_group(sub, "user", "manage the people who sign in to the workspace")
     p = add_command(
         actions,
         "create",
