@@ -33,6 +33,13 @@ RESERVED = frozenset(
         "feeds",
         "calendar",
         "directory",
+        # fixed pages beside /workspace/{slug} (tests/unit/test_reserved_slugs.py)
+        "sign-in",
+        "sign-out",
+        "sign-out-everywhere",
+        "account",
+        "invitations",
+        "reset",
     }
 )
 
