@@ -16,7 +16,7 @@ from node.models.follows import Follower, Following
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
 from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
-from node.models.workspace import AccountLink, StaffRole, WebSession
+from node.models.workspace import AccountLink, Draft, StaffRole, WebSession
 
 __all__ = [
     "AccountLink",
@@ -24,6 +24,7 @@ __all__ = [
     "ApiToken",
     "DomainAllow",
     "DomainBlock",
+    "Draft",
     "Follower",
     "Following",
     "HostState",

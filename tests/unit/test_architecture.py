@@ -53,7 +53,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "interactions": {"publishing"},
     "moderation": set(),
     "publishing": {"participation"},
-    "workspace": set(),
+    "workspace": {"publishing", "profiles"},
 }
 
 
