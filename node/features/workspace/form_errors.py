@@ -12,6 +12,7 @@ every message the validation can raise matches a row of :data:`MESSAGES`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from node.content.fields import FieldError
@@ -120,6 +121,7 @@ MESSAGES: tuple[Rule, ...] = (
     Rule(r"must be a number above 0 and at most .*", "Write an amount above 0."),
     Rule(r"must be a number between (\S+) and (\S+)", "Write a number from {0} to {1}."),
     Rule(r"must be a number", "Write a number."),
+    Rule(r"must be a unit name such as .*", "Write the unit as one word, such as hour or kilogram."),
     Rule(r"must be true or false", "Tick the box or leave it empty."),
     Rule(r"must have at most (\d+) entries", "Give at most {0}."),
     Rule(r"must have at most \d+ languages", "Remove some translations."),
@@ -193,9 +195,11 @@ def form_field(path: str) -> str:
     return path[: match.start()] if match else path
 
 
-def organizer_words(error: FieldError) -> str:
-    """What the person at the form reads beside the field."""
-    label = LABELS.get(form_field(error.field), "this field")
+def organizer_words(error: FieldError, labels: Mapping[str, str] | None = None) -> str:
+    """What the person at the form reads beside the field (``labels``: the form's own names
+    of fields, over :data:`LABELS`)."""
+    name = form_field(error.field)
+    label = (labels or {}).get(name) or LABELS.get(name, "this field")
     for pattern, words in _COMPILED:
         found = pattern.fullmatch(error.message)
         if found:
@@ -203,6 +207,6 @@ def organizer_words(error: FieldError) -> str:
     return f"Check {label}."
 
 
-def field_errors(error: FieldError) -> dict[str, str]:
+def field_errors(error: FieldError, labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """``{form input: message}`` for one FieldError (``""``: the form as a whole)."""
-    return {form_field(error.field): organizer_words(error)}
+    return {form_field(error.field): organizer_words(error, labels)}

@@ -28,6 +28,8 @@ def uploaded(form: FormData | None, name: str) -> UploadFile | None:
 def attached_image(form: FormData | None, name: str) -> dict[str, Any] | None:
     """The API's image reference (``{url, mediaType, name}``) for an uploaded image, or None
     when no file was chosen. FieldError on ``{name}`` when it cannot be stored."""
-    if uploaded(form, name) is None:
+    upload = uploaded(form, name)
+    if upload is None:
         return None
+    upload.file.close()  # nothing is kept of it
     raise FieldError(name, UNAVAILABLE)

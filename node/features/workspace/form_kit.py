@@ -3,7 +3,7 @@ organization's default zone, and the preview of what followers will see."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -21,7 +21,7 @@ from node.models import Item, LocalActor
 # Long enough that the validator, not the form, says a text is too long.
 TEXT_LIMIT = 25_000
 # Extra inputs of every publishing form: what to do, and when to publish a scheduled one.
-CONTROL = ("action", "publish_at", "draft_id")
+CONTROL = ("action", "publish_at", "draft_id", "timezone")
 
 
 @cache
@@ -61,7 +61,7 @@ def publish_time(values: dict[str, str]) -> datetime:
         zone = ZoneInfo(values.get("timezone") or "UTC")
     except ValueError:
         raise FieldError("publish_at", "must be a date and time like 2026-12-17T18:00") from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def followers_view(doc: dict[str, Any]) -> dict[str, str]:

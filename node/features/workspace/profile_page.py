@@ -25,6 +25,8 @@ from node.federation.actors.documents import MAX_FIELDS
 from node.models import LocalActor
 
 TEXTS = ("name", "description", "website", "region", "country", "latitude", "longitude")
+# What the profile's fields are called where they differ from the publishing forms'.
+LABELS = {"name": "the name", "image": "the header image", "region": "the region"}
 SCHEMES = ("economicSector", "legalForm", "organisationalStructure", "baseMembershipType",
            "qualifier")  # fmt: skip
 
@@ -114,7 +116,7 @@ def save_profile(desk: Desk) -> Response:
             assert actor is not None
             changed = update_profile(session, desk.node, actor, patch)
     except FieldError as error:
-        return _render(desk, values, field_errors(error))
+        return _render(desk, values, field_errors(error, LABELS))
     if changed:
         desk.node.notify_work()
     return desk.redirect("/profile", done="profile" if changed else "unchanged")
