@@ -21,7 +21,7 @@ from node.models import Job, LocalActor
 from node.wiring import job_registry
 from tests.db.forms_support import BASE, GATHERING, ORG, drafts, items, signed_in_editor, submit
 from tests.db.publishing_support import outbox
-from tests.db.workspace_support import csrf, snapshot
+from tests.db.workspace_support import csrf, make_actor, make_person, sign_in, snapshot
 
 
 def test_an_event_without_an_end_is_refused_beside_the_end_in_plain_words(
@@ -208,3 +208,29 @@ def test_an_editor_may_publish_but_not_edit_the_profile(client: TestClient, engi
     signed_in_editor(client, engine)
     assert client.get(f"{BASE}/publish").status_code == 200
     assert client.get(f"{BASE}/profile").status_code == 403
+
+
+def test_another_organizations_items_and_drafts_are_not_found(
+    client: TestClient, engine: Engine
+) -> None:
+    signed_in_editor(client, engine)
+    uid = submit(client, f"{BASE}/publish/new/event", GATHERING).headers["location"]
+    uid = uid.split("?")[0].rsplit("/", 1)[-1]
+    submit(client, f"{BASE}/publish/new/news", {"name": "Draft news", "action": "draft"})
+    [draft] = drafts(engine)
+    make_actor(engine, "sjn")
+    make_person(engine, "bo@example.org", ("sjn", "editor"))
+    client.cookies.clear()
+    sign_in(client, "bo@example.org")
+    other = "/workspace/sjn"
+    assert client.get(f"{other}/publish/items/{uid}").status_code == 404
+    assert client.get(f"{other}/publish/items/{uid}/edit").status_code == 404
+    assert client.get(f"{other}/publish/new/news?draft={draft.id}").text.count("Draft news") == 0
+    token = csrf(client, f"{other}/publish")
+    gone = client.post(f"{other}/publish/items/{uid}/delete", data={"csrf": token})
+    assert gone.status_code == 404
+    thrown = client.post(
+        f"{other}/publish/drafts/delete", data={"csrf": token, "draft_id": str(draft.id)}
+    )
+    assert thrown.status_code == 404
+    assert items(engine, "event")[0].deleted_at is None and len(drafts(engine)) == 1

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from node.content.fields import EventInput, FieldError, merge
+from node.content.markdown import render
 from node.content.summary import status_change_html
 from node.db import session_scope
 from node.features.publishing import service
@@ -155,7 +156,9 @@ def submit_edit(desk: Desk) -> Response:
                 desk.node, desk.actor, item.kind, change["new"], ident=item.ap_id,
                 published=item.published, updated=service.now_seconds(),
             )  # fmt: skip
-            shown = followers_view(doc) | {"note_html": change["note_html"], "content_html": ""}
+            content_html = render(str(source.get("content", "")))
+            shown = followers_view(doc) | {"note_html": change["note_html"],
+                                           "content_html": content_html}  # fmt: skip
             return render_form(desk, item.kind, values, {}, preview=shown, **extra)
         return _apply(desk, item.id, patch, "updated")
     except FieldError as error:
