@@ -68,6 +68,15 @@ def test_an_organizer_fills_the_profile_and_publishes_a_conference(
         assert_accessible(page, f"the {kind} form")
     page.goto(base + "/workspace/nec/publish/new/event")
     assert_accessible(page, "the event form")
+    page.fill("#f-name", "Gathering")
+    page.click("button:has-text('Publish now')")
+    page.wait_for_selector("#error-summary")
+    assert page.locator("#f-startTime-error").inner_text() == "Fill in the start."
+    assert page.get_attribute("#f-startTime", "aria-invalid") == "true"
+    assert_accessible(page, "the event form with errors")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shots.take(page, "event form with errors on a phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.fill("#f-name", "Solidarity Economy Gathering")
     page.fill("#f-content", "Two days of **workshops** on cooperatives.")
     page.fill("#f-startTime", "2027-05-14T09:00")
