@@ -75,6 +75,8 @@ class Draft(SQLModel, table=True):
     kind: str = Field(max_length=16)
     source: dict[str, Any] = json_dict()
     publish_at: datetime | None = opt_ts(index=True)
+    # a series: how many dates to keep published ahead (None: the service's default)
+    ahead: int | None = None
     problem: str = long_text()
     created_at: datetime = ts()
     updated_at: datetime = ts()

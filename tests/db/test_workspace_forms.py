@@ -241,3 +241,30 @@ def test_deleting_asks_first_then_sends_a_delete(client: TestClient, engine: Eng
     [delete] = outbox(engine, "Delete")
     assert delete["object"]["id"] == items(engine, "event")[0].ap_id
     assert client.get(f"{BASE}/publish/items/{uid}").status_code == 404
+
+
+def test_a_weekly_series_publishes_as_far_ahead_as_asked(
+    client: TestClient, engine: Engine
+) -> None:
+    signed_in_editor(client, engine)
+    answer = submit(
+        client,
+        f"{BASE}/publish/new/series",
+        {"name": "Weekly repair cafe", "startTime": "2027-01-20T17:00",
+         "endTime": "2027-01-20T19:00", "timezone": "Europe/Berlin",
+         "location.name": "Tool Library", "recurrence.rule": "weekly",
+         "recurrence.until": "2027-06-30", "recurrence.ahead": "2", "action": "publish"},
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    with Session(engine) as session:
+        [series] = session.exec(select(Series)).all()
+    assert series.ahead == 2
+    assert series.source["recurrence"] == {
+        "frequency": "weekly",
+        "byDay": ["WE"],
+        "until": "2027-06-30",
+    }
+    assert [i.document["startTime"] for i in items(engine, "event")] == [
+        "2027-01-20T17:00:00+01:00",
+        "2027-01-27T17:00:00+01:00",
+    ]

@@ -44,11 +44,17 @@ def check(kind: str, source: dict[str, Any], *, now: datetime) -> None:
 
 
 def publish(
-    session: Session, node: NodeContext, actor: LocalActor, kind: str, source: dict[str, Any]
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor,
+    kind: str,
+    source: dict[str, Any],
+    ahead: int | None = None,
 ) -> Item:
-    """Publish through the service (a series: its first dates); returns the (first) item."""
+    """Publish through the service (a series: its first dates, ``ahead`` of them kept
+    published); returns the (first) item."""
     if kind == "series":
-        result = service.create_series(session, node, actor, source)
+        result = service.create_series(session, node, actor, source, ahead=ahead)
         return service.published_occurrences(session, result.series)[0]
     published = service.create_item(session, node, actor, kind, source)
     session.flush()
@@ -56,7 +62,12 @@ def publish(
 
 
 def save(
-    session: Session, actor: LocalActor, kind: str, source: dict[str, Any], draft: Draft | None
+    session: Session,
+    actor: LocalActor,
+    kind: str,
+    source: dict[str, Any],
+    draft: Draft | None,
+    ahead: int | None = None,
 ) -> Draft:
     """Keep ``source`` as a draft (new, or replacing ``draft``'s); only a title is required."""
     if not str(source.get("name", "")).strip():
@@ -64,6 +75,7 @@ def save(
     assert actor.id is not None
     draft = draft or Draft(actor_id=actor.id, kind=kind)
     draft.source, draft.kind, draft.publish_at, draft.problem = source, kind, None, ""
+    draft.ahead = ahead if kind == "series" else None
     draft.updated_at = service.now_seconds()
     session.add(draft)
     session.flush()
@@ -77,13 +89,14 @@ def schedule(
     source: dict[str, Any],
     draft: Draft | None,
     publish_at: datetime,
+    ahead: int | None = None,
 ) -> Draft:
     """Keep ``source`` and publish it at ``publish_at`` (validated now; FieldError if not)."""
     now = service.now_seconds()
     check(kind, source, now=now)
     if publish_at <= now:
         raise FieldError("publish_at", "must be in the future")
-    draft = save(session, actor, kind, source, draft)
+    draft = save(session, actor, kind, source, draft, ahead)
     draft.publish_at = publish_at.replace(microsecond=0)
     session.add(draft)
     delay = (draft.publish_at - now).total_seconds()
@@ -119,7 +132,7 @@ def publish_due(node: NodeContext, draft_id: int, *, now: datetime | None = None
             return None
         try:
             with session.begin_nested():
-                item = publish(session, node, actor, draft.kind, dict(draft.source))
+                item = publish(session, node, actor, draft.kind, dict(draft.source), draft.ahead)
         except FieldError as error:
             draft.problem = organizer_words(error)
             draft.publish_at = None

@@ -47,6 +47,7 @@ LABELS: dict[str, str] = {
     "recurrence.until": "the last date",
     "recurrence.interval": "how often",
     "recurrence.byDay": "the day",
+    "recurrence.ahead": "how far ahead to publish",
     "deadline": "the deadline",
     "resource": "what is offered or needed",
     "quantity.value": "the amount",
@@ -188,11 +189,15 @@ _COMPILED = tuple((re.compile(rule.pattern, re.DOTALL), rule.words) for rule in 
 _INDEX = re.compile(r"\[\d+\]")
 
 
+# Service arguments that are not API paths, and the input they come from.
+_INPUTS = {"ahead": "recurrence.ahead"}
+
+
 def form_field(path: str) -> str:
     """The form input an API path belongs to: list entries are one input (``tags[2]`` is
     ``tags``; ``speakers[1].name`` is ``speakers``), the rest keep their path."""
     match = _INDEX.search(path)
-    return path[: match.start()] if match else path
+    return _INPUTS.get(path, path[: match.start()] if match else path)
 
 
 def organizer_words(error: FieldError, labels: Mapping[str, str] | None = None) -> str:

@@ -27,7 +27,10 @@ EVENT = (
     "name", "summary", "content", "startTime", "endTime", "timezone", *PLACE, "category",
     "maximumAttendeeCapacity", "tags", "parent", "track", "speakers", "room.url", "room.name",
 )  # fmt: skip
-RECURRENCE = ("recurrence.rule", "recurrence.interval", "recurrence.count", "recurrence.until")
+RECURRENCE = (
+    "recurrence.rule", "recurrence.interval", "recurrence.count", "recurrence.until",
+    "recurrence.ahead",
+)  # fmt: skip
 CALL = (
     "name", "purpose", "resource", "content", "quantity.value", "quantity.unit", *PLACE,
     "region", "deadline", "timezone", "tags",

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from node.content.fields import CATEGORIES, FieldError
 from node.db import session_scope
-from node.features.publishing.service import AHEAD
+from node.features.publishing.service import AHEAD, MAX_AHEAD
 from node.features.workspace import drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
 from node.features.workspace.form_errors import field_errors
@@ -43,7 +43,8 @@ def render_form(
         "kind": kind, "values": values, "errors": errors,
         "zone_options": [(z, z.replace("_", " ")) for z in zones()],
         "category_options": [(c, c.replace("_", " ").capitalize()) for c in sorted(CATEGORIES)],
-        "rules": RULES, "ahead": AHEAD, "title": title,
+        "rules": RULES, "title": title,
+        "ahead_options": [(str(n), f"the next {n} dates") for n in (1, 2, 3, 4, 6, MAX_AHEAD)],
         "form_action": f"{desk.base}/publish/new/{kind}", "item": None, "preview": None,
     }  # fmt: skip
     return desk.render("workspace/publish_form.html", status, **(context | extra))
@@ -75,7 +76,7 @@ def new_form(desk: Desk) -> Response:
         return not_yours(desk.request)
     query = desk.request.query_params
     with Session(desk.engine) as session:
-        values = {"timezone": default_zone(session, desk.actor)}
+        values = {"timezone": default_zone(session, desk.actor), "recurrence.ahead": str(AHEAD)}
         parent = conference(session, desk, query.get("parent", "")[:2048])
         if parent is not None and kind == "event":
             values |= {"parent": parent.ap_id, "timezone": str(parent.source.get("timezone"))}
@@ -84,25 +85,32 @@ def new_form(desk: Desk) -> Response:
             if draft.kind != kind:
                 return not_yours(desk.request)
             values = to_values(kind, draft.source) | {"draft_id": str(draft.id)}
+            if draft.ahead is not None:
+                values["recurrence.ahead"] = str(draft.ahead)
             values.setdefault("timezone", default_zone(session, desk.actor))
             problem = {"": draft.problem} if draft.problem else {}
             return render_form(desk, kind, values, {}, problem=problem)
     return render_form(desk, kind, values, {})
 
 
+def _ahead(kind: str, values: dict[str, str]) -> int | None:
+    text = values.get("recurrence.ahead", "")
+    return int(text) if kind == "series" and text.isdigit() and len(text) < 4 else None
+
+
 def _store(desk: Desk, kind: str, values: dict[str, str], source: dict[str, Any]) -> Response:
-    action = values.get("action", "publish")
+    action, ahead = values.get("action", "publish"), _ahead(kind, values)
     with session_scope(desk.engine) as session:
         actor = session.get(LocalActor, desk.actor.id)
         assert actor is not None
         draft = own_draft(session, actor, values.get("draft_id", ""))
         if action == "draft":
-            drafts.save(session, actor, kind, source, draft)
+            drafts.save(session, actor, kind, source, draft, ahead)
             return desk.redirect("/publish", done="draft")
         if action == "schedule":
-            drafts.schedule(session, actor, kind, source, draft, publish_time(values))
+            drafts.schedule(session, actor, kind, source, draft, publish_time(values), ahead)
             return desk.redirect("/publish", done="scheduled")
-        item = drafts.publish(session, desk.node, actor, kind, source)
+        item = drafts.publish(session, desk.node, actor, kind, source, ahead)
         if draft is not None:
             session.delete(draft)
         uid = desk.node.urls.item_uid(item.ap_id)
@@ -117,6 +125,8 @@ def submit_new(desk: Desk) -> Response:
     if kind is None:
         return not_yours(desk.request)
     values = posted(desk, kind)
+    if kind == "series":
+        values.setdefault("recurrence.ahead", str(AHEAD))
     source = to_source(kind, values)
     try:
         image = attached_image(desk.form, "image")

@@ -1,4 +1,5 @@
-"""drafts: events, series, calls and news prepared in the workspace, optionally scheduled
+"""drafts: events, series, calls and news prepared in the workspace, optionally scheduled;
+how many dates of a series are published ahead
 
 Revision ID: 0013
 Revises: 0008
@@ -24,6 +25,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("source", sa.JSON(), nullable=False),
         sa.Column("publish_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ahead", sa.Integer(), nullable=True),
         sa.Column("problem", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -33,9 +35,13 @@ def upgrade() -> None:
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_draft_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_draft_publish_at"), ["publish_at"], unique=False)
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ahead", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.drop_column("ahead")
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_draft_publish_at"))
         batch_op.drop_index(batch_op.f("ix_draft_actor_id"))
