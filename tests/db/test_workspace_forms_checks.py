@@ -175,6 +175,7 @@ def test_an_admin_fills_the_profile_with_an_essglobal_sector(
          "website": "https://neweconomy.example", "fields.0.name": "Newsletter",
          "fields.0.value": "https://neweconomy.example/news", "region": "Massachusetts",
          "country": "US", "latitude": "42.36", "longitude": "-71.06",
+         "timezone": "America/New_York",
          "essglobal.economicSector": sector.iri},
     )  # fmt: skip
 
@@ -190,6 +191,9 @@ def test_an_admin_fills_the_profile_with_an_essglobal_sector(
     assert update["object"]["type"] == "Organization"
     again = client.get(f"{BASE}/profile")
     assert f'<option value="{sector.iri}" selected>' in again.text
+    # the organization's zone is where the publishing forms start
+    event_form = client.get(f"{BASE}/publish/new/event")
+    assert '<option value="America/New_York" selected>' in event_form.text
 
 
 def test_a_bad_profile_is_refused_beside_the_field(client: TestClient, engine: Engine) -> None:

@@ -21,10 +21,12 @@ from node.features.profiles.editing import profile_input, update_profile
 from node.features.workspace.desk import Desk, staff_page
 from node.features.workspace.form_errors import field_errors
 from node.features.workspace.form_images import attached_image
+from node.features.workspace.form_kit import zones
 from node.federation.actors.documents import MAX_FIELDS
 from node.models import LocalActor
 
-TEXTS = ("name", "description", "website", "region", "country", "latitude", "longitude")
+TEXTS = ("name", "description", "website", "region", "country", "latitude", "longitude",
+         "timezone")  # fmt: skip
 # What the profile's fields are called where they differ from the publishing forms'.
 LABELS = {"name": "the name", "image": "the header image", "region": "the region"}
 SCHEMES = ("economicSector", "legalForm", "organisationalStructure", "baseMembershipType",
@@ -64,7 +66,8 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
 def _render(desk: Desk, values: dict[str, Any], errors: dict[str, str]) -> Response:
     return desk.render("workspace/profile.html", 422 if errors else 200, values=values,
                        errors=errors, countries=countries(), pick_lists=pick_lists(),
-                       max_fields=MAX_FIELDS)  # fmt: skip
+                       max_fields=MAX_FIELDS,
+                       zone_options=[(z, z.replace("_", " ")) for z in zones()])  # fmt: skip
 
 
 @staff_page(role="admin")
