@@ -150,6 +150,7 @@ def test_editing_shows_what_followers_will_see_then_sends_an_update(
     form = client.get(edit)
     assert 'value="2027-05-14T09:00"' in form.text
     assert 'value="Union Hall"' in form.text
+    assert "Publish changes" not in form.text  # the change is seen before it is sent
 
     changed = GATHERING | {"name": "Solidarity Economy Gathering 2027", "location.name": "",
                            "location.address.streetAddress": "", "location.address.addressLocality": "",
@@ -158,6 +159,7 @@ def test_editing_shows_what_followers_will_see_then_sends_an_update(
     assert shown.status_code == 200
     assert "What your followers will see" in shown.text
     assert "<strong>Solidarity Economy Gathering 2027</strong>" in shown.text
+    assert 'value="save">Publish changes</button>' in shown.text
     assert outbox(engine, "Update") == []
 
     saved = submit(client, edit, changed | {"action": "save"})
