@@ -18,7 +18,7 @@ from node.models.media import Media
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
 from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
-from node.models.workspace import AccountLink, StaffRole, WebSession
+from node.models.workspace import AccountLink, Draft, StaffRole, WebSession
 
 __all__ = [
     "AccountLink",
@@ -27,6 +27,7 @@ __all__ = [
     "CallAnswer",
     "DomainAllow",
     "DomainBlock",
+    "Draft",
     "Follower",
     "Following",
     "HostState",

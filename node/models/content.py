@@ -51,6 +51,8 @@ class Series(SQLModel, table=True):
     source: dict[str, Any] = json_dict()
     # occurrences 0 .. published_count-1 have been published (or skipped, being over)
     published_count: int = 0
+    # how many dates not over are kept published ahead (None: service.AHEAD)
+    ahead: int | None = None
     created_at: datetime = ts()
     updated_at: datetime = ts()
     deleted_at: datetime | None = opt_ts()

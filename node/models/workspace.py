@@ -4,11 +4,12 @@ one-use links (invitations, password resets) an admin hands out."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from node.models.columns import opt_ts, ts
+from node.models.columns import json_dict, long_text, opt_ts, ts
 
 
 class StaffRole(SQLModel, table=True):
@@ -58,3 +59,24 @@ class AccountLink(SQLModel, table=True):
     created_at: datetime = ts()
     expires_at: datetime = ts()
     used_at: datetime | None = opt_ts()
+
+
+class Draft(SQLModel, table=True):
+    """Something an organization prepares in the workspace and has not published: an event,
+    a repeating event (``series``), a call or news, as the API's JSON. It is not public and
+    nothing is sent for it; with ``publish_at`` a ``publish-draft`` job publishes it then (and
+    the row goes away); ``problem`` says why that failed, if it did."""
+
+    __tablename__ = "draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", index=True, ondelete="CASCADE")
+    # event | series | call | news
+    kind: str = Field(max_length=16)
+    source: dict[str, Any] = json_dict()
+    publish_at: datetime | None = opt_ts(index=True)
+    # a series: how many dates to keep published ahead (None: the service's default)
+    ahead: int | None = None
+    problem: str = long_text()
+    created_at: datetime = ts()
+    updated_at: datetime = ts()

@@ -87,6 +87,7 @@ def test_a_profile_edit_is_stored_shown_and_sent_to_followers_as_an_actor_update
         ({"icon": {"url": "https://nec.example.org/logo.png"}}, "icon.name"),
         ({"name": None}, "name"),
         ({"website": "ftp://nec.example.org"}, "website"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
     ],
 )
 def test_bad_profile_edits_name_the_field(
@@ -100,3 +101,10 @@ def test_bad_profile_edits_name_the_field(
 def test_removing_the_description_removes_the_summary(api: Api) -> None:
     api.patch("/api/v1/profile", {"description": "Hello"})
     assert api.patch("/api/v1/profile", {"description": None}).json()["summary"] == ""
+
+
+def test_the_organizations_time_zone_is_part_of_the_profile(api: Api) -> None:
+    answer = api.patch("/api/v1/profile", {"timezone": "Europe/Lisbon"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["timezone"] == "Europe/Lisbon"
+    assert api.patch("/api/v1/profile", {"timezone": None}).json().get("timezone") is None

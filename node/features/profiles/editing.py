@@ -3,7 +3,8 @@
 The API shape (``GET``/``PATCH /api/v1/profile``): ``name``, ``description`` (Markdown; the
 actor's ``summary`` is its HTML), ``icon`` and ``image`` ({url, mediaType, name = alt text}),
 ``website``, up to 4 ``fields`` ({name, value}; Mastodon shows four), ``region``, ``country``
-(ISO 3166-1 alpha-2), ``latitude``/``longitude``, and ``essglobal``: {property: [concept IRI…]}
+(ISO 3166-1 alpha-2), ``latitude``/``longitude``, ``timezone`` (an IANA zone: where the
+workspace's forms start), and ``essglobal``: {property: [concept IRI…]}
 for RIPESS's classification (economicSector, legalForm, organisationalStructure,
 baseMembershipType, qualifier), validated against the bundled code lists.
 
@@ -31,6 +32,7 @@ from node.content.fields.parse import (
     required_text,
     sub_path,
 )
+from node.content.fields.times import read_zone
 from node.content.markdown import escape, render
 from node.db import now_utc
 from node.features.media.refs import PROFILE_IMAGES, with_media
@@ -43,7 +45,7 @@ from node.models import LocalActor
 PROFILE_FIELDS = frozenset(
     {
         "name", "description", "icon", "image", "website", "fields", "region", "country",
-        "latitude", "longitude", "essglobal",
+        "latitude", "longitude", "essglobal", "timezone",
     }
 )  # fmt: skip
 DESCRIPTION_MAX = 5_000
@@ -56,7 +58,7 @@ def profile_input(actor: LocalActor) -> dict[str, Any]:
     """The profile in the shape a PATCH edits (absent values left out)."""
     profile = actor.profile or {}
     data: dict[str, Any] = {"name": actor.name}
-    for key in ("description", "icon", "image", "website", "region", "country"):
+    for key in ("description", "icon", "image", "website", "region", "country", "timezone"):
         if profile.get(key) is not None:
             data[key] = profile[key]
     if profile.get("latitude") is not None and profile.get("longitude") is not None:
@@ -147,6 +149,10 @@ def validate_profile(data: Any) -> dict[str, Any]:
         "latitude": None if lat is None else read_number(lat, "latitude", -90, 90),
         "longitude": None if lon is None else read_number(lon, "longitude", -180, 180),
         "essglobal": _essglobal(doc.get("essglobal")) if doc.get("essglobal") else {},
+        # the zone the workspace's forms start from (an IANA id)
+        "timezone": None
+        if doc.get("timezone") is None
+        else read_zone(doc["timezone"], "timezone").key,
     }
     return {k: v for k, v in profile.items() if v not in (None, [], {})}
 

@@ -31,6 +31,7 @@ def profile_input() -> Schema:
             "latitude": {"type": "number", "minimum": -90, "maximum": 90},
             "longitude": {"type": "number", "minimum": -180, "maximum": 180},
             "essglobal": concepts,
+            "timezone": text(64, description="IANA time zone the workspace's forms start from"),
         }
     )
 

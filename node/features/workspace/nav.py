@@ -21,11 +21,24 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("Dashboard", ""),
+    Section("Publishing", "/publish"),
+    Section("Profile", "/profile", role="admin"),
     Section("People", "/staff", role="admin"),
 )
 
 DONE_MESSAGES: dict[str, str] = {
     "saved": "Saved.",
+    "published": "Published: it is on your public page and on its way to your followers.",
+    "draft": "Saved as a draft. It is not public.",
+    "draft-deleted": "The draft was thrown away.",
+    "scheduled": "Scheduled: it will be published at the time you chose.",
+    "updated": "Saved: your followers get the change.",
+    "postponed": "The event is postponed: your followers get the change.",
+    "cancelled": "The event is cancelled: your followers get the change.",
+    "scheduled-again": "The event takes place again: your followers get the change.",
+    "deleted": "Deleted: your followers' servers are asked to remove it.",
+    "profile": "Profile saved: your followers get the change.",
+    "unchanged": "Nothing changed.",
     "granted": "The role was given.",
     "revoked": "The role was taken away.",
     "password": "Your password was changed.",

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from node.features.workspace import account, dashboard, signin, staff, welcome
+from node.features.workspace import (
+    account,
+    dashboard,
+    manage_pages,
+    profile_page,
+    publish_pages,
+    signin,
+    staff,
+    welcome,
+)
 
 
 def routes() -> list[Route]:
@@ -33,4 +42,24 @@ def routes() -> list[Route]:
         Route("/workspace/{slug}/staff/invite", staff.invite, methods=["POST"]),
         Route("/workspace/{slug}/staff/withdraw", staff.withdraw, methods=["POST"]),
         Route("/workspace/{slug}/staff/reset", staff.reset_link, methods=["POST"]),
+        *_publishing(),
+        Route("/workspace/{slug}/profile", profile_page.profile_form, methods=["GET"]),
+        Route("/workspace/{slug}/profile", profile_page.save_profile, methods=["POST"]),
+    ]
+
+
+def _publishing() -> list[Route]:
+    """The publishing forms, the list of what was published, and the changes to one item."""
+    base, item = "/workspace/{slug}/publish", "/workspace/{slug}/publish/items/{uid}"
+    return [
+        Route(base, manage_pages.overview),
+        Route(base + "/new/{kind}", publish_pages.new_form, methods=["GET"]),
+        Route(base + "/new/{kind}", publish_pages.submit_new, methods=["POST"]),
+        Route(base + "/drafts/delete", manage_pages.delete_draft, methods=["POST"]),
+        Route(item, manage_pages.item_page),
+        Route(item + "/edit", manage_pages.edit_form, methods=["GET"]),
+        Route(item + "/edit", manage_pages.submit_edit, methods=["POST"]),
+        Route(item + "/status", manage_pages.change_status, methods=["POST"]),
+        Route(item + "/delete", manage_pages.delete_confirm, methods=["GET"]),
+        Route(item + "/delete", manage_pages.delete, methods=["POST"]),
     ]

@@ -24,6 +24,7 @@ from node.features.publishing.service.items import (
 )
 from node.features.publishing.service.series import (
     AHEAD,
+    MAX_AHEAD,
     SeriesResult,
     create_series,
     delete_series,
@@ -36,6 +37,7 @@ __all__ = [
     "AHEAD",
     "AP_TYPES",
     "KINDS",
+    "MAX_AHEAD",
     "Kind",
     "Published",
     "SeriesResult",

@@ -38,6 +38,7 @@ from node.models import Item, LocalActor, Series
 
 __all__ = [
     "AHEAD",
+    "MAX_AHEAD",
     "SERIES_JOB",
     "SeriesResult",
     "create_series",
@@ -51,6 +52,7 @@ __all__ = [
 log = logging.getLogger("solnode.series")
 
 AHEAD = 3
+MAX_AHEAD = 12
 SERIES_JOB = "series"
 # Times in the series' source that are recomputed per occurrence, never patched through.
 _PER_OCCURRENCE = ("startTime", "endTime")
@@ -90,15 +92,19 @@ def create_series(
     source: Any,
     *,
     now: datetime | None = None,
+    ahead: int | None = None,
 ) -> SeriesResult:
-    """Store a series and publish its first occurrences (FieldError names a bad field)."""
+    """Store a series and publish its first occurrences (FieldError names a bad field);
+    ``ahead``: how many dates to keep published (default :data:`AHEAD`)."""
     now = now or now_seconds()
+    if ahead is not None and not 1 <= ahead <= MAX_AHEAD:
+        raise FieldError("ahead", f"must be between 1 and {MAX_AHEAD}")
     source = with_media(session, node.urls, actor, source, ITEM_IMAGES)
     inp, occs = _template(source)
     if not any(o.end > now for o in occs):
         raise FieldError("recurrence", "every date of this series is already over")
     assert actor.id is not None
-    series = Series(uid=new_uid(inp.name), actor_id=actor.id, source=dict(source))
+    series = Series(uid=new_uid(inp.name), actor_id=actor.id, source=dict(source), ahead=ahead)
     session.add(series)
     session.flush()
     return SeriesResult(series, top_up(session, node, actor, series, now=now))
@@ -117,7 +123,7 @@ def top_up(
     if series.deleted_at is not None:
         return []
     inp, occs = _template(series.source)
-    upcoming = [i for i, o in enumerate(occs) if o.end > now][:AHEAD]
+    upcoming = [i for i, o in enumerate(occs) if o.end > now][: series.ahead or AHEAD]
     target = upcoming[-1] + 1 if upcoming else len(occs)
     done: list[Published] = []
     for index in range(series.published_count, target):

@@ -1,0 +1,48 @@
+"""drafts: events, series, calls and news prepared in the workspace, optionally scheduled;
+how many dates of a series are published ahead
+
+Revision ID: 0013
+Revises: 0008
+Create Date: 2026-12-06 23:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.JSON(), nullable=False),
+        sa.Column("publish_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ahead", sa.Integer(), nullable=True),
+        sa.Column("problem", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["local_actor.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("draft", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_draft_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_draft_publish_at"), ["publish_at"], unique=False)
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ahead", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.drop_column("ahead")
+    with op.batch_alter_table("draft", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_draft_publish_at"))
+        batch_op.drop_index(batch_op.f("ix_draft_actor_id"))
+    op.drop_table("draft")

@@ -1,0 +1,128 @@
+"""Every validation error the publishing and profile services can raise has words for an
+organizer (node/features/workspace/form_errors.py), and none of them is API jargon."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from node.content.fields import FieldError, validate_event
+from node.features.workspace.form_errors import (
+    MESSAGES,
+    field_errors,
+    form_field,
+    organizer_words,
+)
+
+ROOT = Path(__file__).resolve().parents[2] / "node"
+# Where the forms' validation lives: the content model, the publishing service, the profile
+# service, and the workspace's own checks (drafts, images, times).
+SOURCES = [
+    *sorted((ROOT / "content").rglob("*.py")),
+    *sorted((ROOT / "features" / "publishing" / "service").glob("*.py")),
+    ROOT / "features" / "profiles" / "editing.py",
+    *sorted((ROOT / "features" / "workspace").glob("*.py")),
+]
+# What a formatted value in a message becomes: a number, a word, a date all read as "7".
+SAMPLE = "7"
+JARGON = ("FEP", "IANA", "startTime", "endTime", "joinMode", "JSON", "ISO 3166", "ValueFlows",
+          "ESSGlobal concept", "PATCH", "BCP 47", "summaryMap")  # fmt: skip
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _text(node: ast.expr, constants: dict[str, str], whats: list[str]) -> list[str]:
+    """The messages an expression can be (formatted values replaced by a sample)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Name) and node.id in constants:
+        return [constants[node.id]]
+    if isinstance(node, ast.JoinedStr):
+        if any(isinstance(v, ast.FormattedValue) and getattr(v.value, "id", "") == "what"
+               for v in node.values):  # fmt: skip
+            return [f"must be {what}" for what in whats]
+        return [
+            "".join(str(v.value) if isinstance(v, ast.Constant) else SAMPLE for v in node.values)
+        ]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [a + b for a in _text(node.left, constants, whats)
+                for b in _text(node.right, constants, whats)]  # fmt: skip
+    return [SAMPLE]
+
+
+def _read_object_descriptions() -> list[str]:
+    """The ``what`` of every read_object call (``must be {what}``), and its default."""
+    whats = ["an object"]
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "read_object"
+                and len(node.args) > 3
+                and isinstance(node.args[3], ast.Constant)
+            ):
+                whats.append(str(node.args[3].value))
+    return whats
+
+
+def raised_messages() -> list[tuple[str, str]]:
+    """(where, message) of every ``FieldError(path, message)`` in the validation's code."""
+    whats = _read_object_descriptions()
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text())
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "FieldError"
+                and len(node.args) == 2
+            ):
+                for message in _text(node.args[1], constants, whats):
+                    found.append((f"{path.relative_to(ROOT)}:{node.lineno}", message))
+    return found
+
+
+def test_the_validation_raises_many_messages_and_each_is_found() -> None:
+    messages = raised_messages()
+    assert len(messages) > 80
+    assert any("FEP-8a8e events always have an end" in m for _, m in messages)
+    assert any(m == "must be a JSON object" for _, m in messages)
+
+
+@pytest.mark.parametrize(("where", "message"), raised_messages())
+def test_every_validation_error_has_words_for_an_organizer(where: str, message: str) -> None:
+    words = organizer_words(FieldError("name", message))
+    assert not words.startswith("Check "), f"{where}: no rule for {message!r}"
+    for term in JARGON:
+        assert term not in words, f"{where}: {words!r} says {term}"
+
+
+def test_rules_have_no_jargon() -> None:
+    for rule in MESSAGES:
+        assert not any(term in rule.words for term in JARGON), rule
+
+
+def test_an_event_without_an_end_is_told_in_plain_words() -> None:
+    with pytest.raises(FieldError) as caught:
+        validate_event({"name": "Forum", "startTime": "2027-01-21T18:30", "timezone": "UTC"})
+    assert caught.value.message == "is required (FEP-8a8e events always have an end)"
+    assert field_errors(caught.value) == {"endTime": "Give the time the event ends."}
+
+
+def test_errors_in_a_list_belong_to_the_lists_input() -> None:
+    assert form_field("speakers[1].name") == "speakers"
+    assert form_field("tags[2]") == "tags"
+    assert form_field("location.address.postalCode") == "location.address.postalCode"
+    too_long = FieldError("name", "must be at most 200 characters (it has 240)")
+    assert organizer_words(too_long) == "Shorten the title to 200 characters (it has 240)."
