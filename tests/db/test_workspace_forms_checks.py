@@ -18,8 +18,10 @@ from node.features.workspace.drafts import PUBLISH_JOB, run_publish_job
 from node.federation.jobs import ClaimedJob
 from node.federation.worker import Done
 from node.models import Job, LocalActor
+from node.settings import Settings
 from node.wiring import job_registry
 from tests.db.forms_support import BASE, GATHERING, ORG, drafts, items, signed_in_editor, submit
+from tests.db.media_support import opened, photo, stored
 from tests.db.publishing_support import outbox
 from tests.db.workspace_support import csrf, make_actor, make_person, sign_in, snapshot
 
@@ -73,8 +75,31 @@ def test_errors_of_a_place_and_a_series_are_shown_beside_their_fields(
     assert items(engine) == [] and outbox(engine) == []
 
 
-def test_an_image_upload_is_refused_until_the_node_stores_images(
-    client: TestClient, engine: Engine
+def test_a_news_item_with_a_phone_photo_is_published_with_its_alt_text_and_no_gps(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    signed_in_editor(client, engine)
+    token = csrf(client, f"{BASE}/publish/new/news")
+    answer = client.post(
+        f"{BASE}/publish/new/news",
+        data={"name": "Our bakery opens", "content": "News.", "image_alt": "Bread on a shelf",
+              "csrf": token, "action": "publish"},
+        files={"image_file": ("loaf.jpg", photo(), "image/jpeg")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    [item] = items(engine)
+    image = item.document["image"]
+    assert image["name"] == "Bread on a shelf" and image["mediaType"] == "image/jpeg"
+    [media], _files = stored(engine, settings)
+    assert image["url"].endswith(media.file_name)
+    served = client.get(image["url"])
+    assert served.status_code == 200
+    assert len(opened(served.content).getexif()) == 0 and b"GPS" not in served.content
+
+
+def test_a_file_that_is_not_an_image_is_refused_beside_the_field_and_nothing_is_stored(
+    client: TestClient, engine: Engine, settings: Settings
 ) -> None:
     signed_in_editor(client, engine)
     token = csrf(client, f"{BASE}/publish/new/news")
@@ -82,11 +107,12 @@ def test_an_image_upload_is_refused_until_the_node_stores_images(
         f"{BASE}/publish/new/news",
         data={"name": "Our bakery", "content": "News.", "image_alt": "A loaf", "csrf": token,
               "action": "publish"},
-        files={"image_file": ("loaf.png", b"\x89PNG\r\n", "image/png")},
+        files={"image_file": ("loaf.png", b"%PDF-1.7 not a picture", "image/png")},
     )  # fmt: skip
     assert answer.status_code == 422
-    assert 'id="f-image-error">Image upload is not available on this node yet.' in answer.text
+    assert 'id="f-image-error">This file is not an image we can use' in answer.text
     assert items(engine) == []
+    assert stored(engine, settings) == ([], [])
 
 
 def test_a_draft_is_kept_but_not_public(client: TestClient, engine: Engine) -> None:

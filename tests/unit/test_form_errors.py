@@ -24,7 +24,12 @@ SOURCES = [
     *sorted((ROOT / "features" / "publishing" / "service").glob("*.py")),
     ROOT / "features" / "profiles" / "editing.py",
     *sorted((ROOT / "features" / "workspace").glob("*.py")),
+    # uploaded images: their refusals are shown beside the image field
+    *sorted((ROOT / "features" / "media").glob("*.py")),
 ]
+# The errors those raise, and which argument holds the message: FieldError(path, message) and
+# the media service's ImageRefused(status, message).
+RAISED = {"FieldError", "ImageRefused"}
 # What a formatted value in a message becomes: a number, a word, a date all read as "7".
 SAMPLE = "7"
 JARGON = ("FEP", "IANA", "startTime", "endTime", "joinMode", "JSON", "ISO 3166", "ValueFlows",
@@ -45,6 +50,8 @@ def _text(node: ast.expr, constants: dict[str, str], whats: list[str]) -> list[s
     """The messages an expression can be (formatted values replaced by a sample)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
+    if isinstance(node, ast.Attribute) and node.attr == "message":
+        return []  # an error passed on (error.message): checked where it is raised
     if isinstance(node, ast.Name) and node.id in constants:
         return [constants[node.id]]
     if isinstance(node, ast.JoinedStr):
@@ -85,7 +92,7 @@ def raised_messages() -> list[tuple[str, str]]:
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "FieldError"
+                and getattr(node.func, "id", "") in RAISED
                 and len(node.args) == 2
             ):
                 for message in _text(node.args[1], constants, whats):

@@ -177,8 +177,14 @@ MESSAGES: tuple[Rule, ...] = (
          "event)."),
     Rule(r"calls have no summary.*", "Calls have no summary: put the text in the description."),
     Rule(r"unknown kind .*", "This form could not be read: reload the page and try again."),
-    Rule(r"Image upload is not available on this node yet\.",
-         "Image upload is not available on this node yet."),
+    # the media service's refusals are written for organizers already (node/features/media)
+    Rule(r"(This (?:file|image) .*)", "{0}"),
+    Rule(r"is required: describe the image for people who cannot see it",
+         "Describe the image for people who cannot see it."),
+    Rule(r"is not an image you uploaded|was uploaded as \S+; upload it again as \S+|"
+         r"must be the id of an image you uploaded|is not a field of an image|"
+         r"must be attachment, avatar or header",
+         "Upload the image again."),
     Rule(r"give both coordinates", "Give both latitude and longitude."),
     Rule(r"must be an ISO 3166-1 alpha-2 code.*", "Choose the country from the list."),
     Rule(r"unknown ESSGlobal scheme.*|must be an ESSGlobal concept IRI.*|.* is not a \S+ concept.*",

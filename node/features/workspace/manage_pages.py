@@ -146,7 +146,7 @@ def submit_edit(desk: Desk) -> Response:
     extra = _edit_context(desk, item, uid)
     try:
         source = to_source(item.kind, values)
-        image = attached_image(desk.form, "image")
+        image = attached_image(desk, "image")
         if image is not None:
             source["image"] = image
         patch = patch_for(item.kind, item.source, source)

@@ -111,7 +111,7 @@ def save_profile(desk: Desk) -> Response:
     values, patch = _posted(desk)
     try:
         for name in ("icon", "image"):
-            image = attached_image(desk.form, name)
+            image = attached_image(desk, name, profile=True)
             if image is not None:
                 patch[name] = image
         with session_scope(desk.engine) as session:

@@ -129,7 +129,7 @@ def submit_new(desk: Desk) -> Response:
         values.setdefault("recurrence.ahead", str(AHEAD))
     source = to_source(kind, values)
     try:
-        image = attached_image(desk.form, "image")
+        image = attached_image(desk, "image")
         if image is not None:
             source["image"] = image
         if values.get("action") == "preview":
