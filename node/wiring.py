@@ -39,6 +39,7 @@ from node.features.publishing import object_routes as content_routes
 from node.features.publishing import openapi as publishing_openapi
 from node.features.publishing import outbox_api as api_outbox
 from node.features.publishing import pages as item_pages
+from node.features.publishing import registration_pages
 from node.features.publishing.service import series
 from node.features.site import pages
 from node.federation import outbox, relays
@@ -102,6 +103,12 @@ def routes() -> list[Route | Mount]:
         *api_outbox.routes(),
         Route("/items/{uid}", item_route),
         Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
+        Route("/items/{uid}/registrations/{token}", registration_pages.registration_route),
+        Route(
+            "/items/{uid}/registrations/{token}/cancel",
+            registration_pages.cancel_route,
+            methods=["POST"],
+        ),
         *bridge_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),

@@ -46,7 +46,6 @@ __all__ = [
     "join_state",
     "refresh_count",
     "register",
-    "register_on_page",
     "reject",
 ]
 
@@ -214,27 +213,6 @@ def reject(session: Session, node: NodeContext, item: Item, participant: Partici
         refresh_count(session, item)
     if participant.actor:
         _answer(session, node, item, participant, "Reject")
-
-
-def register_on_page(session: Session, item: Item, name: str, email: str) -> Participant:
-    """Someone without a fediverse account registers on the event page."""
-    state = join_state(session, item)
-    if state != "open":
-        raise ParticipationError(state, f"registration is {state}")
-    assert item.id is not None
-    accepted = item.source.get("joinMode", "free") == "free"
-    row = Participant(
-        item_id=item.id,
-        join_id=f"urn:uuid:{uuid.uuid4()}",
-        name=name,
-        email=email,
-        state="accepted" if accepted else "pending",
-    )
-    session.add(row)
-    session.flush()
-    if accepted:
-        refresh_count(session, item)
-    return row
 
 
 def _event_of(session: Session, ident: Any) -> Item | None:

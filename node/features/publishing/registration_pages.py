@@ -1,0 +1,82 @@
+"""``/items/{uid}/registrations/{token}``: a registration's own page (the confirmation after
+registering, then the place to see or cancel it), and ``…/cancel``.
+
+The token in the address is the only key, so the page is never cached or indexed and sends no
+``Referer`` to the links on it.
+"""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.db import session_scope
+from node.features.participation import registrations
+from node.features.publishing import page_data as item_view
+from node.features.publishing import registration_view
+from node.web.render import ctx, html
+
+__all__ = ["cancel_route", "registration_route"]
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+def _language(request: Request) -> str:
+    return item_view.choose_language(
+        request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
+    ).ui
+
+
+def _not_found(request: Request) -> Response:
+    return html(
+        request,
+        "error.html",
+        status=404,
+        title="Not found",
+        message="There is no such registration: check the address you were given.",
+    )
+
+
+def registration_route(request: Request) -> Response:
+    """``GET /items/{uid}/registrations/{token}``."""
+    with Session(ctx(request).engine) as session:
+        found = registration_view.load_event(session, request)
+        token = request.path_params["token"]
+        row = registrations.find(session, found[0], token) if found else None
+        if found is None or row is None:
+            return _not_found(request)
+        item, author = found
+        page = registration_view.context(
+            request, item, author, row, token=token, lang=_language(request)
+        )
+    response = html(request, "registration.html", **page)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def cancel_route(request: Request) -> Response:
+    """``POST /items/{uid}/registrations/{token}/cancel``: the person cancels; back to their
+    registration's page, which now says so."""
+    node = ctx(request)
+    token = request.path_params["token"]
+
+    def work() -> bool:
+        with session_scope(node.engine) as session:
+            found = registration_view.load_event(session, request)
+            row = registrations.find(session, found[0], token) if found else None
+            if found is None or row is None:
+                return False
+            if row.state in ("pending", "accepted"):
+                registrations.cancel(session, found[0], row)
+            return True
+
+    if not await to_thread.run_sync(work):
+        return _not_found(request)
+    target = request.url.path.removesuffix("/cancel")
+    return RedirectResponse(node.settings.url(target), status_code=303)
