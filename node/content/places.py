@@ -38,7 +38,9 @@ def public_view(inp: EventInput, page_url: str) -> EventInput:
         return inp
     if loc is not None and loc.online_url is not None:
         inp = replace(inp, location=replace(loc, online_url=page_url))
-    return replace(inp, room=None) if inp.room is not None else inp
+    if inp.room is not None:
+        inp = replace(inp, room=replace(inp.room, url=page_url))
+    return inp
 
 
 def postal_address_fields(address: PostalAddress) -> dict[str, str]:
