@@ -113,9 +113,7 @@ def test_without_an_email_the_browser_is_the_person(
     assert sorted(p.name for p in people(engine, event)) == ["Bo", "Cy"]
 
 
-def test_the_database_refuses_a_second_row_for_the_same_person(
-    api: Api, engine: Engine
-) -> None:
+def test_the_database_refuses_a_second_row_for_the_same_person(api: Api, engine: Engine) -> None:
     event = publish(api)
     with Session(engine) as session:
         item = session.exec(select(Item).where(Item.ap_id == event["id"])).one()
@@ -127,9 +125,7 @@ def test_the_database_refuses_a_second_row_for_the_same_person(
             session.commit()
 
 
-def test_two_submits_at_the_same_moment_make_one_registration(
-    api: Api, engine: Engine
-) -> None:
+def test_two_submits_at_the_same_moment_make_one_registration(api: Api, engine: Engine) -> None:
     event = publish(api)
     start = threading.Barrier(2)
     tokens: list[str | None] = []
