@@ -47,7 +47,7 @@ def test_the_online_link_of_an_approval_only_event_is_in_nothing_public(
     def get(path: str, **headers: str) -> str:
         answer = client.get(path, headers=headers)
         assert answer.status_code == 200, path
-        return answer.text
+        return str(answer.text)
 
     public = {
         **{e["url"]: get(e["url"]) for e in events},
