@@ -78,5 +78,6 @@ async def cancel_route(request: Request) -> Response:
 
     if not await to_thread.run_sync(work):
         return _not_found(request)
-    target = request.url.path.removesuffix("/cancel")
-    return RedirectResponse(node.settings.url(target), status_code=303)
+    target = node.settings.url(request.url.path.removesuffix("/cancel"))
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(target + query, status_code=303)

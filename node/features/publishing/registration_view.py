@@ -104,7 +104,7 @@ def context(
         "message": t[f"registration_{state}"],
         "name": row.name if token else "",
         "online_url": _online_link(item, row) if token else None,
-        "cancel_action": f"{page_address(item, token)}/cancel" if token else None,
+        "cancel_action": f"{page_address(item, token)}/cancel?lang={lang}" if token else None,
         "can_cancel": token is not None and row.state in ("pending", "accepted"),
         "mail": False,  # no SMTP support yet: the page says no e-mail will come
     }

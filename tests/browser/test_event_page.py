@@ -1,0 +1,71 @@
+"""A visitor on the demo conference's page, in a real Chromium: adds it to their calendar (the
+``.ics`` download is one valid VEVENT), registers, lands on the confirmation page (their own
+registration's page), and cancels there. axe-core finds nothing serious on any of the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+from playwright.sync_api import Page
+
+from tests.harness.browser import Shots, assert_accessible
+from tests.harness.nodes import NodeProcess
+
+CONFERENCE = "Strengthening the Solidarity Economy Together"
+VENUE_HOST = "venue.example.org"  # the demo's online venue: approval-only, never public
+
+
+def test_add_to_calendar_register_and_see_the_confirmation(
+    demo_node: NodeProcess, page: Page, shots: Shots
+) -> None:
+    page.goto(demo_node.base_url + "/@nec/events")
+    page.get_by_role("link", name=CONFERENCE).first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == CONFERENCE
+    event_url = page.url
+    assert VENUE_HOST not in page.content()
+    assert "UTC-05:00" in page.locator(".facts .zone").first.inner_text()
+    assert_accessible(page, "event page")
+    shots.take(page, "event page")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download (.ics)").click()
+    saved = Path(download.value.path())
+    calendar = icalendar.Calendar.from_ical(saved.read_bytes())
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["summary"]) == CONFERENCE
+    assert str(vevent["url"]) == event_url
+    assert VENUE_HOST not in saved.read_text()
+
+    page.get_by_label("Your name").fill("Rosa Martínez")
+    page.get_by_label("E-mail").fill("rosa@example.org")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    assert "/registrations/" in page.url and "registered=" not in page.url
+    assert page.locator("h1").inner_text().startswith("Your registration")
+    status = page.get_by_role("status").inner_text()
+    assert "the organizer will confirm your registration" in status
+    assert "Rosa Martínez" in page.content() and VENUE_HOST not in page.content()
+    assert_accessible(page, "confirmation page")
+    shots.take(page, "confirmation page")
+    mine = page.url
+
+    # Back on the event page nothing says "thank you" from the address, and the form is there
+    # again for someone else; the same person registering again is told they already are.
+    page.goto(event_url)
+    page.get_by_label("Your name").fill("Rosa M.")
+    page.get_by_label("E-mail").fill("ROSA@example.org")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    assert "already registered for this event" in page.get_by_role("status").inner_text()
+    assert_accessible(page, "already registered")
+    shots.take(page, "already registered")
+
+    page.goto(mine)
+    page.get_by_role("button", name="Cancel my registration").click()
+    page.wait_for_load_state()
+    assert page.url == mine
+    assert "You cancelled this registration." in page.get_by_role("status").inner_text()
+    assert_accessible(page, "manage page after cancelling")
+    shots.take(page, "manage page after cancelling")
