@@ -33,6 +33,7 @@ from node.activitypub import activities
 from node.activitypub.vocab import id_of
 from node.api.errors import ConflictError
 from node.db import as_utc, now_utc, session_scope
+from node.features.participation import followup
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -200,6 +201,8 @@ def approve(session: Session, node: NodeContext, item: Item, participant: Partic
     refresh_count(session, item)
     if participant.actor:
         _answer(session, node, item, participant, "Accept")
+        # an approval-only event's online link, now that they may have it
+        followup.send_online_link(session, node, item, _organizer(session, item), participant)
 
 
 def reject(session: Session, node: NodeContext, item: Item, participant: Participant) -> None:
