@@ -25,6 +25,7 @@ from node.settings_values import (
     parse_bool,
     parse_int,
     parse_limit_setting,
+    parse_smtp_url,
     parse_trusted_proxies,
 )
 
@@ -83,6 +84,8 @@ class Settings:
     metrics_token: str = ""
     # Whether /healthz and /readyz answer any client, not only loopback ones.
     health_public: bool = False
+    # Where e-mail goes (smtp://user:pass@host:587 or smtps://…); empty: the node sends none.
+    smtp_url: str = ""
 
     @property
     def host(self) -> str:
@@ -194,6 +197,7 @@ def load_settings(
         federation_mode=federation_mode,
         murmurations_index=murmurations_index,
         metrics_token=str(values.get("metrics_token") or "").strip(),
+        smtp_url=parse_smtp_url(values.get("smtp_url") or ""),
         **_scalars(values),
     )
 

@@ -21,6 +21,7 @@ from node.features.follows import api as api_follows
 from node.features.follows import handlers as follows
 from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
+from node.features.mail import jobs as mail_jobs
 from node.features.moderation import flags
 from node.features.networks import api as network_api
 from node.features.networks import handlers as networks
@@ -70,6 +71,7 @@ def job_registry() -> Registry:
     outbox.register(registry)
     process.register(registry, dispatcher())
     series.register(registry)
+    mail_jobs.register(registry)
     return registry
 
 

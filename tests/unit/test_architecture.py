@@ -52,7 +52,8 @@ DECLARED_USES: dict[str, set[str]] = {
     "follows": set(),
     "interactions": {"publishing"},
     "moderation": set(),
-    "publishing": {"participation"},
+    "publishing": {"participation", "mail"},
+    "mail": set(),
 }
 
 
@@ -273,6 +274,7 @@ IMPORT_TIME_CALLS_OF_MODULES = {
     "node.features.feeds.entries:ICAL_STATUS.values",
     "node.federation.inbox.forwarded:jsonld.Limits",
     "node.federation.inbox.process:RetryPolicy",
+    "node.features.mail.jobs:RetryPolicy",
     "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate
 }
 

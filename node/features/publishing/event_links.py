@@ -36,6 +36,7 @@ TEXTS = {
     "keep_this_link": "Keep this page's address: it is your link to see or cancel your "
     "registration. Anyone who has it can cancel it.",
     "no_email": "No e-mail will come from this node: it does not send e-mail.",
+    "email_sent": "A confirmation with this link is on its way to {email}.",
     "online_link": "Online link",
     "cancel_registration": "Cancel my registration",
     "back_to_event": "Back to the event",

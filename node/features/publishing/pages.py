@@ -303,6 +303,9 @@ async def register_route(request: Request) -> Response:
                             request, item, author, done.row, token=None, lang=t_lang
                         )
                         return html(request, "registration.html", **page)
+                    registration_view.queue_confirmation(
+                        request, session, item, done.row, done.token
+                    )
                     target = registration_view.page_address(item, done.token)
                     query = f"?lang={values['lang']}" if values["lang"] else ""
                     return RedirectResponse(target + query, status_code=303)

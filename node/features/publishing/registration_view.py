@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 
 from node.content.places import PRIVATE_LINK_MODES
+from node.features.mail import jobs as mail_jobs
 from node.features.publishing import page_data as item_view
 from node.features.publishing.event_links import TEXTS
 from node.models import Item, LocalActor, Participant
@@ -19,7 +20,14 @@ from node.urls import is_uid
 from node.web import forms, messages
 from node.web.render import ctx
 
-__all__ = ["clean_name", "context", "form_errors", "load_event", "page_address"]
+__all__ = [
+    "clean_name",
+    "context",
+    "form_errors",
+    "load_event",
+    "page_address",
+    "queue_confirmation",
+]
 
 NAME_MAX = 100
 
@@ -106,5 +114,28 @@ def context(
         "online_url": _online_link(item, row) if token else None,
         "cancel_action": f"{page_address(item, token)}/cancel?lang={lang}" if token else None,
         "can_cancel": token is not None and row.state in ("pending", "accepted"),
-        "mail": False,  # no SMTP support yet: the page says no e-mail will come
+        # whether a confirmation e-mail went out (else the page says none will come)
+        "mail": bool(token and row.email and ctx(request).settings.smtp_url),
+        "email": row.email if token else "",
     }
+
+
+def queue_confirmation(
+    request: Request, session: Session, item: Item, row: Participant, token: str
+) -> None:
+    """Queue the confirmation e-mail of a new registration, when the person gave an address and
+    the node sends e-mail (``SOLNODE_SMTP_URL``); it goes out in this transaction or not at all."""
+    node = ctx(request)
+    if not row.email or not node.settings.smtp_url:
+        return
+    name = item_view.text_of(item.document, "name", "en") or item.ap_id
+    inp = item_view.event_input(item)
+    when = messages.when(inp.start_time, inp.end_time, inp.timezone, "en") if inp else ""
+    state = TEXTS[f"registration_{row.state}"]
+    text = (
+        f"Hello {row.name},\n\n{state}\n\n{name}\n{when}\n\n"
+        f"To see or cancel your registration: {page_address(item, token)}\n"
+        "Anyone who has this link can cancel it: keep it to yourself.\n\n"
+        f"-- {node.settings.instance_name}\n"
+    )
+    mail_jobs.enqueue(session, to=row.email, subject=f"Your registration: {name}", text=text)
