@@ -37,7 +37,8 @@ class SmtpServer:
             writer.write(line.encode() + b"\r\n")
 
         say("220 127.0.0.1 test SMTP")
-        sender, recipients, auth = "", [], None
+        sender, auth = "", None
+        recipients: list[str] = []
         while line := (await reader.readline()).decode().rstrip("\r\n"):
             verb = line.split(" ", 1)[0].upper()
             if verb in ("EHLO", "HELO"):
