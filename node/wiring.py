@@ -111,6 +111,7 @@ def routes() -> list[Route | Mount]:
             registration_pages.cancel_route,
             methods=["POST"],
         ),
+        Route("/items/{uid}/interact", registration_pages.interact_route, methods=["POST"]),
         *bridge_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),
         Route("/tags/{tag}", item_pages.tag_route),

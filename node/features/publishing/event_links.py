@@ -41,6 +41,8 @@ TEXTS = {
     "cancel_registration": "Cancel my registration",
     "back_to_event": "Back to the event",
     "registered_as": "Registered as",
+    "your_handle": "Your fediverse address (like you@your.server)",
+    "join_from_server": "Join from your server",
 }
 
 

@@ -62,6 +62,7 @@ def _participation(
         "external": source.get("externalParticipationUrl"),
         "action": f"{item.ap_id}/register",
         "token": forms.form_token(node.settings.secret_key, nonce, uid),
+        "interact": forms.form_token(node.settings.secret_key, nonce, f"{uid}#interact"),
         "lang": lang.content,
     }
 

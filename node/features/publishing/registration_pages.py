@@ -16,9 +16,14 @@ from node.db import session_scope
 from node.features.participation import registrations
 from node.features.publishing import page_data as item_view
 from node.features.publishing import registration_view
+from node.federation.remote.fetch import RemoteActorError
+from node.federation.remote.interact import interaction_url
+from node.web import forms
 from node.web.render import ctx, html
 
-__all__ = ["cancel_route", "registration_route"]
+__all__ = ["cancel_route", "interact_route", "registration_route"]
+
+MAX_FORM = 4_000
 
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
@@ -81,3 +86,60 @@ async def cancel_route(request: Request) -> Response:
     target = node.settings.url(request.url.path.removesuffix("/cancel"))
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(target + query, status_code=303)
+
+
+def interact_token_scope(uid: str) -> str:
+    """What the follow/join form's token is bound to (not the registration form's)."""
+    return f"{uid}#interact"
+
+
+def _interact_error(request: Request, status: int, message: str) -> Response:
+    return html(
+        request,
+        "error.html",
+        status=status,
+        title="Follow or join from your server",
+        message=message,
+    )
+
+
+async def interact_route(request: Request) -> Response:
+    """``POST /items/{uid}/interact``: the visitor's handle in, a redirect to their server's
+    page for following or joining out (its WebFinger's remote-interaction template)."""
+    node = ctx(request)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_FORM:
+        return _interact_error(request, 413, "The form is larger than expected.")
+    form = await request.form(max_files=0, max_fields=5)
+    handle, token = str(form.get("handle", ""))[:400].strip(), str(form.get("token", ""))
+    uid = request.path_params["uid"]
+    if not forms.check_token(
+        node.settings.secret_key,
+        request.cookies.get(forms.COOKIE),
+        interact_token_scope(uid),
+        token,
+    ):
+        return _interact_error(
+            request, 409, "The form has expired: go back, reload the page and try again."
+        )
+
+    def event_id() -> str | None:
+        with Session(node.engine) as session:
+            found = registration_view.load_event(session, request)
+            return found[0].ap_id if found else None
+
+    ident = await to_thread.run_sync(event_id)
+    if ident is None:
+        return _not_found(request)
+    try:
+        target = await interaction_url(node, handle, ident)
+    except RemoteActorError as exc:
+        status = 422 if exc.reason == "bad_handle" else 502
+        hint = "Type it as you@your.server." if status == 422 else str(exc) + "."
+        return _interact_error(
+            request,
+            status,
+            f"We could not send you to your server. {hint} You can also search for {ident} "
+            "in your fediverse app.",
+        )
+    return RedirectResponse(target, status_code=303)
