@@ -1,7 +1,7 @@
 """Follow / join from your server: the visitor types their handle on an event page, the node
 reads their server's WebFinger (a real loopback server here) through its guarded client and
-sends them to the remote-interaction template with the event's id; whatever a hostile or
-broken server answers, the visitor gets a page that says what went wrong, never a redirect."""
+offers them the remote-interaction template with the event's id; whatever a hostile or broken
+server answers, the visitor gets a page that says what went wrong, never a link onwards."""
 
 from __future__ import annotations
 
@@ -96,8 +96,11 @@ def test_the_visitor_is_sent_to_their_servers_page_for_the_event(
         ]
     )
     sent = interact(client, event["url"], f"@ana@{webfinger.host}")
-    assert sent.status_code == 303
-    assert sent.headers["location"] == template.replace("{uri}", quote(event["id"], safe=""))
+    # A page with the link (the visitor sees where they go), not a redirect.
+    assert sent.status_code == 200
+    [go] = Page(sent.text).find("a", class_="button")
+    assert go["href"] == template.replace("{uri}", quote(event["id"], safe=""))
+    assert f"Continue on {webfinger.host}" in sent.text
 
 
 @pytest.mark.parametrize(
@@ -123,7 +126,7 @@ def test_a_broken_or_hostile_answer_becomes_a_message(
     refused = interact(client, event["url"], f"ana@{webfinger.host}")
     assert refused.status_code == 502
     assert says in refused.text and "You can also search for" in refused.text
-    assert "location" not in refused.headers
+    assert "location" not in refused.headers and 'class="button"' not in refused.text
 
 
 def test_bad_handles_private_addresses_and_forged_forms_are_refused(

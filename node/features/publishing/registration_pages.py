@@ -1,4 +1,4 @@
-"""``/items/{uid}/registrations/{token}``: a registration's own page (the confirmation after
+"""``/items/{uid}/interact`` (join from your server) and ``/items/{uid}/registrations/{token}``: a registration's own page (the confirmation after
 registering, then the place to see or cancel it), and ``…/cancel``.
 
 The token in the address is the only key, so the page is never cached or indexed and sends no
@@ -6,6 +6,8 @@ The token in the address is the only key, so the page is never cached or indexed
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from anyio import to_thread
 from sqlmodel import Session
@@ -16,9 +18,10 @@ from node.db import session_scope
 from node.features.participation import registrations
 from node.features.publishing import page_data as item_view
 from node.features.publishing import registration_view
+from node.features.publishing.event_links import TEXTS
 from node.federation.remote.fetch import RemoteActorError
 from node.federation.remote.interact import interaction_url
-from node.web import forms
+from node.web import forms, messages
 from node.web.render import ctx, html
 
 __all__ = ["cancel_route", "interact_route", "registration_route"]
@@ -123,14 +126,16 @@ async def interact_route(request: Request) -> Response:
             request, 409, "The form has expired: go back, reload the page and try again."
         )
 
-    def event_id() -> str | None:
+    def event_id() -> tuple[str, str] | None:
         with Session(node.engine) as session:
             found = registration_view.load_event(session, request)
-            return found[0].ap_id if found else None
+            doc = found[0].document if found else {}
+            return (found[0].ap_id, str(doc.get("name", ""))) if found else None
 
-    ident = await to_thread.run_sync(event_id)
-    if ident is None:
+    found = await to_thread.run_sync(event_id)
+    if found is None:
         return _not_found(request)
+    ident, title = found
     try:
         target = await interaction_url(node, handle, ident)
     except RemoteActorError as exc:
@@ -142,4 +147,14 @@ async def interact_route(request: Request) -> Response:
             f"We could not send you to your server. {hint} You can also search for {ident} "
             "in your fediverse app.",
         )
-    return RedirectResponse(target, status_code=303)
+    # A page with the link, not a redirect: the visitor sees where they are going, and the
+    # page's CSP (form-action 'self') would stop a form's redirect to another site anyway.
+    return html(
+        request,
+        "interact.html",
+        t=TEXTS | messages.translator("en"),
+        title=title,
+        target=target,
+        host=urlsplit(target).netloc,
+        event_url=ident,
+    )
