@@ -86,3 +86,17 @@ def test_a_cancelled_session_says_so_in_the_programme(api: Api, client: TestClie
     assert len(page.find("strong", class_="session-status")) == 1
     programme = text.split('class="programme"', 1)[1]
     assert '<strong class="session-status">Cancelled</strong>' in programme
+
+
+def test_lists_show_a_conference_once_with_its_number_of_sessions(
+    api: Api, client: TestClient
+) -> None:
+    conference = api.post(
+        "/api/v1/events", future(CONFERENCE["conference"]) | {"tags": ["SSE2026"]}
+    ).json()
+    for s in CONFERENCE["sessions"]:
+        api.post("/api/v1/events", future(s) | {"parent": conference["id"], "tags": ["SSE2026"]})
+    for path in ("/@nec/events", "/tags/SSE2026"):
+        page = Page(client.get(path).text)
+        assert len(page.find("li", class_="item item-event")) == 1, path
+        assert "3 sessions" in client.get(path).text, path

@@ -70,11 +70,11 @@ def interact(client: TestClient, url: str, handle: str) -> Any:
     """Fill in the event page's "join from your server" form and send it."""
     [form] = Page(client.get(url).text).find("form", class_="interact")
     assert form["action"] == f"{url}/interact"
-    page = Page(client.get(url).text)
-    tokens = [i["value"] for i in page.find("input", name="token")]
-    # the page has two forms: this one's token comes first (registration's after it)
+    [token] = Page(client.get(url).text).find("input", name="interact_token")
     return client.post(
-        f"{url}/interact", data={"handle": handle, "token": tokens[0]}, follow_redirects=False
+        f"{url}/interact",
+        data={"handle": handle, "interact_token": token["value"]},
+        follow_redirects=False,
     )
 
 
@@ -137,5 +137,7 @@ def test_bad_handles_private_addresses_and_forged_forms_are_refused(
     blocked = interact(client, event["url"], "ana@10.1.2.3")
     assert blocked.status_code == 502
     stranger = TestClient(client.app, base_url=str(client.base_url))
-    forged = stranger.post(f"{event['url']}/interact", data={"handle": "a@b.example", "token": "x"})
+    forged = stranger.post(
+        f"{event['url']}/interact", data={"handle": "a@b.example", "interact_token": "x"}
+    )
     assert forged.status_code == 409

@@ -337,7 +337,10 @@ def _list_page(
         request,
         "item_list.html",
         heading=heading,
-        cards=[item_view.card(i, lang.content) for i in listing.items],
+        cards=[
+            item_view.card(i, lang.content, listing.sessions.get(i.id or 0, 0))
+            for i in listing.items
+        ],
         lang=lang.ui,
         t=t,
         alternates=item_view.switcher(lang, base),

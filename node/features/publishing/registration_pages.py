@@ -114,7 +114,7 @@ async def interact_route(request: Request) -> Response:
     if not declared.isdigit() or int(declared) > MAX_FORM:
         return _interact_error(request, 413, "The form is larger than expected.")
     form = await request.form(max_files=0, max_fields=5)
-    handle, token = str(form.get("handle", ""))[:400].strip(), str(form.get("token", ""))
+    handle, token = str(form.get("handle", ""))[:400].strip(), str(form.get("interact_token", ""))
     uid = request.path_params["uid"]
     if not forms.check_token(
         node.settings.secret_key,
