@@ -86,6 +86,11 @@ def test_a_cancelled_session_says_so_in_the_programme(api: Api, client: TestClie
     assert len(page.find("strong", class_="session-status")) == 1
     programme = text.split('class="programme"', 1)[1]
     assert '<strong class="session-status">Cancelled</strong>' in programme
+    # Registering for the conference covers its sessions; a session page says so.
+    session_page = Page(client.get(sessions[1]["url"]).text)
+    assert len(session_page.find("p", class_="session-optional")) == 1
+    assert "That covers its sessions: registering for this one is optional" in session_page.text
+    assert "session-optional" not in text
 
 
 def test_lists_show_a_conference_once_with_its_number_of_sessions(

@@ -43,6 +43,8 @@ TEXTS = {
     "registered_as": "Registered as",
     "your_handle": "Your fediverse address (like you@your.server)",
     "join_from_server": "Join from your server",
+    "session_optional": "Registered for {conference}? That covers its sessions: registering "
+    "for this one is optional (it helps the organizer plan the room).",
     "interact_continue": "Your server, {host}, will show you this event: follow or join it there.",
     "interact_go": "Continue on {host}",
 }
