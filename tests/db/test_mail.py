@@ -20,6 +20,7 @@ from node.federation.jobs import ClaimedJob
 from node.federation.worker import Done, Fail, Retry
 from node.models import Job
 from node.settings import ConfigError, Settings, load_settings
+from node.wiring import job_registry
 from tests.db.publishing_support import Api, Page, fixture, future, make_org
 from tests.harness.smtp import SmtpServer, smtp_server
 
@@ -120,3 +121,9 @@ def test_a_bad_smtp_url_is_refused_without_repeating_it(value: str) -> None:
 def test_smtp_urls_are_read_as_given() -> None:
     loaded = load_settings(env={"SOLNODE_SMTP_URL": "smtps://a:b@mail.example.org"})
     assert loaded.smtp_url == "smtps://a:b@mail.example.org"
+
+
+def test_the_mail_job_is_wired() -> None:
+    registry = job_registry()
+    assert "mail" in registry.kinds
+    assert registry.policy("mail") is mail_jobs.POLICY
