@@ -127,3 +127,44 @@ def test_the_mail_job_is_wired() -> None:
     registry = job_registry()
     assert "mail" in registry.kinds
     assert registry.policy("mail") is mail_jobs.POLICY
+
+
+def test_the_organizers_decision_is_mailed_too(
+    mailing: TestClient, engine: Engine, smtp: SmtpServer
+) -> None:
+    api = Api(mailing, make_org(engine))
+    body = future(fixture("forum_series.json")) | {"recurrence": None, "joinMode": "restricted"}
+    event = api.post("/api/v1/events", body).json()
+    register(mailing, event["url"], name="Ada", email="ada@example.org")
+    other = TestClient(mailing.app, base_url=str(mailing.base_url))
+    register(other, event["url"], name="Bo", email="bo@example.org")
+    listed = api.get(f"/api/v1/events/{event['uid']}/participants").json()["items"]
+    ids = {p["name"]: p["id"] for p in listed}
+    base = f"/api/v1/events/{event['uid']}/participants"
+    assert api.post(f"{base}/{ids['Ada']}/approve", None).status_code == 200
+    assert api.post(f"{base}/{ids['Bo']}/reject", None).status_code == 200
+    node = mailing.app.state.node  # type: ignore[attr-defined]
+    for job in mail_jobs_of(engine):
+        assert isinstance(asyncio.run(mail_jobs.run(node, job)), Done)
+    told = {
+        (r.recipients[0], r.message.get_content().replace("\r\n", "\n").split("\n\n")[1])
+        for r in smtp.received
+    }
+    assert told == {
+        (
+            "ada@example.org",
+            "Thank you: the organizer will confirm your registration. Come back "
+            "to this page to see when it is confirmed.",
+        ),
+        (
+            "bo@example.org",
+            "Thank you: the organizer will confirm your registration. Come back "
+            "to this page to see when it is confirmed.",
+        ),
+        (
+            "ada@example.org",
+            "The organizer confirmed your registration. Your registration's page "
+            "(the link in your first e-mail) now shows the online link.",
+        ),
+        ("bo@example.org", "The organizer could not accept your registration."),
+    }

@@ -48,7 +48,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "bridges": {"publishing", "networks", "profiles"},
     "site": {"feeds", "publishing"},
     "profiles": {"publishing"},
-    "participation": set(),
+    "participation": {"mail"},
     "follows": set(),
     "interactions": {"publishing"},
     "moderation": set(),

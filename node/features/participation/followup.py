@@ -14,12 +14,13 @@ from sqlmodel import Session
 
 from node.content.fields import FieldError, validate_event
 from node.content.places import PRIVATE_LINK_MODES
+from node.features.mail import jobs as mail_jobs
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor, Participant
 
-__all__ = ["online_link_note", "send_online_link"]
+__all__ = ["mail_decision", "online_link_note", "send_online_link"]
 
 
 def online_link_note(
@@ -77,4 +78,21 @@ def send_online_link(
     }
     audience = delivery.Audience(actors=(who.actor,))
     delivery.send(session, organizer, create, audience, public=False)
+    return True
+
+
+def mail_decision(node: NodeContext, session: Session, item: Item, who: Participant) -> bool:
+    """Tell someone who registered on the page with an e-mail address that the organizer
+    accepted or declined their registration (when the node sends e-mail); True if queued."""
+    if who.actor or not who.email or not node.settings.smtp_url:
+        return False
+    name = str(item.document.get("name", "")) or item.ap_id
+    if who.state == "accepted":
+        news = "The organizer confirmed your registration."
+        if item.source.get("joinMode") in PRIVATE_LINK_MODES:
+            news += " Your registration's page (the link in your first e-mail) now shows the online link."
+    else:
+        news = "The organizer could not accept your registration."
+    text = f"Hello {who.name},\n\n{news}\n\n{name}\n{item.document.get('url', item.ap_id)}\n\n-- {node.settings.instance_name}\n"
+    mail_jobs.enqueue(session, to=who.email, subject=f"Your registration: {name}", text=text)
     return True

@@ -203,6 +203,8 @@ def approve(session: Session, node: NodeContext, item: Item, participant: Partic
         _answer(session, node, item, participant, "Accept")
         # an approval-only event's online link, now that they may have it
         followup.send_online_link(session, node, item, _organizer(session, item), participant)
+    else:
+        followup.mail_decision(node, session, item, participant)
 
 
 def reject(session: Session, node: NodeContext, item: Item, participant: Participant) -> None:
@@ -216,6 +218,8 @@ def reject(session: Session, node: NodeContext, item: Item, participant: Partici
         refresh_count(session, item)
     if participant.actor:
         _answer(session, node, item, participant, "Reject")
+    else:
+        followup.mail_decision(node, session, item, participant)
 
 
 def _event_of(session: Session, ident: Any) -> Item | None:
