@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import icalendar
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.harness.browser import Shots, assert_accessible
 from tests.harness.nodes import NodeProcess
@@ -69,3 +69,24 @@ def test_add_to_calendar_register_and_see_the_confirmation(
     assert "You cancelled this registration." in page.get_by_role("status").inner_text()
     assert_accessible(page, "manage page after cancelling")
     shots.take(page, "manage page after cancelling")
+
+
+def test_times_in_the_visitors_own_zone_with_javascript(
+    demo_node: NodeProcess, browser: Browser, shots: Shots
+) -> None:
+    """The event's zone and offset are on the page for everyone; with JavaScript the visitor in
+    Tokyo also sees the start in their own time (the page's CSP allows only our own script)."""
+    context = browser.new_context(locale="en-US", timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(demo_node.base_url + "/@nec/events")
+        page.get_by_role("link", name=CONFERENCE).first.click()
+        page.wait_for_load_state()
+        assert "America/New_York, UTC-05:00" in page.locator(".facts .zone").first.inner_text()
+        local = page.locator(".facts .local-time").first.inner_text()
+        assert local.startswith("Your time: ") and "(Asia/Tokyo)" in local
+        assert "00" in local  # 10:00 in New York is midnight in Tokyo
+        assert_accessible(page, "event page with the visitor's time")
+        shots.take(page, "event page in Tokyo", full_page=False)
+    finally:
+        context.close()

@@ -12,8 +12,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from node.content.fields import EventInput
+from node.web.render import SECURITY_HEADERS
 
-__all__ = ["TEXTS", "links", "utc_offset"]
+__all__ = ["EVENT_PAGE_HEADERS", "TEXTS", "links", "utc_offset"]
+
+# Event pages run one script of ours (static/localtime.js: the visitor's own time), nothing else.
+EVENT_PAGE_HEADERS: dict[str, str | None] = {
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"] + "; script-src 'self'"
+}
 
 # The page's strings for these links and the registration pages (English; messages.py's
 # translator fills nothing here, so every language gets these until they are translated).
@@ -41,6 +47,7 @@ TEXTS = {
     "cancel_registration": "Cancel my registration",
     "back_to_event": "Back to the event",
     "registered_as": "Registered as",
+    "your_time": "Your time",
     "your_handle": "Your fediverse address (like you@your.server)",
     "join_from_server": "Join from your server",
     "session_optional": "Registered for {conference}? That covers its sessions: registering "

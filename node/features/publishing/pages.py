@@ -144,7 +144,8 @@ def render_item(
         image=image,
     )
     template = "event.html" if inp is not None else "item.html"
-    response = html(request, template, status=status, **context)
+    headers = event_links.EVENT_PAGE_HEADERS if inp is not None else None
+    response = html(request, template, status=status, headers=headers, **context)
     if inp is not None:
         # The registration form's nonce: the token in the form is only valid with this cookie.
         response.set_cookie(
