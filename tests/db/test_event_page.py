@@ -105,3 +105,15 @@ def test_lists_show_a_conference_once_with_its_number_of_sessions(
         page = Page(client.get(path).text)
         assert len(page.find("li", class_="item item-event")) == 1, path
         assert "3 sessions" in client.get(path).text, path
+
+
+def test_event_pages_may_run_our_one_script_and_no_other_page_any(
+    api: Api, client: TestClient
+) -> None:
+    event = forum(api)
+    csp = client.get(event["url"]).headers["content-security-policy"]
+    assert csp.endswith("; script-src 'self'") and "unsafe-inline" not in csp.split("script-src")[1]
+    assert '<script src="/static/localtime.js" defer></script>' in client.get(event["url"]).text
+    assert "script-src" not in client.get("/@nec").headers["content-security-policy"]
+    script = client.get("/static/localtime.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
