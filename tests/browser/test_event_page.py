@@ -51,16 +51,29 @@ def test_add_to_calendar_register_and_see_the_confirmation(
     shots.take(page, "confirmation page")
     mine = page.url
 
-    # Back on the event page nothing says "thank you" from the address, and the form is there
-    # again for someone else; the same person registering again is told they already are.
+    # Back on the event page, this browser is told it is registered, with its link, and no form.
     page.goto(event_url)
-    page.get_by_label("Your name").fill("Rosa M.")
-    page.get_by_label("E-mail").fill("ROSA@example.org")
-    page.get_by_role("button", name="Register").click()
-    page.wait_for_load_state()
-    assert "already registered for this event" in page.get_by_role("status").inner_text()
-    assert_accessible(page, "already registered")
-    shots.take(page, "already registered")
+    link = page.get_by_role("link", name="Your registration").get_attribute("href")
+    assert link == mine.split("?")[0]
+    assert page.get_by_label("Your name").count() == 0
+    assert_accessible(page, "event page when registered")
+
+    # The same person from another browser is told they already are, without the link.
+    other = page.context.browser.new_context(locale="en-US")  # type: ignore[union-attr]
+    try:
+        elsewhere = other.new_page()
+        elsewhere.goto(event_url)
+        elsewhere.get_by_label("Your name").fill("Rosa M.")
+        elsewhere.get_by_label("E-mail").fill("ROSA@example.org")
+        elsewhere.get_by_role("button", name="Register").click()
+        elsewhere.wait_for_load_state()
+        status = elsewhere.get_by_role("status").inner_text()
+        assert "already registered for this event" in status
+        assert "/registrations/" not in elsewhere.content()
+        assert_accessible(elsewhere, "already registered")
+        shots.take(elsewhere, "already registered")
+    finally:
+        other.close()
 
     page.goto(mine)
     page.get_by_role("button", name="Cancel my registration").click()

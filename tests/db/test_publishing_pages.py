@@ -123,8 +123,11 @@ def test_registering_on_the_page_without_a_fediverse_account(api: Api, client: T
     assert done.headers["location"].startswith(event["url"] + "/registrations/")
     confirmation = Page(client.get(done.headers["location"]).text)
     assert "Thank you, you are registered." in confirmation.text
-    after = Page(client.get(event["url"]).text)
+    stranger = TestClient(client.app, base_url=str(client.base_url))
+    after = Page(stranger.get(event["url"]).text)
     assert "1 taking part" in after.text and "This event is full." in after.text
+    # The registrant's browser is shown its registration instead.
+    assert "You are registered for this event" in client.get(event["url"]).text
     [person] = api.get(f"/api/v1/events/{event['uid']}/participants").json()["items"]
     assert (person["actor"], person["name"], person["email"]) == (
         None,

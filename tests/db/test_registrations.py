@@ -106,8 +106,22 @@ def test_without_an_email_the_browser_is_the_person(
     api: Api, client: TestClient, engine: Engine
 ) -> None:
     event = publish(api)
-    assert register(client, event["url"], name="Bo").status_code == 303
-    assert "already registered" in register(client, event["url"], name="Bo").text
+    # Two tabs of the same browser, each with the form: the second post is the same person.
+    tabs = [Page(client.get(event["url"]).text).find("input", name="token")[0] for _ in range(2)]
+    first, second = (
+        client.post(
+            f"{event['url']}/register",
+            data={"token": tab["value"], "name": "Bo", "lang": "en"},
+            follow_redirects=False,
+        )
+        for tab in tabs
+    )
+    assert first.status_code == 303 and "already registered" in second.text
+    # The browser remembers its registration: the event page links it instead of the form.
+    page = Page(client.get(event["url"]).text)
+    assert not page.find("form", class_="register")
+    assert page.find("a", href=first.headers["location"].split("?")[0])
+    assert "You are registered for this event from this browser" in page.text
     other = TestClient(client.app, base_url=str(client.base_url))
     assert register(other, event["url"], name="Cy").status_code == 303
     assert sorted(p.name for p in people(engine, event)) == ["Bo", "Cy"]

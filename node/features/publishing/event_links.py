@@ -47,6 +47,7 @@ TEXTS = {
     "cancel_registration": "Cancel my registration",
     "back_to_event": "Back to the event",
     "registered_as": "Registered as",
+    "you_are_registered": "You are registered for this event from this browser:",
     "your_time": "Your time",
     "your_handle": "Your fediverse address (like you@your.server)",
     "join_from_server": "Join from your server",

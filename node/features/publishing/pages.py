@@ -64,6 +64,7 @@ def _participation(
         "token": forms.form_token(node.settings.secret_key, nonce, uid),
         "interact": forms.form_token(node.settings.secret_key, nonce, f"{uid}#interact"),
         "lang": lang.content,
+        "mine": registration_view.remembered(session, request, item),
     }
 
 
@@ -310,7 +311,8 @@ async def register_route(request: Request) -> Response:
                     )
                     target = registration_view.page_address(item, done.token)
                     query = f"?lang={values['lang']}" if values["lang"] else ""
-                    return RedirectResponse(target + query, status_code=303)
+                    done_page = RedirectResponse(target + query, status_code=303)
+                    return registration_view.remember(done_page, request, item, done.token)
             status = 409 if "form" in errors and len(errors) == 1 else 422
             return render_item(
                 request, session, item, author, errors=errors, values=values, status=status

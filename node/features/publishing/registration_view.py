@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 from starlette.requests import Request
+from starlette.responses import Response
 
 from node.content.places import PRIVATE_LINK_MODES
 from node.features.mail import jobs as mail_jobs
+from node.features.participation import registrations
 from node.features.publishing import page_data as item_view
 from node.features.publishing.event_links import TEXTS
 from node.models import Item, LocalActor, Participant
@@ -27,7 +30,14 @@ __all__ = [
     "load_event",
     "page_address",
     "queue_confirmation",
+    "remember",
+    "remembered",
 ]
+
+# The browser keeps its registration's token for the event page: "you are registered" instead
+# of the form. Only for this event's paths, never sent to scripts or other sites.
+REMEMBER_COOKIE = "solnode_registration"
+REMEMBER_AGE = 365 * 86_400
 
 NAME_MAX = 100
 
@@ -139,3 +149,26 @@ def queue_confirmation(
         f"-- {node.settings.instance_name}\n"
     )
     mail_jobs.enqueue(session, to=row.email, subject=f"Your registration: {name}", text=text)
+
+
+def remember(response: Response, request: Request, item: Item, token: str) -> Response:
+    """Keep a new registration's token in this browser, for the event's pages."""
+    response.set_cookie(
+        REMEMBER_COOKIE,
+        token,
+        max_age=REMEMBER_AGE,
+        path=urlsplit(item.ap_id).path,
+        httponly=True,
+        samesite="lax",
+        secure=ctx(request).settings.scheme == "https",
+    )
+    return response
+
+
+def remembered(session: Session, request: Request, item: Item) -> str | None:
+    """The address of this browser's live registration for ``item``, if it has one."""
+    token = request.cookies.get(REMEMBER_COOKIE, "")
+    row = registrations.find(session, item, token) if token else None
+    if row is None or row.state not in ("pending", "accepted"):
+        return None
+    return page_address(item, token)
