@@ -25,6 +25,7 @@ from node.settings_values import (
     parse_bool,
     parse_int,
     parse_limit_setting,
+    parse_smtp_url,
     parse_trusted_proxies,
 )
 
@@ -88,6 +89,8 @@ class Settings:
     # Largest image upload in bytes, and in pixels (width x height, against decompression bombs).
     media_max_bytes: int = 10_000_000
     media_max_pixels: int = 50_000_000
+    # Where e-mail goes (smtp://user:pass@host:587 or smtps://…); empty: the node sends none.
+    smtp_url: str = ""
 
     @property
     def host(self) -> str:
@@ -199,6 +202,7 @@ def load_settings(
         federation_mode=federation_mode,
         murmurations_index=murmurations_index,
         metrics_token=str(values.get("metrics_token") or "").strip(),
+        smtp_url=parse_smtp_url(values.get("smtp_url") or ""),
         **_scalars(values),
     )
 

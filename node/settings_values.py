@@ -4,6 +4,7 @@ refused with a message that names the setting (node/settings.py reads them all).
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from node.limits import Limit, LimitError, parse_limit
 
@@ -64,3 +65,19 @@ def parse_trusted_proxies(value: object) -> tuple[str, ...]:
         raise ConfigError(
             f"SOLNODE_TRUSTED_PROXIES takes IPs and networks like 172.18.0.0/16, got {value!r}"
         ) from None
+
+
+def parse_smtp_url(value: object) -> str:
+    """SOLNODE_SMTP_URL: empty, or smtp://user:pass@host:587 or smtps://user:pass@host."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise ConfigError("SOLNODE_SMTP_URL has a bad port") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        # the value may hold a password: it is not repeated in the message
+        raise ConfigError("SOLNODE_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…")
+    return text

@@ -21,6 +21,7 @@ from node.features.follows import api as api_follows
 from node.features.follows import handlers as follows
 from node.features.follows import openapi as follows_openapi
 from node.features.interactions import handlers as interactions
+from node.features.mail import jobs as mail_jobs
 from node.features.media import api as media_api
 from node.features.media import openapi as media_openapi
 from node.features.media import routes as media_routes
@@ -38,7 +39,7 @@ from node.features.profiles import api as api_profile
 from node.features.profiles import discovery
 from node.features.profiles import openapi as profiles_openapi
 from node.features.profiles import routes as actor_routes
-from node.features.publishing import answer_pages
+from node.features.publishing import answer_pages, registration_pages
 from node.features.publishing import api as api_routes
 from node.features.publishing import object_routes as content_routes
 from node.features.publishing import openapi as publishing_openapi
@@ -78,6 +79,7 @@ def job_registry() -> Registry:
     process.register(registry, dispatcher())
     series.register(registry)
     drafts.register(registry)
+    mail_jobs.register(registry)
     return registry
 
 
@@ -113,6 +115,13 @@ def routes() -> list[Route | Mount]:
         Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
         Route("/items/{uid}/answer", answer_pages.answer_route, methods=["POST"]),
         Route("/items/{uid}/answered", answer_pages.answered_route),
+        Route("/items/{uid}/registrations/{token}", registration_pages.registration_route),
+        Route(
+            "/items/{uid}/registrations/{token}/cancel",
+            registration_pages.cancel_route,
+            methods=["POST"],
+        ),
+        Route("/items/{uid}/interact", registration_pages.interact_route, methods=["POST"]),
         *bridge_routes.routes(),
         *workspace_routes.routes(),
         Route("/@{slug}/{section}", item_pages.section_route),

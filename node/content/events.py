@@ -50,7 +50,7 @@ from node.content.fields import EventInput
 from node.content.i18n import language_map
 from node.content.markdown import plain_text_to_html, render
 from node.content.objects import check_same_host, hashtags, image_attachment, image_object
-from node.content.places import event_location, online_link
+from node.content.places import event_location, online_link, public_view
 from node.content.summary import ParentRef, event_summary_html, status_change_html
 
 __all__ = [
@@ -258,6 +258,7 @@ def event_object(
     session. Pure: everything that varies is passed in.
     """
     url = pub.url
+    inp = public_view(inp, url)
     # The parts are merged in this order, which is the key order peers and tests see.
     doc: dict[str, Any] = pub.head(event_context(), "Event")
     doc |= {
@@ -291,6 +292,7 @@ def status_note(
     moved online…): older Mastodon ignores ``Update`` of an ``Event``, a reply reaches followers.
     ``url`` is the note's own page, ``event_url`` the event's."""
     check_same_host(ident, actor_id)
+    inp = public_view(inp, event_url)
     doc: dict[str, Any] = {
         "@context": AS_CONTEXT,
         "id": ident,

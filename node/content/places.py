@@ -8,20 +8,39 @@ Mobilizon's ``get_address/1`` has no clause for a list of locations, so a hybrid
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from node.content.fields import EventInput, Place, PostalAddress
 
 __all__ = [
     "MOBILIZON_ONLINE_NAME",
+    "PRIVATE_LINK_MODES",
     "event_location",
     "online_link",
     "place_object",
     "postal_address_fields",
+    "public_view",
 ]
 
 # Mobilizon reads an event's online address only from this attachment (converter/event.ex).
 MOBILIZON_ONLINE_NAME = "Website"
+# Join modes whose online link is for approved participants only, never public.
+PRIVATE_LINK_MODES = ("restricted", "invite")
+
+
+def public_view(inp: EventInput, page_url: str) -> EventInput:
+    """The event as everyone may see it. For an approval-only event the online link (and a
+    session's online room) is replaced by the event's page, where approved participants find
+    it: it appears in no public page, feed, calendar or ActivityStreams object."""
+    loc = inp.location
+    if inp.join_mode not in PRIVATE_LINK_MODES:
+        return inp
+    if loc is not None and loc.online_url is not None:
+        inp = replace(inp, location=replace(loc, online_url=page_url))
+    if inp.room is not None:
+        inp = replace(inp, room=replace(inp.room, url=page_url))
+    return inp
 
 
 def postal_address_fields(address: PostalAddress) -> dict[str, str]:

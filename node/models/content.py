@@ -74,7 +74,11 @@ class Participant(SQLModel, table=True):
     who registered on the event page (no actor; a name and maybe an e-mail address)."""
 
     __tablename__ = "participant"
-    __table_args__ = (Index("ix_participant_item_state", "item_id", "state"),)
+    __table_args__ = (
+        Index("ix_participant_item_state", "item_id", "state"),
+        # one registration per person per event, even for two submits at the same moment
+        Index("ix_participant_item_person", "item_id", "person_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", ondelete="CASCADE")
@@ -87,6 +91,10 @@ class Participant(SQLModel, table=True):
     email: str = Field(default="", max_length=320)
     # pending | accepted | rejected | left
     state: str = Field(default="pending", max_length=16)
+    # who registered on the page: "email:<address>" or "browser:<hash>"; None from the fediverse
+    person_key: str | None = Field(default=None, max_length=400)
+    # SHA-256 (hex) of the secret token in the registration's own page address
+    manage_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
     created_at: datetime = ts()
     updated_at: datetime = ts()
 

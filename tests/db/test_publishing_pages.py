@@ -65,10 +65,9 @@ def test_an_event_page_in_spanish_with_programme_json_ld_and_open_graph(
     assert event["name"] == "Fortaleciendo juntos la economía solidaria"
     assert event["startDate"] == "2027-11-03T10:00:00-04:00"
     assert event["endDate"] == "2027-11-05T17:00:00-04:00"
-    assert event["location"] == {
-        "@type": "VirtualLocation",
-        "url": "https://venue.example.org/sset-2026",
-    }
+    # Approval-only: the online link is for approved participants, the page stands for it.
+    assert event["location"] == {"@type": "VirtualLocation", "url": conference["url"]}
+    assert "venue.example.org" not in answer.text
     assert event["eventStatus"] == "https://schema.org/EventScheduled"
     assert event["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert event["organizer"]["name"] == "New Economy Coalition"
@@ -121,10 +120,14 @@ def test_registering_on_the_page_without_a_fediverse_account(api: Api, client: T
     ).json()
     done = register(client, event["url"], name="Rosa Parks", email="rosa@example.org")
     assert done.status_code == 303
-    assert done.headers["location"].startswith(event["url"] + "?registered=accepted")
-    after = Page(client.get(done.headers["location"]).text)
-    assert "Thank you, you are registered." in after.text
+    assert done.headers["location"].startswith(event["url"] + "/registrations/")
+    confirmation = Page(client.get(done.headers["location"]).text)
+    assert "Thank you, you are registered." in confirmation.text
+    stranger = TestClient(client.app, base_url=str(client.base_url))
+    after = Page(stranger.get(event["url"]).text)
     assert "1 taking part" in after.text and "This event is full." in after.text
+    # The registrant's browser is shown its registration instead.
+    assert "You are registered for this event" in client.get(event["url"]).text
     [person] = api.get(f"/api/v1/events/{event['uid']}/participants").json()["items"]
     assert (person["actor"], person["name"], person["email"]) == (
         None,
@@ -155,7 +158,9 @@ def test_the_registration_form_refuses_forgeries_and_says_what_is_missing(
     assert page.find("input", id="reg-email", **{"aria-invalid": "true"})
 
     pending = register(client, event["url"], name="Ada")
-    assert pending.headers["location"].startswith(event["url"] + "?registered=pending")
+    assert pending.headers["location"].startswith(event["url"] + "/registrations/")
+    waiting = client.get(pending.headers["location"]).text
+    assert "the organizer will confirm your registration" in waiting
     listed = api.get(f"/api/v1/events/{event['uid']}/participants?state=pending").json()
     assert [p["name"] for p in listed["items"]] == ["Ada"]
 

@@ -117,6 +117,15 @@ def test_a_restricted_event_waits_for_the_organizers_approval(
     assert api.post(f"{base}/{bob['id']}/reject", None).json()["state"] == "rejected"
     assert answers(engine) == [("Accept", ALICE, [ALICE]), ("Reject", BOB, [BOB])]
     assert client.get(created["id"], headers=AS_ACCEPT).json()["participantCount"] == 1
+    # The online link, kept out of the public event, follows the Accept to Alice alone.
+    link = "https://forum.example.org/live"
+    assert link not in client.get(created["id"], headers=AS_ACCEPT).text
+    [followup] = [a for a in outbox(engine, "Create") if a["to"] == [ALICE]]
+    assert followup["object"]["type"] == "Note" and link in followup["object"]["content"]
+    assert followup["object"]["tag"] == [{"type": "Mention", "href": ALICE}]
+    audiences = {j["activity_id"]: j["audience"]["actors"] for j in fanout_jobs(engine)}
+    assert audiences[followup["id"]] == [ALICE]
+    assert client.get("/actors/nec/outbox").json()["totalItems"] == 1  # the event's Create
     assert api.post(f"{base}/999999/approve", None).status_code == 404
     assert api.post(f"{base}/99999999999999999999/approve", None).status_code == 404
 

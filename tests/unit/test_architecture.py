@@ -48,13 +48,14 @@ DECLARED_USES: dict[str, set[str]] = {
     "bridges": {"publishing", "networks", "profiles"},
     "site": {"feeds", "publishing"},
     "profiles": {"publishing", "media"},
-    "participation": set(),
+    "participation": {"mail"},
     "follows": set(),
     "moving": {"follows"},
     "interactions": {"publishing"},
     "moderation": set(),
-    "publishing": {"participation", "media"},
+    "publishing": {"participation", "media", "mail"},
     "media": set(),
+    "mail": set(),
     "workspace": {"publishing", "profiles", "media"},
 }
 
@@ -276,6 +277,7 @@ IMPORT_TIME_CALLS_OF_MODULES = {
     "node.features.feeds.entries:ICAL_STATUS.values",
     "node.federation.inbox.forwarded:jsonld.Limits",
     "node.federation.inbox.process:RetryPolicy",
+    "node.features.mail.jobs:RetryPolicy",
     "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate
 }
 

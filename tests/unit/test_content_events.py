@@ -54,12 +54,12 @@ def build(inp: EventInput, uid: str = "sset-2026", **kw: Any) -> dict[str, Any]:
     )
 
 
-def conference() -> EventInput:
-    return validate_event(fixture("conference.json")["conference"])
+def conference(**changes: Any) -> EventInput:
+    return validate_event(fixture("conference.json")["conference"] | changes)
 
 
-def sessions() -> list[EventInput]:
-    return [validate_event(s) for s in fixture("conference.json")["sessions"]]
+def sessions(**changes: Any) -> list[EventInput]:
+    return [validate_event(s | changes) for s in fixture("conference.json")["sessions"]]
 
 
 def forum() -> EventInput:
@@ -111,7 +111,8 @@ def test_mastodon_summary_says_when_where_what_and_how_for_the_conference() -> N
     summary = build(conference())["summary"]
     assert summary.split("</p>") == [
         "<p>Tue 3 Nov 2026, 10:00 \u2013 Thu 5 Nov 2026, 17:00 EST (America/New_York)",
-        '<p>Online: <a href="https://venue.example.org/sset-2026" rel="nofollow noopener">https://venue.example.org/sset-2026</a>',
+        # Approval-only: the online link is for approved participants; the post links the page.
+        f'<p>Online: <a href="{BASE}/items/sset-2026" rel="nofollow noopener">{BASE}/items/sset-2026</a>',
         # The first sentence, cut at a word to at most 200 characters.
         "<p>A three-day virtual conference of the NEC network and the broader solidarity economy movement, to share knowledge, foster collaboration and drive collective action towards a more equitable and\u2026",
         f'<p>Registration required: <a href="{BASE}/items/sset-2026" rel="nofollow noopener">{BASE}/items/sset-2026</a>',
@@ -325,7 +326,7 @@ def test_mobilizon_hybrid_location_is_one_place_and_the_link_is_the_website_atta
 
 
 def test_online_only_events_have_a_named_virtual_location() -> None:
-    doc = build(conference())
+    doc = build(conference(joinMode="free"))
     assert doc["location"] == {
         "type": "VirtualLocation",
         "name": "NEC virtual venue",
@@ -441,7 +442,7 @@ def test_no_content_key_without_a_description() -> None:
 
 
 def test_sessions_point_at_the_conference_and_name_track_speakers_room() -> None:
-    keynote = build(sessions()[0], uid="keynote", parent=CONFERENCE_PARENT)
+    keynote = build(sessions(joinMode="free")[0], uid="keynote", parent=CONFERENCE_PARENT)
     assert keynote["superEvent"] == CONFERENCE_PARENT.id
     assert "context" not in keynote and "partOf" not in keynote
     assert keynote["track"] == "Innovation in Action"
@@ -469,6 +470,34 @@ def test_sessions_point_at_the_conference_and_name_track_speakers_room() -> None
         in summary
     )
     assert "<p>Accessibility: live captioning; sign language interpretation</p>" in summary
+
+
+def test_an_approval_only_event_keeps_its_online_link_and_rooms_out_of_the_object() -> None:
+    """The link is for approved participants (their registration page, the Accept's follow-up):
+    the public object, its summary and a status note point at the event's page instead."""
+    conf = build(conference())
+    keynote = build(sessions()[0], uid="keynote", parent=CONFERENCE_PARENT)
+    moved = status_note(
+        conference(status="movedOnline"),
+        ident=f"{BASE}/items/note-1",
+        url=f"{BASE}/items/note-1",
+        event_id=f"{BASE}/items/sset-2026",
+        event_url=f"{BASE}/items/sset-2026",
+        actor_id=ACTOR,
+        followers=FOLLOWERS,
+        published=PUBLISHED,
+    )
+    for doc in (conf, keynote, moved):
+        assert "venue.example.org" not in json.dumps(doc)
+    assert conf["location"]["url"] == f"{BASE}/items/sset-2026"
+    assert conf["isOnline"] is True
+    assert keynote["room"] == {
+        "type": "Link",
+        "href": f"{BASE}/items/keynote",
+        "name": "Plenary hall",
+    }
+    # A free event's link stays public: everyone may come.
+    assert "venue.example.org" in json.dumps(build(conference(joinMode="free")))
 
 
 def test_a_session_without_a_room_name_shows_its_link() -> None:

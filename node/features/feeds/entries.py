@@ -86,6 +86,11 @@ def _from_item(item: Item, name: str, url: str) -> FeedEntry:
     )
 
 
+def entry_of(item: Item, name: str, url: str) -> FeedEntry:
+    """The entry of one of this node's items, by its author (``name``, profile ``url``)."""
+    return _from_item(item, name, url)
+
+
 class _Authors:
     def __init__(self, session: Session, node: NodeContext) -> None:
         self.session, self.node = session, node

@@ -30,7 +30,7 @@ from node.features.networks.queries import Filters
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.service.series import published_occurrences
 from node.federation.actors.local import SLUG_RE, get_actor
-from node.models import Series
+from node.models import Item, LocalActor, Series
 from node.models.networks import NetworkItem
 from node.urls import is_uid
 from node.web.render import ctx
@@ -245,6 +245,27 @@ def tag_feed_route(request: Request) -> Response:
     return conditional(request, _write(fmt, info, found), FEED_TYPES[fmt], ical.latest(found))
 
 
+def event_calendar_route(request: Request) -> Response:
+    """``/items/{uid}/event.ics``: the one event, to add to a calendar (a download)."""
+    node = ctx(request)
+    uid = request.path_params["uid"]
+    with Session(node.engine) as session:
+        item = (
+            session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
+            if is_uid(uid)
+            else None
+        )
+        author = session.get(LocalActor, item.actor_id) if item is not None else None
+        if item is None or author is None or item.kind != "event" or item.deleted_at is not None:
+            return _not_found()
+        entry = feed_entries.entry_of(item, author.name, node.urls.profile(author.slug))
+    page = str(item.document.get("url", item.ap_id))
+    body = ical.calendar(str(item.document.get("name", "")), [entry], page)
+    response = conditional(request, body, CALENDAR_TYPE, entry.updated)
+    response.headers["Content-Disposition"] = f'attachment; filename="{uid}.ics"'
+    return response
+
+
 def routes() -> list[Route]:
     """Before ``/@{slug}/{section}`` in the route list, which would take these paths."""
     return [
@@ -255,4 +276,5 @@ def routes() -> list[Route]:
         Route("/regions/{region}/calendar.ics", region_calendar_route),
         Route("/categories/{category}/calendar.ics", category_calendar_route),
         Route("/series/{uid}", series_route),
+        Route("/items/{uid}/event.ics", event_calendar_route),
     ]

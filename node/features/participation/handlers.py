@@ -33,6 +33,7 @@ from node.activitypub import activities
 from node.activitypub.vocab import id_of
 from node.api.errors import ConflictError
 from node.db import as_utc, now_utc, session_scope
+from node.features.participation import followup
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -46,7 +47,6 @@ __all__ = [
     "join_state",
     "refresh_count",
     "register",
-    "register_on_page",
     "reject",
 ]
 
@@ -201,6 +201,10 @@ def approve(session: Session, node: NodeContext, item: Item, participant: Partic
     refresh_count(session, item)
     if participant.actor:
         _answer(session, node, item, participant, "Accept")
+        # an approval-only event's online link, now that they may have it
+        followup.send_online_link(session, node, item, _organizer(session, item), participant)
+    else:
+        followup.mail_decision(node, session, item, participant)
 
 
 def reject(session: Session, node: NodeContext, item: Item, participant: Participant) -> None:
@@ -214,27 +218,8 @@ def reject(session: Session, node: NodeContext, item: Item, participant: Partici
         refresh_count(session, item)
     if participant.actor:
         _answer(session, node, item, participant, "Reject")
-
-
-def register_on_page(session: Session, item: Item, name: str, email: str) -> Participant:
-    """Someone without a fediverse account registers on the event page."""
-    state = join_state(session, item)
-    if state != "open":
-        raise ParticipationError(state, f"registration is {state}")
-    assert item.id is not None
-    accepted = item.source.get("joinMode", "free") == "free"
-    row = Participant(
-        item_id=item.id,
-        join_id=f"urn:uuid:{uuid.uuid4()}",
-        name=name,
-        email=email,
-        state="accepted" if accepted else "pending",
-    )
-    session.add(row)
-    session.flush()
-    if accepted:
-        refresh_count(session, item)
-    return row
+    else:
+        followup.mail_decision(node, session, item, participant)
 
 
 def _event_of(session: Session, ident: Any) -> Item | None:

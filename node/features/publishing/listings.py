@@ -4,7 +4,7 @@ news, a hashtag's items; one page at a time."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,6 +31,8 @@ class Listing:
     page: int
     has_next: bool
     total: int
+    # sessions of the conferences on this page, by conference id (a card says "N sessions")
+    sessions: dict[int, int] = field(default_factory=dict)
 
 
 def _visible() -> list[Any]:
@@ -63,7 +65,20 @@ def section_query(actor: LocalActor, section: Section, now: datetime) -> SelectO
 def _page(session: Session, query: SelectOfScalar[Item], page: int, size: int) -> Listing:
     total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
     rows = list(session.exec(query.offset((page - 1) * size).limit(size + 1)))
-    return Listing(rows[:size], page, len(rows) > size, total)
+    return Listing(rows[:size], page, len(rows) > size, total, session_counts(session, rows[:size]))
+
+
+def session_counts(session: Session, items: list[Item]) -> dict[int, int]:
+    """How many live sessions each of these events has (only those that have any)."""
+    ids = [i.id for i in items if i.kind == "event" and i.id is not None]
+    if not ids:
+        return {}
+    query = (
+        select(Item.parent_id, func.count())
+        .where(col(Item.parent_id).in_(ids), Item.kind == "event", col(Item.deleted_at).is_(None))
+        .group_by(col(Item.parent_id))
+    )
+    return {int(parent): int(n) for parent, n in session.exec(query) if parent is not None}
 
 
 def section(
@@ -78,7 +93,7 @@ def tagged(session: Session, tag: str, page: int = 1) -> Listing:
     query = (
         select(Item)
         .join(ItemTag, col(ItemTag.item_id) == col(Item.id))
-        .where(ItemTag.tag == tag.lower()[:64], col(Item.deleted_at).is_(None))
+        .where(ItemTag.tag == tag.lower()[:64], *_visible())
         .order_by(col(Item.published).desc(), col(Item.id).desc())
     )
     return _page(session, query, page, PAGE_SIZE)

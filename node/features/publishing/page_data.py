@@ -106,9 +106,10 @@ def _line(markdown: str, limit: int = 220) -> str:
     return truncate(" ".join(to_plain_text(render(markdown)).split()), limit) if markdown else ""
 
 
-def card(item: Item, lang: str) -> dict[str, Any]:
+def card(item: Item, lang: str, sessions: int = 0) -> dict[str, Any]:
     """An item in a list: title, date, place and a line of the author's text (not the generated
-    summary, which repeats what the card shows already)."""
+    summary, which repeats what the card shows already); a conference says how many sessions
+    it has (they are not listed separately)."""
     doc, source = item.document, item.source
     t = messages.translator(lang)
     text = _source_text(source, "summary", lang) if item.kind == "news" else ""
@@ -120,6 +121,7 @@ def card(item: Item, lang: str) -> dict[str, Any]:
         "published": as_utc(item.published),
         "status": None,
         "image": doc.get("image") if isinstance(doc.get("image"), dict) else None,
+        "sessions": f"{sessions} session{'s' if sessions != 1 else ''}" if sessions else None,
     }
     if item.kind == "note":
         view["text"] = _line(to_plain_text(str(doc.get("content", ""))))

@@ -9,7 +9,6 @@ chooses by the Accept header) and these pages to browsers, in the language the r
 from __future__ import annotations
 
 import math
-import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +18,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.content.fields import EventInput
+from node.content.places import public_view
 from node.db import as_utc, now_utc, session_scope
 from node.features.participation import handlers as participation
 from node.features.participation.handlers import ParticipationError
-from node.features.publishing import answers, listings, replies
+from node.features.participation.registrations import register_on_page
+from node.features.publishing import answers, event_links, listings, registration_view, replies
 from node.features.publishing import page_data as item_view
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
@@ -33,7 +34,6 @@ from node.web import forms, messages, schema_org
 from node.web.render import ctx, html
 
 MAX_FORM = 10_000
-NAME_MAX = 100
 
 
 def _error(request: Request, status: int, title: str, message: str) -> Response:
@@ -62,8 +62,9 @@ def _participation(
         "external": source.get("externalParticipationUrl"),
         "action": f"{item.ap_id}/register",
         "token": forms.form_token(node.settings.secret_key, nonce, uid),
+        "interact": forms.form_token(node.settings.secret_key, nonce, f"{uid}#interact"),
         "lang": lang.content,
-        "registered": request.query_params.get("registered"),
+        "mine": registration_view.remembered(session, request, item),
     }
 
 
@@ -148,7 +149,8 @@ def render_item(
         image=image,
     )
     template = "event.html" if inp is not None else "item.html"
-    response = html(request, template, status=status, **context)
+    headers = event_links.EVENT_PAGE_HEADERS if inp is not None else None
+    response = html(request, template, status=status, headers=headers, **context)
     if inp is not None or item.kind == "call":
         # The registration (or answer) form's nonce: the token in the form is only valid with this cookie.
         response.set_cookie(
@@ -176,7 +178,7 @@ def _page_context(
     session: Session, item: Item, author: LocalActor, lang: Language, page_url: str
 ) -> dict[str, Any]:
     """What every item page shows: title, text, tags, replies, language switcher."""
-    t = messages.translator(lang.ui)
+    t = event_links.TEXTS | messages.translator(lang.ui)
     doc = item.document
     return {
         "item": item,
@@ -211,7 +213,10 @@ def _add_event(
 ) -> str:
     """Add an event's facts, registration, programme and schema.org JSON-LD to ``context``;
     return the page's description."""
+    inp = public_view(inp, page_url)  # an approval-only event's online link is not public
     facts = item_view.facts(inp, lang.content)
+    facts["online_private"] = facts["online_url"] == page_url
+    context["links"] = event_links.links(inp, facts["title"], page_url, item.ap_id)
     context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
     context |= _event_extras(session, item, lang.content)
     context["jsonld"] = schema_org.event_jsonld(
@@ -261,13 +266,6 @@ def item_page(request: Request) -> Response:
         return render_item(request, session, *found)
 
 
-def _clean_name(value: str) -> str:
-    text = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        return ""
-    return text if len(text) <= NAME_MAX else ""
-
-
 async def register_route(request: Request) -> Response:
     """``POST /items/{uid}/register``: someone without a fediverse account takes part (a
     limited number of posts per address, each with a fresh form token)."""
@@ -286,21 +284,10 @@ async def register_route(request: Request) -> Response:
         return _error(request, 413, "Too large", "The form is larger than expected.")
     form = await request.form(max_files=0, max_fields=10)
     values = {k: str(form.get(k, ""))[:400] for k in ("name", "email", "token", "lang")}
-    uid = request.path_params["uid"]
-    t = messages.translator(values["lang"] or "en")
-    errors: dict[str, str] = {}
-    if not forms.check_token(
-        node.settings.secret_key, request.cookies.get(forms.COOKIE), uid, values["token"]
-    ):
-        errors["form"] = t["error_form"]
-    elif not node.spent_tokens.spend(values["token"]):
-        errors["form"] = t["error_form"]  # a token is good for one post
-    name = _clean_name(values["name"])
-    if not name:
-        errors["name"] = t["error_name"]
-    email = values["email"].strip()
-    if email and (len(email) > 320 or not forms.EMAIL.match(email)):
-        errors["email"] = t["error_email"]
+    t_lang = values["lang"] or "en"
+    t = messages.translator(t_lang)
+    errors = registration_view.form_errors(request, values, t)
+    name, email = registration_view.clean_name(values["name"]), values["email"].strip()
 
     def work() -> Response:
         with session_scope(node.engine) as session:
@@ -311,15 +298,24 @@ async def register_route(request: Request) -> Response:
             if item.kind != "event":
                 return _error(request, 404, "Not found", "Only events take registrations.")
             if not errors:
+                browser = request.cookies.get(forms.COOKIE) or ""
                 try:
-                    row = participation.register_on_page(session, item, name, email)
+                    done = register_on_page(session, item, name, email, browser)
                 except ParticipationError as exc:
                     errors["form"] = t["full"] if exc.reason == "full" else t["closed"]
                 else:
-                    target = f"{item.ap_id}?registered={row.state}"
-                    if values["lang"]:
-                        target += f"&lang={values['lang']}"
-                    return RedirectResponse(target + "#participate", status_code=303)
+                    if done.token is None:  # one registration per person: say so, and no more
+                        page = registration_view.context(
+                            request, item, author, done.row, token=None, lang=t_lang
+                        )
+                        return html(request, "registration.html", **page)
+                    registration_view.queue_confirmation(
+                        request, session, item, done.row, done.token
+                    )
+                    target = registration_view.page_address(item, done.token)
+                    query = f"?lang={values['lang']}" if values["lang"] else ""
+                    done_page = RedirectResponse(target + query, status_code=303)
+                    return registration_view.remember(done_page, request, item, done.token)
             status = 409 if "form" in errors and len(errors) == 1 else 422
             return render_item(
                 request, session, item, author, errors=errors, values=values, status=status
@@ -347,7 +343,10 @@ def _list_page(
         request,
         "item_list.html",
         heading=heading,
-        cards=[item_view.card(i, lang.content) for i in listing.items],
+        cards=[
+            item_view.card(i, lang.content, listing.sessions.get(i.id or 0, 0))
+            for i in listing.items
+        ],
         lang=lang.ui,
         t=t,
         alternates=item_view.switcher(lang, base),

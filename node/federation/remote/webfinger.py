@@ -38,7 +38,7 @@ from node.federation.remote.fetch import (
 from node.models import LocalActor, RemoteActor
 from node.settings import Settings
 
-__all__ = ["JRD_ACCEPT", "lookup", "resolve_handle"]
+__all__ = ["JRD_ACCEPT", "lookup", "parse_acct", "resolve_handle", "webfinger_url"]
 
 
 JRD_ACCEPT = "application/jrd+json, application/json"
@@ -154,3 +154,14 @@ async def lookup(node: NodeContext, handle_or_url: str) -> RemoteActor:
             raise
         return await get_remote_actor(node, canonical)
     return await store_actor(node, document)
+
+
+def parse_acct(handle: str) -> webfinger.Acct:
+    """``user@host`` (also ``@user@host``, ``acct:…``) checked; RemoteActorError ``bad_handle``."""
+    return _parse_handle(handle)
+
+
+def webfinger_url(settings: Settings, acct: webfinger.Acct) -> str:
+    """Where the WebFinger document of ``acct`` is (https, or http for loopback peers)."""
+    resource = quote(str(acct), safe=":@")
+    return f"{_webfinger_scheme(settings, acct.host)}://{acct.host}/.well-known/webfinger?resource={resource}"

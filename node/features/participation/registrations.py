@@ -1,0 +1,135 @@
+"""Registrations on the event page by people without a fediverse account.
+
+One registration per person per event: the person is their e-mail address when they give one,
+else the browser they register from (a hash of its form cookie). A unique index on
+(event, person) makes this hold for two submits at the same moment too; the loser of that race
+finds the winner's row. Each new registration gets a secret token: its SHA-256 is stored, the
+token itself is only in the address of the registration's own page, where the person sees it
+(and, for an approval-only event once approved, the online link) and can cancel it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from node.db import now_utc
+from node.features.participation.handlers import (
+    ParticipationError,
+    join_state,
+    refresh_count,
+)
+from node.models import Item, Participant
+
+__all__ = [
+    "ACTIVE",
+    "Registration",
+    "cancel",
+    "find",
+    "person_key",
+    "register_on_page",
+    "token_hash",
+]
+
+# states in which someone counts as registered (a second registration is refused)
+ACTIVE = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The outcome of a registration: the row, and the secret token of its page (None when the
+    person was already registered: the page's address is never given to a second comer, who
+    could be anyone who knows the e-mail address)."""
+
+    row: Participant
+    token: str | None
+
+    @property
+    def duplicate(self) -> bool:
+        """The person was already registered; nothing new was stored."""
+        return self.token is None
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a registration's secret token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def person_key(email: str, browser: str) -> str:
+    """Who registers: their e-mail address (case-folded), else their browser's form cookie."""
+    if email:
+        return "email:" + email.strip().casefold()
+    return "browser:" + hashlib.sha256(browser.encode()).hexdigest()
+
+
+def _existing(session: Session, item_id: int, key: str) -> Participant | None:
+    return session.exec(
+        select(Participant).where(Participant.item_id == item_id, Participant.person_key == key)
+    ).first()
+
+
+def _state_for(session: Session, item: Item) -> str:
+    state = join_state(session, item)
+    if state != "open":
+        raise ParticipationError(state, f"registration is {state}")
+    return "accepted" if item.source.get("joinMode", "free") == "free" else "pending"
+
+
+def register_on_page(
+    session: Session, item: Item, name: str, email: str, browser: str
+) -> Registration:
+    """Someone without a fediverse account registers on the event page (once)."""
+    assert item.id is not None
+    key = person_key(email, browser)
+    row = _existing(session, item.id, key)
+    if row is not None and row.state in ACTIVE:
+        return Registration(row, None)
+    state = _state_for(session, item)
+    token = secrets.token_urlsafe(24)
+    if row is None:
+        row = Participant(
+            item_id=item.id, join_id=f"urn:uuid:{uuid.uuid4()}", person_key=key, email=email
+        )
+    row.name, row.state, row.manage_hash = name, state, token_hash(token)
+    row.updated_at = now_utc()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # The same person, at the same moment, in another transaction: theirs stands.
+        winner = _existing(session, item.id, key)
+        if winner is None:
+            raise
+        return Registration(winner, None)
+    if state == "accepted":
+        refresh_count(session, item)
+    return Registration(row, token)
+
+
+def find(session: Session, item: Item, token: str) -> Participant | None:
+    """The registration whose page has ``token`` in its address, if it is of ``item``."""
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(
+        select(Participant).where(Participant.manage_hash == token_hash(token))
+    ).first()
+    return row if row is not None and row.item_id == item.id else None
+
+
+def cancel(session: Session, item: Item, row: Participant) -> None:
+    """The person cancels their registration; the place is free again."""
+    if row.state == "left":
+        return
+    was_accepted = row.state == "accepted"
+    row.state = "left"
+    row.updated_at = now_utc()
+    session.add(row)
+    session.flush()
+    if was_accepted:
+        refresh_count(session, item)
