@@ -212,8 +212,11 @@ def upcoming_events(
     *,
     now: datetime | None = None,
     until: datetime | None = None,
+    limit: int = MAX_ENTRIES,
 ) -> list[Entry]:
-    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones."""
+    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones
+    (at most ``limit``: each source reads that many rows by the (network, start) index)."""
+    limit = max(1, min(limit, MAX_ENTRIES))
     filters = filters or Filters()
     now = now or now_utc()
     profiles = _Profiles(session, node)
@@ -229,14 +232,14 @@ def upcoming_events(
         )
         if until is not None:
             query = query.where(col(NetworkItem.start_time) < until)
-        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(MAX_ENTRIES)).all()
+        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(limit)).all()
         entries += [_from_row(r, profiles) for r in rows]
     own = session.exec(
         select(Item)
         .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
         .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now - timedelta(hours=12)))
         .order_by(col(Item.start_time))
-        .limit(MAX_ENTRIES)
+        .limit(limit)
     ).all()
     me = actor_id(node.urls, actor)
     entries += [e for e in (_from_item(i, profiles, me) for i in own) if _matches(e, filters)]
@@ -244,7 +247,7 @@ def upcoming_events(
         entries = [e for e in entries if e.start is None or e.start < until]
     unique = list({e.object_id: e for e in reversed(entries)}.values())  # first one wins
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(unique, key=lambda e: e.start or far)[:MAX_ENTRIES]
+    return sorted(unique, key=lambda e: e.start or far)[:limit]
 
 
 def timeline(
