@@ -48,6 +48,7 @@ def fragment() -> ApiFragment:
         },
     }
     operation = {
+        "operationId": "search",
         "summary": "Search events, calls, news and organizations",
         "description": (
             "Every word must match (as a word prefix) in the name, summary or text; query "
