@@ -85,6 +85,8 @@ def test_date_and_kind_filters(demo: None, client: TestClient) -> None:
     on_that_day = found(client, q="forum", **{"from": first, "to": first})
     assert [h["startTime"][:10] for h in on_that_day] == [first]
     assert found(client, q="forum", **{"from": "2001-01-01", "to": "2001-01-02"}) == []
+    # the ends of the calendar are dates like any other
+    assert len(found(client, q="forum", **{"from": "0001-01-01", "to": "9999-12-31"})) == 3
     assert found(client, q="purchasing", kind="call")[0]["kind"] == "call"
 
 

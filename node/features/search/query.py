@@ -159,7 +159,11 @@ def _matching(session: Session, source: str, ident: Any, terms: list[str]) -> An
 
 def _window(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
     start = datetime.combine(query.start, time(), UTC) if query.start else None
-    end = datetime.combine(query.end + timedelta(days=1), time(), UTC) if query.end else None
+    end = (
+        datetime.combine(query.end + timedelta(days=1), time(), UTC)
+        if query.end and query.end < date.max
+        else None
+    )
     return start, end
 
 
