@@ -89,7 +89,7 @@ def test_date_and_kind_filters(demo: None, client: TestClient) -> None:
     assert found(client, q="forum", **{"from": "2001-01-01", "to": "2001-01-02"}) == []
     # the ends of the calendar are dates like any other
     everything = found(client, q="forum", **{"from": "0001-01-01", "to": "9999-12-31"})
-    assert everything == found(client, q="forum")
+    assert everything == [h for h in found(client, q="forum") if h["kind"] != "organization"]
     assert found(client, q="purchasing", kind="call")[0]["kind"] == "call"
 
 
