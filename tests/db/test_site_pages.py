@@ -140,3 +140,25 @@ async def test_region_and_category_pages_list_their_events(
         assert "webcal://" in response.text
     assert "Riverside cooperative assembly" not in client.get("/regions/Oregon").text
     assert "Riverside cooperative assembly" not in client.get("/categories/WORKSHOP").text
+
+
+async def test_the_timeline_is_in_publication_order_whatever_the_order_of_arrival(
+    node: NodeContext, engine: Engine, client: TestClient
+) -> None:
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, network, ORG)
+    # a new member's recent posts arrive all at once, the newest first (as backfill reads them)
+    for day, title in (("2026-03-02", "Newer news"), ("2026-03-01", "Older news")):
+        news = {
+            "id": f"https://coop.example/items/{day}",
+            "type": "Article",
+            "attributedTo": ORG,
+            "name": title,
+            "published": f"{day}T09:00:00Z",
+            "to": [PUBLIC],
+        }
+        await deliver(node, activity("Create", ORG, news, to=[PUBLIC]))
+    page = Page(client.get("/networks/ussen").text)
+    shown = [text for level, text in page.headings if level == 2]
+    assert shown == ["Newer news", "Older news"]

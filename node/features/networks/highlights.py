@@ -25,6 +25,7 @@ from node.features.networks.queries import (
     _matches,
     _Profiles,
     network_rows,
+    published_at,
     upcoming_events,
 )
 from node.federation.actors.documents import actor_id
@@ -70,7 +71,7 @@ def network_latest(
     ).all()
     me = actor_id(node.urls, network)
     entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
-    return sorted(_unique(entries), key=lambda e: e.received, reverse=True)[:limit]
+    return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
 
 def _authors(session: Session, node: NodeContext, items: list[Item]) -> dict[int, str]:
@@ -127,7 +128,7 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     authors = _authors(session, node, list(own))
     entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
     entries += [_from_row(r, profiles) for r in rows]
-    return sorted(_unique(entries), key=lambda e: e.received, reverse=True)[:limit]
+    return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
 
 def _network_ids(session: Session) -> list[int]:

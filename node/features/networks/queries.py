@@ -253,7 +253,8 @@ def upcoming_events(
 def timeline(
     session: Session, node: NodeContext, network: LocalActor, limit: int, offset: int
 ) -> list[Entry]:
-    """Everything shown below the network, newest first (its own items included)."""
+    """Everything shown below the network, newest first by publication date (its own items
+    included); the rows read are the latest arrivals (bounded, by the received index)."""
     profiles = _Profiles(session, node)
     window = min(offset + limit, MAX_ENTRIES)
     rows = session.exec(
@@ -269,8 +270,17 @@ def timeline(
     ).all()
     me = actor_id(node.urls, network)
     entries = [_from_row(r, profiles) for r in rows] + [_from_item(i, profiles, me) for i in own]
-    entries.sort(key=lambda e: e.received, reverse=True)
+    entries.sort(key=published_at, reverse=True)
     return entries[offset : offset + limit]
+
+
+def published_at(entry: Entry) -> datetime:
+    """When the author published it (``published``, read defensively), else when it arrived:
+    a network files a new member's recent posts all at once, so arrival is no date order."""
+    stated = clean.moment(entry.document.get("published"))
+    if stated is None or stated > entry.received:
+        return entry.received
+    return stated
 
 
 @dataclass
