@@ -128,6 +128,9 @@ def test_the_front_page_leads_with_upcoming_events_then_calls_and_news(
     links = {attrs.get("href") for tag, attrs in page.elements if tag == "a"}
     assert any(link and link.startswith("/categories/") for link in links)
     assert any(link and link.startswith("webcal://") for link in links)
+    assert "/tags/solidarityeconomy" in links
+    assert "webcal://127.0.0.1:8000/tags/solidarityeconomy/calendar.ics" in links
+    assert client.get("/tags/solidarityeconomy").status_code == 200
 
 
 async def test_region_and_category_pages_list_their_events(

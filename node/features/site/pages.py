@@ -4,6 +4,7 @@ region and of a category, and about."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from node.web.render import ctx, html, not_found
 FRONT_EVENTS = 12
 FRONT_LATEST = 6
 SCOPE_EVENTS = 50
+MAX_TAGS = 20  # the hashtags of the upcoming events on the front page
 
 
 def _cards(entries: list[Any]) -> list[dict[str, Any]]:
@@ -39,6 +41,7 @@ def home_route(request: Request) -> Response:
         organizations = list_actors(session, "organization")
         networks = list_actors(session, "network")
         scopes = upcoming_scopes(session)
+    tags = Counter(tag for card in events for tag in card["tags"])
     return html(
         request,
         "home.html",
@@ -47,6 +50,7 @@ def home_route(request: Request) -> Response:
         organizations=organizations,
         networks=networks,
         scopes=scopes,
+        tags=[tag for tag, _ in tags.most_common(MAX_TAGS)],
         today=now_utc().date(),
     )
 
