@@ -175,6 +175,12 @@ def test_hostile_queries_never_break_the_page_or_the_api(demo: None, client: Tes
         response = client.get("/api/v1/search", params={"q": q})
         assert response.status_code == 200, q
         assert len(response.json()["items"]) <= 50
+    for name in ("region", "category"):
+        assert (
+            client.get("/api/v1/search", params={"q": "forum", name: "a\x00b"}).status_code == 200
+        )
+    assert client.get("/regions/a%00b").status_code == 200
+    assert client.get("/categories/a%00b").status_code == 200
     # query syntax is not interpreted: the words are searched as words
     assert titles(client, q='title:"strengthening') == []
     assert "Strengthening the Solidarity Economy Together" in titles(client, q='"strengthening')

@@ -46,7 +46,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "networks": {"publishing", "follows", "profiles", "moderation"},
     "feeds": {"publishing", "networks"},
     "bridges": {"publishing", "networks", "profiles"},
-    "site": {"feeds", "publishing", "networks"},
+    "site": {"feeds", "publishing", "networks", "search"},
     "search": {"networks"},
     "profiles": {"publishing"},
     "participation": set(),

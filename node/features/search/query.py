@@ -35,6 +35,7 @@ MAX_RESULTS = 50
 CANDIDATES = 200  # rows read per source before filters that live in documents
 KINDS = ("event", "call", "news")
 _WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SearchError(ValueError):
@@ -71,7 +72,7 @@ class SearchQuery:
         ``online``, ``kind``); raises SearchError on a date or choice that cannot be read."""
 
         def get(name: str, limit: int) -> str:
-            return str(params.get(name) or "").strip()[:limit]
+            return printable(str(params.get(name) or ""))[:limit]
 
         online = get("online", 8).lower()
         if online not in ("", "yes", "no", "true", "false", "1", "0"):
@@ -104,6 +105,11 @@ class SearchQuery:
             "kind": self.kind,
         }
         return {k: v for k, v in values.items() if v}
+
+
+def printable(value: str) -> str:
+    """Without control characters (a NUL is refused by PostgreSQL), trimmed."""
+    return _CONTROL.sub("", value).strip()
 
 
 def _date(raw: str, name: str) -> date | None:

@@ -19,6 +19,7 @@ from node.features.feeds.scopes import upcoming_scopes
 from node.features.networks.cards import sound_card
 from node.features.networks.highlights import node_latest, node_upcoming
 from node.features.networks.queries import Filters
+from node.features.search.query import printable
 from node.federation.actors.local import list_actors
 from node.web.render import ctx, html, not_found
 
@@ -78,7 +79,7 @@ def _scope_page(request: Request, title: str, filters: Filters, calendar: str) -
 
 def region_page(request: Request) -> Response:
     """``/regions/{region}``: the node's upcoming events in a region, locality or country."""
-    region = request.path_params["region"].strip()[:200]
+    region = printable(request.path_params["region"])[:200]
     if not region:
         return not_found(request, "This region")
     node = ctx(request)
@@ -88,7 +89,7 @@ def region_page(request: Request) -> Response:
 
 def category_page(request: Request) -> Response:
     """``/categories/{category}``: the node's upcoming events of a category."""
-    category = request.path_params["category"].strip().upper()[:64]
+    category = printable(request.path_params["category"]).upper()[:64]
     if not category:
         return not_found(request, "This category")
     node = ctx(request)
