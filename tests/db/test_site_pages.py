@@ -143,6 +143,9 @@ async def test_region_and_category_pages_list_their_events(
         assert "webcal://" in response.text
     assert "Riverside cooperative assembly" not in client.get("/regions/Oregon").text
     assert "Riverside cooperative assembly" not in client.get("/categories/WORKSHOP").text
+    # a control character in a filter is dropped, never a 500
+    for path in ("/networks/national/calendar", "/networks/national/members"):
+        assert client.get(path, params={"region": "a\x00b", "sector": "\x00"}).status_code == 200
 
 
 async def test_the_timeline_is_in_publication_order_whatever_the_order_of_arrival(

@@ -9,6 +9,7 @@ A network's own events are in its calendar too, next to what it aggregated; an o
 from __future__ import annotations
 
 import calendar as calendar_lib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from node.models.networks import Membership, NetworkItem
 MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
 MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
 CALENDAR_FILTERS = ("region", "tag", "category", "online")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a filter (PostgreSQL refuses a NUL)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Filters:
 
         def get(name: str, limit: int = 200) -> str:
             value = params.get(name) or ""
-            return str(value).strip()[:limit]
+            return _CONTROL.sub("", str(value)).strip()[:limit]
 
         online = get("online").lower()
         return cls(
