@@ -39,15 +39,18 @@ NESTED_SHOWN = 10
 
 
 def _unique(entries: list[Entry]) -> list[Entry]:
-    """Each object once (the first one wins)."""
-    return list({e.object_id: e for e in reversed(entries)}.values())[::-1]
+    """Each object once (the first one wins); no conference sessions (``superEvent``): they
+    are listed in their conference's programme, and would crowd everything else out."""
+    found = [e for e in entries if not e.document.get("superEvent")]
+    return list({e.object_id: e for e in reversed(found)}.values())[::-1]
 
 
 def network_upcoming(
     session: Session, node: NodeContext, network: LocalActor, limit: int
 ) -> list[Entry]:
     """The network's next ``limit`` events (its own and its members', soonest first)."""
-    return upcoming_events(session, node, network, limit=min(limit, MAX_SHOWN))
+    limit = min(limit, MAX_SHOWN)
+    return _unique(upcoming_events(session, node, network, limit=limit * 4))[:limit]
 
 
 def network_latest(
