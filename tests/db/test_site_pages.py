@@ -122,6 +122,8 @@ def test_the_front_page_leads_with_upcoming_events_then_calls_and_news(
     titles = [text for level, text in page.headings if level == 3]
     assert CONFERENCE in titles
     assert titles.index(CONFERENCE) < titles.index("New Economy Coalition")
+    # the conference, not each of its sessions (they are in its programme)
+    assert not [t for t in titles if t.startswith(("Opening keynote", "Panel:", "Workshop:"))]
     # a plain GET search form, in the header and on the page
     forms = [attrs for tag, attrs in page.elements if tag == "form"]
     assert [f["action"] for f in forms] == ["/search", "/search"]
