@@ -62,6 +62,11 @@ def test_the_demo_conference_is_found_by_its_words_and_prefixes(
     orgs = [h for h in found(client, q="coalition") if h["kind"] == "organization"]
     assert [h["title"] for h in orgs] == ["New Economy Coalition"]
     assert orgs[0]["url"].endswith("/@nec")
+    assert found(client, q="coalition", kind="organization") == orgs
+    # networks are organizations too; they say which they are
+    networks = found(client, q="continent", kind="organization")
+    assert [(h["kind"], h["title"]) for h in networks] == [("network", "RIPESS North America")]
+    assert found(client, q="continent", kind="event") == []
 
 
 def test_the_page_is_a_plain_form_with_the_same_results(demo: None, client: TestClient) -> None:
