@@ -109,6 +109,9 @@ def test_a_networks_events_section_is_its_calendar(
     assert "Riverside cooperative assembly" in client.get("/@national/events").text
     # an organization's sections stay its own
     assert client.get("/@regional/news").status_code == 200
+    # a name no account can have is a 404, never a database error
+    for path in ("/@n%00c", "/@n%00c/events", "/actors/n%00c", "/@" + "x" * 300):
+        assert client.get(path).status_code == 404, path
 
 
 def test_the_front_page_leads_with_upcoming_events_then_calls_and_news(

@@ -21,7 +21,7 @@ from node.features.networks.highlights import (
     networks_of,
 )
 from node.features.profiles.page_data import profile_context
-from node.federation.actors.local import get_actor
+from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Follower
 from node.web.render import ctx, html, not_found
 
@@ -32,6 +32,8 @@ def profile_page(request: Request) -> Response:
     """``/@{slug}`` for people."""
     node = ctx(request)
     slug = request.path_params["slug"]
+    if not _sound(slug):
+        return not_found(request, "This account")
     with Session(node.engine) as session:
         actor = get_actor(session, slug)
         if actor is None:
@@ -77,9 +79,16 @@ def section_redirect(request: Request) -> Response | None:
     events too (the section of its own events alone looked empty). None for anything else."""
     if request.path_params.get("section") != "events" or request.query_params.get("past"):
         return None
+    if not _sound(request.path_params["slug"]):
+        return None  # the section route answers 404
     node = ctx(request)
     with Session(node.engine) as session:
         actor = get_actor(session, request.path_params["slug"])
     if actor is None or actor.kind != "network":
         return None
     return RedirectResponse(f"/networks/{actor.slug}/calendar", 303)
+
+
+def _sound(slug: str) -> bool:
+    """A slug that can name an actor (a NUL would be a database error on PostgreSQL)."""
+    return len(slug) <= 64 and SLUG_RE.match(slug) is not None
