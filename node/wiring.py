@@ -29,6 +29,7 @@ from node.features.moderation import flags
 from node.features.moving import handlers as moving
 from node.features.networks import api as network_api
 from node.features.networks import handlers as networks
+from node.features.networks import profile_page as network_profiles
 from node.features.networks import routes as network_routes
 from node.features.operations import health
 from node.features.operations.metrics import ObservedRegistry, counted_inbox
@@ -46,6 +47,8 @@ from node.features.publishing import openapi as publishing_openapi
 from node.features.publishing import outbox_api as api_outbox
 from node.features.publishing import pages as item_pages
 from node.features.publishing.service import series
+from node.features.search import openapi as search_openapi
+from node.features.search import routes as search_routes
 from node.features.site import pages
 from node.features.workspace import drafts
 from node.features.workspace import routes as workspace_routes
@@ -102,8 +105,8 @@ def routes() -> list[Route | Mount]:
         Route("/actor/outbox", actor_routes.outbox_route),
         Route("/actor/followers", actor_routes.followers_route),
         Route("/actor/following", actor_routes.following_route),
-        Route("/actors/{slug}", actor_routes.actor_route),
-        Route("/@{slug}", actor_routes.actor_route),
+        Route("/actors/{slug}", actor_page),
+        Route("/@{slug}", actor_page),
         *feed_routes.routes(),
         Route("/actors/{slug}/followers", actor_routes.followers_route),
         Route("/actors/{slug}/following", actor_routes.following_route),
@@ -124,8 +127,11 @@ def routes() -> list[Route | Mount]:
         Route("/items/{uid}/interact", registration_pages.interact_route, methods=["POST"]),
         *bridge_routes.routes(),
         *workspace_routes.routes(),
-        Route("/@{slug}/{section}", item_pages.section_route),
+        Route("/@{slug}/{section}", section_page),
         Route("/tags/{tag}", item_pages.tag_route),
+        *search_routes.routes(),
+        Route("/regions/{region}", pages.region_page),
+        Route("/categories/{category}", pages.category_page),
         Route("/activities/{uid}", content_routes.activity_route),
         Route("/api/openapi.json", openapi_route),
         Route("/healthz", health.healthz_route),
@@ -149,6 +155,19 @@ def item_route(request: Request) -> Response:
     return item_pages.item_page(request)
 
 
+def actor_page(request: Request) -> Response:
+    """An actor: its document for ActivityPub clients, its profile (with its networks) for
+    people."""
+    if wants_activity_json(request.headers.get("accept")):
+        return actor_routes.actor_route(request)
+    return network_profiles.profile_page(request)
+
+
+def section_page(request: Request) -> Response:
+    """``/@{slug}/events`` of a network is its calendar (its members' events too)."""
+    return network_profiles.section_redirect(request) or item_pages.section_route(request)
+
+
 @cache
 def api_fragments() -> tuple[api_openapi.ApiFragment, ...]:
     """Every feature's part of the OpenAPI document, in the order the document lists them
@@ -160,6 +179,7 @@ def api_fragments() -> tuple[api_openapi.ApiFragment, ...]:
         publishing_openapi.outbox_fragment(),
         follows_openapi.fragment(),
         media_openapi.fragment(),
+        search_openapi.fragment(),
     )
 
 

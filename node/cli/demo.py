@@ -1,9 +1,12 @@
 """Demo data drawn from the people this serves: a national network, a coalition that runs a
-virtual conference, and a peer-support network with monthly forums (their items: demo_items.py)."""
+virtual conference, and a peer-support network with monthly forums (their items: demo_items.py),
+and the continental network the national one belongs to, so the demo shows nesting: the
+coalition's conference is on RIPESS North America's pages, two network levels up."""
 
 from __future__ import annotations
 
 import argparse
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -14,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from node.federation.context import NodeContext
     from node.models import LocalActor
 
 NETWORK = {
@@ -24,6 +28,20 @@ NETWORK = {
         "the shared work of building regional, national and international movements for a "
         "solidarity economy. Member of RIPESS.</p>"
     ),
+}
+# RIPESS-N. America, through which the national network is connected to the global movement.
+CONTINENTAL = {
+    "slug": "ripess-na",
+    "name": "RIPESS North America",
+    "summary": (
+        "<p>The North American network of RIPESS, the Intercontinental Network for the "
+        "Promotion of the Social Solidarity Economy: solidarity economy networks of the "
+        "continent, building the global movement together.</p>"
+    ),
+}
+REGIONS = {
+    "ussen": {"region": "United States", "country": "US"},
+    "ripess-na": {"region": "North America"},
 }
 ORGANIZATIONS = [
     {
@@ -90,6 +108,20 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
             auto_admit=True,
         )
         yield f"Network  @{network.slug}@{settings.host}  {network.name}"
+        continental = create_actor(
+            session,
+            CONTINENTAL["slug"],
+            kind="network",
+            name=CONTINENTAL["name"],
+            summary=CONTINENTAL["summary"],
+            auto_admit=True,
+        )
+        yield f"Network  @{continental.slug}@{settings.host}  {continental.name}"
+        for actor in (network, continental):
+            actor.profile = {**(actor.profile or {}), **REGIONS[actor.slug]}
+            session.add(actor)
+        _nest(session, NodeContext.build(settings, engine), network, continental)
+        yield f"@{network.slug} is a member of @{continental.slug}"
         actors = {network.slug: network}
         for org in ORGANIZATIONS:
             actor = create_actor(
@@ -102,6 +134,48 @@ def load_demo(settings: Settings, engine: Engine) -> Iterator[str]:
         _demo_account(session, list(actors.values()))
         yield sign_in_line(settings)
     yield from _join_network(settings, engine, [a for a in actors.values() if a is not network])
+
+
+def _nest(session: Session, node: NodeContext, member: LocalActor, network: LocalActor) -> None:
+    """``member`` starts as an admitted member of ``network``, which follows it: the state a
+    Join and its Accept, a Follow and its Accept leave. Written at once (the two networks
+    agreed before the demo begins) so that everything ``member`` relays once the node serves
+    reaches ``network`` too, whatever order the first jobs run in."""
+    from node.db import now_utc  # lazy: start-up
+    from node.federation.actors.documents import actor_id  # lazy: start-up
+    from node.models import Follower, Following  # lazy: start-up
+    from node.models.networks import Membership, OutgoingMembership  # lazy: start-up
+
+    session.flush()
+    assert member.id is not None and network.id is not None
+    member_id, network_id = actor_id(node.urls, member), actor_id(node.urls, network)
+    join, follow = node.urls.activity(uuid.uuid4().hex), node.urls.activity(uuid.uuid4().hex)
+    session.add(
+        Membership(
+            network_id=network.id,
+            member=member_id,
+            kind="network",
+            state="admitted",
+            join_id=join,
+            decided_at=now_utc(),
+        )
+    )
+    session.add(
+        OutgoingMembership(actor_id=member.id, network=network_id, join_id=join, state="admitted")
+    )
+    session.add(
+        Following(actor_id=network.id, target_id=member_id, follow_id=follow, state="accepted")
+    )
+    session.add(
+        Follower(
+            actor_id=member.id,
+            remote_id=network_id,
+            follow_id=follow,
+            inbox=node.urls.inbox(network.slug),
+            shared_inbox=node.urls.shared_inbox,
+            state="accepted",
+        )
+    )
 
 
 def _join_network(settings: Settings, engine: Engine, members: list[LocalActor]) -> Iterator[str]:
@@ -135,5 +209,8 @@ def cmd_demo(ctx: CliContext, args: argparse.Namespace) -> int:
 def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     """``solnode demo``."""
     add_command(
-        sub, "demo", cmd_demo, "load demo data: two organizations, one network and a few items"
+        sub,
+        "demo",
+        cmd_demo,
+        "load demo data: two organizations, a network inside another and a few items",
     )

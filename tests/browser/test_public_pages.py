@@ -45,3 +45,7 @@ def test_a_visitor_walks_from_the_front_page_and_every_page_is_accessible(
     page.goto(start)
     shots.take(page, "front page")
     assert len(seen) >= 5, seen
+    # the network's pages, search, and the regions' and categories' pages are all within reach
+    paths = {urlsplit(url).path for url in seen}
+    for wanted in ("/search", "/networks/ussen/calendar", "/@ripess-na", "/categories/"):
+        assert any(p == wanted or p.startswith(wanted) for p in paths), (wanted, sorted(paths))

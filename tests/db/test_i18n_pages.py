@@ -9,7 +9,7 @@ def test_the_front_page_speaks_the_visitors_language(client: TestClient) -> None
     spanish = client.get("/", headers={"Accept-Language": "es-AR,es;q=0.9,en;q=0.5"})
     assert spanish.status_code == 200
     assert "Ir al contenido" in spanish.text
-    assert "Organizaciones y redes" in spanish.text
+    assert "Eventos y redes" in spanish.text
     assert '<html lang="es">' in spanish.text
 
     english = client.get("/", headers={"Accept-Language": "de, en;q=0.5"})

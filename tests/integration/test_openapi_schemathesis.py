@@ -142,6 +142,7 @@ def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
     from node.features.profiles import api as routes_profile
     from node.features.publishing import api as routes
     from node.features.publishing import outbox_api as routes_outbox
+    from node.features.search import routes as routes_search
 
     doc = document("http://127.0.0.1:8000")
     assert doc["openapi"] == "3.1.0"
@@ -157,6 +158,11 @@ def test_the_document_is_openapi_3_1_and_lists_every_publishing_route() -> None:
             routes_media,
         )
         for route in module.routes()
+        for method in (route.methods or set()) - {"HEAD"}
+    } | {  # the search page is HTML; its JSON twin is in the document
+        (route.path, method)
+        for route in routes_search.routes()
+        if route.path.startswith("/api/")
         for method in (route.methods or set()) - {"HEAD"}
     }
     assert documented == served

@@ -14,6 +14,10 @@ The protocol and its reasons are in docs/networks.md. Modules:
 * ``profiles``    who a member is: name, region, ESSGlobal classification
 * ``views``       aggregated timeline, calendar and member directory (data for the pages)
 * ``collections`` the ActivityStreams collections: members, memberships, upcomingEvents
+* ``highlights``  the few items a page shows first (bounded): a network's or the node's upcoming
+                  events, latest calls and news, members, the networks an actor belongs to
+* ``cards``       what a page shows of one entry (the author's credit line)
+* ``profile_page`` the HTML profile of an actor with its network sections (wiring routes it)
 * ``routes``, ``api_routes``  the HTML/AS2 routes and the JSON API (leaves: only app.py imports)
 * ``cli``         the ``solnode`` commands
 

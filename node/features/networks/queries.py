@@ -9,6 +9,7 @@ A network's own events are in its calendar too, next to what it aggregated; an o
 from __future__ import annotations
 
 import calendar as calendar_lib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from node.models.networks import Membership, NetworkItem
 MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
 MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
 CALENDAR_FILTERS = ("region", "tag", "category", "online")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # never in a filter (PostgreSQL refuses a NUL)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Filters:
 
         def get(name: str, limit: int = 200) -> str:
             value = params.get(name) or ""
-            return str(value).strip()[:limit]
+            return _CONTROL.sub("", str(value)).strip()[:limit]
 
         online = get("online").lower()
         return cls(
@@ -212,8 +214,11 @@ def upcoming_events(
     *,
     now: datetime | None = None,
     until: datetime | None = None,
+    limit: int = MAX_ENTRIES,
 ) -> list[Entry]:
-    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones."""
+    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones
+    (at most ``limit``: each source reads that many rows by the (network, start) index)."""
+    limit = max(1, min(limit, MAX_ENTRIES))
     filters = filters or Filters()
     now = now or now_utc()
     profiles = _Profiles(session, node)
@@ -229,14 +234,14 @@ def upcoming_events(
         )
         if until is not None:
             query = query.where(col(NetworkItem.start_time) < until)
-        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(MAX_ENTRIES)).all()
+        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(limit)).all()
         entries += [_from_row(r, profiles) for r in rows]
     own = session.exec(
         select(Item)
         .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
         .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now - timedelta(hours=12)))
         .order_by(col(Item.start_time))
-        .limit(MAX_ENTRIES)
+        .limit(limit)
     ).all()
     me = actor_id(node.urls, actor)
     entries += [e for e in (_from_item(i, profiles, me) for i in own) if _matches(e, filters)]
@@ -244,13 +249,14 @@ def upcoming_events(
         entries = [e for e in entries if e.start is None or e.start < until]
     unique = list({e.object_id: e for e in reversed(entries)}.values())  # first one wins
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(unique, key=lambda e: e.start or far)[:MAX_ENTRIES]
+    return sorted(unique, key=lambda e: e.start or far)[:limit]
 
 
 def timeline(
     session: Session, node: NodeContext, network: LocalActor, limit: int, offset: int
 ) -> list[Entry]:
-    """Everything shown below the network, newest first (its own items included)."""
+    """Everything shown below the network, newest first by publication date (its own items
+    included); the rows read are the latest arrivals (bounded, by the received index)."""
     profiles = _Profiles(session, node)
     window = min(offset + limit, MAX_ENTRIES)
     rows = session.exec(
@@ -266,8 +272,17 @@ def timeline(
     ).all()
     me = actor_id(node.urls, network)
     entries = [_from_row(r, profiles) for r in rows] + [_from_item(i, profiles, me) for i in own]
-    entries.sort(key=lambda e: e.received, reverse=True)
+    entries.sort(key=published_at, reverse=True)
     return entries[offset : offset + limit]
+
+
+def published_at(entry: Entry) -> datetime:
+    """When the author published it (``published``, read defensively), else when it arrived:
+    a network files a new member's recent posts all at once, so arrival is no date order."""
+    stated = clean.moment(entry.document.get("published"))
+    if stated is None or stated > entry.received:
+        return entry.received
+    return stated
 
 
 @dataclass

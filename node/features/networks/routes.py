@@ -7,7 +7,6 @@ people to the directory and the calendar.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -21,10 +20,11 @@ from starlette.routing import Route
 from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
-from node.features.networks import clean, collections
+from node.features.networks import collections
+from node.features.networks.cards import card as _card
+from node.features.networks.cards import sound_card
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
-    Entry,
     Filters,
     directory,
     month_grid,
@@ -37,8 +37,6 @@ from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-log = logging.getLogger("solnode.networks")
 
 
 def _page_number(request: Request) -> int | None:
@@ -97,45 +95,6 @@ def events_route(request: Request) -> Response:
     return activity_json(doc)
 
 
-def _when(entry: Entry) -> str:
-    start = entry.local_start or entry.start
-    if start is None:
-        return ""
-    label = clean.zone_name(entry.document.get("timezone")) or start.strftime("UTC%z")
-    return f"{start.strftime('%a %d %b %Y, %H:%M')} ({label})"
-
-
-def _sound_card(entry: Entry) -> dict[str, Any] | None:
-    """The card, or None (logged) for an entry that cannot be shown: never a 500 for the page."""
-    try:
-        return _card(entry)
-    except Exception:
-        log.warning("network page: skipped %s", entry.object_id, exc_info=True)
-        return None
-
-
-def _card(entry: Entry) -> dict[str, Any]:
-    """What a page shows of one entry; the credit line names the author, always."""
-    summary = entry.document.get("summary")
-    return {
-        "title": entry.title,
-        "url": entry.url,
-        "kind": entry.kind,
-        "when": _when(entry),
-        "start": (entry.start or entry.received).isoformat(),
-        "received": entry.received,
-        "place": ", ".join(p for p in (entry.region, entry.country) if p)
-        or ("Online" if entry.online else ""),
-        "online": entry.online,
-        "tags": entry.tags,
-        "category": entry.category.replace("_", " ").capitalize(),
-        "summary": summary if isinstance(summary, str) else "",
-        "author": entry.author,
-        "followed": entry.source == "followed",
-        "via": entry.via,
-    }
-
-
 def _network_page(request: Request) -> tuple[Any, LocalActor | None, Session]:
     node = ctx(request)
     session = Session(node.engine)
@@ -150,7 +109,7 @@ def timeline_page(request: Request) -> Response:
             return not_found(request, "This network")
         page = _page_number(request) or 1
         entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-        cards = [c for c in map(_sound_card, entries[:PAGE_SIZE]) if c is not None]
+        cards = [c for c in map(sound_card, entries[:PAGE_SIZE]) if c is not None]
     base = f"/networks/{network.slug}"
     return html(
         request,

@@ -1,25 +1,101 @@
-"""Public HTML pages that are not tied to one actor: home and about."""
+"""Public HTML pages that are not tied to one actor: the front page (upcoming events first, as
+Gancio's and Mobilizon's are, then calls and news, then who publishes here), the page of a
+region and of a category, and about."""
 
 from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from node import __version__
+from node.db import now_utc
 from node.features.feeds.scopes import upcoming_scopes
+from node.features.networks.cards import sound_card
+from node.features.networks.highlights import node_latest, node_upcoming
+from node.features.networks.queries import Filters
+from node.features.search.query import printable
 from node.federation.actors.local import list_actors
-from node.web.render import ctx, html
+from node.web.render import ctx, html, not_found
+
+FRONT_EVENTS = 12
+FRONT_LATEST = 6
+SCOPE_EVENTS = 50
+MAX_TAGS = 20  # the hashtags of the upcoming events on the front page
+
+
+def _cards(entries: list[Any]) -> list[dict[str, Any]]:
+    return [c for c in map(sound_card, entries) if c is not None]
 
 
 def home_route(request: Request) -> Response:
-    """The node's front page: its organizations and networks."""
+    """The node's front page."""
     node = ctx(request)
     with Session(node.engine) as session:
+        events = _cards(node_upcoming(session, node, FRONT_EVENTS))
+        latest = _cards(node_latest(session, node, FRONT_LATEST))
         organizations = list_actors(session, "organization")
         networks = list_actors(session, "network")
         scopes = upcoming_scopes(session)
-    return html(request, "home.html", organizations=organizations, networks=networks, scopes=scopes)
+    tags = Counter(tag for card in events for tag in card["tags"])
+    return html(
+        request,
+        "home.html",
+        events=events,
+        latest=latest,
+        organizations=organizations,
+        networks=networks,
+        scopes=scopes,
+        tags=[tag for tag, _ in tags.most_common(MAX_TAGS)],
+        today=now_utc().date(),
+    )
+
+
+def category_label(value: str) -> str:
+    """``WORKSHOPS_SKILL_SHARING`` as people read it."""
+    return value.replace("_", " ").capitalize()
+
+
+def _scope_page(request: Request, title: str, filters: Filters, calendar: str) -> Response:
+    node = ctx(request)
+    with Session(node.engine) as session:
+        events = _cards(node_upcoming(session, node, SCOPE_EVENTS, filters))
+    return html(
+        request,
+        "scope.html",
+        title=title,
+        events=events,
+        calendar=calendar,
+        search_link="/search?"
+        + "&".join(f"{k}={quote(v, safe='')}" for k, v in filters.calendar_query().items())
+        + f"&from={date.today().isoformat()}",
+    )
+
+
+def region_page(request: Request) -> Response:
+    """``/regions/{region}``: the node's upcoming events in a region, locality or country."""
+    region = printable(request.path_params["region"])[:200]
+    if not region:
+        return not_found(request, "This region")
+    node = ctx(request)
+    filters = Filters(region=region)
+    return _scope_page(request, f"Events in {region}", filters, node.urls.region_calendar(region))
+
+
+def category_page(request: Request) -> Response:
+    """``/categories/{category}``: the node's upcoming events of a category."""
+    category = printable(request.path_params["category"]).upper()[:64]
+    if not category:
+        return not_found(request, "This category")
+    node = ctx(request)
+    label = category_label(category)
+    filters = Filters(category=category)
+    return _scope_page(request, f"{label} events", filters, node.urls.category_calendar(category))
 
 
 def about_route(request: Request) -> Response:

@@ -1,0 +1,199 @@
+"""The few items a page shows first: the upcoming events and the latest calls and news of a
+network (everything below it) or of the whole node (the front page), and the networks an actor
+belongs to.
+
+Every read is bounded: ``LIMIT`` rows per source, in the order of an index
+(``network_item (network_id, start_time)`` / ``(network_id, received_at)``, ``item
+(start_time)`` / ``(actor_id, published)``), so a network with a million items answers as fast
+as one with ten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from node.db import now_utc
+from node.features.networks.profiles import MemberProfile, profile_of
+from node.features.networks.queries import (
+    Entry,
+    Filters,
+    _from_item,
+    _from_row,
+    _matches,
+    _Profiles,
+    network_rows,
+    published_at,
+    upcoming_events,
+)
+from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
+from node.models import Item, LocalActor
+from node.models.networks import Membership, NetworkItem, OutgoingMembership
+
+NEWS_KINDS = ("call", "news")
+MAX_SHOWN = 50
+NESTED_SHOWN = 10
+
+
+def _unique(entries: list[Entry]) -> list[Entry]:
+    """Each object once (the first one wins); no conference sessions (``superEvent``): they
+    are listed in their conference's programme, and would crowd everything else out."""
+    found = [e for e in entries if not e.document.get("superEvent")]
+    return list({e.object_id: e for e in reversed(found)}.values())[::-1]
+
+
+def network_upcoming(
+    session: Session, node: NodeContext, network: LocalActor, limit: int
+) -> list[Entry]:
+    """The network's next ``limit`` events (its own and its members', soonest first)."""
+    limit = min(limit, MAX_SHOWN)
+    return _unique(upcoming_events(session, node, network, limit=limit * 4))[:limit]
+
+
+def network_latest(
+    session: Session, node: NodeContext, network: LocalActor, limit: int
+) -> list[Entry]:
+    """The network's latest ``limit`` calls and news (its own and its members'), newest first."""
+    limit = min(limit, MAX_SHOWN)
+    profiles = _Profiles(session, node)
+    rows = session.exec(
+        network_rows([network.id or 0], Filters())
+        .where(col(NetworkItem.kind).in_(NEWS_KINDS))
+        .order_by(col(NetworkItem.received_at).desc())
+        .limit(limit)
+    ).all()
+    own = session.exec(
+        select(Item)
+        .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
+        .where(col(Item.kind).in_(NEWS_KINDS))
+        .order_by(col(Item.published).desc())
+        .limit(limit)
+    ).all()
+    me = actor_id(node.urls, network)
+    entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
+    return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
+
+
+def _authors(session: Session, node: NodeContext, items: list[Item]) -> dict[int, str]:
+    ids = {i.actor_id for i in items}
+    actors = session.exec(select(LocalActor).where(col(LocalActor.id).in_(ids))).all()
+    return {a.id or 0: actor_id(node.urls, a) for a in actors}
+
+
+def node_upcoming(
+    session: Session, node: NodeContext, limit: int, filters: Filters | None = None
+) -> list[Entry]:
+    """The node's next ``limit`` events: its organizations' own and what its networks show
+    (those passing ``filters``: a region's or a category's page)."""
+    limit, now, filters = min(limit, MAX_SHOWN), now_utc(), filters or Filters()
+    profiles = _Profiles(session, node)
+    rows = session.exec(
+        network_rows(_network_ids(session), filters)
+        .where(NetworkItem.kind == "event")
+        .where(col(NetworkItem.start_time) >= now - timedelta(hours=12))
+        .order_by(col(NetworkItem.start_time))
+        .limit(limit * 4)  # one event may be filed by several networks
+    ).all()
+    own = session.exec(
+        select(Item)
+        .where(Item.kind == "event", col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None))
+        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now))
+        .order_by(col(Item.start_time))
+        .limit(limit)
+    ).all()
+    authors = _authors(session, node, list(own))
+    entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
+    entries = [e for e in entries if _matches(e, filters)]
+    entries += [_from_row(r, profiles) for r in rows]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(_unique(entries), key=lambda e: e.start or far)[:limit]
+
+
+def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
+    """The node's latest ``limit`` calls and news, newest first."""
+    limit = min(limit, MAX_SHOWN)
+    profiles = _Profiles(session, node)
+    rows = session.exec(
+        network_rows(_network_ids(session), Filters())
+        .where(col(NetworkItem.kind).in_(NEWS_KINDS))
+        .order_by(col(NetworkItem.received_at).desc())
+        .limit(limit * 4)
+    ).all()
+    own = session.exec(
+        select(Item)
+        .where(col(Item.kind).in_(NEWS_KINDS), col(Item.deleted_at).is_(None))
+        .order_by(col(Item.published).desc())
+        .limit(limit)
+    ).all()
+    authors = _authors(session, node, list(own))
+    entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
+    entries += [_from_row(r, profiles) for r in rows]
+    return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
+
+
+def _network_ids(session: Session) -> list[int]:
+    found = session.exec(
+        select(LocalActor.id).where(LocalActor.kind == "network").limit(MAX_SHOWN * 20)
+    ).all()
+    return [i for i in found if i is not None]
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    """A member of a network with its profile; a member network of this node with its own
+    first members (nesting, one level shown)."""
+
+    profile: MemberProfile
+    kind: str
+    members: list[MemberProfile]
+
+
+def networks_of(session: Session, node: NodeContext, actor: LocalActor) -> list[MemberProfile]:
+    """The networks ``actor`` is an admitted member of (at most MAX_SHOWN)."""
+    rows = session.exec(
+        select(OutgoingMembership.network)
+        .where(OutgoingMembership.actor_id == actor.id, OutgoingMembership.state == "admitted")
+        .order_by(col(OutgoingMembership.id))
+        .limit(MAX_SHOWN)
+    ).all()
+    return [profile_of(session, node, n) for n in rows]
+
+
+def members_of(session: Session, node: NodeContext, network: LocalActor) -> list[MemberEntry]:
+    """The first MAX_SHOWN admitted members, each with its own networks when it is one of ours
+    (nested networks: a regional network's national one)."""
+    rows = session.exec(
+        select(Membership)
+        .where(Membership.network_id == network.id, Membership.state == "admitted")
+        .order_by(col(Membership.id))
+        .limit(MAX_SHOWN)
+    ).all()
+    found = []
+    for row in rows:
+        profile = profile_of(session, node, row.member)
+        local = session.exec(
+            select(LocalActor).where(LocalActor.slug == _slug(node, row.member))
+        ).first()
+        nested = (
+            [] if local is None or row.kind != "network" else _first_members(session, node, local)
+        )
+        found.append(MemberEntry(profile, row.kind, nested))
+    return sorted(found, key=lambda m: m.profile.name.lower())
+
+
+def _first_members(session: Session, node: NodeContext, network: LocalActor) -> list[MemberProfile]:
+    rows = session.exec(
+        select(Membership.member)
+        .where(Membership.network_id == network.id, Membership.state == "admitted")
+        .order_by(col(Membership.id))
+        .limit(NESTED_SHOWN)
+    ).all()
+    return [profile_of(session, node, m) for m in rows]
+
+
+def _slug(node: NodeContext, ident: str) -> str:
+    prefix = node.urls.actor("")
+    return ident[len(prefix) :] if ident.startswith(prefix) else ""

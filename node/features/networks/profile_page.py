@@ -1,0 +1,94 @@
+"""The HTML profile of an organization or network (``/@{slug}``) with what networks add to it:
+a network shows its members' upcoming events, its latest calls and news, its members (member
+networks with their own members) and links to its timeline, calendar and directory; every
+profile shows the networks its actor belongs to. The JSON actor document stays with
+node/features/profiles/routes.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.features.networks.cards import sound_card
+from node.features.networks.highlights import (
+    members_of,
+    network_latest,
+    network_upcoming,
+    networks_of,
+)
+from node.features.profiles.page_data import profile_context
+from node.federation.actors.local import SLUG_RE, get_actor
+from node.models import Follower
+from node.web.render import ctx, html, not_found
+
+SHOWN = 6
+
+
+def profile_page(request: Request) -> Response:
+    """``/@{slug}`` for people."""
+    node = ctx(request)
+    slug = request.path_params["slug"]
+    if not _sound(slug):
+        return not_found(request, "This account")
+    with Session(node.engine) as session:
+        actor = get_actor(session, slug)
+        if actor is None:
+            return not_found(request, f"The account {slug}")
+        followers = session.exec(
+            select(func.count())
+            .select_from(Follower)
+            .where(Follower.actor_id == actor.id, Follower.state == "accepted")
+        ).one()
+        context = profile_context(
+            session,
+            node.urls,
+            actor,
+            request.query_params.get("lang"),
+            request.headers.get("accept-language", ""),
+        )
+        extra: dict[str, Any] = {"networks": networks_of(session, node, actor)}
+        if actor.kind == "network":
+            extra |= {
+                "network": actor,
+                "network_events": _cards(network_upcoming(session, node, actor, SHOWN)),
+                "network_latest": _cards(network_latest(session, node, actor, SHOWN)),
+                "members": members_of(session, node, actor),
+                # the network's own events, calls and news are in its sections above
+                "sections": [],
+            }
+    return html(
+        request,
+        "actor.html",
+        actor=actor,
+        followers=int(followers),
+        handle=f"@{actor.slug}@{node.settings.host}",
+        **(context | extra),
+    )
+
+
+def _cards(entries: list[Any]) -> list[dict[str, Any]]:
+    return [c for c in map(sound_card, entries) if c is not None]
+
+
+def section_redirect(request: Request) -> Response | None:
+    """``/@{slug}/events`` of one of our networks: to its calendar, which lists its members'
+    events too (the section of its own events alone looked empty). None for anything else."""
+    if request.path_params.get("section") != "events" or request.query_params.get("past"):
+        return None
+    if not _sound(request.path_params["slug"]):
+        return None  # the section route answers 404
+    node = ctx(request)
+    with Session(node.engine) as session:
+        actor = get_actor(session, request.path_params["slug"])
+    if actor is None or actor.kind != "network":
+        return None
+    return RedirectResponse(f"/networks/{actor.slug}/calendar", 303)
+
+
+def _sound(slug: str) -> bool:
+    """A slug that can name an actor (a NUL would be a database error on PostgreSQL)."""
+    return len(slug) <= 64 and SLUG_RE.match(slug) is not None

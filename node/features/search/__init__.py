@@ -1,0 +1,1 @@
+"""Search over events, calls, news and organizations: the page, the JSON API, the query."""

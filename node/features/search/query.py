@@ -1,0 +1,342 @@
+"""Search over events, calls, news and organizations: one query API on SQLite (FTS5) and
+PostgreSQL (tsvector), shared by the search page and ``GET /api/v1/search``.
+
+A visitor's words are hostile input: only word characters survive (at most MAX_TERMS terms of
+at most MAX_TERM characters), each quoted as an FTS5 string or a tsquery lexeme, so no query
+syntax ever reaches the database. Every term must match (a prefix of a word).
+
+Local items (not deleted) and the items our networks show (relayed or followed, never held
+or hidden) are both searched; an object filed by several networks is listed once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, or_, table, text
+from sqlmodel import Session, col, select
+
+from node.db import as_utc
+from node.features.networks.facts import item_facts, page_of, title_of
+from node.features.networks.profiles import profile_of
+from node.features.networks.rules import SHOWN_STATES
+from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
+from node.models import Item, LocalActor
+from node.models.networks import NetworkItem
+
+MAX_QUERY = 200  # characters of ``q`` read at all
+MAX_TERMS = 8
+MAX_TERM = 64
+MAX_RESULTS = 50
+CANDIDATES = 200  # rows read per source before filters that live in documents
+KINDS = ("event", "call", "news")
+_WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SearchError(ValueError):
+    """A search parameter that cannot be read (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a visitor asked for; empty fields mean any."""
+
+    q: str = ""
+    start: date | None = None  # ``from``
+    end: date | None = None  # ``to`` (inclusive)
+    region: str = ""
+    category: str = ""
+    online: bool | None = None
+    kind: str = ""
+
+    @property
+    def terms(self) -> list[str]:
+        """The words searched for: lower case, word characters only, bounded."""
+        return [t[:MAX_TERM] for t in _WORD.findall(self.q[:MAX_QUERY].lower())][:MAX_TERMS]
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all was asked (the page then shows only the form)."""
+        return not (self.terms or self.start or self.end or self.region or self.category) and (
+            self.online is None and not self.kind
+        )
+
+    @classmethod
+    def from_params(cls, params: Any) -> SearchQuery:
+        """From query parameters (``q``, ``from``, ``to``, ``region``, ``category``,
+        ``online``, ``kind``); raises SearchError on a date or choice that cannot be read."""
+
+        def get(name: str, limit: int) -> str:
+            return printable(str(params.get(name) or ""))[:limit]
+
+        online = get("online", 8).lower()
+        if online not in ("", "yes", "no", "true", "false", "1", "0"):
+            raise SearchError("online must be yes or no")
+        kind = get("kind", 16).lower()
+        if kind and kind not in (*KINDS, "organization"):
+            raise SearchError("kind must be event, call, news or organization")
+        found = cls(
+            q=get("q", MAX_QUERY),
+            start=_date(get("from", 32), "from"),
+            end=_date(get("to", 32), "to"),
+            region=get("region", 200),
+            category=get("category", 64).upper().replace(" ", "_"),
+            online=None if not online else online in ("yes", "true", "1"),
+            kind=kind,
+        )
+        if found.start and found.end and found.end < found.start:
+            raise SearchError("to is before from")
+        return found
+
+    def as_params(self) -> dict[str, str]:
+        """The non-empty parameters, for links that keep them."""
+        values = {
+            "q": self.q,
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "region": self.region,
+            "category": self.category,
+            "online": "" if self.online is None else ("yes" if self.online else "no"),
+            "kind": self.kind,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def printable(value: str) -> str:
+    """Without control characters (a NUL is refused by PostgreSQL), trimmed."""
+    return _CONTROL.sub("", value).strip()
+
+
+def _date(raw: str, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise SearchError(f"{name} must be a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    kind: str  # event | call | news | organization | network
+    title: str
+    url: str
+    object_id: str
+    author_name: str
+    author_url: str
+    when: datetime | None
+    place: str
+    online: bool
+    category: str
+    summary: str
+
+
+def fts5_query(terms: list[str]) -> str:
+    """The FTS5 MATCH expression: every term a quoted prefix (no FTS5 syntax survives)."""
+    return " AND ".join(f'"{t}"*' for t in terms)
+
+
+def tsquery(terms: list[str]) -> str:
+    """The tsquery text: every term a quoted prefix lexeme."""
+    return " & ".join(f"'{t}':*" for t in terms)
+
+
+def _matching(session: Session, source: str, ident: Any, terms: list[str]) -> Any:
+    """The clause "this row matches every term", for the dialect of the session."""
+    if session.get_bind().dialect.name == "sqlite":
+        fts = f"search_fts_{source}"
+        ids: Any = (
+            select(literal_column("rowid"))
+            .select_from(table(fts))
+            .where(text(f"{fts} MATCH :fts").bindparams(fts=fts5_query(terms)))
+        )
+        return col(ident).in_(ids)
+    return text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
+        tsq=tsquery(terms)
+    )
+
+
+def _window(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
+    start = datetime.combine(query.start, time(), UTC) if query.start else None
+    end = (
+        datetime.combine(query.end + timedelta(days=1), time(), UTC)
+        if query.end and query.end < date.max
+        else None
+    )
+    return start, end
+
+
+def _kinds(query: SearchQuery) -> tuple[str, ...]:
+    return (query.kind,) if query.kind in KINDS else KINDS if not query.kind else ()
+
+
+def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+    stmt = (
+        select(Item, LocalActor)
+        .join(LocalActor, col(LocalActor.id) == col(Item.actor_id))
+        .where(col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None))
+        .where(col(Item.kind).in_(_kinds(query)))
+    )
+    if query.terms:
+        stmt = stmt.where(_matching(session, "item", Item.id, query.terms))
+    start, end = _window(query)
+    when = func.coalesce(Item.start_time, Item.published)
+    if start:
+        stmt = stmt.where(or_(when >= start, col(Item.end_time) >= start))
+    if end:
+        stmt = stmt.where(when < end)
+    rows = session.exec(stmt.order_by(col(Item.published).desc()).limit(CANDIDATES)).all()
+    hits = []
+    for item, actor in rows:
+        facts = item_facts(item.document)
+        if not _admits(query, facts.region, facts.country, facts.category, facts.online):
+            continue
+        place = _place(facts.region, facts.country, facts.online)
+        by = _By(actor.name, node.urls.profile(actor.slug), place, facts.online, facts.category)
+        shown = facts.start_time or as_utc(item.published)
+        hits.append(_hit(item.document, item.kind, item.ap_id, shown, by))
+    return hits
+
+
+def _admits(query: SearchQuery, region: str, country: str, category: str, online: bool) -> bool:
+    if query.region and query.region.lower() not in {region.lower(), country.lower()}:
+        return False
+    if query.category and category != query.category:
+        return False
+    return query.online is None or online == query.online
+
+
+def _place(region: str, country: str, online: bool) -> str:
+    return ", ".join(p for p in (region, country) if p) or ("Online" if online else "")
+
+
+@dataclass(frozen=True)
+class _By:
+    """Who published a hit, and where and how it happens."""
+
+    name: str
+    url: str
+    place: str
+    online: bool
+    category: str
+
+
+def _hit(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: _By) -> Hit:
+    summary = doc.get("summary")
+    return Hit(
+        kind=kind,
+        title=title_of(doc, kind),
+        url=page_of(doc, object_id),
+        object_id=object_id,
+        author_name=by.name,
+        author_url=by.url,
+        when=when,
+        place=by.place,
+        online=by.online,
+        category=by.category,
+        summary=re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
+    )
+
+
+def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+    stmt = select(NetworkItem).where(
+        col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
+    )
+    if query.terms:
+        stmt = stmt.where(_matching(session, "network_item", NetworkItem.id, query.terms))
+    if query.region:
+        region = query.region.lower()
+        stmt = stmt.where(
+            or_(func.lower(NetworkItem.region) == region, func.lower(NetworkItem.country) == region)
+        )
+    if query.category:
+        stmt = stmt.where(NetworkItem.category == query.category)
+    if query.online is not None:
+        stmt = stmt.where(NetworkItem.online == query.online)
+    start, end = _window(query)
+    when = func.coalesce(NetworkItem.start_time, NetworkItem.received_at)
+    if start:
+        stmt = stmt.where(or_(when >= start, col(NetworkItem.end_time) >= start))
+    if end:
+        stmt = stmt.where(when < end)
+    rows = session.exec(stmt.order_by(col(NetworkItem.received_at).desc()).limit(CANDIDATES))
+    hits = []
+    for row in rows:
+        author = profile_of(session, node, row.author)
+        when_ = as_utc(row.start_time) if row.start_time else as_utc(row.received_at)
+        place = _place(row.region, row.country, row.online)
+        by = _By(author.name, author.url, place, row.online, row.category)
+        hits.append(_hit(row.document, row.kind, row.object_id, when_, by))
+    return hits
+
+
+def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+    """Our organizations and networks whose name or summary has every term (a small table)."""
+    if query.start or query.end or query.category or query.online is not None:
+        return []
+    if query.kind and query.kind != "organization":
+        return []
+    stmt = select(LocalActor).where(col(LocalActor.kind).in_(("organization", "network")))
+    for term in query.terms:
+        pattern = f"%{term}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(LocalActor.name).like(pattern),
+                func.lower(LocalActor.summary).like(pattern),
+            )
+        )
+    hits = []
+    for actor in session.exec(stmt.order_by(col(LocalActor.name)).limit(CANDIDATES)):
+        profile = profile_of(session, node, actor_id(node.urls, actor))
+        if query.region and query.region.lower() not in {
+            profile.region.lower(),
+            profile.country.lower(),
+        }:
+            continue
+        url = node.urls.profile(actor.slug)
+        summary = re.sub(r"<[^>]*>", " ", actor.summary or "")[:300]
+        hits.append(
+            Hit(
+                actor.kind,
+                actor.name,
+                url,
+                actor_id(node.urls, actor),
+                actor.name,
+                url,
+                None,
+                _place(profile.region, profile.country, False),
+                False,
+                "",
+                summary,
+            )
+        )
+    return hits
+
+
+def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+    """At most MAX_RESULTS hits: organizations first, then upcoming events (soonest first),
+    then the rest (newest first); each object once (our own copy wins)."""
+    if query.empty:
+        return []
+    seen: dict[str, Hit] = {}
+    for hit in [*_local(session, node, query), *_filed(session, node, query)]:
+        seen.setdefault(hit.object_id, hit)
+    now = datetime.now(UTC)
+    upcoming = sorted(
+        (h for h in seen.values() if h.kind == "event" and h.when and h.when >= now),
+        key=lambda h: h.when or now,
+    )
+    first = {h.object_id for h in upcoming}
+    rest = sorted(
+        (h for h in seen.values() if h.object_id not in first),
+        key=lambda h: h.when or now,
+        reverse=True,
+    )
+    return [*_organizations(session, node, query), *upcoming, *rest][:MAX_RESULTS]

@@ -1,0 +1,78 @@
+"""``/search`` (the page: a plain GET form, no JavaScript) and ``GET /api/v1/search`` (JSON),
+both answered by node/features/search/query.py. Public: no token."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from node.features.search.query import Hit, SearchError, SearchQuery, search
+from node.web.render import ctx, html, json_error, json_response
+
+
+def _view(hit: Hit) -> dict[str, Any]:
+    return {
+        "kind": hit.kind,
+        "title": hit.title,
+        "url": hit.url,
+        "id": hit.object_id,
+        "author": {"name": hit.author_name, "url": hit.author_url},
+        "startTime" if hit.kind == "event" else "published": (
+            hit.when.isoformat() if hit.when else None
+        ),
+        "place": hit.place,
+        "online": hit.online,
+        "category": hit.category,
+        "summary": " ".join(hit.summary.split()),
+    }
+
+
+def search_page(request: Request) -> Response:
+    """``/search?q=…&from=…&to=…&region=…&category=…&online=…``: results as a page."""
+    node = ctx(request)
+    try:
+        query = SearchQuery.from_params(request.query_params)
+    except SearchError as exc:
+        return html(
+            request,
+            "search.html",
+            status=400,
+            query=SearchQuery(),
+            error=str(exc),
+            hits=[],
+            params=dict(request.query_params),
+        )
+    with Session(node.engine) as session:
+        hits = search(session, node, query)
+    return html(
+        request,
+        "search.html",
+        query=query,
+        error="",
+        hits=[_view(h) for h in hits],
+        params=query.as_params(),
+        api_link="/api/v1/search?" + urlencode(query.as_params()),
+    )
+
+
+def search_api(request: Request) -> Response:
+    """``GET /api/v1/search``: ``{"query": {...}, "items": [...]}``; 400 with a message on a
+    parameter that cannot be read."""
+    node = ctx(request)
+    try:
+        query = SearchQuery.from_params(request.query_params)
+    except SearchError as exc:
+        return json_error(400, str(exc))
+    with Session(node.engine) as session:
+        hits = search(session, node, query)
+    return json_response({"query": query.as_params(), "items": [_view(h) for h in hits]})
+
+
+def routes() -> list[Route]:
+    """The routes to add to the app (node/wiring.py)."""
+    return [Route("/search", search_page), Route("/api/v1/search", search_api)]
