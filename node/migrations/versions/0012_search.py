@@ -9,7 +9,7 @@ with a GIN index: the database computes it on every write.
 Neither is a model (tests/db/test_migrations.py leaves them out of the comparison, saying why).
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06 22:40:00
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
