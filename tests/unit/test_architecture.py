@@ -55,7 +55,7 @@ DECLARED_USES: dict[str, set[str]] = {
     "moderation": set(),
     "publishing": {"participation", "media"},
     "media": set(),
-    "workspace": set(),
+    "workspace": {"follows", "participation", "moderation", "networks"},
 }
 
 
