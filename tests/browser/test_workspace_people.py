@@ -38,7 +38,7 @@ def _states(node: NodeProcess) -> tuple[list[str], list[str]]:
     engine = create_engine(node.database_url)
     try:
         with Session(engine) as session:
-            follows = [f.state for f in session.exec(select(Follower))]
+            follows = [f.state for f in session.exec(select(Follower)) if f.remote_id == FOLLOWER]
             names = [f"{p.name}:{p.state}" for p in session.exec(select(Participant))]
     finally:
         engine.dispose()
