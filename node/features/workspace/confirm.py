@@ -4,6 +4,9 @@ acts. Without JavaScript, and nothing is changed by the first one."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from anyio import to_thread
 from starlette.responses import Response
 
 from node.features.workspace.desk import Desk
@@ -26,3 +29,12 @@ def confirm_first(
     return desk.render("workspace/confirm.html", title=title, consequence=consequence,
                        button=button, action=desk.request.url.path, fields=fields,
                        back=desk.base + back)  # fmt: skip
+
+
+async def confirm_first_async(
+    desk: Desk, *, title: str, consequence: str, button: str, back: str
+) -> Response | None:
+    """:func:`confirm_first` for an async handler (the page reads the database: in a thread)."""
+    ask = partial(confirm_first, desk, title=title, consequence=consequence, button=button,
+                  back=back)  # fmt: skip
+    return await to_thread.run_sync(ask)

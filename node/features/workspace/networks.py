@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from node.db import session_scope
 from node.features.networks import membership, rules
-from node.features.workspace.confirm import confirm_first
+from node.features.workspace.confirm import confirm_first, confirm_first_async
 from node.features.workspace.desk import Desk, not_yours, refusal, staff_page
 from node.features.workspace.replies import who
 from node.federation.remote.actors import RemoteActorError
@@ -85,7 +85,7 @@ async def remove(desk: Desk) -> Response:
         if member
         else "It will be told its request to join was refused (a Reject goes to its server)."
     )
-    asking = confirm_first(desk, title=f"{'Remove' if member else 'Refuse'} {row.member}?",
+    asking = await confirm_first_async(desk, title=f"{'Remove' if member else 'Refuse'} {row.member}?",
                            button="Remove" if member else "Refuse", back="/networks",
                            consequence=told)  # fmt: skip
     if asking is not None:

@@ -12,7 +12,7 @@ from node.db import session_scope
 from node.features.moderation.actions import ModerationError, resolve_report
 from node.features.moderation.reports import MAX_COMMENT, send_report
 from node.features.participation import replies
-from node.features.workspace.confirm import confirm_first
+from node.features.workspace.confirm import confirm_first, confirm_first_async
 from node.features.workspace.desk import Desk, refusal, staff_page
 from node.features.workspace.people import report_of
 from node.federation.remote.actors import RemoteActorError
@@ -64,7 +64,7 @@ async def report(desk: Desk) -> Response:
     row = await to_thread.run_sync(_reply, desk)
     if row is None:
         return _no_reply(desk)
-    asking = confirm_first(desk, title=f"Report this reply by {row.actor}?", back="/people",
+    asking = await confirm_first_async(desk, title=f"Report this reply by {row.actor}?", back="/people",
                            button="Hide and report",
                            consequence="The reply will be hidden, and a report (a Flag from "
                                        "this node, with your comment) goes to the moderators of "
