@@ -66,8 +66,8 @@ def test_the_demo_organizer_signs_in_sees_the_dashboard_and_signs_out(
     page.get_by_role("navigation", name="Workspace").get_by_role(
         "link", name="Social Justice Network"
     ).click()
-    page.get_by_role("link", name="People").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "People of Social Justice Network"
+    page.get_by_role("link", name="Staff").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Staff of Social Justice Network"
     assert_accessible(page, "people page")
     shots.take(page, "people")
 

@@ -57,7 +57,15 @@ DECLARED_USES: dict[str, set[str]] = {
     "publishing": {"participation", "media", "mail"},
     "media": set(),
     "mail": set(),
-    "workspace": {"publishing", "profiles", "media"},
+    "workspace": {
+        "publishing",
+        "profiles",
+        "media",
+        "follows",
+        "participation",
+        "moderation",
+        "networks",
+    },  # fmt: skip
 }
 
 

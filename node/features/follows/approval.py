@@ -63,3 +63,21 @@ def decide(
         session.delete(row)
     delivery.send(session, actor, answer, delivery.Audience(actors=(remote_id,)), public=False)
     return row if approve else None
+
+
+def remove(session: Session, node: NodeContext, actor: LocalActor, remote_id: str) -> None:
+    """Remove an accepted follower: the row goes and a ``Reject`` of their Follow tells their
+    server (Mastodon's "remove from followers" does the same, and unfollows on receipt);
+    runs in the caller's transaction."""
+    row = session.exec(
+        select(Follower).where(Follower.actor_id == actor.id, Follower.remote_id == remote_id)
+    ).first()
+    if row is None:
+        raise FollowerError(f"{remote_id} does not follow @{actor.slug}")
+    if row.state != "accepted":
+        raise FollowerError(f"{remote_id} is waiting for approval: refuse it instead")
+    me = actor_id(node.urls, actor)
+    follow = _follow_document(session, row, me)
+    answer = activities.reject(new_activity_id(node), me, follow, to=remote_id)
+    session.delete(row)
+    delivery.send(session, actor, answer, delivery.Audience(actors=(remote_id,)), public=False)

@@ -16,13 +16,14 @@ from starlette.routing import Route
 from node.api.common import as_actor, cursor_param, limit_param, newest_page
 from node.api.errors import ApiError, Endpoint, endpoint
 from node.features.participation import handlers as participation
+from node.features.participation import replies
 from node.features.participation.api_json import participant_view, reply_view
 from node.federation.context import NodeContext
 from node.models import Interaction, Item, LocalActor, Participant
 from node.urls import is_uid
 from node.web.render import json_response
 
-REPLY_STATES = ("pending", "approved", "hidden")
+REPLY_STATES = replies.STATES
 
 
 def _event(session: Session, node: NodeContext, actor: LocalActor, uid: str) -> Item:
@@ -128,16 +129,9 @@ def _moderate(state: str) -> Endpoint:
         number = row_number(request)
 
         def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-            row = session.get(Interaction, number)
-            item = (
-                session.exec(select(Item).where(Item.ap_id == row.object_id)).first()
-                if row is not None and row.kind == "reply"
-                else None
-            )
-            if row is None or item is None or item.actor_id != actor.id:
+            row = replies.moderate(session, actor, number, state)
+            if row is None:
                 raise ApiError(404, f"no reply {number} to your items")
-            row.state = state
-            session.add(row)
             return json_response(reply_view(row))
 
         return await as_actor(request, work)

@@ -54,6 +54,11 @@ class Seat:
         value = self.form.get(name) if self.form is not None else None
         return value.strip()[:limit] if isinstance(value, str) else ""
 
+    def number(self, name: str) -> int:
+        """A posted row id (0 when absent, not a number, or beyond any stored id)."""
+        value = self.field(name, 12)
+        return int(value) if value.isdigit() and int(value) <= 2**31 - 1 else 0
+
     def _context(self) -> dict[str, Any]:
         with Session(self.engine) as session:
             actors = actors_of(session, self.user)
@@ -87,7 +92,11 @@ class Desk(Seat):
 
     def sections(self) -> list[nav.Section]:
         """The navigation entries this person's role may see."""
-        return [s for s in nav.SECTIONS if RANK[self.role] >= RANK[s.role]]
+        return [
+            s
+            for s in nav.SECTIONS
+            if RANK[self.role] >= RANK[s.role] and (not s.kinds or self.actor.kind in s.kinds)
+        ]
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         return super().render(template, status, desk=self, actor=self.actor, role=self.role,

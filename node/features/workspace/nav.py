@@ -17,13 +17,18 @@ class Section:
     label: str
     path: str  # under /workspace/{slug}; "" is the dashboard
     role: str = "editor"
+    # the kinds of actor it is for (organization, network); empty: every kind
+    kinds: tuple[str, ...] = ()
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("Dashboard", ""),
     Section("Publishing", "/publish"),
+    Section("People", "/people"),
+    Section("Networks", "/networks", kinds=("network",)),
     Section("Profile", "/profile", role="admin"),
-    Section("People", "/staff", role="admin"),
+    Section("API tokens", "/tokens", role="admin"),
+    Section("Staff", "/staff", role="admin"),
 )
 
 DONE_MESSAGES: dict[str, str] = {
@@ -43,4 +48,19 @@ DONE_MESSAGES: dict[str, str] = {
     "revoked": "The role was taken away.",
     "password": "Your password was changed.",
     "signed-out-elsewhere": "You were signed out on every other browser.",
+    "follower-approved": "The follower was approved: an Accept is on its way to their server.",
+    "follower-rejected": "The follower was refused: a Reject is on its way to their server.",
+    "follower-removed": "The follower was removed: their server was told.",
+    "participant-approved": "The participant was approved.",
+    "participant-refused": "The participant was refused.",
+    "reply-approved": "The reply was approved: it is shown under the item.",
+    "reply-hidden": "The reply was hidden.",
+    "reply-reported": "The reply was hidden and reported to its author's server.",
+    "report-resolved": "The report was marked resolved.",
+    "member-admitted": "The member was admitted: the network now follows it.",
+    "member-refused": "The request was refused: they were told.",
+    "member-removed": "The member was removed: they were told.",
+    "rules-saved": "The rules were saved.",
+    "item-hidden": "The item was hidden from the network.",
+    "token-revoked": "The token was revoked.",
 }

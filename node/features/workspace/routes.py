@@ -11,11 +11,17 @@ from starlette.routing import Route
 from node.features.workspace import (
     account,
     dashboard,
+    followers,
     manage_pages,
+    networks,
+    participants,
+    people,
     profile_page,
     publish_pages,
+    replies,
     signin,
     staff,
+    tokens,
     welcome,
 )
 
@@ -45,6 +51,8 @@ def routes() -> list[Route]:
         *_publishing(),
         Route("/workspace/{slug}/profile", profile_page.profile_form, methods=["GET"]),
         Route("/workspace/{slug}/profile", profile_page.save_profile, methods=["POST"]),
+        *people_routes(),
+        *network_routes(),
     ]
 
 
@@ -62,4 +70,39 @@ def _publishing() -> list[Route]:
         Route(item + "/status", manage_pages.change_status, methods=["POST"]),
         Route(item + "/delete", manage_pages.delete_confirm, methods=["GET"]),
         Route(item + "/delete", manage_pages.delete, methods=["POST"]),
+    ]
+
+
+def people_routes() -> list[Route]:
+    """The People page: followers, each event's participants, replies, reports."""
+    base, event = "/workspace/{slug}", "/workspace/{slug}/events/{item_id:int}/participants"
+    post = ["POST"]
+    return [
+        Route(base + "/people", people.people),
+        Route(base + "/followers/approve", followers.approve, methods=post),
+        Route(base + "/followers/reject", followers.reject, methods=post),
+        Route(base + "/followers/remove", followers.remove, methods=post),
+        Route(event, participants.participants),
+        Route(event + ".csv", participants.export),
+        Route(event + "/approve", participants.approve, methods=post),
+        Route(event + "/refuse", participants.refuse, methods=post),
+        Route(base + "/replies/approve", replies.approve, methods=post),
+        Route(base + "/replies/hide", replies.hide, methods=post),
+        Route(base + "/replies/report", replies.report, methods=post),
+        Route(base + "/reports/resolve", replies.resolve, methods=post),
+    ]
+
+
+def network_routes() -> list[Route]:
+    """The Networks page and the API tokens page."""
+    base, post = "/workspace/{slug}", ["POST"]
+    return [
+        Route(base + "/networks", networks.networks),
+        Route(base + "/networks/admit", networks.admit, methods=post),
+        Route(base + "/networks/remove", networks.remove, methods=post),
+        Route(base + "/networks/rules", networks.set_rules, methods=post),
+        Route(base + "/networks/hide", networks.hide, methods=post),
+        Route(base + "/tokens", tokens.tokens),
+        Route(base + "/tokens/create", tokens.create, methods=post),
+        Route(base + "/tokens/revoke", tokens.revoke, methods=post),
     ]

@@ -1,0 +1,98 @@
+"""The People page of an organization or network: ``/workspace/{slug}/people``: followers
+(those waiting for approval first), each event's participants, replies waiting for moderation,
+and the reports other servers sent about the actor or its items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.responses import Response
+
+from node.db import as_utc
+from node.features.follows.approval import list_followers
+from node.features.participation.replies import replies_to
+from node.features.workspace.desk import Desk, staff_page
+from node.features.workspace.figures import title_of
+from node.models import Follower, Interaction, Item, LocalActor, Participant, Report
+from node.urls import Urls
+
+SHOWN = 200  # rows of a list on one page
+
+
+@dataclass(frozen=True)
+class EventPeople:
+    """An event with how many take part and how many wait."""
+
+    id: int
+    title: str
+    url: str
+    start: str
+    accepted: int
+    pending: int
+
+
+def events_with_people(session: Session, actor: LocalActor) -> list[EventPeople]:
+    """The actor's events (newest start first) with their participant counts."""
+    events = session.exec(
+        select(Item)
+        .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
+        .order_by(col(Item.start_time).desc())
+        .limit(SHOWN)
+    ).all()
+    counts: dict[tuple[int, str], int] = {}
+    ids = [e.id for e in events if e.id is not None]
+    if ids:
+        rows = session.exec(
+            select(Participant.item_id, Participant.state, func.count())
+            .where(col(Participant.item_id).in_(ids))
+            .group_by(col(Participant.item_id), col(Participant.state))
+        ).all()
+        counts = {(item_id, state): int(n) for item_id, state, n in rows}
+    return [
+        EventPeople(id=e.id or 0, title=title_of(e.document), url=e.ap_id,
+                    start=as_utc(e.start_time).strftime("%Y-%m-%d %H:%M") if e.start_time else "",
+                    accepted=counts.get((e.id or 0, "accepted"), 0),
+                    pending=counts.get((e.id or 0, "pending"), 0))
+        for e in events
+    ]  # fmt: skip
+
+
+def reports_about(session: Session, actor: LocalActor, urls: Urls) -> list[Report]:
+    """Open reports other servers sent about ``actor`` or one of its items, oldest first."""
+    mine = select(Item.ap_id).where(Item.actor_id == actor.id)
+    item_ids = set(session.exec(mine).all())
+    me = urls.actor(actor.slug)
+    reports = session.exec(select(Report).where(Report.state == "open").order_by(col(Report.id)))
+    return [
+        r for r in reports if r.target_actor == me or item_ids.intersection(r.target_objects or [])
+    ]
+
+
+def report_of(session: Session, actor: LocalActor, urls: Urls, number: int) -> Report | None:
+    """Open report ``number`` if it is about ``actor`` or its items."""
+    return next((r for r in reports_about(session, actor, urls) if r.id == number), None)
+
+
+def _followers(session: Session, actor: LocalActor) -> tuple[list[Follower], list[Follower]]:
+    rows = list_followers(session, actor)
+    return [f for f in rows if f.state == "pending"], [f for f in rows if f.state != "pending"]
+
+
+@staff_page(role="editor")
+def people(desk: Desk) -> Response:
+    """``GET /workspace/{slug}/people``."""
+    with Session(desk.engine) as session:
+        waiting, following = _followers(session, desk.actor)
+        pending: list[tuple[Interaction, Item]] = replies_to(session, desk.actor, "pending", SHOWN)
+        context: dict[str, Any] = {
+            "waiting": waiting[:SHOWN],
+            "followers": following[:SHOWN],
+            "follower_count": len(following),
+            "events": events_with_people(session, desk.actor),
+            "replies": [(reply, title_of(item.document), item.ap_id) for reply, item in pending],
+            "reports": reports_about(session, desk.actor, desk.node.urls),
+        }
+    return desk.render("workspace/people.html", **context)
