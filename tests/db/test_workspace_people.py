@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.participation import handlers as participation
+from node.features.participation import registrations
 from node.federation.actors.local import ensure_instance_actor
 from node.models import Interaction, Item, ModerationLog, Participant, Report
 from tests.db.network_support import remote, sent
@@ -106,7 +106,7 @@ def _register(engine: Engine, item: Item, name: str, email: str) -> int:
     with session_scope(engine) as session:
         event = session.get(Item, item.id)
         assert event is not None
-        row = participation.register_on_page(session, event, name, email)
+        row = registrations.register_on_page(session, event, name, email, browser="").row
         assert row.id is not None and row.state == "pending"
         return row.id
 

@@ -65,7 +65,7 @@ DECLARED_USES: dict[str, set[str]] = {
         "participation",
         "moderation",
         "networks",
-    },  # fmt: skip
+    },
 }
 
 
