@@ -91,6 +91,9 @@ class Settings:
     media_max_pixels: int = 50_000_000
     # Where e-mail goes (smtp://user:pass@host:587 or smtps://…); empty: the node sends none.
     smtp_url: str = ""
+    # Registrations on event pages count only once the person opens the link e-mailed to them
+    # (needs smtp_url): a script without real mailboxes cannot fill an event.
+    registration_confirm: bool = False
 
     @property
     def host(self) -> str:
@@ -188,7 +191,7 @@ def load_settings(
     federation_mode = _federation_mode(values)
     murmurations_index = _validate_index(str(values.get("murmurations_index") or ""))
 
-    return Settings(
+    settings = Settings(
         base_url=base_url,
         data_dir=data_dir,
         database_url=database_url,
@@ -205,11 +208,18 @@ def load_settings(
         smtp_url=parse_smtp_url(values.get("smtp_url") or ""),
         **_scalars(values),
     )
+    if settings.registration_confirm and not settings.smtp_url:
+        raise ConfigError(
+            "SOLNODE_REGISTRATION_CONFIRM needs SOLNODE_SMTP_URL: the confirmation link goes "
+            "out by e-mail"
+        )
+    return settings
 
 
 # Settings read by kind, in the order their errors are reported: (name, kind, minimum).
 _SCALARS: tuple[tuple[str, str, int], ...] = (
     ("authorized_fetch", "bool", 0),
+    ("registration_confirm", "bool", 0),
     ("remote_actor_max_age", "int", 0),
     ("auto_approve_replies", "bool", 0),
     ("rate_limit_inbox_host", "limit", 0),

@@ -114,17 +114,7 @@ def routes() -> list[Route | Mount]:
         *network_routes.routes(),
         *network_api.routes(),
         *api_outbox.routes(),
-        Route("/items/{uid}", item_route),
-        Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
-        Route("/items/{uid}/answer", answer_pages.answer_route, methods=["POST"]),
-        Route("/items/{uid}/answered", answer_pages.answered_route),
-        Route("/items/{uid}/registrations/{token}", registration_pages.registration_route),
-        Route(
-            "/items/{uid}/registrations/{token}/cancel",
-            registration_pages.cancel_route,
-            methods=["POST"],
-        ),
-        Route("/items/{uid}/interact", registration_pages.interact_route, methods=["POST"]),
+        *_item_routes(),
         *bridge_routes.routes(),
         *workspace_routes.routes(),
         Route("/@{slug}/{section}", section_page),
@@ -144,6 +134,23 @@ def routes() -> list[Route | Mount]:
         *media_routes.routes(),
         *media_api.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+
+
+def _item_routes() -> list[Route]:
+    """An item's page and the forms on it: registration (and the registration's own page),
+    answers to a call, joining from one's own server."""
+    post = ["POST"]
+    registration = "/items/{uid}/registrations/{token}"
+    return [
+        Route("/items/{uid}", item_route),
+        Route("/items/{uid}/register", item_pages.register_route, methods=post),
+        Route("/items/{uid}/answer", answer_pages.answer_route, methods=post),
+        Route("/items/{uid}/answered", answer_pages.answered_route),
+        Route(registration, registration_pages.registration_route),
+        Route(registration + "/cancel", registration_pages.cancel_route, methods=post),
+        Route(registration + "/confirm", registration_pages.confirm_route, methods=post),
+        Route("/items/{uid}/interact", registration_pages.interact_route, methods=post),
     ]
 
 

@@ -14,11 +14,12 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from node.db import now_utc
+from node.db import as_utc, now_utc
 from node.features.participation.handlers import (
     ParticipationError,
     join_state,
@@ -28,8 +29,10 @@ from node.models import Item, Participant
 
 __all__ = [
     "ACTIVE",
+    "ParticipationError",
     "Registration",
     "cancel",
+    "confirm",
     "find",
     "person_key",
     "register_on_page",
@@ -37,7 +40,14 @@ __all__ = [
 ]
 
 # states in which someone counts as registered (a second registration is refused)
-ACTIVE = ("pending", "accepted", "rejected")
+ACTIVE = ("unconfirmed", "pending", "accepted", "rejected")
+# With SOLNODE_REGISTRATION_CONFIRM, a registration waits in "unconfirmed" (taking no place) until
+# the person opens the e-mailed link; after this long the link expires and they may register again.
+CONFIRM_WITHIN = timedelta(hours=48)
+
+
+def _expired(row: Participant) -> bool:
+    return row.state == "unconfirmed" and as_utc(row.updated_at) < now_utc() - CONFIRM_WITHIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +91,24 @@ def _state_for(session: Session, item: Item) -> str:
 
 
 def register_on_page(
-    session: Session, item: Item, name: str, email: str, browser: str
+    session: Session,
+    item: Item,
+    name: str,
+    email: str,
+    browser: str,
+    *,
+    confirm: bool = False,
 ) -> Registration:
-    """Someone without a fediverse account registers on the event page (once)."""
+    """Someone without a fediverse account registers on the event page (once); ``confirm``:
+    it waits, taking no place, until they open the e-mailed link (:func:`confirm`)."""
     assert item.id is not None
     key = person_key(email, browser)
     row = _existing(session, item.id, key)
-    if row is not None and row.state in ACTIVE:
+    if row is not None and row.state in ACTIVE and not _expired(row):
         return Registration(row, None)
-    state = _state_for(session, item)
+    state = _state_for(session, item)  # refused now if the event is closed or full
+    if confirm:
+        state = "unconfirmed"
     token = secrets.token_urlsafe(24)
     if row is None:
         row = Participant(
@@ -120,6 +139,21 @@ def find(session: Session, item: Item, token: str) -> Participant | None:
         select(Participant).where(Participant.manage_hash == token_hash(token))
     ).first()
     return row if row is not None and row.item_id == item.id else None
+
+
+def confirm(session: Session, item: Item, row: Participant) -> None:
+    """The person opened the e-mailed link and confirmed: the registration now counts (or
+    waits for the organizer). ParticipationError when it expired or the event filled up."""
+    if row.state != "unconfirmed":
+        return
+    if _expired(row):
+        raise ParticipationError("expired", "the confirmation link expired: register again")
+    row.state = _state_for(session, item)
+    row.updated_at = now_utc()
+    session.add(row)
+    session.flush()
+    if row.state == "accepted":
+        refresh_count(session, item)
 
 
 def cancel(session: Session, item: Item, row: Participant) -> None:

@@ -36,6 +36,13 @@ TEXTS = {
     "registration_pending": "Thank you: the organizer will confirm your registration. Come "
     "back to this page to see when it is confirmed.",
     "registration_rejected": "The organizer could not accept this registration.",
+    "registration_unconfirmed": "One more step: confirm your registration with the button "
+    "below. Until then it does not count.",
+    "registration_check_mail": "Almost there: we sent a link to {email}. Open it and confirm "
+    "within two days; until then your registration does not count.",
+    "registration_expired": "This confirmation link expired. Please register again.",
+    "confirm_registration": "Confirm my registration",
+    "error_email_needed": "Give your e-mail address: we send you a link to confirm.",
     "registration_left": "You cancelled this registration.",
     "registration_duplicate": "You are already registered for this event: one registration "
     "per person. To see or cancel it, use the link you were given when you registered.",

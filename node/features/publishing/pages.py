@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from anyio import to_thread
 from sqlmodel import Session, col, select
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from node.content.fields import EventInput
 from node.content.places import public_view
@@ -299,23 +299,15 @@ async def register_route(request: Request) -> Response:
                 return _error(request, 404, "Not found", "Only events take registrations.")
             if not errors:
                 browser = request.cookies.get(forms.COOKIE) or ""
+                confirm = node.settings.registration_confirm
                 try:
-                    done = register_on_page(session, item, name, email, browser)
+                    done = register_on_page(session, item, name, email, browser, confirm=confirm)
                 except ParticipationError as exc:
                     errors["form"] = t["full"] if exc.reason == "full" else t["closed"]
                 else:
-                    if done.token is None:  # one registration per person: say so, and no more
-                        page = registration_view.context(
-                            request, item, author, done.row, token=None, lang=t_lang
-                        )
-                        return html(request, "registration.html", **page)
-                    registration_view.queue_confirmation(
-                        request, session, item, done.row, done.token
+                    return registration_view.answer(
+                        request, session, item, author, done, values["lang"]
                     )
-                    target = registration_view.page_address(item, done.token)
-                    query = f"?lang={values['lang']}" if values["lang"] else ""
-                    done_page = RedirectResponse(target + query, status_code=303)
-                    return registration_view.remember(done_page, request, item, done.token)
             status = 409 if "form" in errors and len(errors) == 1 else 422
             return render_item(
                 request, session, item, author, errors=errors, values=values, status=status

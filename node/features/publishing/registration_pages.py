@@ -24,7 +24,7 @@ from node.federation.remote.interact import interaction_url
 from node.web import forms, messages
 from node.web.render import ctx, html
 
-__all__ = ["cancel_route", "interact_route", "registration_route"]
+__all__ = ["cancel_route", "confirm_route", "interact_route", "registration_route"]
 
 MAX_FORM = 4_000
 
@@ -89,6 +89,44 @@ async def cancel_route(request: Request) -> Response:
     target = node.settings.url(request.url.path.removesuffix("/cancel"))
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(target + query, status_code=303)
+
+
+async def confirm_route(request: Request) -> Response:
+    """``POST /items/{uid}/registrations/{token}/confirm``: the person, who opened the e-mailed
+    link, confirms (``SOLNODE_REGISTRATION_CONFIRM``); a button, not the link itself, so that a
+    mail scanner fetching links confirms nothing. Back to the page, which the browser remembers."""
+    node = ctx(request)
+    token = request.path_params["token"]
+
+    def work() -> Response | None:
+        with session_scope(node.engine) as session:
+            found = registration_view.load_event(session, request)
+            row = registrations.find(session, found[0], token) if found else None
+            if found is None or row is None:
+                return _not_found(request)
+            try:
+                registrations.confirm(session, found[0], row)
+            except registrations.ParticipationError as exc:
+                key = "registration_expired" if exc.reason == "expired" else exc.reason
+                t = messages.translator(_language(request))
+                message = TEXTS.get(key) or t.get(key) or t["closed"]
+                return html(request, "error.html", status=409, title=TEXTS["your_registration"],
+                            message=message)  # fmt: skip
+            return None
+
+    refused = await to_thread.run_sync(work)
+    if refused is not None:
+        return refused
+    item_path = request.url.path.removesuffix("/confirm")
+    target = RedirectResponse(
+        node.settings.url(item_path) + (f"?{request.url.query}" if request.url.query else ""),
+        status_code=303,
+    )
+    with Session(node.engine) as session:
+        found = registration_view.load_event(session, request)
+    if found is not None:
+        registration_view.remember(target, request, found[0], token)
+    return target
 
 
 def interact_token_scope(uid: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from node.content.places import PRIVATE_LINK_MODES
 from node.features.mail import jobs as mail_jobs
@@ -21,9 +21,10 @@ from node.features.publishing.event_links import TEXTS
 from node.models import Item, LocalActor, Participant
 from node.urls import is_uid
 from node.web import forms, messages
-from node.web.render import ctx
+from node.web.render import ctx, html
 
 __all__ = [
+    "answer",
     "clean_name",
     "context",
     "form_errors",
@@ -66,6 +67,8 @@ def form_errors(request: Request, values: dict[str, str], t: dict[str, str]) -> 
     email = values["email"].strip()
     if email and (len(email) > 320 or not forms.EMAIL.match(email)):
         errors["email"] = t["error_email"]
+    elif not email and node.settings.registration_confirm:
+        errors["email"] = TEXTS["error_email_needed"]
     return errors
 
 
@@ -124,6 +127,8 @@ def context(
         "online_url": _online_link(item, row) if token else None,
         "cancel_action": f"{page_address(item, token)}/cancel?lang={lang}" if token else None,
         "can_cancel": token is not None and row.state in ("pending", "accepted"),
+        "can_confirm": token is not None and row.state == "unconfirmed",
+        "confirm_action": f"{page_address(item, token)}/confirm?lang={lang}" if token else None,
         # whether a confirmation e-mail went out (else the page says none will come)
         "mail": bool(token and row.email and ctx(request).settings.smtp_url),
         "email": row.email if token else "",
@@ -142,13 +147,41 @@ def queue_confirmation(
     inp = item_view.event_input(item)
     when = messages.when(inp.start_time, inp.end_time, inp.timezone, "en") if inp else ""
     state = TEXTS[f"registration_{row.state}"]
+    action = "confirm, see or cancel" if row.state == "unconfirmed" else "see or cancel"
     text = (
         f"Hello {row.name},\n\n{state}\n\n{name}\n{when}\n\n"
-        f"To see or cancel your registration: {page_address(item, token)}\n"
+        f"To {action} your registration: {page_address(item, token)}\n"
         "Anyone who has this link can cancel it: keep it to yourself.\n\n"
         f"-- {node.settings.instance_name}\n"
     )
     mail_jobs.enqueue(session, to=row.email, subject=f"Your registration: {name}", text=text)
+
+
+def answer(
+    request: Request,
+    session: Session,
+    item: Item,
+    author: LocalActor,
+    done: registrations.Registration,
+    asked_lang: str,
+) -> Response:
+    """The answer to a registration form that was accepted: the registration's own page (its
+    address is the secret: 303 there, and the browser remembers it); a second registration of
+    the same person is told so without it; one waiting for its e-mailed confirmation is told to
+    look in the mailbox, and neither its address nor a cookie is given to the browser, or a
+    script could confirm what it registered without reading any mail."""
+    lang, query = asked_lang or "en", f"?lang={asked_lang}" if asked_lang else ""
+    if done.token is None:  # one registration per person: say so, and no more
+        page = context(request, item, author, done.row, token=None, lang=lang)
+        return html(request, "registration.html", **page)
+    queue_confirmation(request, session, item, done.row, done.token)
+    if done.row.state == "unconfirmed":
+        page = context(request, item, author, done.row, token=None, lang=lang)
+        page |= {"state": "check_mail", "message": page["t"]["registration_check_mail"].format(
+            email=done.row.email)}  # fmt: skip
+        return html(request, "registration.html", status=202, **page)
+    target = RedirectResponse(page_address(item, done.token) + query, status_code=303)
+    return remember(target, request, item, done.token)
 
 
 def remember(response: Response, request: Request, item: Item, token: str) -> Response:
