@@ -46,6 +46,7 @@ from node.features.publishing import outbox_api as api_outbox
 from node.features.publishing import pages as item_pages
 from node.features.publishing.service import series
 from node.features.site import pages
+from node.features.workspace import follower_history
 from node.features.workspace import routes as workspace_routes
 from node.federation import outbox, relays
 from node.federation.inbox import process
@@ -76,6 +77,7 @@ def job_registry() -> Registry:
     outbox.register(registry)
     process.register(registry, dispatcher())
     series.register(registry)
+    follower_history.register(registry)
     return registry
 
 

@@ -21,6 +21,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("Dashboard", ""),
+    Section("Insight", "/insight"),
     Section("People", "/staff", role="admin"),
 )
 

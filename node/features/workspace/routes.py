@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from node.features.workspace import account, dashboard, signin, staff, welcome
+from node.features.workspace import account, dashboard, insight, signin, staff, welcome
 
 
 def routes() -> list[Route]:
@@ -33,4 +33,6 @@ def routes() -> list[Route]:
         Route("/workspace/{slug}/staff/invite", staff.invite, methods=["POST"]),
         Route("/workspace/{slug}/staff/withdraw", staff.withdraw, methods=["POST"]),
         Route("/workspace/{slug}/staff/reset", staff.reset_link, methods=["POST"]),
+        Route("/workspace/{slug}/insight", insight.overview),
+        Route("/workspace/{slug}/items/{item_id}/insight", insight.item),
     ]
