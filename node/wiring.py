@@ -38,7 +38,7 @@ from node.features.profiles import api as api_profile
 from node.features.profiles import discovery
 from node.features.profiles import openapi as profiles_openapi
 from node.features.profiles import routes as actor_routes
-from node.features.publishing import answer_pages
+from node.features.publishing import answer_pages, feedback_followup, feedback_pages
 from node.features.publishing import api as api_routes
 from node.features.publishing import object_routes as content_routes
 from node.features.publishing import openapi as publishing_openapi
@@ -77,6 +77,7 @@ def job_registry() -> Registry:
     outbox.register(registry)
     process.register(registry, dispatcher())
     series.register(registry)
+    feedback_followup.register(registry)
     follower_history.register(registry)
     return registry
 
@@ -112,6 +113,7 @@ def routes() -> list[Route | Mount]:
         Route("/items/{uid}", item_route),
         Route("/items/{uid}/register", item_pages.register_route, methods=["POST"]),
         Route("/items/{uid}/answer", answer_pages.answer_route, methods=["POST"]),
+        Route("/items/{uid}/feedback", feedback_pages.feedback_route, methods=["POST"]),
         Route("/items/{uid}/answered", answer_pages.answered_route),
         *bridge_routes.routes(),
         *workspace_routes.routes(),

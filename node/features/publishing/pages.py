@@ -22,7 +22,7 @@ from node.content.fields import EventInput
 from node.db import as_utc, now_utc, session_scope
 from node.features.participation import handlers as participation
 from node.features.participation.handlers import ParticipationError
-from node.features.publishing import answers, listings, replies
+from node.features.publishing import answers, feedback, listings, replies
 from node.features.publishing import page_data as item_view
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
@@ -214,6 +214,9 @@ def _add_event(
     facts = item_view.facts(inp, lang.content)
     context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
     context |= _event_extras(session, item, lang.content)
+    context["fb"] = feedback.page_context(
+        ctx(request).settings.secret_key, item, request.query_params
+    )
     context["jsonld"] = schema_org.event_jsonld(
         inp,
         url=page_url,
