@@ -40,7 +40,12 @@ from node.features.profiles import api as api_profile
 from node.features.profiles import discovery
 from node.features.profiles import openapi as profiles_openapi
 from node.features.profiles import routes as actor_routes
-from node.features.publishing import answer_pages, registration_pages
+from node.features.publishing import (
+    answer_pages,
+    feedback_followup,
+    feedback_pages,
+    registration_pages,
+)
 from node.features.publishing import api as api_routes
 from node.features.publishing import object_routes as content_routes
 from node.features.publishing import openapi as publishing_openapi
@@ -50,7 +55,7 @@ from node.features.publishing.service import series
 from node.features.search import openapi as search_openapi
 from node.features.search import routes as search_routes
 from node.features.site import pages
-from node.features.workspace import drafts
+from node.features.workspace import drafts, follower_history
 from node.features.workspace import routes as workspace_routes
 from node.federation import outbox, relays
 from node.federation.inbox import process
@@ -83,6 +88,8 @@ def job_registry() -> Registry:
     series.register(registry)
     drafts.register(registry)
     mail_jobs.register(registry)
+    feedback_followup.register(registry)
+    follower_history.register(registry)
     return registry
 
 
@@ -146,6 +153,7 @@ def _item_routes() -> list[Route]:
         Route("/items/{uid}", item_route),
         Route("/items/{uid}/register", item_pages.register_route, methods=post),
         Route("/items/{uid}/answer", answer_pages.answer_route, methods=post),
+        Route("/items/{uid}/feedback", feedback_pages.feedback_route, methods=post),
         Route("/items/{uid}/answered", answer_pages.answered_route),
         Route(registration, registration_pages.registration_route),
         Route(registration + "/cancel", registration_pages.cancel_route, methods=post),

@@ -14,6 +14,7 @@ from node.models.answers import CallAnswer
 from node.models.content import Interaction, Item, ItemTag, Participant, Series, Tombstone
 from node.models.federation import HostState, InboxActivity, Job, OutboxActivity
 from node.models.follows import Follower, Following
+from node.models.insight import EventFeedback, FollowerCount
 from node.models.media import Media
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
@@ -28,7 +29,9 @@ __all__ = [
     "DomainAllow",
     "DomainBlock",
     "Draft",
+    "EventFeedback",
     "Follower",
+    "FollowerCount",
     "Following",
     "HostState",
     "InboxActivity",

@@ -23,7 +23,14 @@ from node.db import as_utc, now_utc, session_scope
 from node.features.participation import handlers as participation
 from node.features.participation.handlers import ParticipationError
 from node.features.participation.registrations import register_on_page
-from node.features.publishing import answers, event_links, listings, registration_view, replies
+from node.features.publishing import (
+    answers,
+    event_links,
+    feedback,
+    listings,
+    registration_view,
+    replies,
+)
 from node.features.publishing import page_data as item_view
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
@@ -219,6 +226,9 @@ def _add_event(
     context["links"] = event_links.links(inp, facts["title"], page_url, item.ap_id)
     context |= {"f": facts, "p": _participation(session, request, item, nonce, lang)}
     context |= _event_extras(session, item, lang.content)
+    context["fb"] = feedback.page_context(
+        ctx(request).settings.secret_key, item, request.query_params
+    )
     context["jsonld"] = schema_org.event_jsonld(
         inp,
         url=page_url,

@@ -128,6 +128,28 @@ def _figures(item: Item) -> ItemFigures:
     )
 
 
+def delivery_outcome(state: str, attempts: int, status: int | None) -> str:
+    """What became of one deliver job: delivered, failed (dead, or refused for good),
+    retrying (tried and due again), or queued (not tried yet)."""
+    if state == "dead" or (state == "done" and status is not None and status >= 400):
+        return "failed"
+    if state == "done":
+        return "delivered"
+    return "retrying" if attempts else "queued"
+
+
+def deliver_jobs(session: Session, activity_id: str) -> list[Any]:
+    """The deliver jobs of one activity: (state, attempts, last_status, payload) rows."""
+    prefix = f"{DELIVER}:{activity_id}:"
+    return list(
+        session.exec(
+            select(Job.state, Job.attempts, Job.last_status, Job.payload).where(
+                Job.kind == DELIVER, col(Job.dedupe_key).startswith(prefix, autoescape=True)
+            )
+        ).all()
+    )
+
+
 def _deliveries(session: Session, figures: dict[str, ItemFigures]) -> None:
     """Fill the delivery counts: every activity sent about an item, each deliver job of it
     (done: delivered or refused for good; dead: failed; ready after a try: retrying)."""
@@ -137,19 +159,14 @@ def _deliveries(session: Session, figures: dict[str, ItemFigures]) -> None:
         )
     ).all()
     for activity_id, object_id in activities:
-        prefix = f"{DELIVER}:{activity_id}:"
-        rows = session.exec(
-            select(Job.state, Job.attempts, Job.last_status).where(
-                Job.kind == DELIVER, col(Job.dedupe_key).startswith(prefix, autoescape=True)
-            )
-        ).all()
         target = figures[object_id]
-        for state, attempts, status in rows:
-            if state == "dead" or (state == "done" and status is not None and status >= 400):
+        for state, attempts, status, _ in deliver_jobs(session, activity_id):
+            outcome = delivery_outcome(state, attempts, status)
+            if outcome == "failed":
                 target.failed += 1
-            elif state == "done":
+            elif outcome == "delivered":
                 target.delivered += 1
-            elif attempts:
+            elif outcome == "retrying":
                 target.retrying += 1
 
 

@@ -26,6 +26,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Publishing", "/publish"),
     Section("People", "/people"),
     Section("Networks", "/networks", kinds=("network",)),
+    Section("Insight", "/insight"),
     Section("Profile", "/profile", role="admin"),
     Section("API tokens", "/tokens", role="admin"),
     Section("Staff", "/staff", role="admin"),

@@ -12,6 +12,7 @@ from node.features.workspace import (
     account,
     dashboard,
     followers,
+    insight,
     manage_pages,
     networks,
     participants,
@@ -53,6 +54,8 @@ def routes() -> list[Route]:
         Route("/workspace/{slug}/profile", profile_page.save_profile, methods=["POST"]),
         *people_routes(),
         *network_routes(),
+        Route("/workspace/{slug}/insight", insight.overview),
+        Route("/workspace/{slug}/items/{item_id}/insight", insight.item),
     ]
 
 

@@ -27,6 +27,7 @@ from node.content.events import status_note
 from node.content.fields import EventInput, FieldError, merge
 from node.features.media.refs import ITEM_IMAGES, with_media
 from node.features.participation.handlers import accepted_count
+from node.features.publishing.feedback_followup import schedule_followup
 from node.features.publishing.service.build import (
     Input,
     build_document,
@@ -133,6 +134,7 @@ def create_item(
     activity_id = node.urls.activity(uuid.uuid4().hex)
     create = activities.create(activity_id, doc["attributedTo"], doc, now)
     _send(session, actor, _with_context(create, doc))
+    schedule_followup(session, item)  # feedback invitations once it ends
     return Published(item, activity_id)
 
 
@@ -207,10 +209,9 @@ def update_item(
     activity_id = node.urls.activity(uuid.uuid4().hex)
     update = activities.update(activity_id, doc["attributedTo"], doc, updated)
     _send(session, actor, _with_context(update, doc))
-    note = None
+    schedule_followup(session, item)  # a new end: a new follow-up (the old one lapses)
     changed = status_change(old, inp)
-    if changed is not None:
-        note = _publish_status_note(session, node, actor, item, changed, updated)
+    note = _publish_status_note(session, node, actor, item, changed, updated) if changed else None
     return Published(item, activity_id, note)
 
 
