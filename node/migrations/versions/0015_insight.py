@@ -1,7 +1,7 @@
 """event_feedback (ratings and comments after an event) and follower_count (daily followers)
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06 23:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
