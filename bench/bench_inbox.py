@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -236,6 +237,64 @@ def node_case(
     return rate
 
 
+def _store_row() -> dict[str, object]:
+    from node.db import now_utc
+
+    activity = f"{load.sender_actor(0)}/activities/{uuid.uuid4().hex}"
+    return {
+        "activity_id": activity,
+        "type": "Create",
+        "actor": load.sender_actor(0),
+        "recipient": "bench",
+        "raw": "x" * load.BODY_SIZE,
+        "signer": load.sender_actor(0) + "#main-key",
+        "verified_by": "http-signature:cavage",
+        "received_at": now_utc(),
+        "result": "",
+    }
+
+
+def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: int = 64) -> None:
+    """CPU time of the store step alone, in process: one transaction per row (``store``) against
+    the group commit (``InboxBatch``, ``group`` rows arriving together). CPU time, not wall time:
+    less at the mercy of a loaded machine, and the window's wait is not work."""
+    import asyncio
+
+    from node import migrations
+    from node.db import make_engine
+    from node.federation.context import NodeContext
+    from node.federation.inbox.batch import InboxBatch, Row
+    from node.federation.inbox.receive import store
+    from node.settings import load_settings
+
+    env = {"SOLNODE_DATABASE_URL": database_url, "SOLNODE_DATA_DIR": str(tmp / "store-step")}
+    settings = load_settings(env=env)
+    engine = make_engine(settings)
+    migrations.upgrade(engine)
+    node = NodeContext.build(settings, engine)
+    batch = InboxBatch(engine, lambda one: store(node, one.values, one.created_object))
+
+    async def batched(rows: list[Row]) -> None:
+        for k in range(0, len(rows), group):
+            await asyncio.gather(*(batch.store(r) for r in rows[k : k + group]))
+
+    single = [_store_row() for _ in range(n)]
+    start = time.process_time()
+    for r in single:
+        store(node, r, f"{r['activity_id']}/note")
+    one_by_one = (time.process_time() - start) / n
+    rows = [Row(r, f"{r['activity_id']}/note") for r in (_store_row() for _ in range(n))]
+    start = time.process_time()
+    asyncio.run(batched(rows))
+    grouped = (time.process_time() - start) / n
+    engine.dispose()
+    print(
+        f"store step, {label}: {one_by_one * 1e6:.0f} us CPU a row alone, "
+        f"{grouped * 1e6:.0f} us in a group commit of {group} ({grouped / one_by_one:.2f}x)",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
@@ -255,6 +314,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
         run = Run(wrk, tmp, args.seconds, slices)
+        (tmp / "store-step").mkdir()
+        store_step("SQLite", f"sqlite:///{tmp / 'store-step' / 'node.db'}", tmp)
+        if not args.no_postgres:
+            store_step("PostgreSQL", pg_schema(stack), tmp)
         bare_port = start_bare(stack, tmp)
         bare = run.measure("bare Starlette POST (1 process), 64 conn", [bare_port])["rate"]
         sqlite = node_case(run, tmp, "sqlite", None, pems)
