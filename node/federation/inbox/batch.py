@@ -124,7 +124,9 @@ def _settle(
         if done.done():
             continue
         result = results if isinstance(results, BaseException) else results[i]
-        if isinstance(result, BaseException):
+        if isinstance(result, asyncio.CancelledError):  # the loop is shutting down
+            done.cancel()
+        elif isinstance(result, BaseException):
             done.set_exception(result)
         else:
             done.set_result(bool(result))
