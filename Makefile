@@ -6,6 +6,7 @@
 #               environment) when the public address is not http://$(HOST):$(PORT)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
+#   make bench  every bench/bench_*.py (installs wrk when missing); figures in docs/benchmarks.md
 #   make system-deps  the programs the deploy tests run (caddy, nginx, systemd-analyze): installs
 #               them with apt-get when run as root on Debian/Ubuntu, else says what to install
 PYTHON ?= python3
@@ -72,7 +73,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i node/locale/messages.pot -d node/locale --no-fuzzy-matching \
 	  --ignore-obsolete --width 100
 
+# The benchmarks drive servers with Debian's wrk from a separate process (bench/inbox_load.py).
 bench: $(STAMP)
+	sh tools/ensure-system-packages.sh wrk:wrk
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

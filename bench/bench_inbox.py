@@ -1,122 +1,86 @@
-"""Inbox throughput: signed POSTs verified + stored + 202, against a bare Starlette POST endpoint.
+"""Inbox throughput: signed POSTs verified, stored and answered 202, driven by `wrk`.
 
-Both servers run as `uvicorn` processes with the same settings (one worker, uvloop, httptools);
-the client is an aiohttp session with a fixed concurrency, in this process. Requests are signed
-before the clock starts, so the figures are the server's. Prints both rates and the ratio.
+Every server runs on loopback in its own process; `wrk` (Debian's, installed when missing)
+drives it from another process, 64 connections. The baseline is a bare Starlette POST endpoint
+served by uvicorn the same way (uvloop, httptools, one process), measured in the same run:
 
-    python bench/bench_inbox.py [--requests 3000] [--concurrency 32]
+1. throughput of the bare endpoint and of `solnode serve --no-worker` on SQLite and on
+   PostgreSQL (rate limits off), and the ratio;
+2. p50/p99 at a fixed 1,000 requests/s offered (paced by the wrk Lua script, see
+   bench/inbox_load.py), on both databases;
+3. scale-out: 2 web processes (`solnode serve --no-worker`) + 2 `solnode worker` on
+   PostgreSQL, each web process driven by its own wrk (32 connections each), against the
+   single bare process and against 2 bare processes.
+
+Requests are pre-signed before any clock starts (draft-cavage, 20 sender keys the node already
+knows, ~2 KB, unique ids; see bench/inbox_load.py). Every 202 is checked against the stored rows.
+
+    python bench/bench_inbox.py [--seconds 5] [--pool 36000] [--no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
-
-import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from node.activitypub import keys  # noqa: E402
-from node.activitypub.signatures.cavage import sign_cavage  # noqa: E402
+import inbox_load as load  # noqa: E402
 
-BARE_APP = textwrap.dedent(
-    """
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def inbox(request):
-        await request.body()
-        return JSONResponse({"status": "accepted"}, status_code=202)
-
-    app = Starlette(routes=[Route("/inbox", inbox, methods=["POST"])])
-    """
-)
+PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SOLNODE = str(Path(sys.executable).with_name("solnode"))
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not start")
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
-def wait_http_any(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Wait until something answers at ``url`` (any status)."""
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not start")
+def start_bare(stack: ExitStack, tmp: Path) -> int:
+    (tmp / "bare_app.py").write_text(load.BARE_APP)
+    port = load.free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port)]
+    cmd += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stack.callback(_stop, proc)
+    load.wait_answering(f"http://127.0.0.1:{port}{load.INBOX_PATH}", proc)
+    return port
 
 
-def start_node(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+def node_env(tmp: Path, name: str, database_url: str | None) -> dict[str, str]:
     env = {
         **os.environ,
-        "SOLNODE_BASE_URL": f"http://127.0.0.1:{port}",
-        "SOLNODE_DATA_DIR": str(tmp / "data"),
+        "SOLNODE_BASE_URL": f"http://{load.SIGNED_HOST}",
+        "SOLNODE_DATA_DIR": str(tmp / name),
+        "SOLNODE_SECRET_KEY": "bench-" + uuid.uuid4().hex,
         "SOLNODE_ALLOW_HOSTS": "127.0.0.1",
         "SOLNODE_LOG_LEVEL": "warning",
-        # one sender posting thousands of times a second is what rate limits are for;
-        # here it is the measurement, so they are off
+        # thousands of POSTs a second from 20 senders is what rate limits are for; here it is
+        # the measurement, so they are off
         "SOLNODE_RATE_LIMIT_INBOX_HOST": "off",
         "SOLNODE_RATE_LIMIT_INBOX_IP": "off",
     }
-    solnode = str(Path(sys.executable).with_name("solnode"))
-    subprocess.run([solnode, "init"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [solnode, "org", "create", "bench", "--name", "Bench Co-op"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    proc = subprocess.Popen(
-        [solnode, "serve", "--no-worker", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return proc, env
+    if database_url is not None:
+        env["SOLNODE_DATABASE_URL"] = database_url
+    return env
 
 
-def seed_sender(env: dict[str, str], actor: str, public_pem: str) -> None:
-    """Cache the sender's actor and key, as after a first fetch, so no request fetches."""
+def prepare_node(env: dict[str, str], public_pems: list[str]) -> None:
+    for cmd in (["init"], ["org", "create", "bench", "--name", "Bench Co-op"]):
+        subprocess.run([SOLNODE, *cmd], env=env, check=True, capture_output=True)
     from node.db import make_engine, session_scope
     from node.models import RemoteActor
     from node.settings import load_settings
@@ -124,148 +88,264 @@ def seed_sender(env: dict[str, str], actor: str, public_pem: str) -> None:
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
     engine = make_engine(settings)
     with session_scope(engine) as session:
-        session.add(
-            RemoteActor(
-                ap_id=actor,
-                type="Person",
-                preferred_username="sender",
-                domain="127.0.0.1:9",
-                inbox=actor + "/inbox",
-                public_key_id=actor + "#main-key",
-                public_key_pem=public_pem,
-                document={"id": actor},
+        for i, pem in enumerate(public_pems):
+            actor = load.sender_actor(i)
+            session.add(
+                RemoteActor(
+                    ap_id=actor,
+                    type="Person",
+                    preferred_username=f"sender{i}",
+                    domain="127.0.0.1:9",
+                    inbox=actor + "/inbox",
+                    public_key_id=actor + "#main-key",
+                    public_key_pem=pem,
+                    document={"id": actor},
+                )
             )
-        )
     engine.dispose()
 
 
-def signed_requests(
-    n: int, url: str, actor: str, private_pem: str
-) -> list[tuple[bytes, dict[str, str]]]:
-    key = keys.load_private_key(private_pem)
-    out = []
-    now = time.time()
-    for _ in range(n):
-        ident = f"{actor}/activities/{uuid.uuid4().hex}"
-        body = json.dumps(
-            {
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": ident,
-                "type": "Create",
-                "actor": actor,
-                "object": {
-                    "id": ident + "/note",
-                    "type": "Note",
-                    "attributedTo": actor,
-                    "content": "<p>Group purchasing of energy: who is in?</p>",
-                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
-                },
-                "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            }
-        ).encode()
-        headers = sign_cavage(
-            "POST",
-            url,
-            {"Content-Type": "application/activity+json"},
-            body,
-            key_id=actor + "#main-key",
-            private_key=key,
-            now=now,
+def stored_rows(env: dict[str, str]) -> int:
+    from sqlalchemy import text
+
+    from node.db import make_engine
+    from node.settings import load_settings
+
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        n = int(conn.execute(text("SELECT count(*) FROM inbox_activity")).scalar_one())
+    engine.dispose()
+    return n
+
+
+def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -> list[int]:
+    ports = []
+    for _ in range(webs):
+        port = load.free_port()
+        cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stack.callback(_stop, proc)
+        load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+        ports.append(port)
+    for _ in range(workers):
+        proc = subprocess.Popen(
+            [SOLNODE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        out.append((body, headers))
-    return out
+        stack.callback(_stop, proc)
+    return ports
 
 
-async def blast(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int
-) -> tuple[float, dict[int, int]]:
-    statuses: dict[int, int] = {}
-    queue = list(reversed(requests))
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+class Run:
+    """The figures of one run, printed as they come."""
 
-        async def worker() -> None:
-            while queue:
-                body, headers = queue.pop()
-                async with session.post(url, data=body, headers=headers) as resp:
-                    await resp.read()
-                    statuses[resp.status] = statuses.get(resp.status, 0) + 1
+    def __init__(self, wrk: str, tmp: Path, seconds: float, slices: dict[str, list[bytes]]):
+        self.wrk, self.tmp, self.seconds, self.slices = wrk, tmp, seconds, slices
+        self.rows: list[tuple[str, dict[str, float]]] = []
+        self.sent = 0.0  # requests answered 2xx by the node of the current case
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - start, statuses
+    def files(self, name: str, parts: int) -> list[Path]:
+        reqs = self.slices[name]
+        return [
+            load.write_requests(self.tmp / f"{name}-{parts}-{i}.req", reqs[i::parts])
+            for i in range(parts)
+        ]
+
+    def measure(
+        self, label: str, ports: list[int], *, paced: float = 0, warm: bool = True
+    ) -> dict[str, float]:
+        """One wrk run (after a 1 s warm-up unless ``warm`` is False); its figures."""
+        n = len(ports)
+        if warm:  # imports, the 20 keys into the key cache (a cold burst may get 429s), connections
+            first = load.run_wrk(
+                self.wrk,
+                self.tmp,
+                ports,
+                self.files("warm", n),
+                connections=64 // n,
+                threads=1,
+                seconds=1,
+            )
+            self.sent += first["requests"] - first["errors"]
+        name = "paced" if paced else "load"
+        res = load.run_wrk(
+            self.wrk,
+            self.tmp,
+            ports,
+            self.files(name, n),
+            connections=64 // n,
+            threads=1,
+            seconds=self.seconds,
+            rate=paced / n,
+        )
+        self.sent += res["requests"] - res["errors"]
+        if res["ran_out"] and label.startswith("inbox"):
+            raise SystemExit(f"{label}: the pre-signed requests ran out; raise --pool")
+        self.rows.append((label, res))
+        print(
+            f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
+            f"  p99 {res['p99_us'] / 1000:7.1f} ms  errors {int(res['errors'])}",
+            flush=True,
+        )
+        return res
+
+
+def pg_schema(stack: ExitStack) -> str:
+    from sqlalchemy import create_engine, text
+
+    from node.settings import normalize_database_url
+
+    admin = create_engine(normalize_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    stack.callback(drop)
+    base = normalize_database_url(PG_URL)
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
+def node_case(
+    run: Run,
+    tmp: Path,
+    name: str,
+    db: str | None,
+    pems: list[str],
+    *,
+    webs: int = 1,
+    workers: int = 0,
+    paced: bool = True,
+) -> float:
+    with ExitStack() as stack:
+        env = node_env(tmp, name, db)
+        prepare_node(env, pems)
+        ports = start_node(stack, env, webs, workers)
+        shape = f"{webs} web + {workers} worker" if workers else "1 process"
+        run.sent = 0
+        rate = run.measure(f"inbox, {name} ({shape}), 64 conn", ports)["rate"]
+        if paced:
+            run.measure(f"inbox, {name}, 1,000/s offered", ports, paced=1000, warm=False)
+        rows = stored_rows(env)
+        print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx", flush=True)
+        if rows < run.sent:  # more is fine: requests in flight when wrk stopped
+            run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
+    return rate
+
+
+def _store_row() -> dict[str, object]:
+    from node.db import now_utc
+
+    activity = f"{load.sender_actor(0)}/activities/{uuid.uuid4().hex}"
+    return {
+        "activity_id": activity,
+        "type": "Create",
+        "actor": load.sender_actor(0),
+        "recipient": "bench",
+        "raw": "x" * load.BODY_SIZE,
+        "signer": load.sender_actor(0) + "#main-key",
+        "verified_by": "http-signature:cavage",
+        "received_at": now_utc(),
+        "result": "",
+    }
+
+
+def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: int = 64) -> None:
+    """CPU time of the store step alone, in process: one transaction per row (``store``) against
+    the group commit (``InboxBatch``, ``group`` rows arriving together). CPU time, not wall time:
+    less at the mercy of a loaded machine, and the window's wait is not work."""
+    import asyncio
+
+    from node import migrations
+    from node.db import make_engine
+    from node.federation.context import NodeContext
+    from node.federation.inbox.batch import InboxBatch, Row
+    from node.federation.inbox.receive import store
+    from node.settings import load_settings
+
+    env = {"SOLNODE_DATABASE_URL": database_url, "SOLNODE_DATA_DIR": str(tmp / "store-step")}
+    settings = load_settings(env=env)
+    engine = make_engine(settings)
+    migrations.upgrade(engine)
+    node = NodeContext.build(settings, engine)
+    batch = InboxBatch(engine, lambda one: store(node, one.values, one.created_object))
+
+    async def batched(rows: list[Row]) -> None:
+        for k in range(0, len(rows), group):
+            await asyncio.gather(*(batch.store(r) for r in rows[k : k + group]))
+
+    single = [_store_row() for _ in range(n)]
+    start = time.process_time()
+    for r in single:
+        store(node, r, f"{r['activity_id']}/note")
+    one_by_one = (time.process_time() - start) / n
+    rows = [Row(r, f"{r['activity_id']}/note") for r in (_store_row() for _ in range(n))]
+    start = time.process_time()
+    asyncio.run(batched(rows))
+    grouped = (time.process_time() - start) / n
+    engine.dispose()
+    print(
+        f"store step, {label}: {one_by_one * 1e6:.0f} us CPU a row alone, "
+        f"{grouped * 1e6:.0f} us in a group commit of {group} ({grouped / one_by_one:.2f}x)",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
+    parser.add_argument("--pool", type=int, default=36000, help="pre-signed requests")
+    parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmpdir:
+    wrk = load.ensure_wrk()
+    from node.activitypub import keys
+
+    pairs = [keys.generate_rsa() for _ in range(load.SENDERS)]
+    print(f"signing {args.pool:,} requests (not timed) ...", flush=True)
+    pool = load.sign_pool([p.private_pem for p in pairs], args.pool)
+    warm, paced = 1500, int(1000 * args.seconds * 1.2)
+    slices = {"warm": pool[:warm], "paced": pool[warm : warm + paced], "load": pool[warm + paced :]}
+    pems = [p.public_pem for p in pairs]
+    print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    with tempfile.TemporaryDirectory() as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
-        bare_port, node_port = free_port(), free_port()
-        (tmp / "bare_app.py").write_text(BARE_APP)
-        bare = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bare_app:app",
-                "--port",
-                str(bare_port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=tmp,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        node, env = start_node(tmp, node_port)
-        try:
-            pair = keys.generate_rsa()
-            actor = "http://127.0.0.1:9/users/sender"
-            seed_sender(env, actor, pair.public_pem)
-            wait_http(f"http://127.0.0.1:{node_port}/.well-known/nodeinfo", node)
-            time.sleep(1.0)  # the bare app answers GET with 405 only once it is up
-            wait_http_any(f"http://127.0.0.1:{bare_port}/inbox", bare)
-            inbox = f"http://127.0.0.1:{node_port}/actors/bench/inbox"
-            print(f"signing {args.requests} requests (not timed) ...", flush=True)
-            node_reqs = signed_requests(args.requests, inbox, actor, pair.private_pem)
-            warm = signed_requests(200, inbox, actor, pair.private_pem)
-            bare_reqs = [
-                (b, h)
-                for b, h in signed_requests(
-                    args.requests, f"http://127.0.0.1:{bare_port}/inbox", actor, pair.private_pem
-                )
-            ]
-            asyncio.run(blast(inbox, warm, args.concurrency))
-            asyncio.run(
-                blast(f"http://127.0.0.1:{bare_port}/inbox", bare_reqs[:200], args.concurrency)
+        run = Run(wrk, tmp, args.seconds, slices)
+        (tmp / "store-step").mkdir()
+        store_step("SQLite", f"sqlite:///{tmp / 'store-step' / 'node.db'}", tmp)
+        if not args.no_postgres:
+            store_step("PostgreSQL", pg_schema(stack), tmp)
+        bare_port = start_bare(stack, tmp)
+        bare = run.measure("bare Starlette POST (1 process), 64 conn", [bare_port])["rate"]
+        sqlite = node_case(run, tmp, "sqlite", None, pems)
+        print(f"ratio inbox SQLite / bare: {sqlite / bare:.2f}x   (aim >= 0.35x)")
+        if not args.no_postgres:
+            pg = node_case(run, tmp, "postgresql", pg_schema(stack), pems)
+            print(f"ratio inbox PostgreSQL / bare: {pg / bare:.2f}x")
+            bare2 = run.measure(
+                "bare Starlette POST (2 processes), 2x32 conn", [bare_port, start_bare(stack, tmp)]
+            )["rate"]
+            scale = node_case(
+                run,
+                tmp,
+                "postgresql-scaleout",
+                pg_schema(stack),
+                pems,
+                webs=2,
+                workers=2,
+                paced=False,
             )
-            bare_s, bare_status = asyncio.run(
-                blast(f"http://127.0.0.1:{bare_port}/inbox", bare_reqs, args.concurrency)
+            print(
+                f"ratio 2 web + 2 worker PostgreSQL / bare (1 process): {scale / bare:.2f}x"
+                f"   (aim >= 0.40x); / bare (2 processes): {scale / bare2:.2f}x"
             )
-            node_s, node_status = asyncio.run(blast(inbox, node_reqs, args.concurrency))
-        finally:
-            for proc in (bare, node):
-                proc.terminate()
-                proc.wait(timeout=10)
-    bare_rate = args.requests / bare_s
-    node_rate = args.requests / node_s
-    print(
-        f"bare Starlette POST  : {args.requests} in {bare_s:.2f} s = {bare_rate:,.0f} req/s  {bare_status}"
-    )
-    print(
-        f"inbox verify+store   : {args.requests} in {node_s:.2f} s = {node_rate:,.0f} req/s  {node_status}"
-    )
-    print(f"ratio inbox / bare   : {node_rate / bare_rate:.2f}x   (aim: >= 0.35x)")
-    if node_status != {202: args.requests}:
-        raise SystemExit("not every signed POST was accepted: the benchmark is invalid")
+    print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    bad = [label for label, res in run.rows if res["errors"]]
+    if bad:
+        raise SystemExit(f"errors in: {', '.join(bad)}")
 
 
 if __name__ == "__main__":

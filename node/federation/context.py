@@ -23,6 +23,7 @@ from node.spent_tokens import SpentTokens
 from node.urls import Urls
 
 if TYPE_CHECKING:
+    from node.federation.inbox.batch import InboxBatch
     from node.federation.inbox.ldwork import WorkMeter
     from node.federation.outbox.deliver import DeliveryState
 
@@ -63,6 +64,8 @@ class NodeContext:
     key_refetches: dict[str, float] = field(default_factory=dict)
     # CPU time of LD-signature work per claimed origin (node/federation/inbox/ldwork.py)
     ld_work_meter: WorkMeter | None = None
+    # verified inbox rows waiting for their group commit (node/federation/inbox/batch.py)
+    inbox_batch: InboxBatch | None = None
     # inbox slug -> (slug of our actor or None, expiry on the monotonic clock)
     inbox_recipients: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     # when (monotonic) the inbox job last blanked expired bodies (node/federation/inbox/process.py)

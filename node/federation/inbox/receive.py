@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from anyio import to_thread
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from node.activitypub.vocab import id_of
 from node.db import is_sqlite, now_utc, write_connection
 from node.federation import jobs
 from node.federation.context import NodeContext
+from node.federation.inbox.batch import InboxBatch, Row
 from node.federation.inbox.forwarded import NotAuthenticated, authenticate_forwarded
 from node.federation.policy import inbox_refusal
 from node.federation.remote.fetch import FetchBudget
@@ -217,13 +217,12 @@ async def store_activity(
         "result": "",
     }
     created = id_of(incoming.doc.get("object")) if incoming.kind == "Create" else None
-    if is_sqlite(node.engine):
-        # SQLite has one writer and this write is a few tens of microseconds: doing it inline
-        # is faster than a thread hop (measured in bench/bench_inbox.py).
-        stored = store(node, row, created)
-    else:
-        stored = await to_thread.run_sync(store, node, row, created)
-    if stored:
+    if node.inbox_batch is None:
+        node.inbox_batch = InboxBatch(
+            node.engine, lambda one: store(node, one.values, one.created_object)
+        )
+    # group commit (batch.py): answered once the row's transaction has committed
+    if await node.inbox_batch.store(Row(row, created)):
         node.notify_work()
         return ACCEPTED
     return DUPLICATE

@@ -1,0 +1,106 @@
+"""Group commit of inbox rows (node/federation/inbox/batch.py), on both dialects: POSTs that
+arrive together share one transaction, and each learns after COMMIT whether its row was new.
+
+A burst of Likes from a busy server lands in one batch with a replayed activity among them and
+a Create of a deleted note; then one broken row (its time is not a time) fails alone while the
+rows it was batched with are stored."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from node.db import now_utc, session_scope
+from node.federation.context import NodeContext
+from node.federation.inbox.batch import InboxBatch, Row
+from node.federation.inbox.receive import store
+from node.models import Tombstone
+from node.settings import Settings
+
+ACTOR = "http://127.0.0.1:9/users/busy"
+
+
+def _row(activity_id: str, kind: str = "Like", **changes: Any) -> dict[str, Any]:
+    return {
+        "activity_id": activity_id,
+        "type": kind,
+        "actor": ACTOR,
+        "recipient": None,
+        "raw": f'{{"id": "{activity_id}", "type": "{kind}"}}',
+        "signer": ACTOR + "#main-key",
+        "verified_by": "http-signature:cavage",
+        "received_at": now_utc(),
+        "result": "",
+        **changes,
+    }
+
+
+def _batch(node: NodeContext) -> InboxBatch:
+    return InboxBatch(node.engine, lambda one: store(node, one.values, one.created_object))
+
+
+def _stored(engine: Engine) -> tuple[set[str], int]:
+    with engine.connect() as conn:
+        ids = set(conn.execute(text("SELECT activity_id FROM inbox_activity")).scalars())
+        jobs = conn.execute(text("SELECT count(*) FROM job WHERE kind = 'inbox'")).scalar_one()
+    return ids, int(jobs)
+
+
+def test_a_burst_shares_one_commit_and_duplicates_are_told(
+    settings: Settings, engine: Engine
+) -> None:
+    node = NodeContext.build(settings, engine)
+    deleted_note = f"{ACTOR}/notes/gone"
+    with session_scope(engine) as session:
+        session.add(Tombstone(ap_id=deleted_note, former_type="Note"))
+    likes = [Row(_row(f"{ACTOR}/likes/{i}"), None) for i in range(20)]
+    replay = Row(_row(f"{ACTOR}/likes/3"), None)
+    recreate = Row(_row(f"{ACTOR}/creates/1", "Create"), deleted_note)
+
+    async def burst() -> list[bool]:
+        batch = _batch(node)
+        return await asyncio.gather(*(batch.store(r) for r in [*likes, replay, recreate]))
+
+    answers = asyncio.run(burst())
+    assert answers == [True] * 20 + [False, False]
+    ids, jobs = _stored(engine)
+    assert ids == {f"{ACTOR}/likes/{i}" for i in range(20)}
+    assert jobs == 20  # one inbox job per new row, none for the replay or the re-created note
+    # a later batch sees the committed rows: a replay is still a duplicate
+    assert asyncio.run(_batch(node).store(Row(_row(f"{ACTOR}/likes/7"), None))) is False
+
+
+def test_a_broken_row_fails_alone(settings: Settings, engine: Engine) -> None:
+    node = NodeContext.build(settings, engine)
+    good = [Row(_row(f"{ACTOR}/likes/good-{i}"), None) for i in range(3)]
+    broken = Row(_row(f"{ACTOR}/likes/broken", received_at="not a time"), None)
+
+    async def burst() -> list[bool | BaseException]:
+        batch = _batch(node)
+        rows = [good[0], broken, good[1], good[2]]
+        return await asyncio.gather(*(batch.store(r) for r in rows), return_exceptions=True)
+
+    answers = asyncio.run(burst())
+    assert answers[0] is True and answers[2] is True and answers[3] is True
+    assert isinstance(answers[1], Exception)
+    ids, jobs = _stored(engine)
+    assert ids == {f"{ACTOR}/likes/good-{i}" for i in range(3)}
+    assert jobs == 3
+
+
+@pytest.mark.parametrize("size", [1, 300])
+def test_batches_of_any_size(settings: Settings, engine: Engine, size: int) -> None:
+    """One lone POST is written after the window; a flood larger than a batch is split."""
+    node = NodeContext.build(settings, engine)
+
+    async def burst() -> list[bool]:
+        batch = _batch(node)
+        rows = [Row(_row(f"{ACTOR}/likes/{size}-{i}"), None) for i in range(size)]
+        return await asyncio.gather(*(batch.store(r) for r in rows))
+
+    assert asyncio.run(burst()) == [True] * size
+    ids, jobs = _stored(engine)
+    assert len(ids) == size and jobs == size
