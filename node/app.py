@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.db import make_engine
-from node.features.operations.logs import use_json_logs
+from node.features.operations.logs import use_json_logs, use_log_level
 from node.features.operations.metrics import RequestMetrics
 from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
@@ -55,6 +55,7 @@ def create_app(
 ) -> Starlette:
     """Build the web application. With ``run_worker`` the job worker runs in this process."""
     engine = engine or make_engine(settings)
+    use_log_level(settings.log_level)
     if settings.log_format == "json":
         use_json_logs()
     node = NodeContext.build(settings, engine)

@@ -133,3 +133,15 @@ def test_one_structured_line_per_request(
     line = json.loads(JsonFormatter().format(record))
     assert line["logger"] == "solnode.request" and line["status"] == 200
     assert line["message"].startswith("GET /healthz 200")
+
+
+def test_log_level_warning_quiets_the_per_request_lines(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet = dataclasses.replace(settings, log_level="warning")
+    try:
+        with caplog.at_level(logging.DEBUG), _client(quiet, engine, LOOPBACK) as tc:
+            tc.get("/healthz")
+        assert not [r for r in caplog.records if r.name == "solnode.request"]
+    finally:
+        logging.getLogger("solnode").setLevel(logging.NOTSET)

@@ -33,6 +33,12 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(doc, default=str).decode()
 
 
+def use_log_level(level: str) -> None:
+    """``SOLNODE_LOG_LEVEL`` for the node's own loggers (``solnode.*``: one line per request and
+    per job at INFO), not only for the server's: ``warning`` keeps a busy node's log to problems."""
+    logging.getLogger("solnode").setLevel(level.upper())
+
+
 def use_json_logs() -> None:
     """Format every handler of the root logger (adding one if there is none) as JSON."""
     root = logging.getLogger()
