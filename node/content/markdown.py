@@ -17,12 +17,15 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = frozenset(
     {
@@ -68,6 +71,9 @@ def _render_image(
 
 @cache
 def _markdown() -> MarkdownIt:
+    # lazy: markdown-it is ~60 modules; a page view needs none of it, a publish loads it once
+    from markdown_it import MarkdownIt
+
     # "commonmark" preset with html off (raw HTML is shown as text) and linkify off (no extra
     # dependency; bare URLs in angle brackets <https://…> still become links), tables on.
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})

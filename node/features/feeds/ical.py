@@ -24,8 +24,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone
-
 from node.features.feeds import icstext
 from node.features.feeds.entries import FeedEntry
 from node.features.feeds.series import SeriesMaster
@@ -202,6 +200,9 @@ def _describe(entry: FeedEntry, *, url: str | None = None) -> list[str]:
 def _vtimezone(key: str) -> str:
     """The VTIMEZONE of an IANA zone, derived from the zone database by ``icalendar`` (1970-2038,
     as its ``add_missing_timezones`` does); the same for every calendar, so made once a zone."""
+    # lazy: icalendar is ~80 modules (30 MB of a process); only a calendar's first zone needs it
+    from icalendar import Timezone
+
     try:
         return bytes(Timezone.from_tzid(key).to_ical()).decode("utf-8")
     except ValueError:
