@@ -9,6 +9,14 @@ rescheduled without an HTTP attempt), *half-open* (``open_until`` passed: the fi
 takes the probe slot with one atomic UPDATE, pushing ``open_until`` by the probe window, and
 the others keep waiting). A reachable answer closes the circuit, a failure opens it again for
 longer. ``Retry-After`` on 429/503 pauses the whole host the same way (see ``pause``).
+
+A dead host's backlog is held, not polled: whenever a failure leaves the circuit open, the
+same transaction moves every waiting deliver job to that host past the probe window
+(:func:`node.federation.jobs.hold_host`, one UPDATE over ``job.host``). The job that failed
+comes back when the circuit half-opens and is the probe; the rest are not claimed at all
+while the host stays down. So a retry round of a dead host costs one claim and one UPDATE,
+however many activities wait for it (``bench/bench_deadhosts.py``), the way Lemmy's
+per-instance worker keeps one cursor per host.
 """
 
 from __future__ import annotations
@@ -17,9 +25,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from node.db import write_connection
+from node.db import epoch, write_connection
+from node.federation import jobs
 from node.federation.outbox.policy import CircuitPolicy
 
 _UPSERT_FAILURE = (
@@ -54,9 +63,10 @@ _CLEAN = HostView()
 class HostHealth:
     """Reads host states through a short per-process cache; every change goes to the database."""
 
-    def __init__(self, engine: Engine, policy: CircuitPolicy) -> None:
+    def __init__(self, engine: Engine, policy: CircuitPolicy, *, max_attempts: int = 16) -> None:
         self._engine = engine
         self._policy = policy
+        self._max_attempts = max_attempts
         self._views: dict[str, tuple[HostView, float]] = {}
 
     async def wait_before_sending(self, host: str, now: float) -> float | None:
@@ -77,12 +87,14 @@ class HostHealth:
 
     async def record_failure(
         self, host: str, error: str, now: float, *, pause_until: float | None = None
-    ) -> None:
-        """Count one failed delivery; open the circuit when the policy says so."""
+    ) -> HostView:
+        """Count one failed delivery; open the circuit when the policy says so, and then hold
+        the host's waiting backlog until after the next probe."""
         view = await to_thread.run_sync(
             partial(self._write_failure, host, error, now, 1, pause_until)
         )
         self._remember(host, view, now)
+        return view
 
     async def pause(self, host: str, until: float, error: str, now: float) -> None:
         """Hold every delivery to ``host`` until ``until`` (Retry-After), without a failure."""
@@ -164,7 +176,23 @@ class HostHealth:
                         text("UPDATE host_state SET open_until = :until WHERE host = :host"),
                         {"host": host[:255], "until": open_until},
                     )
+            if count and open_until is not None and open_until > now:
+                self._hold_backlog(conn, host, error, open_until - now)
         return HostView(failures, open_until)
+
+    def _hold_backlog(self, conn: Connection, host: str, error: str, open_for: float) -> None:
+        """Move the host's waiting jobs due before the circuit half-opens to after the probe
+        window (job times are epoch seconds; the circuit's clock may be a test's)."""
+        at = epoch()
+        jobs.hold_host(
+            conn,
+            host,
+            delay=open_for + self._policy.probe_window,
+            before=at + open_for,
+            error=f"held: circuit open for {host} ({error})",
+            max_attempts=self._max_attempts,
+            now=at,
+        )
 
     def _write_success(self, host: str) -> None:
         with write_connection(self._engine) as conn:
