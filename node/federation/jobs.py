@@ -179,9 +179,9 @@ def hold_host(
     max_attempts: int,
     now: float | None = None,
 ) -> int:
-    """Hold every waiting job to ``host`` due before ``before`` (epoch) for ``delay`` seconds,
-    in one UPDATE: a dead host's backlog costs one statement per retry round, not one claim per
-    queued job. Leased jobs are left to their workers. Each hold counts as an attempt of every
+    """Hold every waiting job to ``host`` (but those already held past ``before``) until
+    ``delay`` seconds from now, in one UPDATE: a dead host's backlog costs one statement per
+    retry round, not one claim per queued job. Leased jobs are left to their workers. Each hold counts as an attempt of every
     job it moves (as a claim refused by the circuit did), and a job whose attempts run out goes
     dead with ``error``: a host that never comes back does not keep its backlog for ever."""
     now = epoch() if now is None else now
@@ -190,7 +190,7 @@ def hold_host(
             "UPDATE job SET run_at = :run_at, attempts = attempts + 1, last_error = :error,"
             " state = CASE WHEN attempts + 1 >= :max THEN 'dead' ELSE 'ready' END,"
             " finished_at = CASE WHEN attempts + 1 >= :max THEN :now ELSE NULL END"
-            " WHERE host = :host AND state = 'ready' AND run_at < :before"
+            " WHERE host = :host AND state = 'ready' AND (run_at < :before OR run_at > :run_at)"
             " AND (locked_until IS NULL OR locked_until < :now)"
         ),
         {

@@ -192,16 +192,13 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
         # Blocked (or not allowed) since the fan-out: nothing goes there any more.
         return Fail(f"{host} is blocked or not allowed by this node's moderation")
     state = delivery_state(node, config)
-    policy = config.deliver_policy
     wait = await state.health.wait_before_sending(host, config.clock())
     if wait is not None:
-        # The claim counted this as an attempt, so it waits at least as long as a failed
-        # attempt would, and until the probe (the job whose failure opened the circuit) has
-        # had its window: it joins the held backlog rather than race the probe.
+        # Not before the probe (the job whose failure opened the circuit) has had its window:
+        # it joins the held backlog (circuit.py) rather than race the probe, and from then on
+        # it moves with the host's rounds, each counted as an attempt.
         after_probe = wait + config.circuit.probe_window
-        delay = max(
-            after_probe + random.uniform(0.0, min(30.0, 0.1 * wait)), policy.delay(job.attempts)
-        )
+        delay = after_probe + random.uniform(0.0, min(30.0, 0.1 * wait))
         return Retry(f"circuit open for {host}: not tried", delay=delay)
     outgoing = await state.outgoing.get(activity_id, actor_pk)
     if outgoing is None:
