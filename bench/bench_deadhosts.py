@@ -1,6 +1,6 @@
 """Benchmark: 100 servers down; what their backlog costs per retry round (claims, queries, CPU).
 
-Run: ``.venv/bin/python bench/bench_deadhosts.py [--hosts 100] [--backlog 50] [--rounds 3]``
+Run: ``.venv/bin/python bench/bench_deadhosts.py [--hosts 100] [--backlog 50] [--rounds 5]``
 
 An organization has one follower on each of ``--hosts`` servers that are down (loopback ports
 nobody listens on: connections are refused at once). It publishes ``--backlog`` activities,
@@ -154,6 +154,7 @@ def report(name: str, figures: list[tuple[int, int, float]]) -> tuple[float, flo
     statements = sum(f[1] for f in figures) / len(figures)
     cpu = sum(f[2] for f in figures) / len(figures)
     print(f"  {name:<34} claims {claims:7.1f}  statements {statements:7.1f}  CPU {cpu:6.3f} s")
+    print(f"  {'':<34} claims by round: {', '.join(str(f[0]) for f in figures)}")
     return claims, statements, cpu
 
 
@@ -176,7 +177,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--backlog", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
     return parser.parse_args()
 
