@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,13 +101,14 @@ def job_row(
     }
 
 
-def _insert_sql(conn: Connection) -> str:
-    if is_sqlite(conn):
-        return INSERT_SQLITE
+def _insert_sql(conn: Connection, *, with_host: bool = False) -> str:
+    host_col, host_val = (", host", ", :host") if with_host else ("", "")
+    payload = ":payload" if is_sqlite(conn) else "CAST(:payload AS JSON)"
+    # Only constant fragments of this module go into this statement.
     return (
-        "INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error,"
-        " created_at) VALUES (:kind, CAST(:payload AS JSON), :dedupe_key, 'ready', :run_at, 0, '',"
-        " :now) ON CONFLICT (dedupe_key) DO NOTHING"
+        f"INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error,"  # noqa: S608
+        f" created_at{host_col}) VALUES (:kind, {payload}, :dedupe_key, 'ready', :run_at, 0, '',"
+        f" :now{host_val}) ON CONFLICT (dedupe_key) DO NOTHING"
     )
 
 
@@ -140,9 +141,16 @@ def enqueue(
 
 
 def enqueue_many(
-    conn: Connection, kind: str, payloads: Iterable[tuple[Mapping[str, Any], str | None]]
+    conn: Connection,
+    kind: str,
+    payloads: Iterable[tuple[Mapping[str, Any], str | None]],
+    *,
+    host_of: Callable[[Mapping[str, Any]], str | None] | None = None,
 ) -> int:
-    """Add many jobs of one kind in one statement batch; returns how many were new."""
+    """Add many jobs of one kind in one statement batch; returns how many were new.
+
+    ``host_of`` names the remote host each job goes to (deliver jobs), so that
+    :func:`hold_host` can hold a dead host's whole backlog at once."""
     now = epoch()
     rows = [
         {
@@ -151,12 +159,49 @@ def enqueue_many(
             "dedupe_key": key,
             "run_at": now,
             "now": now,
+            **({"host": host_of(p)} if host_of is not None else {}),
         }
         for p, key in payloads
     ]
     if not rows:
         return 0
-    result = conn.execute(text(_insert_sql(conn)), rows)
+    result = conn.execute(text(_insert_sql(conn, with_host=host_of is not None)), rows)
+    return max(0, result.rowcount)
+
+
+def hold_host(
+    conn: Connection,
+    host: str,
+    *,
+    delay: float,
+    before: float,
+    error: str,
+    max_attempts: int,
+    now: float | None = None,
+) -> int:
+    """Hold every waiting job to ``host`` (but those already held past ``before``) until
+    ``delay`` seconds from now, in one UPDATE: a dead host's backlog costs one statement per
+    retry round, not one claim per queued job. Leased jobs are left to their workers. Each hold counts as an attempt of every
+    job it moves (as a claim refused by the circuit did), and a job whose attempts run out goes
+    dead with ``error``: a host that never comes back does not keep its backlog for ever."""
+    now = epoch() if now is None else now
+    result = conn.execute(
+        text(
+            "UPDATE job SET run_at = :run_at, attempts = attempts + 1, last_error = :error,"
+            " state = CASE WHEN attempts + 1 >= :max THEN 'dead' ELSE 'ready' END,"
+            " finished_at = CASE WHEN attempts + 1 >= :max THEN :now ELSE NULL END"
+            " WHERE host = :host AND state = 'ready' AND (run_at < :before OR run_at > :run_at)"
+            " AND (locked_until IS NULL OR locked_until < :now)"
+        ),
+        {
+            "run_at": now + delay,
+            "error": error[:2000],
+            "max": max_attempts,
+            "now": now,
+            "host": host[:255],
+            "before": before,
+        },
+    )
     return max(0, result.rowcount)
 
 
@@ -346,6 +391,7 @@ __all__ = [
     "enqueue_many",
     "extend_lease",
     "give_up",
+    "hold_host",
     "pending_count",
     "purge_done",
     "retry_later",

@@ -55,7 +55,10 @@ class Job(SQLModel, table=True):
     """One unit of background work; see node/federation/jobs.py for the claim/lease/retry protocol."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_ready", "state", "run_at"),)
+    __table_args__ = (
+        Index("ix_job_ready", "state", "run_at"),
+        Index("ix_job_host", "host", "state", "run_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
@@ -71,6 +74,8 @@ class Job(SQLModel, table=True):
     last_status: int | None = None
     created_at: float = 0.0
     finished_at: float | None = None
+    # A deliver job's inbox host (circuit key): a dead host's backlog is held in one UPDATE.
+    host: str | None = Field(default=None, max_length=255)
 
 
 class HostState(SQLModel, table=True):

@@ -9,17 +9,27 @@ rescheduled without an HTTP attempt), *half-open* (``open_until`` passed: the fi
 takes the probe slot with one atomic UPDATE, pushing ``open_until`` by the probe window, and
 the others keep waiting). A reachable answer closes the circuit, a failure opens it again for
 longer. ``Retry-After`` on 429/503 pauses the whole host the same way (see ``pause``).
+
+A dead host's backlog is held, not polled: whenever a failure leaves the circuit open, the
+same transaction moves every waiting deliver job to that host past the probe window
+(:func:`node.federation.jobs.hold_host`, one UPDATE over ``job.host``). The job that failed
+comes back when the circuit half-opens and is the probe; the rest are not claimed at all
+while the host stays down. So a retry round of a dead host costs one claim and one UPDATE,
+however many activities wait for it (``bench/bench_deadhosts.py``), the way Lemmy's
+per-instance worker keeps one cursor per host.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from node.db import write_connection
+from node.db import epoch, write_connection
+from node.federation import jobs
 from node.federation.outbox.policy import CircuitPolicy
 
 _UPSERT_FAILURE = (
@@ -52,12 +62,20 @@ _CLEAN = HostView()
 
 
 class HostHealth:
-    """Reads host states through a short per-process cache; every change goes to the database."""
+    """Reads host states through a per-process snapshot; every change goes to the database.
 
-    def __init__(self, engine: Engine, policy: CircuitPolicy) -> None:
+    The snapshot holds only the hosts with failures or an open circuit (few, even on a big
+    node), read in one SELECT at most every ``cache_ttl`` seconds: a fan-out to a thousand
+    healthy hosts reads nothing per host, and a success on a clean host writes nothing.
+    """
+
+    def __init__(self, engine: Engine, policy: CircuitPolicy, *, max_attempts: int = 16) -> None:
         self._engine = engine
         self._policy = policy
-        self._views: dict[str, tuple[HostView, float]] = {}
+        self._max_attempts = max_attempts
+        self._views: dict[str, HostView] = {}
+        self._loaded_at: float | None = None
+        self._loading = asyncio.Lock()
 
     async def wait_before_sending(self, host: str, now: float) -> float | None:
         """None if a delivery to ``host`` may go now; otherwise seconds until the circuit closes.
@@ -77,12 +95,14 @@ class HostHealth:
 
     async def record_failure(
         self, host: str, error: str, now: float, *, pause_until: float | None = None
-    ) -> None:
-        """Count one failed delivery; open the circuit when the policy says so."""
+    ) -> HostView:
+        """Count one failed delivery; open the circuit when the policy says so, and then hold
+        the host's waiting backlog until after the next probe."""
         view = await to_thread.run_sync(
             partial(self._write_failure, host, error, now, 1, pause_until)
         )
         self._remember(host, view, now)
+        return view
 
     async def pause(self, host: str, until: float, error: str, now: float) -> None:
         """Hold every delivery to ``host`` until ``until`` (Retry-After), without a failure."""
@@ -91,8 +111,7 @@ class HostHealth:
 
     async def record_success(self, host: str, now: float) -> None:
         """The host answered: close its circuit and forget its failures (a write only if any)."""
-        view = self._views.get(host)
-        if view is not None and view[0].clean:
+        if self._loaded_at is not None and host not in self._views:
             return
         await to_thread.run_sync(partial(self._write_success, host))
         self._remember(host, _CLEAN, now)
@@ -100,27 +119,31 @@ class HostHealth:
     # --- internals -----------------------------------------------------------------------------
 
     async def _view(self, host: str, now: float) -> HostView:
-        cached = self._views.get(host)
-        if cached is not None and now - cached[1] < self._policy.cache_ttl:
-            return cached[0]
-        view = await to_thread.run_sync(partial(self._read, host))
-        self._remember(host, view, now)
-        return view
+        if self._stale(now):
+            async with self._loading:  # one reader for all the deliveries that find it stale
+                if self._stale(now) or self._policy.cache_ttl <= 0:
+                    self._views = await to_thread.run_sync(self._read_unclean)
+                    self._loaded_at = now
+        return self._views.get(host, _CLEAN)
+
+    def _stale(self, now: float) -> bool:
+        return self._loaded_at is None or now - self._loaded_at >= self._policy.cache_ttl
 
     def _remember(self, host: str, view: HostView, now: float) -> None:
-        if len(self._views) >= 10_000 and host not in self._views:
-            self._views.clear()  # bounded: a rare full re-read is cheaper than an LRU per call
-        self._views[host] = (view, now)
+        if view.clean:
+            self._views.pop(host, None)
+        else:
+            self._views[host] = view
 
-    def _read(self, host: str) -> HostView:
+    def _read_unclean(self) -> dict[str, HostView]:
         with self._engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT consecutive_failures, open_until FROM host_state WHERE host = :host"),
-                {"host": host},
-            ).first()
-        if row is None:
-            return _CLEAN
-        return HostView(int(row.consecutive_failures), row.open_until)
+            rows = conn.execute(
+                text(
+                    "SELECT host, consecutive_failures, open_until FROM host_state"
+                    " WHERE consecutive_failures > 0 OR open_until IS NOT NULL"
+                )
+            ).all()
+        return {row.host: HostView(int(row.consecutive_failures), row.open_until) for row in rows}
 
     def _take_probe(self, host: str, now: float) -> tuple[bool, float | None]:
         until = now + self._policy.probe_window
@@ -164,7 +187,23 @@ class HostHealth:
                         text("UPDATE host_state SET open_until = :until WHERE host = :host"),
                         {"host": host[:255], "until": open_until},
                     )
+            if count and open_until is not None and open_until > now:
+                self._hold_backlog(conn, host, error, open_until - now)
         return HostView(failures, open_until)
+
+    def _hold_backlog(self, conn: Connection, host: str, error: str, open_for: float) -> None:
+        """Move the host's waiting jobs due before the circuit half-opens to after the probe
+        window (job times are epoch seconds; the circuit's clock may be a test's)."""
+        at = epoch()
+        jobs.hold_host(
+            conn,
+            host,
+            delay=open_for + self._policy.probe_window,
+            before=at + open_for,
+            error=f"held: circuit open for {host} ({error})",
+            max_attempts=self._max_attempts,
+            now=at,
+        )
 
     def _write_success(self, host: str) -> None:
         with write_connection(self._engine) as conn:

@@ -47,7 +47,7 @@ from node.federation.actors.documents import actor_id as local_actor_id
 from node.federation.context import NodeContext
 from node.federation.http import FetchError, HttpClient, HttpResponse
 from node.federation.jobs import ClaimedJob
-from node.federation.outbox.circuit import HostHealth
+from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.policy import PERMANENT_FETCH_REASONS, DeliveryConfig, parse_retry_after
 from node.federation.policy import federates_with
 from node.federation.worker import Done, Fail, Outcome, Retry
@@ -127,7 +127,9 @@ class DeliveryState:
     def __init__(self, node: NodeContext, config: DeliveryConfig) -> None:
         self.config = config
         self.outgoing = OutgoingCache(node.engine, node.urls, config.body_cache_size)
-        self.health = HostHealth(node.engine, config.circuit)
+        self.health = HostHealth(
+            node.engine, config.circuit, max_attempts=config.deliver_policy.max_attempts
+        )
         self.specs: dict[str, Spec] = {}
         threads = config.sign_threads
         if threads is None:
@@ -190,12 +192,13 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
         # Blocked (or not allowed) since the fan-out: nothing goes there any more.
         return Fail(f"{host} is blocked or not allowed by this node's moderation")
     state = delivery_state(node, config)
-    policy = config.deliver_policy
     wait = await state.health.wait_before_sending(host, config.clock())
     if wait is not None:
-        # The claim counted this as an attempt, so it waits at least as long as a failed
-        # attempt would, and never less than until the circuit closes.
-        delay = max(wait + random.uniform(0.0, min(30.0, 0.1 * wait)), policy.delay(job.attempts))
+        # Not before the probe (the job whose failure opened the circuit) has had its window:
+        # it joins the held backlog (circuit.py) rather than race the probe, and from then on
+        # it moves with the host's rounds, each counted as an attempt.
+        after_probe = wait + config.circuit.probe_window
+        delay = after_probe + random.uniform(0.0, min(30.0, 0.1 * wait))
         return Retry(f"circuit open for {host}: not tried", delay=delay)
     outgoing = await state.outgoing.get(activity_id, actor_pk)
     if outgoing is None:
@@ -272,8 +275,8 @@ async def _judge(
         assert error is not None
         if error.reason in PERMANENT_FETCH_REASONS:
             return Fail(str(error))
-        await health.record_failure(host, str(error), now)
-        return Retry(str(error))
+        view = await health.record_failure(host, str(error), now)
+        return Retry(str(error), delay=_probe_delay(view, now, policy.delay(job.attempts)))
     status = response.status
     if 200 <= status < 300:
         await health.record_success(host, now)
@@ -288,8 +291,9 @@ async def _judge(
         pause_until = now + retry_after
         delay = max(retry_after, policy.delay(job.attempts))
     if status >= 500:
-        await health.record_failure(host, error_text, now, pause_until=pause_until)
-        return Retry(error_text, status=status, delay=delay)
+        view = await health.record_failure(host, error_text, now, pause_until=pause_until)
+        own = delay if delay is not None else policy.delay(job.attempts)
+        return Retry(error_text, status=status, delay=_probe_delay(view, now, own))
     if status == 429:
         if pause_until is not None:
             await health.pause(host, pause_until, error_text, now)
@@ -305,6 +309,16 @@ async def _judge(
             error_text += f"; removed {pruned} follower(s)"
     log.info("delivery of %s given up: %s", job.payload.get("activity_id"), error_text)
     return Fail(error_text, status=status)
+
+
+def _probe_delay(view: HostView, now: float, own: float) -> float:
+    """A failed delivery to a host whose circuit is now open comes back exactly when it
+    half-opens, whatever its own back-off: it is the probe, and the rest of the host's backlog
+    is held until after the probe's window (circuit.py). The circuit's period grows as long as
+    the host keeps failing, so it is the back-off."""
+    if view.open_until is None or view.open_until <= now:
+        return own
+    return view.open_until - now
 
 
 def prune_followers(engine: Engine, inbox: str, status: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 
 from anyio import to_thread
@@ -151,9 +151,17 @@ def _enqueue_deliveries(
     for start in range(0, len(inboxes), size):
         with write_connection(engine) as conn:
             created += jobs.enqueue_many(
-                conn, DELIVER, _deliver_jobs(activity_id, actor_pk, inboxes[start : start + size])
+                conn,
+                DELIVER,
+                _deliver_jobs(activity_id, actor_pk, inboxes[start : start + size]),
+                host_of=_host_of,
             )
     return created
+
+
+def _host_of(payload: Mapping[str, object]) -> str | None:
+    host = inbox_host(str(payload["inbox"]))
+    return host[:255] if host else None
 
 
 def _deliver_jobs(

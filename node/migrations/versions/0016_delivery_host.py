@@ -1,0 +1,28 @@
+"""job.host: the remote host a deliver job goes to, so a dead host's backlog is held in one UPDATE
+
+Revision ID: 0016
+Revises: 0011
+Create Date: 2026-12-06 23:15:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("host", sa.String(length=255), nullable=True))
+        batch_op.create_index("ix_job_host", ["host", "state", "run_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index("ix_job_host")
+        batch_op.drop_column("host")
