@@ -24,5 +24,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("local_actor") as batch:
-        batch.drop_column("moved_to")
+    _drop_column("local_actor", "moved_to")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): batch mode would copy the table, and dropping the
+    old copy fails on rows other tables point at while foreign keys are enforced."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        op.drop_column(table, column)

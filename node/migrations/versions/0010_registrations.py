@@ -32,8 +32,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("participant", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_participant_manage_hash"))
-        batch_op.drop_index("ix_participant_item_person")
-        batch_op.drop_column("manage_hash")
-        batch_op.drop_column("person_key")
+    op.drop_index("ix_participant_manage_hash", table_name="participant")
+    op.drop_index("ix_participant_item_person", table_name="participant")
+    _drop_column("participant", "manage_hash")
+    _drop_column("participant", "person_key")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): batch mode would copy the table, and dropping the
+    old copy fails on rows other tables point at while foreign keys are enforced."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        op.drop_column(table, column)

@@ -40,9 +40,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.drop_column("ahead")
+    _drop_column("series", "ahead")
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_draft_publish_at"))
         batch_op.drop_index(batch_op.f("ix_draft_actor_id"))
     op.drop_table("draft")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): batch mode would copy the table, and dropping the
+    old copy fails on rows other tables point at while foreign keys are enforced."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        op.drop_column(table, column)

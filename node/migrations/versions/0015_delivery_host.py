@@ -23,6 +23,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("job", schema=None) as batch_op:
-        batch_op.drop_index("ix_job_host")
-        batch_op.drop_column("host")
+    op.drop_index("ix_job_host", table_name="job")
+    _drop_column("job", "host")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """SQLite drops a column in place (3.35+): batch mode would copy the table, and dropping the
+    old copy fails on rows other tables point at while foreign keys are enforced."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    else:
+        op.drop_column(table, column)
