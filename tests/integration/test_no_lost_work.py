@@ -336,7 +336,11 @@ def test_web_killed_mid_burst_every_accepted_activity_is_stored_and_processed(
             {"actor": sender.actor_id},
         ).all()
     assert sorted(str(r[0]) for r in rows) == sorted(ids.values())  # each stored exactly once
-    assert all(r[1] is not None and r[2] == "like recorded" for r in rows)
+    # Every activity processed. A job whose 3 s lease ran out on a loaded machine may run a
+    # second time: it then finds its Like already there (counted once: likes() == BURST above).
+    assert all(
+        r[1] is not None and r[2] in ("like recorded", "like already recorded") for r in rows
+    )
     assert "dead" not in job_states(engine, "inbox")
     print(
         f"\n[{running.dialect}] web kill -9 after {len(accepted)}/{BURST} POSTs answered 202 "
