@@ -49,6 +49,30 @@ def test_an_event_without_an_end_is_refused_beside_the_end_in_plain_words(
     assert 'value="Union Hall"' in answer.text  # what was typed stays
 
 
+def test_the_organizer_chooses_to_approve_each_registration(
+    client: TestClient, engine: Engine
+) -> None:
+    signed_in_editor(client, engine)
+    form = client.get(f"{BASE}/publish/new/event")
+    assert '<option value="restricted">Anyone can ask, you approve each one</option>' in form.text
+    before = snapshot(engine)
+    external = GATHERING | {"joinMode": "external"}
+    refused = submit(client, f"{BASE}/publish/new/event", external)
+    assert refused.status_code == 422
+    assert snapshot(engine) == before
+    assert 'id="f-externalParticipationUrl-error">Give the link where people register.' in (
+        refused.text
+    )
+
+    answer = submit(client, f"{BASE}/publish/new/event", GATHERING | {"joinMode": "restricted"})
+
+    assert answer.status_code == 303, answer.text
+    [event] = items(engine, "event")
+    assert event.source["joinMode"] == "restricted"
+    edit = client.get(answer.headers["location"].split("?")[0] + "/edit")
+    assert '<option value="restricted" selected>' in edit.text
+
+
 def test_errors_of_a_place_and_a_series_are_shown_beside_their_fields(
     client: TestClient, engine: Engine
 ) -> None:

@@ -25,7 +25,8 @@ PLACE = (
 )  # fmt: skip
 EVENT = (
     "name", "summary", "content", "startTime", "endTime", "timezone", *PLACE, "category",
-    "maximumAttendeeCapacity", "tags", "parent", "track", "speakers", "room.url", "room.name",
+    "maximumAttendeeCapacity", "joinMode", "externalParticipationUrl", "tags", "parent", "track",
+    "speakers", "room.url", "room.name",
 )  # fmt: skip
 RECURRENCE = (
     "recurrence.rule", "recurrence.interval", "recurrence.count", "recurrence.until",
@@ -113,8 +114,8 @@ def to_source(kind: str, values: dict[str, str]) -> dict[str, Any]:
     source: dict[str, Any] = {}
     for name in INPUTS[kind]:
         text = values.get(name, "")
-        if not text or name.startswith("recurrence."):
-            continue
+        if not text or name.startswith("recurrence.") or (name, text) == ("joinMode", "free"):
+            continue  # free is the default joining: an event says nothing about it
         if name == "tags":
             tags = [t.strip() for t in text.split(",") if t.strip()]
             if tags:
