@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from node.app import create_app
 from node.db import as_utc, session_scope
 from node.features.publishing.feedback_followup import FOLLOWUP_JOB, send_followup
 from node.federation.inbox.dispatch import Incoming
@@ -30,6 +32,7 @@ from node.wiring import dispatcher, job_registry
 from tests.db.inbox_support import cache_actor
 from tests.db.publishing_support import Api, fixture, future, make_org
 from tests.db.workspace_support import hidden, make_person, sign_in
+from tests.harness.smtp import smtp_server
 
 PAST = {"startTime": "2026-01-15T18:30:00", "endTime": "2026-01-15T20:00:00"}
 
@@ -228,3 +231,34 @@ def test_a_fediverse_participant_is_invited_once_the_event_ends_and_answers_once
         assert send_followup(session, app.state.node, item.id, end) == 1
     asyncio.run(Worker(app.state.node, job_registry(), concurrency=1, batch=1).drain())
     assert len([a for a in inbox.received if a["type"] == "Create"]) == 1
+
+
+def test_a_registrant_with_an_address_is_invited_by_email_once(
+    settings: Settings, engine: Engine
+) -> None:
+    with smtp_server() as smtp:
+        mailing = create_app(replace(settings, smtp_url=smtp.url), engine=engine)
+        with TestClient(mailing, base_url=settings.base_url) as client:
+            api = Api(client, make_org(engine))
+            event = forum(api)
+            path = event["id"].replace("http://127.0.0.1:8000", "")
+            form = hidden(client.get(path).text)
+            client.post(f"{path}/register", data={"token": form["token"], "name": "Lu",
+                        "email": "lu@example.org"}, follow_redirects=False)  # fmt: skip
+            took_place(api, event)
+            node = mailing.state.node
+            with session_scope(engine) as session:
+                item = session.exec(select(Item).where(Item.ap_id == event["id"])).one()
+                assert item.id is not None and item.end_time is not None
+                end = int(as_utc(item.end_time).timestamp())
+                assert send_followup(session, node, item.id, end) == 1
+                assert send_followup(session, node, item.id, end) == 1  # run again: deduped
+            asyncio.run(Worker(node, job_registry(), concurrency=1, batch=1).drain())
+            invitations = [m for m in smtp.received if m.message["Subject"].startswith("How was")]
+            assert len(invitations) == 1 and invitations[0].recipients == ["lu@example.org"]
+            link = next(w for w in invitations[0].message.get_content().split() if "invite=" in w)
+            form = page_form(client, link.split("#")[0])
+            assert form["invite"] == link.split("invite=")[1].split("#")[0]
+            fields = {"token": form["token"], "invite": form["invite"], "rating": "4"}
+            assert post(client, event, fields).status_code == 303
+            assert [r for r, _, who in stored(engine) if who is not None] == [4]

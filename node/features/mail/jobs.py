@@ -24,9 +24,17 @@ KIND = "mail"
 POLICY = RetryPolicy(max_attempts=8)
 
 
-def enqueue(session: Session, *, to: str, subject: str, text: str) -> None:
-    """Queue one plain-text message to ``to`` in the caller's transaction."""
-    jobs.enqueue(session.connection(), KIND, {"to": to, "subject": subject, "text": text})
+def enqueue(
+    session: Session, *, to: str, subject: str, text: str, dedupe_key: str | None = None
+) -> None:
+    """Queue one plain-text message to ``to`` in the caller's transaction (``dedupe_key``: a
+    message queued twice with it goes out once)."""
+    jobs.enqueue(
+        session.connection(),
+        KIND,
+        {"to": to, "subject": subject, "text": text},
+        dedupe_key=dedupe_key,
+    )
 
 
 def message_of(node: NodeContext, payload: dict[str, Any]) -> EmailMessage:

@@ -1,12 +1,15 @@
 """The follow-up after an event: when it ends, each participant from the fediverse (a Join we
 accepted) gets a direct Note from the organizer inviting feedback, with a link to the form on
-the event's page that says who they are (so each gives it once).
+the event's page that says who they are (so each gives it once); each registrant who gave an
+e-mail address gets the same invitation by e-mail when the node sends e-mail
+(``SOLNODE_SMTP_URL``).
 
 Publishing an event with an end (and every edit) enqueues one ``feedback-followup`` job due at
 the end, keyed by the event and its end: moving the end later queues another, and a job whose
 end is no longer the event's does nothing. Each Note's activity id is derived from the event,
 the participant and the end, so a job run twice sends nothing twice (outbox.send keeps the
-first). E-mail registrants are not written to: the node sends no e-mail (yet).
+first); the e-mails are ``mail`` jobs with a dedupe key of the event, the person and the end,
+queued in the same transaction, so they too go out once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlmodel import Session, select
 
 from node.activitypub import activities
 from node.db import as_utc, epoch, now_utc, session_scope
+from node.features.mail import jobs as mail_jobs
 from node.features.publishing.feedback import has_ended, participant_key
 from node.federation import jobs
 from node.federation import outbox as delivery
@@ -110,11 +114,36 @@ def send_followup(session: Session, node: NodeContext, item_id: int, end: int) -
         create = invitation(node, actor, item, person.actor, key, now)
         delivery.send(session, actor, create, delivery.Audience(actors=(person.actor,)),
                       public=False)  # fmt: skip
-    return len(joined)
+    return len(joined) + _mail_registrants(session, node, actor, item)
+
+
+def _mail_registrants(session: Session, node: NodeContext, actor: LocalActor, item: Item) -> int:
+    """The same invitation by e-mail to the accepted registrants who gave an address."""
+    if not node.settings.smtp_url:
+        return 0
+    registered = session.exec(
+        select(Participant).where(
+            Participant.item_id == item.id, Participant.state == "accepted",
+            Participant.actor == "", Participant.email != "",
+        )
+    ).all()  # fmt: skip
+    page = str(item.document.get("url", item.ap_id))
+    title = str(item.document.get("name") or "the event")
+    for person in registered:
+        assert person.id is not None
+        key = participant_key(node.settings.secret_key, item, person.id)
+        text = (
+            f"Hello {person.name},\n\nThank you for taking part in {title}. How was it? "
+            f"{actor.name} would like your rating and a comment:\n\n"
+            f"{page}?invite={key}#feedback\n\n-- {node.settings.instance_name}\n"
+        )
+        mail_jobs.enqueue(session, to=person.email, subject=f"How was {title}?", text=text,
+                          dedupe_key=f"feedback-mail:{item.id}:{person.id}:{_end_stamp(item)}")  # fmt: skip
+    return len(registered)
 
 
 async def run_followup_job(node: NodeContext, job: ClaimedJob) -> Outcome:
-    """The ``feedback-followup`` job: invite an ended event's fediverse participants."""
+    """The ``feedback-followup`` job: invite an ended event's participants."""
     item_id, end = int(job.payload["item_id"]), int(job.payload["end"])
 
     def work() -> int:
