@@ -13,8 +13,11 @@ from tests.harness.browser import Shots, launch, shots_for
 from tests.harness.nodes import NodeFactory, NodeProcess, make_node_factory
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the whole session: Playwright's sync API keeps an
+    asyncio loop running in this thread while it is open, and every later test that runs a loop
+    of its own (the database and integration tests) would fail with "a loop is running"."""
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         try:
