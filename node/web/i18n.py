@@ -99,6 +99,13 @@ def short_day(moment: date | datetime, lang: str, tz: tzinfo | None = None) -> s
     return format_date(moment, format="EEE d MMM", locale=_locale(lang))
 
 
+def day_with_year(moment: date | datetime, lang: str, tz: tzinfo | None = None) -> str:
+    """``Tue 3 Nov 2026`` / ``mar 3 nov 2026``: a day inside a sentence or a list."""
+    if isinstance(moment, datetime) and tz is not None:
+        moment = moment.astimezone(tz)
+    return format_date(moment, format="EEE d MMM y", locale=_locale(lang))
+
+
 def clock(moment: datetime, lang: str, tz: tzinfo | None = None) -> str:
     return format_time(moment, format="short", tzinfo=tz, locale=_locale(lang))
 
