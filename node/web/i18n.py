@@ -114,6 +114,17 @@ def day_and_time(moment: datetime, lang: str, tz: tzinfo | None = None) -> str:
     return format_datetime(moment, format="medium", tzinfo=tz, locale=_locale(lang))
 
 
+def day_time_zone(moment: datetime, lang: str) -> str:
+    """``Tue 3 Nov 2026, 18:30 UTC+01:00``: a moment in its own offset, the offset named (the
+    widget is read on other sites, by people in other zones)."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    zone = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}" if minutes else "UTC"
+    when = format_time(moment, format="short", tzinfo=moment.tzinfo, locale=_locale(lang))
+    return f"{short_day(moment, lang)} {moment.year}, {when} {zone}"
+
+
 # --- templates ----------------------------------------------------------------------------------
 
 
@@ -137,4 +148,14 @@ def template_callables(lang: str) -> dict[str, Callable[..., str]]:
             text = Markup(text)  # noqa: S704 (our committed catalogue; variables are escaped by %)
         return text % variables
 
-    return {"_": _gettext, "gettext": _gettext, "ngettext": _ngettext}
+    def _date_format(moment: date | datetime, pattern: str, /) -> str:
+        """A date by CLDR pattern (``LLLL y``: the month's heading; ``EEE``: a weekday)."""
+        return format_date(moment, format=pattern, locale=_locale(lang))
+
+    return {
+        "_": _gettext,
+        "gettext": _gettext,
+        "ngettext": _ngettext,
+        "date_format": _date_format,
+        "day_time_zone": lambda moment: day_time_zone(moment, lang),
+    }

@@ -8,6 +8,7 @@ catalogue (``node/locale/<lang>/LC_MESSAGES/messages.po``), where the Spanish an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -130,6 +131,11 @@ def translator(lang: str) -> dict[str, str]:
 @cache
 def _translated(ui: str) -> dict[str, str]:
     return {key: i18n.gettext(ui, english) for key, english in _EN.items()}
+
+
+def localized(table: Mapping[str, str], lang: str) -> dict[str, str]:
+    """A feature's own table of N_-marked English strings, in ``lang``."""
+    return {key: i18n.gettext(lang, english) for key, english in table.items()}
 
 
 def native_name(tag: str) -> str:

@@ -8,7 +8,7 @@ people to the directory and the calendar.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -173,7 +173,7 @@ def calendar_page(request: Request) -> Response:
         cards=list(cards.values()),
         by_id=cards,
         weeks=weeks,
-        month_label=datetime(shown[0], shown[1], 1).strftime("%B %Y"),
+        month_start=date(shown[0], shown[1], 1),
         list_link=link(),
         month_link=link(month=f"{shown[0]:04d}-{shown[1]:02d}"),
         prev_link=link(month=f"{prev_month[0]:04d}-{prev_month[1]:02d}"),

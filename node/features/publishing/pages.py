@@ -178,7 +178,7 @@ def _page_context(
     session: Session, item: Item, author: LocalActor, lang: Language, page_url: str
 ) -> dict[str, Any]:
     """What every item page shows: title, text, tags, replies, language switcher."""
-    t = event_links.TEXTS | messages.translator(lang.ui)
+    t = messages.localized(event_links.TEXTS, lang.ui) | messages.translator(lang.ui)
     doc = item.document
     return {
         "item": item,
