@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -158,4 +158,5 @@ def template_callables(lang: str) -> dict[str, Callable[..., str]]:
         "ngettext": _ngettext,
         "date_format": _date_format,
         "day_time_zone": lambda moment: day_time_zone(moment, lang),
+        "month_year": lambda moment: format_skeleton("yMMMM", moment, locale=_locale(lang)),
     }
