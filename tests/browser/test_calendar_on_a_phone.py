@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.harness.browser import Shots, assert_accessible
 from tests.harness.nodes import NodeProcess, wait_until
 
-PHONE = {"width": 375, "height": 800}
+PHONE: ViewportSize = {"width": 375, "height": 800}
 
 
 def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
