@@ -152,7 +152,13 @@ def template_callables(lang: str) -> dict[str, Callable[..., str]]:
         """A date by CLDR pattern (``LLLL y``: the month's heading; ``EEE``: a weekday)."""
         return format_date(moment, format=pattern, locale=_locale(lang))
 
+    def _translated(message: str, /) -> str:
+        """A string chosen by code (an error page's message, a confirmation), translated when
+        the catalogue has it; plain text, so the template escapes it like any other value."""
+        return catalogue.gettext(message)
+
     return {
+        "translated": _translated,
         "_": _gettext,
         "gettext": _gettext,
         "ngettext": _ngettext,

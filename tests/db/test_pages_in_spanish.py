@@ -89,3 +89,12 @@ def test_an_english_visitor_still_reads_english(
     assert "Skip to content" in page and "Upcoming events" in page
     calendar = client.get("/networks/ussen/calendar?month=2026-11").text
     assert "November 2026" in calendar and '<abbr title="Monday">Mon</abbr>' in calendar
+
+
+def test_a_missing_page_says_so_in_spanish(client: TestClient) -> None:
+    page = client.get("/networks/nobody/calendar", headers={"Accept-Language": "es"})
+    assert page.status_code == 404
+    assert "Esta red no existe en este nodo." in page.text
+    assert "No encontrado" in page.text and "Not found" not in page.text
+    english = client.get("/networks/nobody/calendar")
+    assert "This network was not found on this node." in english.text
