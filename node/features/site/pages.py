@@ -87,7 +87,7 @@ def region_page(request: Request) -> Response:
     """``/regions/{region}``: the node's upcoming events in a region, locality or country."""
     region = printable(request.path_params["region"])[:200]
     if not region:
-        return not_found(request, "This region")
+        return not_found(request, N_("This region"))
     node = ctx(request)
     filters = Filters(region=region)
     return _scope_page(
@@ -99,7 +99,7 @@ def category_page(request: Request) -> Response:
     """``/categories/{category}``: the node's upcoming events of a category."""
     category = printable(request.path_params["category"]).upper()[:64]
     if not category:
-        return not_found(request, "This category")
+        return not_found(request, N_("This category"))
     node = ctx(request)
     label = category_label(category)
     filters = Filters(category=category)
