@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -99,12 +99,30 @@ def short_day(moment: date | datetime, lang: str, tz: tzinfo | None = None) -> s
     return format_date(moment, format="EEE d MMM", locale=_locale(lang))
 
 
+def day_with_year(moment: date | datetime, lang: str, tz: tzinfo | None = None) -> str:
+    """``Tue 3 Nov 2026`` / ``mar 3 nov 2026``: a day inside a sentence or a list."""
+    if isinstance(moment, datetime) and tz is not None:
+        moment = moment.astimezone(tz)
+    return format_date(moment, format="EEE d MMM y", locale=_locale(lang))
+
+
 def clock(moment: datetime, lang: str, tz: tzinfo | None = None) -> str:
     return format_time(moment, format="short", tzinfo=tz, locale=_locale(lang))
 
 
 def day_and_time(moment: datetime, lang: str, tz: tzinfo | None = None) -> str:
     return format_datetime(moment, format="medium", tzinfo=tz, locale=_locale(lang))
+
+
+def day_time_zone(moment: datetime, lang: str) -> str:
+    """``Tue 3 Nov 2026, 18:30 UTC+01:00``: a moment in its own offset, the offset named (the
+    widget is read on other sites, by people in other zones)."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    zone = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}" if minutes else "UTC"
+    when = format_time(moment, format="short", tzinfo=moment.tzinfo, locale=_locale(lang))
+    return f"{short_day(moment, lang)} {moment.year}, {when} {zone}"
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -130,4 +148,21 @@ def template_callables(lang: str) -> dict[str, Callable[..., str]]:
             text = Markup(text)  # noqa: S704 (our committed catalogue; variables are escaped by %)
         return text % variables
 
-    return {"_": _gettext, "gettext": _gettext, "ngettext": _ngettext}
+    def _date_format(moment: date | datetime, pattern: str, /) -> str:
+        """A date by CLDR pattern (``LLLL y``: the month's heading; ``EEE``: a weekday)."""
+        return format_date(moment, format=pattern, locale=_locale(lang))
+
+    def _translated(message: str, /) -> str:
+        """A string chosen by code (an error page's message, a confirmation), translated when
+        the catalogue has it; plain text, so the template escapes it like any other value."""
+        return catalogue.gettext(message)
+
+    return {
+        "translated": _translated,
+        "_": _gettext,
+        "gettext": _gettext,
+        "ngettext": _ngettext,
+        "date_format": _date_format,
+        "day_time_zone": lambda moment: day_time_zone(moment, lang),
+        "month_year": lambda moment: format_skeleton("yMMMM", moment, locale=_locale(lang)),
+    }

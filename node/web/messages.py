@@ -1,241 +1,153 @@
-"""The words of the public pages in a few languages, and dates written the reader's way.
+"""The words of the public pages, looked up by key, and dates written the reader's way.
 
 Content comes in the languages its author wrote (``nameMap``…); the page around it is written
-here. English, Spanish and French to begin with: the conference in the demo offers Spanish and
-French interpretation, and RIPESS works in those three. A missing string falls back to English.
+here. The English below is marked with :func:`N_` so ``make messages`` puts it in the gettext
+catalogue (``node/locale/<lang>/LC_MESSAGES/messages.po``), where the Spanish and French live;
+:func:`translator` looks each one up in the reader's language, English filling any gap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from node.content.i18n import language_name
 from node.content.summary import zone_abbreviation
+from node.web import i18n
+from node.web.i18n import N_
 
-UI_LANGUAGES = ("en", "es", "fr")
+UI_LANGUAGES = i18n.SHIPPED
 NATIVE_NAMES = {
     "en": "English", "es": "Español", "fr": "Français", "pt": "Português", "de": "Deutsch",
     "it": "Italiano", "ca": "Català", "eu": "Euskara", "nl": "Nederlands", "ar": "العربية",
 }  # fmt: skip
 
 _EN = {
-    "skip": "Skip to content",
-    "languages": "Languages",
-    "when": "When",
-    "where": "Where",
-    "online": "Online",
-    "map": "Map",
-    "organizer": "Organized by",
-    "part_of": "Part of",
-    "track": "Track",
-    "speakers": "With",
-    "room": "Room",
-    "accessibility": "Accessibility",
-    "take_part": "Take part",
-    "participants": "{count} taking part",
-    "places_left": "{count} places left",
-    "full": "This event is full.",
-    "closed": "Registration is closed.",
-    "register_external": "Register on the organizer's site",
-    "no_registration": "No registration needed: just come along.",
-    "invite_only": "By invitation only.",
-    "fediverse_join": "On Mobilizon or another fediverse app? Search for this page's address there and join.",
-    "register_here": "Or register here, no account needed:",
-    "your_name": "Your name",
-    "your_email": "E-mail (optional, only the organizer sees it)",
-    "register": "Register",
-    "registered_accepted": "Thank you, you are registered.",
-    "registered_pending": "Thank you: the organizer will confirm your registration.",
-    "approval_needed": "The organizer approves each registration.",
-    "programme": "Programme",
-    "general": "General",
-    "other_dates": "Other dates",
-    "repeats": "Repeats",
-    "updates": "Updates",
-    "replies": "Replies from the fediverse",
-    "no_replies": "No replies yet.",
-    "tags": "Tags",
-    "moved_to": "This account has moved to",
-    "upcoming_events": "Upcoming events",
-    "past_events": "Past events",
-    "calls": "Calls for collaboration",
-    "news": "News",
-    "see_all": "See all",
-    "nothing_yet": "Nothing here yet.",
-    "previous": "Previous",
-    "next": "Next",
-    "pages": "Pages",
-    "deadline": "Until",
-    "closed_call": "Closed",
-    "offer": "We offer",
-    "request": "We need",
-    "website": "Website",
-    "region": "Region",
-    "classification": "Solidarity economy classification",
-    "tagged": "Tagged #{tag}",
-    "published": "Published",
-    "status_cancelled": "Cancelled",
-    "status_postponed": "Postponed",
-    "status_rescheduled": "Rescheduled",
-    "status_movedOnline": "Moved online",
-    "status_tentative": "To be confirmed",
-    "error_name": "Please give your name.",
-    "error_email": "This is not an e-mail address.",
-    "error_form": "The form expired. Please try again.",
-    "error_rating": "Choose a rating from 1 to 5.",
-    "error_comment": "The comment is too long (2000 characters at most) or has odd characters.",
-    "feedback": "How was it?",
-    "feedback_intro": "The event is over. Tell the organizers what you thought: only they will read it.",
-    "rating": "Your rating",
-    "rating_n": "{n} of 5",
-    "your_comment": "Comment (optional)",
-    "feedback_email": "The e-mail you registered with (optional: then we count you once)",
-    "send_feedback": "Send feedback",
-    "feedback_thanks": "Thank you for your feedback.",
-    "published_by": "Published by",
-    "amount": "Amount",
-    "replies_count": "{count} replies",
-    "sensitive": "Sensitive content",
-    "image": "Image",
-    "image_no_alt": "no description",
-    "reply_pages": "Pages of replies",
-    "earlier_replies": "Earlier replies",
-    "later_replies": "Later replies",
-    "answer_call": "Answer this call",
-    "call_closed": "This call is closed.",
-    "answer_fediverse": "On Mastodon or another fediverse app? Reply to this post there: the organization sees your reply.",
-    "answer_here": "Or write to the organization here, no account needed. Your message is not published.",
-    "your_contact": "How to reach you (e-mail, phone…)",
-    "your_message": "Your message",
-    "send_answer": "Send",
-    "answered_title": "Thank you",
-    "answered_text": "Your message reached {org}. They will get back to you.",
-    "back_to_call": "Back to the call",
-    "error_contact": "Please say how to reach you.",
-    "error_message": "Please write a message.",
+    "skip": N_("Skip to content"),
+    "languages": N_("Languages"),
+    "when": N_("When"),
+    "where": N_("Where"),
+    "online": N_("Online"),
+    "map": N_("Map"),
+    "organizer": N_("Organized by"),
+    "part_of": N_("Part of"),
+    "track": N_("Track"),
+    "speakers": N_("With"),
+    "room": N_("Room"),
+    "accessibility": N_("Accessibility"),
+    "take_part": N_("Take part"),
+    "participants": N_("{count} taking part"),
+    "places_left": N_("{count} places left"),
+    "full": N_("This event is full."),
+    "closed": N_("Registration is closed."),
+    "register_external": N_("Register on the organizer's site"),
+    "no_registration": N_("No registration needed: just come along."),
+    "invite_only": N_("By invitation only."),
+    "fediverse_join": N_(
+        "On Mobilizon or another fediverse app? Search for this page's address there and join."
+    ),
+    "register_here": N_("Or register here, no account needed:"),
+    "your_name": N_("Your name"),
+    "your_email": N_("E-mail (optional, only the organizer sees it)"),
+    "register": N_("Register"),
+    "registered_accepted": N_("Thank you, you are registered."),
+    "registered_pending": N_("Thank you: the organizer will confirm your registration."),
+    "approval_needed": N_("The organizer approves each registration."),
+    "programme": N_("Programme"),
+    "general": N_("General"),
+    "other_dates": N_("Other dates"),
+    "repeats": N_("Repeats"),
+    "updates": N_("Updates"),
+    "replies": N_("Replies from the fediverse"),
+    "no_replies": N_("No replies yet."),
+    "tags": N_("Tags"),
+    "moved_to": N_("This account has moved to"),
+    "upcoming_events": N_("Upcoming events"),
+    "past_events": N_("Past events"),
+    "calls": N_("Calls for collaboration"),
+    "news": N_("News"),
+    "see_all": N_("See all"),
+    "nothing_yet": N_("Nothing here yet."),
+    "previous": N_("Previous"),
+    "next": N_("Next"),
+    "pages": N_("Pages"),
+    "deadline": N_("Until"),
+    "closed_call": N_("Closed"),
+    "offer": N_("We offer"),
+    "request": N_("We need"),
+    "website": N_("Website"),
+    "region": N_("Region"),
+    "classification": N_("Solidarity economy classification"),
+    "tagged": N_("Tagged #{tag}"),
+    "published": N_("Published"),
+    "status_cancelled": N_("Cancelled"),
+    "status_postponed": N_("Postponed"),
+    "status_rescheduled": N_("Rescheduled"),
+    "status_movedOnline": N_("Moved online"),
+    "status_tentative": N_("To be confirmed"),
+    "error_name": N_("Please give your name."),
+    "error_email": N_("This is not an e-mail address."),
+    "error_form": N_("The form expired. Please try again."),
+    "error_rating": N_("Choose a rating from 1 to 5."),
+    "error_comment": N_("The comment is too long (2000 characters at most) or has odd characters."),
+    "feedback": N_("How was it?"),
+    "feedback_intro": N_(
+        "The event is over. Tell the organizers what you thought: only they will read it."
+    ),
+    "rating": N_("Your rating"),
+    "rating_n": N_("{n} of 5"),
+    "your_comment": N_("Comment (optional)"),
+    "feedback_email": N_("The e-mail you registered with (optional: then we count you once)"),
+    "send_feedback": N_("Send feedback"),
+    "feedback_thanks": N_("Thank you for your feedback."),
+    "published_by": N_("Published by"),
+    "amount": N_("Amount"),
+    "replies_count": N_("{count} replies"),
+    "sensitive": N_("Sensitive content"),
+    "image": N_("Image"),
+    "image_no_alt": N_("no description"),
+    "reply_pages": N_("Pages of replies"),
+    "earlier_replies": N_("Earlier replies"),
+    "later_replies": N_("Later replies"),
+    "answer_call": N_("Answer this call"),
+    "call_closed": N_("This call is closed."),
+    "answer_fediverse": N_(
+        "On Mastodon or another fediverse app? Reply to this post there: the organization sees your reply."
+    ),
+    "answer_here": N_(
+        "Or write to the organization here, no account needed. Your message is not published."
+    ),
+    "your_contact": N_("How to reach you (e-mail, phone…)"),
+    "your_message": N_("Your message"),
+    "send_answer": N_("Send"),
+    "answered_title": N_("Thank you"),
+    "answered_text": N_("Your message reached {org}. They will get back to you."),
+    "back_to_call": N_("Back to the call"),
+    "error_contact": N_("Please say how to reach you."),
+    "error_message": N_("Please write a message."),
 }
-_ES = {
-    "skip": "Ir al contenido", "languages": "Idiomas", "when": "Cuándo", "where": "Dónde",
-    "online": "En línea", "map": "Mapa", "organizer": "Organiza", "part_of": "Forma parte de",
-    "track": "Eje", "speakers": "Con", "room": "Sala", "accessibility": "Accesibilidad",
-    "take_part": "Participar", "participants": "{count} participantes",
-    "places_left": "Quedan {count} plazas", "full": "El evento está completo.",
-    "closed": "La inscripción está cerrada.",
-    "register_external": "Inscríbete en el sitio de la organización",
-    "no_registration": "No hace falta inscribirse: ven directamente.",
-    "invite_only": "Solo con invitación.",
-    "fediverse_join": "¿Usas Mobilizon u otra aplicación del fediverso? Busca allí la dirección de esta página y únete.",
-    "register_here": "O inscríbete aquí, sin cuenta:", "your_name": "Tu nombre",
-    "your_email": "Correo electrónico (opcional, solo lo ve la organización)",
-    "register": "Inscribirme", "registered_accepted": "Gracias, ya estás inscrito/a.",
-    "registered_pending": "Gracias: la organización confirmará tu inscripción.",
-    "approval_needed": "La organización aprueba cada inscripción.", "programme": "Programa",
-    "general": "General", "other_dates": "Otras fechas", "repeats": "Se repite",
-    "updates": "Novedades", "replies": "Respuestas del fediverso",
-    "no_replies": "Todavía no hay respuestas.", "tags": "Etiquetas",
-    "moved_to": "Esta cuenta se ha mudado a",
-    "upcoming_events": "Próximos eventos", "past_events": "Eventos pasados",
-    "calls": "Convocatorias de colaboración", "news": "Noticias", "see_all": "Ver todo",
-    "nothing_yet": "Todavía no hay nada.", "previous": "Anterior", "next": "Siguiente",
-    "pages": "Páginas", "deadline": "Hasta", "closed_call": "Cerrada", "offer": "Ofrecemos",
-    "request": "Buscamos", "website": "Sitio web", "region": "Región",
-    "classification": "Clasificación de economía solidaria", "tagged": "Etiqueta #{tag}",
-    "published": "Publicado", "status_cancelled": "Cancelado", "status_postponed": "Aplazado",
-    "status_rescheduled": "Nueva fecha", "status_movedOnline": "Pasa a ser en línea",
-    "status_tentative": "Por confirmar", "error_name": "Escribe tu nombre.",
-    "error_email": "No es una dirección de correo.",
-    "error_form": "El formulario caducó. Inténtalo de nuevo.",
-    "feedback": "¿Qué tal fue?", "rating": "Tu valoración", "rating_n": "{n} de 5",
-    "feedback_intro": "El evento terminó. Cuéntale a la organización qué te pareció: solo ella lo leerá.",
-    "your_comment": "Comentario (opcional)", "send_feedback": "Enviar",
-    "feedback_email": "El correo con el que te inscribiste (opcional: así contamos una vez)",
-    "feedback_thanks": "Gracias por tu opinión.", "error_rating": "Elige una valoración de 1 a 5.",
-    "published_by": "Publicado por", "amount": "Cantidad", "replies_count": "{count} respuestas",
-    "sensitive": "Contenido sensible", "image": "Imagen", "image_no_alt": "sin descripción",
-    "reply_pages": "Páginas de respuestas", "earlier_replies": "Respuestas anteriores",
-    "later_replies": "Respuestas siguientes", "answer_call": "Responder a esta convocatoria",
-    "call_closed": "Esta convocatoria está cerrada.",
-    "answer_fediverse": "¿Usas Mastodon u otra aplicación del fediverso? Responde allí a esta publicación: la organización verá tu respuesta.",
-    "answer_here": "O escribe aquí a la organización, sin cuenta. Tu mensaje no se publica.",
-    "your_contact": "Cómo contactarte (correo, teléfono…)", "your_message": "Tu mensaje",
-    "send_answer": "Enviar", "answered_title": "Gracias",
-    "answered_text": "Tu mensaje llegó a {org}. Te responderán.",
-    "back_to_call": "Volver a la convocatoria", "error_contact": "Indica cómo contactarte.",
-    "error_message": "Escribe un mensaje.",
-}  # fmt: skip
-_FR = {
-    "skip": "Aller au contenu", "languages": "Langues", "when": "Quand", "where": "Où",
-    "online": "En ligne", "map": "Carte", "organizer": "Organisé par", "part_of": "Fait partie de",
-    "track": "Parcours", "speakers": "Avec", "room": "Salle", "accessibility": "Accessibilité",
-    "take_part": "Participer", "participants": "{count} participant·es",
-    "places_left": "Encore {count} places", "full": "L'événement est complet.",
-    "closed": "Les inscriptions sont closes.",
-    "register_external": "S'inscrire sur le site de l'organisation",
-    "no_registration": "Pas besoin de s'inscrire : venez directement.",
-    "invite_only": "Sur invitation seulement.",
-    "fediverse_join": "Sur Mobilizon ou une autre application du fédivers ? Cherchez-y l'adresse de cette page pour participer.",
-    "register_here": "Ou inscrivez-vous ici, sans compte :", "your_name": "Votre nom",
-    "your_email": "Courriel (facultatif, visible seulement par l'organisation)",
-    "register": "S'inscrire", "registered_accepted": "Merci, vous êtes inscrit·e.",
-    "registered_pending": "Merci : l'organisation confirmera votre inscription.",
-    "approval_needed": "L'organisation valide chaque inscription.", "programme": "Programme",
-    "general": "Général", "other_dates": "Autres dates", "repeats": "Se répète",
-    "updates": "Nouvelles", "replies": "Réponses du fédivers",
-    "no_replies": "Pas encore de réponses.", "tags": "Mots-clés",
-    "moved_to": "Ce compte a déménagé vers",
-    "upcoming_events": "Événements à venir", "past_events": "Événements passés",
-    "calls": "Appels à collaboration", "news": "Actualités", "see_all": "Tout voir",
-    "nothing_yet": "Rien pour l'instant.", "previous": "Précédent", "next": "Suivant",
-    "pages": "Pages", "deadline": "Jusqu'au", "closed_call": "Clos", "offer": "Nous proposons",
-    "request": "Nous cherchons", "website": "Site web", "region": "Région",
-    "classification": "Classification de l'économie solidaire", "tagged": "Mot-clé #{tag}",
-    "published": "Publié", "status_cancelled": "Annulé", "status_postponed": "Reporté",
-    "status_rescheduled": "Nouvelle date", "status_movedOnline": "Passe en ligne",
-    "status_tentative": "À confirmer", "error_name": "Indiquez votre nom.",
-    "error_email": "Ce n'est pas une adresse de courriel.",
-    "error_form": "Le formulaire a expiré. Réessayez.",
-    "feedback": "Comment c'était ?", "rating": "Votre note", "rating_n": "{n} sur 5",
-    "feedback_intro": "L'événement est terminé. Dites aux organisateurs ce que vous en avez pensé : eux seuls le liront.",
-    "your_comment": "Commentaire (facultatif)", "send_feedback": "Envoyer",
-    "feedback_email": "Le courriel de votre inscription (facultatif : vous êtes compté une fois)",
-    "feedback_thanks": "Merci pour votre avis.", "error_rating": "Choisissez une note de 1 à 5.",
-    "published_by": "Publié par", "amount": "Quantité", "replies_count": "{count} réponses",
-    "sensitive": "Contenu sensible", "image": "Image", "image_no_alt": "sans description",
-    "reply_pages": "Pages de réponses", "earlier_replies": "Réponses précédentes",
-    "later_replies": "Réponses suivantes", "answer_call": "Répondre à cet appel",
-    "call_closed": "Cet appel est clos.",
-    "answer_fediverse": "Sur Mastodon ou une autre application du fédivers ? Répondez-y à cette publication : l'organisation verra votre réponse.",
-    "answer_here": "Ou écrivez ici à l'organisation, sans compte. Votre message n'est pas publié.",
-    "your_contact": "Comment vous joindre (courriel, téléphone…)", "your_message": "Votre message",
-    "send_answer": "Envoyer", "answered_title": "Merci",
-    "answered_text": "Votre message est bien arrivé à {org}. L'organisation vous répondra.",
-    "back_to_call": "Retour à l'appel", "error_contact": "Indiquez comment vous joindre.",
-    "error_message": "Écrivez un message.",
-}  # fmt: skip
-_CATALOG = {"en": _EN, "es": _ES, "fr": _FR}
-_DAYS = {
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-}
-_MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-           "nov.", "déc."),
-}  # fmt: skip
 
 
 def ui_language(tag: str) -> str:
-    """The catalog language for a content language (``es-MX`` -> ``es``; others -> ``en``)."""
-    primary = tag.split("-", 1)[0].lower()
-    return primary if primary in _CATALOG else "en"
+    """The catalogue language for a content language (``es-MX`` -> ``es``; others -> ``en``)."""
+    return i18n.ui_language(tag)
 
 
 def translator(lang: str) -> dict[str, str]:
-    """The strings of ``lang``, English filling any gap."""
-    return _EN | _CATALOG.get(ui_language(lang), {})
+    """The strings of ``lang`` by key, from the gettext catalogue, English filling any gap."""
+    return _translated(i18n.ui_language(lang))
+
+
+@cache
+def _translated(ui: str) -> dict[str, str]:
+    return {key: i18n.gettext(ui, english) for key, english in _EN.items()}
+
+
+def localized(table: Mapping[str, str], lang: str) -> dict[str, str]:
+    """A feature's own table of N_-marked English strings, in ``lang``."""
+    return {key: i18n.gettext(lang, english) for key, english in table.items()}
 
 
 def native_name(tag: str) -> str:
@@ -245,10 +157,8 @@ def native_name(tag: str) -> str:
 
 
 def day(moment: datetime, lang: str) -> str:
-    """``Tue 3 Nov 2026`` / ``mar 3 nov 2026`` (our own names: strftime follows the locale)."""
-    ui = ui_language(lang)
-    weekday, month = _DAYS[ui][moment.weekday()], _MONTHS[ui][moment.month - 1]
-    return f"{weekday} {moment.day} {month} {moment.year}"
+    """``Tue 3 Nov 2026`` / ``mar 3 nov 2026`` through Babel, in the reader's language."""
+    return i18n.day_with_year(moment, lang)
 
 
 def when(start: datetime, end: datetime, zone: str, lang: str) -> str:

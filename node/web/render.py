@@ -15,6 +15,7 @@ from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.vocab import ACTIVITY_JSON
 from node.federation.context import NodeContext
 from node.web import i18n
+from node.web.i18n import N_
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -142,6 +143,7 @@ def not_found(request: Request, what: str) -> Response:
         request,
         "error.html",
         status=404,
-        title="Not found",
-        message=f"{what} was not found on this node.",
+        title=N_("Not found"),
+        message=N_("%(what)s was not found on this node."),
+        what=what,
     )

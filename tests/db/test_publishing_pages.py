@@ -207,10 +207,11 @@ def test_the_profile_shows_sections_and_the_lists_page(api: Api, client: TestCli
         )
     profile = Page(client.get("/@nec").text)
     assert_accessible_structure(profile, "en")
-    assert [h for h in profile.headings if h[0] == 2][-3:] == [
+    assert [h for h in profile.headings if h[0] == 2][-4:] == [
         (2, "Upcoming events"),
         (2, "Calls for collaboration"),
         (2, "News"),
+        (2, "Put these events on your website"),  # the widget's embed code, last
     ]
     # Sessions appear in their conference's programme, not in the lists.
     assert "Opening keynote" not in profile.text

@@ -78,7 +78,15 @@ def test_the_network_profile_shows_what_is_below_it(
     assert response.status_code == 200
     page = Page(response.text)
     h2 = [text for level, text in page.headings if level == 2]
-    assert h2 == ["Follow", "Upcoming events", "Latest calls and news", "Members"]
+    assert h2 == [
+        "Follow",
+        "Upcoming events",
+        "Latest calls and news",
+        "Members",
+        "Put these events on your website",
+    ]
+    # the box gives the widget's embed code, ready to copy
+    assert '&lt;iframe src="http://127.0.0.1:8000/@national/widget"' in response.text
     h3 = [text for level, text in page.headings if level == 3]
     assert "Riverside cooperative assembly" in h3
     assert "Riverside opens a second store" in h3

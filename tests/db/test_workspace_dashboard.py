@@ -63,9 +63,9 @@ def test_the_dashboard_shows_what_waits_upcoming_events_and_each_items_figures(
     assert answer.status_code == 200
     page = Page(answer.text)
     text = " ".join(answer.text.split())
-    assert "1</span> followers waiting for approval" in text
-    assert "1</span> registrations and joins waiting" in text
-    assert "1</span> replies waiting for moderation" in text
+    assert "1</span> follower waiting for approval" in text
+    assert "1</span> registration or join waiting" in text
+    assert "1</span> reply waiting for moderation" in text
     assert "Upcoming events" in [h for _, h in page.headings]
     # in the upcoming events and in the recent items
     assert text.count("Strengthening the Solidarity Economy Together") == 2

@@ -23,6 +23,7 @@ from node.features.networks.highlights import (
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Follower
+from node.web.i18n import N_
 from node.web.render import ctx, html, not_found
 
 SHOWN = 6
@@ -33,7 +34,7 @@ def profile_page(request: Request) -> Response:
     node = ctx(request)
     slug = request.path_params["slug"]
     if not _sound(slug):
-        return not_found(request, "This account")
+        return not_found(request, N_("This account"))
     with Session(node.engine) as session:
         actor = get_actor(session, slug)
         if actor is None:

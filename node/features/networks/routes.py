@@ -8,7 +8,7 @@ people to the directory and the calendar.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +33,7 @@ from node.features.networks.queries import (
 )
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
+from node.web.i18n import N_
 from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
@@ -75,7 +76,7 @@ def memberships_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
-            return not_found(request, "This account")
+            return not_found(request, N_("This account"))
         doc = collections.memberships_collection(session, node, actor, _page_number(request))
     return activity_json(doc)
 
@@ -87,7 +88,7 @@ def events_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
-            return not_found(request, "This account")
+            return not_found(request, N_("This account"))
         if not wants_activity_json(request.headers.get("accept")):
             target = f"/networks/{slug}/calendar" if actor.kind == "network" else f"/@{slug}/events"
             return RedirectResponse(node.settings.base_url + target, 303)
@@ -106,7 +107,7 @@ def timeline_page(request: Request) -> Response:
     node, network, session = _network_page(request)
     with session:
         if network is None:
-            return not_found(request, "This network")
+            return not_found(request, N_("This network"))
         page = _page_number(request) or 1
         entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         cards = [c for c in map(sound_card, entries[:PAGE_SIZE]) if c is not None]
@@ -138,7 +139,7 @@ def calendar_page(request: Request) -> Response:
     month = _month(request)
     with session:
         if network is None:
-            return not_found(request, "This network")
+            return not_found(request, N_("This network"))
         now = now_utc()
         if month is None:
             entries = upcoming_events(session, node, network, filters, now=now)
@@ -173,7 +174,7 @@ def calendar_page(request: Request) -> Response:
         cards=list(cards.values()),
         by_id=cards,
         weeks=weeks,
-        month_label=datetime(shown[0], shown[1], 1).strftime("%B %Y"),
+        month_start=date(shown[0], shown[1], 1),
         list_link=link(),
         month_link=link(month=f"{shown[0]:04d}-{shown[1]:02d}"),
         prev_link=link(month=f"{prev_month[0]:04d}-{prev_month[1]:02d}"),
@@ -189,7 +190,7 @@ def directory_page(request: Request) -> Response:
     filters = Filters.from_query(request.query_params)
     with session:
         if network is None:
-            return not_found(request, "This network")
+            return not_found(request, N_("This network"))
         rows = directory(session, node, network, filters)
     members = [
         {

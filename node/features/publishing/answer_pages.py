@@ -16,6 +16,7 @@ from node.features.publishing import page_data as item_view
 from node.models import Item, LocalActor
 from node.urls import is_uid
 from node.web import forms, messages
+from node.web.i18n import N_
 from node.web.render import ctx, html
 
 MAX_FORM = 20_000
@@ -83,7 +84,7 @@ def _too_many(request: Request) -> Response | None:
     wait = limiter.take(request.client.host) if limiter and request.client else 0.0
     if not wait:
         return None
-    refused = _error(request, 429, "Too many answers", "Please try again later.")
+    refused = _error(request, 429, N_("Too many answers"), N_("Please try again later."))
     refused.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return refused
 
@@ -96,9 +97,9 @@ async def answer_route(request: Request) -> Response:
         return refused
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
-        return _error(request, 411, "Length required", "The form must say how long it is.")
+        return _error(request, 411, N_("Length required"), N_("The form must say how long it is."))
     if int(declared) > MAX_FORM:
-        return _error(request, 413, "Too large", "The form is larger than expected.")
+        return _error(request, 413, N_("Too large"), N_("The form is larger than expected."))
     form = await request.form(max_files=0, max_fields=10)
     values = {k: str(form.get(k, ""))[: answers.MESSAGE_MAX + 1] for k in answers.FIELDS}
     values["lang"] = values["lang"][:35]
@@ -115,7 +116,9 @@ async def answer_route(request: Request) -> Response:
         with session_scope(node.engine) as session:
             found = _call(session, request)
             if found is None:
-                return _error(request, 404, "Not found", "There is no such call on this node.")
+                return _error(
+                    request, 404, N_("Not found"), N_("There is no such call on this node.")
+                )
             item, author = found
             if answer is not None and not errors:
                 try:
@@ -137,7 +140,7 @@ def answered_route(request: Request) -> Response:
     with Session(ctx(request).engine) as session:
         found = _call(session, request)
         if found is None:
-            return _error(request, 404, "Not found", "There is no such call on this node.")
+            return _error(request, 404, N_("Not found"), N_("There is no such call on this node."))
         item, author = found
         title = item_view.text_of(item.document, "name", lang)
     return html(

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from node.content.fields import EventInput
+from node.web.i18n import N_
 from node.web.render import SECURITY_HEADERS
 
 __all__ = ["EVENT_PAGE_HEADERS", "TEXTS", "links", "utc_offset"]
@@ -21,47 +22,62 @@ EVENT_PAGE_HEADERS: dict[str, str | None] = {
     "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"] + "; script-src 'self'"
 }
 
-# The page's strings for these links and the registration pages (English; messages.py's
-# translator fills nothing here, so every language gets these until they are translated).
+# The page's strings for these links and the registration pages: the English, marked for the
+# gettext catalogue; messages.localized(TEXTS, lang) gives them in the reader's language.
 TEXTS = {
-    "add_to_calendar": "Add to calendar",
-    "ics_download": "Download (.ics)",
-    "share": "Share",
-    "share_email": "By e-mail",
-    "page_address": "This page's address",
-    "online_private": "The online link is given to approved participants on their "
-    "registration page.",
-    "your_registration": "Your registration",
-    "registration_accepted": "Thank you, you are registered.",
-    "registration_pending": "Thank you: the organizer will confirm your registration. Come "
-    "back to this page to see when it is confirmed.",
-    "registration_rejected": "The organizer could not accept this registration.",
-    "registration_unconfirmed": "One more step: confirm your registration with the button "
-    "below. Until then it does not count.",
-    "registration_check_mail": "Almost there: we sent a link to {email}. Open it and confirm "
-    "within two days; until then your registration does not count.",
-    "registration_expired": "This confirmation link expired. Please register again.",
-    "confirm_registration": "Confirm my registration",
-    "error_email_needed": "Give your e-mail address: we send you a link to confirm.",
-    "registration_left": "You cancelled this registration.",
-    "registration_duplicate": "You are already registered for this event: one registration "
-    "per person. To see or cancel it, use the link you were given when you registered.",
-    "keep_this_link": "Keep this page's address: it is your link to see or cancel your "
-    "registration. Anyone who has it can cancel it.",
-    "no_email": "No e-mail will come from this node: it does not send e-mail.",
-    "email_sent": "A confirmation with this link is on its way to {email}.",
-    "online_link": "Online link",
-    "cancel_registration": "Cancel my registration",
-    "back_to_event": "Back to the event",
-    "registered_as": "Registered as",
-    "you_are_registered": "You are registered for this event from this browser:",
-    "your_time": "Your time",
-    "your_handle": "Your fediverse address (like you@your.server)",
-    "join_from_server": "Join from your server",
-    "session_optional": "Registered for {conference}? That covers its sessions: registering "
-    "for this one is optional (it helps the organizer plan the room).",
-    "interact_continue": "Your server, {host}, will show you this event: follow or join it there.",
-    "interact_go": "Continue on {host}",
+    "add_to_calendar": N_("Add to calendar"),
+    "ics_download": N_("Download (.ics)"),
+    "share": N_("Share"),
+    "share_email": N_("By e-mail"),
+    "page_address": N_("This page's address"),
+    "online_private": N_(
+        "The online link is given to approved participants on their registration page."
+    ),
+    "your_registration": N_("Your registration"),
+    "registration_accepted": N_("Thank you, you are registered."),
+    "registration_pending": N_(
+        "Thank you: the organizer will confirm your registration. Come "
+        "back to this page to see when it is confirmed."
+    ),
+    "registration_rejected": N_("The organizer could not accept this registration."),
+    "registration_unconfirmed": N_(
+        "One more step: confirm your registration with the button below. Until then it does "
+        "not count."
+    ),
+    "registration_check_mail": N_(
+        "Almost there: we sent a link to {email}. Open it and confirm within two days; until "
+        "then your registration does not count."
+    ),
+    "registration_expired": N_("This confirmation link expired. Please register again."),
+    "confirm_registration": N_("Confirm my registration"),
+    "error_email_needed": N_("Give your e-mail address: we send you a link to confirm."),
+    "registration_left": N_("You cancelled this registration."),
+    "registration_duplicate": N_(
+        "You are already registered for this event: one registration "
+        "per person. To see or cancel it, use the link you were given when you registered."
+    ),
+    "keep_this_link": N_(
+        "Keep this page's address: it is your link to see or cancel your "
+        "registration. Anyone who has it can cancel it."
+    ),
+    "no_email": N_("No e-mail will come from this node: it does not send e-mail."),
+    "email_sent": N_("A confirmation with this link is on its way to {email}."),
+    "online_link": N_("Online link"),
+    "cancel_registration": N_("Cancel my registration"),
+    "back_to_event": N_("Back to the event"),
+    "registered_as": N_("Registered as"),
+    "you_are_registered": N_("You are registered for this event from this browser:"),
+    "your_time": N_("Your time"),
+    "your_handle": N_("Your fediverse address (like you@your.server)"),
+    "join_from_server": N_("Join from your server"),
+    "session_optional": N_(
+        "Registered for {conference}? That covers its sessions: registering "
+        "for this one is optional (it helps the organizer plan the room)."
+    ),
+    "interact_continue": N_(
+        "Your server, {host}, will show you this event: follow or join it there."
+    ),
+    "interact_go": N_("Continue on {host}"),
 }
 
 

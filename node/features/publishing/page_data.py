@@ -18,7 +18,7 @@ from node.content.markdown import render, to_plain_text, truncate
 from node.content.summary import accessibility_text, recurrence_text
 from node.db import as_utc, now_utc
 from node.models import Item
-from node.web import messages
+from node.web import i18n, messages
 from node.web.messages import UI_LANGUAGES
 
 
@@ -41,7 +41,13 @@ def choose_language(asked: str | None, accept: str, available: tuple[str, ...]) 
         chosen = next(c for c in candidates if c.lower() == wanted.lower())
     else:
         chosen = pick_language(accept, candidates, default)
-    return Language(chosen, messages.ui_language(chosen), candidates)
+    # The words around the content follow the reader (what they asked for, else their
+    # browser), even when the content exists only in another language.
+    if wanted is not None:
+        ui = messages.ui_language(wanted)
+    else:
+        ui = i18n.negotiate(accept) if accept else messages.ui_language(chosen)
+    return Language(chosen, ui, candidates)
 
 
 def switcher(lang: Language, url: str) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Item, LocalActor, Series
 from node.urls import is_uid
 from node.web import forms, messages, schema_org
+from node.web.i18n import N_
 from node.web.render import ctx, html
 
 MAX_FORM = 10_000
@@ -185,7 +186,7 @@ def _page_context(
     session: Session, item: Item, author: LocalActor, lang: Language, page_url: str
 ) -> dict[str, Any]:
     """What every item page shows: title, text, tags, replies, language switcher."""
-    t = event_links.TEXTS | messages.translator(lang.ui)
+    t = messages.localized(event_links.TEXTS, lang.ui) | messages.translator(lang.ui)
     doc = item.document
     return {
         "item": item,
@@ -259,9 +260,9 @@ def _load(session: Session, request: Request) -> tuple[Item, LocalActor] | Respo
         else None
     )
     if item is None:
-        return _error(request, 404, "Not found", "There is no such post on this node.")
+        return _error(request, 404, N_("Not found"), N_("There is no such post on this node."))
     if item.deleted_at is not None:
-        return _error(request, 410, "Deleted", "This post was deleted by its author.")
+        return _error(request, 410, N_("Deleted"), N_("This post was deleted by its author."))
     author = session.get(LocalActor, item.actor_id)
     assert author is not None
     return item, author
@@ -284,14 +285,14 @@ async def register_route(request: Request) -> Response:
     wait = limiter.take(request.client.host) if limiter and request.client else 0.0
     if wait:
         seconds = max(1, math.ceil(wait))
-        refused = _error(request, 429, "Too many registrations", "Please try again later.")
+        refused = _error(request, 429, N_("Too many registrations"), N_("Please try again later."))
         refused.headers["Retry-After"] = str(seconds)
         return refused
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
-        return _error(request, 411, "Length required", "The form must say how long it is.")
+        return _error(request, 411, N_("Length required"), N_("The form must say how long it is."))
     if int(declared) > MAX_FORM:
-        return _error(request, 413, "Too large", "The form is larger than expected.")
+        return _error(request, 413, N_("Too large"), N_("The form is larger than expected."))
     form = await request.form(max_files=0, max_fields=10)
     values = {k: str(form.get(k, ""))[:400] for k in ("name", "email", "token", "lang")}
     t_lang = values["lang"] or "en"
@@ -306,7 +307,7 @@ async def register_route(request: Request) -> Response:
                 return found
             item, author = found
             if item.kind != "event":
-                return _error(request, 404, "Not found", "Only events take registrations.")
+                return _error(request, 404, N_("Not found"), N_("Only events take registrations."))
             if not errors:
                 browser = request.cookies.get(forms.COOKIE) or ""
                 confirm = node.settings.registration_confirm
@@ -373,7 +374,7 @@ def section_route(request: Request) -> Response:
     with Session(node.engine) as session:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None or name not in listings.SECTIONS:
-            return _error(request, 404, "Not found", "There is no such page on this node.")
+            return _error(request, 404, N_("Not found"), N_("There is no such page on this node."))
         page = listings.page_number(request.query_params.get("page"))
         listing = listings.section(session, actor, name, page)
     titles = {"events": "upcoming_events", "past": "past_events", "calls": "calls", "news": "news"}
@@ -385,7 +386,7 @@ def tag_route(request: Request) -> Response:
     node = ctx(request)
     tag = request.path_params["tag"]
     if not TAG_RE.match(tag):
-        return _error(request, 404, "Not found", "There is no such hashtag.")
+        return _error(request, 404, N_("Not found"), N_("There is no such hashtag."))
     lang = item_view.choose_language(
         request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
     )

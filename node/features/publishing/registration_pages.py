@@ -190,7 +190,7 @@ async def interact_route(request: Request) -> Response:
     return html(
         request,
         "interact.html",
-        t=TEXTS | messages.translator("en"),
+        t=messages.localized(TEXTS, _language(request)) | messages.translator(_language(request)),
         title=title,
         target=target,
         host=urlsplit(target).netloc,

@@ -109,7 +109,7 @@ def context(
 ) -> dict[str, Any]:
     """What registration.html shows (``token`` None: a second registration of the same person,
     told so without the page's address)."""
-    t = TEXTS | messages.translator(lang)
+    t = messages.localized(TEXTS, lang) | messages.translator(lang)
     inp = item_view.event_input(item)
     title = item_view.text_of(item.document, "name", lang) or item.ap_id
     state = "duplicate" if token is None else row.state

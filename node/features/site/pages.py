@@ -21,6 +21,7 @@ from node.features.networks.highlights import node_latest, node_upcoming
 from node.features.networks.queries import Filters
 from node.features.search.query import printable
 from node.federation.actors.local import list_actors
+from node.web.i18n import N_
 from node.web.render import ctx, html, not_found
 
 FRONT_EVENTS = 12
@@ -61,14 +62,19 @@ def category_label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-def _scope_page(request: Request, title: str, filters: Filters, calendar: str) -> Response:
+def _scope_page(
+    request: Request, title: tuple[str, str], filters: Filters, calendar: str
+) -> Response:
+    """``title``: the N_-marked English with ``%(name)s``, and the name (the template
+    translates the first and fills in the second)."""
     node = ctx(request)
     with Session(node.engine) as session:
         events = _cards(node_upcoming(session, node, SCOPE_EVENTS, filters))
     return html(
         request,
         "scope.html",
-        title=title,
+        title=title[0],
+        scope_name=title[1],
         events=events,
         calendar=calendar,
         search_link="/search?"
@@ -81,21 +87,25 @@ def region_page(request: Request) -> Response:
     """``/regions/{region}``: the node's upcoming events in a region, locality or country."""
     region = printable(request.path_params["region"])[:200]
     if not region:
-        return not_found(request, "This region")
+        return not_found(request, N_("This region"))
     node = ctx(request)
     filters = Filters(region=region)
-    return _scope_page(request, f"Events in {region}", filters, node.urls.region_calendar(region))
+    return _scope_page(
+        request, (N_("Events in %(name)s"), region), filters, node.urls.region_calendar(region)
+    )
 
 
 def category_page(request: Request) -> Response:
     """``/categories/{category}``: the node's upcoming events of a category."""
     category = printable(request.path_params["category"]).upper()[:64]
     if not category:
-        return not_found(request, "This category")
+        return not_found(request, N_("This category"))
     node = ctx(request)
     label = category_label(category)
     filters = Filters(category=category)
-    return _scope_page(request, f"{label} events", filters, node.urls.category_calendar(category))
+    return _scope_page(
+        request, (N_("%(name)s events"), label), filters, node.urls.category_calendar(category)
+    )
 
 
 def about_route(request: Request) -> Response:

@@ -19,6 +19,7 @@ from node.features.workspace.sessions import (
     set_cookie,
     start_session,
 )
+from node.web.i18n import N_
 from node.web.render import ctx
 
 PURPOSE = "workspace-sign-in"
@@ -61,7 +62,7 @@ async def sign_in(request: Request) -> Response:
     token = await run_in_threadpool(_sign_in, request, email, doorway.text(form, "password"))
     if token is None:
         return doorway.page(request, "workspace/sign_in.html", PURPOSE, status=400, email=email,
-                            next=target, error="The e-mail or the password is wrong.")  # fmt: skip
+                            next=target, error=N_("The e-mail or the password is wrong."))  # fmt: skip
     response = RedirectResponse(target, status_code=303)
     set_cookie(response, node.settings, token)
     return response
