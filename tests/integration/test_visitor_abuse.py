@@ -220,13 +220,15 @@ def test_a_script_cannot_fill_an_event_from_one_address(node_factory: NodeFactor
         assert [a.status_code for a in answers] == [303, 409]
         assert _count(node, accepted) == 1
 
-        # A fresh page for every post: the address's limit (5 posts an hour) stops it.
+        # A fresh browser (no cookies: one registration per browser) and a fresh page for every
+        # post: the address's limit (5 posts an hour) stops it.
         statuses = []
         for n in range(4):
-            form = _form(script, event["url"])
-            answer = script.post(
-                f"{event['url']}/register", data={"token": form, "name": f"Bot {n + 2}"}
-            )
+            with httpx.Client(timeout=20) as fresh:
+                form = _form(fresh, event["url"])
+                answer = fresh.post(
+                    f"{event['url']}/register", data={"token": form, "name": f"Bot {n + 2}"}
+                )
             statuses.append(answer.status_code)
         assert statuses == [303, 303, 303, 429]
         assert int(answer.headers["retry-after"]) > 0
