@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.db import as_utc, session_scope
+from node.features.publishing.feedback import FeedbackError, FeedbackInput, give
 from node.features.publishing.feedback_followup import FOLLOWUP_JOB, send_followup
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.targets import resolve_target
@@ -262,3 +263,39 @@ def test_a_registrant_with_an_address_is_invited_by_email_once(
             fields = {"token": form["token"], "invite": form["invite"], "rating": "4"}
             assert post(client, event, fields).status_code == 303
             assert [r for r, _, who in stored(engine) if who is not None] == [4]
+
+
+def test_the_same_link_sent_twice_at_once_is_taken_once_and_the_other_told_so(
+    client: TestClient, engine: Engine
+) -> None:
+    """A double click on "Send" from Lu's e-mailed link: two requests race past any check; one
+    is stored, the other is told it is already in (409), never a server error."""
+    api = Api(client, make_org(engine))
+    event = forum(api)
+    path = event["id"].replace("http://127.0.0.1:8000", "")
+    form = hidden(client.get(path).text)
+    client.post(f"{path}/register", data={"token": form["token"], "name": "Lu",
+                "email": "lu@example.org"}, follow_redirects=False)  # fmt: skip
+    took_place(api, event)
+    with Session(engine) as session:
+        item = session.exec(select(Item).where(Item.ap_id == event["id"])).one()
+        lu = session.exec(select(Participant).where(Participant.email == "lu@example.org")).one()
+    both = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send(rating: int) -> None:
+        both.wait()
+        try:
+            with session_scope(engine) as session:
+                give(session, item, FeedbackInput(rating, "", lu.id))
+            outcomes.append("stored")
+        except FeedbackError as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in (4, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["given", "stored"]
+    assert [who for _, _, who in stored(engine)] == [lu.id]

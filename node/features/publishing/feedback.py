@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from node.db import as_utc, now_utc
@@ -96,19 +97,18 @@ def give(session: Session, item: Item, given: FeedbackInput) -> EventFeedback:
     if not has_ended(item):
         raise FeedbackError("not-ended")
     assert item.id is not None
-    if given.participant_id is not None:
-        before = session.exec(
-            select(EventFeedback.id).where(
-                EventFeedback.item_id == item.id,
-                EventFeedback.participant_id == given.participant_id,
-            )
-        ).first()
-        if before is not None:
-            raise FeedbackError("given")
     row = EventFeedback(item_id=item.id, participant_id=given.participant_id,
                         rating=given.rating, comment=given.comment)  # fmt: skip
-    session.add(row)
-    session.flush()
+    # The unique index on (event, participant) decides, not a look first: two posts of the same
+    # link at the same moment (a double click, a resent form) both pass any look, and the
+    # second must be "already received", not a server error. Anonymous feedback (no
+    # participant) is never a duplicate: NULLs are distinct in the index on both databases.
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise FeedbackError("given") from exc
     return row
 
 
