@@ -11,9 +11,11 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from node.api.tokens import create_token
+from node.cli import main
 from node.db import session_scope
 from node.federation.actors.local import create_actor
 from node.models import Follower, Following, InboxActivity, OutboxActivity
+from node.settings import Settings
 
 BASE = "http://127.0.0.1:8000"
 ANA = "https://mastodon.example/users/ana"
@@ -91,6 +93,41 @@ def test_a_refused_follower_gets_a_reject_and_is_forgotten(
     assert client.post("/api/v1/followers/reject", json={}, headers=auth).status_code == 422
     assert client.get("/api/v1/followers?state=maybe", headers=auth).status_code == 422
     assert client.get("/api/v1/followers").status_code == 401
+
+
+def test_a_follower_is_removed_with_a_reject_through_the_api_and_the_command(
+    client: TestClient, engine: Engine, token: str, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A troll followed the co-op and was approved; the admin removes them (Mastodon's "remove
+    from followers"): the row goes and their server is sent a Reject of their Follow."""
+    auth = {"Authorization": f"Bearer {token}"}
+    troll = "https://mastodon.example/users/troll"
+    follow_id = _pending_follow(engine, troll)
+    waiting = client.post("/api/v1/followers/remove", json={"actor": troll}, headers=auth)
+    assert waiting.status_code == 409 and "refuse it instead" in waiting.json()["error"]
+    assert client.post("/api/v1/followers/approve", json={"actor": troll}, headers=auth).is_success
+    r = client.post("/api/v1/followers/remove", json={"actor": troll}, headers=auth)
+    assert r.status_code == 200 and r.json() == {"actor": troll, "state": "removed"}
+    with Session(engine) as session:
+        assert session.exec(select(Follower)).all() == []
+        reject = session.exec(select(OutboxActivity).where(OutboxActivity.type == "Reject")).one()
+        assert reject.document["object"]["id"] == follow_id and reject.public is False
+    again = client.post("/api/v1/followers/remove", json={"actor": troll}, headers=auth)
+    assert again.status_code == 409 and "does not follow" in again.json()["error"]
+
+    _pending_follow(engine, ANA)
+    for name, value in {"SOLNODE_BASE_URL": settings.base_url, "SOLNODE_DATA_DIR":
+                        str(settings.data_dir), "SOLNODE_DATABASE_URL": settings.database_url,
+                        "SOLNODE_SECRET_KEY": "test-secret"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["approve", "coop", ANA]) == 0
+    assert main(["remove-follower", "coop", ANA]) == 0
+    assert f"{ANA} no longer follows @coop" in capsys.readouterr().out
+    assert main(["remove-follower", "coop", ANA]) == 1
+    assert capsys.readouterr().err == f"solnode: error: {ANA} does not follow @coop\n"
+    with Session(engine) as session:
+        assert [a.type for a in session.exec(select(OutboxActivity))].count("Reject") == 2
 
 
 def test_following_out_through_the_api(client: TestClient, engine: Engine, token: str) -> None:

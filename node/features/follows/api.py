@@ -50,20 +50,27 @@ async def list_followers(request: Request) -> Response:
     return await as_actor(request, work)
 
 
-def _decide(approve: bool) -> Any:
+# What each decision leaves the follower as, in the answer.
+DECISIONS = {"approve": "accepted", "reject": "refused", "remove": "removed"}
+
+
+def _decide(action: str) -> Any:
     @endpoint
     async def decide(request: Request) -> Response:
-        """POST /api/v1/followers/approve|reject {"actor": URL}"""
+        """POST /api/v1/followers/approve|reject|remove {"actor": URL}"""
         body = await read_json(request)
         remote_id = _target(body, "actor")
 
         def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
             try:
-                followers_mod.decide(session, node, actor, remote_id, approve=approve)
+                if action == "remove":
+                    followers_mod.remove(session, node, actor, remote_id)
+                else:
+                    approve = action == "approve"
+                    followers_mod.decide(session, node, actor, remote_id, approve=approve)
             except followers_mod.FollowerError as exc:
                 raise ApiError(409, str(exc), field="actor") from exc
-            state = "accepted" if approve else "refused"
-            return json_response({"actor": remote_id, "state": state})
+            return json_response({"actor": remote_id, "state": DECISIONS[action]})
 
         return await as_actor(request, work)
 
@@ -119,8 +126,9 @@ def routes() -> list[Route]:
     """The follow routes of the API."""
     return [
         Route("/api/v1/followers", list_followers, methods=["GET"]),
-        Route("/api/v1/followers/approve", _decide(True), methods=["POST"]),
-        Route("/api/v1/followers/reject", _decide(False), methods=["POST"]),
+        Route("/api/v1/followers/approve", _decide("approve"), methods=["POST"]),
+        Route("/api/v1/followers/reject", _decide("reject"), methods=["POST"]),
+        Route("/api/v1/followers/remove", _decide("remove"), methods=["POST"]),
         Route("/api/v1/following", list_following, methods=["GET"]),
         Route("/api/v1/follow", _follow(False), methods=["POST"]),
         Route("/api/v1/unfollow", _follow(True), methods=["POST"]),

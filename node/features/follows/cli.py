@@ -1,4 +1,5 @@
-"""The follow commands of ``solnode``: follow, unfollow, followers, approve, reject."""
+"""The follow commands of ``solnode``: follow, unfollow, followers, approve, reject,
+remove-follower."""
 
 from __future__ import annotations
 
@@ -89,6 +90,21 @@ def cmd_reject(ctx: CliContext, args: argparse.Namespace) -> int:
     return _decide_follower(ctx, args, False)
 
 
+def cmd_remove_follower(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Remove an accepted follower (sends Reject of their Follow)."""
+    from node.db import session_scope  # lazy: start-up
+    from node.features.follows.approval import FollowerError, remove  # lazy: start-up
+
+    actor = ctx.local_actor(args.slug)
+    try:
+        with session_scope(ctx.engine) as session:
+            remove(session, ctx.node, actor, args.actor)
+    except FollowerError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{args.actor} no longer follows @{actor.slug} (their server is sent a Reject).")
+    return 0
+
+
 def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     """Add the follow commands to the ``solnode`` parser."""
     p = add_command(
@@ -112,5 +128,11 @@ def add_commands(sub: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
     p = add_command(sub, "reject", cmd_reject, "refuse a pending follower (sends Reject)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")
+    p = add_command(
+        sub, "remove-follower", cmd_remove_follower,
+        "remove a follower (sends Reject of their Follow, as Mastodon's 'remove from followers')",
+    )  # fmt: skip
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("actor", metavar="ACTOR_URL", help="the follower's actor URL")

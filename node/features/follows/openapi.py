@@ -12,7 +12,7 @@ def _page_of(item: Schema) -> Schema:
 
 
 def _decide(operation: str, summary: str) -> Doc:
-    """Approve or refuse a pending follower."""
+    """Approve or refuse a pending follower, or remove an accepted one."""
     actor = {
         "type": "object",
         "required": ["actor"],
@@ -20,7 +20,10 @@ def _decide(operation: str, summary: str) -> Doc:
     }
     decision = {
         "type": "object",
-        "properties": {"actor": {"type": "string"}, "state": {"enum": ["accepted", "refused"]}},
+        "properties": {
+            "actor": {"type": "string"},
+            "state": {"enum": ["accepted", "refused", "removed"]},
+        },
     }
     return {
         "post": {
@@ -104,6 +107,10 @@ def fragment() -> ApiFragment:
         "/api/v1/followers": _followers(),
         "/api/v1/followers/approve": _decide("approveFollower", "Accept a pending follower"),
         "/api/v1/followers/reject": _decide("rejectFollower", "Refuse a pending follower"),
+        "/api/v1/followers/remove": _decide(
+            "removeFollower",
+            "Remove a follower (sends Reject of their Follow; they stop following)",
+        ),
         "/api/v1/following": _following(),
         "/api/v1/follow": _follow("follow", "Follow a remote actor (pending until Accept)", "202"),
         "/api/v1/unfollow": _follow("unfollow", "Stop following (sends Undo(Follow))", "200"),
