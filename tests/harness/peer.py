@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
@@ -231,15 +231,24 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _opts(as_: str | None, wait: bool | None, shared_inbox: bool | None) -> JSON:
-    body: JSON = {}
-    if as_ is not None:
-        body["as"] = as_
-    if wait is not None:
-        body["wait"] = wait
-    if shared_inbox is not None:
-        body["sharedInbox"] = shared_inbox
-    return body
+class Sending(TypedDict, total=False):
+    """How the peer sends: as which of its actors, whether the control call waits for the
+    delivery, and whether to the recipient's shared inbox."""
+
+    as_: str | None
+    wait: bool | None
+    shared_inbox: bool | None
+
+
+def _opts(how: Sending) -> JSON:
+    """The control API's names for ``how`` (only what was given)."""
+    names = {"as_": "as", "wait": "wait", "shared_inbox": "sharedInbox"}
+    return {names[key]: value for key, value in how.items() if value is not None}
+
+
+def _present(fields: JSON) -> JSON:
+    """The fields that were given (the control API's defaults stand for the others)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _as_list(value: str | Sequence[str]) -> list[str]:
@@ -482,31 +491,13 @@ class FedifyPeer:
         data: JSON = self._call("GET", "/info")
         return data
 
-    def follow(
-        self,
-        target: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def follow(self, target: str, **how: Unpack[Sending]) -> JSON:
         """Send a Follow to ``target`` (actor URL or handle) -> {followId, target, state}."""
-        body = {"target": target, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/follow", body=body)
-        return data
+        return self._post("/follow", {"target": target}, how)
 
-    def unfollow(
-        self,
-        target: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def unfollow(self, target: str, **how: Unpack[Sending]) -> JSON:
         """Send Undo(Follow) to ``target`` -> {undoId, target}."""
-        body = {"target": target, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/unfollow", body=body)
-        return data
+        return self._post("/unfollow", {"target": target}, how)
 
     def note(
         self,
@@ -517,79 +508,31 @@ class FedifyPeer:
         *,
         summary: str | None = None,
         sensitive: bool | None = None,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
+        **how: Unpack[Sending],
     ) -> JSON:
         """Create(Note) to the followers plus mentioned ``to`` -> {noteId, activityId, to, cc}.
 
         ``visibility``: public (default) | unlisted | followers | direct.
         """
-        body: JSON = {"content": content, **_opts(as_, wait, shared_inbox)}
-        if to is not None:
-            body["to"] = _as_list(to)
-        if in_reply_to is not None:
-            body["inReplyTo"] = in_reply_to
-        if visibility is not None:
-            body["visibility"] = visibility
-        if summary is not None:
-            body["summary"] = summary
-        if sensitive is not None:
-            body["sensitive"] = sensitive
-        data: JSON = self._call("POST", "/note", body=body)
-        return data
+        given = {"to": None if to is None else _as_list(to), "inReplyTo": in_reply_to,
+                 "visibility": visibility, "summary": summary, "sensitive": sensitive}  # fmt: skip
+        return self._post("/note", {"content": content} | _present(given), how)
 
-    def like(
-        self,
-        object: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def like(self, object: str, **how: Unpack[Sending]) -> JSON:
         """Like ``object`` (sent to its author) -> {activityId, object, author}."""
-        body = {"object": object, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/like", body=body)
-        return data
+        return self._post("/like", {"object": object}, how)
 
-    def announce(
-        self,
-        object: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def announce(self, object: str, **how: Unpack[Sending]) -> JSON:
         """Announce ``object`` to the followers and its author -> {activityId, object, author}."""
-        body = {"object": object, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/announce", body=body)
-        return data
+        return self._post("/announce", {"object": object}, how)
 
-    def undo(
-        self,
-        activity: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def undo(self, activity: str, **how: Unpack[Sending]) -> JSON:
         """Undo an activity this peer sent (by id), to the same recipients -> {undoId, undone}."""
-        body = {"activity": activity, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/undo", body=body)
-        return data
+        return self._post("/undo", {"activity": activity}, how)
 
-    def delete(
-        self,
-        object: str,
-        *,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
-    ) -> JSON:
+    def delete(self, object: str, **how: Unpack[Sending]) -> JSON:
         """Delete(Tombstone) one of this peer's notes -> {activityId, deleted}."""
-        body = {"object": object, **_opts(as_, wait, shared_inbox)}
-        data: JSON = self._call("POST", "/delete", body=body)
-        return data
+        return self._post("/delete", {"object": object}, how)
 
     def send(
         self,
@@ -597,21 +540,14 @@ class FedifyPeer:
         to: str | Sequence[str] | None = None,
         *,
         to_followers: bool | None = None,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
+        **how: Unpack[Sending],
     ) -> JSON:
         """Deliver arbitrary activity JSON through Fedify (signed; Fedify normalises it).
 
         Returns {activityId, recipients}.  For exact bytes use ``post_raw``.
         """
-        body: JSON = {"activity": dict(activity), **_opts(as_, wait, shared_inbox)}
-        if to is not None:
-            body["to"] = _as_list(to)
-        if to_followers is not None:
-            body["toFollowers"] = to_followers
-        data: JSON = self._call("POST", "/send", body=body)
-        return data
+        given = {"to": None if to is None else _as_list(to), "toFollowers": to_followers}
+        return self._post("/send", {"activity": dict(activity)} | _present(given), how)
 
     def post_raw(
         self,
@@ -662,51 +598,36 @@ class FedifyPeer:
 
     def also_known_as(self, aliases: Sequence[str], *, as_: str | None = None) -> JSON:
         """Set the local actor's ``alsoKnownAs`` (``[]`` clears it), for testing ``Move``."""
-        body: JSON = {"alsoKnownAs": list(aliases), **_opts(as_, None, None)}
-        data: JSON = self._call("POST", "/also-known-as", body=body)
-        return data
+        return self._post("/also-known-as", {"alsoKnownAs": list(aliases)}, {"as_": as_})
 
     def accept(
         self,
         actor: str | None = None,
         *,
         follow: str | None = None,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
+        **how: Unpack[Sending],
     ) -> JSON:
         """Accept a pending Follow (peer started with ``auto_accept=False``), by actor or id."""
-        return self._settle("/accept", actor, follow, as_, wait, shared_inbox)
+        return self._settle("/accept", actor, follow, how)
 
     def reject(
         self,
         actor: str | None = None,
         *,
         follow: str | None = None,
-        as_: str | None = None,
-        wait: bool | None = None,
-        shared_inbox: bool | None = None,
+        **how: Unpack[Sending],
     ) -> JSON:
         """Reject a pending Follow, by actor or Follow id."""
-        return self._settle("/reject", actor, follow, as_, wait, shared_inbox)
+        return self._settle("/reject", actor, follow, how)
 
-    def _settle(
-        self,
-        path: str,
-        actor: str | None,
-        follow: str | None,
-        as_: str | None,
-        wait: bool | None,
-        shared_inbox: bool | None,
-    ) -> JSON:
+    def _settle(self, path: str, actor: str | None, follow: str | None, how: Sending) -> JSON:
         if (actor is None) == (follow is None):
             raise ValueError("give exactly one of actor or follow")
-        body = _opts(as_, wait, shared_inbox)
-        if actor is not None:
-            body["actor"] = actor
-        else:
-            body["follow"] = follow
-        data: JSON = self._call("POST", path, body=body)
+        return self._post(path, _present({"actor": actor, "follow": follow}), how)
+
+    def _post(self, path: str, body: JSON, how: Sending) -> JSON:
+        """POST ``body`` plus how to send it to the control API."""
+        data: JSON = self._call("POST", path, body=body | _opts(how))
         return data
 
     def inbox(
