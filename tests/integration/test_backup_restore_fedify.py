@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from tests.db.publishing_support import fixture, future
 from tests.harness.fixtures import PeerFactory
 from tests.harness.nodes import NodeFactory, NodeProcess
-from tests.integration.test_publishing_fedify import api_post
+from tests.integration.fedify_support import api_post, nec_followed_by_alice
 
 
 def wipe(node: NodeProcess) -> None:
@@ -45,14 +45,8 @@ def wipe(node: NodeProcess) -> None:
 def test_a_restored_node_federates_as_before(
     node_factory: NodeFactory, fedify_peer_factory: PeerFactory, tmp_path: Path
 ) -> None:
-    node = node_factory()
-    node.cli("org", "create", "nec", "--name", "New Economy Coalition")
-    token = node.cli("token", "create", "nec").stdout.strip()
-    node.start()
-    peer = fedify_peer_factory(["alice"])
-    org = node.actor_url("nec")
-    peer.follow(org)
-    peer.wait_for_inbox("Accept", timeout=20)
+    story = nec_followed_by_alice(node_factory, fedify_peer_factory)
+    node, peer, org, token = story.node, story.peer, story.org, story.token
     event = api_post(
         node, token, "/api/v1/events", future(fixture("conference.json")["conference"])
     )

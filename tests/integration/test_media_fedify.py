@@ -15,7 +15,8 @@ from tests.db.media_support import ALT, photo
 from tests.db.publishing_support import fixture, future
 from tests.harness.fixtures import PeerFactory
 from tests.harness.nodes import NodeFactory
-from tests.integration.test_publishing_fedify import api_post, assert_mastodon_accepts
+from tests.integration.fedify_support import api_post, nec_followed_by_alice
+from tests.integration.test_publishing_fedify import assert_mastodon_accepts
 
 
 @pytest.mark.peer
@@ -23,14 +24,8 @@ from tests.integration.test_publishing_fedify import api_post, assert_mastodon_a
 def test_a_conference_with_an_uploaded_picture_reaches_a_follower_with_its_alt_text(
     node_factory: NodeFactory, fedify_peer_factory: PeerFactory
 ) -> None:
-    node = node_factory()
-    node.cli("org", "create", "nec", "--name", "New Economy Coalition")
-    token = node.cli("token", "create", "nec").stdout.strip()
-    node.start()
-    peer = fedify_peer_factory(["alice"])
-    org = node.actor_url("nec")
-    peer.follow(org)
-    peer.wait_for_inbox("Accept", timeout=20)
+    story = nec_followed_by_alice(node_factory, fedify_peer_factory)
+    node, peer, org, token = story.node, story.peer, story.org, story.token
 
     uploaded = httpx.post(
         f"{node.base_url}/api/v1/actors/nec/media",

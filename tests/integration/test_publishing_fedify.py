@@ -14,7 +14,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from node.activitypub import jsonld
@@ -27,7 +26,8 @@ from node.activitypub.vocab import (
 )
 from tests.db.publishing_support import fixture, future
 from tests.harness.fixtures import PeerFactory
-from tests.harness.nodes import NodeFactory, NodeProcess
+from tests.harness.nodes import NodeFactory
+from tests.integration.fedify_support import api_patch, api_post, nec_followed_by_alice
 from tests.unit.test_content_events import undefined_terms
 
 SIGNATURE_CONTEXTS = frozenset(
@@ -41,23 +41,6 @@ SIGNATURE_CONTEXTS = frozenset(
     }
 )
 RFC3339_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-
-
-def api_post(node: NodeProcess, token: str, path: str, body: Any) -> dict[str, Any]:
-    answer = httpx.post(
-        f"{node.base_url}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=20,
-    )
-    assert answer.status_code in (200, 201), answer.text
-    return dict(answer.json())
-
-
-def api_patch(node: NodeProcess, token: str, url: str, body: Any) -> dict[str, Any]:
-    answer = httpx.patch(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=20)
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
 
 
 def assert_mastodon_accepts(activity: dict[str, Any], org: str) -> dict[str, Any]:
@@ -155,14 +138,8 @@ def assert_news_as_an_article(obj: dict[str, Any]) -> None:
 def test_each_kind_published_through_the_api_reaches_a_follower_signed_and_readable(
     node_factory: NodeFactory, fedify_peer_factory: PeerFactory
 ) -> None:
-    node = node_factory()
-    node.cli("org", "create", "nec", "--name", "New Economy Coalition")
-    token = node.cli("token", "create", "nec").stdout.strip()
-    node.start()
-    peer = fedify_peer_factory(["alice"])
-    org = node.actor_url("nec")
-    peer.follow(org)
-    peer.wait_for_inbox("Accept", timeout=20)
+    story = nec_followed_by_alice(node_factory, fedify_peer_factory)
+    node, peer, org, token = story.node, story.peer, story.org, story.token
 
     event = api_post(
         node, token, "/api/v1/events", future(fixture("conference.json")["conference"])
