@@ -18,11 +18,11 @@ delivery claimed on its own back-off, only to find the circuit open) it was ``ba
 from __future__ import annotations
 
 import argparse
-import asyncio
 import socket
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, event, text
 
-from node import migrations
-from node.db import epoch, make_engine, session_scope, write_connection
+from bench.inbox_servers import run_bounded
+from bench.scratch_node import BASE, scratch_node
+from node.db import epoch, session_scope, write_connection
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
 from node.federation.context import NodeContext
 from node.federation.outbox import Audience, DeliveryConfig
 from node.federation.worker import Registry, Worker
 from node.models import Follower
-from node.settings import load_settings
-
-BASE = "http://127.0.0.1:8000"
 
 
 def closed_ports(count: int) -> list[int]:
@@ -97,16 +95,7 @@ class Meter:
 async def rounds(hosts: int, backlog: int, count: int) -> list[tuple[int, int, float]]:
     """(claims, statements, CPU seconds) of each steady-state retry round."""
     with tempfile.TemporaryDirectory(prefix="bench-deadhosts-") as tmp:
-        settings = load_settings(
-            env={},
-            base_url=BASE,
-            data_dir=tmp,
-            database_url=f"sqlite:///{tmp}/bench.db",
-            secret_key="bench",
-            allow_hosts="127.0.0.1",
-        )
-        engine = make_engine(settings)
-        migrations.upgrade(engine)
+        settings, engine = scratch_node(tmp)
         with session_scope(engine) as session:
             actor = create_actor(session, "coop", kind="organization", name="Bench Co-op")
             assert actor.id is not None
@@ -184,12 +173,4 @@ def parse_args() -> argparse.Namespace:
 
 if __name__ == "__main__":
     arguments = parse_args()
-
-    async def bounded() -> None:
-        async with asyncio.timeout(arguments.deadline):
-            await main(arguments)
-
-    try:
-        asyncio.run(bounded())
-    except TimeoutError:
-        sys.exit(f"benchmark abandoned after {arguments.deadline:g} s")
+    run_bounded(partial(main, arguments), arguments.deadline)

@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python bench/bench_fanout.py [--followers 10000] [--servers 1000] [--repeat 3]``
 
-A child process serves ``--servers`` loopback servers (aiohttp.web, each on its own port,
-answering 202 on any path) so the server side does not share our event loop. For every run
+A child process serves ``--servers`` loopback servers (bench/inbox_servers.py: aiohttp.web,
+each on its own port, answering 202 on any path) so the server side does not share our event loop. For every run
 the parent builds a fresh SQLite database in a temp dir with one organization and
 ``--followers`` followers spread evenly over the servers, each server with its shared inbox,
 so the fan-out finds one inbox per server. It starts the worker's pipeline (``Worker.run``,
@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,10 +43,11 @@ import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from node import migrations
+from bench.inbox_servers import Servers, event_activity, run_bounded
+from bench.scratch_node import BASE, scratch_node
 from node.activitypub.keys import generate_rsa, load_private_key
 from node.activitypub.signatures.cavage import sign_cavage
-from node.db import make_engine, session_scope, write_connection
+from node.db import session_scope, write_connection
 from node.federation import jobs
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
@@ -57,123 +56,14 @@ from node.federation.http import HttpClient
 from node.federation.outbox import Audience, DeliveryConfig
 from node.federation.worker import Done, Registry, Worker
 from node.models import Follower, LocalActor
-from node.settings import load_settings
-
-BASE = "http://127.0.0.1:8000"
-
-
-# ---------------------------------------------------------------------------- the inbox servers
-
-
-async def serve_inboxes(count: int, lifetime: float) -> None:
-    """Child: serve ``count`` inboxes, print their ports; answer "count" lines; exit on EOF."""
-    from aiohttp import web
-
-    received = 0
-
-    async def inbox(request: web.Request) -> web.Response:
-        nonlocal received
-        await request.read()
-        received += 1
-        return web.Response(status=202)
-
-    app = web.Application(client_max_size=1_000_000)
-    app.router.add_post("/{tail:.*}", inbox)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    for _ in range(count):
-        await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
-    print(json.dumps([addr[1] for addr in runner.addresses]), flush=True)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + lifetime
-    try:
-        while loop.time() < deadline:
-            line = await asyncio.wait_for(
-                loop.run_in_executor(None, sys.stdin.readline), timeout=deadline - loop.time()
-            )
-            if not line:
-                break
-            print(received, flush=True)
-    except TimeoutError:
-        pass
-    finally:
-        await runner.cleanup()
-
-
-class Servers:
-    """The parent's handle on the child process."""
-
-    def __init__(self, count: int, lifetime: float) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(count), "--deadline", str(lifetime)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.ports: list[int] = []
-
-    async def start(self) -> None:
-        self.ports = json.loads(await asyncio.wait_for(self._readline(), timeout=20))
-
-    async def received(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("count\n")
-        self.proc.stdin.flush()
-        return int(await asyncio.wait_for(self._readline(), timeout=10))
-
-    async def _readline(self) -> str:
-        assert self.proc.stdout is not None
-        return await asyncio.to_thread(self.proc.stdout.readline)
-
-    def stop(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
 
 # ---------------------------------------------------------------------------- one fan-out
-
-
-def activity(n: int) -> dict[str, object]:
-    """A ~2 KB Create{Event}, about what a delivery carries."""
-    summary = "Assemblée générale de la coopérative, ordre du jour et inscription. " * 20
-    return {
-        "@context": ["https://www.w3.org/ns/activitystreams", {"timezone": "schema:timezone"}],
-        "id": f"{BASE}/activities/bench-{n}",
-        "type": "Create",
-        "actor": f"{BASE}/actors/coop",
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "cc": [f"{BASE}/actors/coop/followers"],
-        "object": {
-            "id": f"{BASE}/items/bench-{n}",
-            "type": "Event",
-            "name": "Assemblée générale",
-            "summary": summary,
-            "startTime": "2026-06-01T18:00:00+02:00",
-            "endTime": "2026-06-01T20:00:00+02:00",
-            "timezone": "Europe/Paris",
-            "location": {"type": "Place", "name": "Maison des associations"},
-        },
-    }
 
 
 def bench_node(tmp: str, servers: Servers, followers: int) -> tuple[NodeContext, LocalActor]:
     """A fresh SQLite node whose organization has ``followers`` followers spread evenly over
     the servers, each server with its shared inbox (as Mastodon accounts have)."""
-    settings = load_settings(
-        env={},
-        base_url=BASE,
-        data_dir=tmp,
-        database_url=f"sqlite:///{tmp}/bench.db",
-        secret_key="bench",
-        allow_hosts="127.0.0.1",
-    )
-    engine = make_engine(settings)
-    migrations.upgrade(engine)
+    settings, engine = scratch_node(tmp)
     with session_scope(engine) as session:
         actor = create_actor(session, "coop", kind="organization", name="Bench Co-op")
         assert actor.id is not None
@@ -194,7 +84,7 @@ def publish(node: NodeContext, actor: LocalActor, run: int) -> float:
     """Seconds the publish request spends on delivery: send() and its commit."""
     started = time.perf_counter()
     with session_scope(node.engine) as session:
-        delivery.send(session, actor, activity(run), Audience(followers=True))
+        delivery.send(session, actor, event_activity(run, BASE), Audience(followers=True))
     node.notify_work()
     return time.perf_counter() - started
 
@@ -246,11 +136,7 @@ def publish_alone(servers: Servers, followers: int, repeat: int) -> list[float]:
 async def worker_floor(args: argparse.Namespace) -> float:
     """Seconds for the same Worker to claim, run and complete ``--servers`` + 1 no-op jobs."""
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-        settings = load_settings(
-            env={}, base_url=BASE, data_dir=tmp, database_url=f"sqlite:///{tmp}/bench.db"
-        )
-        engine = make_engine(settings)
-        migrations.upgrade(engine)
+        settings, engine = scratch_node(tmp)
         with write_connection(engine) as conn:
             jobs.enqueue_many(conn, "noop", (({"i": i}, None) for i in range(args.servers + 1)))
 
@@ -274,7 +160,7 @@ async def worker_floor(args: argparse.Namespace) -> float:
 
 async def post_floor(servers: Servers, args: argparse.Namespace, key: rsa.RSAPrivateKey) -> float:
     """Seconds for the same POSTs, signed in threads, with no job queue and no database."""
-    body = orjson.dumps(activity(-1))
+    body = orjson.dumps(event_activity(-1, BASE))
     urls = [f"http://127.0.0.1:{port}/inbox" for port in servers.ports]
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(args.concurrency)
@@ -395,21 +281,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--skip-inline", action="store_true", help="only the threaded variant")
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
-    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = parse_args()
-    if arguments.serve:
-        asyncio.run(serve_inboxes(arguments.serve, lifetime=arguments.deadline))
-    else:
-
-        async def bounded() -> None:
-            async with asyncio.timeout(arguments.deadline):
-                await main(arguments)
-
-        try:
-            asyncio.run(bounded())
-        except TimeoutError:
-            sys.exit(f"benchmark abandoned after {arguments.deadline:g} s")
+    run_bounded(partial(main, arguments), arguments.deadline)

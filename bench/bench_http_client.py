@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python bench/bench_http_client.py [--inboxes 50] [--posts 1000]``
 
-A child process serves N loopback inboxes (aiohttp.web, each on its own port, answering 202), so
-server work does not share the client's event loop. The parent then times, for each client,
+A child process serves N loopback inboxes (bench/inbox_servers.py: aiohttp.web, each on its
+own port, answering 202), so server work does not share the client's event loop. The parent then times, for each client,
 ``--posts`` POSTs of a ~2 KB JSON activity spread round-robin over the inboxes with
 ``--concurrency`` requests in flight; every repetition starts from a fresh client (cold pool, as
 a fan-out to many hosts is). It also times the RSA-2048 signing floor (one signature per
@@ -21,11 +21,11 @@ import hashlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from email.utils import formatdate
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,41 +35,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from yarl import URL
 
+from bench.inbox_servers import Servers, event_activity, run_bounded
 from node.activitypub.keys import generate_rsa, load_private_key
 from node.federation.http import HttpClient
 
 UA = "SolidarityNode/0.1.0 (+https://bench.invalid/)"
-
-
-# ---------------------------------------------------------------------------- the inbox servers
-
-
-async def serve_inboxes(count: int, lifetime: float) -> None:
-    """Child process: serve ``count`` inboxes, print their ports, exit on EOF or ``lifetime``."""
-    from aiohttp import web
-
-    async def inbox(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(status=202)
-
-    app = web.Application(client_max_size=1_000_000)
-    app.router.add_post("/inbox", inbox)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    ports = []
-    for _ in range(count):
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-    ports = [addr[1] for addr in runner.addresses]
-    print(json.dumps(ports), flush=True)
-    loop = asyncio.get_running_loop()
-    stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-    try:
-        await asyncio.wait_for(stdin_closed, timeout=lifetime)
-    except TimeoutError:
-        pass
-    finally:
-        await runner.cleanup()
 
 
 # ---------------------------------------------------------------------------- the workload
@@ -77,26 +47,7 @@ async def serve_inboxes(count: int, lifetime: float) -> None:
 
 def make_activity() -> bytes:
     """A ~2 KB Create{Event}, about what a delivery carries."""
-    summary = "Assemblée générale de la coopérative, ordre du jour et inscription. " * 20
-    activity = {
-        "@context": ["https://www.w3.org/ns/activitystreams", {"timezone": "schema:timezone"}],
-        "id": "https://org.example/activities/9f1c2b7e",
-        "type": "Create",
-        "actor": "https://org.example/actors/coop",
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "cc": ["https://org.example/actors/coop/followers"],
-        "object": {
-            "id": "https://org.example/events/42",
-            "type": "Event",
-            "name": "Assemblée générale",
-            "summary": summary,
-            "startTime": "2026-06-01T18:00:00+02:00",
-            "endTime": "2026-06-01T20:00:00+02:00",
-            "timezone": "Europe/Paris",
-            "location": {"type": "Place", "name": "Maison des associations"},
-        },
-    }
-    return json.dumps(activity, ensure_ascii=False).encode()
+    return json.dumps(event_activity(), ensure_ascii=False).encode()
 
 
 def make_signer(key: rsa.RSAPrivateKey) -> Callable[..., dict[str, str]]:
@@ -204,16 +155,10 @@ def report(name: str, runs: list[tuple[float, int]], posts: int) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(args.inboxes), "--deadline", str(args.deadline)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    servers = Servers(args.inboxes, lifetime=args.deadline + 30)
     try:
-        assert child.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=20)
-        urls = [f"http://127.0.0.1:{port}/inbox" for port in json.loads(line)]
+        await servers.start()
+        urls = servers.urls()
         body = make_activity()
         pem = generate_rsa(2048).private_pem
         key = load_private_key(pem)
@@ -253,13 +198,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"  signed / unsigned (ours):         {t_signed / t_ours:5.2f}x")
         print(f"  signing floor / signed total:     {t_floor / t_signed:5.2f}")
     finally:
-        if child.stdin is not None:
-            child.stdin.close()
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        servers.stop()
 
 
 def parse_args() -> argparse.Namespace:
@@ -269,21 +208,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--deadline", type=float, default=55.0, help="give up after (s)")
-    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = parse_args()
-    if arguments.serve:
-        asyncio.run(serve_inboxes(arguments.serve, lifetime=arguments.deadline + 30))
-    else:
-
-        async def bounded() -> None:
-            async with asyncio.timeout(arguments.deadline):
-                await main(arguments)
-
-        try:
-            asyncio.run(bounded())
-        except TimeoutError:
-            sys.exit(f"benchmark abandoned after {arguments.deadline:g} s")
+    run_bounded(partial(main, arguments), arguments.deadline)
