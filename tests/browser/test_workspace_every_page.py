@@ -55,7 +55,7 @@ def demo_items(node: NodeProcess, slug: str) -> list[Item]:
             rows = session.exec(
                 select(Item)
                 .where(Item.actor_id == actor.id, col(Item.deleted_at).is_(None))
-                .order_by(col(Item.kind) != "event", col(Item.parent_id).is_not(None), Item.id)
+                .order_by(col(Item.kind) != "event", col(Item.parent_id).is_not(None), col(Item.id))
             ).all()
             return list(rows)
     finally:
