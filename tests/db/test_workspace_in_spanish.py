@@ -12,12 +12,13 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from node.settings import Settings
-from tests.db.network_support import remote
+from tests.db.network_support import local, remote
 from tests.db.publishing_support import make_org
 from tests.db.workspace_people_support import as_person, incoming, org, staff
 
 BASE = "http://127.0.0.1:8000"
 BO = "https://mastodon.example/users/bo"
+RIVERSIDE = "https://coop.example/actors/riverside"
 LINK = re.compile(r'<p class="link-box" id="the-link">([^<]+)</p>')
 TOKEN = re.compile(r'<p class="link-box" id="the-token">([^<]+)</p>')
 
@@ -105,6 +106,21 @@ def test_an_organizer_runs_people_staff_tokens_and_profile_in_spanish(
     # The form macros are translated too (they are imported with the page's context).
     _spanish(client, "/workspace/nec/profile", "Nombre <span class=\"meta\">(obligatorio)</span>",
              "Descripción del avatar", "Etiqueta 1", "Sin indicar", "Guardar el perfil")  # fmt: skip
+
+
+def test_a_network_admin_reads_requests_and_rules_in_spanish(
+    app: Starlette, client: TestClient, engine: Engine
+) -> None:
+    local(engine, "ussen", "network")
+    remote(engine, RIVERSIDE)
+    assert incoming(app, "Join", RIVERSIDE, f"{BASE}/actors/ussen").startswith("network: requested")
+    staff(engine, "ussen")
+    client.headers["Accept-Language"] = "es"
+    as_person(client, "vera@nec.example", "/workspace/ussen/networks")
+    page = _spanish(client, "/workspace/ussen/networks", "La red Ussen", "Solicitudes de membresía",
+                    "organización, lo pidió el ", "Miembros (0)", "Qué difunde la red",
+                    "> convocatoria</label>", "Dominios bloqueados: ninguno")  # fmt: skip
+    assert f'>Admitir<span class="visually-hidden"> {RIVERSIDE}</span></button>' in page
 
 
 def _hidden_id(page: str) -> str:
