@@ -24,11 +24,12 @@ from node.features.workspace.form_images import attached_image
 from node.features.workspace.form_kit import zones
 from node.federation.actors.documents import MAX_FIELDS
 from node.models import LocalActor
+from node.web.i18n import N_
 
 TEXTS = ("name", "description", "website", "region", "country", "latitude", "longitude",
          "timezone")  # fmt: skip
 # What the profile's fields are called where they differ from the publishing forms'.
-LABELS = {"name": "the name", "image": "the header image", "region": "the region"}
+LABELS = {"name": N_("the name"), "image": N_("the header image"), "region": N_("the region")}
 SCHEMES = ("economicSector", "legalForm", "organisationalStructure", "baseMembershipType",
            "qualifier")  # fmt: skip
 
@@ -119,7 +120,7 @@ def save_profile(desk: Desk) -> Response:
             assert actor is not None
             changed = update_profile(session, desk.node, actor, patch)
     except FieldError as error:
-        return _render(desk, values, field_errors(error, LABELS))
+        return _render(desk, values, field_errors(error, LABELS, desk.lang))
     if changed:
         desk.node.notify_work()
     return desk.redirect("/profile", done="profile" if changed else "unchanged")

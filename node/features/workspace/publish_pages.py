@@ -23,14 +23,16 @@ from node.features.workspace.form_images import attached_image
 from node.features.workspace.form_kit import default_zone, posted, preview, publish_time, zones
 from node.features.workspace.form_source import RULES, to_source, to_values
 from node.models import Draft, Item, LocalActor
+from node.web import i18n
+from node.web.i18n import N_
 
 TITLES = {
-    "event": "New event",
-    "series": "New repeating event",
-    "call": "New call for collaboration",
-    "news": "New news item",
+    "event": N_("New event"),
+    "series": N_("New repeating event"),
+    "call": N_("New call for collaboration"),
+    "news": N_("New news item"),
 }
-SESSION_TITLE = "New session of the conference"
+SESSION_TITLE = N_("New session of the conference")
 
 
 def render_form(
@@ -43,11 +45,20 @@ def render_form(
         "kind": kind, "values": values, "errors": errors,
         "zone_options": [(z, z.replace("_", " ")) for z in zones()],
         "category_options": [(c, c.replace("_", " ").capitalize()) for c in sorted(CATEGORIES)],
-        "rules": RULES, "title": title,
-        "ahead_options": [(str(n), f"the next {n} dates") for n in (1, 2, 3, 4, 6, MAX_AHEAD)],
+        "rules": {key: desk.gettext(rule) for key, rule in RULES.items()},
+        "title": desk.gettext(title), "ahead_options": ahead_options(desk.lang),
         "form_action": f"{desk.base}/publish/new/{kind}", "item": None, "preview": None,
     }  # fmt: skip
     return desk.render("workspace/publish_form.html", status, **(context | extra))
+
+
+def ahead_options(lang: str) -> list[tuple[str, str]]:
+    """How many dates of a series to publish ahead, in words."""
+    catalogue = i18n.translations(lang)
+    return [
+        (str(n), catalogue.ngettext("the next date", "the next %(num)d dates", n) % {"num": n})
+        for n in (1, 2, 3, 4, 6, MAX_AHEAD)
+    ]
 
 
 def _kind(desk: Desk) -> str | None:
@@ -139,4 +150,4 @@ def submit_new(desk: Desk) -> Response:
             return render_form(desk, kind, values, {}, preview=shown)
         return _store(desk, kind, values, source)
     except FieldError as error:
-        return render_form(desk, kind, values, field_errors(error))
+        return render_form(desk, kind, values, field_errors(error, lang=desk.lang))
