@@ -7,6 +7,9 @@ node/features/profiles/editing.py). Its :class:`FieldError` names an API path
 words for the person at the form, and :func:`form_field` finds the form input it belongs to
 (the forms name their inputs after the API paths). tests/unit/test_form_errors.py checks that
 every message the validation can raise matches a row of :data:`MESSAGES`.
+
+The words and the fields' names are English marked with ``N_``; :func:`organizer_words`
+translates both in the page's language (``desk.lang``) and fills the words afterwards.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from node.content.fields import FieldError
 from node.web import i18n
 from node.web.i18n import N_
 
-# What each field is called on the forms (used in the messages that need the field's name).
+# What each field is called on the forms (used in the messages that need the field's name),
+# with its article: the translation needs the gender.
 LABELS: dict[str, str] = {
     "name": N_("the title"),
     "summary": N_("the summary"),
