@@ -1,13 +1,24 @@
 """An organizer whose browser asks for Spanish reads the workspace's own refusals in Spanish: the
 errors beside the fields of a publishing form (the words and the field's name come from the
-catalogue apart, the values are filled in after) and the page of a route they may not use."""
+catalogue apart, the values are filled in after), the page of a route they may not use, and
+why a scheduled draft was not published."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from sqlalchemy import Engine
+from sqlmodel import Session, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.db.forms_support import BASE, signed_in_editor, submit
+from node.db import as_utc, session_scope
+from node.features.workspace.drafts import PUBLISH_JOB, run_publish_job
+from node.federation.jobs import ClaimedJob
+from node.federation.worker import Done
+from node.models import Draft, Job
+from tests.db.forms_support import BASE, drafts, items, signed_in_editor, submit
 from tests.db.workspace_support import snapshot
 
 # The feria of a Madrid cooperative; the postal code field got the whole directions pasted in.
@@ -77,3 +88,37 @@ def test_a_spanish_organizer_reads_the_form_errors_and_a_refusal_in_spanish(
     assert "Only an admin of this organization or network may do this." in (
         client.get(f"{BASE}/staff").text
     )
+
+
+def test_a_scheduled_call_that_no_longer_validates_says_why_in_the_organizers_language(
+    client: TestClient, app: Starlette, engine: Engine
+) -> None:
+    client.headers["Accept-Language"] = "es"
+    signed_in_editor(client, engine)
+    call = {"name": "Voluntariado para la vendimia", "purpose": "request",
+            "resource": "Voluntariado", "content": "Ayúdanos a recoger la uva.",
+            "region": "La Rioja", "deadline": "2099-09-30T18:00", "timezone": "Europe/Madrid",
+            "publish_at": "2099-09-01T09:00", "action": "schedule"}  # fmt: skip
+    assert submit(client, f"{BASE}/publish/new/call", call).status_code == 303
+    [draft] = drafts(engine)
+    with Session(engine) as session:
+        [job] = session.exec(select(Job).where(Job.kind == PUBLISH_JOB)).all()
+    with session_scope(engine) as session:  # its time has come, and the deadline went by first
+        row = session.get(Draft, draft.id)
+        assert row is not None and row.publish_at is not None
+        row.publish_at = as_utc(row.publish_at) - timedelta(days=365 * 80)
+        row.source = {**row.source, "deadline": "2019-09-30T18:00:00+02:00"}
+        session.add(row)
+    claimed = ClaimedJob(job.id or 0, PUBLISH_JOB, dict(job.payload), 1, job.dedupe_key)
+    assert asyncio.run(run_publish_job(app.state.node, claimed)) == Done()
+
+    assert items(engine) == []
+    [kept] = drafts(engine)
+    assert kept.publish_at is None and "deadline" in kept.problem
+    listed = client.get(f"{BASE}/publish").text
+    assert "Elige una fecha límite que aún no haya pasado." in listed
+    assert "Pick a deadline that is still ahead." not in listed
+    form = client.get(f"{BASE}/publish/new/call?draft={kept.id}").text
+    assert "Elige una fecha límite que aún no haya pasado." in form
+    client.headers["Accept-Language"] = "en"
+    assert "Pick a deadline that is still ahead." in client.get(f"{BASE}/publish").text

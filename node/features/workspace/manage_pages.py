@@ -17,6 +17,7 @@ from node.content.summary import status_change_html
 from node.db import session_scope
 from node.features.publishing import service
 from node.features.publishing.service.build import build_document
+from node.features.workspace import drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
 from node.features.workspace.form_errors import field_errors
 from node.features.workspace.form_images import attached_image
@@ -54,7 +55,9 @@ def overview(desk: Desk) -> Response:
             select(Draft).where(Draft.actor_id == desk.actor.id).order_by(col(Draft.id).desc())
         ).all()
     rows = [(i, desk.node.urls.item_uid(i.ap_id)) for i in items]
-    return desk.render("workspace/publish_list.html", items=rows, drafts=prepared)
+    problems = {d.id: drafts.problem_words(d.problem, desk.lang) for d in prepared if d.problem}
+    return desk.render("workspace/publish_list.html", items=rows, drafts=prepared,
+                       problems=problems)  # fmt: skip
 
 
 def _item(session: Session, desk: Desk) -> Item | None:

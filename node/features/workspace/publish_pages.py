@@ -99,7 +99,7 @@ def new_form(desk: Desk) -> Response:
             if draft.ahead is not None:
                 values["recurrence.ahead"] = str(draft.ahead)
             values.setdefault("timezone", default_zone(session, desk.actor))
-            problem = {"": draft.problem} if draft.problem else {}
+            problem = {"": drafts.problem_words(draft.problem, desk.lang)} if draft.problem else {}
             return render_form(desk, kind, values, {}, problem=problem)
     return render_form(desk, kind, values, {})
 
