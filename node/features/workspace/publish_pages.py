@@ -13,10 +13,10 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.responses import Response
 
-from node.content.fields import CATEGORIES, FieldError
+from node.content.fields import FieldError
 from node.db import session_scope
 from node.features.publishing.service import AHEAD, MAX_AHEAD
-from node.features.workspace import drafts
+from node.features.workspace import categories, drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
 from node.features.workspace.form_errors import field_errors
 from node.features.workspace.form_images import attached_image
@@ -44,7 +44,7 @@ def render_form(
     context: dict[str, Any] = {
         "kind": kind, "values": values, "errors": errors,
         "zone_options": [(z, z.replace("_", " ")) for z in zones()],
-        "category_options": [(c, c.replace("_", " ").capitalize()) for c in sorted(CATEGORIES)],
+        "category_options": categories.options(desk.lang),
         "rules": {key: desk.gettext(rule) for key, rule in RULES.items()},
         "title": desk.gettext(title), "ahead_options": ahead_options(desk.lang),
         "form_action": f"{desk.base}/publish/new/{kind}", "item": None, "preview": None,
