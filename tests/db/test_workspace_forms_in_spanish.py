@@ -122,3 +122,16 @@ def test_a_scheduled_call_that_no_longer_validates_says_why_in_the_organizers_la
     assert "Elige una fecha límite que aún no haya pasado." in form
     client.headers["Accept-Language"] = "en"
     assert "Pick a deadline that is still ahead." in client.get(f"{BASE}/publish").text
+
+
+def test_the_profile_form_lists_countries_and_the_classification_in_spanish(
+    client: TestClient, engine: Engine
+) -> None:
+    client.headers["Accept-Language"] = "es"
+    signed_in_editor(client, engine, role="admin")
+    page = client.get(f"{BASE}/profile").text
+    assert '<option value="DE">Alemania</option>' in page
+    assert "Actividad económica" in page and ">Agricultura</option>" in page
+    client.headers["Accept-Language"] = "en"
+    page = client.get(f"{BASE}/profile").text
+    assert '<option value="DE">Germany</option>' in page and ">Agriculture</option>" in page
