@@ -164,3 +164,13 @@ def test_the_words_and_the_field_name_are_translated_apart_then_put_together() -
     )
     unknown = FieldError("nickname", "is odd")
     assert organizer_words(unknown, lang="es") == "Revisa este campo."
+
+
+def test_a_weekday_from_the_validation_is_written_in_the_organizers_language() -> None:
+    error = FieldError("recurrence.byDay", "startTime (Thursday) is not one of these days")
+    assert organizer_words(error) == (
+        "The first date is a Thursday: make it one of the days it repeats on."
+    )
+    assert organizer_words(error, lang="es") == (
+        "La primera fecha cae en jueves: haz que sea uno de los días en que se repite."
+    )

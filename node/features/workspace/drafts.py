@@ -154,7 +154,8 @@ def problem_words(problem: str, lang: str) -> str:
         return problem
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):
         return problem
-    return organizer_words(FieldError(str(error.get("field", "")), error["message"]), lang=lang)
+    stored = FieldError(field=str(error.get("field", "")), message=error["message"])
+    return organizer_words(stored, lang=lang)
 
 
 async def run_publish_job(node: NodeContext, job: ClaimedJob) -> Outcome:
