@@ -135,3 +135,15 @@ def test_the_profile_form_lists_countries_and_the_classification_in_spanish(
     client.headers["Accept-Language"] = "en"
     page = client.get(f"{BASE}/profile").text
     assert '<option value="DE">Germany</option>' in page and ">Agriculture</option>" in page
+
+
+def test_the_people_page_gives_an_events_start_in_its_zone_in_spanish(
+    client: TestClient, engine: Engine
+) -> None:
+    client.headers["Accept-Language"] = "es"
+    signed_in_editor(client, engine)
+    feria = FERIA | {"endTime": "2027-05-15T20:00", "location.address.postalCode": "28012"}
+    assert submit(client, f"{BASE}/publish/new/event", feria).status_code == 303
+    assert "<td>sáb 15 may 2027, 10:00 UTC+02:00</td>" in client.get(f"{BASE}/people").text
+    client.headers["Accept-Language"] = "en"
+    assert "<td>Sat 15 May 2027, 10:00\u202fAM UTC+02:00</td>" in client.get(f"{BASE}/people").text
