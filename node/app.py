@@ -22,6 +22,7 @@ from node.federation.context import NodeContext
 from node.federation.worker import Worker
 from node.settings import Settings
 from node.web.edge import EdgeGuard
+from node.web.i18n import N_
 from node.web.render import html, json_error, make_environment
 from node.wiring import job_registry, routes
 
@@ -38,7 +39,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         "error.html",
         status=exc.status_code,
         title=str(exc.detail),
-        message="Sorry, that did not work.",
+        message=N_("Sorry, that did not work."),
     )
 
 

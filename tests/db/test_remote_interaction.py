@@ -133,6 +133,16 @@ def test_bad_handles_private_addresses_and_forged_forms_are_refused(
     client: TestClient, event: dict[str, Any]
 ) -> None:
     assert interact(client, event["url"], "not a handle").status_code == 422
+    # a Spanish browser reads why in Spanish, the handle's form and the event's id filled in
+    client.headers["Accept-Language"] = "es"
+    spanish = interact(client, event["url"], "not a handle")
+    assert spanish.status_code == 422
+    assert "<h1>Sigue o únete desde tu servidor</h1>" in spanish.text
+    assert (
+        "No pudimos llevarte a tu servidor. Escríbelo como tu@tu.servidor. También puedes buscar "
+        f"{event['url']} en tu aplicación del fediverso." in spanish.text
+    )
+    del client.headers["Accept-Language"]
     # The guarded client never connects to a private address (only 127.0.0.1 is allowed here).
     blocked = interact(client, event["url"], "ana@10.1.2.3")
     assert blocked.status_code == 502

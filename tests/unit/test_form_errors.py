@@ -1,5 +1,7 @@
 """Every validation error the publishing and profile services can raise has words for an
-organizer (node/features/workspace/form_errors.py), and none of them is API jargon."""
+organizer (node/features/workspace/form_errors.py), none of them is API jargon, and every one
+of those words (and every name of a field) goes through the gettext catalogue, so a Spanish
+organizer reads them in Spanish."""
 
 from __future__ import annotations
 
@@ -9,12 +11,17 @@ from pathlib import Path
 import pytest
 
 from node.content.fields import FieldError, validate_event
+from node.features.workspace import profile_page
 from node.features.workspace.form_errors import (
+    LABELS,
     MESSAGES,
+    UNMATCHED,
+    UNNAMED,
     field_errors,
     form_field,
     organizer_words,
 )
+from tests.unit.test_catalogues import _marked
 
 ROOT = Path(__file__).resolve().parents[2] / "node"
 # Where the forms' validation lives: the content model, the publishing service, the profile
@@ -133,3 +140,37 @@ def test_errors_in_a_list_belong_to_the_lists_input() -> None:
     assert form_field("location.address.postalCode") == "location.address.postalCode"
     too_long = FieldError("name", "must be at most 200 characters (it has 240)")
     assert organizer_words(too_long) == "Shorten the title to 200 characters (it has 240)."
+
+
+def test_every_wording_and_every_field_name_is_marked_for_the_catalogue() -> None:
+    marked = _marked()
+    words = {rule.words for rule in MESSAGES} | {UNNAMED, UNMATCHED}
+    names = set(LABELS.values()) | set(profile_page.LABELS.values())
+    assert len(words) > 60 and len(names) > 40
+    assert not sorted(words - marked), "wrap these in N_() in form_errors.py"
+    assert not sorted(names - marked), "wrap these field names in N_()"
+
+
+def test_the_words_and_the_field_name_are_translated_apart_then_put_together() -> None:
+    too_long = FieldError(
+        "location.address.postalCode", "must be at most 200 characters (it has 240)"
+    )
+    assert organizer_words(too_long) == "Shorten the postal code to 200 characters (it has 240)."
+    assert organizer_words(too_long, lang="es") == (
+        "Acorta el código postal a 200 caracteres (tiene 240)."
+    )
+    assert organizer_words(too_long, {"location.address.postalCode": "the zip"}, "es") == (
+        "Acorta the zip a 200 caracteres (tiene 240)."  # a label no catalogue has stays as given
+    )
+    unknown = FieldError("nickname", "is odd")
+    assert organizer_words(unknown, lang="es") == "Revisa este campo."
+
+
+def test_a_weekday_from_the_validation_is_written_in_the_organizers_language() -> None:
+    error = FieldError("recurrence.byDay", "startTime (Thursday) is not one of these days")
+    assert organizer_words(error) == (
+        "The first date is a Thursday: make it one of the days it repeats on."
+    )
+    assert organizer_words(error, lang="es") == (
+        "La primera fecha cae en jueves: haz que sea uno de los días en que se repite."
+    )

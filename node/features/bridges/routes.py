@@ -16,6 +16,7 @@ from node.features.networks.queries import Filters, upcoming_events
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import LocalActor
 from node.urls import Urls
+from node.web.i18n import N_
 from node.web.render import ctx, html, json_error, json_response
 
 WIDGET_LIMIT = 10
@@ -84,8 +85,8 @@ def widget_route(request: Request) -> Response:
                 "error.html",
                 status=404,
                 headers=WIDGET_HEADERS,
-                title="Not found",
-                message="There is no such organization on this node.",
+                title=N_("Not found"),
+                message=N_("There is no such organization on this node."),
             )
         entries = upcoming_events(session, node, actor, filters)[:limit]
         name = actor.name

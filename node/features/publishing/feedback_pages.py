@@ -16,14 +16,19 @@ from node.features.publishing import feedback
 from node.models import Item, Participant
 from node.urls import is_uid
 from node.web import forms, messages
+from node.web.i18n import N_
 from node.web.render import ctx, html
 
 MAX_FORM = 10_000
 FIELDS = ("rating", "comment", "email", "invite", "token", "lang")
 REASONS = {
-    "not-ended": (409, "Not over yet", "Feedback opens when the event has ended."),
-    "given": (409, "Already received", "Thank you: your feedback on this event is already in."),
-    "closed": (404, "Not found", "Only events that took place take feedback."),
+    "not-ended": (409, N_("Not over yet"), N_("Feedback opens when the event has ended.")),
+    "given": (
+        409,
+        N_("Already received"),
+        N_("Thank you: your feedback on this event is already in."),
+    ),
+    "closed": (404, N_("Not found"), N_("Only events that took place take feedback.")),
 }
 
 
@@ -56,7 +61,7 @@ def _store(request: Request, values: dict[str, str]) -> Response:
     with session_scope(node.engine) as session:
         item = session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
         if item is None:
-            return _error(request, 404, "Not found", "There is no such post on this node.")
+            return _error(request, 404, N_("Not found"), N_("There is no such post on this node."))
         who = feedback.participant_of_key(node.settings.secret_key, item, values["invite"])
         if who is not None and session.get(Participant, who) is None:
             who = None  # a participant since removed: the feedback is still welcome
@@ -80,19 +85,19 @@ async def feedback_route(request: Request) -> Response:
     limiter = node.limiters.register
     wait = limiter.take(request.client.host) if limiter and request.client else 0.0
     if wait:
-        refused = _error(request, 429, "Too many posts", "Please try again later.")
+        refused = _error(request, 429, N_("Too many posts"), N_("Please try again later."))
         refused.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return refused
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
-        return _error(request, 411, "Length required", "The form must say how long it is.")
+        return _error(request, 411, N_("Length required"), N_("The form must say how long it is."))
     if int(declared) > MAX_FORM:
-        return _error(request, 413, "Too large", "The form is larger than expected.")
+        return _error(request, 413, N_("Too large"), N_("The form is larger than expected."))
     if not is_uid(request.path_params["uid"]):
-        return _error(request, 404, "Not found", "There is no such post on this node.")
+        return _error(request, 404, N_("Not found"), N_("There is no such post on this node."))
     form = await request.form(max_files=0, max_fields=10)
     values = {k: str(form.get(k, ""))[: feedback.COMMENT_MAX + 100] for k in FIELDS}
     problem = _checked(request, values)
     if problem is not None:
-        return _error(request, 422, "Please check the form", problem)
+        return _error(request, 422, N_("Please check the form"), problem)
     return await to_thread.run_sync(lambda: _store(request, values))

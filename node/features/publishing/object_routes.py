@@ -9,6 +9,7 @@ from starlette.responses import Response
 from node.activitypub.mediatypes import wants_activity_json
 from node.activitypub.vocab import iso
 from node.models import Item, LocalActor, OutboxActivity, Tombstone
+from node.web.i18n import N_
 from node.web.render import activity_json, ctx, html, json_error
 
 
@@ -28,8 +29,8 @@ def _gone(request: Request, ident: str, former_type: str, deleted: str) -> Respo
         request,
         "error.html",
         status=410,
-        title="Deleted",
-        message="This post was deleted by its author.",
+        title=N_("Deleted"),
+        message=N_("This post was deleted by its author."),
     )
 
 
@@ -50,8 +51,8 @@ def item_route(request: Request) -> Response:
                     request,
                     "error.html",
                     status=404,
-                    title="Not found",
-                    message="There is no such post on this node.",
+                    title=N_("Not found"),
+                    message=N_("There is no such post on this node."),
                 )
             )
         if item.deleted_at is not None:

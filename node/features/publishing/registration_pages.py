@@ -21,8 +21,9 @@ from node.features.publishing import registration_view
 from node.features.publishing.event_links import TEXTS
 from node.federation.remote.fetch import RemoteActorError
 from node.federation.remote.interact import interaction_url
-from node.web import forms, messages
-from node.web.render import ctx, html
+from node.web import forms, i18n, messages
+from node.web.i18n import N_
+from node.web.render import ctx, html, page_language
 
 __all__ = ["cancel_route", "confirm_route", "interact_route", "registration_route"]
 
@@ -46,8 +47,8 @@ def _not_found(request: Request) -> Response:
         request,
         "error.html",
         status=404,
-        title="Not found",
-        message="There is no such registration: check the address you were given.",
+        title=N_("Not found"),
+        message=N_("There is no such registration: check the address you were given."),
     )
 
 
@@ -139,7 +140,7 @@ def _interact_error(request: Request, status: int, message: str) -> Response:
         request,
         "error.html",
         status=status,
-        title="Follow or join from your server",
+        title=N_("Follow or join from your server"),
         message=message,
     )
 
@@ -150,7 +151,7 @@ async def interact_route(request: Request) -> Response:
     node = ctx(request)
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > MAX_FORM:
-        return _interact_error(request, 413, "The form is larger than expected.")
+        return _interact_error(request, 413, N_("The form is larger than expected."))
     form = await request.form(max_files=0, max_fields=5)
     handle, token = str(form.get("handle", ""))[:400].strip(), str(form.get("interact_token", ""))
     uid = request.path_params["uid"]
@@ -161,7 +162,7 @@ async def interact_route(request: Request) -> Response:
         token,
     ):
         return _interact_error(
-            request, 409, "The form has expired: go back, reload the page and try again."
+            request, 409, N_("The form has expired: go back, reload the page and try again.")
         )
 
     def event_id() -> tuple[str, str] | None:
@@ -178,13 +179,14 @@ async def interact_route(request: Request) -> Response:
         target = await interaction_url(node, handle, ident)
     except RemoteActorError as exc:
         status = 422 if exc.reason == "bad_handle" else 502
-        hint = "Type it as you@your.server." if status == 422 else str(exc) + "."
-        return _interact_error(
-            request,
-            status,
-            f"We could not send you to your server. {hint} You can also search for {ident} "
-            "in your fediverse app.",
+        lang = page_language(request, {})
+        hint = i18n.gettext(lang, N_("Type it as you@your.server.")) if status == 422 else f"{exc}."
+        sentence = N_(
+            "We could not send you to your server. %(hint)s You can also search for %(ident)s "
+            "in your fediverse app."
         )
+        message = i18n.gettext(lang, sentence) % {"hint": hint, "ident": ident}
+        return _interact_error(request, status, message)
     # A page with the link, not a redirect: the visitor sees where they are going, and the
     # page's CSP (form-action 'self') would stop a form's redirect to another site anyway.
     return html(

@@ -14,6 +14,8 @@ The contract (other features build on it; keep it stable):
 * The :class:`~node.features.workspace.desk.Desk` it hands over has: ``request``, ``node``
   (the NodeContext), ``engine``, ``user`` (``id``, ``email``, ``is_node_admin``), ``actor``,
   ``role``, ``csrf_token``, ``form`` (the posted FormData, None on GET), ``field(name)``,
+  ``lang`` (the page's language) and ``gettext(N_("..."), **values)`` (words chosen in code, in
+  that language),
   ``base`` (``/workspace/{slug}``), ``render(template, status=200, **context)`` (a template
   extending ``workspace/base.html``: navigation of node/features/workspace/nav.py ``SECTIONS``,
   the actors the person works for, sign out) and ``redirect(path="", done="saved")`` (303 to

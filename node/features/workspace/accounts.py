@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from node.features.workspace.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    TOO_SHORT,
     hash_password,
     needs_rehash,
     password_problem,
     verify_password,
 )
+from node.features.workspace.wording import Worded
 from node.federation.actors.local import get_actor
 from node.models import LocalActor, StaffRole, UserAccount
 from node.web.forms import EMAIL as EMAIL_RE
+from node.web.i18n import N_
 
 ROLES = ("editor", "admin")  # lowest first
 RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
@@ -25,7 +30,7 @@ RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$wVjVF23mqBbpl2n5lY5XnA$LrtqDcdj2hEEWSDO1ZsHYfoI4BiVG6Qu9PV4W/HT4yc"
 
 
-class UserError(ValueError):
+class UserError(Worded):
     """A person or a role cannot be created or changed as asked (the message says why)."""
 
 
@@ -48,7 +53,7 @@ def normalize_email(email: str) -> str:
     """The e-mail as stored (trimmed, lower case); UserError when it is not one."""
     email = email.strip().lower()
     if len(email) > 320 or not EMAIL_RE.match(email):
-        raise UserError(f"{email[:80]!r} is not an e-mail address")
+        raise UserError(N_("%(email)s is not an e-mail address"), email=repr(email[:80]))
     return email
 
 
@@ -65,13 +70,13 @@ def create_user(
     """Create a person; returns the account and the generated password ('' when one was given)."""
     email = normalize_email(email)
     if find_user(session, email) is not None:
-        raise UserError(f"a user with e-mail {email} already exists")
+        raise UserError(N_("a user with e-mail %(email)s already exists"), email=email)
     generated = ""
     if not password:
         generated = password = secrets.token_urlsafe(12)
     problem = password_problem(password)
     if problem:
-        raise UserError(problem)
+        raise UserError(problem, count=MIN_LENGTH if problem == TOO_SHORT else MAX_LENGTH)
     user = UserAccount(email=email, password_hash=hash_password(password), is_admin=admin)
     session.add(user)
     session.flush()
@@ -96,7 +101,7 @@ def set_password(session: Session, user: UserAccount, password: str) -> None:
     """Give ``user`` a new password (UserError when it is too short or too long)."""
     problem = password_problem(password)
     if problem:
-        raise UserError(problem)
+        raise UserError(problem, count=MIN_LENGTH if problem == TOO_SHORT else MAX_LENGTH)
     user.password_hash = hash_password(password)
     session.add(user)
 
@@ -132,7 +137,11 @@ def actors_of(session: Session, user: StaffUser) -> list[tuple[LocalActor, str]]
 def grant(session: Session, user: UserAccount, actor: LocalActor, role: str) -> StaffRole:
     """Give ``user`` ``role`` for ``actor`` (replacing the role they had there)."""
     if role not in RANK:
-        raise UserError(f"the role must be one of {', '.join(ROLES)}, not {role[:40]!r}")
+        raise UserError(
+            N_("the role must be one of %(roles)s, not %(role)s"),
+            roles=", ".join(ROLES),
+            role=repr(role[:40]),
+        )
     row = session.exec(
         select(StaffRole).where(StaffRole.user_id == user.id, StaffRole.actor_id == actor.id)
     ).first()
@@ -149,10 +158,10 @@ def grant_by_email(session: Session, email: str, slug: str, role: str) -> StaffR
     """``solnode user grant EMAIL SLUG --role ROLE``: the account and actor must exist."""
     user = find_user(session, email)
     if user is None:
-        raise UserError(f"no user with e-mail {email.strip().lower()[:320]}")
+        raise UserError(N_("no user with e-mail %(email)s"), email=email.strip().lower()[:320])
     actor = get_actor(session, slug)
     if actor is None or actor.kind == "application":
-        raise UserError(f"no organization or network with slug {slug[:64]!r}")
+        raise UserError(N_("no organization or network with slug %(slug)s"), slug=repr(slug[:64]))
     return grant(session, user, actor, role)
 
 

@@ -19,10 +19,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from node.features.workspace import nav
 from node.features.workspace.accounts import RANK, StaffUser, actors_of, role_for
 from node.features.workspace.sessions import COOKIE, csrf_ok, csrf_token, signed_in
+from node.features.workspace.wording import words
 from node.federation.actors.local import get_actor
 from node.federation.context import NodeContext
 from node.models import LocalActor
-from node.web.render import ctx, html
+from node.web.i18n import N_
+from node.web.render import ctx, html, page_language
 
 SIGN_IN = "/workspace/sign-in"
 SAFE_METHODS = {"GET", "HEAD"}
@@ -30,6 +32,7 @@ SAFE_METHODS = {"GET", "HEAD"}
 MAX_FIELDS = 200
 MAX_FILES = 10
 NO_STORE = {"Cache-Control": "no-store"}
+FORM_EXPIRED = N_("This form could not be accepted: please go back, reload the page and try again.")
 
 
 @dataclass
@@ -58,6 +61,15 @@ class Seat:
         """A posted row id (0 when absent, not a number, or beyond any stored id)."""
         value = self.field(name, 12)
         return int(value) if value.isdigit() and int(value) <= 2**31 - 1 else 0
+
+    @property
+    def lang(self) -> str:
+        """The language of this person's pages: their browser's (Accept-Language)."""
+        return page_language(self.request, {})
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """An N_-marked message in :attr:`lang`, its ``%(name)s`` placeholders filled."""
+        return words(self.lang, message, **values)
 
     def _context(self) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -113,14 +125,15 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def refusal(request: Request, status: int, title: str, message: str) -> Response:
-    """An error page of the workspace (403, 404, 429…), never cached."""
+    """An error page of the workspace (403, 404, 429…), never cached. ``title`` and
+    ``message``: N_-marked English (error.html translates them) or words already translated."""
     return html(request, "error.html", status, headers=dict(NO_STORE), title=title,
                 message=message)  # fmt: skip
 
 
 def not_yours(request: Request) -> Response:
     """404: the same answer whether the actor does not exist or is not this person's."""
-    return refusal(request, 404, "Not found", "There is no such page in your workspace.")
+    return refusal(request, 404, N_("Not found"), N_("There is no such page in your workspace."))
 
 
 def to_sign_in(request: Request) -> Response:
@@ -156,9 +169,7 @@ def _forged(seat: Seat) -> Response | None:
     token = seat.request.cookies.get(COOKIE, "")
     if csrf_ok(seat.node.settings.secret_key, token, seat.field("csrf", 200)):
         return None
-    return refusal(seat.request, 403, "Form expired",
-                   "This form could not be accepted: please go back, reload the page and "
-                   "try again.")  # fmt: skip
+    return refusal(seat.request, 403, N_("Form expired"), FORM_EXPIRED)
 
 
 def _actor_and_role(
@@ -190,8 +201,8 @@ def staff_page(role: str = "editor") -> Callable[[DeskHandler], Endpoint]:
             if actor is None or have is None:
                 return not_yours(request)
             if RANK[have] < RANK[role]:
-                return refusal(request, 403, "Admins only",
-                               "Only an admin of this organization or network may do this.")  # fmt: skip
+                return refusal(request, 403, N_("Admins only"),
+                               N_("Only an admin of this organization or network may do this."))  # fmt: skip
             forged = _forged(seat)
             if forged is not None:
                 return forged

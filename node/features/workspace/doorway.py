@@ -10,9 +10,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.features.workspace.desk import NO_STORE, refusal
-from node.web import forms
-from node.web.render import ctx, html
+from node.features.workspace.desk import FORM_EXPIRED, NO_STORE, refusal
+from node.web import forms, i18n
+from node.web.i18n import N_
+from node.web.render import ctx, html, page_language
 
 COOKIE = "sn_ws_form"
 PATH = "/workspace"
@@ -47,15 +48,13 @@ async def read(request: Request, purpose: str) -> FormData | Response:
     """The posted form when its token is good, else the refusal to send (413, 403)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM:
-        return refusal(request, 413, "Too large", "The form is larger than expected.")
+        return refusal(request, 413, N_("Too large"), N_("The form is larger than expected."))
     form = await request.form(max_files=0, max_fields=20)
     token = form.get("form_token")
     secret = ctx(request).settings.secret_key
     if not forms.check_token(secret, request.cookies.get(COOKIE), purpose,
                              token if isinstance(token, str) else None):  # fmt: skip
-        return refusal(request, 403, "Form expired",
-                       "This form could not be accepted: please go back, reload the page and "
-                       "try again.")  # fmt: skip
+        return refusal(request, 403, N_("Form expired"), FORM_EXPIRED)
     return form
 
 
@@ -68,9 +67,12 @@ def text(form: FormData, name: str, limit: int = 1000) -> str:
 def too_many(request: Request, wait: float) -> Response:
     """429 for too many attempts, with Retry-After and words for the person."""
     minutes = max(1, math.ceil(wait / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    refused = refusal(request, 429, "Too many attempts",
-                      f"Too many sign-in attempts from your address. Please wait {minutes} "
-                      f"{unit} and try again.")  # fmt: skip
+    lang = page_language(request, {})
+    message = i18n.translations(lang).ngettext(
+        "Too many sign-in attempts from your address. Please wait %(num)d minute and try again.",
+        "Too many sign-in attempts from your address. Please wait %(num)d minutes and try again.",
+        minutes,
+    ) % {"num": minutes}
+    refused = refusal(request, 429, N_("Too many attempts"), message)
     refused.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return refused

@@ -5,11 +5,14 @@ has no id on the web, no page, and nothing is sent for it. Publishing (now, or b
 ``publish-draft`` job at the scheduled time) goes through the publishing service the API uses,
 so followers, networks and feeds see exactly what an API client's publication gives them.
 A scheduled draft is validated when scheduled and again when its job runs; if it no longer
-passes (a call's deadline went by), it stays a draft with the reason in ``problem``.
+passes (a call's deadline went by), it stays a draft with the reason in ``problem``: the
+validation's error as stored JSON, put into the organizer's words in the language of the page
+that shows it (:func:`problem_words`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,12 +137,25 @@ def publish_due(node: NodeContext, draft_id: int, *, now: datetime | None = None
             with session.begin_nested():
                 item = publish(session, node, actor, draft.kind, dict(draft.source), draft.ahead)
         except FieldError as error:
-            draft.problem = organizer_words(error)
+            draft.problem = json.dumps({"field": error.field, "message": error.message})
             draft.publish_at = None
             session.add(draft)
             return None
         session.delete(draft)
         return item.ap_id
+
+
+def problem_words(problem: str, lang: str) -> str:
+    """Why a scheduled draft was not published, in an organizer's words in ``lang`` (a reason
+    stored as plain text, by an older version, is shown as it is)."""
+    try:
+        error = json.loads(problem)
+    except ValueError:
+        return problem
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return problem
+    stored = FieldError(field=str(error.get("field", "")), message=error["message"])
+    return organizer_words(stored, lang=lang)
 
 
 async def run_publish_job(node: NodeContext, job: ClaimedJob) -> Outcome:

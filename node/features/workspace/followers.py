@@ -11,6 +11,7 @@ from node.features.follows import approval
 from node.features.workspace.confirm import confirm_first
 from node.features.workspace.desk import Desk, refusal, staff_page
 from node.models import Follower
+from node.web.i18n import N_
 
 
 def _follower(desk: Desk) -> Follower | None:
@@ -20,8 +21,8 @@ def _follower(desk: Desk) -> Follower | None:
 
 
 def _gone(desk: Desk) -> Response:
-    return refusal(desk.request, 404, "No such follower",
-                   "This follower is not there any more: reload the People page.")  # fmt: skip
+    return refusal(desk.request, 404, N_("No such follower"),
+                   N_("This follower is not there any more: reload the People page."))  # fmt: skip
 
 
 def _decide(desk: Desk, row: Follower, approve: bool) -> Response:
@@ -29,7 +30,7 @@ def _decide(desk: Desk, row: Follower, approve: bool) -> Response:
         with session_scope(desk.engine) as session:
             approval.decide(session, desk.node, desk.actor, row.remote_id, approve=approve)
     except approval.FollowerError as exc:
-        return refusal(desk.request, 409, "Already decided", f"{exc}.")
+        return refusal(desk.request, 409, N_("Already decided"), f"{exc}.")
     desk.node.notify_work()
     return desk.redirect("/people", done="follower-approved" if approve else "follower-rejected")
 
@@ -47,11 +48,13 @@ def reject(desk: Desk) -> Response:
     row = _follower(desk)
     if row is None:
         return _gone(desk)
-    asking = confirm_first(desk, title=f"Refuse {row.remote_id}?", button="Refuse",
-                           back="/people",
-                           consequence="They will be told their request to follow was refused "
-                                       f"(a Reject goes to their server) and will not see what "
-                                       f"{desk.actor.name} publishes for followers.")  # fmt: skip
+    told = N_(
+        "They will be told their request to follow was refused (a Reject goes to their "
+        "server) and will not see what %(name)s publishes for followers."
+    )
+    asking = confirm_first(desk, title=desk.gettext(N_("Refuse %(who)s?"), who=row.remote_id),
+                           button=desk.gettext(N_("Refuse")), back="/people",
+                           consequence=desk.gettext(told, name=desk.actor.name))  # fmt: skip
     return asking or _decide(desk, row, False)
 
 
@@ -61,17 +64,19 @@ def remove(desk: Desk) -> Response:
     row = _follower(desk)
     if row is None:
         return _gone(desk)
-    asking = confirm_first(desk, title=f"Remove {row.remote_id}?", button="Remove the follower",
-                           back="/people",
-                           consequence="They will stop being a follower: their server is told "
-                                       "(a Reject of their Follow) and gets nothing more from "
-                                       f"{desk.actor.name}. They can ask to follow again.")  # fmt: skip
+    told = N_(
+        "They will stop being a follower: their server is told (a Reject of their "
+        "Follow) and gets nothing more from %(name)s. They can ask to follow again."
+    )
+    asking = confirm_first(desk, title=desk.gettext(N_("Remove %(who)s?"), who=row.remote_id),
+                           button=desk.gettext(N_("Remove the follower")), back="/people",
+                           consequence=desk.gettext(told, name=desk.actor.name))  # fmt: skip
     if asking is not None:
         return asking
     try:
         with session_scope(desk.engine) as session:
             approval.remove(session, desk.node, desk.actor, row.remote_id)
     except approval.FollowerError as exc:
-        return refusal(desk.request, 409, "Cannot remove", f"{exc}.")
+        return refusal(desk.request, 409, N_("Cannot remove"), f"{exc}.")
     desk.node.notify_work()
     return desk.redirect("/people", done="follower-removed")

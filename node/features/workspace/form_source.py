@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from node.content.fields import EventInput
 from node.content.fields.types import WEEKDAYS
+from node.web.i18n import N_
 
 # The inputs of each form, in the order they are read (and shown).
 PLACE = (
@@ -52,11 +53,12 @@ def managed(kind: str) -> frozenset[str]:
     return frozenset(name.split(".")[0] for name in INPUTS[kind])
 
 
+# How a series repeats, in words (N_-marked: the form translates them).
 RULES = {
-    "weekly": "Every week, on the same day",
-    "monthly-nth": "Every month, on the same weekday (e.g. the third Thursday)",
-    "monthly-last": "Every month, on the last such weekday (e.g. the last Friday)",
-    "monthly-day": "Every month, on the same day of the month",
+    "weekly": N_("Every week, on the same day"),
+    "monthly-nth": N_("Every month, on the same weekday (e.g. the third Thursday)"),
+    "monthly-last": N_("Every month, on the last such weekday (e.g. the last Friday)"),
+    "monthly-day": N_("Every month, on the same day of the month"),
 }
 
 

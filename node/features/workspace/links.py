@@ -14,7 +14,9 @@ from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
 from node.features.workspace.accounts import RANK, StaffUser
+from node.features.workspace.wording import Worded
 from node.models import AccountLink, LocalActor, StaffRole, UserAccount
+from node.web.i18n import N_
 
 INVITE = "invite"
 RESET = "reset"
@@ -22,7 +24,7 @@ LIFETIME = {INVITE: timedelta(days=7), RESET: timedelta(days=1)}
 PATHS = {INVITE: "/workspace/invitations/", RESET: "/workspace/reset/"}
 
 
-class LinkError(ValueError):
+class LinkError(Worded):
     """A link cannot be made or used (the message says why, for the person)."""
 
 
@@ -66,7 +68,7 @@ def _make(
 def make_invitation(session: Session, actor: LocalActor, role: str, made_by: StaffUser) -> str:
     """The path of a new invitation to work for ``actor`` as ``role``."""
     if role not in RANK:
-        raise LinkError("Choose admin or editor.")
+        raise LinkError(N_("Choose admin or editor."))
     return _make(session, INVITE, made_by, actor_id=actor.id, role=role)
 
 
@@ -114,7 +116,7 @@ def use(session: Session, link: LiveLink) -> None:
         .values(used_at=now_utc())
     )
     if done.rowcount != 1:
-        raise LinkError("This link was used already.")
+        raise LinkError(N_("This link was used already."))
 
 
 def pending_invitations(session: Session, actor: LocalActor) -> list[AccountLink]:

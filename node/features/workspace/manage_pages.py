@@ -17,6 +17,7 @@ from node.content.summary import status_change_html
 from node.db import session_scope
 from node.features.publishing import service
 from node.features.publishing.service.build import build_document
+from node.features.workspace import drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
 from node.features.workspace.form_errors import field_errors
 from node.features.workspace.form_images import attached_image
@@ -25,16 +26,17 @@ from node.features.workspace.form_source import patch_for, to_source, to_values
 from node.features.workspace.publish_pages import render_form
 from node.models import Draft, Item, LocalActor
 from node.urls import is_uid
+from node.web.i18n import N_
 
 KINDS = ("event", "call", "news")
 # What a change of status is called on the buttons, and what it tells the people registered.
 STATUSES = {
-    "postponed": ("Postpone", "Their registration stays; they are told the event is postponed "
-                              "and will see the new date when you set one."),
-    "cancelled": ("Cancel", "Their registration stays on record, but the event will not take "
-                            "place: calendars and Mobilizon show it as cancelled."),
-    "scheduled": ("Confirm again", "Their registration stays; they are told the event takes "
-                                   "place after all."),
+    "postponed": (N_("Postpone"), N_("Their registration stays; they are told the event is "
+                                     "postponed and will see the new date when you set one.")),
+    "cancelled": (N_("Cancel"), N_("Their registration stays on record, but the event will not "
+                                   "take place: calendars and Mobilizon show it as cancelled.")),
+    "scheduled": (N_("Confirm again"), N_("Their registration stays; they are told the event "
+                                          "takes place after all.")),
 }  # fmt: skip
 
 
@@ -53,7 +55,9 @@ def overview(desk: Desk) -> Response:
             select(Draft).where(Draft.actor_id == desk.actor.id).order_by(col(Draft.id).desc())
         ).all()
     rows = [(i, desk.node.urls.item_uid(i.ap_id)) for i in items]
-    return desk.render("workspace/publish_list.html", items=rows, drafts=prepared)
+    problems = {d.id: drafts.problem_words(d.problem, desk.lang) for d in prepared if d.problem}
+    return desk.render("workspace/publish_list.html", items=rows, drafts=prepared,
+                       problems=problems)  # fmt: skip
 
 
 def _item(session: Session, desk: Desk) -> Item | None:
@@ -84,13 +88,15 @@ def item_page(desk: Desk) -> Response:
     uid = desk.node.urls.item_uid(item.ap_id)
     return desk.render("workspace/publish_item.html", item=item, uid=uid,
                        sessions=[(s, desk.node.urls.item_uid(s.ap_id)) for s in sessions],
-                       item_status=item.source.get("status", "scheduled"), statuses=STATUSES,
+                       item_status=item.source.get("status", "scheduled"),
+                       statuses={key: (desk.gettext(verb), desk.gettext(told))
+                                 for key, (verb, told) in STATUSES.items()},
                        registered=_registered(item))  # fmt: skip
 
 
 def _edit_context(desk: Desk, item: Item, uid: str | None) -> dict[str, Any]:
     return {"item": item, "item_uid": uid, "form_action": f"{desk.base}/publish/items/{uid}/edit",
-            "title": f"Edit: {item.document.get('name', '')}"}  # fmt: skip
+            "title": desk.gettext(N_("Edit: %(name)s"), name=item.document.get("name", ""))}  # fmt: skip
 
 
 @staff_page(role="editor")
@@ -162,7 +168,7 @@ def submit_edit(desk: Desk) -> Response:
             return render_form(desk, item.kind, values, {}, preview=shown, **extra)
         return _apply(desk, item.id, patch, "updated")
     except FieldError as error:
-        return render_form(desk, item.kind, values, field_errors(error), **extra)
+        return render_form(desk, item.kind, values, field_errors(error, lang=desk.lang), **extra)
 
 
 @staff_page(role="editor")
@@ -181,7 +187,8 @@ def change_status(desk: Desk) -> Response:
     assert isinstance(change["new"], EventInput)
     return desk.render("workspace/publish_confirm.html", item=item,
                        uid=desk.node.urls.item_uid(item.ap_id), new_status=status,
-                       verb=STATUSES[status][0], consequence=STATUSES[status][1], **change)  # fmt: skip
+                       verb=desk.gettext(STATUSES[status][0]),
+                       consequence=desk.gettext(STATUSES[status][1]), **change)  # fmt: skip
 
 
 @staff_page(role="editor")

@@ -17,6 +17,7 @@ from node.features.workspace.replies import who
 from node.federation.remote.actors import RemoteActorError
 from node.models import Membership
 from node.models.networks import NetworkItem
+from node.web.i18n import N_
 
 ITEMS_SHOWN = 50
 
@@ -54,8 +55,8 @@ def _membership(desk: Desk) -> Membership | None:
 
 
 def _no_member(desk: Desk) -> Response:
-    return refusal(desk.request, 404, "No such member",
-                   "This network has no such member or request: reload the page.")  # fmt: skip
+    return refusal(desk.request, 404, N_("No such member"),
+                   N_("This network has no such member or request: reload the page."))  # fmt: skip
 
 
 @staff_page(role="admin")
@@ -79,15 +80,18 @@ async def remove(desk: Desk) -> Response:
     if row is None:
         return _no_member(desk)
     member = row.state == membership.ADMITTED
-    told = (
-        "It will be told it is no longer a member (a Remove goes to its server), the network "
-        "stops following it and relays nothing more from it."
-        if member
-        else "It will be told its request to join was refused (a Reject goes to its server)."
-    )
-    asking = await confirm_first_async(desk, title=f"{'Remove' if member else 'Refuse'} {row.member}?",
-                           button="Remove" if member else "Refuse", back="/networks",
-                           consequence=told)  # fmt: skip
+    if member:
+        told = N_(
+            "It will be told it is no longer a member (a Remove goes to its server), the "
+            "network stops following it and relays nothing more from it."
+        )
+        title, button = N_("Remove %(who)s?"), N_("Remove")
+    else:
+        told = N_("It will be told its request to join was refused (a Reject goes to its server).")
+        title, button = N_("Refuse %(who)s?"), N_("Refuse")
+    asking = await confirm_first_async(desk, title=desk.gettext(title, who=row.member),
+                           button=desk.gettext(button), back="/networks",
+                           consequence=desk.gettext(told))  # fmt: skip
     if asking is not None:
         return asking
     try:
@@ -114,7 +118,8 @@ def set_rules(desk: Desk) -> Response:
             rules.set_rules(session, desk.actor, who(desk), kinds=kinds,
                             tags=_values(desk, "tags"), regions=_values(desk, "regions"))  # fmt: skip
     except rules.RulesError as exc:
-        return _page(desk, 400, f"The rules were not saved: {exc}.")
+        return _page(desk, 400, desk.gettext(N_("The rules were not saved: %(reason)s."),
+                                             reason=exc))  # fmt: skip
     return desk.redirect("/networks", done="rules-saved")
 
 
@@ -126,12 +131,14 @@ def hide(desk: Desk) -> Response:
         row = session.exec(select(NetworkItem).where(
             NetworkItem.network_id == desk.actor.id, NetworkItem.object_id == object_id)).first()  # fmt: skip
     if row is None:
-        return refusal(desk.request, 404, "No such item", "This network has not filed that item.")
-    asking = confirm_first(desk, title="Hide this item from the network?", button="Hide",
-                           back="/networks",
-                           consequence="It leaves the network's timeline and calendar"
-                           + (", and its Announce is taken back: followers' servers drop the "
-                              "boost." if row.state == rules.RELAYED else "."))  # fmt: skip
+        return refusal(desk.request, 404, N_("No such item"),
+                       N_("This network has not filed that item."))  # fmt: skip
+    told = (N_("It leaves the network's timeline and calendar, and its Announce is taken back: "
+               "followers' servers drop the boost.") if row.state == rules.RELAYED
+            else N_("It leaves the network's timeline and calendar."))  # fmt: skip
+    asking = confirm_first(desk, title=desk.gettext(N_("Hide this item from the network?")),
+                           button=desk.gettext(N_("Hide")), back="/networks",
+                           consequence=desk.gettext(told))  # fmt: skip
     if asking is not None:
         return asking
     try:

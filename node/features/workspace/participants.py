@@ -17,6 +17,7 @@ from node.features.workspace.desk import Desk, refusal, staff_page
 from node.features.workspace.figures import title_of
 from node.features.workspace.sheets import to_csv
 from node.models import Item, Participant
+from node.web.i18n import N_
 
 HEADER = ("name", "fediverse account", "e-mail", "state", "registered", "last change")
 
@@ -30,8 +31,8 @@ def _event(desk: Desk) -> Item | None:
 
 
 def _no_event(desk: Desk) -> Response:
-    return refusal(desk.request, 404, "No such event",
-                   "This organization has no such event (it may have been deleted).")  # fmt: skip
+    return refusal(desk.request, 404, N_("No such event"),
+                   N_("This organization has no such event (it may have been deleted)."))  # fmt: skip
 
 
 def _rows(session: Session, item: Item) -> list[Participant]:
@@ -67,16 +68,26 @@ def _decide(desk: Desk, approve: bool) -> Response:
         return _no_event(desk)
     back = f"/events/{item.id}/participants"
     if not approve:
-        told = (
-            "They will be told their participation was refused (a Reject goes to their server)."
-            if row.actor
-            else "Their registration will be marked refused. The node sends no e-mail: "
-            + (f"tell them yourself at {row.email}." if row.email else "tell them yourself.")
-        )
+        if row.actor:
+            told = desk.gettext(
+                N_("They will be told their participation was refused (a Reject goes to their "
+                   "server).")
+            )  # fmt: skip
+        elif row.email:
+            told = desk.gettext(
+                N_("Their registration will be marked refused. The node sends no e-mail: tell "
+                   "them yourself at %(email)s."),
+                email=row.email,
+            )  # fmt: skip
+        else:
+            told = desk.gettext(
+                N_("Their registration will be marked refused. The node sends no e-mail: tell "
+                   "them yourself.")
+            )  # fmt: skip
         asking = confirm_first(
             desk,
-            title=f"Refuse {row.name or row.actor}?",
-            button="Refuse",
+            title=desk.gettext(N_("Refuse %(who)s?"), who=row.name or row.actor),
+            button=desk.gettext(N_("Refuse")),
             back=back,
             consequence=told,
         )
@@ -90,7 +101,8 @@ def _decide(desk: Desk, approve: bool) -> Response:
             act = participation.approve if approve else participation.reject
             act(session, desk.node, event, fresh)
     except participation.ParticipationError as exc:
-        return refusal(desk.request, 409, "Cannot do this now", f"Not done: {exc}.")
+        return refusal(desk.request, 409, N_("Cannot do this now"),
+                       desk.gettext(N_("Not done: %(reason)s."), reason=exc))  # fmt: skip
     desk.node.notify_work()
     return desk.redirect(back, done="participant-approved" if approve else "participant-refused")  # fmt: skip
 

@@ -12,6 +12,8 @@ import hmac
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from node.web.i18n import N_
+
 MIN_LENGTH = 10
 MAX_LENGTH = 1000  # argon2 takes any length; a megabyte "password" is only a way to burn CPU
 
@@ -53,10 +55,15 @@ def needs_rehash(stored: str) -> bool:
     return stored.startswith("scrypt$") or _hasher().check_needs_rehash(stored)
 
 
+TOO_SHORT = N_("The password must be at least %(count)d characters long.")
+TOO_LONG = N_("The password must be at most %(count)d characters long.")
+
+
 def password_problem(password: str) -> str | None:
-    """Why a new password is refused, in words for the person; None when it is fine."""
+    """Why a new password is refused (:data:`TOO_SHORT` or :data:`TOO_LONG`, N_-marked with a
+    ``%(count)d`` for :data:`MIN_LENGTH` or :data:`MAX_LENGTH`); None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"The password must be at least {MIN_LENGTH} characters long."
+        return TOO_SHORT
     if len(password) > MAX_LENGTH:
-        return f"The password must be at most {MAX_LENGTH} characters long."
+        return TOO_LONG
     return None

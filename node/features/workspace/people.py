@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -18,6 +19,7 @@ from node.features.workspace.desk import Desk, staff_page
 from node.features.workspace.figures import title_of
 from node.models import Follower, Interaction, Item, LocalActor, Participant, Report
 from node.urls import Urls
+from node.web import i18n
 
 SHOWN = 200  # rows of a list on one page
 
@@ -29,12 +31,25 @@ class EventPeople:
     id: int
     title: str
     url: str
-    start: str
+    start: str  # in the event's own zone, the offset named, in the page's language
     accepted: int
     pending: int
 
 
-def events_with_people(session: Session, actor: LocalActor) -> list[EventPeople]:
+def _start(item: Item, lang: str) -> str:
+    """When an event starts, in its own zone with the offset named (``Sat 15 May 2027, 10:00
+    UTC+02:00``), in ``lang``."""
+    if item.start_time is None:
+        return ""
+    zone = str(item.source.get("timezone") or "UTC")
+    try:
+        tz = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = ZoneInfo("UTC")
+    return i18n.day_time_zone(as_utc(item.start_time).astimezone(tz), lang)
+
+
+def events_with_people(session: Session, actor: LocalActor, lang: str = "en") -> list[EventPeople]:
     """The actor's events (newest start first) with their participant counts."""
     events = session.exec(
         select(Item)
@@ -53,7 +68,7 @@ def events_with_people(session: Session, actor: LocalActor) -> list[EventPeople]
         counts = {(item_id, state): int(n) for item_id, state, n in rows}
     return [
         EventPeople(id=e.id or 0, title=title_of(e.document), url=e.ap_id,
-                    start=as_utc(e.start_time).strftime("%Y-%m-%d %H:%M") if e.start_time else "",
+                    start=_start(e, lang),
                     accepted=counts.get((e.id or 0, "accepted"), 0),
                     pending=counts.get((e.id or 0, "pending"), 0))
         for e in events
@@ -91,7 +106,7 @@ def people(desk: Desk) -> Response:
             "waiting": waiting[:SHOWN],
             "followers": following[:SHOWN],
             "follower_count": len(following),
-            "events": events_with_people(session, desk.actor),
+            "events": events_with_people(session, desk.actor, desk.lang),
             "replies": [(reply, title_of(item.document), item.ap_id) for reply, item in pending],
             "reports": reports_about(session, desk.actor, desk.node.urls),
         }

@@ -2,7 +2,8 @@
 
 It edits through the profile service the API uses (node/features/profiles/editing.py), so the
 same validation applies and followers get the same actor ``Update``. The ESSGlobal
-classification is picked from the bundled code lists, shown by their English labels.
+classification is picked from the bundled code lists, shown by their labels in the
+organizer's language where the lists have them (else English); countries by CLDR's names.
 """
 
 from __future__ import annotations
@@ -24,33 +25,37 @@ from node.features.workspace.form_images import attached_image
 from node.features.workspace.form_kit import zones
 from node.federation.actors.documents import MAX_FIELDS
 from node.models import LocalActor
+from node.web import i18n
+from node.web.i18n import N_
 
 TEXTS = ("name", "description", "website", "region", "country", "latitude", "longitude",
          "timezone")  # fmt: skip
 # What the profile's fields are called where they differ from the publishing forms'.
-LABELS = {"name": "the name", "image": "the header image", "region": "the region"}
+LABELS = {"name": N_("the name"), "image": N_("the header image"), "region": N_("the region")}
 SCHEMES = ("economicSector", "legalForm", "organisationalStructure", "baseMembershipType",
            "qualifier")  # fmt: skip
 
 
 @cache
-def countries() -> tuple[tuple[str, str], ...]:
-    """ISO 3166-1 alpha-2 codes with their English names, by name."""
-    names = Locale("en").territories
+def countries(lang: str = "en") -> tuple[tuple[str, str], ...]:
+    """ISO 3166-1 alpha-2 codes with their names in ``lang`` (CLDR's, through Babel), by name."""
+    names = Locale.parse(i18n.ui_language(lang)).territories
     return tuple(sorted(((c, n) for c, n in names.items() if len(c) == 2 and c.isalpha()),
-                        key=lambda pair: pair[1]))  # fmt: skip
+                        key=lambda pair: pair[1].casefold()))  # fmt: skip
 
 
 @cache
-def pick_lists() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
-    """(property, its English title, ((concept IRI, label)…)) for each ESSGlobal property."""
+def pick_lists(lang: str = "en") -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """(property, its title, ((concept IRI, label)…)) for each ESSGlobal property, in ``lang``
+    where the code lists have it, else in English."""
+    ui = i18n.ui_language(lang)
     lists = []
     for scheme in essglobal.schemes():
         options = tuple(
-            (c.iri, c.labels.get("en") or next(iter(c.labels.values()), c.iri))
-            for c in essglobal.concepts(scheme.name)
+            (c.iri, essglobal.label(c.iri, ui)) for c in essglobal.concepts(scheme.name)
         )
-        lists.append((scheme.name, scheme.title.get("en", scheme.name), options))
+        title = scheme.title.get(ui) or scheme.title.get("en", scheme.name)
+        lists.append((scheme.name, title, options))
     return tuple(lists)
 
 
@@ -65,7 +70,7 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
 
 def _render(desk: Desk, values: dict[str, Any], errors: dict[str, str]) -> Response:
     return desk.render("workspace/profile.html", 422 if errors else 200, values=values,
-                       errors=errors, countries=countries(), pick_lists=pick_lists(),
+                       errors=errors, countries=countries(desk.lang), pick_lists=pick_lists(desk.lang),
                        max_fields=MAX_FIELDS,
                        zone_options=[(z, z.replace("_", " ")) for z in zones()])  # fmt: skip
 
@@ -119,7 +124,7 @@ def save_profile(desk: Desk) -> Response:
             assert actor is not None
             changed = update_profile(session, desk.node, actor, patch)
     except FieldError as error:
-        return _render(desk, values, field_errors(error, LABELS))
+        return _render(desk, values, field_errors(error, LABELS, desk.lang))
     if changed:
         desk.node.notify_work()
     return desk.redirect("/profile", done="profile" if changed else "unchanged")

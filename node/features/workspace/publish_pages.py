@@ -13,24 +13,26 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.responses import Response
 
-from node.content.fields import CATEGORIES, FieldError
+from node.content.fields import FieldError
 from node.db import session_scope
 from node.features.publishing.service import AHEAD, MAX_AHEAD
-from node.features.workspace import drafts
+from node.features.workspace import categories, drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
 from node.features.workspace.form_errors import field_errors
 from node.features.workspace.form_images import attached_image
 from node.features.workspace.form_kit import default_zone, posted, preview, publish_time, zones
 from node.features.workspace.form_source import RULES, to_source, to_values
 from node.models import Draft, Item, LocalActor
+from node.web import i18n
+from node.web.i18n import N_
 
 TITLES = {
-    "event": "New event",
-    "series": "New repeating event",
-    "call": "New call for collaboration",
-    "news": "New news item",
+    "event": N_("New event"),
+    "series": N_("New repeating event"),
+    "call": N_("New call for collaboration"),
+    "news": N_("New news item"),
 }
-SESSION_TITLE = "New session of the conference"
+SESSION_TITLE = N_("New session of the conference")
 
 
 def render_form(
@@ -42,12 +44,21 @@ def render_form(
     context: dict[str, Any] = {
         "kind": kind, "values": values, "errors": errors,
         "zone_options": [(z, z.replace("_", " ")) for z in zones()],
-        "category_options": [(c, c.replace("_", " ").capitalize()) for c in sorted(CATEGORIES)],
-        "rules": RULES, "title": title,
-        "ahead_options": [(str(n), f"the next {n} dates") for n in (1, 2, 3, 4, 6, MAX_AHEAD)],
+        "category_options": categories.options(desk.lang),
+        "rules": {key: desk.gettext(rule) for key, rule in RULES.items()},
+        "title": desk.gettext(title), "ahead_options": ahead_options(desk.lang),
         "form_action": f"{desk.base}/publish/new/{kind}", "item": None, "preview": None,
     }  # fmt: skip
     return desk.render("workspace/publish_form.html", status, **(context | extra))
+
+
+def ahead_options(lang: str) -> list[tuple[str, str]]:
+    """How many dates of a series to publish ahead, in words."""
+    catalogue = i18n.translations(lang)
+    return [
+        (str(n), catalogue.ngettext("the next date", "the next %(num)d dates", n) % {"num": n})
+        for n in (1, 2, 3, 4, 6, MAX_AHEAD)
+    ]
 
 
 def _kind(desk: Desk) -> str | None:
@@ -88,7 +99,7 @@ def new_form(desk: Desk) -> Response:
             if draft.ahead is not None:
                 values["recurrence.ahead"] = str(draft.ahead)
             values.setdefault("timezone", default_zone(session, desk.actor))
-            problem = {"": draft.problem} if draft.problem else {}
+            problem = {"": drafts.problem_words(draft.problem, desk.lang)} if draft.problem else {}
             return render_form(desk, kind, values, {}, problem=problem)
     return render_form(desk, kind, values, {})
 
@@ -139,4 +150,4 @@ def submit_new(desk: Desk) -> Response:
             return render_form(desk, kind, values, {}, preview=shown)
         return _store(desk, kind, values, source)
     except FieldError as error:
-        return render_form(desk, kind, values, field_errors(error))
+        return render_form(desk, kind, values, field_errors(error, lang=desk.lang))

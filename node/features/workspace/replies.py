@@ -17,6 +17,7 @@ from node.features.workspace.desk import Desk, refusal, staff_page
 from node.features.workspace.people import report_of
 from node.federation.remote.actors import RemoteActorError
 from node.models import Interaction
+from node.web.i18n import N_
 
 
 def who(desk: Desk) -> str:
@@ -25,8 +26,8 @@ def who(desk: Desk) -> str:
 
 
 def _no_reply(desk: Desk) -> Response:
-    return refusal(desk.request, 404, "No such reply",
-                   "There is no such reply to this organization's items.")  # fmt: skip
+    return refusal(desk.request, 404, N_("No such reply"),
+                   N_("There is no such reply to this organization's items."))  # fmt: skip
 
 
 def _moderate(desk: Desk, state: str) -> Response:
@@ -46,9 +47,10 @@ def approve(desk: Desk) -> Response:
 @staff_page(role="editor")
 def hide(desk: Desk) -> Response:
     """``POST /workspace/{slug}/replies/hide``: ``reply_id``, confirmed."""
-    asking = confirm_first(desk, title="Hide this reply?", button="Hide", back="/people",
-                           consequence="It will not be shown under the item. Its author is "
-                                       "not told.")  # fmt: skip
+    asking = confirm_first(desk, title=desk.gettext(N_("Hide this reply?")),
+                           button=desk.gettext(N_("Hide")), back="/people",
+                           consequence=desk.gettext(N_("It will not be shown under the item. Its "
+                                                       "author is not told.")))  # fmt: skip
     return asking or _moderate(desk, "hidden")
 
 
@@ -64,11 +66,15 @@ async def report(desk: Desk) -> Response:
     row = await to_thread.run_sync(_reply, desk)
     if row is None:
         return _no_reply(desk)
-    asking = await confirm_first_async(desk, title=f"Report this reply by {row.actor}?", back="/people",
-                           button="Hide and report",
-                           consequence="The reply will be hidden, and a report (a Flag from "
-                                       "this node, with your comment) goes to the moderators of "
-                                       "its author's server. Its author is not told by us.")  # fmt: skip
+    told = N_(
+        "The reply will be hidden, and a report (a Flag from this node, with your "
+        "comment) goes to the moderators of its author's server. Its author is not told "
+        "by us."
+    )
+    asking = await confirm_first_async(
+        desk, title=desk.gettext(N_("Report this reply by %(who)s?"), who=row.actor),
+        back="/people", button=desk.gettext(N_("Hide and report")),
+        consequence=desk.gettext(told))  # fmt: skip
     if asking is not None:
         return asking
     comment, reply_id = desk.field("comment", MAX_COMMENT), str(row.document.get("id") or "")
@@ -76,7 +82,8 @@ async def report(desk: Desk) -> Response:
         await send_report(desk.node, row.actor, comment, [reply_id or row.activity_id],
                           who=who(desk))  # fmt: skip
     except (ModerationError, RemoteActorError) as exc:
-        return refusal(desk.request, 400, "Not reported", f"The report could not be sent: {exc}.")
+        return refusal(desk.request, 400, N_("Not reported"),
+                       desk.gettext(N_("The report could not be sent: %(reason)s."), reason=exc))  # fmt: skip
 
     def hide_it() -> None:
         with session_scope(desk.engine) as session:
@@ -93,16 +100,20 @@ def resolve(desk: Desk) -> Response:
     with Session(desk.engine) as session:
         found = report_of(session, desk.actor, desk.node.urls, number)
     if found is None:
-        return refusal(desk.request, 404, "No such report",
-                       "There is no open report about this organization with that number.")  # fmt: skip
-    asking = confirm_first(desk, title=f"Mark report #{number} resolved?", button="Resolve",
-                           back="/people",
-                           consequence="It leaves the list of open reports; your note is kept "
-                                       "in the node's moderation log. The reporter is not told.")  # fmt: skip
+        return refusal(desk.request, 404, N_("No such report"),
+                       N_("There is no open report about this organization with that number."))  # fmt: skip
+    told = N_(
+        "It leaves the list of open reports; your note is kept in the node's moderation "
+        "log. The reporter is not told."
+    )
+    asking = confirm_first(desk,
+                           title=desk.gettext(N_("Mark report #%(number)s resolved?"), number=number),
+                           button=desk.gettext(N_("Resolve")), back="/people",
+                           consequence=desk.gettext(told))  # fmt: skip
     if asking is not None:
         return asking
     try:
         resolve_report(desk.engine, number, who=who(desk), reason=desk.field("note", 2000))
     except ModerationError as exc:
-        return refusal(desk.request, 404, "No such report", f"{exc}.")
+        return refusal(desk.request, 404, N_("No such report"), f"{exc}.")
     return desk.redirect("/people", done="report-resolved")

@@ -12,9 +12,12 @@ from node.features.workspace import links
 from node.features.workspace.accounts import ROLES, UserError, find_user, grant, revoke, staff_of
 from node.features.workspace.desk import Desk, staff_page
 from node.models import UserAccount
+from node.web.i18n import N_
 
 
-def _page(desk: Desk, status: int = 200, error: str | None = None) -> Response:
+def _page(desk: Desk, status: int = 200, error: str | None = None, **values: object) -> Response:
+    """The staff page; ``error``: an N_-marked message (``%(name)s`` filled from ``values``)."""
+    error = desk.gettext(error, **values) if error else None
     with Session(desk.engine) as session:
         people = staff_of(session, desk.actor)
         resettable = {u.id for u, _ in people if links.may_reset(session, desk.user, desk.actor, u)}
@@ -42,11 +45,11 @@ def give_role(desk: Desk) -> Response:
             user = find_user(session, desk.field("email", 320))
             if user is None:
                 raise UserError(
-                    "Nobody has an account with this e-mail: send an invitation instead."
+                    N_("Nobody has an account with this e-mail: send an invitation instead.")
                 )
             grant(session, user, desk.actor, desk.field("role", 16))
     except UserError as exc:
-        return _page(desk, 400, str(exc))
+        return _page(desk, 400, exc.message, **exc.values)
     return desk.redirect("/staff", done="granted")
 
 
@@ -57,11 +60,11 @@ def take_role(desk: Desk) -> Response:
         target = _user_id(desk)
         admins = [u.id for u, role in staff_of(session, desk.actor) if role == "admin"]
         if admins == [target] and not desk.user.is_node_admin:
-            return _page(desk, 400, "Every organization and network keeps at least one admin: "
-                                    "make someone else admin first.")  # fmt: skip
+            return _page(desk, 400, N_("Every organization and network keeps at least one "
+                                       "admin: make someone else admin first."))  # fmt: skip
         removed = revoke(session, target, desk.actor)
     if not removed:
-        return _page(desk, 400, "This person does not work here.")
+        return _page(desk, 400, N_("This person does not work here."))
     return desk.redirect("/staff", done="revoked")
 
 
@@ -72,7 +75,7 @@ def invite(desk: Desk) -> Response:
         with session_scope(desk.engine) as session:
             path = links.make_invitation(session, desk.actor, desk.field("role", 16), desk.user)
     except links.LinkError as exc:
-        return _page(desk, 400, str(exc))
+        return _page(desk, 400, exc.message, **exc.values)
     return desk.render("workspace/link.html", link=desk.node.settings.base_url + path,
                        what="invitation", days=links.LIFETIME[links.INVITE].days)  # fmt: skip
 
@@ -83,7 +86,7 @@ def withdraw(desk: Desk) -> Response:
     with session_scope(desk.engine) as session:
         gone = links.withdraw(session, desk.actor, _user_id(desk, "link_id"))
     if not gone:
-        return _page(desk, 400, "There is no such invitation.")
+        return _page(desk, 400, N_("There is no such invitation."))
     return desk.redirect("/staff", done="saved")
 
 
@@ -95,6 +98,6 @@ def reset_link(desk: Desk) -> Response:
         allowed = user is not None and links.may_reset(session, desk.user, desk.actor, user)
         path = links.make_reset(session, user, desk.user) if user and allowed else None
     if user is None or path is None:
-        return _page(desk, 403, "Only a node admin can reset the password of this person.")
+        return _page(desk, 403, N_("Only a node admin can reset the password of this person."))
     return desk.render("workspace/link.html", link=desk.node.settings.base_url + path,
                        what="reset", days=links.LIFETIME[links.RESET].days, email=user.email)  # fmt: skip

@@ -12,6 +12,8 @@ from node.api.tokens import MAX_EXPIRY_DAYS, create_token, list_tokens, revoke_t
 from node.db import session_scope
 from node.features.workspace.confirm import confirm_first
 from node.features.workspace.desk import Desk, refusal, staff_page
+from node.features.workspace.wording import Worded
+from node.web.i18n import N_
 
 EXPIRY_CHOICES = (("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"),
                   ("", "never (until revoked)"))  # fmt: skip
@@ -32,11 +34,13 @@ def tokens(desk: Desk) -> Response:
 
 
 def _days(text: str) -> int | None:
-    """The expiry in days ('' never); ValueError with a human message otherwise."""
+    """The expiry in days ('' never); a Worded error (a ValueError) otherwise."""
     if not text:
         return None
     if not text.isdigit() or not 0 < int(text) <= MAX_EXPIRY_DAYS:
-        raise ValueError(f"The expiry is a number of days between 1 and {MAX_EXPIRY_DAYS}.")
+        raise Worded(
+            N_("The expiry is a number of days between 1 and %(most)d."), most=MAX_EXPIRY_DAYS
+        )
     return int(text)
 
 
@@ -47,12 +51,13 @@ def create(desk: Desk) -> Response:
     label = desk.field("label", MAX_LABEL + 1)
     try:
         if len(label) > MAX_LABEL:
-            raise ValueError(f"The label is longer than {MAX_LABEL} characters.")
+            raise Worded(N_("The label is longer than %(most)d characters."), most=MAX_LABEL)
         days = _days(desk.field("expires_in", 12))
         with session_scope(desk.engine) as session:
             token = create_token(session, desk.actor.slug, label=label, expires_in_days=days)
     except ValueError as exc:
-        return _page(desk, 400, error=str(exc), label=label)
+        error = exc.in_language(desk.lang) if isinstance(exc, Worded) else str(exc)
+        return _page(desk, 400, error=error, label=label)
     return _page(desk, new_token=token, new_label=label, new_days=days)
 
 
@@ -63,13 +68,18 @@ def revoke(desk: Desk) -> Response:
     with Session(desk.engine) as session:
         found = next((t for t in list_tokens(session, desk.actor.slug) if t.id == number), None)
     if found is None:
-        return refusal(desk.request, 404, "No such token",
-                       "This organization or network has no API token with that number.")  # fmt: skip
-    asking = confirm_first(desk, title=f"Revoke token #{number} ({found.label or 'no label'})?",
-                           button="Revoke", back="/tokens",
-                           consequence="Every program using this token will be refused from "
-                                       "now on (401). This cannot be undone: make a new token "
-                                       "if one is needed again.")  # fmt: skip
+        return refusal(desk.request, 404, N_("No such token"),
+                       N_("This organization or network has no API token with that number."))  # fmt: skip
+    label = found.label or desk.gettext(N_("no label"))
+    told = N_(
+        "Every program using this token will be refused from now on (401). This cannot be "
+        "undone: make a new token if one is needed again."
+    )
+    asking = confirm_first(desk,
+                           title=desk.gettext(N_("Revoke token #%(number)s (%(label)s)?"),
+                                              number=number, label=label),
+                           button=desk.gettext(N_("Revoke")), back="/tokens",
+                           consequence=desk.gettext(told))  # fmt: skip
     if asking is not None:
         return asking
     with session_scope(desk.engine) as session:

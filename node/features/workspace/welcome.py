@@ -22,15 +22,16 @@ from node.features.workspace.accounts import (
 )
 from node.features.workspace.desk import refusal
 from node.features.workspace.sessions import COOKIE, end_all_sessions, set_cookie, start_session
-from node.web.render import ctx
+from node.web.i18n import N_
+from node.web.render import ctx, page_language
 
 INVITE_PURPOSE = "workspace-invitation"
 RESET_PURPOSE = "workspace-reset"
 
 
 def _gone(request: Request) -> Response:
-    return refusal(request, 404, "Link not valid",
-                   "This link was used already or has expired. Ask an admin for a new one.")  # fmt: skip
+    return refusal(request, 404, N_("Link not valid"),
+                   N_("This link was used already or has expired. Ask an admin for a new one."))  # fmt: skip
 
 
 def _live(request: Request, kind: str) -> links.LiveLink | None:
@@ -41,7 +42,7 @@ def _live(request: Request, kind: str) -> links.LiveLink | None:
 def _new_password(form: FormData) -> str:
     password = doorway.text(form, "password", 2000)
     if password != doorway.text(form, "confirm", 2000):
-        raise UserError("The two passwords are not the same.")
+        raise UserError(N_("The two passwords are not the same."))
     return password
 
 
@@ -58,16 +59,16 @@ def _join(request: Request, form: FormData) -> str:
     with session_scope(ctx(request).engine) as session:
         link = links.live(session, links.INVITE, str(request.path_params.get("token", "")))
         if link is None or link.actor is None:
-            raise links.LinkError("This link was used already or has expired.")
+            raise links.LinkError(N_("This link was used already or has expired."))
         email, password = doorway.text(form, "email", 320), doorway.text(form, "password", 2000)
         if find_user(session, email) is not None:
             user = authenticate(session, email, password)
             if user is None:
-                raise UserError("This e-mail has an account here: give its password.")
+                raise UserError(N_("This e-mail has an account here: give its password."))
         else:
             chosen = _new_password(form)
             if not chosen:
-                raise UserError("Choose a password for your new account.")
+                raise UserError(N_("Choose a password for your new account."))
             user, _ = create_user(session, email, password=chosen)
         links.use(session, link)
         grant(session, user, link.actor, link.row.role)
@@ -92,7 +93,7 @@ async def invitation(request: Request) -> Response:
         token = await run_in_threadpool(_join, request, form)
     except (UserError, links.LinkError) as exc:
         return doorway.page(request, "workspace/invitation.html", INVITE_PURPOSE, status=400,
-                            link=link, error=str(exc), email=doorway.text(form, "email", 320))  # fmt: skip
+                            link=link, error=exc.in_language(page_language(request, {})), email=doorway.text(form, "email", 320))  # fmt: skip
     response = RedirectResponse(f"/workspace/{link.actor.slug}", status_code=303)
     set_cookie(response, node.settings, token)
     return response
@@ -110,7 +111,7 @@ def _reset(request: Request, form: FormData) -> str:
     with session_scope(ctx(request).engine) as session:
         link = links.live(session, links.RESET, str(request.path_params.get("token", "")))
         if link is None or link.user is None or link.user.id is None:
-            raise links.LinkError("This link was used already or has expired.")
+            raise links.LinkError(N_("This link was used already or has expired."))
         set_password(session, link.user, _new_password(form))
         links.use(session, link)
         end_all_sessions(session, link.user.id)
@@ -130,7 +131,7 @@ async def reset(request: Request) -> Response:
         token = await run_in_threadpool(_reset, request, form)
     except (UserError, links.LinkError) as exc:
         return doorway.page(request, "workspace/reset.html", RESET_PURPOSE, status=400,
-                            link=link, error=str(exc))  # fmt: skip
+                            link=link, error=exc.in_language(page_language(request, {})))  # fmt: skip
     response = RedirectResponse("/workspace?done=password", status_code=303)
     set_cookie(response, node.settings, token)
     return response

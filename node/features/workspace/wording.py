@@ -1,0 +1,32 @@
+"""Words for a person that code chooses (a refusal, an error beside a form), in their language.
+
+The English is the gettext message id, marked with ``N_`` where it is written, with
+``%(name)s`` placeholders for the values; it is translated first and filled afterwards, so one
+catalogue entry serves every value. ``str()`` of a :class:`Worded` error stays the English (the
+command line and the logs read it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.web import i18n
+
+
+def words(lang: str, message: str, **values: Any) -> str:
+    """An N_-marked message in ``lang``, its ``%(name)s`` placeholders filled."""
+    text = i18n.gettext(lang, message)
+    return text % values if values else text
+
+
+class Worded(ValueError):
+    """An error whose message is for a person: N_-marked English and the values it names."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` (English where the catalogue has none)."""
+        return words(lang, self.message, **self.values)
