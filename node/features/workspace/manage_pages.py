@@ -25,16 +25,18 @@ from node.features.workspace.form_source import patch_for, to_source, to_values
 from node.features.workspace.publish_pages import render_form
 from node.models import Draft, Item, LocalActor
 from node.urls import is_uid
+from node.web.i18n import N_
 
 KINDS = ("event", "call", "news")
-# What a change of status is called on the buttons, and what it tells the people registered.
+# What a change of status is called on the buttons, and what it tells the people registered
+# (marked for the catalogue; the templates show them with ``translated``).
 STATUSES = {
-    "postponed": ("Postpone", "Their registration stays; they are told the event is postponed "
-                              "and will see the new date when you set one."),
-    "cancelled": ("Cancel", "Their registration stays on record, but the event will not take "
-                            "place: calendars and Mobilizon show it as cancelled."),
-    "scheduled": ("Confirm again", "Their registration stays; they are told the event takes "
-                                   "place after all."),
+    "postponed": (N_("Postpone"), N_("Their registration stays; they are told the event is "
+                                     "postponed and will see the new date when you set one.")),
+    "cancelled": (N_("Cancel"), N_("Their registration stays on record, but the event will not "
+                                   "take place: calendars and Mobilizon show it as cancelled.")),
+    "scheduled": (N_("Confirm again"), N_("Their registration stays; they are told the event "
+                                          "takes place after all.")),
 }  # fmt: skip
 
 
