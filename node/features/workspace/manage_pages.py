@@ -29,7 +29,8 @@ from node.urls import is_uid
 from node.web.i18n import N_
 
 KINDS = ("event", "call", "news")
-# What a change of status is called on the buttons, and what it tells the people registered.
+# What a change of status is called on the buttons, and what it tells the people registered
+# (marked for the catalogue; the templates show them with ``translated``).
 STATUSES = {
     "postponed": (N_("Postpone"), N_("Their registration stays; they are told the event is "
                                      "postponed and will see the new date when you set one.")),
