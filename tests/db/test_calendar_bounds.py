@@ -208,3 +208,8 @@ def test_an_unchanged_calendar_is_a_304_before_any_event_is_read(
     changed = client.get("/@ussen/calendar.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert b"Renamed by its organizer" in changed.content
+
+    with session_scope(engine) as session:  # a row deleted (a Delete from its organizer)
+        session.delete(session.get(NetworkItem, row.id))
+    shorter = client.get("/@ussen/calendar.ics", headers={"If-None-Match": changed.headers["etag"]})
+    assert shorter.status_code == 200 and b"Renamed by its organizer" not in shorter.content

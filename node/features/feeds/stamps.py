@@ -89,6 +89,11 @@ class _ByEngine:
         self._found: weakref.WeakKeyDictionary[Engine, Answers] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            for found in self._found.values():
+                found.clear()
+
     def __call__(self, engine: Engine) -> Answers:
         with self._lock:
             found = self._found.get(engine)

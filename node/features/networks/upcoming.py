@@ -85,6 +85,12 @@ def _past(start: Any, key: Any, after: Cursor | None) -> Any:
     return and_(start >= after.start, or_(start > after.start, key > after.object_id))
 
 
+def _rows(session: Session, query: Any) -> list[Any]:
+    """The rows as plain named tuples with every column of ``network_item``: building a
+    SQLModel object per row cost ~75 µs (its pydantic set-up), the most of a calendar's load."""
+    return list(session.execute(query.with_only_columns(*NetworkItem.__table__.columns)).all())  # type: ignore[attr-defined]
+
+
 def event_rows(
     session: Session,
     network_id: int,
@@ -93,7 +99,7 @@ def event_rows(
     until: datetime | None,
     after: Cursor | None,
     limit: int,
-) -> list[NetworkItem]:
+) -> list[Any]:
     """A network's shown events not over at ``since`` and starting before ``until``, after the
     cursor, soonest first, at most ``limit`` (three bounded ranges, see the module)."""
     limit = max(1, min(limit, MAX_PAGE + 1))
@@ -105,7 +111,7 @@ def event_rows(
     coming = base.where(start >= since)
     if until is not None:
         coming = coming.where(start < until)
-    rows = list(session.exec(coming.order_by(*order).limit(limit)).all())
+    rows = _rows(session, coming.order_by(*order).limit(limit))
     began = min(since, until) if until is not None else since
     if after is None or after.start < began:
         short = base.where(
@@ -114,9 +120,9 @@ def event_rows(
             ends >= since,
             NetworkItem.lasting == False,  # noqa: E712
         )
-        rows += session.exec(short.order_by(*order).limit(limit)).all()
+        rows += _rows(session, short.order_by(*order).limit(limit))
         lasting = base.where(NetworkItem.lasting == True, ends >= since, start < began)  # noqa: E712
-        rows += session.exec(lasting.order_by(ends).limit(MAX_LASTING)).all()
+        rows += _rows(session, lasting.order_by(ends).limit(MAX_LASTING))
     rows.sort(key=lambda r: _key(r.start_time, r.object_id))
     return rows[:limit]
 
@@ -155,13 +161,13 @@ def past_rows(
     since: datetime,
     until: datetime,
     limit: int,
-) -> list[NetworkItem]:
+) -> list[Any]:
     """A network's shown events that started in [since, until), the latest first."""
     start = col(NetworkItem.start_time)
     query = network_rows([network_id], filters).where(
         NetworkItem.kind == "event", start >= since, start < until
     )
-    return list(session.exec(query.order_by(start.desc()).limit(limit)).all())
+    return _rows(session, query.order_by(start.desc()).limit(limit))
 
 
 def own_past(
