@@ -261,6 +261,8 @@ def main() -> None:
                 print(f"{label}: {took * 1000:.1f} ms ({took / base:.2f}x the floor)")
             print(f"(the Midwest calendars hold {midwest} events)")
             unchanged(client, get, shown, base, args.repeat)
+            feed_cache.calendars.clear()
+            stamps.answers.clear()
             tracemalloc.start()
             get("/@ussen/calendar.ics", shown)()
             _, peak = tracemalloc.get_traced_memory()
