@@ -70,7 +70,9 @@ class NetworkItem(SQLModel, table=True):
         Index("ix_network_item_network_start", "network_id", "start_time"),
         Index("ix_network_item_network_received", "network_id", "received_at"),
         # "not over yet" of events lasting over a day, bounded (node/features/networks/upcoming.py)
-        Index("ix_network_item_network_lasting_end", "network_id", "lasting", "ends_at"),
+        Index(
+            "ix_network_item_network_lasting_end", "network_id", "lasting", "ends_at", "start_time"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

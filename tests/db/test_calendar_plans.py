@@ -74,13 +74,16 @@ def pg_scans(engine: Engine, statement: str, parameters: Any) -> list[dict[str, 
 
 def bounds(engine: Engine, statement: str, parameters: Any) -> set[str]:
     """How the database reads ``network_item`` in this statement: "network" (equality on the
-    network), "lower" and "upper" (the time range's bounds in the index), "lasting" (the range
+    network), "lower" and "upper" (the time range's bounds in the index), "key" (the rows of
+    a page's keys, read by primary key once the ranges chose them), "lasting" (the range
     of the long events by their end, open above: what is still running of them), or "scan"."""
     found: set[str] = set()
     if engine.dialect.name == "sqlite":
         for detail in sqlite_plan(engine, statement, parameters):
             if re.match(r"SCAN network_item\b", detail):
                 found.add("scan")
+            if re.match(r"SEARCH network_item USING INTEGER PRIMARY KEY", detail):
+                found.add("key")
             match = re.match(r"SEARCH network_item USING INDEX (\w+) \((.*)\)", detail)
             if match:
                 index, terms = match[1], match[2]
@@ -94,6 +97,8 @@ def bounds(engine: Engine, statement: str, parameters: Any) -> set[str]:
             found.add("scan")
             continue
         cond = scan.get("Index Cond", "")
+        if scan.get("Index Name") == "network_item_pkey":
+            found.add("key")
         if scan.get("Index Name") == "ix_network_item_network_lasting_end":
             found.add("lasting")
         found |= {"network"} if "network_id =" in cond else set()
@@ -132,13 +137,17 @@ def test_every_calendar_read_of_network_item_is_an_index_range(
             calendar_events(session, node, None, Filters(region="Massachusetts"), since=now)
 
     assert listing and month and calendar
+    keyed = 0
     for statement, parameters in [*listing, *month, *calendar]:
         found = bounds(engine, statement, parameters)
-        assert "scan" not in found and {"network", "lower"} <= found, (statement, found)
+        keyed += "key" in found
+        assert "scan" not in found, (statement, found)
+        assert found == {"key"} or {"network", "lower"} <= found, (statement, found)
+    assert keyed  # the pages' documents are read by key, after the ranges
     for statement, parameters in month:
         found = bounds(engine, statement, parameters)
-        assert "upper" in found or "lasting" in found, (statement, found)
+        assert found & {"upper", "lasting", "key"}, (statement, found)
     # the list's open-ended range stops at its LIMIT
     for statement, _ in listing:
         found = bounds(engine, statement, _)
-        assert "upper" in found or "LIMIT" in statement, statement
+        assert found & {"upper", "key"} or "LIMIT" in statement, statement

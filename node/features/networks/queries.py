@@ -20,7 +20,12 @@ from sqlmodel import Session, col, select
 from node.db import as_utc
 from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
-from node.features.networks.profiles import MemberProfile, concept_label, profile_of
+from node.features.networks.profiles import (
+    MemberProfile,
+    concept_label,
+    profile_of,
+    profiles_of,
+)
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -133,6 +138,12 @@ class _Profiles:
     def __init__(self, session: Session, node: NodeContext) -> None:
         self.session, self.node = session, node
         self.cache: dict[str, MemberProfile] = {}
+
+    def preload(self, actors: set[str]) -> None:
+        """Look these up at once (one query for the remote ones)."""
+        missing = actors - self.cache.keys()
+        if missing:
+            self.cache.update(profiles_of(self.session, self.node, missing))
 
     def __call__(self, actor: str) -> MemberProfile:
         if actor not in self.cache:

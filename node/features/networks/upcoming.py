@@ -9,7 +9,7 @@ rows come from three ranges, each with both ends bounded or a LIMIT:
   ``max(since, cursor)``, LIMIT ``limit``;
 * started in the LASTING (a day) before ``since``, not lasting: the same index, both bounds,
   the end checked on the few rows of that day;
-* lasting events (over a day) started before ``since``: ``(network_id, lasting, ends_at)``
+* lasting events (over a day) started before ``since``: ``(network_id, lasting, ends_at, start_time)``
   from ``since`` (what is still running of the long events: exhibitions, festivals).
 
 Pages follow a cursor (start, object id), never an offset: every event is visited once
@@ -91,6 +91,22 @@ def _rows(session: Session, query: Any) -> list[Any]:
     return list(session.execute(query.with_only_columns(*NetworkItem.__table__.columns)).all())  # type: ignore[attr-defined]
 
 
+def _keys(session: Session, query: Any) -> list[Any]:
+    """(id, start, object id) of the rows: no document is read (nor decoded) for a row that
+    does not make the page."""
+    columns = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
+    return list(session.execute(query.with_only_columns(*columns)).all())
+
+
+def _by_keys(session: Session, keys: list[Any]) -> list[Any]:
+    """The rows of these keys, in the keys' order (one read by primary key)."""
+    if not keys:
+        return []
+    rows = _rows(session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys])))
+    by_id = {r.id: r for r in rows}
+    return [by_id[k[0]] for k in keys if k[0] in by_id]
+
+
 def event_rows(
     session: Session,
     network_id: int,
@@ -101,7 +117,8 @@ def event_rows(
     limit: int,
 ) -> list[Any]:
     """A network's shown events not over at ``since`` and starting before ``until``, after the
-    cursor, soonest first, at most ``limit`` (three bounded ranges, see the module)."""
+    cursor, soonest first, at most ``limit`` (three bounded ranges, see the module): their
+    keys first, then the rows of the ``limit`` first."""
     limit = max(1, min(limit, MAX_PAGE + 1))
     start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
     base = network_rows([network_id], filters).where(
@@ -111,7 +128,7 @@ def event_rows(
     coming = base.where(start >= since)
     if until is not None:
         coming = coming.where(start < until)
-    rows = _rows(session, coming.order_by(*order).limit(limit))
+    keys = _keys(session, coming.order_by(*order).limit(limit))
     began = min(since, until) if until is not None else since
     if after is None or after.start < began:
         short = base.where(
@@ -120,11 +137,11 @@ def event_rows(
             ends >= since,
             NetworkItem.lasting == False,  # noqa: E712
         )
-        rows += _rows(session, short.order_by(*order).limit(limit))
+        keys += _keys(session, short.order_by(*order).limit(limit))
         lasting = base.where(NetworkItem.lasting == True, ends >= since, start < began)  # noqa: E712
-        rows += _rows(session, lasting.order_by(ends).limit(MAX_LASTING))
-    rows.sort(key=lambda r: _key(r.start_time, r.object_id))
-    return rows[:limit]
+        keys += _keys(session, lasting.order_by(ends).limit(MAX_LASTING))
+    keys.sort(key=lambda k: _key(k[1], k[2]))
+    return _by_keys(session, keys[:limit])
 
 
 def own_events(
@@ -219,6 +236,7 @@ def upcoming_page(
     entries: list[Entry] = []
     for network in network_ids(session, actor):
         rows = event_rows(session, network, filters, since, until, after, limit + 1)
+        profiles.preload({r.author for r in rows})
         entries += [_from_row(r, profiles) for r in rows]
     own = own_events(session, actor, since, until, after, limit + 1)
     authors: dict[int, str] = {}

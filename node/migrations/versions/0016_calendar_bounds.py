@@ -33,7 +33,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_network_item_network_lasting_end",
         "network_item",
-        ["network_id", "lasting", "ends_at"],
+        # start_time too: "begun before now" is checked in the index, not on every row of a
+        # long event still to come
+        ["network_id", "lasting", "ends_at", "start_time"],
         unique=False,
     )
     op.create_table(
