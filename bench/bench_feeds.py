@@ -10,9 +10,13 @@ node-wide ``/regions/{r}/calendar.ics``, and the network's JSON Feed and RSS, ea
 checked (status 200, the expected number of VEVENTs). Peak memory of one calendar request is
 read with tracemalloc.
 
-Calendars are timed twice: written (the render cache emptied before each request) and
-unchanged since the last poll (what most calendar-app polls find: the body comes from the cache
-after the entries are loaded and digested).
+Calendars are timed written (the render cache and the remembered answers emptied before each
+request; the time per event is printed too) and unchanged since the last poll (what most
+calendar-app polls find), three ways: a plain GET (the body from the cache), a GET with the
+ETag it was given (If-None-Match: a 304) and one with If-Modified-Since. An unchanged poll reads
+the calendar's per-actor generation (calendar_stamp, kept by triggers) and loads no event.
+``--events 5000`` is the size of issue #16's goal (a calendar lists at most 5,000 events to
+come).
 
 The baseline is the floor of the same output: :func:`node.features.feeds.ical.calendar` writing the
 ``--events`` entries from memory (no database, no HTTP, no cache), in the same run. The ratio says
@@ -41,8 +45,8 @@ from node import migrations
 from node.app import create_app
 from node.db import make_engine, session_scope
 from node.features.feeds import cache as feed_cache
-from node.features.feeds import ical
-from node.features.feeds.entries import FeedEntry
+from node.features.feeds import ical, stamps
+from node.features.feeds.entries import CALENDAR_SIZE, FeedEntry
 from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
 from node.features.publishing import service
@@ -166,6 +170,39 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def unchanged(
+    client: TestClient, get: Callable[..., Callable[[], Any]], shown: int, base: float, repeat: int
+) -> None:
+    """The network calendar written, per event, and polled unchanged three ways."""
+    path = "/@ussen/calendar.ics"
+    first = get(path, shown)()
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+
+    def cold() -> Any:
+        feed_cache.calendars.clear()
+        stamps.answers.clear()
+        return get(path, shown)()
+
+    written = timed(cold, max(3, repeat // 4))
+    print(
+        f"network calendar of {shown} events written: {written * 1000:.1f} ms, "
+        f"{written * 1000 / shown:.3f} ms an event ({written / base:.2f}x the floor)"
+    )
+    polls = [
+        ("plain GET (body from the cache)", get(path, shown)),
+        ("If-None-Match (304)", get(path, headers={"If-None-Match": etag})),
+        ("If-Modified-Since (304)", get(path, headers={"If-Modified-Since": modified})),
+    ]
+    for name, run in polls:
+        took = timed(run, repeat * 5)
+        print(f"  unchanged, {name}: {took * 1000:.2f} ms ({took / base:.4f}x the floor)")
+    began = time.process_time()
+    for _ in range(repeat * 5):
+        get(path, headers={"If-None-Match": etag})()
+    cpu = (time.process_time() - began) / (repeat * 5)
+    print(f"  unchanged, If-None-Match, CPU time per poll: {cpu * 1000:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500)
@@ -176,9 +213,14 @@ def main() -> None:
         client, docs = build(Path(tmp), args.events)
         with client:
 
-            def get(path: str, vevents: int | None = None) -> Callable[[], Any]:
+            def get(
+                path: str, vevents: int | None = None, headers: dict[str, str] | None = None
+            ) -> Callable[[], Any]:
                 def run() -> Any:
-                    answer = client.get(path)
+                    answer = client.get(path, headers=headers or {})
+                    if headers:
+                        assert answer.status_code == 304, (path, answer.status_code)
+                        return answer
                     assert answer.status_code == 200, (path, answer.status_code)
                     if vevents is not None:
                         found = answer.content.count(b"BEGIN:VEVENT")
@@ -187,7 +229,7 @@ def main() -> None:
 
                 return run
 
-            shown = min(args.events, 500)
+            shown = min(args.events, CALENDAR_SIZE)
             midwest = sum(
                 1 for d in docs[:shown] if d["location"]["address"]["addressRegion"] == "Midwest"
             )
@@ -209,6 +251,7 @@ def main() -> None:
 
                     def cold(run: Callable[[], Any] = run) -> Any:
                         feed_cache.calendars.clear()
+                        stamps.answers.clear()
                         return run()
 
                     took = timed(cold, args.repeat)
@@ -217,6 +260,9 @@ def main() -> None:
                 label = f"{name}, unchanged since the last poll" if "calendar" in name else name
                 print(f"{label}: {took * 1000:.1f} ms ({took / base:.2f}x the floor)")
             print(f"(the Midwest calendars hold {midwest} events)")
+            unchanged(client, get, shown, base, args.repeat)
+            feed_cache.calendars.clear()
+            stamps.answers.clear()
             tracemalloc.start()
             get("/@ussen/calendar.ics", shown)()
             _, peak = tracemalloc.get_traced_memory()

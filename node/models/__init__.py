@@ -18,13 +18,21 @@ from node.models.insight import EventFeedback, FollowerCount
 from node.models.media import Media
 from node.models.meta import NodeMeta
 from node.models.moderation import ActorBlock, DomainAllow, DomainBlock, ModerationLog, Report
-from node.models.networks import Membership, NetworkItem, NetworkRules, OutgoingMembership, Relay
+from node.models.networks import (
+    CalendarStamp,
+    Membership,
+    NetworkItem,
+    NetworkRules,
+    OutgoingMembership,
+    Relay,
+)
 from node.models.workspace import AccountLink, Draft, StaffRole, WebSession
 
 __all__ = [
     "AccountLink",
     "ActorBlock",
     "ApiToken",
+    "CalendarStamp",
     "CallAnswer",
     "DomainAllow",
     "DomainBlock",

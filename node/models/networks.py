@@ -69,6 +69,10 @@ class NetworkItem(SQLModel, table=True):
         UniqueConstraint("network_id", "object_id", name="uq_network_item_network_object"),
         Index("ix_network_item_network_start", "network_id", "start_time"),
         Index("ix_network_item_network_received", "network_id", "received_at"),
+        # "not over yet" of events lasting over a day, bounded (node/features/networks/upcoming.py)
+        Index(
+            "ix_network_item_network_lasting_end", "network_id", "lasting", "ends_at", "start_time"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -87,6 +91,10 @@ class NetworkItem(SQLModel, table=True):
     kind: str = Field(default="other", max_length=16, index=True)
     start_time: datetime | None = opt_ts()
     end_time: datetime | None = opt_ts()
+    # when an event is over: its end, else 12 hours after its start (None: no start)
+    ends_at: datetime | None = opt_ts()
+    # an event lasting over LASTING (a day): listed by ends_at, the others by start_time alone
+    lasting: bool = False
     region: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2)
     # lower-case hashtags between spaces (" food coops "), so LIKE '% tag %' filters anywhere
@@ -129,3 +137,15 @@ class Relay(SQLModel, table=True):
     # pending | accepted | rejected
     state: str = Field(default="pending", max_length=16)
     created_at: datetime = ts()
+
+
+class CalendarStamp(SQLModel, table=True):
+    """A generation per actor, bumped by database triggers (migration 0016) on every insert,
+    update and delete of its items, aggregated items and series: a calendar's validator is read
+    from here before any event is loaded. No foreign key: a deleted actor's rows are deleted
+    too, and their triggers still bump."""
+
+    __tablename__ = "calendar_stamp"
+
+    actor_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    generation: int = 0

@@ -274,7 +274,8 @@ async def test_pages_and_collections_of_a_network(
     assert "Riverside" not in client.get("/networks/ussen/members?region=Oregon").text
 
     events = client.get("/actors/ussen/events", headers=AP).json()
-    assert events["type"] == "OrderedCollection" and events["totalItems"] == 2
+    # no totalItems: counting a big network's upcoming events would walk them all
+    assert events["type"] == "OrderedCollection" and "totalItems" not in events
     first = client.get(events["first"], headers=AP).json()
     assert [e["name"] for e in first["orderedItems"]] == ["Event 1", "Online school"]
     assert (

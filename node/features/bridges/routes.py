@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from node.features.bridges import essglobal_ld, murmurations
-from node.features.networks.queries import Filters, upcoming_events
+from node.features.networks.queries import Filters
+from node.features.networks.upcoming import upcoming_events
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import LocalActor
 from node.urls import Urls
@@ -88,7 +89,7 @@ def widget_route(request: Request) -> Response:
                 title=N_("Not found"),
                 message=N_("There is no such organization on this node."),
             )
-        entries = upcoming_events(session, node, actor, filters)[:limit]
+        entries = upcoming_events(session, node, actor, filters, limit=limit)
         name = actor.name
         slug = actor.slug
     return html(

@@ -39,6 +39,15 @@ class RenderCache:
             self._bodies.clear()
             self.size = 0
 
+    def get(self, key: bytes) -> bytes | None:
+        """The body kept under ``key``, if it still is."""
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                self.hits += 1
+            return body
+
     def get_or_render(self, key: bytes, render: Callable[[], bytes]) -> bytes:
         with self._lock:
             body = self._bodies.get(key)

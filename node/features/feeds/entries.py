@@ -16,16 +16,18 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
-from node.features.networks import clean
+from node.features.networks import clean, upcoming
 from node.features.networks.facts import ItemFacts, ShownItem, item_facts
 from node.features.networks.profiles import profile_of
-from node.features.networks.queries import Filters, network_rows, parse_local
+from node.features.networks.queries import Filters, parse_local
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.context import NodeContext
 from node.models import Item, ItemTag, LocalActor, OutboxActivity
 from node.models.networks import NetworkItem
 
-MAX_ENTRIES = 500
+MAX_ENTRIES = 500  # a tag's calendar
+CALENDAR_SIZE = 5000  # events not over yet a calendar lists at most
+PAST_SIZE = 500  # recent past events it keeps, so a subscriber's calendar does not empty itself
 # rows a filtered calendar reads of this node's own events (filtered after reading)
 SCAN_LIMIT = 5000
 FEED_SIZE = 50
@@ -177,45 +179,34 @@ def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
 
 
 def calendar_events(
-    session: Session, node: NodeContext, actor: LocalActor | None, filters: Filters | None = None
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor | None,
+    filters: Filters | None = None,
+    *,
+    since: datetime | None = None,
 ) -> list[FeedEntry]:
-    """Events from 90 days ago on that pass the filters: an actor's (a network's with every
-    member's below it), or, with no actor, the whole node's (every local actor's own events and
-    what its networks aggregated)."""
+    """The events of a calendar that pass the filters: those not over at ``since`` (now; the
+    routes give the day's start), soonest first, at most CALENDAR_SIZE of them, and the
+    PAST_SIZE latest that started in the PAST_WINDOW before. An actor's (a network's with
+    everything shown below it), or, with no actor, the whole node's (every local actor's own
+    events and what its networks aggregated). Every read is a bounded range of an index
+    (node/features/networks/upcoming.py)."""
     filters = filters or Filters()
-    since = now_utc() - PAST_WINDOW
+    since = since or now_utc()
     authors = _Authors(session, node)
-    query = (
-        select(Item)
-        .where(Item.kind == "event", col(Item.deleted_at).is_(None))
-        .where(or_(col(Item.end_time) >= since, col(Item.start_time) >= since))
-    )
-    if actor is not None:
-        query = query.where(Item.actor_id == actor.id)
     # Our own items keep their facts in the document only: filtered in Python, over more rows.
-    limit = SCAN_LIMIT if filters.as_query() else MAX_ENTRIES
-    own = session.exec(query.order_by(col(Item.start_time)).limit(limit)).all()
+    limit = SCAN_LIMIT if filters.as_query() else CALENDAR_SIZE
+    own = upcoming.own_events(session, actor, since, None, None, limit)
+    own += upcoming.own_past(session, actor, since - PAST_WINDOW, since, PAST_SIZE)
     entries = [
         _from_item(i, *authors.of_item(i))
         for i in own
         if _admits(filters, i.document, authors.actor(i))
     ]
-    if actor is None:
-        networks = list(
-            session.exec(select(LocalActor.id).where(LocalActor.kind == "network")).all()
-        )
-    else:
-        networks = [actor.id] if actor.kind == "network" else []
-    if networks:
-        rows = session.exec(
-            network_rows([n for n in networks if n is not None], filters)
-            .where(
-                NetworkItem.kind == "event",
-                or_(col(NetworkItem.end_time) >= since, col(NetworkItem.start_time) >= since),
-            )
-            .order_by(col(NetworkItem.start_time))
-            .limit(MAX_ENTRIES)
-        ).all()
+    for network in upcoming.network_ids(session, actor):
+        rows = upcoming.event_rows(session, network, filters, since, None, None, CALENDAR_SIZE)
+        rows += upcoming.past_rows(session, network, filters, since - PAST_WINDOW, since, PAST_SIZE)
         entries += [_from_row(r, authors) for r in rows]
     return _sequences(session, _sorted_by_start(_unique(entries)))
 
@@ -239,7 +230,7 @@ def own_place(facts: ItemFacts, author: LocalActor) -> tuple[str, str]:
 
 def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:
     far = datetime.max.replace(tzinfo=now_utc().tzinfo)
-    return sorted(entries, key=lambda e: (e.start or far, e.object_id))[:MAX_ENTRIES]
+    return sorted(entries, key=lambda e: (e.start or far, e.object_id))[: CALENDAR_SIZE + PAST_SIZE]
 
 
 def tag_events(session: Session, node: NodeContext, tag: str) -> list[FeedEntry]:

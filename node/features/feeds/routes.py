@@ -11,6 +11,7 @@ is a 304 to a matching If-None-Match or, without one, to an If-Modified-Since no
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from starlette.routing import Route
 
 from node.content.fields.types import CATEGORIES
 from node.db import as_utc, now_utc
-from node.features.feeds import cache, ical, writers
+from node.features.feeds import cache, ical, stamps, writers
 from node.features.feeds import entries as feed_entries
 from node.features.feeds.entries import KINDS, FeedEntry
 from node.features.feeds.series import group_series
@@ -53,11 +54,20 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
 
 
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def conditional(
-    request: Request, body: bytes, media_type: str, last_modified: datetime | None
+    request: Request,
+    body: bytes | None,
+    media_type: str,
+    last_modified: datetime | None,
+    etag: str | None = None,
 ) -> Response:
-    """The body, or a 304 when the client already has it."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    """The body, or a 304 when the client already has it (``body`` None: only a 304 is
+    possible, the caller knows the client has it)."""
+    etag = etag or etag_of(body or b"")
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
     modified = last_modified.astimezone(UTC).replace(microsecond=0) if last_modified else None
     if modified is not None:
@@ -71,7 +81,7 @@ def conditional(
             fresh = modified <= parsedate_to_datetime(since)
         except (TypeError, ValueError):
             fresh = False
-    if fresh:
+    if fresh or body is None:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 
@@ -85,17 +95,33 @@ def _kind(request: Request) -> str | None:
 def _calendar(
     request: Request,
     session: Session,
-    name: str,
-    found: list[FeedEntry],
-    source_url: str,
+    scope: tuple[LocalActor | None, str, str],
+    load: Callable[[datetime], list[FeedEntry]],
 ) -> Response:
+    """A calendar of ``scope`` (its actor or None for the whole node, its name, its URL):
+    answered from its validator when nothing it shows changed (node/features/feeds/stamps.py),
+    else loaded (``load``: its events not over at the day's start) and written."""
+    actor, name, source_url = scope
+    today = now_utc().date()
+    key = stamps.validator(session, actor, today, name, source_url)
+    answers = stamps.answers(ctx(request).engine)
+    known = answers.get(key)
+    if known is not None:
+        body = cache.calendars.get(known.body_key)
+        match = request.headers.get("if-none-match")
+        if body is not None or (match is not None and _etag_matches(match, known.etag)):
+            return conditional(request, body, CALENDAR_TYPE, known.last_modified, known.etag)
     node = ctx(request)
+    found = load(datetime(today.year, today.month, today.day, tzinfo=UTC))
     entries, series = group_series(session, node, found)
-    key = cache.calendar_key(name, source_url, entries, series)
+    body_key = cache.calendar_key(name, source_url, entries, series)
     body = cache.calendars.get_or_render(
-        key, lambda: ical.calendar(name, entries, source_url, series)
+        body_key, lambda: ical.calendar(name, entries, source_url, series)
     )
-    return conditional(request, body, CALENDAR_TYPE, ical.latest(found))
+    answer = stamps.Answer(etag_of(body), ical.latest(found), body_key)
+    if stamps.validator(session, actor, today, name, source_url) == key:  # nothing came between
+        answers.put(key, answer)
+    return conditional(request, body, CALENDAR_TYPE, answer.last_modified, answer.etag)
 
 
 def _filtered(request: Request) -> tuple[Filters, str]:
@@ -125,10 +151,14 @@ def actor_calendar_route(request: Request) -> Response:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None:
             return _not_found()
-        found = feed_entries.calendar_events(session, node, actor, filters)
         label = _label(filters)
         name = f"{actor.name} ({label})" if label else actor.name
-        return _calendar(request, session, name, found, node.urls.calendar(slug) + query)
+        return _calendar(
+            request,
+            session,
+            (actor, name, node.urls.calendar(slug) + query),
+            lambda since: feed_entries.calendar_events(session, node, actor, filters, since=since),
+        )
 
 
 def tag_calendar_route(request: Request) -> Response:
@@ -137,8 +167,12 @@ def tag_calendar_route(request: Request) -> Response:
     if not TAG_RE.match(tag):
         return _not_found()
     with Session(node.engine) as session:
-        found = feed_entries.tag_events(session, node, tag)
-        return _calendar(request, session, f"#{tag}", found, node.urls.tag(tag) + "/calendar.ics")
+        return _calendar(
+            request,
+            session,
+            (None, f"#{tag}", node.urls.tag(tag) + "/calendar.ics"),
+            lambda _since: feed_entries.tag_events(session, node, tag),
+        )
 
 
 def region_calendar_route(request: Request) -> Response:
@@ -150,9 +184,13 @@ def region_calendar_route(request: Request) -> Response:
         return _not_found("Name a region, a city or a two-letter country code.")
     filters = Filters(region=region)
     with Session(node.engine) as session:
-        found = feed_entries.calendar_events(session, node, None, filters)
         name = f"{region}: events on {node.settings.instance_name}"
-        return _calendar(request, session, name, found, node.urls.region_calendar(region))
+        return _calendar(
+            request,
+            session,
+            (None, name, node.urls.region_calendar(region)),
+            lambda since: feed_entries.calendar_events(session, node, None, filters, since=since),
+        )
 
 
 def category_calendar_route(request: Request) -> Response:
@@ -165,9 +203,13 @@ def category_calendar_route(request: Request) -> Response:
             return _not_found(
                 f"No category {category[:64]!r}; categories are: " + ", ".join(sorted(CATEGORIES))
             )
-        found = feed_entries.calendar_events(session, node, None, filters)
         name = f"{category_label(filters)}: events on {node.settings.instance_name}"
-        return _calendar(request, session, name, found, node.urls.category_calendar(category))
+        return _calendar(
+            request,
+            session,
+            (None, name, node.urls.category_calendar(category)),
+            lambda since: feed_entries.calendar_events(session, node, None, filters, since=since),
+        )
 
 
 def known_category(session: Session, category: str) -> bool:

@@ -1,14 +1,17 @@
 """Which region and category calendars are worth offering: those with events to come on this node
-(the front page lists them). Bounded reads: the newest filed rows and upcoming own events."""
+(the front page lists them). Bounded reads: each network's next filed events and the upcoming
+own events."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
 from node.db import now_utc
+from node.features.networks import upcoming
 from node.features.networks.facts import item_facts
 from node.features.networks.rules import SHOWN_STATES
 from node.models import Item
@@ -27,20 +30,25 @@ class Scopes:
 
 
 def upcoming_scopes(session: Session) -> Scopes:
-    """The regions and categories of events not over yet."""
+    """The regions and categories of the events to come."""
     now = now_utc()
     regions: Counter[str] = Counter()
     categories: Counter[str] = Counter()
-    rows = session.exec(
-        select(NetworkItem.region, NetworkItem.country, NetworkItem.category)
-        .where(
-            NetworkItem.kind == "event",
-            col(NetworkItem.state).in_(SHOWN_STATES),
-            or_(col(NetworkItem.end_time) >= now, col(NetworkItem.start_time) >= now),
-        )
-        .order_by(col(NetworkItem.start_time))
-        .limit(MAX_ROWS)
-    ).all()
+    rows: list[Any] = []
+    for network in upcoming.network_ids(session, None):
+        # per network, by (network_id, start_time) from now: an IN over networks, or no
+        # network at all, would sort every event to come before the LIMIT
+        rows += session.exec(
+            select(NetworkItem.region, NetworkItem.country, NetworkItem.category)
+            .where(
+                NetworkItem.network_id == network,
+                NetworkItem.kind == "event",
+                col(NetworkItem.state).in_(SHOWN_STATES),
+                col(NetworkItem.start_time) >= now,
+            )
+            .order_by(col(NetworkItem.start_time))
+            .limit(MAX_ROWS)
+        ).all()
     facts = [(str(r), str(c), str(cat)) for r, c, cat in rows]
     own = session.exec(
         select(Item.document)

@@ -5,7 +5,9 @@
   publish the relationship, so anyone can check that a claimed membership is consented.
 * ``upcomingEvents`` (FEP-8a8e, on every actor): events not over yet, soonest first, as
   embedded objects (a network's includes what it aggregated; each keeps its own id and
-  ``attributedTo``, so credit stays with the organizer).
+  ``attributedTo``, so credit stays with the organizer). Paged by cursor (``?after=``), never
+  by offset; no ``totalItems`` (optional in ActivityStreams): counting a big network's upcoming
+  events would walk every one of them on each request.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from node.features.networks import clean
-from node.features.networks.queries import upcoming_events
+from node.features.networks.upcoming import Cursor, upcoming_page
 from node.federation.actors.documents import collection_page, ordered_collection
 from node.federation.context import NodeContext
 from node.models import LocalActor
@@ -75,17 +77,31 @@ def memberships_collection(
 
 
 def upcoming_events_collection(
-    session: Session, node: NodeContext, actor: LocalActor, page: int | None
+    session: Session, node: NodeContext, actor: LocalActor, after: str | None, paged: bool
 ) -> dict[str, Any]:
-    """FEP-8a8e ``upcomingEvents``: the events, embedded, soonest first."""
-    entries = upcoming_events(session, node, actor)
-    start = ((page or 1) - 1) * PAGE_SIZE
-    return _paged(
-        node.urls.upcoming_events(actor.slug),
-        len(entries),
-        page,
-        lambda: [
+    """FEP-8a8e ``upcomingEvents``: the events, embedded, soonest first; ``paged`` (``?page``
+    or ``?after=<cursor>``) gives a page of PAGE_SIZE, else the collection, pointing at it."""
+    ident = node.urls.upcoming_events(actor.slug)
+    context = "https://www.w3.org/ns/activitystreams"
+    if not paged:
+        return {
+            "@context": context,
+            "id": ident,
+            "type": "OrderedCollection",
+            "first": f"{ident}?page=true",
+        }
+    cursor = Cursor.parse(after)
+    found = upcoming_page(session, node, actor, after=cursor, limit=PAGE_SIZE)
+    doc: dict[str, Any] = {
+        "@context": context,
+        "id": f"{ident}?after={after}" if cursor else f"{ident}?page=true",
+        "type": "OrderedCollectionPage",
+        "partOf": ident,
+        "orderedItems": [
             clean.normalised({k: v for k, v in e.document.items() if k != "@context"})
-            for e in entries[start : start + PAGE_SIZE]
+            for e in found.entries
         ],
-    )
+    }
+    if found.next is not None:
+        doc["next"] = f"{ident}?after={found.next.token()}"
+    return doc

@@ -7,7 +7,7 @@ and bounded; whatever cannot be read is simply left empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from node.activitypub.vocab import Activity, as_list, text
@@ -16,6 +16,10 @@ from node.features.networks import clean
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
 CALL_PURPOSES = frozenset({"offer", "request"})
+NO_END = timedelta(hours=12)  # an event without an end is over this long after its start
+LASTING = timedelta(
+    days=1
+)  # longer events are found by their end (node/features/networks/upcoming.py)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,18 @@ class ItemFacts:
     tags: tuple[str, ...]
     category: str
     online: bool
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When the event is over: its end (never before its start), else NO_END after its
+        start; None without a start."""
+        return over_at(self.start_time, self.end_time)
+
+    @property
+    def lasting(self) -> bool:
+        """Whether it lasts longer than LASTING (listed by its end, not its start alone)."""
+        ends = self.ends_at
+        return bool(self.start_time and ends and ends - self.start_time > LASTING)
 
     @property
     def tag_text(self) -> str:
@@ -89,6 +105,13 @@ def _tags(doc: dict[str, Any]) -> tuple[str, ...]:
         if name and " " not in name and name not in found:
             found.append(name)
     return tuple(found[:MAX_TAGS])
+
+
+def over_at(start: datetime | None, end: datetime | None) -> datetime | None:
+    """An event's effective end: ``end`` (not before ``start``), else ``start`` + NO_END."""
+    if start is None:
+        return None
+    return max(end, start) if end is not None else start + NO_END
 
 
 def item_facts(doc: dict[str, Any]) -> ItemFacts:

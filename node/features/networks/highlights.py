@@ -11,23 +11,20 @@ as one with ten.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from node.db import now_utc
 from node.features.networks.profiles import MemberProfile, profile_of
 from node.features.networks.queries import (
     Entry,
     Filters,
     _from_item,
     _from_row,
-    _matches,
     _Profiles,
     network_rows,
     published_at,
-    upcoming_events,
 )
+from node.features.networks.upcoming import upcoming_events, upcoming_page
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -88,28 +85,10 @@ def node_upcoming(
 ) -> list[Entry]:
     """The node's next ``limit`` events: its organizations' own and what its networks show
     (those passing ``filters``: a region's or a category's page)."""
-    limit, now, filters = min(limit, MAX_SHOWN), now_utc(), filters or Filters()
-    profiles = _Profiles(session, node)
-    rows = session.exec(
-        network_rows(_network_ids(session), filters)
-        .where(NetworkItem.kind == "event")
-        .where(col(NetworkItem.start_time) >= now - timedelta(hours=12))
-        .order_by(col(NetworkItem.start_time))
-        .limit(limit * 4)  # one event may be filed by several networks
-    ).all()
-    own = session.exec(
-        select(Item)
-        .where(Item.kind == "event", col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None))
-        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now))
-        .order_by(col(Item.start_time))
-        .limit(limit)
-    ).all()
-    authors = _authors(session, node, list(own))
-    entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
-    entries = [e for e in entries if _matches(e, filters)]
-    entries += [_from_row(r, profiles) for r in rows]
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(_unique(entries), key=lambda e: e.start or far)[:limit]
+    limit = min(limit, MAX_SHOWN)
+    # one event may be filed by several networks, and sessions are left out
+    page = upcoming_page(session, node, None, filters or Filters(), limit=limit * 4)
+    return _unique(page.entries)[:limit]
 
 
 def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from node.activitypub.vocab import as_list, text
 from node.content import essglobal
@@ -113,6 +113,32 @@ def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile
             essglobal={k: list(v) for k, v in (profile.get("essglobal") or {}).items()},
         )
     cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()
+    return remote_profile(actor, cached)
+
+
+def profiles_of(session: Session, node: NodeContext, actors: set[str]) -> dict[str, MemberProfile]:
+    """The profiles of these actor ids, the remote ones read in one query (a page's authors)."""
+    found: dict[str, MemberProfile] = {}
+    remote = set()
+    for actor in actors:
+        if local_actor_by_id(node, session, actor) is not None:
+            found[actor] = profile_of(session, node, actor)
+        else:
+            remote.add(actor)
+    cached = (
+        {
+            r.ap_id: r
+            for r in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote)))
+        }
+        if remote
+        else {}
+    )
+    found.update({actor: remote_profile(actor, cached.get(actor)) for actor in remote})
+    return found
+
+
+def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
+    """The profile of a remote actor as cached (its id alone when it is not)."""
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
     region, country = place_of(cached.document)

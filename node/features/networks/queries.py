@@ -17,10 +17,15 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from node.db import as_utc, now_utc
+from node.db import as_utc
 from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
-from node.features.networks.profiles import MemberProfile, concept_label, profile_of
+from node.features.networks.profiles import (
+    MemberProfile,
+    concept_label,
+    profile_of,
+    profiles_of,
+)
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -134,6 +139,12 @@ class _Profiles:
         self.session, self.node = session, node
         self.cache: dict[str, MemberProfile] = {}
 
+    def preload(self, actors: set[str]) -> None:
+        """Look these up at once (one query for the remote ones)."""
+        missing = actors - self.cache.keys()
+        if missing:
+            self.cache.update(profiles_of(self.session, self.node, missing))
+
     def __call__(self, actor: str) -> MemberProfile:
         if actor not in self.cache:
             self.cache[actor] = profile_of(self.session, self.node, actor)
@@ -204,52 +215,6 @@ def network_rows(network_ids: list[int], filters: Filters) -> Any:
 def _id(actor: LocalActor) -> int:
     assert actor.id is not None
     return actor.id
-
-
-def upcoming_events(
-    session: Session,
-    node: NodeContext,
-    actor: LocalActor,
-    filters: Filters | None = None,
-    *,
-    now: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = MAX_ENTRIES,
-) -> list[Entry]:
-    """Events not over yet, soonest first: the actor's own, and (a network) its aggregated ones
-    (at most ``limit``: each source reads that many rows by the (network, start) index)."""
-    limit = max(1, min(limit, MAX_ENTRIES))
-    filters = filters or Filters()
-    now = now or now_utc()
-    profiles = _Profiles(session, node)
-    entries: list[Entry] = []
-    if actor.kind == "network":
-        query = network_rows([_id(actor)], filters).where(
-            NetworkItem.kind == "event",
-            or_(
-                col(NetworkItem.end_time) >= now,
-                col(NetworkItem.end_time).is_(None)
-                & (col(NetworkItem.start_time) >= now - timedelta(hours=12)),
-            ),
-        )
-        if until is not None:
-            query = query.where(col(NetworkItem.start_time) < until)
-        rows = session.exec(query.order_by(col(NetworkItem.start_time)).limit(limit)).all()
-        entries += [_from_row(r, profiles) for r in rows]
-    own = session.exec(
-        select(Item)
-        .where(Item.actor_id == actor.id, Item.kind == "event", col(Item.deleted_at).is_(None))
-        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now - timedelta(hours=12)))
-        .order_by(col(Item.start_time))
-        .limit(limit)
-    ).all()
-    me = actor_id(node.urls, actor)
-    entries += [e for e in (_from_item(i, profiles, me) for i in own) if _matches(e, filters)]
-    if until is not None:
-        entries = [e for e in entries if e.start is None or e.start < until]
-    unique = list({e.object_id: e for e in reversed(entries)}.values())  # first one wins
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(unique, key=lambda e: e.start or far)[:limit]
 
 
 def timeline(

@@ -25,18 +25,21 @@ from node.features.networks.cards import card as _card
 from node.features.networks.cards import sound_card
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
+    Day,
     Filters,
     directory,
     month_grid,
     timeline,
-    upcoming_events,
 )
+from node.features.networks.upcoming import Cursor, Page, upcoming_page
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
 from node.web.i18n import N_
 from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
+LIST_SIZE = 50  # events a page of the calendar's list shows
+MONTH_SIZE = 300  # events a page of a month shows (a busier month goes on by cursor)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -92,7 +95,10 @@ def events_route(request: Request) -> Response:
         if not wants_activity_json(request.headers.get("accept")):
             target = f"/networks/{slug}/calendar" if actor.kind == "network" else f"/@{slug}/events"
             return RedirectResponse(node.settings.base_url + target, 303)
-        doc = collections.upcoming_events_collection(session, node, actor, _page_number(request))
+        params = request.query_params
+        after = params.get("after")
+        paged = after is not None or "page" in params
+        doc = collections.upcoming_events_collection(session, node, actor, after, paged)
     return activity_json(doc)
 
 
@@ -131,26 +137,44 @@ def _month(request: Request) -> tuple[int, int] | None:
     return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
 
 
+def _calendar_slice(
+    session: Session,
+    node: Any,
+    network: LocalActor,
+    filters: Filters,
+    month: tuple[int, int] | None,
+    after: Cursor | None,
+    now: datetime,
+) -> tuple[Page, list[list[Day]] | None]:
+    """The list's page (events not over now) or the month's (events not over at its start
+    and starting before its end), and the month's grid."""
+    if month is None:
+        return upcoming_page(
+            session, node, network, filters, since=now, after=after, limit=LIST_SIZE
+        ), None
+    year, number = month
+    first = datetime(year, number, 1, tzinfo=UTC)
+    until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
+    page = upcoming_page(
+        session, node, network, filters, since=first, until=until, after=after, limit=MONTH_SIZE
+    )
+    return page, month_grid(year, number, page.entries)
+
+
 def calendar_page(request: Request) -> Response:
     """``/networks/{slug}/calendar``: upcoming events as a list, or ``?month=YYYY-MM`` as a
-    month grid; filters ``region``, ``tag``, ``category``, ``online``."""
+    month grid (every event of the month, MONTH_SIZE at a time); filters ``region``, ``tag``,
+    ``category``, ``online``; ``?after=`` the cursor of the next page."""
     node, network, session = _network_page(request)
     filters = Filters.from_query(request.query_params)
     month = _month(request)
+    after = Cursor.parse(request.query_params.get("after"))
     with session:
         if network is None:
             return not_found(request, N_("This network"))
         now = now_utc()
-        if month is None:
-            entries = upcoming_events(session, node, network, filters, now=now)
-            weeks = None
-        else:
-            year, number = month
-            first = datetime(year, number, 1, tzinfo=UTC)
-            after = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
-            since = min(now, first)
-            entries = upcoming_events(session, node, network, filters, now=since, until=after)
-            weeks = month_grid(year, number, entries)
+        page, weeks = _calendar_slice(session, node, network, filters, month, after, now)
+        entries = page.entries
         cards = {e.object_id: _card(e) for e in entries}
     today = now.date()
     shown = month or (today.year, today.month)
@@ -162,6 +186,8 @@ def calendar_page(request: Request) -> Response:
         query = urlencode({**keep, **extra})
         return f"/networks/{network.slug}/calendar" + (f"?{query}" if query else "")
 
+    here = {"month": f"{month[0]:04d}-{month[1]:02d}"} if month else {}
+    more = link(**here, after=page.next.token()) if page.next else None
     wanted = filters.calendar_query()
     filtered = node.urls.calendar(network.slug) + "?" + urlencode(wanted) if wanted else None
     return html(
@@ -180,6 +206,7 @@ def calendar_page(request: Request) -> Response:
         prev_link=link(month=f"{prev_month[0]:04d}-{prev_month[1]:02d}"),
         next_link=link(month=f"{next_month[0]:04d}-{next_month[1]:02d}"),
         today=today,
+        more_link=more,
     )
 
 

@@ -1,0 +1,270 @@
+"""Events not over yet, read in bounded slices: the calendar list and month views, the
+``upcomingEvents`` collection, the calendars (.ics) and the front, region and category pages.
+
+"Not over at ``since``" is ``ends_at >= since`` (``ends_at``: the end, else 12 hours after the
+start; migration 0016). An index cannot bound that together with an order by start, so the
+rows come from three ranges, each with both ends bounded or a LIMIT:
+
+* starting at or after ``since`` (and before ``until``): ``(network_id, start_time)``, from
+  ``max(since, cursor)``, LIMIT ``limit``;
+* started in the LASTING (a day) before ``since``, not lasting: the same index, both bounds,
+  the end checked on the few rows of that day;
+* lasting events (over a day) started before ``since``: ``(network_id, lasting, ends_at, start_time)``
+  from ``since`` (what is still running of the long events: exhibitions, festivals).
+
+Pages follow a cursor (start, object id), never an offset: every event is visited once
+however deep the page. Each network is read on its own (an ``IN`` over networks would sort
+every match before the LIMIT).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from node.db import as_utc, now_utc
+from node.features.networks.facts import LASTING, NO_END
+from node.features.networks.queries import (
+    Entry,
+    Filters,
+    _from_item,
+    _from_row,
+    _matches,
+    _Profiles,
+    network_rows,
+)
+from node.federation.actors.documents import actor_id
+from node.federation.context import NodeContext
+from node.models import Item, LocalActor
+from node.models.networks import NetworkItem
+
+PAGE_SIZE = 50
+MAX_PAGE = 5000  # the most rows one slice reads per source (a calendar's size)
+MAX_LASTING = 1000  # lasting events running at once, per network, read per slice
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last event's start and object id (the order of every page)."""
+
+    start: datetime
+    object_id: str
+
+    def token(self) -> str:
+        raw = f"{self.start.isoformat()}\n{self.object_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """The cursor of a token, None when absent or unreadable (the first page)."""
+        if not token or len(token) > 4000:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            start, object_id = raw.split("\n", 1)
+            return cls(as_utc(datetime.fromisoformat(start)), object_id)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return None
+
+
+def _key(start: datetime | None, object_id: str) -> tuple[datetime, str]:
+    return (as_utc(start) if start else datetime.max.replace(tzinfo=now_utc().tzinfo), object_id)
+
+
+def _past(start: Any, key: Any, after: Cursor | None) -> Any:
+    """Rows after the cursor in (start, object id) order: the bound ``start >= cursor`` for the
+    index, the tie on equal starts checked on the row."""
+    if after is None:
+        return True
+    return and_(start >= after.start, or_(start > after.start, key > after.object_id))
+
+
+def _rows(session: Session, query: Any) -> list[Any]:
+    """The rows as plain named tuples with every column of ``network_item``: building a
+    SQLModel object per row cost ~75 µs (its pydantic set-up), the most of a calendar's load."""
+    return list(session.execute(query.with_only_columns(*NetworkItem.__table__.columns)).all())  # type: ignore[attr-defined]
+
+
+def _keys(session: Session, query: Any) -> list[Any]:
+    """(id, start, object id) of the rows: no document is read (nor decoded) for a row that
+    does not make the page."""
+    columns = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
+    return list(session.execute(query.with_only_columns(*columns)).all())
+
+
+def _by_keys(session: Session, keys: list[Any]) -> list[Any]:
+    """The rows of these keys, in the keys' order (one read by primary key)."""
+    if not keys:
+        return []
+    rows = _rows(session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys])))
+    by_id = {r.id: r for r in rows}
+    return [by_id[k[0]] for k in keys if k[0] in by_id]
+
+
+def event_rows(
+    session: Session,
+    network_id: int,
+    filters: Filters,
+    since: datetime,
+    until: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Any]:
+    """A network's shown events not over at ``since`` and starting before ``until``, after the
+    cursor, soonest first, at most ``limit`` (three bounded ranges, see the module): their
+    keys first, then the rows of the ``limit`` first."""
+    limit = max(1, min(limit, MAX_PAGE + 1))
+    start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
+    base = network_rows([network_id], filters).where(
+        NetworkItem.kind == "event", _past(start, col(NetworkItem.object_id), after)
+    )
+    order = (start, col(NetworkItem.object_id))
+    coming = base.where(start >= since)
+    if until is not None:
+        coming = coming.where(start < until)
+    keys = _keys(session, coming.order_by(*order).limit(limit))
+    began = min(since, until) if until is not None else since
+    if after is None or after.start < began:
+        short = base.where(
+            start >= since - LASTING,
+            start < began,
+            ends >= since,
+            NetworkItem.lasting == False,  # noqa: E712
+        )
+        keys += _keys(session, short.order_by(*order).limit(limit))
+        lasting = base.where(NetworkItem.lasting == True, ends >= since, start < began)  # noqa: E712
+        keys += _keys(session, lasting.order_by(ends).limit(MAX_LASTING))
+    keys.sort(key=lambda k: _key(k[1], k[2]))
+    return _by_keys(session, keys[:limit])
+
+
+def own_events(
+    session: Session,
+    actor: LocalActor | None,
+    since: datetime,
+    until: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Item]:
+    """This node's own events (an actor's, or everyone's) not over at ``since``, after the
+    cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
+    no ``ends_at`` yet, so the range starts NO_END or LASTING before ``since``."""
+    start = col(Item.start_time)
+    query = select(Item).where(
+        Item.kind == "event",
+        col(Item.deleted_at).is_(None),
+        _past(start, col(Item.ap_id), after),
+        or_(
+            col(Item.end_time) >= since, and_(col(Item.end_time).is_(None), start >= since - NO_END)
+        ),
+    )
+    if actor is not None:
+        query = query.where(Item.actor_id == actor.id)
+    if until is not None:
+        query = query.where(start < until)
+    return list(session.exec(query.order_by(start, col(Item.ap_id)).limit(limit)).all())
+
+
+def past_rows(
+    session: Session,
+    network_id: int,
+    filters: Filters,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> list[Any]:
+    """A network's shown events that started in [since, until), the latest first."""
+    start = col(NetworkItem.start_time)
+    query = network_rows([network_id], filters).where(
+        NetworkItem.kind == "event", start >= since, start < until
+    )
+    return _rows(session, query.order_by(start.desc()).limit(limit))
+
+
+def own_past(
+    session: Session, actor: LocalActor | None, since: datetime, until: datetime, limit: int
+) -> list[Item]:
+    """This node's own events (an actor's, or everyone's) that started in [since, until)."""
+    start = col(Item.start_time)
+    query = select(Item).where(
+        Item.kind == "event", col(Item.deleted_at).is_(None), start >= since, start < until
+    )
+    if actor is not None:
+        query = query.where(Item.actor_id == actor.id)
+    return list(session.exec(query.order_by(start.desc()).limit(limit)).all())
+
+
+def network_ids(session: Session, actor: LocalActor | None) -> list[int]:
+    """The networks whose rows a scope shows: the actor's own (a network), or all of ours."""
+    if actor is not None:
+        return [actor.id] if actor.kind == "network" and actor.id is not None else []
+    found = session.exec(select(LocalActor.id).where(LocalActor.kind == "network")).all()
+    return [i for i in found if i is not None]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of events, and the cursor of the next (None: the last page)."""
+
+    entries: list[Entry]
+    next: Cursor | None
+
+
+def upcoming_page(
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor | None,
+    filters: Filters | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """Events not over at ``since`` (now), starting before ``until``, after ``after``: an
+    actor's own and (a network) what it shows, or (no actor) the whole node's; soonest first,
+    each object once."""
+    filters, since = filters or Filters(), since or now_utc()
+    limit = max(1, min(limit, MAX_PAGE))
+    profiles = _Profiles(session, node)
+    entries: list[Entry] = []
+    for network in network_ids(session, actor):
+        rows = event_rows(session, network, filters, since, until, after, limit + 1)
+        profiles.preload({r.author for r in rows})
+        entries += [_from_row(r, profiles) for r in rows]
+    own = own_events(session, actor, since, until, after, limit + 1)
+    authors: dict[int, str] = {}
+    for item in own:
+        if item.actor_id not in authors:
+            owner = actor if actor is not None else session.get(LocalActor, item.actor_id)
+            authors[item.actor_id] = actor_id(node.urls, owner) if owner else ""
+        entry = _from_item(item, profiles, authors[item.actor_id])
+        if _matches(entry, filters):
+            entries.append(entry)
+    entries.sort(key=lambda e: _key(e.start, e.object_id))
+    unique = list({e.object_id: e for e in reversed(entries)}.values())[::-1]
+    unique.sort(key=lambda e: _key(e.start, e.object_id))
+    shown = unique[:limit]
+    more = len(unique) > limit and shown[-1].start is not None
+    last = shown[-1] if more else None
+    return Page(shown, Cursor(as_utc(last.start), last.object_id) if last and last.start else None)
+
+
+def upcoming_events(
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor,
+    filters: Filters | None = None,
+    *,
+    now: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[Entry]:
+    """The first ``limit`` events not over at ``now`` (the first page)."""
+    return upcoming_page(session, node, actor, filters, since=now, until=until, limit=limit).entries

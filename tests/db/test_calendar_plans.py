@@ -1,0 +1,153 @@
+"""Every read of ``network_item`` behind the calendar pages, ``upcomingEvents`` and the
+calendars is an index range, as each database plans it: on SQLite a SEARCH with the network
+and a bounded time range (never a SCAN of the table); on PostgreSQL (sequential and bitmap
+scans switched off, so the plan says what the index can do, not what a ten-row table costs)
+an Index Scan whose Index Cond holds the network and the range's bounds. The list's and the
+collection's ranges are open above and stop at their LIMIT; the month's, the day before now
+and the recent past are closed on both sides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from node.features.feeds.entries import calendar_events
+from node.features.networks.queries import Filters
+from node.features.networks.upcoming import Cursor, upcoming_page
+from node.federation.context import NodeContext
+from node.settings import Settings
+from tests.db.network_support import local, remote
+from tests.db.test_calendar_bounds import ORG, file_events, timed
+
+
+@pytest.fixture
+def node(settings: Settings, engine: Engine) -> NodeContext:
+    return NodeContext.build(settings, engine)
+
+
+@contextmanager
+def recorded(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements reading ``network_item`` run meanwhile, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if re.search(r"FROM network_item\b", statement):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def sqlite_plan(engine: Engine, statement: str, parameters: Any) -> list[str]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return [str(row[-1]) for row in rows]
+
+
+def pg_scans(engine: Engine, statement: str, parameters: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_bitmapscan = off")
+        [[plan]] = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).all()
+        conn.rollback()
+    found: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Relation Name") == "network_item":
+            found.append(node)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def bounds(engine: Engine, statement: str, parameters: Any) -> set[str]:
+    """How the database reads ``network_item`` in this statement: "network" (equality on the
+    network), "lower" and "upper" (the time range's bounds in the index), "key" (the rows of
+    a page's keys, read by primary key once the ranges chose them), "lasting" (the range
+    of the long events by their end, open above: what is still running of them), or "scan"."""
+    found: set[str] = set()
+    if engine.dialect.name == "sqlite":
+        for detail in sqlite_plan(engine, statement, parameters):
+            if re.match(r"SCAN network_item\b", detail):
+                found.add("scan")
+            if re.match(r"SEARCH network_item USING INTEGER PRIMARY KEY", detail):
+                found.add("key")
+            match = re.match(r"SEARCH network_item USING INDEX (\w+) \((.*)\)", detail)
+            if match:
+                index, terms = match[1], match[2]
+                found |= {"lasting"} if index == "ix_network_item_network_lasting_end" else set()
+                found |= {"network"} if "network_id=?" in terms else set()
+                found |= {"lower"} if re.search(r"(start_time|ends_at)>", terms) else set()
+                found |= {"upper"} if re.search(r"(start_time|ends_at)<", terms) else set()
+        return found
+    for scan in pg_scans(engine, statement, parameters):
+        if scan["Node Type"] not in ("Index Scan", "Index Only Scan"):
+            found.add("scan")
+            continue
+        cond = scan.get("Index Cond", "")
+        if scan.get("Index Name") == "network_item_pkey":
+            found.add("key")
+        if scan.get("Index Name") == "ix_network_item_network_lasting_end":
+            found.add("lasting")
+        found |= {"network"} if "network_id =" in cond else set()
+        found |= {"lower"} if re.search(r"(start_time|ends_at) >=? ", cond) else set()
+        found |= {"upper"} if re.search(r"(start_time|ends_at) <=? ", cond) else set()
+    return found
+
+
+def scene(engine: Engine) -> Any:
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    now = datetime.now(UTC)
+    docs = [timed(n, now + timedelta(hours=n - 30), None) for n in range(60)]
+    docs.append(timed(99, now - timedelta(days=3), now + timedelta(days=3), "Week-long fair"))
+    file_events(engine, network, docs)
+    return network
+
+
+def test_every_calendar_read_of_network_item_is_an_index_range(
+    engine: Engine, node: NodeContext
+) -> None:
+    network = scene(engine)
+    now = datetime.now(UTC)
+    june, july = datetime(2099, 6, 1, tzinfo=UTC), datetime(2099, 7, 1, tzinfo=UTC)
+    with Session(engine) as session:
+        with recorded(engine) as listing:
+            page = upcoming_page(session, node, network, since=now, limit=20)
+            assert page.next is not None
+            upcoming_page(session, node, network, since=now, after=page.next, limit=20)
+            deep = Cursor(now - timedelta(hours=5), "")  # a page still among the running ones
+            upcoming_page(session, node, network, since=now, after=deep, limit=20)
+        with recorded(engine) as month:
+            upcoming_page(session, node, network, since=june, until=july, limit=300)
+        with recorded(engine) as calendar:
+            calendar_events(session, node, network, Filters(), since=now)
+            calendar_events(session, node, None, Filters(region="Massachusetts"), since=now)
+
+    assert listing and month and calendar
+    keyed = 0
+    for statement, parameters in [*listing, *month, *calendar]:
+        found = bounds(engine, statement, parameters)
+        keyed += "key" in found
+        assert "scan" not in found, (statement, found)
+        assert found == {"key"} or {"network", "lower"} <= found, (statement, found)
+    assert keyed  # the pages' documents are read by key, after the ranges
+    for statement, parameters in month:
+        found = bounds(engine, statement, parameters)
+        assert found & {"upper", "lasting", "key"}, (statement, found)
+    # the list's open-ended range stops at its LIMIT
+    for statement, _ in listing:
+        found = bounds(engine, statement, _)
+        assert found & {"upper", "key"} or "LIMIT" in statement, statement
