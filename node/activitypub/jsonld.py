@@ -25,9 +25,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyld.context_resolver import ContextResolver
-from pyld.jsonld import JsonLdError  # re-exported: all that expand() and canonize() raise
-
 from node.activitypub.errors import find_cause
 from node.activitypub.ldbudget import (
     BoundedURDNA2015,
@@ -35,6 +32,10 @@ from node.activitypub.ldbudget import (
     Deadline,
     Processor,
     context_problem,
+)
+from node.activitypub.pyld_offline import (
+    ContextResolver,
+    JsonLdError,  # re-exported: all that expand() and canonize() raise
 )
 
 __all__ = [
