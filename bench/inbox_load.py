@@ -191,11 +191,11 @@ def _activity(actor: str) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _sign_chunk(args: tuple[list[str], int, float]) -> list[bytes]:
+def _sign_chunk(args: tuple[list[str], int, float, str]) -> list[bytes]:
     from node.activitypub import keys
     from node.activitypub.signatures.cavage import sign_cavage
 
-    pems, count, now = args
+    pems, count, now, host = args
     loaded = [keys.load_private_key(p) for p in pems]
     out = []
     for n in range(count):
@@ -204,7 +204,7 @@ def _sign_chunk(args: tuple[list[str], int, float]) -> list[bytes]:
         body = _activity(actor)
         headers = sign_cavage(
             "POST",
-            f"http://{SIGNED_HOST}{INBOX_PATH}",
+            f"http://{host}{INBOX_PATH}",
             {"Content-Type": "application/activity+json"},
             body,
             key_id=actor + "#main-key",
@@ -218,13 +218,13 @@ def _sign_chunk(args: tuple[list[str], int, float]) -> list[bytes]:
     return out
 
 
-def sign_pool(private_pems: list[str], count: int) -> list[bytes]:
-    """``count`` raw signed requests, unique ids, spread over the senders (2 processes)."""
+def sign_pool(private_pems: list[str], count: int, host: str = SIGNED_HOST) -> list[bytes]:
+    """``count`` raw signed requests for ``host``, unique ids, spread over the senders."""
     now = time.time()
     chunks = 8
     per = [count // chunks + (1 if c < count % chunks else 0) for c in range(chunks)]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        parts = pool.map(_sign_chunk, [(private_pems, n, now) for n in per])
+        parts = pool.map(_sign_chunk, [(private_pems, n, now, host) for n in per])
         return [r for part in parts for r in part]
 
 

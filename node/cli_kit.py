@@ -72,7 +72,7 @@ class CliContext:
 
             engine = self._unmigrated()
             if migrations.upgrade(engine):
-                revision = migrations.head_revision(engine)
+                revision = migrations.head_revision()
                 print(f"Database migrated to {revision}.", file=sys.stderr)
             if self.check_base_url:
                 check_base_url(engine, self.settings)

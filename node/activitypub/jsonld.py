@@ -19,14 +19,10 @@ import copy
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
-
-from pyld.context_resolver import ContextResolver
-from pyld.jsonld import JsonLdError  # re-exported: all that expand() and canonize() raise
 
 from node.activitypub.errors import find_cause
 from node.activitypub.ldbudget import (
@@ -35,6 +31,11 @@ from node.activitypub.ldbudget import (
     Deadline,
     Processor,
     context_problem,
+)
+from node.activitypub.ldlimits import DEFAULT_LIMITS, Limits
+from node.activitypub.pyld_offline import (
+    ContextResolver,
+    JsonLdError,  # re-exported: all that expand() and canonize() raise
 )
 
 __all__ = [
@@ -115,36 +116,6 @@ class DocumentTooComplex(JsonLdError):  # type: ignore[misc]
 
 class CanonicalizationBudgetExceeded(DocumentTooComplex):
     """URDNA2015 needed more blank-node permutations than the budget allows."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on a document before any JSON-LD processing.
-
-    pyld is slow on large documents in two ways: it checks each new value of a property against
-    all earlier ones (quadratic in the length of an array: 1,000 IRIs in one array take ~0.85 s,
-    4,000 take ~17 s here), and URDNA2015 permutes look-alike blank nodes (factorial). The
-    defaults leave ample room for real activities (a typical Create has ~60 values) and keep the
-    worst case around a second.
-    """
-
-    max_depth: int = 32
-    """Deepest nesting of objects/arrays (the document itself is depth 1)."""
-    max_values: int = 5_000
-    """Total JSON values (objects, arrays, strings, numbers, ...), keys not counted."""
-    max_chars: int = 1_000_000
-    """Total characters in strings and keys (Mastodon caps inbox bodies at 1 MB)."""
-    max_array_work: int = 512 * 512
-    """Sum of the squared lengths of all arrays: pyld's per-property duplicate check."""
-    max_permutations: int = 2_000
-    """URDNA2015 blank-node permutations; tree-shaped activities need none or a handful."""
-    max_contexts: int | None = None
-    """If set: top-level @context entries, and no @context elsewhere (ldbudget.context_problem)."""
-    max_seconds: float | None = None
-    """If set: a wall-clock deadline on one expansion or canonicalisation."""
-
-
-DEFAULT_LIMITS = Limits()
 
 
 def check_complexity(doc: Any, limits: Limits = DEFAULT_LIMITS) -> None:

@@ -16,8 +16,8 @@ import math
 import time
 from typing import Any
 
-from pyld import jsonld as _pyld
-from pyld.canon import URDNA2015
+from node.activitypub.pyld_offline import URDNA2015
+from node.activitypub.pyld_offline import pyld_jsonld as _pyld
 
 __all__ = [
     "BoundedURDNA2015",

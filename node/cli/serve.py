@@ -77,6 +77,7 @@ def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
         access_log=args.access_log,
         loop="uvloop",
         http=deadline_protocol(settings.header_timeout),
+        ws="none",  # no route speaks WebSocket; "auto" would load the websockets library
         limit_concurrency=concurrency_limit(settings.limit_concurrency),
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,  # the same cap if h11 is ever chosen

@@ -1,20 +1,35 @@
-"""Alembic migrations, run automatically at start (`solnode serve`, `solnode worker`, `init`)."""
+"""Alembic migrations, run automatically at start (`solnode serve`, `solnode worker`, `init`).
+
+Alembic itself (and Mako, which it loads) costs a process about 11 MiB that it never gives back,
+so the check every start makes — is the database at the newest revision? — reads the version
+table with one query and the newest revision from the scripts' ``revision``/``down_revision``
+lines; Alembic is imported only when there is something to migrate.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).resolve().parent
+VERSIONS = HERE / "versions"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
+_LINE = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|'([^']*)'|None)""", re.M
+)
 
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config bound to this engine (no alembic.ini needed)."""
+    from alembic.config import Config  # lazy: Alembic is loaded only to migrate
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["engine"] = engine
@@ -24,17 +39,38 @@ def alembic_config(engine: Engine) -> Config:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise RuntimeError(f"the database has several migration heads: {', '.join(rows)}")
+    return rows[0] if rows else None
 
 
-def head_revision(engine: Engine) -> str | None:
-    """The newest revision shipped with this code."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+@cache
+def _head() -> str:
+    revisions: dict[str, str | None] = {}
+    for script in sorted(VERSIONS.glob("*.py")):
+        found = {m[1]: (m[2] or m[3] or None) for m in _LINE.finditer(script.read_text())}
+        if found.get("revision") is None:
+            raise RuntimeError(f"migration {script.name} names no revision")
+        revisions[str(found["revision"])] = found.get("down_revision")
+    heads = set(revisions) - {down for down in revisions.values() if down}
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must form one line, found heads {sorted(heads)}")
+    return heads.pop()
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this code (read from the scripts, once)."""
+    return _head()
 
 
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to head; returns True if anything ran. Safe to call from many processes."""
-    if current_revision(engine) == head_revision(engine):
+    if current_revision(engine) == head_revision():
         return False
+    from alembic import command  # lazy: Alembic is loaded only to migrate
+
     command.upgrade(alembic_config(engine), "head")
     return True

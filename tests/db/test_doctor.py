@@ -30,7 +30,7 @@ def test_a_migrated_database_is_healthy(engine: Engine, settings: Settings) -> N
 @pytest.fixture
 def restore_revision(engine: Engine) -> Iterator[str]:
     """The head revision; put back afterwards (the PostgreSQL schema is shared by the tests)."""
-    head = migrations.head_revision(engine)
+    head = migrations.head_revision()
     assert head is not None
     yield head
     with engine.begin() as conn:

@@ -33,10 +33,22 @@ def test_migrations_create_exactly_the_models(engine: Engine) -> None:
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
-    assert migrations.current_revision(engine) == migrations.head_revision(engine)
+    assert migrations.current_revision(engine) == migrations.head_revision()
     assert migrations.upgrade(engine) is False
 
 
 def test_migration_history_is_linear(engine: Engine) -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config(engine))
     assert len(script.get_heads()) == 1, "two migration heads: rebase one onto the other"
+
+
+def test_the_start_check_reads_what_alembic_reads(engine: Engine) -> None:
+    """Every start compares the stored revision with the newest script without Alembic (for
+    memory); both halves must agree with Alembic's own answers."""
+    script = ScriptDirectory.from_config(migrations.alembic_config(engine))
+    assert migrations.head_revision() == script.get_current_head()
+    with engine.connect() as conn:
+        assert (
+            migrations.current_revision(engine)
+            == MigrationContext.configure(conn).get_current_revision()
+        )

@@ -285,7 +285,7 @@ IMPORT_TIME_CALLS = {
 IMPORT_TIME_CALLS_OF_MODULES = {
     "node.api.openapi_schemas:IMAGE_TYPES.values",
     "node.features.feeds.entries:ICAL_STATUS.values",
-    "node.federation.inbox.forwarded:jsonld.Limits",
+    "node.federation.inbox.forwarded:Limits",
     "node.federation.inbox.process:RetryPolicy",
     "node.features.mail.jobs:RetryPolicy",
     "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate

@@ -98,6 +98,7 @@ def test_compose_settings_are_real_settings_and_load() -> None:
         environment = {k: str(v) for k, v in service["environment"].items()}
         unknown = {k for k in environment if k.startswith("SOLNODE_")} - setting_names()
         assert not unknown, f"{name} sets no-such settings {unknown}"
+        assert environment.get("MALLOC_ARENA_MAX") == "2", f"{name}: two malloc arenas"
         env = {k: interpolate(v, ENV_EXAMPLE) for k, v in environment.items()}
         settings = load_settings(env)  # a bad value raises ConfigError naming it
         assert settings.database_url.startswith("postgresql+psycopg://solnode:")
@@ -154,6 +155,7 @@ def test_systemd_unit_runs_a_real_solnode_command(unit: Path) -> None:
     assert service["EnvironmentFile"] == "/etc/solnode.env"
     # The settings the unit sets itself, with the example file's, load.
     env = dict(v.split("=", 1) for v in shlex.split(service.get("Environment", "")))
+    assert env.pop("MALLOC_ARENA_MAX") == "2", "two malloc arenas (docs/benchmarks.md, Memory)"
     assert set(env) <= setting_names()
     load_settings({**{k: v for k, v in ENV_EXAMPLE.items() if k.startswith("SOLNODE_")}, **env})
 

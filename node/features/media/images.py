@@ -21,9 +21,10 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 Purpose = Literal["attachment", "avatar", "header"]
 PURPOSES: tuple[Purpose, ...] = ("attachment", "avatar", "header")
@@ -79,6 +80,9 @@ def check_size(size: int, max_bytes: int) -> None:
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     """The decoded first frame; refuses other formats, damaged files and decompression bombs
     (the pixel count is read from the header, before any pixel is decoded)."""
+    # lazy: Pillow (~2 MiB a process) loads on the first upload, not in every serving process
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -110,6 +114,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Pixels in sRGB (RGB or RGBA), converted through the embedded profile if there is one."""
+    from PIL import ImageCms  # lazy: see _open
+
     icc = image.info.get("icc_profile")
     alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if alpha else "RGB")
@@ -127,6 +133,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 
 def _resize(image: Image.Image, purpose: Purpose) -> Image.Image:
+    from PIL import Image, ImageOps  # lazy: see _open
+
     if purpose in FIXED_SIZES:
         return ImageOps.fit(image, FIXED_SIZES[purpose], Image.Resampling.LANCZOS)
     image = image.copy()
@@ -143,6 +151,8 @@ def _has_transparency(image: Image.Image) -> bool:
 
 def clean(data: bytes, purpose: Purpose, *, max_bytes: int, max_pixels: int) -> Encoded:
     """The image to store from an upload (ImageRefused says why not)."""
+    from PIL import ImageOps  # lazy: see _open
+
     check_size(len(data), max_bytes)
     decoded = _open(data, max_pixels)
     upright = ImageOps.exif_transpose(decoded)

@@ -42,16 +42,6 @@ def healthz_route(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
-_HEAD: dict[str, str | None] = {}
-
-
-def _head(engine: Engine) -> str | None:
-    """The newest revision this code ships (read from the scripts once)."""
-    if "head" not in _HEAD:
-        _HEAD["head"] = migrations.head_revision(engine)
-    return _HEAD["head"]
-
-
 def not_ready(engine: Engine) -> str | None:
     """Why the node cannot serve (database unreachable, schema behind), or None when ready."""
     try:
@@ -60,7 +50,7 @@ def not_ready(engine: Engine) -> str | None:
         current = migrations.current_revision(engine)
     except Exception as exc:  # any driver error means "not ready"; the reason says which
         return f"database unreachable: {type(exc).__name__}"
-    head = _head(engine)
+    head = migrations.head_revision()
     if current != head:
         return f"database schema at {current or 'nothing'}, this code needs {head}: run solnode migrate"
     return None

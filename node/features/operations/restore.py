@@ -133,10 +133,10 @@ def _restore_database(
         member = rows
     elif form != "rows":
         raise RestoreError(f"the backup's database form {form!r} is unknown to this solnode")
-    elif facts.get("revision") != migrations.head_revision(engine):
+    elif facts.get("revision") != migrations.head_revision():
         raise RestoreError(
             f"the backup's rows are of schema revision {facts.get('revision')}, this solnode's "
-            f"is {migrations.head_revision(engine)}; restore with the solnode version that made it"
+            f"is {migrations.head_revision()}; restore with the solnode version that made it"
         )
     migrations.upgrade(engine)
     progress("Database: inserting the backup's rows…")

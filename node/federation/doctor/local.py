@@ -64,7 +64,7 @@ def migrations_current(engine: Engine) -> Result:
         current = migrations.current_revision(engine)
     except SQLAlchemyError as exc:
         return fail(name, f"the database cannot be read: {exc}", "check SOLNODE_DATABASE_URL")
-    head = migrations.head_revision(engine)
+    head = migrations.head_revision()
     if current is None:
         return fail(
             name,

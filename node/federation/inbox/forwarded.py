@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from node.activitypub import jsonld, ldsig
 from node.activitypub.addressing import origin
+from node.activitypub.ldlimits import Limits
 from node.activitypub.signatures.results import Rejected, Verification, Verified
 from node.federation.context import NodeContext
 from node.federation.inbox.ldwork import work_meter
@@ -48,14 +48,14 @@ __all__ = ["INBOX_LD_LIMITS", "Authenticated", "NotAuthenticated", "authenticate
 # sends five, and repeats them in its proof).
 # The sizes are what any body signed by its actor must meet (the integrity proof needs no
 # JSON-LD processing); the context rules and the deadline are for the LD signature only.
-_SIZE_LIMITS = jsonld.Limits(
+_SIZE_LIMITS = Limits(
     max_depth=32,
     max_values=2_000,
     max_chars=200_000,
     max_array_work=256 * 256,
     max_permutations=200,
 )
-INBOX_LD_LIMITS = jsonld.Limits(
+INBOX_LD_LIMITS = Limits(
     max_depth=_SIZE_LIMITS.max_depth,
     max_values=_SIZE_LIMITS.max_values,
     max_chars=_SIZE_LIMITS.max_chars,
@@ -95,6 +95,9 @@ async def authenticate_forwarded(
     key is retried once with the actor refetched, as for HTTP signatures (key rotation), if
     the owner may be refetched and the key changed.
     """
+    # lazy: pyld (~5 MiB, lxml) loads with the first forwarded activity, not in every web process
+    from node.activitypub import jsonld, ldsig
+
     methods: list[tuple[str, str]] = []
     proof_method = ldsig.proof_verification_method(doc)
     if proof_method:
@@ -124,6 +127,8 @@ async def authenticate_forwarded(
 
 def _ld_precheck(node: NodeContext, doc: dict[str, Any], actor_id: str) -> NotAuthenticated | None:
     """Why the LD signature is not even looked at: its contexts, or its origin's work rate."""
+    from node.activitypub import jsonld  # lazy: see authenticate_forwarded
+
     try:
         jsonld.check_complexity(doc, INBOX_LD_LIMITS)
     except jsonld.DocumentTooComplex as exc:
@@ -184,6 +189,8 @@ def _worth_refetching(node: NodeContext, result: Verification, key: ResolvedKey)
 async def _verify(
     node: NodeContext, kind: str, doc: dict[str, Any], key: ResolvedKey
 ) -> Verification:
+    from node.activitypub import ldsig  # lazy: see authenticate_forwarded
+
     if kind == PROOF:
         # JCS and one Ed25519 check: fast enough to run on the event loop.
         return ldsig.verify_proof_eddsa_jcs_2022(
@@ -199,10 +206,10 @@ async def _verify(
 
 
 def _timed(
-    check: Callable[[dict[str, Any], Any, jsonld.Limits], Verification],
+    check: Callable[[dict[str, Any], Any, Limits], Verification],
     doc: dict[str, Any],
     public_key: Any,
-    limits: jsonld.Limits,
+    limits: Limits,
 ) -> tuple[Verification, float]:
     """``check``'s verdict and the CPU time it took in this thread."""
     started = time.thread_time()

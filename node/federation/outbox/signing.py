@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from node.activitypub import jcs, jsonld, keys, ldsig
+from node.activitypub import jcs, keys
 from node.activitypub.vocab import AS_CONTEXT, DATA_INTEGRITY_CONTEXT, SECURITY_CONTEXT
 from node.db import write_connection
 from node.federation.actors.documents import actor_id
@@ -83,6 +83,9 @@ def sign_as_sender(
 def _sign(
     actor: LocalActor, ident: str, activity: dict[str, Any], now: datetime | None
 ) -> dict[str, Any]:
+    # lazy: pyld (~5 MiB, lxml) loads with the first public activity signed, not in every process
+    from node.activitypub import jsonld, ldsig
+
     created = (now or datetime.now(UTC)).replace(microsecond=0)
     doc = {k: v for k, v in activity.items() if k not in {"signature", "proof"}}
     doc["@context"] = signing_context(doc.get("@context"))
