@@ -13,12 +13,12 @@ from node.db import session_scope
 from node.features.networks import membership, rules
 from node.features.workspace.confirm import confirm_first, confirm_first_async
 from node.features.workspace.desk import Desk, not_yours, refusal, staff_page
+from node.features.workspace.remote_words import why_not
 from node.features.workspace.replies import who
 from node.federation.remote.actors import RemoteActorError
 from node.models import Membership
 from node.models.networks import NetworkItem
 from node.web.i18n import N_
-from node.web.wording import in_language
 
 ITEMS_SHOWN = 50
 
@@ -69,7 +69,7 @@ async def admit(desk: Desk) -> Response:
     try:
         await membership.admit(desk.node, desk.actor, row.member, who(desk))
     except (membership.MembershipError, RemoteActorError) as exc:
-        return await to_thread.run_sync(_page, desk, 409, in_language(exc, desk.lang))
+        return await to_thread.run_sync(_page, desk, 409, why_not(exc, desk.lang))
     return desk.redirect("/networks", done="member-admitted")
 
 
@@ -99,7 +99,7 @@ async def remove(desk: Desk) -> Response:
         await membership.remove(desk.node, desk.actor, row.member, who(desk),
                                 desk.field("reason", 2000))  # fmt: skip
     except (membership.MembershipError, RemoteActorError) as exc:
-        return await to_thread.run_sync(_page, desk, 409, in_language(exc, desk.lang))
+        return await to_thread.run_sync(_page, desk, 409, why_not(exc, desk.lang))
     return desk.redirect("/networks", done="member-removed" if member else "member-refused")
 
 
