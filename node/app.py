@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -29,23 +30,50 @@ from node.wiring import job_registry, routes
 log = logging.getLogger("solnode.app")
 
 
+# Starlette's titles (HTTP's reason phrases), marked so error.html shows them in the reader's
+# language; a detail a route chose itself is shown as given.
+TITLES = {
+    400: N_("Bad Request"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or wants_activity_json(accept) or "json" in accept
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    accept = request.headers.get("accept", "")
-    if request.url.path.startswith("/api/") or wants_activity_json(accept) or "json" in accept:
+    if _wants_json(request):
         return json_error(exc.status_code, str(exc.detail))
-    return html(
-        request,
-        "error.html",
-        status=exc.status_code,
-        title=str(exc.detail),
-        message=N_("Sorry, that did not work."),
-    )
+    standard = HTTPStatus(exc.status_code).phrase if exc.status_code in TITLES else None
+    title = TITLES[exc.status_code] if str(exc.detail) == standard else str(exc.detail)
+    return html(request, "error.html", status=exc.status_code, title=title,
+                message=N_("Sorry, that did not work."))  # fmt: skip
+
+
+def _server_error_page(request: Request) -> Response | None:
+    """The 500 page for a person (None when it cannot be drawn: the JSON answer then)."""
+    if "text/html" not in request.headers.get("accept", "") or _wants_json(request):
+        return None
+    try:
+        return html(request, "error.html", status=500, title=TITLES[500],
+                    message=N_("Something went wrong on this node; it logged the details."))  # fmt: skip
+    except Exception:  # the failure may be in the templates themselves
+        log.exception("the 500 page could not be drawn")
+        return None
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    response = json_error(500, "internal error; the node logged the details")
+    page = _server_error_page(request)
+    response = page or json_error(500, "internal error; the node logged the details")
     # Sent from outside EdgeGuard (Starlette's error middleware is the outermost), so marked here.
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -6,11 +6,14 @@ organizer reads them in Spanish."""
 from __future__ import annotations
 
 import ast
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from node.content.fields import FieldError, validate_event
+from node.content.fields.times import read_recurrence
 from node.features.workspace import profile_page
 from node.features.workspace.form_errors import (
     LABELS,
@@ -173,4 +176,34 @@ def test_a_weekday_from_the_validation_is_written_in_the_organizers_language() -
     )
     assert organizer_words(error, lang="es") == (
         "La primera fecha cae en jueves: haz que sea uno de los días en que se repite."
+    )
+
+
+def _monthly_error(by_day: list[str], first: datetime) -> FieldError:
+    zone = ZoneInfo("Europe/Madrid")
+    with pytest.raises(FieldError) as raised:
+        read_recurrence({"frequency": "monthly", "byDay": by_day, "count": 6}, "recurrence",
+                        first.replace(tzinfo=zone), zone)  # fmt: skip
+    return raised.value
+
+
+def test_a_monthly_series_first_date_and_its_ordinal_days_are_in_the_organizers_language() -> None:
+    # the co-op's assembly: third Thursday or last Friday; the first date is the second Thursday
+    error = _monthly_error(["3TH", "-1FR"], datetime(2027, 5, 13, 18))
+    assert error.message == (  # the API's and the CLI's words, unchanged
+        "startTime (Thursday 13 May 2027) is not the third Thursday or last Friday of its month"
+    )
+    assert organizer_words(error) == (
+        "The first date (Thursday 13 May 2027) is not the third Thursday or last Friday of its "
+        "month: pick a first date that is."
+    )
+    assert organizer_words(error, lang="es") == (
+        "La primera fecha (jueves, 13 de mayo de 2027) no es el tercer jueves o último viernes "
+        "de su mes: elige una primera fecha que lo sea."
+    )
+    # counted from the end, one day
+    error = _monthly_error(["-2MO"], datetime(2027, 3, 1, 10))
+    assert organizer_words(error, lang="es") == (
+        "La primera fecha (lunes, 1 de marzo de 2027) no es el penúltimo lunes de su mes: elige "
+        "una primera fecha que lo sea."
     )

@@ -13,10 +13,13 @@ from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.federation.inbox.common import new_activity_id
 from node.models import Follower, InboxActivity, LocalActor
+from node.web.i18n import N_
+from node.web.wording import Worded
 
 
-class FollowerError(ValueError):
-    """No such follower, or not in a state that allows the decision."""
+class FollowerError(Worded):
+    """No such follower, or not in a state that allows the decision (English in ``str()``, the
+    reader's language with ``in_language``)."""
 
 
 def list_followers(session: Session, actor: LocalActor, state: str | None = None) -> list[Follower]:
@@ -49,9 +52,11 @@ def decide(
         select(Follower).where(Follower.actor_id == actor.id, Follower.remote_id == remote_id)
     ).first()
     if row is None:
-        raise FollowerError(f"{remote_id} has not asked to follow @{actor.slug}")
+        raise FollowerError(
+            N_("%(who)s has not asked to follow @%(slug)s"), who=remote_id, slug=actor.slug
+        )
     if row.state != "pending":
-        raise FollowerError(f"{remote_id} already follows @{actor.slug}")
+        raise FollowerError(N_("%(who)s already follows @%(slug)s"), who=remote_id, slug=actor.slug)
     me = actor_id(node.urls, actor)
     follow = _follow_document(session, row, me)
     build = activities.accept if approve else activities.reject
@@ -73,9 +78,9 @@ def remove(session: Session, node: NodeContext, actor: LocalActor, remote_id: st
         select(Follower).where(Follower.actor_id == actor.id, Follower.remote_id == remote_id)
     ).first()
     if row is None:
-        raise FollowerError(f"{remote_id} does not follow @{actor.slug}")
+        raise FollowerError(N_("%(who)s does not follow @%(slug)s"), who=remote_id, slug=actor.slug)
     if row.state != "accepted":
-        raise FollowerError(f"{remote_id} is waiting for approval: refuse it instead")
+        raise FollowerError(N_("%(who)s is waiting for approval: refuse it instead"), who=remote_id)
     me = actor_id(node.urls, actor)
     follow = _follow_document(session, row, me)
     answer = activities.reject(new_activity_id(node), me, follow, to=remote_id)

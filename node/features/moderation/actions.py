@@ -31,6 +31,8 @@ from node.models import (
     ModerationLog,
     Report,
 )
+from node.web.i18n import N_
+from node.web.wording import Worded
 
 __all__ = [
     "ModerationError",
@@ -47,8 +49,9 @@ __all__ = [
 ]
 
 
-class ModerationError(ValueError):
-    """A moderation command cannot be carried out; the message says why."""
+class ModerationError(Worded):
+    """A moderation command cannot be carried out; the message says why (English in
+    ``str()``, the reader's language with ``in_language``)."""
 
 
 def log(session: Session, who: str, action: str, target: str = "", reason: str = "") -> None:
@@ -165,7 +168,9 @@ def block_domain(
 ) -> tuple[DomainBlock, SeverResult]:
     """Block (or change the block of) a domain; a reject block severs its follows."""
     if severity not in SEVERITIES:
-        raise ModerationError(f"severity must be reject or limit, got {severity!r}")
+        raise ModerationError(
+            N_("severity must be reject or limit, got %(severity)r"), severity=severity
+        )
     name = normalize_domain(domain)
     with session_scope(engine) as session:
         row = _find(session, DomainBlock, "domain", name)
@@ -203,7 +208,9 @@ def disallow_domain(engine: Engine, domain: str, *, who: str, reason: str = "") 
 def _actor_url(actor: str) -> str:
     value = actor.strip()
     if not value.startswith(("http://", "https://")) or not host_of(value) or len(value) > 2048:
-        raise ModerationError(f"an actor is blocked by its id, an http(s) URL; got {actor!r}")
+        raise ModerationError(
+            N_("an actor is blocked by its id, an http(s) URL; got %(actor)r"), actor=actor
+        )
     return value
 
 
@@ -237,7 +244,7 @@ def resolve_report(engine: Engine, report_id: int, *, who: str, reason: str = ""
     with session_scope(engine) as session:
         row = session.get(Report, report_id)
         if row is None:
-            raise ModerationError(f"no report {report_id}")
+            raise ModerationError(N_("no report %(report)s"), report=report_id)
         row.state, row.resolved_at = "resolved", now_utc()
         session.add(row)
         log(session, who, "report_resolved", str(report_id), reason)

@@ -23,6 +23,7 @@ from node.federation.context import NodeContext
 from node.federation.policy import federates_with
 from node.federation.remote import actors as remote
 from node.federation.remote.fetch import http_url
+from node.web.i18n import N_
 
 __all__ = ["MAX_COMMENT", "build_flag", "send_report"]
 
@@ -53,15 +54,22 @@ async def send_report(
     """
 
     if len(comment) > MAX_COMMENT:
-        raise ModerationError(f"the comment is longer than {MAX_COMMENT} characters")
+        raise ModerationError(
+            N_("the comment is longer than %(most)d characters"), most=MAX_COMMENT
+        )
     bad = [o for o in objects if not http_url(o)]
     if bad:
-        raise ModerationError(f"reported objects are given by their http(s) URLs, got {bad[0]!r}")
+        raise ModerationError(
+            N_("reported objects are given by their http(s) URLs, got %(bad)r"), bad=bad[0]
+        )
     actor = await remote.lookup(node, target)
     if not federates_with(node, actor.domain):
         raise ModerationError(
-            f"{actor.domain} is blocked (or not allowed): this node sends it nothing, reports "
-            "included; lift the block first to report to it"
+            N_(
+                "%(domain)s is blocked (or not allowed): this node sends it nothing, reports "
+                "included; lift the block first to report to it"
+            ),
+            domain=actor.domain,
         )
     flag = build_flag(
         node.urls.activity(uuid.uuid4().hex),
@@ -75,7 +83,7 @@ async def send_report(
         with session_scope(node.engine) as session:
             instance = get_instance_actor(session)
             if instance is None:
-                raise ModerationError("the instance actor does not exist yet; run solnode init")
+                raise ModerationError(N_("the instance actor does not exist yet; run solnode init"))
             delivery.send(
                 session, instance, flag, delivery.Audience(actors=(actor.ap_id,)), public=False
             )

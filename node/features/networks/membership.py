@@ -32,14 +32,17 @@ from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.models import LocalActor, RemoteActor
 from node.models.networks import Membership, OutgoingMembership
+from node.web.i18n import N_
+from node.web.wording import Worded
 
 REQUESTED, ADMITTED, REJECTED, ENDED = "requested", "admitted", "rejected", "ended"
 MEMBERSHIP_STATES = (REQUESTED, ADMITTED, REJECTED, ENDED)
 GROUP_TYPES = frozenset({"Group"})
 
 
-class MembershipError(ValueError):
-    """A membership step that cannot be taken as asked; the message says why."""
+class MembershipError(Worded):
+    """A membership step that cannot be taken as asked; the message says why (English in
+    ``str()``, the reader's language with ``in_language``)."""
 
 
 def _activity(kind: str, ident: str, actor: str, obj: Any, to: str, **extra: Any) -> dict[str, Any]:
@@ -75,9 +78,13 @@ async def join(node: NodeContext, member: LocalActor, network_ref: str) -> Outgo
     network = await remote.lookup(node, network_ref)
     me = actor_id(node.urls, member)
     if network.ap_id == me:
-        raise MembershipError("an actor cannot join itself")
+        raise MembershipError(N_("an actor cannot join itself"))
     if network.type not in GROUP_TYPES:
-        raise MembershipError(f"{network.ap_id} is a {network.type}, not a network (a Group)")
+        raise MembershipError(
+            N_("%(network)s is a %(type)s, not a network (a Group)"),
+            network=network.ap_id,
+            type=network.type,
+        )
 
     def write() -> OutgoingMembership:
         with session_scope(node.engine) as session:
@@ -122,7 +129,11 @@ async def leave(node: NodeContext, member: LocalActor, network_ref: str) -> Outg
                 )
             ).first()
             if row is None or row.state in (ENDED, REJECTED):
-                raise MembershipError(f"@{member.slug} is not a member of {network_ref}")
+                raise MembershipError(
+                    N_("@%(slug)s is not a member of %(network)s"),
+                    slug=member.slug,
+                    network=network_ref,
+                )
             row.state, row.updated_at = ENDED, now_utc()
             session.add(row)
             ident = node.urls.activity(uuid.uuid4().hex)
@@ -252,7 +263,11 @@ async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: st
         if row.state == ADMITTED:
             return False
         if row.state != REQUESTED:
-            raise MembershipError(f"{row.member} has no pending request (it is {row.state})")
+            raise MembershipError(
+                N_("%(member)s has no pending request (it is %(state)s)"),
+                member=row.member,
+                state=row.state,
+            )
         _decide(session, node, network, row, ADMITTED, "network_admit", who, "")
         return True
 
@@ -281,7 +296,11 @@ async def remove(
             _decide(session, node, network, row, REJECTED, "network_reject", who, reason)
             return False
         if row.state != ADMITTED:
-            raise MembershipError(f"{row.member} is not a member (it is {row.state})")
+            raise MembershipError(
+                N_("%(member)s is not a member (it is %(state)s)"),
+                member=row.member,
+                state=row.state,
+            )
         row.ended_at = now_utc()
         _decide(session, node, network, row, ENDED, "network_remove", who, reason)
         ident = node.urls.activity(uuid.uuid4().hex)
@@ -309,7 +328,9 @@ def _membership(session: Session, network: LocalActor, member: str, ref: str) ->
         select(Membership).where(Membership.network_id == network.id, Membership.member == member)
     ).first()
     if row is None:
-        raise MembershipError(f"@{network.slug} has no member or request from {ref}")
+        raise MembershipError(
+            N_("@%(slug)s has no member or request from %(who)s"), slug=network.slug, who=ref
+        )
     return row
 
 

@@ -25,6 +25,8 @@ from node.federation.context import NodeContext
 from node.federation.policy import covering_entries, host_of, normalize_domain
 from node.models import LocalActor, ModerationLog, OutboxActivity
 from node.models.networks import NetworkItem, NetworkRules
+from node.web.i18n import N_
+from node.web.wording import Worded
 
 KINDS = ("event", "news", "call", "note", "other")
 RELAYED, HELD, HIDDEN, FOLLOWED = "relayed", "held", "hidden", "followed"
@@ -32,8 +34,9 @@ SHOWN_STATES = (RELAYED, FOLLOWED)
 MAX_RULE_VALUES = 100
 
 
-class RulesError(ValueError):
-    """A rule or curation command that cannot be applied; the message says why."""
+class RulesError(Worded):
+    """A rule or curation command that cannot be applied; the message says why (English in
+    ``str()``, the reader's language with ``in_language``)."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,19 @@ def _clean(values: Iterable[str], what: str) -> list[str]:
         if not value:
             continue
         if len(value) > 200:
-            raise RulesError(f"{what}: {value[:40]!r}… is longer than 200 characters")
+            raise RulesError(
+                N_("%(what)s: %(start)r… is longer than 200 characters"),
+                what=what,
+                start=value[:40],
+            )
         if what == "kinds" and value not in KINDS:
-            raise RulesError(f"kinds: {value!r} is not one of {', '.join(KINDS)}")
+            raise RulesError(
+                N_("kinds: %(value)r is not one of %(kinds)s"), value=value, kinds=", ".join(KINDS)
+            )
         if value not in out:
             out.append(value)
     if len(out) > MAX_RULE_VALUES:
-        raise RulesError(f"{what}: at most {MAX_RULE_VALUES} values")
+        raise RulesError(N_("%(what)s: at most %(most)d values"), what=what, most=MAX_RULE_VALUES)
     return out
 
 
@@ -193,7 +202,7 @@ def hide_item(
         )
     ).first()
     if row is None:
-        raise RulesError(f"@{network.slug} has no item {object_id}")
+        raise RulesError(N_("@%(slug)s has no item %(item)s"), slug=network.slug, item=object_id)
     if row.state != HIDDEN:
         if row.state == RELAYED:
             _undo_announce(session, node, network, row)

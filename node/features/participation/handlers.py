@@ -39,6 +39,8 @@ from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming, Target
 from node.models import Item, LocalActor, Participant
+from node.web.i18n import N_
+from node.web.wording import Worded
 
 __all__ = [
     "ParticipationError",
@@ -53,12 +55,22 @@ __all__ = [
 STATES = ("pending", "accepted", "rejected", "left")
 
 
-class ParticipationError(ConflictError):
-    """A participation cannot change as asked; ``reason`` is a short code (full, closed…)."""
+class ParticipationError(ConflictError, Worded):
+    """A participation cannot change as asked; ``reason`` is a short code (full, closed…).
+    The message is N_-marked English (``str()``, the API and the CLI) with its values; a page
+    shows it with ``in_language``."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, message: str, **values: Any) -> None:
+        super().__init__(message, **values)
         self.reason = reason
+
+
+# One whole sentence per state a decision can meet, so each reads well once translated.
+NOT_PENDING = {
+    "rejected": N_("the participant is rejected"),
+    "left": N_("the participant is left"),
+    "unconfirmed": N_("the participant is unconfirmed"),
+}
 
 
 def accepted_count(session: Session, item_id: int) -> int:
@@ -193,9 +205,10 @@ def approve(session: Session, node: NodeContext, item: Item, participant: Partic
     if participant.state == "accepted":
         return
     if participant.state != "pending":
-        raise ParticipationError("not_pending", f"the participant is {participant.state}")
+        said = NOT_PENDING.get(participant.state, N_("the participant is %(state)s"))
+        raise ParticipationError("not_pending", said, state=participant.state)
     if join_state(session, item) == "full":
-        raise ParticipationError("full", "the event is full (maximumAttendeeCapacity)")
+        raise ParticipationError("full", N_("the event is full (maximumAttendeeCapacity)"))
     _set_state(session, participant, "accepted")
     session.flush()
     refresh_count(session, item)

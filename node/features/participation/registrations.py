@@ -26,6 +26,7 @@ from node.features.participation.handlers import (
     refresh_count,
 )
 from node.models import Item, Participant
+from node.web.i18n import N_
 
 __all__ = [
     "ACTIVE",
@@ -38,6 +39,12 @@ __all__ = [
     "register_on_page",
     "token_hash",
 ]
+
+# Why a registration is not open, one whole sentence per state (join_state's codes).
+CLOSED = {
+    "closed": N_("registration is closed"),
+    "full": N_("registration is full"),
+}
 
 # states in which someone counts as registered (a second registration is refused)
 ACTIVE = ("unconfirmed", "pending", "accepted", "rejected")
@@ -86,7 +93,8 @@ def _existing(session: Session, item_id: int, key: str) -> Participant | None:
 def _state_for(session: Session, item: Item) -> str:
     state = join_state(session, item)
     if state != "open":
-        raise ParticipationError(state, f"registration is {state}")
+        said = CLOSED.get(state, N_("registration is %(state)s"))
+        raise ParticipationError(state, said, state=state)
     return "accepted" if item.source.get("joinMode", "free") == "free" else "pending"
 
 
@@ -147,7 +155,7 @@ def confirm(session: Session, item: Item, row: Participant) -> None:
     if row.state != "unconfirmed":
         return
     if _expired(row):
-        raise ParticipationError("expired", "the confirmation link expired: register again")
+        raise ParticipationError("expired", N_("the confirmation link expired: register again"))
     row.state = _state_for(session, item)
     row.updated_at = now_utc()
     session.add(row)

@@ -17,11 +17,11 @@ from node.features.workspace.passwords import (
     password_problem,
     verify_password,
 )
-from node.features.workspace.wording import Worded
 from node.federation.actors.local import get_actor
 from node.models import LocalActor, StaffRole, UserAccount
 from node.web.forms import EMAIL as EMAIL_RE
 from node.web.i18n import N_
+from node.web.wording import Worded
 
 ROLES = ("editor", "admin")  # lowest first
 RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}

@@ -19,12 +19,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from node.features.workspace import nav
 from node.features.workspace.accounts import RANK, StaffUser, actors_of, role_for
 from node.features.workspace.sessions import COOKIE, csrf_ok, csrf_token, signed_in
-from node.features.workspace.wording import words
 from node.federation.actors.local import get_actor
 from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.web.i18n import N_
 from node.web.render import ctx, html, page_language
+from node.web.wording import words
 
 SIGN_IN = "/workspace/sign-in"
 SAFE_METHODS = {"GET", "HEAD"}

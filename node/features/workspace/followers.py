@@ -30,7 +30,8 @@ def _decide(desk: Desk, row: Follower, approve: bool) -> Response:
         with session_scope(desk.engine) as session:
             approval.decide(session, desk.node, desk.actor, row.remote_id, approve=approve)
     except approval.FollowerError as exc:
-        return refusal(desk.request, 409, N_("Already decided"), f"{exc}.")
+        return refusal(desk.request, 409, N_("Already decided"),
+                       f"{exc.in_language(desk.lang)}.")  # fmt: skip
     desk.node.notify_work()
     return desk.redirect("/people", done="follower-approved" if approve else "follower-rejected")
 
@@ -77,6 +78,7 @@ def remove(desk: Desk) -> Response:
         with session_scope(desk.engine) as session:
             approval.remove(session, desk.node, desk.actor, row.remote_id)
     except approval.FollowerError as exc:
-        return refusal(desk.request, 409, N_("Cannot remove"), f"{exc}.")
+        return refusal(desk.request, 409, N_("Cannot remove"),
+                       f"{exc.in_language(desk.lang)}.")  # fmt: skip
     desk.node.notify_work()
     return desk.redirect("/people", done="follower-removed")

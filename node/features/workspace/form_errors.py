@@ -18,9 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from babel import Locale
-
 from node.content.fields import FieldError
+from node.features.workspace import recurrence_words
 from node.web import i18n
 from node.web.i18n import N_
 
@@ -217,9 +216,6 @@ _INDEX = re.compile(r"\[\d+\]")
 UNNAMED = N_("this field")
 UNMATCHED = N_("Check {label}.")
 
-# The weekdays as the validation writes them (Python's %A), Monday first like Babel's.
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
 # Service arguments that are not API paths, and the input they come from.
 _INPUTS = {"ahead": "recurrence.ahead"}
 
@@ -229,16 +225,6 @@ def form_field(path: str) -> str:
     ``tags``; ``speakers[1].name`` is ``speakers``), the rest keep their path."""
     match = _INDEX.search(path)
     return _INPUTS.get(path, path[: match.start()] if match else path)
-
-
-def _value(text: str, lang: str) -> str:
-    """A value taken from a validation message, in ``lang`` when it is a word the validation
-    writes in English (a weekday, as ``%A`` writes it); other values as they are."""
-    if text in _WEEKDAYS and i18n.ui_language(lang) != i18n.DEFAULT:
-        return str(
-            Locale.parse(i18n.ui_language(lang)).days["format"]["wide"][_WEEKDAYS.index(text)]
-        )
-    return text
 
 
 def organizer_words(
@@ -253,7 +239,7 @@ def organizer_words(
     for pattern, words in _COMPILED:
         found = pattern.fullmatch(error.message)
         if found:
-            values = (_value(group, lang) for group in found.groups())
+            values = (recurrence_words.in_language(group, lang) for group in found.groups())
             return catalogue.gettext(words).format(*values, label=label)
     return catalogue.gettext(UNMATCHED).format(label=label)
 

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc
 from node.features.workspace.accounts import RANK, StaffUser
-from node.features.workspace.wording import Worded
 from node.models import AccountLink, LocalActor, StaffRole, UserAccount
 from node.web.i18n import N_
+from node.web.wording import Worded
 
 INVITE = "invite"
 RESET = "reset"

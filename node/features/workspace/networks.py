@@ -13,6 +13,7 @@ from node.db import session_scope
 from node.features.networks import membership, rules
 from node.features.workspace.confirm import confirm_first, confirm_first_async
 from node.features.workspace.desk import Desk, not_yours, refusal, staff_page
+from node.features.workspace.remote_words import why_not
 from node.features.workspace.replies import who
 from node.federation.remote.actors import RemoteActorError
 from node.models import Membership
@@ -68,7 +69,7 @@ async def admit(desk: Desk) -> Response:
     try:
         await membership.admit(desk.node, desk.actor, row.member, who(desk))
     except (membership.MembershipError, RemoteActorError) as exc:
-        return await to_thread.run_sync(_page, desk, 409, str(exc))
+        return await to_thread.run_sync(_page, desk, 409, why_not(exc, desk.lang))
     return desk.redirect("/networks", done="member-admitted")
 
 
@@ -98,7 +99,7 @@ async def remove(desk: Desk) -> Response:
         await membership.remove(desk.node, desk.actor, row.member, who(desk),
                                 desk.field("reason", 2000))  # fmt: skip
     except (membership.MembershipError, RemoteActorError) as exc:
-        return await to_thread.run_sync(_page, desk, 409, str(exc))
+        return await to_thread.run_sync(_page, desk, 409, why_not(exc, desk.lang))
     return desk.redirect("/networks", done="member-removed" if member else "member-refused")
 
 
@@ -119,7 +120,7 @@ def set_rules(desk: Desk) -> Response:
                             tags=_values(desk, "tags"), regions=_values(desk, "regions"))  # fmt: skip
     except rules.RulesError as exc:
         return _page(desk, 400, desk.gettext(N_("The rules were not saved: %(reason)s."),
-                                             reason=exc))  # fmt: skip
+                                             reason=exc.in_language(desk.lang)))  # fmt: skip
     return desk.redirect("/networks", done="rules-saved")
 
 
@@ -146,6 +147,6 @@ def hide(desk: Desk) -> Response:
             rules.hide_item(session, desk.node, desk.actor, object_id, who(desk),
                             desk.field("reason", 2000))  # fmt: skip
     except rules.RulesError as exc:
-        return _page(desk, 404, str(exc))
+        return _page(desk, 404, exc.in_language(desk.lang))
     desk.node.notify_work()
     return desk.redirect("/networks", done="item-hidden")

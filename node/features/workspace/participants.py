@@ -19,7 +19,15 @@ from node.features.workspace.sheets import to_csv
 from node.models import Item, Participant
 from node.web.i18n import N_
 
-HEADER = ("name", "fediverse account", "e-mail", "state", "registered", "last change")
+# The columns, in the exporting organizer's language (a spreadsheet is read like a page).
+HEADER = (
+    N_("name"),
+    N_("fediverse account"),
+    N_("e-mail"),
+    N_("state"),
+    N_("registered"),
+    N_("last change"),
+)
 
 
 def _event(desk: Desk) -> Item | None:
@@ -102,7 +110,7 @@ def _decide(desk: Desk, approve: bool) -> Response:
             act(session, desk.node, event, fresh)
     except participation.ParticipationError as exc:
         return refusal(desk.request, 409, N_("Cannot do this now"),
-                       desk.gettext(N_("Not done: %(reason)s."), reason=exc))  # fmt: skip
+                       desk.gettext(N_("Not done: %(reason)s."), reason=exc.in_language(desk.lang)))  # fmt: skip
     desk.node.notify_work()
     return desk.redirect(back, done="participant-approved" if approve else "participant-refused")  # fmt: skip
 
@@ -131,7 +139,7 @@ def export(desk: Desk) -> Response:
         return _no_event(desk)
     with Session(desk.engine) as session:
         rows = _rows(session, item)
-    body = to_csv(HEADER, ((r.name, r.actor, r.email, r.state, _when(r.created_at),
+    body = to_csv([desk.gettext(column) for column in HEADER], ((r.name, r.actor, r.email, r.state, _when(r.created_at),
                             _when(r.updated_at)) for r in rows))  # fmt: skip
     name = f"participants-{desk.actor.slug}-{item.id}.csv"
     return Response(body, media_type="text/csv; charset=utf-8", headers={

@@ -15,6 +15,7 @@ from node.features.participation import replies
 from node.features.workspace.confirm import confirm_first, confirm_first_async
 from node.features.workspace.desk import Desk, refusal, staff_page
 from node.features.workspace.people import report_of
+from node.features.workspace.remote_words import why_not
 from node.federation.remote.actors import RemoteActorError
 from node.models import Interaction
 from node.web.i18n import N_
@@ -83,7 +84,7 @@ async def report(desk: Desk) -> Response:
                           who=who(desk))  # fmt: skip
     except (ModerationError, RemoteActorError) as exc:
         return refusal(desk.request, 400, N_("Not reported"),
-                       desk.gettext(N_("The report could not be sent: %(reason)s."), reason=exc))  # fmt: skip
+                       desk.gettext(N_("The report could not be sent: %(reason)s."), reason=why_not(exc, desk.lang)))  # fmt: skip
 
     def hide_it() -> None:
         with session_scope(desk.engine) as session:
@@ -115,5 +116,6 @@ def resolve(desk: Desk) -> Response:
     try:
         resolve_report(desk.engine, number, who=who(desk), reason=desk.field("note", 2000))
     except ModerationError as exc:
-        return refusal(desk.request, 404, N_("No such report"), f"{exc}.")
+        return refusal(desk.request, 404, N_("No such report"),
+                       f"{exc.in_language(desk.lang)}.")  # fmt: skip
     return desk.redirect("/people", done="report-resolved")

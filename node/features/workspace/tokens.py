@@ -12,8 +12,8 @@ from node.api.tokens import MAX_EXPIRY_DAYS, create_token, list_tokens, revoke_t
 from node.db import session_scope
 from node.features.workspace.confirm import confirm_first
 from node.features.workspace.desk import Desk, refusal, staff_page
-from node.features.workspace.wording import Worded
 from node.web.i18n import N_
+from node.web.wording import Worded, in_language
 
 EXPIRY_CHOICES = (("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"),
                   ("", "never (until revoked)"))  # fmt: skip
@@ -56,7 +56,7 @@ def create(desk: Desk) -> Response:
         with session_scope(desk.engine) as session:
             token = create_token(session, desk.actor.slug, label=label, expires_in_days=days)
     except ValueError as exc:
-        error = exc.in_language(desk.lang) if isinstance(exc, Worded) else str(exc)
+        error = in_language(exc, desk.lang)
         return _page(desk, 400, error=error, label=label)
     return _page(desk, new_token=token, new_label=label, new_days=days)
 

@@ -4,6 +4,10 @@ The English is the gettext message id, marked with ``N_`` where it is written, w
 ``%(name)s`` placeholders for the values; it is translated first and filled afterwards, so one
 catalogue entry serves every value. ``str()`` of a :class:`Worded` error stays the English (the
 command line and the logs read it).
+
+It lives in the web kit, below the features, so that any feature's service can raise a
+``Worded`` error (a follower not waiting, a participant already refused) and the workspace
+shows it in the reader's language while the CLI and the JSON API keep the English.
 """
 
 from __future__ import annotations
@@ -30,3 +34,8 @@ class Worded(ValueError):
     def in_language(self, lang: str) -> str:
         """The message in ``lang`` (English where the catalogue has none)."""
         return words(lang, self.message, **self.values)
+
+
+def in_language(exc: BaseException, lang: str) -> str:
+    """The message of any error for a page: a :class:`Worded` one in ``lang``, any other as is."""
+    return exc.in_language(lang) if isinstance(exc, Worded) else str(exc)
