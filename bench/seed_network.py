@@ -39,14 +39,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, col, update  # noqa: E402
 
+from node.activitypub import activities  # noqa: E402
 from node.db import make_engine, session_scope  # noqa: E402
 from node.features.networks.facts import item_facts  # noqa: E402
-from node.features.networks.filing import stored_document  # noqa: E402
+from node.features.networks.filing import published_of, stored_document  # noqa: E402
 from node.features.networks.rules import RELAYED, decide, load_rules  # noqa: E402
 from node.federation.actors.local import create_actor, get_actor  # noqa: E402
-from node.models import LocalActor, Membership, NetworkItem, RemoteActor  # noqa: E402
+from node.models import (  # noqa: E402
+    LocalActor,
+    Membership,
+    NetworkItem,
+    OutboxActivity,
+    RemoteActor,
+)
 from node.settings import load_settings  # noqa: E402
 from node.urls import Urls  # noqa: E402
 
@@ -207,6 +214,7 @@ def filed_row(
         region, country = places[arrival.author]
     state, reason = decide(rules, facts, author=arrival.author, via="", source="member")
     announce = urls.activity(uuid.uuid4().hex) if state == RELAYED else ""
+    document = stored_document(arrival.document)
     return {
         "network_id": network.id,
         "object_id": str(arrival.document["id"]),
@@ -215,7 +223,7 @@ def filed_row(
         "source": "member",
         "state": state,
         "reason": reason[:500],
-        "document": stored_document(arrival.document),
+        "document": document,
         "announce_id": announce,
         "kind": facts.kind,
         "start_time": facts.start_time,
@@ -226,7 +234,31 @@ def filed_row(
         "category": facts.category,
         "online": facts.online,
         "received_at": arrival.received_at,
+        "published": published_of(document, arrival.received_at),
         "updated_at": arrival.received_at,
+    }
+
+
+def announce_row(network: LocalActor, urls: Urls, row: dict[str, Any]) -> dict[str, Any]:
+    """The ``outbox_activity`` row send() stores for a relayed row's Announce (its fan-out and
+    delivery jobs are not seeded: they would be long done)."""
+    me = urls.actor(network.slug)
+    doc = activities.announce(
+        row["announce_id"],
+        me,
+        row["object_id"],
+        followers=f"{me}/followers",
+        published=row["received_at"],
+    )
+    return {
+        "ap_id": row["announce_id"],
+        "actor_id": network.id,
+        "type": "Announce",
+        "object_id": row["object_id"],
+        "document": doc,
+        "raw": "",
+        "public": True,
+        "published": row["received_at"],
     }
 
 
@@ -278,25 +310,33 @@ def seed(
     with Session(engine) as session:
         rules = load_rules(session, network.id)
     places = {member_id(i): member_place(i) for i in range(members)}
-    table = NetworkItem.__table__  # type: ignore[attr-defined]
     started, batch, done = time.monotonic(), [], 0
     for arrival in generate(members, items, seed=seed, now=now):
         batch.append(filed_row(network, urls, arrival, rules, places))
         if len(batch) == BATCH:
-            done += _insert(engine, table, batch)
+            done += _insert(engine, network, urls, batch)
             batch = []
             if done % (BATCH * 20) == 0:
                 rate = done / (time.monotonic() - started)
                 progress(f"{done:,} items filed ({rate:,.0f}/s)")
-    done += _insert(engine, table, batch)
+    done += _insert(engine, network, urls, batch)
     progress(f"{done:,} items filed in {time.monotonic() - started:.0f} s")
     return network
 
 
-def _insert(engine: Engine, table: Any, rows: list[dict[str, Any]]) -> int:
+def _insert(engine: Engine, network: LocalActor, urls: Urls, rows: list[dict[str, Any]]) -> int:
+    """One transaction: the rows, their Announces, the outbox count send() keeps."""
+    announces = [announce_row(network, urls, row) for row in rows if row["announce_id"]]
     if rows:
         with engine.begin() as conn:
-            conn.execute(table.insert(), rows)
+            conn.execute(NetworkItem.__table__.insert(), rows)  # type: ignore[attr-defined]
+            if announces:
+                conn.execute(OutboxActivity.__table__.insert(), announces)  # type: ignore[attr-defined]
+                conn.execute(
+                    update(LocalActor)
+                    .where(col(LocalActor.id) == network.id)
+                    .values(outbox_count=col(LocalActor.outbox_count) + len(announces))
+                )
     return len(rows)
 
 

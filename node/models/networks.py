@@ -69,6 +69,8 @@ class NetworkItem(SQLModel, table=True):
         UniqueConstraint("network_id", "object_id", name="uq_network_item_network_object"),
         Index("ix_network_item_network_start", "network_id", "start_time"),
         Index("ix_network_item_network_received", "network_id", "received_at"),
+        # the timeline's keyset order: one index range per page, at any depth
+        Index("ix_network_item_network_published", "network_id", "published", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -95,6 +97,9 @@ class NetworkItem(SQLModel, table=True):
     online: bool = False
     announce_id: str = Field(default="", max_length=2048)
     received_at: datetime = ts()
+    # when its author published it (its ``published``), never later than it arrived: the
+    # timeline's order (a new member's recent posts arrive at once, so arrival is no order)
+    published: datetime = ts()
     updated_at: datetime = ts()
 
 

@@ -10,10 +10,11 @@ grouped under ``essglobal``; the region and country from ``region``/``country`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from node.activitypub.vocab import as_list, text
 from node.content import essglobal
@@ -97,6 +98,23 @@ def place_of(document: dict[str, Any]) -> tuple[str, str]:
     return region, country.upper() if len(country) == 2 else ""
 
 
+def profiles_of(
+    session: Session, node: NodeContext, actors: Iterable[str]
+) -> dict[str, MemberProfile]:
+    """The profiles of many actors: the remote ones in one query (a page's authors), the
+    local ones (few: this node's own organizations) one by one."""
+    wanted = set(actors)
+    prefix = node.urls.actor("")
+    remote = sorted(a for a in wanted if not a.startswith(prefix) and a != node.urls.instance_actor)
+    found: dict[str, MemberProfile] = {}
+    if remote:
+        for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
+            found[cached.ap_id] = _remote_profile(cached.ap_id, cached)
+    for actor in wanted - found.keys():
+        found[actor] = profile_of(session, node, actor)
+    return found
+
+
 def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile:
     """The profile of any actor id (local from the database, remote from the cache)."""
     local = local_actor_by_id(node, session, actor)
@@ -113,6 +131,10 @@ def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile
             essglobal={k: list(v) for k, v in (profile.get("essglobal") or {}).items()},
         )
     cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()
+    return _remote_profile(actor, cached)
+
+
+def _remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
     region, country = place_of(cached.document)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar as calendar_lib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +21,12 @@ from sqlmodel import Session, col, select
 from node.db import as_utc, now_utc
 from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
-from node.features.networks.profiles import MemberProfile, concept_label, profile_of
+from node.features.networks.profiles import (
+    MemberProfile,
+    concept_label,
+    profile_of,
+    profiles_of,
+)
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -133,6 +139,12 @@ class _Profiles:
     def __init__(self, session: Session, node: NodeContext) -> None:
         self.session, self.node = session, node
         self.cache: dict[str, MemberProfile] = {}
+
+    def preload(self, actors: Iterable[str]) -> None:
+        """Look up these actors at once (one query for the remote ones)."""
+        missing = {a for a in actors if a not in self.cache}
+        if missing:
+            self.cache.update(profiles_of(self.session, self.node, missing))
 
     def __call__(self, actor: str) -> MemberProfile:
         if actor not in self.cache:
@@ -250,30 +262,6 @@ def upcoming_events(
     unique = list({e.object_id: e for e in reversed(entries)}.values())  # first one wins
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(unique, key=lambda e: e.start or far)[:limit]
-
-
-def timeline(
-    session: Session, node: NodeContext, network: LocalActor, limit: int, offset: int
-) -> list[Entry]:
-    """Everything shown below the network, newest first by publication date (its own items
-    included); the rows read are the latest arrivals (bounded, by the received index)."""
-    profiles = _Profiles(session, node)
-    window = min(offset + limit, MAX_ENTRIES)
-    rows = session.exec(
-        network_rows([_id(network)], Filters())
-        .order_by(col(NetworkItem.received_at).desc())
-        .limit(window)
-    ).all()
-    own = session.exec(
-        select(Item)
-        .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
-        .order_by(col(Item.published).desc())
-        .limit(window)
-    ).all()
-    me = actor_id(node.urls, network)
-    entries = [_from_row(r, profiles) for r in rows] + [_from_item(i, profiles, me) for i in own]
-    entries.sort(key=published_at, reverse=True)
-    return entries[offset : offset + limit]
 
 
 def published_at(entry: Entry) -> datetime:
