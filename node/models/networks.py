@@ -20,6 +20,8 @@ class Membership(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("network_id", "member", name="uq_membership_network_member"),
         Index("ix_membership_member_state", "member", "state"),
+        # the directory's keyset order: one index range per page
+        Index("ix_membership_network_state", "network_id", "state", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -142,3 +142,32 @@ def test_the_outbox_walks_every_announce_once_and_counts_without_counting(
     assert old.status_code == 301
     deep = client.get(old.headers["location"], headers=AS_JSON).json()
     assert [a["id"] for a in deep["orderedItems"]] == want[100 * 20 : 101 * 20]
+
+
+def _member_names(html: str) -> list[str]:
+    return re.findall(
+        r'<h2 class="card-title"><a href="[^"]*" rel="nofollow noopener">([^<]+)</a>', html
+    )
+
+
+def test_the_directory_pages_by_cursor_through_every_member(
+    client: TestClient, engine: Engine, node: NodeContext
+) -> None:
+    seed(engine, node.urls, "ussen", 130, 0, now=NOW)
+    names: list[str] = []
+    url: str | None = "/networks/ussen/members"
+    pages = 0
+    while url is not None:
+        html = client.get(url).text
+        names += _member_names(html)
+        url = _older(html)
+        pages += 1
+    assert pages == 3 and names == [f"Cooperative {i}" for i in range(130)]
+    # filtered (Catalunya is every 12th member's region): every match, on pages that say so
+    names, url = [], "/networks/ussen/members?region=catalunya"
+    while url is not None:
+        html = client.get(url).text
+        names += _member_names(html)
+        url = _older(html)
+    assert names == [f"Cooperative {i}" for i in range(2, 130, 12)]
+    assert client.get("/networks/ussen/members?after=nonsense").status_code == 200

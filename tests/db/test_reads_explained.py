@@ -65,9 +65,14 @@ def _pg_plan(engine: Engine, statement: str, params: Any) -> dict[str, Any]:
         conn.execute(text("SET enable_seqscan = off"))
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        with raw.cursor() as cur:
+        cur = raw.cursor()
+        try:
             cur.execute("EXPLAIN (FORMAT JSON) " + statement, params)
-            plan = cur.fetchone()[0]
+            found = cur.fetchone()
+        finally:
+            cur.close()
+        assert found is not None
+        plan = found[0]
         conn.rollback()
     doc = plan if isinstance(plan, list) else json.loads(plan)
     return dict(doc[0]["Plan"])
@@ -138,3 +143,26 @@ def test_every_query_of_a_deep_outbox_page_reads_an_index_range(
         assert root.json()["totalItems"] == 1_500
     assert "FROM outbox_activity" in " ".join(s for s, _ in seen)
     assert _explain_all(engine, seen) >= 3
+
+
+def test_a_directory_page_is_one_index_range(
+    client: TestClient, engine: Engine, node: NodeContext
+) -> None:
+    seed(engine, node.urls, "ussen", 120, 0, now=NOW)
+    first = client.get("/networks/ussen/members").text
+    after = first.split("after=")[1].split('"')[0]
+    with captured(engine) as seen:
+        assert client.get(f"/networks/ussen/members?after={after}").status_code == 200
+    members = [(s, p) for s, p in seen if "FROM membership" in s]
+    assert len(members) == 1  # the page's one query: memberships with their profiles
+    statement, params = members[0]
+    if engine.dialect.name == "sqlite":
+        plan = _sqlite_plan(engine, statement, params)
+        assert not any(line.startswith("SCAN") or "TEMP B-TREE" in line for line in plan), plan
+        assert any("id>?" in line for line in plan), plan
+    else:
+        root = _pg_plan(engine, statement, params)
+        kinds = [n["Node Type"] for n in _nodes(root)]
+        assert "Seq Scan" not in kinds and "Sort" not in kinds and root["Node Type"] == "Limit"
+        bounds = " ".join(str(n.get("Index Cond", "")) for n in _nodes(root))
+        assert "network_id" in bounds and "id >" in bounds, bounds

@@ -109,7 +109,7 @@ def profiles_of(
     found: dict[str, MemberProfile] = {}
     if remote:
         for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
-            found[cached.ap_id] = _remote_profile(cached.ap_id, cached)
+            found[cached.ap_id] = remote_profile(cached.ap_id, cached)
     for actor in wanted - found.keys():
         found[actor] = profile_of(session, node, actor)
     return found
@@ -131,10 +131,11 @@ def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile
             essglobal={k: list(v) for k, v in (profile.get("essglobal") or {}).items()},
         )
     cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()
-    return _remote_profile(actor, cached)
+    return remote_profile(actor, cached)
 
 
-def _remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
+def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
+    """The profile of a remote actor from its cached document (a bare one when not cached)."""
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
     region, country = place_of(cached.document)

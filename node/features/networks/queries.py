@@ -23,7 +23,6 @@ from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import (
     MemberProfile,
-    concept_label,
     profile_of,
     profiles_of,
 )
@@ -31,7 +30,7 @@ from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
-from node.models.networks import Membership, NetworkItem
+from node.models.networks import NetworkItem
 
 MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
 MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
@@ -300,36 +299,3 @@ def month_grid(year: int, month: int, entries: list[Entry]) -> list[list[Day]]:
             if cell is not None:
                 cell.entries.append(entry)
     return weeks
-
-
-def directory(
-    session: Session, node: NodeContext, network: LocalActor, filters: Filters
-) -> list[tuple[Membership, MemberProfile]]:
-    """Admitted members with their profiles, by name; filtered by region, kind and ESSGlobal
-    concept (``sector``: any ESSGlobal concept IRI, or a word of its label)."""
-    profiles = _Profiles(session, node)
-    rows = session.exec(
-        select(Membership)
-        .where(Membership.network_id == network.id, Membership.state == "admitted")
-        .order_by(col(Membership.id))
-        .limit(MAX_ENTRIES)
-    ).all()
-    found = []
-    for row in rows:
-        profile = profiles(row.member)
-        if filters.region and filters.region.lower() not in {
-            profile.region.lower(),
-            profile.country.lower(),
-        }:
-            continue
-        if filters.kind and row.kind != filters.kind:
-            continue
-        if filters.sector:
-            concepts = [iri for iris in profile.essglobal.values() for iri in iris]
-            wanted = filters.sector.lower()
-            if not any(
-                wanted == iri.lower() or wanted in concept_label(iri).lower() for iri in concepts
-            ):
-                continue
-        found.append((row, profile))
-    return sorted(found, key=lambda pair: pair[1].name.lower())

@@ -20,13 +20,12 @@ from starlette.routing import Route
 from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
-from node.features.networks import collections, timeline
+from node.features.networks import collections, directory, timeline
 from node.features.networks.cards import card as _card
 from node.features.networks.cards import sound_card
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Filters,
-    directory,
     month_grid,
     upcoming_events,
 )
@@ -199,7 +198,9 @@ def directory_page(request: Request) -> Response:
     with session:
         if network is None:
             return not_found(request, N_("This network"))
-        rows = directory(session, node, network, filters)
+        raw_after = request.query_params.get("after", "")
+        after = int(raw_after) if raw_after.isdigit() and len(raw_after) < 19 else None
+        found = directory.directory_page(session, node, network, filters, after)
     members = [
         {
             "profile": profile,
@@ -212,8 +213,13 @@ def directory_page(request: Request) -> Response:
                 for iri in iris
             ],
         }
-        for row, profile in rows
+        for row, profile in found.members
     ]
+    more = None
+    if found.after is not None:
+        more = f"/networks/{network.slug}/members?" + urlencode(
+            {**filters.as_query(), "after": str(found.after)}
+        )
     return html(
         request,
         "network_directory.html",
@@ -221,6 +227,7 @@ def directory_page(request: Request) -> Response:
         section="members",
         filters=filters,
         members=members,
+        more=more,
     )
 
 

@@ -1,5 +1,5 @@
 """Keyset reads: network_item.published and (…, published, id) indexes for the timeline and the
-outbox; local_actor.outbox_count for the outbox's totalItems without a count(*) per request
+outbox, (network_id, state, id) for the directory; local_actor.outbox_count for the outbox's totalItems without a count(*) per request
 
 Revision ID: 0016
 Revises: 0015
@@ -31,6 +31,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_network_item_network_published", ["network_id", "published", "id"], unique=False
         )
+    op.create_index(
+        "ix_membership_network_state", "membership", ["network_id", "state", "id"], unique=False
+    )
     for table, name, owner in (
         ("item", "ix_item_actor_published", "actor_id"),
         ("outbox_activity", "ix_outbox_actor_published", "actor_id"),
@@ -101,6 +104,7 @@ def downgrade() -> None:
     ):
         op.drop_index(name, table_name=table)
         op.create_index(name, table, [owner, "published"], unique=False)
+    op.drop_index("ix_membership_network_state", table_name="membership")
     op.drop_index("ix_network_item_network_published", table_name="network_item")
     _drop_column("network_item", "published")
 
