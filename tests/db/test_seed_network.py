@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from bench.seed_network import generate, seed
 from node.features.networks.filing import Arrival, file_item
 from node.federation.context import NodeContext
-from node.models import Membership, NetworkItem
+from node.models import LocalActor, Membership, NetworkItem, OutboxActivity
 from node.settings import Settings
 from tests.db.network_support import admitted, local
 
@@ -62,9 +63,30 @@ def test_seeded_rows_are_what_filing_writes(engine: Engine, node: NodeContext) -
     events = [r for r in ours.values() if r["kind"] == "event"]
     assert any(r["start_time"] > NOW.replace(tzinfo=None) for r in _naive(events))
     assert any(r["end_time"] < NOW.replace(tzinfo=None) for r in _naive(events))
+    # the Announce send() stored for each relayed item, and the outbox count it keeps
+    ours_out, theirs_out = _announces(engine, seeded.id), _announces(engine, check.id)
+    assert ours_out.keys() == theirs_out.keys() == {k for k, r in ours.items() if r["announce_id"]}
+    for object_id, (doc, public, count) in ours_out.items():
+        other, other_public, other_count = theirs_out[object_id]
+        assert public is other_public is True and count == other_count == len(ours_out)
+        assert _shape(doc, "ussen") == _shape(other, "check")
     # arrivals in publication order, as the seeded received times say
     received = [a.received_at for a in arrivals]
     assert received == sorted(received)
+
+
+def _announces(engine: Engine, network_id: int) -> dict[str, tuple[dict[str, Any], bool, int]]:
+    with Session(engine) as session:
+        actor = session.get(LocalActor, network_id)
+        assert actor is not None
+        rows = session.exec(select(OutboxActivity).where(OutboxActivity.actor_id == network_id))
+        return {r.object_id: (r.document, r.public, actor.outbox_count) for r in rows}
+
+
+def _shape(doc: dict[str, Any], slug: str) -> dict[str, Any]:
+    """An Announce without what is unique to it (its id, its time), its network named X."""
+    kept = {k: v for k, v in doc.items() if k not in ("id", "published")}
+    return orjson.loads(orjson.dumps(kept).replace(f"/actors/{slug}".encode(), b"/actors/X"))
 
 
 def _naive(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
