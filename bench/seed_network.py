@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import Session, col, update  # noqa: E402
 
 from node.activitypub import activities  # noqa: E402
@@ -321,7 +321,16 @@ def seed(
                 progress(f"{done:,} items filed ({rate:,.0f}/s)")
     done += _insert(engine, network, urls, batch)
     progress(f"{done:,} items filed in {time.monotonic() - started:.0f} s")
+    _analyze(engine)
     return network
+
+
+def _analyze(engine: Engine) -> None:
+    """Planner statistics, as PostgreSQL's autovacuum (or a SQLite ``ANALYZE``) leaves them after
+    a bulk load. Without them PostgreSQL guesses one row per network and sorts them all."""
+    with engine.begin() as conn:
+        for table in ("network_item", "outbox_activity", "membership", "remote_actor", "item"):
+            conn.execute(text(f"ANALYZE {table}"))
 
 
 def _insert(engine: Engine, network: LocalActor, urls: Urls, rows: list[dict[str, Any]]) -> int:
