@@ -86,7 +86,8 @@ def _announces(engine: Engine, network_id: int) -> dict[str, tuple[dict[str, Any
 def _shape(doc: dict[str, Any], slug: str) -> dict[str, Any]:
     """An Announce without what is unique to it (its id, its time), its network named X."""
     kept = {k: v for k, v in doc.items() if k not in ("id", "published")}
-    return orjson.loads(orjson.dumps(kept).replace(f"/actors/{slug}".encode(), b"/actors/X"))
+    renamed = orjson.dumps(kept).replace(f"/actors/{slug}".encode(), b"/actors/X")
+    return dict(orjson.loads(renamed))
 
 
 def _naive(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
