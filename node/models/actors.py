@@ -34,6 +34,9 @@ class LocalActor(SQLModel, table=True):
     ed_public_pem: str = long_text()
     # the actor it moved to (`solnode move`): its document says movedTo, followers were sent Move
     moved_to: str = Field(default="", max_length=2048, sa_column_kwargs={"server_default": ""})
+    # public activities in its outbox, counted as send() stores them: the outbox's
+    # totalItems without a count(*) over a network's million Announces per request
+    outbox_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = ts()
     updated_at: datetime = ts()
 

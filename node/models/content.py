@@ -16,7 +16,8 @@ class Item(SQLModel, table=True):
     """Something one of our actors published: an event, a call for collaboration, news, a note."""
 
     __tablename__ = "item"
-    __table_args__ = (Index("ix_item_actor_published", "actor_id", "published"),)
+    # (published, id): the timeline's keyset order, one index range per page
+    __table_args__ = (Index("ix_item_actor_published", "actor_id", "published", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ap_id: str = Field(max_length=2048, unique=True, index=True)

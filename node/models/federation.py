@@ -36,7 +36,8 @@ class OutboxActivity(SQLModel, table=True):
     """An activity one of our actors sent; kept so its id can be dereferenced and paged."""
 
     __tablename__ = "outbox_activity"
-    __table_args__ = (Index("ix_outbox_actor_published", "actor_id", "published"),)
+    # (published, id): the outbox's keyset order, one index range per page
+    __table_args__ = (Index("ix_outbox_actor_published", "actor_id", "published", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ap_id: str = Field(max_length=2048, unique=True, index=True)

@@ -20,6 +20,8 @@ class Membership(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("network_id", "member", name="uq_membership_network_member"),
         Index("ix_membership_member_state", "member", "state"),
+        # the directory's keyset order: one index range per page
+        Index("ix_membership_network_state", "network_id", "state", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +75,8 @@ class NetworkItem(SQLModel, table=True):
         Index(
             "ix_network_item_network_lasting_end", "network_id", "lasting", "ends_at", "start_time"
         ),
+        # the timeline's keyset order: one index range per page, at any depth
+        Index("ix_network_item_network_published", "network_id", "published", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -103,6 +107,9 @@ class NetworkItem(SQLModel, table=True):
     online: bool = False
     announce_id: str = Field(default="", max_length=2048)
     received_at: datetime = ts()
+    # when its author published it (its ``published``), never later than it arrived: the
+    # timeline's order (a new member's recent posts arrive at once, so arrival is no order)
+    published: datetime = ts()
     updated_at: datetime = ts()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +48,15 @@ def stored_document(doc: dict[str, Any]) -> dict[str, Any]:
     """The object as filed: no @context, signature or proof (it is served embedded)."""
     stripped = activities.strip_context(doc)
     return clean.normalised(dict(list(stripped.items())[:MAX_DOCUMENT_KEYS]))
+
+
+def published_of(document: dict[str, Any], received: datetime) -> datetime:
+    """When the author published it (``published``, read defensively), in UTC, but never later
+    than it arrived (else when it arrived): the timeline's order."""
+    stated = clean.moment(document.get("published"))
+    if stated is None or stated > received:
+        return received
+    return stated.astimezone(UTC)
 
 
 def already_filed(session: Session, network_id: int, object_id: str) -> bool:
@@ -130,6 +140,8 @@ def file_item(node: NodeContext, arrival: Arrival) -> str:
         announce_id=str(announce["id"]) if announce else "",
     )
     apply_facts(row, facts)
+    row.received_at = now_utc()
+    row.published = published_of(row.document, row.received_at)
     try:
         with session_scope(node.engine) as session:
             session.add(row)

@@ -10,6 +10,7 @@ grouped under ``essglobal``; the region and country from ``region``/``country`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,23 @@ def place_of(document: dict[str, Any]) -> tuple[str, str]:
     return region, country.upper() if len(country) == 2 else ""
 
 
+def profiles_of(
+    session: Session, node: NodeContext, actors: Iterable[str]
+) -> dict[str, MemberProfile]:
+    """The profiles of many actors: the remote ones in one query (a page's authors), the
+    local ones (few: this node's own organizations) one by one."""
+    wanted = set(actors)
+    prefix = node.urls.actor("")
+    remote = sorted(a for a in wanted if not a.startswith(prefix) and a != node.urls.instance_actor)
+    found: dict[str, MemberProfile] = {}
+    if remote:
+        for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
+            found[cached.ap_id] = remote_profile(cached.ap_id, cached)
+    for actor in wanted - found.keys():
+        found[actor] = profile_of(session, node, actor)
+    return found
+
+
 def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile:
     """The profile of any actor id (local from the database, remote from the cache)."""
     local = local_actor_by_id(node, session, actor)
@@ -114,27 +132,6 @@ def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile
         )
     cached = session.exec(select(RemoteActor).where(RemoteActor.ap_id == actor)).first()
     return remote_profile(actor, cached)
-
-
-def profiles_of(session: Session, node: NodeContext, actors: set[str]) -> dict[str, MemberProfile]:
-    """The profiles of these actor ids, the remote ones read in one query (a page's authors)."""
-    found: dict[str, MemberProfile] = {}
-    remote = set()
-    for actor in actors:
-        if local_actor_by_id(node, session, actor) is not None:
-            found[actor] = profile_of(session, node, actor)
-        else:
-            remote.add(actor)
-    cached = (
-        {
-            r.ap_id: r
-            for r in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote)))
-        }
-        if remote
-        else {}
-    )
-    found.update({actor: remote_profile(actor, cached.get(actor)) for actor in remote})
-    return found
 
 
 def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar as calendar_lib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,15 +23,13 @@ from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import (
     MemberProfile,
-    concept_label,
     profile_of,
     profiles_of,
 )
 from node.features.networks.rules import SHOWN_STATES
-from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
-from node.models.networks import Membership, NetworkItem
+from node.models.networks import NetworkItem
 
 MAX_ENTRIES = 2000  # a calendar or timeline never loads more rows than this
 MAX_EVENT_DAYS = 31  # a month view shows a long event on at most this many days
@@ -139,9 +138,9 @@ class _Profiles:
         self.session, self.node = session, node
         self.cache: dict[str, MemberProfile] = {}
 
-    def preload(self, actors: set[str]) -> None:
-        """Look these up at once (one query for the remote ones)."""
-        missing = actors - self.cache.keys()
+    def preload(self, actors: Iterable[str]) -> None:
+        """Look up these actors at once (one query for the remote ones)."""
+        missing = {a for a in actors if a not in self.cache}
         if missing:
             self.cache.update(profiles_of(self.session, self.node, missing))
 
@@ -217,30 +216,6 @@ def _id(actor: LocalActor) -> int:
     return actor.id
 
 
-def timeline(
-    session: Session, node: NodeContext, network: LocalActor, limit: int, offset: int
-) -> list[Entry]:
-    """Everything shown below the network, newest first by publication date (its own items
-    included); the rows read are the latest arrivals (bounded, by the received index)."""
-    profiles = _Profiles(session, node)
-    window = min(offset + limit, MAX_ENTRIES)
-    rows = session.exec(
-        network_rows([_id(network)], Filters())
-        .order_by(col(NetworkItem.received_at).desc())
-        .limit(window)
-    ).all()
-    own = session.exec(
-        select(Item)
-        .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
-        .order_by(col(Item.published).desc())
-        .limit(window)
-    ).all()
-    me = actor_id(node.urls, network)
-    entries = [_from_row(r, profiles) for r in rows] + [_from_item(i, profiles, me) for i in own]
-    entries.sort(key=published_at, reverse=True)
-    return entries[offset : offset + limit]
-
-
 def published_at(entry: Entry) -> datetime:
     """When the author published it (``published``, read defensively), else when it arrived:
     a network files a new member's recent posts all at once, so arrival is no date order."""
@@ -277,36 +252,3 @@ def month_grid(year: int, month: int, entries: list[Entry]) -> list[list[Day]]:
             if cell is not None:
                 cell.entries.append(entry)
     return weeks
-
-
-def directory(
-    session: Session, node: NodeContext, network: LocalActor, filters: Filters
-) -> list[tuple[Membership, MemberProfile]]:
-    """Admitted members with their profiles, by name; filtered by region, kind and ESSGlobal
-    concept (``sector``: any ESSGlobal concept IRI, or a word of its label)."""
-    profiles = _Profiles(session, node)
-    rows = session.exec(
-        select(Membership)
-        .where(Membership.network_id == network.id, Membership.state == "admitted")
-        .order_by(col(Membership.id))
-        .limit(MAX_ENTRIES)
-    ).all()
-    found = []
-    for row in rows:
-        profile = profiles(row.member)
-        if filters.region and filters.region.lower() not in {
-            profile.region.lower(),
-            profile.country.lower(),
-        }:
-            continue
-        if filters.kind and row.kind != filters.kind:
-            continue
-        if filters.sector:
-            concepts = [iri for iris in profile.essglobal.values() for iri in iris]
-            wanted = filters.sector.lower()
-            if not any(
-                wanted == iri.lower() or wanted in concept_label(iri).lower() for iri in concepts
-            ):
-                continue
-        found.append((row, profile))
-    return sorted(found, key=lambda pair: pair[1].name.lower())

@@ -20,16 +20,14 @@ from starlette.routing import Route
 from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
-from node.features.networks import collections
+from node.features.networks import collections, directory, timeline
 from node.features.networks.cards import card as _card
 from node.features.networks.cards import sound_card
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Day,
     Filters,
-    directory,
     month_grid,
-    timeline,
 )
 from node.features.networks.upcoming import Cursor, Page, upcoming_page
 from node.federation.actors.local import get_actor
@@ -109,23 +107,32 @@ def _network_page(request: Request) -> tuple[Any, LocalActor | None, Session]:
 
 
 def timeline_page(request: Request) -> Response:
-    """``/networks/{slug}``: everything shown below the network, newest first."""
+    """``/networks/{slug}``: everything shown below the network, newest first, paged by cursor
+    (``?before=`` / ``?after=``); an old ``?page=N`` link is sent to the same place."""
     node, network, session = _network_page(request)
+    params = request.query_params
     with session:
         if network is None:
             return not_found(request, N_("This network"))
-        page = _page_number(request) or 1
-        entries = timeline(session, node, network, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-        cards = [c for c in map(sound_card, entries[:PAGE_SIZE]) if c is not None]
-    base = f"/networks/{network.slug}"
+        base = f"/networks/{network.slug}"
+        page = _page_number(request)
+        if page is not None and page > 1:
+            number = min(page, timeline.MAX_LEGACY_PAGE)
+            at = timeline.cursor_at(session, network, (number - 1) * PAGE_SIZE)
+            target = f"{base}?before={at.token()}" if at and number == page else base
+            return RedirectResponse(node.settings.base_url + target, 301)
+        before = timeline.Cursor.parse(params.get("before"))
+        after = None if before else timeline.Cursor.parse(params.get("after"))
+        found = timeline.page(session, node, network, PAGE_SIZE, before=before, after=after)
+        cards = [c for c in map(sound_card, found.entries) if c is not None]
     return html(
         request,
         "network_timeline.html",
         network=network,
         cards=cards,
         section="timeline",
-        previous=f"{base}?page={page - 1}" if page > 1 else None,
-        next=f"{base}?page={page + 1}" if len(entries) > PAGE_SIZE else None,
+        previous=f"{base}?after={found.newer.token()}" if found.newer else None,
+        next=f"{base}?before={found.older.token()}" if found.older else None,
     )
 
 
@@ -218,7 +225,9 @@ def directory_page(request: Request) -> Response:
     with session:
         if network is None:
             return not_found(request, N_("This network"))
-        rows = directory(session, node, network, filters)
+        raw_after = request.query_params.get("after", "")
+        after = int(raw_after) if raw_after.isdigit() and len(raw_after) < 19 else None
+        found = directory.directory_page(session, node, network, filters, after)
     members = [
         {
             "profile": profile,
@@ -231,8 +240,13 @@ def directory_page(request: Request) -> Response:
                 for iri in iris
             ],
         }
-        for row, profile in rows
+        for row, profile in found.members
     ]
+    more = None
+    if found.after is not None:
+        more = f"/networks/{network.slug}/members?" + urlencode(
+            {**filters.as_query(), "after": str(found.after)}
+        )
     return html(
         request,
         "network_directory.html",
@@ -240,6 +254,7 @@ def directory_page(request: Request) -> Response:
         section="members",
         filters=filters,
         members=members,
+        more=more,
     )
 
 

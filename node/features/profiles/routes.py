@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.activitypub.mediatypes import wants_activity_json
+from node.features.profiles import outbox_pages
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.documents import (
     actor_document,
@@ -20,7 +21,7 @@ from node.federation.actors.documents import (
     ordered_collection,
 )
 from node.federation.actors.local import get_actor, get_instance_actor
-from node.models import Follower, Following, LocalActor, OutboxActivity
+from node.models import Follower, Following, LocalActor
 from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
@@ -130,15 +131,22 @@ def following_route(request: Request) -> Response:
 
 
 def outbox_route(request: Request) -> Response:
-    """The outbox: public activities, newest first."""
-    listing = _Listing(
-        OutboxActivity,
-        OutboxActivity.document,
-        lambda actor: (OutboxActivity.actor_id == actor.id, col(OutboxActivity.public).is_(True)),
-        (col(OutboxActivity.published).desc(), col(OutboxActivity.id).desc()),
-        _without_envelope,
-    )
-    return _collection(request, "outbox", listing)
+    """The outbox: public activities, newest first, paged by cursor (outbox_pages.py)."""
+    node = ctx(request)
+    page = _page_number(request)
+    before = outbox_pages.parse_cursor(request.query_params.get("before"))
+    with Session(node.engine) as session:
+        actor, ident = _lookup(request, session)
+        if actor is None:
+            return json_error(404, "no such actor")
+        ident = f"{ident}/outbox"
+        if before is None and page is None:
+            return activity_json(outbox_pages.collection(actor, ident))
+        if before is None and page is not None and page > 1:
+            target = outbox_pages.legacy_target(session, actor, ident, page)
+            return RedirectResponse(target, status_code=301)
+        doc = outbox_pages.page(session, actor, ident, before, _without_envelope)
+    return activity_json(doc)
 
 
 def _collection(request: Request, name: str, listing: _Listing) -> Response:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from node.activitypub import vocab
 from node.federation import jobs
@@ -89,6 +89,12 @@ def send(
     if stored is None:
         session.add(_row(activity_id, actor.id, activity, public=is_public))
         session.flush()
+        if is_public:  # the outbox's totalItems, kept as rows are added (never removed)
+            session.execute(
+                update(LocalActor)
+                .where(col(LocalActor.id) == actor.id)
+                .values(outbox_count=col(LocalActor.outbox_count) + 1)
+            )
     audience = with_relays(session, audience)
     jobs.enqueue(
         session.connection(),

@@ -1,0 +1,163 @@
+"""Aggregated reads at scale: a network of 1,000,000 filed items from 2,000 members, its pages'
+p50/p99 on SQLite and PostgreSQL, each against the node's cheapest HTML page in the same run.
+
+The network is seeded by bench/seed_network.py (rows written directly, as filing writes them).
+`solnode serve --no-worker` runs in its own process on loopback; a client in another process
+(bench/reads_client.py: one keep-alive connection, one request at a time, so each figure is
+one request's latency, not a queue's) fetches each page `--requests` times after a warm-up (a
+page slower than `--budget` seconds in all stops early, with at least 20 samples) and checks
+every answer's status. Printed per page: p50 and p99 in ms, p99 / the baseline's p99, the
+samples taken. The baseline is the node's cheapest HTML page, `/@coop`: the profile of an
+organization with nothing published (the network's own profile, `/@ussen`, shows its upcoming
+events and latest news, so it reads items: it is measured as a page like the others).
+
+Pages: the network timeline (first page, a cursor in the middle, the deepest page, an old
+`?page=60` link), the outbox collection and its first and deepest pages (ActivityStreams), the
+member directory, `upcomingEvents`, the calendar (list, a month), `/regions/…`, search, the
+iCal feed, RSS, Atom, JSON Feed.
+
+    python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
+                                [--budget 30] [--no-postgres] [--no-sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import inbox_load as load  # noqa: E402
+from bench_inbox import SOLNODE, _stop, node_env, pg_schema  # noqa: E402
+from seed_network import seed  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from node.db import make_engine  # noqa: E402
+from node.settings import load_settings  # noqa: E402
+from node.urls import Urls  # noqa: E402
+
+SLUG = "ussen"
+AS_JSON = "application/activity+json"
+HTML = "text/html"
+
+
+def _cursor(conn: Any, table: str, owner: str, owner_id: int, offset: int, *, oldest: bool) -> str:
+    """A cursor token ``offset`` rows from the newest (or the oldest) end."""
+    order = "ASC" if oldest else "DESC"
+    published, ident = conn.execute(
+        text(
+            f"SELECT published, id FROM {table} WHERE {owner} = :o"
+            f" ORDER BY published {order}, id {order} LIMIT 1 OFFSET :n"
+        ),
+        {"o": owner_id, "n": offset},
+    ).one()
+    if isinstance(published, str):
+        published = datetime.fromisoformat(published)
+    stamp = published.replace(tzinfo=UTC).strftime("%Y%m%dT%H%M%S.%f")
+    return f"{stamp}Z~{'n' if table == 'network_item' else ''}{ident}"
+
+
+def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, path, accept) of every page measured."""
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT id FROM local_actor WHERE slug = :s"), {"s": SLUG})
+        me = int(found.scalar_one())
+        total = conn.execute(text("SELECT count(*) FROM network_item")).scalar_one()
+        middle = _cursor(conn, "network_item", "network_id", me, total // 2, oldest=False)
+        deepest = _cursor(conn, "network_item", "network_id", me, 20, oldest=True)
+        outbox_deepest = _cursor(conn, "outbox_activity", "actor_id", me, 20, oldest=True)
+    engine.dispose()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    net, actor = f"/networks/{SLUG}", f"/actors/{SLUG}"
+    return [
+        ("/@coop HTML (baseline)", "/@coop", HTML),
+        ("/@ussen HTML (network profile)", f"/@{SLUG}", HTML),
+        ("timeline page 1", net, HTML),
+        ("timeline, middle cursor", f"{net}?before={middle}", HTML),
+        ("timeline, deepest page", f"{net}?before={deepest}", HTML),
+        ("timeline, old ?page=60 (301)", f"{net}?page=60", HTML),
+        ("member directory", f"{net}/members", HTML),
+        ("calendar (upcoming list)", f"{net}/calendar", HTML),
+        ("calendar month", f"{net}/calendar?month={month}", HTML),
+        ("/regions/Catalunya", "/regions/Catalunya", HTML),
+        ("search ?q=cooperative", "/search?q=cooperative", HTML),
+        ("outbox collection", f"{actor}/outbox", AS_JSON),
+        ("outbox page 1", f"{actor}/outbox?page=1", AS_JSON),
+        ("outbox deepest page", f"{actor}/outbox?before={outbox_deepest}", AS_JSON),
+        ("upcomingEvents page 1", f"{actor}/events?page=1", AS_JSON),
+        ("calendar.ics", f"/@{SLUG}/calendar.ics", "text/calendar"),
+        ("RSS", f"/@{SLUG}/feed.rss", "*/*"),
+        ("Atom", f"/@{SLUG}/feed.atom", "*/*"),
+        ("JSON Feed", f"/@{SLUG}/feed.json", "*/*"),
+    ]
+
+
+def measure(port: int, path: str, accept: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One page, driven by bench/reads_client.py in its own process."""
+    cmd = [sys.executable, str(ROOT / "bench" / "reads_client.py"), str(port), path, accept]
+    cmd += [str(args.requests), str(args.budget)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout))
+
+
+def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespace) -> None:
+    env = node_env(tmp, label, db)
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whichever one the venv was installed from
+    for cmd in (["init"], ["org", "create", "coop", "--name", "Coop"]):
+        subprocess.run([SOLNODE, *cmd], env=env, check=True, capture_output=True)
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    started = time.monotonic()
+    seed(engine, Urls(settings.base_url), SLUG, args.members, args.items, progress=print)
+    engine.dispose()
+    print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
+    with ExitStack() as stack:
+        port = load.free_port()
+        cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stack.callback(_stop, proc)
+        load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+        baseline = 0.0
+        print(f"\n{label}, {args.items:,} items, {args.members:,} members")
+        print(f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'n':>5}  status")
+        for name, path, accept in pages(env):
+            res = measure(port, path, accept, args)
+            baseline = baseline or res["p99_ms"]
+            print(
+                f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
+                f" {res['p99_ms'] / baseline:8.1f}x {res['n']:5}  {res['statuses']}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--budget", type=float, default=30.0, help="seconds per page at most")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as raw, ExitStack() as stack:
+        tmp = Path(raw)
+        if not args.no_sqlite:
+            database_case("SQLite", tmp, None, args)
+        if not args.no_postgres:
+            database_case("PostgreSQL", tmp, pg_schema(stack), args)
+
+
+if __name__ == "__main__":
+    main()
