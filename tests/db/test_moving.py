@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from node.db import session_scope
 from node.federation.actors.local import create_actor, ensure_instance_actor, get_actor
 from node.federation.context import NodeContext
-from node.models import Following
+from node.models import Follower, Following
 from node.settings import Settings
 from tests.db.inbox_support import Origin, Sender, deliver, make_sender, origin_server, process
 from tests.db.publishing_support import outbox
@@ -129,3 +129,37 @@ async def test_nobody_can_move_someone_else(
     assert results[forged["id"]] == "ignored: a Move of someone other than its actor"
     assert _follows(engine) == [(alice.actor_id, "accepted")]
     assert outbox(engine) == []
+
+
+async def test_an_organization_that_moved_refuses_new_followers_and_keeps_its_old_ones(
+    node: NodeContext, engine: Engine, origin: Origin
+) -> None:
+    """After ``solnode move`` nec's followers are asked to follow its new account; someone who
+    finds the old one later is refused (Reject), and told where it went by its ``movedTo``."""
+    carol, dan = make_sender(origin.origin, "carol"), make_sender(origin.origin, "dan")
+    origin.serve(carol.document)
+    origin.serve(dan.document)
+    follow = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+              "actor": carol.actor_id, "object": ORG,
+              "id": f"{carol.actor_id}#follows/{uuid.uuid4().hex}"}  # fmt: skip
+    assert (await deliver(node, follow, carol)).status == 202
+    assert (await process(node))[follow["id"]] == "accepted"
+    with session_scope(engine) as session:
+        nec = get_actor(session, "nec")
+        assert nec is not None
+        nec.moved_to = "https://social.neweconomy.example/users/nec"
+        session.add(nec)
+
+    late = follow | {"actor": dan.actor_id, "id": f"{dan.actor_id}#follows/{uuid.uuid4().hex}"}
+    again = follow | {"id": f"{carol.actor_id}#follows/{uuid.uuid4().hex}"}  # an old follower
+    for activity, sender in ((late, dan), (again, carol)):
+        assert (await deliver(node, activity, sender)).status == 202
+    results = await process(node)
+    assert results[late["id"]] == (
+        "refused: @nec has moved to https://social.neweconomy.example/users/nec"
+    )
+    assert results[again["id"]] == "accepted"
+    with Session(engine) as session:
+        assert [f.remote_id for f in session.exec(select(Follower))] == [carol.actor_id]
+    [reject] = outbox(engine, "Reject")
+    assert (reject["object"]["id"], reject["to"]) == (late["id"], [dan.actor_id])

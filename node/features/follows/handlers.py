@@ -21,7 +21,7 @@ from node.models import Follower, Following, Interaction, LocalActor
 
 async def on_follow(msg: Incoming) -> str:
     """Record the follower; Accept at once unless the actor approves followers by hand (or the
-    follower's server is under a limit block)."""
+    follower's server is under a limit block); Reject a new follower of an actor that moved."""
 
     node = msg.node
     with Session(node.engine) as session:
@@ -42,6 +42,13 @@ async def on_follow(msg: Incoming) -> str:
                 )
             ).first()
             pending = bool(target.manually_approves_followers) or limited
+            if row is None and target.moved_to:
+                # A moved account takes no new followers (as Mastodon): they belong at the new one.
+                reject = activities.reject(
+                    new_activity_id(node), _id_of_local(node, target), msg.activity, to=msg.actor
+                )
+                delivery.send(session, target, reject, delivery.Audience(actors=(msg.actor,)))
+                return f"refused: @{target.slug} has moved to {target.moved_to}"
             if row is None:
                 assert target.id is not None
                 row = Follower(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from node.activitypub import activities
 from node.activitypub.vocab import AS_CONTEXT, PUBLIC, iso
 from node.db import now_utc
+from node.features.publishing.moved import refuse_if_moved
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -16,7 +17,9 @@ from node.models import Item, LocalActor
 
 
 def publish_note(session: Session, node: NodeContext, actor: LocalActor, content_html: str) -> Item:
-    """Store a public Note and hand its Create to delivery (in the caller's transaction)."""
+    """Store a public Note and hand its Create to delivery (in the caller's transaction);
+    ActorMoved when the actor has moved."""
+    refuse_if_moved(actor)
 
     now = now_utc()
     ident = node.urls.item(uuid.uuid4().hex)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from node.content.fields import FieldError, validate_event
 from node.db import as_utc, session_scope
 from node.features.publishing import service
+from node.features.publishing.moved import ActorMoved
 from node.features.workspace.form_errors import organizer_words
 from node.federation import jobs
 from node.federation.context import NodeContext
@@ -136,8 +137,12 @@ def publish_due(node: NodeContext, draft_id: int, *, now: datetime | None = None
         try:
             with session.begin_nested():
                 item = publish(session, node, actor, draft.kind, dict(draft.source), draft.ahead)
-        except FieldError as error:
-            draft.problem = json.dumps({"field": error.field, "message": error.message})
+        except (FieldError, ActorMoved) as error:
+            draft.problem = json.dumps(
+                {"moved_to": error.target, "slug": error.slug}
+                if isinstance(error, ActorMoved)
+                else {"field": error.field, "message": error.message}
+            )
             draft.publish_at = None
             session.add(draft)
             return None
@@ -152,6 +157,8 @@ def problem_words(problem: str, lang: str) -> str:
         error = json.loads(problem)
     except ValueError:
         return problem
+    if isinstance(error, dict) and isinstance(error.get("moved_to"), str):
+        return ActorMoved(str(error.get("slug", "")), error["moved_to"]).in_language(lang)
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):
         return problem
     stored = FieldError(field=str(error.get("field", "")), message=error["message"])

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from node.content.fields import FieldError
 from node.db import session_scope
+from node.features.publishing.moved import ActorMoved
 from node.features.publishing.service import AHEAD, MAX_AHEAD
 from node.features.workspace import categories, drafts
 from node.features.workspace.desk import Desk, not_yours, staff_page
@@ -151,3 +152,5 @@ def submit_new(desk: Desk) -> Response:
         return _store(desk, kind, values, source)
     except FieldError as error:
         return render_form(desk, kind, values, field_errors(error, lang=desk.lang))
+    except ActorMoved as moved:  # the whole form, not one field: the summary links to the top
+        return render_form(desk, kind, values, {"": moved.in_language(desk.lang)})

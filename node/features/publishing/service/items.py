@@ -28,6 +28,7 @@ from node.content.fields import EventInput, FieldError, merge
 from node.features.media.refs import ITEM_IMAGES, with_media
 from node.features.participation.handlers import accepted_count
 from node.features.publishing.feedback_followup import schedule_followup
+from node.features.publishing.moved import refuse_if_moved
 from node.features.publishing.service.build import (
     Input,
     build_document,
@@ -96,7 +97,9 @@ def create_item(
     series_index: int | None = None,
     now: datetime | None = None,
 ) -> Published:
-    """Validate ``source`` (FieldError names the bad field), store the item, send its Create."""
+    """Validate ``source`` (FieldError names the bad field), store the item, send its Create
+    (ActorMoved when the actor has moved: it publishes no more)."""
+    refuse_if_moved(actor)
     now = now or now_seconds()
     source = with_media(session, node.urls, actor, source, ITEM_IMAGES)
     inp = validate(kind, source, now=now)

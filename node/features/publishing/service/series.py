@@ -28,6 +28,7 @@ from node.content.fields import EventInput, FieldError, merge, validate_event
 from node.content.series import Occurrence, occurrences
 from node.db import as_utc, session_scope
 from node.features.media.refs import ITEM_IMAGES, with_media
+from node.features.publishing.moved import refuse_if_moved
 from node.features.publishing.service.build import new_uid, now_seconds
 from node.features.publishing.service.items import Published, create_item, delete_item, update_item
 from node.federation import jobs
@@ -96,6 +97,7 @@ def create_series(
 ) -> SeriesResult:
     """Store a series and publish its first occurrences (FieldError names a bad field);
     ``ahead``: how many dates to keep published (default :data:`AHEAD`)."""
+    refuse_if_moved(actor)
     now = now or now_seconds()
     if ahead is not None and not 1 <= ahead <= MAX_AHEAD:
         raise FieldError("ahead", f"must be between 1 and {MAX_AHEAD}")
@@ -120,8 +122,8 @@ def top_up(
 ) -> list[Published]:
     """Publish what is due (the next :data:`AHEAD` dates not over) and schedule the next run."""
     now = now or now_seconds()
-    if series.deleted_at is not None:
-        return []
+    if series.deleted_at is not None or actor.moved_to:
+        return []  # a moved account's series publishes no further dates
     inp, occs = _template(series.source)
     upcoming = [i for i, o in enumerate(occs) if o.end > now][: series.ahead or AHEAD]
     target = upcoming[-1] + 1 if upcoming else len(occs)
