@@ -7,7 +7,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from node import migrations
@@ -52,3 +52,25 @@ def test_the_start_check_reads_what_alembic_reads(engine: Engine) -> None:
             migrations.current_revision(engine)
             == MigrationContext.configure(conn).get_current_revision()
         )
+
+
+def test_every_trigger_survives_the_later_migrations(engine: Engine) -> None:
+    """The search index (0012) and the calendar stamps (0016) live in triggers on ``item``,
+    ``series`` and ``network_item``; a later migration that copies one of those tables (SQLite's
+    batch mode does, to change a column) silently drops its triggers. 0017 once did."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = (
+                "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+                " WHERE trigger_schema = current_schema()"
+            )
+        found = {(table, name) for table, name in conn.execute(text(query))}
+    tables = {table for table, _ in found}
+    assert {"item", "series", "network_item"} <= tables, found
+    stamps = {table for table, name in found if "stamp" in name}
+    assert stamps == {"item", "series", "network_item"}, found
+    if engine.dialect.name == "sqlite":  # PostgreSQL's search vector is a generated column
+        searched = {table for table, name in found if "search" in name or "fts" in name}
+        assert {"item", "network_item"} <= searched, found

@@ -23,14 +23,33 @@ BATCH = 1000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("network_item", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("published", sa.DateTime(timezone=True), nullable=True))
-    _backfill_published()
-    with op.batch_alter_table("network_item", schema=None) as batch_op:
-        batch_op.alter_column("published", existing_type=sa.DateTime(timezone=True), nullable=False)
-        batch_op.create_index(
-            "ix_network_item_network_published", ["network_id", "published", "id"], unique=False
+    if op.get_bind().dialect.name == "sqlite":
+        # In place: making the column NOT NULL afterwards would copy network_item (batch mode),
+        # and the copy loses the table's triggers (search, 0012; calendar stamps, 0016). SQLite
+        # adds a NOT NULL column in place when it has a default; filing always writes the real
+        # value and the backfill replaces the default in every existing row.
+        op.add_column(
+            "network_item",
+            sa.Column(
+                "published",
+                sa.DateTime(timezone=True),
+                nullable=False,
+                server_default="1970-01-01 00:00:00.000000",
+            ),
         )
+        _backfill_published()
+    else:
+        op.add_column("network_item", sa.Column("published", sa.DateTime(timezone=True)))
+        _backfill_published()
+        op.alter_column(
+            "network_item", "published", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
+    op.create_index(
+        "ix_network_item_network_published",
+        "network_item",
+        ["network_id", "published", "id"],
+        unique=False,
+    )
     op.create_index(
         "ix_membership_network_state", "membership", ["network_id", "state", "id"], unique=False
     )
