@@ -59,9 +59,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
 
 # pytest-xdist: PYTEST_WORKERS processes (measured on 2 cores: the suite mostly waits on node
 # processes, sockets and PostgreSQL); loadfile keeps a file's tests, and so its module-scoped
-# browser and nodes, in one worker. `make pytest PYTEST_WORKERS=0` runs in this one process.
+# browser and nodes, in one worker. --no-loadscope-reorder: files go out in collection order,
+# slowest folders first (tests/conftest.py), not sorted by test count, which left the few long
+# integration and browser files for last. `make pytest PYTEST_WORKERS=0`: one process.
 PYTEST_WORKERS ?= 4
-XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 pytest: $(STAMP) system-deps $(AXE)
 	$(BIN)/pytest -q $(XDIST)
