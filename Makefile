@@ -5,7 +5,7 @@
 #               `solnode rebase NEW_BASE_URL`); BASE_URL=https://… (or SOLNODE_BASE_URL in the
 #               environment) when the public address is not http://$(HOST):$(PORT)
 #   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL), in
-#               $(PYTEST_WORKERS) pytest-xdist processes (PYTEST_WORKERS=0: one process)
+#               4 pytest-xdist processes (PYTEST_WORKERS=0: one process)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
 #   make bench  every bench/bench_*.py (installs wrk when missing); figures in docs/benchmarks.md
 #   make system-deps  the programs the deploy tests run (caddy, nginx, systemd-analyze): installs
@@ -57,8 +57,9 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	@touch $(AXE)
 
-# pytest-xdist: PYTEST_WORKERS processes (measured on 2 cores: the suite mostly waits on node
-# processes, sockets and PostgreSQL); loadfile keeps a file's tests, and so its module-scoped
+# pytest-xdist: PYTEST_WORKERS processes. On 2 cores the suite used ~14 CPU-minutes of its 28
+# serial minutes (the rest is waiting on node processes, sockets, PostgreSQL), so more workers
+# than cores pay; tests/unit and tests/browser alone gain as much from 2 as from 4. loadfile keeps a file's tests, and so its module-scoped
 # browser and nodes, in one worker. --no-loadscope-reorder: files go out in collection order,
 # slowest folders first (tests/conftest.py), not sorted by test count, which left the few long
 # integration and browser files for last. `make pytest PYTEST_WORKERS=0`: one process.
