@@ -4,7 +4,8 @@
 #               made with this address, so keep it, or move a node that never federated with
 #               `solnode rebase NEW_BASE_URL`); BASE_URL=https://… (or SOLNODE_BASE_URL in the
 #               environment) when the public address is not http://$(HOST):$(PORT)
-#   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
+#   make test   install, then ruff, mypy and the whole pytest suite (SQLite and PostgreSQL), in
+#               4 pytest-xdist processes (PYTEST_WORKERS=0: one process)
 #   make test-fast  the edit loop: ruff, mypy, then tests/unit and tests/db on SQLite only
 #   make bench  every bench/bench_*.py (installs wrk when missing); figures in docs/benchmarks.md
 #   make system-deps  the programs the deploy tests run (caddy, nginx, systemd-analyze): installs
@@ -56,14 +57,23 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json | system-deps
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	@touch $(AXE)
 
+# pytest-xdist: PYTEST_WORKERS processes. On 2 cores the suite used ~14 CPU-minutes of its 28
+# serial minutes (the rest is waiting on node processes, sockets, PostgreSQL), so more workers
+# than cores pay; tests/unit and tests/browser alone gain as much from 2 as from 4. loadfile keeps a file's tests, and so its module-scoped
+# browser and nodes, in one worker. --no-loadscope-reorder: files go out in collection order,
+# slowest folders first (tests/conftest.py), not sorted by test count, which left the few long
+# integration and browser files for last. `make pytest PYTEST_WORKERS=0`: one process.
+PYTEST_WORKERS ?= 4
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 pytest: $(STAMP) system-deps $(AXE)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST)
 
 test: lint typecheck pytest
 
 # Markers come from the folders (tests/conftest.py); PostgreSQL and real node processes wait for `make test`.
 test-fast: lint typecheck
-	$(BIN)/pytest -q -m "unit or db" -k "not postgresql"
+	$(BIN)/pytest -q $(XDIST) -m "unit or db" -k "not postgresql"
 
 # Gather the strings marked for translation (node/, templates/) into node/locale/messages.pot and
 # merge them into each language's messages.po; translate the new entries there.

@@ -28,19 +28,31 @@ from tests.harness.fixtures import *  # noqa: F403  (fedify_peer, fedify_peer_fa
 from tests.harness.nodes import NodeFactory, make_node_factory
 
 # The marker each folder's tests get (see pyproject's markers): ``-m "unit or db"`` is the edit loop.
-FOLDER_MARKERS = {"unit", "db", "integration", "browser"}
+# Listed slowest first: the suite runs in that order, so that under pytest-xdist (make pytest:
+# --dist loadfile --no-loadscope-reorder) the long integration and browser files start first and
+# the many short unit files fill the workers at the end, instead of one slow file running alone.
+FOLDER_ORDER = ("integration", "browser", "db", "unit")
+FOLDER_MARKERS = set(FOLDER_ORDER)
 TESTS_DIR = Path(__file__).parent
 
 
+def _folder(item: pytest.Item) -> str | None:
+    try:
+        folder = item.path.relative_to(TESTS_DIR).parts[0]
+    except ValueError:  # a test file given from outside tests/ gets no folder marker
+        return None
+    return folder if folder in FOLDER_MARKERS else None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with the name of its folder under tests/, so that ``-m`` selects by folder."""
+    """Mark every test with the name of its folder under tests/, so that ``-m`` selects by
+    folder, and put the folders in FOLDER_ORDER (a stable sort: each file stays in one piece)."""
     for item in items:
-        try:
-            folder = item.path.relative_to(TESTS_DIR).parts[0]
-        except ValueError:  # a test file given from outside tests/ gets no folder marker
-            continue
-        if folder in FOLDER_MARKERS:
+        folder = _folder(item)
+        if folder is not None:
             item.add_marker(folder)
+    rank = {folder: i for i, folder in enumerate(FOLDER_ORDER)}
+    items.sort(key=lambda item: rank.get(_folder(item) or "", len(rank)))
 
 
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
