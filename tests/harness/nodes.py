@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from tests.harness.patience import patient
 from tests.harness.ports import free_port
 from tests.harness.procs import ManagedProcess
 
@@ -99,14 +100,16 @@ def wait_until(
     check: Callable[[], Any], *, timeout: float = 20, interval: float = 0.2, what: str = "condition"
 ) -> Any:
     """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     last: Any = None
     while time.monotonic() < deadline:
         last = check()
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    raise AssertionError(
+        f"timed out after {patient(timeout):g}s waiting for {what} (last: {last!r})"
+    )
 
 
 NodeFactory = Callable[..., NodeProcess]

@@ -32,6 +32,7 @@ from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
+from tests.harness.patience import patient
 from tests.harness.ports import LOOPBACK, free_port, release_port
 from tests.harness.procs import ManagedProcess, ProcessExited
 
@@ -670,7 +671,7 @@ class FedifyPeer:
 
         The failure lists what the inbox did receive, which is usually the answer.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + patient(timeout)
         while True:  # the peer caps one long poll at 60 s
             left = max(deadline - time.monotonic(), 0.0)
             items = self.inbox(type=type, since=since, wait=min_(left, 60.0), min=min)

@@ -37,6 +37,8 @@ from typing import IO, Self
 
 import httpx
 
+from tests.harness.patience import patient
+
 __all__ = [
     "LOG_TAIL_LINES",
     "ManagedProcess",
@@ -326,7 +328,7 @@ class ManagedProcess:
         Raises ProcessExited if the process dies first, ReadinessTimeout after ``timeout``.
         """
         popen = self._require_started()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + patient(timeout)
         offset = self._run_offset
         pending = b""
         wanted = prefix.encode()
@@ -362,7 +364,7 @@ class ManagedProcess:
         the environment are ignored (this is loopback).
         """
         popen = self._require_started()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + patient(timeout)
         last = "no attempt"
         with httpx.Client(trust_env=False, timeout=2.0) as client:
             while True:

@@ -22,6 +22,7 @@ from node.models import Follower, LocalActor
 from node.settings import ensure_secret, load_settings
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.harness.nodes import SOLNODE, NodeProcess, wait_until
+from tests.harness.patience import patient
 from tests.harness.ports import free_port
 from tests.harness.procs import ManagedProcess
 from tests.integration.loopback_support import (
@@ -281,7 +282,7 @@ def test_web_killed_mid_burst_every_accepted_activity_is_stored_and_processed(
             )
             assert node.proc is not None
             node.proc.kill9()
-            burst.result(30)
+            burst.result(patient(30))
 
             answered = {i for i, r in results.items() if r is not None}
             accepted = {i for i, r in results.items() if r == (202, "accepted")}
