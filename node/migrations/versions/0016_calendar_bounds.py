@@ -92,7 +92,7 @@ def _sqlite_triggers() -> None:
 def _postgresql_triggers() -> None:
     for table, column in STAMPED:
         op.execute(
-            f"CREATE FUNCTION {table}_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"CREATE OR REPLACE FUNCTION {table}_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "DECLARE owner integer; BEGIN "
             f"IF TG_OP = 'DELETE' THEN owner := OLD.{column}; ELSE owner := NEW.{column}; END IF; "
             "INSERT INTO calendar_stamp (actor_id, generation) VALUES (owner, 1) "
