@@ -17,10 +17,21 @@ from typing import Any
 from node.web import i18n
 
 
+class Term(str):
+    """A stored code shown as a word inside a message (a membership's state): translated with
+    the message, where a plain value (a name, an address) is filled in as it is. The code must
+    be N_-marked where its feature lists its codes."""
+
+
 def words(lang: str, message: str, **values: Any) -> str:
     """An N_-marked message in ``lang``, its ``%(name)s`` placeholders filled."""
     text = i18n.gettext(lang, message)
-    return text % values if values else text
+    if not values:
+        return text
+    return text % {
+        name: i18n.gettext(lang, value) if isinstance(value, Term) else value
+        for name, value in values.items()
+    }
 
 
 class Worded(ValueError):

@@ -120,7 +120,8 @@ def test_a_network_admits_refuses_removes_sets_rules_and_hides_an_item(
     assert [(vera, a) for a in ("network_admit", "network_reject", "network_remove",
                                 "network_rules", "network_hide")] == [
         e for e in log if e[0] == vera]  # fmt: skip
-    assert "network_hide" in client.get("/workspace/ussen/networks").text
+    decisions = client.get("/workspace/ussen/networks").text.split('id="log-title"')[1]
+    assert f"{vera} · hid an item · {NOTE}" in decisions and "network_hide" not in decisions
 
 
 def test_an_organization_has_no_networks_page(client: TestClient, engine: Engine) -> None:

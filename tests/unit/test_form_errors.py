@@ -14,6 +14,7 @@ import pytest
 
 from node.content.fields import FieldError, validate_event
 from node.content.fields.times import read_recurrence
+from node.features.networks.membership import ENDED, MembershipError
 from node.features.workspace import profile_page
 from node.features.workspace.form_errors import (
     LABELS,
@@ -24,6 +25,8 @@ from node.features.workspace.form_errors import (
     form_field,
     organizer_words,
 )
+from node.web.i18n import N_
+from node.web.wording import Term, words
 from tests.unit.test_catalogues import _marked
 
 ROOT = Path(__file__).resolve().parents[2] / "node"
@@ -207,3 +210,16 @@ def test_a_monthly_series_first_date_and_its_ordinal_days_are_in_the_organizers_
         "La primera fecha (lunes, 1 de marzo de 2027) no es el penúltimo lunes de su mes: elige "
         "una primera fecha que lo sea."
     )
+
+
+def test_a_stored_state_inside_a_refusal_is_a_word_of_the_readers_language() -> None:
+    """A network admin removing an organization whose membership already ended reads the state
+    in Spanish too; the name is filled in as it is, and the CLI's English is unchanged."""
+    refusal = MembershipError(
+        N_("%(member)s is not a member (it is %(state)s)"),
+        member="Riverside Food Co-op",
+        state=Term(ENDED),
+    )
+    assert str(refusal) == "Riverside Food Co-op is not a member (it is ended)"
+    assert refusal.in_language("es") == "Riverside Food Co-op no es miembro (su estado: terminado)"
+    assert words("es", "%(who)s", who="ended") == "ended"  # a plain value is never translated

@@ -33,9 +33,11 @@ from node.federation.remote import actors as remote
 from node.models import LocalActor, RemoteActor
 from node.models.networks import Membership, OutgoingMembership
 from node.web.i18n import N_
-from node.web.wording import Worded
+from node.web.wording import Term, Worded
 
 REQUESTED, ADMITTED, REJECTED, ENDED = "requested", "admitted", "rejected", "ended"
+# The states as words for the refusals that name them (node.web.wording.Term).
+STATE_WORDS = (N_("requested"), N_("admitted"), N_("rejected"), N_("ended"))
 MEMBERSHIP_STATES = (REQUESTED, ADMITTED, REJECTED, ENDED)
 GROUP_TYPES = frozenset({"Group"})
 
@@ -266,7 +268,7 @@ async def admit(node: NodeContext, network: LocalActor, member_ref: str, who: st
             raise MembershipError(
                 N_("%(member)s has no pending request (it is %(state)s)"),
                 member=row.member,
-                state=row.state,
+                state=Term(row.state),
             )
         _decide(session, node, network, row, ADMITTED, "network_admit", who, "")
         return True
@@ -299,7 +301,7 @@ async def remove(
             raise MembershipError(
                 N_("%(member)s is not a member (it is %(state)s)"),
                 member=row.member,
-                state=row.state,
+                state=Term(row.state),
             )
         row.ended_at = now_utc()
         _decide(session, node, network, row, ENDED, "network_remove", who, reason)
