@@ -17,11 +17,12 @@ from node.cli.demo import load_demo
 from node.db import session_scope
 from node.features.networks import rules
 from node.features.publishing import service
+from node.features.search import query as search_query
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
 from node.settings import Settings
 from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
-from tests.db.publishing_support import Page
+from tests.db.publishing_support import Page, fixture, future
 
 ORG = "https://coop.example/actors/riverside"
 
@@ -258,3 +259,25 @@ def test_the_migration_goes_down_and_up_again_and_indexes_what_is_there(
     assert titles(client, q="strengthening solidarity") == [
         "Strengthening the Solidarity Economy Together"
     ]
+
+
+def test_a_common_word_is_walked_newest_first_until_the_filters_are_met(
+    node: NodeContext, engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Harvest" is in every item of the co-op's season; the one event among them is the oldest.
+    The full-text index is read newest first a few ids at a time (two here, a thousand in
+    production) and the walk goes on past chunks where nothing passes the kind filter."""
+    monkeypatch.setattr(search_query, "FTS_CHUNK", 2)
+    news = fixture("news_share_stories.json")
+    coop = local(engine, "riverside-coop", "organization")
+    with session_scope(engine) as session:
+        actor = session.get(LocalActor, coop.id)
+        assert actor is not None
+        fair = future(fixture("forum_series.json")) | {"recurrence": None,
+                                                        "name": "Harvest fair"}  # fmt: skip
+        service.create_item(session, node, actor, "event", fair)
+        for n in range(7):
+            service.create_item(session, node, actor, "news", news | {"name": f"Harvest news {n}"})
+    assert titles(client, q="harvest", kind="event") == ["Harvest fair"]
+    monkeypatch.setattr(search_query, "CANDIDATES", 3)  # only the three newest are read
+    assert titles(client, q="harvest") == ["Harvest news 6", "Harvest news 5", "Harvest news 4"]
