@@ -81,28 +81,7 @@ def node_env(tmp: Path, name: str, database_url: str | None) -> dict[str, str]:
 def prepare_node(env: dict[str, str], public_pems: list[str]) -> None:
     for cmd in (["init"], ["org", "create", "bench", "--name", "Bench Co-op"]):
         subprocess.run([SOLNODE, *cmd], env=env, check=True, capture_output=True)
-    from node.db import make_engine, session_scope
-    from node.models import RemoteActor
-    from node.settings import load_settings
-
-    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
-    engine = make_engine(settings)
-    with session_scope(engine) as session:
-        for i, pem in enumerate(public_pems):
-            actor = load.sender_actor(i)
-            session.add(
-                RemoteActor(
-                    ap_id=actor,
-                    type="Person",
-                    preferred_username=f"sender{i}",
-                    domain="127.0.0.1:9",
-                    inbox=actor + "/inbox",
-                    public_key_id=actor + "#main-key",
-                    public_key_pem=pem,
-                    document={"id": actor},
-                )
-            )
-    engine.dispose()
+    load.add_known_senders(env, public_pems)
 
 
 def stored_rows(env: dict[str, str]) -> int:

@@ -169,6 +169,33 @@ def sender_actor(i: int) -> str:
     return f"http://127.0.0.1:9/users/sender{i}"
 
 
+def add_known_senders(env: dict[str, str], public_pems: list[str]) -> None:
+    """Cache the senders' actors and keys in the node's database (as after a first fetch), so
+    a signed POST is verified without fetching a key from 127.0.0.1:9, where nothing listens."""
+    from node.db import make_engine, session_scope
+    from node.models import RemoteActor
+    from node.settings import load_settings
+
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        for i, pem in enumerate(public_pems):
+            actor = sender_actor(i)
+            session.add(
+                RemoteActor(
+                    ap_id=actor,
+                    type="Person",
+                    preferred_username=f"sender{i}",
+                    domain="127.0.0.1:9",
+                    inbox=actor + "/inbox",
+                    public_key_id=actor + "#main-key",
+                    public_key_pem=pem,
+                    document={"id": actor},
+                )
+            )
+    engine.dispose()
+
+
 def _activity(actor: str) -> bytes:
     ident = f"{actor}/activities/{uuid.uuid4().hex}"
     doc = {
