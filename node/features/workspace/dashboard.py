@@ -14,4 +14,5 @@ def dashboard(desk: Desk) -> Response:
     """``GET /workspace/{slug}``: what needs attention, upcoming events, recent items."""
     with Session(desk.engine) as session:
         board = read_dashboard(session, desk.actor, desk.node.urls)
-    return desk.render("workspace/dashboard.html", board=board)
+    recent = [(i.url, i) for i in board.recent]  # (link, figures), as Insight's table has them
+    return desk.render("workspace/dashboard.html", board=board, recent=recent)

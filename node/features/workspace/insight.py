@@ -23,7 +23,8 @@ def overview(desk: Desk) -> Response:
         follower_history.schedule(session, now)
     with Session(desk.engine) as session:
         points = follower_history.history(session, desk.actor.id, now)
-        items = recent_items(session, desk.actor)
+        items = [(f"{desk.base}/items/{item_id}/insight", f)
+                 for item_id, f in recent_items(session, desk.actor)]  # fmt: skip
     top = max([p.accepted for p in points] + [1])
     return desk.render("workspace/insight.html", points=points, top=top, items=items)
 
