@@ -37,6 +37,13 @@ class LocalActor(SQLModel, table=True):
     # public activities in its outbox, counted as send() stores them: the outbox's
     # totalItems without a count(*) over a network's million Announces per request
     outbox_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # accepted followers and followings, admitted members (a network's) and memberships (the
+    # networks it belongs to), kept by database triggers on those tables (migration 0018) in
+    # the transaction of every change: totalItems and profile counts without a count(*)
+    followers_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    following_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    members_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    memberships_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = ts()
     updated_at: datetime = ts()
 

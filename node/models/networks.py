@@ -46,6 +46,7 @@ class OutgoingMembership(SQLModel, table=True):
     __tablename__ = "outgoing_membership"
     __table_args__ = (
         UniqueConstraint("actor_id", "network", name="uq_outgoing_membership_actor_network"),
+        Index("ix_outgoing_membership_actor_state", "actor_id", "state", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

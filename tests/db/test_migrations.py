@@ -55,8 +55,8 @@ def test_the_start_check_reads_what_alembic_reads(engine: Engine) -> None:
 
 
 def test_every_trigger_survives_the_later_migrations(engine: Engine) -> None:
-    """The search index (0012) and the calendar stamps (0016) live in triggers on ``item``,
-    ``series`` and ``network_item``; a later migration that copies one of those tables (SQLite's
+    """The search index (0012), the calendar stamps (0016) and the kept counts (0018) live in
+    triggers on ``item``, ``series``, ``network_item`` and the follow and membership tables; a later migration that copies one of those tables (SQLite's
     batch mode does, to change a column) silently drops its triggers. 0017 once did."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -71,6 +71,9 @@ def test_every_trigger_survives_the_later_migrations(engine: Engine) -> None:
     assert {"item", "series", "network_item"} <= tables, found
     stamps = {table for table, name in found if "stamp" in name}
     assert stamps == {"item", "series", "network_item"}, found
+    # the kept counts of the followers, following, members and memberships collections (0018)
+    counted = {table for table, name in found if name.startswith("tr_") and "_count" in name}
+    assert counted == {"follower", "following", "membership", "outgoing_membership"}, found
     if engine.dialect.name == "sqlite":  # PostgreSQL's search vector is a generated column
         searched = {table for table, name in found if "search" in name or "fts" in name}
         assert {"item", "network_item"} <= searched, found
