@@ -1,6 +1,7 @@
 """The ActivityStreams collections of networks and their members.
 
-* ``members`` (on a network's actor): the admitted members' actor ids, paged like followers.
+* ``members`` (on a network's actor): the admitted members' actor ids, oldest first, paged by
+  cursor like followers (node/federation/actors/id_pages.py), counted by ``members_count``.
 * ``memberships`` (on every organization and network): the networks it belongs to. Both sides
   publish the relationship, so anyone can check that a claimed membership is consented.
 * ``upcomingEvents`` (FEP-8a8e, on every actor): events not over yet, soonest first, as
@@ -14,66 +15,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from node.features.networks import clean
 from node.features.networks.upcoming import Cursor, upcoming_page
-from node.federation.actors.documents import collection_page, ordered_collection
+from node.federation.actors import id_pages
 from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.models.networks import Membership, OutgoingMembership
 
 PAGE_SIZE = 20
-
-
-def _paged(ident: str, total: int, page: int | None, items: Any) -> dict[str, Any]:
-    if page is None:
-        return ordered_collection(ident, total, first=f"{ident}?page=1")
-    return collection_page(ident, page, list(items()), total=total, page_size=PAGE_SIZE)
-
-
-def _admitted(
-    session: Session,
-    model: type[Membership] | type[OutgoingMembership],
-    owner: Any,
-    value: Any,
-    ident: str,
-    page: int | None,
-) -> dict[str, Any]:
-    """The ``value`` column of the admitted ``model`` rows matching ``owner``, oldest first."""
-    where = (owner, model.state == "admitted")
-    total = int(session.exec(select(func.count()).select_from(model).where(*where)).one())
-
-    def items() -> list[str]:
-        assert page is not None
-        return list(
-            session.exec(
-                select(value)
-                .where(*where)
-                .order_by(col(model.id))
-                .offset((page - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE)
-            )
-        )
-
-    return _paged(ident, total, page, items)
+MEMBERS = id_pages.Listing(Membership, Membership.network_id, "admitted", Membership.member, False)
+MEMBERSHIPS = id_pages.Listing(
+    OutgoingMembership, OutgoingMembership.actor_id, "admitted", OutgoingMembership.network, False
+)
 
 
 def members_collection(
-    session: Session, node: NodeContext, network: LocalActor, page: int | None
-) -> dict[str, Any]:
-    """The network's admitted members."""
-    ident, mine = node.urls.members(network.slug), Membership.network_id == network.id
-    return _admitted(session, Membership, mine, Membership.member, ident, page)
+    session: Session, node: NodeContext, network: LocalActor, want: id_pages.Asked
+) -> dict[str, Any] | str:
+    """The network's admitted members, oldest first (its kept count, a page by cursor, or
+    where an old ``?page=N`` link moved)."""
+    ident, total = node.urls.members(network.slug), network.members_count
+    return id_pages.answer(session, MEMBERS, network.id or 0, ident, total, want)
 
 
 def memberships_collection(
-    session: Session, node: NodeContext, actor: LocalActor, page: int | None
-) -> dict[str, Any]:
-    """The networks ``actor`` belongs to (admitted)."""
-    ident, mine = node.urls.memberships(actor.slug), OutgoingMembership.actor_id == actor.id
-    return _admitted(session, OutgoingMembership, mine, OutgoingMembership.network, ident, page)
+    session: Session, node: NodeContext, actor: LocalActor, want: id_pages.Asked
+) -> dict[str, Any] | str:
+    """The networks ``actor`` belongs to (admitted), oldest first."""
+    ident, total = node.urls.memberships(actor.slug), actor.memberships_count
+    return id_pages.answer(session, MEMBERSHIPS, actor.id or 0, ident, total, want)
 
 
 def upcoming_events_collection(

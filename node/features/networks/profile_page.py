@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +21,6 @@ from node.features.networks.highlights import (
 )
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
-from node.models import Follower
 from node.web.i18n import N_
 from node.web.render import ctx, html, not_found
 
@@ -39,11 +37,6 @@ def profile_page(request: Request) -> Response:
         actor = get_actor(session, slug)
         if actor is None:
             return not_found(request, f"The account {slug}")
-        followers = session.exec(
-            select(func.count())
-            .select_from(Follower)
-            .where(Follower.actor_id == actor.id, Follower.state == "accepted")
-        ).one()
         context = profile_context(
             session,
             node.urls,
@@ -65,7 +58,7 @@ def profile_page(request: Request) -> Response:
         request,
         "actor.html",
         actor=actor,
-        followers=int(followers),
+        followers=actor.followers_count,
         handle=f"@{actor.slug}@{node.settings.host}",
         **(context | extra),
     )

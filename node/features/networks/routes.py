@@ -30,6 +30,7 @@ from node.features.networks.queries import (
     month_grid,
 )
 from node.features.networks.upcoming import Cursor, Page, upcoming_page
+from node.federation.actors import id_pages
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
 from node.web.i18n import N_
@@ -66,9 +67,9 @@ def members_route(request: Request) -> Response:
         network = _actor(request, session, True)
         if network is None:
             return json_error(404, "no such network")
-        return activity_json(
-            collections.members_collection(session, node, network, _page_number(request))
-        )
+        want = id_pages.asked(request.query_params)
+        found = collections.members_collection(session, node, network, want)
+    return _collection_answer(found)
 
 
 def memberships_route(request: Request) -> Response:
@@ -78,8 +79,16 @@ def memberships_route(request: Request) -> Response:
         actor = _actor(request, session, False)
         if actor is None:
             return not_found(request, N_("This account"))
-        doc = collections.memberships_collection(session, node, actor, _page_number(request))
-    return activity_json(doc)
+        want = id_pages.asked(request.query_params)
+        found = collections.memberships_collection(session, node, actor, want)
+    return _collection_answer(found)
+
+
+def _collection_answer(found: dict[str, Any] | str) -> Response:
+    """A collection's document, or the redirect of an old ``?page=N`` link."""
+    if isinstance(found, str):
+        return RedirectResponse(found, status_code=301)
+    return activity_json(found)
 
 
 def events_route(request: Request) -> Response:

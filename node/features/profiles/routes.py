@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.activitypub.mediatypes import wants_activity_json
 from node.features.profiles import outbox_pages
 from node.features.profiles.page_data import profile_context
-from node.federation.actors.documents import (
-    actor_document,
-    actor_id,
-    collection_page,
-    ordered_collection,
-)
+from node.federation.actors import id_pages
+from node.federation.actors.documents import actor_document, actor_id
 from node.federation.actors.local import get_actor, get_instance_actor
 from node.models import Follower, Following, LocalActor
 from node.web.render import activity_json, ctx, html, json_error, not_found
-
-PAGE_SIZE = 20
 
 
 def _page_number(request: Request) -> int | None:
@@ -48,7 +40,6 @@ def actor_route(request: Request) -> Response:
             return not_found(request, f"The account {slug}")
         if wants_activity_json(request.headers.get("accept")):
             return activity_json(actor_document(actor, node.urls, host=node.settings.host))
-        followers = _count(session, Follower, actor)
         sections = profile_context(
             session,
             node.urls,
@@ -60,7 +51,7 @@ def actor_route(request: Request) -> Response:
         request,
         "actor.html",
         actor=actor,
-        followers=followers,
+        followers=actor.followers_count,
         handle=f"@{actor.slug}@{node.settings.host}",
         **sections,
     )
@@ -78,16 +69,6 @@ def instance_actor_route(request: Request) -> Response:
     return activity_json(actor_document(actor, node.urls, host=node.settings.host))
 
 
-def _count(session: Session, model: Any, actor: LocalActor) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(model)
-            .where(model.actor_id == actor.id, model.state == "accepted")
-        ).one()
-    )
-
-
 def _lookup(request: Request, session: Session) -> tuple[LocalActor | None, str]:
     node = ctx(request)
     slug = request.path_params.get("slug")
@@ -95,39 +76,24 @@ def _lookup(request: Request, session: Session) -> tuple[LocalActor | None, str]
     return actor, (actor_id(node.urls, actor) if actor else "")
 
 
-@dataclass(frozen=True)
-class _Listing:
-    """What one of an actor's collections lists: ``value`` of the ``model`` rows matching
-    ``where``, in ``order``, each ``shown`` as it goes out."""
-
-    model: Any
-    value: Any
-    where: Callable[[LocalActor], tuple[Any, ...]]
-    order: tuple[Any, ...]
-    shown: Callable[[Any], Any] = lambda value: value
-
-
-def _accepted(model: Any) -> Callable[[LocalActor], tuple[Any, ...]]:
-    return lambda actor: (model.actor_id == actor.id, model.state == "accepted")
-
-
 def _without_envelope(doc: dict[str, Any]) -> dict[str, Any]:
     # The page wraps the activities: their own context and signatures would be noise there.
     return {k: v for k, v in doc.items() if k not in {"@context", "signature", "proof"}}
 
 
+FOLLOWERS = id_pages.Listing(Follower, Follower.actor_id, "accepted", Follower.remote_id, True)
+FOLLOWING = id_pages.Listing(Following, Following.actor_id, "accepted", Following.target_id, True)
+
+
 def followers_route(request: Request) -> Response:
-    """The followers collection: a count with ``first``, and pages of follower ids."""
-    by_id = (col(Follower.id).desc(),)
-    listing = _Listing(Follower, Follower.remote_id, _accepted(Follower), by_id)
-    return _collection(request, "followers", listing)
+    """The followers collection (newest first): its kept count with ``first``, and pages of
+    follower ids by cursor (node/federation/actors/id_pages.py)."""
+    return _collection(request, "followers", FOLLOWERS, lambda actor: actor.followers_count)
 
 
 def following_route(request: Request) -> Response:
-    """The following collection (networks and relays this actor follows)."""
-    by_id = (col(Following.id).desc(),)
-    listing = _Listing(Following, Following.target_id, _accepted(Following), by_id)
-    return _collection(request, "following", listing)
+    """The following collection (networks and relays this actor follows), newest first."""
+    return _collection(request, "following", FOLLOWING, lambda actor: actor.following_count)
 
 
 def outbox_route(request: Request) -> Response:
@@ -149,31 +115,18 @@ def outbox_route(request: Request) -> Response:
     return activity_json(doc)
 
 
-def _collection(request: Request, name: str, listing: _Listing) -> Response:
-    """The actor's collection ``name``: its size with ``first``, or the ``?page=`` asked for."""
+def _collection(
+    request: Request, name: str, listing: id_pages.Listing, total: Callable[[LocalActor], int]
+) -> Response:
+    """The actor's collection ``name``: its size with ``first``, a page by cursor, or the
+    redirect of an old ``?page=N`` link."""
     node = ctx(request)
-    page = _page_number(request)
+    want = id_pages.asked(request.query_params)
     with Session(node.engine) as session:
         actor, ident = _lookup(request, session)
-        if actor is None:
+        if actor is None or actor.id is None:
             return json_error(404, "no such actor")
-        where = listing.where(actor)
-        total = int(
-            session.exec(select(func.count()).select_from(listing.model).where(*where)).one()
-        )
-        collection_id = f"{ident}/{name}"
-        if page is None:
-            return activity_json(
-                ordered_collection(collection_id, total, first=f"{collection_id}?page=1")
-            )
-        rows = session.exec(
-            select(listing.value)
-            .where(*where)
-            .order_by(*listing.order)
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        ).all()
-    items = [listing.shown(row) for row in rows]
-    return activity_json(
-        collection_page(collection_id, page, items, total=total, page_size=PAGE_SIZE)
-    )
+        found = id_pages.answer(session, listing, actor.id, f"{ident}/{name}", total(actor), want)
+    if isinstance(found, str):
+        return RedirectResponse(found, status_code=301)
+    return activity_json(found)

@@ -127,23 +127,4 @@ def ordered_collection(
     return doc
 
 
-def collection_page(
-    collection_id: str, page: int, items: list[Any], *, total: int, page_size: int
-) -> dict[str, Any]:
-    """One page of an OrderedCollection, with next/prev links."""
-    doc: dict[str, Any] = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{collection_id}?page={page}",
-        "type": "OrderedCollectionPage",
-        "partOf": collection_id,
-        "totalItems": total,
-        "orderedItems": items,
-    }
-    if page * page_size < total:
-        doc["next"] = f"{collection_id}?page={page + 1}"
-    if page > 1:
-        doc["prev"] = f"{collection_id}?page={page - 1}"
-    return doc
-
-
-__all__ = ["ACTIVITY_JSON", "actor_document", "actor_id", "collection_page", "ordered_collection"]
+__all__ = ["ACTIVITY_JSON", "actor_document", "actor_id", "ordered_collection"]

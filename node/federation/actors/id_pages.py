@@ -1,0 +1,191 @@
+"""Collections of relationship rows paged by id cursor: an actor's followers and following, a
+network's members, an organization's memberships.
+
+A hub may have tens of thousands of followers, a network thousands of members. So a page is one
+range of an ``(owner, state, id)`` index beside the cursor with ``LIMIT size + 1`` (no OFFSET,
+no sort), one probe of the same index tells whether there is a page on the other side, and
+``totalItems`` is a count the database keeps on ``local_actor`` (migration 0018's triggers)
+rather than a ``count(*)`` per request.
+
+Cursors name a row id, as time goes: ``?before=<id>`` is the page of rows older than that one,
+``?after=<id>`` of rows newer. Which one is ``next`` depends on the collection's order (the
+followers, newest first: ``before``; the members, oldest first: ``after``). ``?page=1`` is the
+first page; an old ``?page=N`` link is redirected to its cursor, found on the index's keys
+alone (the one skip left, for links made before cursors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from node.federation.actors.documents import ordered_collection
+
+PAGE_SIZE = 20
+MAX_PAGE = 100_000
+_MAX_DIGITS = 18
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The ``model`` rows whose ``owner`` column is our actor's id and whose state is
+    ``state``, in id order (``newest_first`` or oldest first), each listed as ``value``."""
+
+    model: Any
+    owner: Any
+    state: str
+    value: Any
+    newest_first: bool
+
+    @property
+    def onward(self) -> str:
+        """The cursor parameter of the ``next`` page."""
+        return "before" if self.newest_first else "after"
+
+    @property
+    def backward(self) -> str:
+        """The cursor parameter of the ``prev`` page."""
+        return "after" if self.newest_first else "before"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a collection URL asks for: the collection (nothing), a cursor, or a page number."""
+
+    page: int | None = None
+    before: int | None = None
+    after: int | None = None
+
+
+def _cursor(raw: str | None) -> int | None:
+    if raw is None or not raw.isdigit() or len(raw) > _MAX_DIGITS:
+        return None
+    return int(raw)
+
+
+def asked(params: Mapping[str, str]) -> Asked:
+    """The request's ``?before=``/``?after=`` cursor or ``?page=`` number (malformed: page 1)."""
+    before, after = _cursor(params.get("before")), _cursor(params.get("after"))
+    if before is not None:
+        return Asked(before=before)
+    if after is not None:
+        return Asked(after=after)
+    raw = params.get("page")
+    if raw is None:
+        return Asked(page=1) if "before" in params or "after" in params else Asked()
+    return Asked(page=max(1, min(int(raw), MAX_PAGE)) if raw.isdigit() else 1)
+
+
+def _range(
+    session: Session, listing: Listing, owner_id: int, beyond: int | None, onward: bool, n: int
+) -> list[tuple[int, Any]]:
+    """Up to ``n`` (id, value) rows past ``beyond``, going ``onward`` (the collection's order)
+    or back against it, nearest first."""
+    ident = col(listing.model.id)
+    query = select(ident, listing.value).where(
+        listing.owner == owner_id, listing.model.state == listing.state
+    )
+    descending = listing.newest_first == onward
+    if beyond is not None:
+        query = query.where(ident < beyond if descending else ident > beyond)
+    query = query.order_by(ident.desc() if descending else ident.asc()).limit(n)
+    return [(int(row[0]), row[1]) for row in session.exec(query).all()]
+
+
+def _link(ident: str, param: str, at: int) -> str:
+    return f"{ident}?{param}={at}"
+
+
+def collection(ident: str, total: int) -> dict[str, Any]:
+    """The collection: its kept size and its first page."""
+    return ordered_collection(ident, total, first=f"{ident}?page=1")
+
+
+def page(
+    session: Session,
+    listing: Listing,
+    owner_id: int,
+    ident: str,
+    total: int,
+    want: Asked,
+) -> dict[str, Any]:
+    """The page ``want`` names by cursor (the first page without one), with ``next`` and
+    ``prev`` exactly where there is a row beyond."""
+    onward_at = want.before if listing.onward == "before" else want.after
+    back_at = want.after if listing.onward == "before" else want.before
+    step = 1 if listing.newest_first else -1  # one id back against the collection's order
+    prev_at: int | None = None
+    next_at: int | None = None
+    if back_at is not None:
+        found = _range(session, listing, owner_id, back_at, False, PAGE_SIZE + 1)
+        rows = found[:PAGE_SIZE][::-1]
+        if len(found) > PAGE_SIZE:
+            prev_at = rows[0][0]
+        # nothing shown: the rows from the cursor's own on
+        edge = rows[-1][0] if rows else back_at + step
+        if _range(session, listing, owner_id, edge, True, 1):
+            next_at = edge
+        doc_id = _link(ident, listing.backward, back_at)
+    else:
+        found = _range(session, listing, owner_id, onward_at, True, PAGE_SIZE + 1)
+        rows = found[:PAGE_SIZE]
+        if len(found) > PAGE_SIZE:
+            next_at = rows[-1][0]
+        doc_id = f"{ident}?page=1"
+        if onward_at is not None:
+            doc_id = _link(ident, listing.onward, onward_at)
+            edge = rows[0][0] if rows else onward_at - step
+            if _range(session, listing, owner_id, edge, False, 1):
+                prev_at = edge
+    doc: dict[str, Any] = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": doc_id,
+        "type": "OrderedCollectionPage",
+        "partOf": ident,
+        "totalItems": total,
+        "orderedItems": [value for _, value in rows],
+    }
+    if next_at is not None:
+        doc["next"] = _link(ident, listing.onward, next_at)
+    if prev_at is not None:
+        doc["prev"] = _link(ident, listing.backward, prev_at)
+    return doc
+
+
+def legacy_target(
+    session: Session, listing: Listing, owner_id: int, ident: str, number: int
+) -> str:
+    """Where an old ``?page=number`` link now lives: the cursor after its predecessors (the
+    first page when there are not that many rows)."""
+    ident_col = col(listing.model.id)
+    query = (
+        select(ident_col)
+        .where(listing.owner == owner_id, listing.model.state == listing.state)
+        .order_by(ident_col.desc() if listing.newest_first else ident_col.asc())
+        .offset((number - 1) * PAGE_SIZE - 1)
+        .limit(1)
+    )
+    found = session.exec(query).first()
+    if found is None:
+        return f"{ident}?page=1"
+    return _link(ident, listing.onward, int(found))
+
+
+def answer(
+    session: Session,
+    listing: Listing,
+    owner_id: int,
+    ident: str,
+    total: int,
+    want: Asked,
+) -> dict[str, Any] | str:
+    """The document ``want`` asks for, or the URL an old ``?page=N`` link moved to."""
+    if want.before is None and want.after is None:
+        if want.page is None:
+            return collection(ident, total)
+        if want.page > 1:
+            return legacy_target(session, listing, owner_id, ident, want.page)
+    return page(session, listing, owner_id, ident, total, want)
