@@ -25,6 +25,7 @@ from sqlalchemy import Date, DateTime, Engine, LargeBinary, Table, func, insert,
 from sqlmodel import SQLModel
 
 import node.models  # registers every table  # noqa: F401
+from node.federation.actors import kept_counts
 
 Progress = Callable[[str], None]
 BATCH = 500
@@ -154,6 +155,8 @@ def load_rows(
             decode = _decoder(table)
             conn.execute(insert(table), [decode(r) for r in batch])
             counts[name] = counts.get(name, 0) + len(batch)
+        # the triggers counted the restored followers and members again
+        kept_counts.recount(conn)
         if engine.dialect.name == "postgresql":
             for table in tables():
                 _reset_sequence(conn, table)
