@@ -39,8 +39,8 @@ def followers(engine: Engine, hub: LocalActor, other: LocalActor, n: int) -> lis
     for i in range(n):
         who = f"https://s{i % 97}.example/users/u{i}"
         state = "pending" if i % 50 == 7 else "accepted"
-        rows.append(Follower(actor_id=hub.id, remote_id=who, state=state, inbox=who))
-        rows.append(Follower(actor_id=other.id, remote_id=who, state="accepted", inbox=who))
+        rows.append(Follower(actor_id=hub.id or 0, remote_id=who, state=state, inbox=who))
+        rows.append(Follower(actor_id=other.id or 0, remote_id=who, state="accepted", inbox=who))
         if state == "accepted":
             accepted.append(who)
     _insert(engine, rows)
@@ -55,7 +55,7 @@ def members(engine: Engine, network: LocalActor, n: int) -> list[str]:
     for i in range(n):
         who = f"https://m{i % 89}.example/actors/org{i}"
         state = "requested" if i % 40 == 3 else "ended" if i % 60 == 5 else "admitted"
-        rows.append(Membership(network_id=network.id, member=who, state=state))
+        rows.append(Membership(network_id=network.id or 0, member=who, state=state))
         if state == "admitted":
             admitted.append(who)
     _insert(engine, rows)

@@ -56,6 +56,9 @@ def walk_both_ways(client: TestClient, collection: str, want: list[str]) -> None
     for nonsense in ("?before=yesterday", "?after=-3", "?page=x", f"?before={10**30}"):
         answer = client.get(collection + nonsense, headers=AP)
         assert answer.status_code == 200 and answer.json()["orderedItems"] == want[:20]
+    # a cursor beyond every id (and PostgreSQL's integers): the collection's far end
+    far = client.get(f"{collection}?before=99999999999", headers=AP)
+    assert far.status_code == 200
 
 
 def _last_page_url(client: TestClient, first: str) -> str:

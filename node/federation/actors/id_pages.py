@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from node.federation.actors.documents import ordered_collection
@@ -27,6 +28,9 @@ from node.federation.actors.documents import ordered_collection
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
 _MAX_DIGITS = 18
+# above every id (PostgreSQL's ids are 4-byte integers, a serial's last value is never
+# reached): the open end of a range, and the most a cursor says
+_NO_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Asked:
 def _cursor(raw: str | None) -> int | None:
     if raw is None or not raw.isdigit() or len(raw) > _MAX_DIGITS:
         return None
-    return int(raw)
+    return min(int(raw), _NO_ID)
 
 
 def asked(params: Mapping[str, str]) -> Asked:
@@ -79,18 +83,33 @@ def asked(params: Mapping[str, str]) -> Asked:
     return Asked(page=max(1, min(int(raw), MAX_PAGE)) if raw.isdigit() else 1)
 
 
+def _bounded(listing: Listing, owner_id: int, low: int, high: int) -> tuple[Any, ...]:
+    """The owner's counted rows with ``low < id < high``: one range of the ``(owner, state,
+    id)`` index with both ends. The row comparisons say it again for PostgreSQL's planner:
+    only that index can serve them, so it never walks the primary key in id order filtering
+    the owner instead (cheap on average when one actor holds most rows, the whole table when
+    an owner's rows sit at the far end)."""
+    ident = col(listing.model.id)
+    key = tuple_(listing.owner, listing.model.state, ident)
+    return (
+        listing.owner == owner_id,
+        listing.model.state == listing.state,
+        ident > low,
+        ident < high,
+        key > tuple_(owner_id, listing.state, low),
+        key < tuple_(owner_id, listing.state, high),
+    )
+
+
 def _range(
     session: Session, listing: Listing, owner_id: int, beyond: int | None, onward: bool, n: int
 ) -> list[tuple[int, Any]]:
     """Up to ``n`` (id, value) rows past ``beyond``, going ``onward`` (the collection's order)
     or back against it, nearest first."""
     ident = col(listing.model.id)
-    query = select(ident, listing.value).where(
-        listing.owner == owner_id, listing.model.state == listing.state
-    )
     descending = listing.newest_first == onward
-    if beyond is not None:
-        query = query.where(ident < beyond if descending else ident > beyond)
+    low, high = (0, beyond or _NO_ID) if descending else (beyond or 0, _NO_ID)
+    query = select(ident, listing.value).where(*_bounded(listing, owner_id, low, high))
     query = query.order_by(ident.desc() if descending else ident.asc()).limit(n)
     return [(int(row[0]), row[1]) for row in session.exec(query).all()]
 
@@ -163,7 +182,7 @@ def legacy_target(
     ident_col = col(listing.model.id)
     query = (
         select(ident_col)
-        .where(listing.owner == owner_id, listing.model.state == listing.state)
+        .where(*_bounded(listing, owner_id, 0, _NO_ID))
         .order_by(ident_col.desc() if listing.newest_first else ident_col.asc())
         .offset((number - 1) * PAGE_SIZE - 1)
         .limit(1)
