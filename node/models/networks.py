@@ -78,6 +78,8 @@ class NetworkItem(SQLModel, table=True):
         ),
         # the timeline's keyset order: one index range per page, at any depth
         Index("ix_network_item_network_published", "network_id", "published", "id"),
+        # a network profile's latest calls and news: one range per kind, newest first
+        Index("ix_network_item_network_kind_published", "network_id", "kind", "published", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

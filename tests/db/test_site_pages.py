@@ -5,12 +5,17 @@ directory; an organization's profile names its networks; regions and categories 
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from node.cli.demo import load_demo
 from node.db import session_scope
+from node.features.networks.highlights import network_latest
 from node.federation.context import NodeContext
 from node.models import LocalActor, OutgoingMembership
 from node.settings import Settings
@@ -181,3 +186,39 @@ async def test_the_timeline_is_in_publication_order_whatever_the_order_of_arriva
     page = Page(client.get("/networks/ussen").text)
     shown = [text for level, text in page.headings if level == 2]
     assert shown == ["Newer news", "Older news"]
+
+
+async def test_the_latest_calls_and_news_are_the_newest_published_not_the_last_filed(
+    node: NodeContext, engine: Engine, client: TestClient
+) -> None:
+    """A member posts news today, then the network files six of its posts from years ago (a
+    backfill arrives all at once): the profile's latest news is still today's, as on the
+    timeline, whatever came in last."""
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, network, ORG)
+
+    def news(name: str, published: datetime) -> dict[str, object]:
+        return {
+            "id": f"https://coop.example/items/{uuid.uuid4().hex}",
+            "type": "Article",
+            "attributedTo": ORG,
+            "name": name,
+            "content": "<p>News.</p>",
+            "published": published.isoformat(),
+            "to": [PUBLIC],
+        }
+
+    today = datetime.now(UTC) - timedelta(hours=1)
+    fresh = news("Riverside opens a third store", today)
+    await deliver(node, activity("Create", ORG, fresh, to=[PUBLIC]))
+    for year in range(2015, 2021):
+        old = news(f"Riverside news of {year}", datetime(year, 3, 1, tzinfo=UTC))
+        await deliver(node, activity("Create", ORG, old, to=[PUBLIC]))
+    with Session(engine) as session:
+        latest = network_latest(session, node, network, 6)
+    assert [e.document["name"] for e in latest] == [fresh["name"]] + [
+        f"Riverside news of {year}" for year in range(2020, 2015, -1)
+    ]
+    h3 = [text for level, text in Page(client.get("/@ussen").text).headings if level == 3]
+    assert fresh["name"] in h3 and "Riverside news of 2015" not in h3

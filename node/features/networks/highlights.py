@@ -3,9 +3,10 @@ network (everything below it) or of the whole node (the front page), and the net
 belongs to.
 
 Every read is bounded: ``LIMIT`` rows per source, in the order of an index
-(``network_item (network_id, start_time)`` / ``(network_id, received_at)``, ``item
+(``network_item (network_id, start_time)`` / ``(network_id, kind, published, id)``, ``item
 (start_time)`` / ``(actor_id, published)``), so a network with a million items answers as fast
-as one with ten.
+as one with ten. The node's front page still takes its calls and news by arrival
+(``(network_id, received_at)``) over every network at once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from node.features.networks.collections import MEMBERS, MEMBERSHIPS
 from node.features.networks.profiles import MemberProfile, profile_of
 from node.features.networks.queries import (
     Entry,
@@ -25,6 +27,7 @@ from node.features.networks.queries import (
     published_at,
 )
 from node.features.networks.upcoming import upcoming_events, upcoming_page
+from node.federation.actors import id_pages
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -56,12 +59,18 @@ def network_latest(
     """The network's latest ``limit`` calls and news (its own and its members'), newest first."""
     limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
-    rows = session.exec(
-        network_rows([network.id or 0], Filters())
-        .where(col(NetworkItem.kind).in_(NEWS_KINDS))
-        .order_by(col(NetworkItem.received_at).desc())
-        .limit(limit)
-    ).all()
+    # By published time, as the timeline orders them: arrival is no date order (a new member's
+    # recent posts are filed all at once). One index range per kind, newest first, merged here.
+    rows = [
+        row
+        for kind in NEWS_KINDS
+        for row in session.exec(
+            network_rows([network.id or 0], Filters())
+            .where(NetworkItem.kind == kind)
+            .order_by(col(NetworkItem.published).desc(), col(NetworkItem.id).desc())
+            .limit(limit)
+        ).all()
+    ]
     own = session.exec(
         select(Item)
         .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
@@ -134,7 +143,7 @@ def networks_of(session: Session, node: NodeContext, actor: LocalActor) -> list[
     """The networks ``actor`` is an admitted member of (at most MAX_SHOWN)."""
     rows = session.exec(
         select(OutgoingMembership.network)
-        .where(OutgoingMembership.actor_id == actor.id, OutgoingMembership.state == "admitted")
+        .where(*id_pages.whole(MEMBERSHIPS, actor.id or 0))
         .order_by(col(OutgoingMembership.id))
         .limit(MAX_SHOWN)
     ).all()
@@ -146,7 +155,7 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
     (nested networks: a regional network's national one)."""
     rows = session.exec(
         select(Membership)
-        .where(Membership.network_id == network.id, Membership.state == "admitted")
+        .where(*id_pages.whole(MEMBERS, network.id or 0))
         .order_by(col(Membership.id))
         .limit(MAX_SHOWN)
     ).all()
@@ -166,7 +175,7 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
 def _first_members(session: Session, node: NodeContext, network: LocalActor) -> list[MemberProfile]:
     rows = session.exec(
         select(Membership.member)
-        .where(Membership.network_id == network.id, Membership.state == "admitted")
+        .where(*id_pages.whole(MEMBERS, network.id or 0))
         .order_by(col(Membership.id))
         .limit(NESTED_SHOWN)
     ).all()

@@ -101,6 +101,12 @@ def _bounded(listing: Listing, owner_id: int, low: int, high: int) -> tuple[Any,
     )
 
 
+def whole(listing: Listing, owner_id: int) -> tuple[Any, ...]:
+    """The conditions of all the owner's counted rows, as one bounded index range (for a
+    page's first few, ordered by id)."""
+    return _bounded(listing, owner_id, 0, _NO_ID)
+
+
 def _range(
     session: Session, listing: Listing, owner_id: int, beyond: int | None, onward: bool, n: int
 ) -> list[tuple[int, Any]]:
@@ -182,7 +188,7 @@ def legacy_target(
     ident_col = col(listing.model.id)
     query = (
         select(ident_col)
-        .where(*_bounded(listing, owner_id, 0, _NO_ID))
+        .where(*whole(listing, owner_id))
         .order_by(ident_col.desc() if listing.newest_first else ident_col.asc())
         .offset((number - 1) * PAGE_SIZE - 1)
         .limit(1)

@@ -2,7 +2,8 @@
 collections: local_actor.followers_count, following_count, members_count, memberships_count,
 kept by triggers on every insert, state change and delete (cascades included), backfilled here;
 (owner, state, id) indexes on follower, following and outgoing_membership (membership has one
-since 0017)
+since 0017); network_item (network_id, kind, published, id) for a network profile's latest calls
+and news by published time
 
 Revision ID: 0018
 Revises: 0017
@@ -41,6 +42,12 @@ def upgrade() -> None:
         )
     for table, name, owner in INDEXES:
         op.create_index(name, table, [owner, "state", "id"], unique=False)
+    op.create_index(
+        "ix_network_item_network_kind_published",
+        "network_item",
+        ["network_id", "kind", "published", "id"],
+        unique=False,
+    )
     for table, owner, state, counter in COUNTED:
         op.execute(
             f"UPDATE local_actor SET {counter} = (SELECT count(*) FROM {table}"
@@ -109,6 +116,7 @@ def downgrade() -> None:
         else:
             for event in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER IF EXISTS tr_{table}_count_{event}")
+    op.drop_index("ix_network_item_network_kind_published", table_name="network_item")
     for table, name, _ in INDEXES:
         op.drop_index(name, table_name=table)
     for _, _, _, counter in COUNTED:
