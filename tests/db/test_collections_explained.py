@@ -2,40 +2,48 @@
 page, a page back, the probes for next and prev, the collection with its count, and the
 redirect of an old page number each read one range of the ``(owner, state, id)`` index - the
 owner and state fixed, the id bounded by the cursor (SQLite ``SEARCH … USING … INDEX
-ix_follower_actor_state (actor_id=? AND state=? AND id>? AND id<?)``; PostgreSQL an Index (Only) Scan of
-that index with those conditions, under a Limit; the far end of a first page is bounded too,
-by 0 or the largest id) - never a scan, never a sort, and no
+ix_follower_actor_state (actor_id=? AND state=? AND id<?)``; PostgreSQL an Index (Only) Scan of
+that index with those conditions, under a Limit, where the open end of a first page is
+bounded too, by 0 or the largest id) - never a scan, never a sort, and no
 ``count(*)``. The statements are the ones the pages really ran, with their own parameters."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
+from bench.seed_network import seed
+from node.settings import Settings
+from node.urls import Urls
 from tests.db.collections_support import actor, analyze, followers, members
 from tests.db.test_reads_explained import _nodes, _pg_plan, _sqlite_plan, assert_indexed, captured
 
 AP = {"Accept": "application/activity+json"}
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 
 def assert_one_keyed_range(engine: Engine, statement: str, params: Any, index: str) -> None:
-    """The statement reads ``index`` from its owner and state, between two ids."""
+    """The statement reads ``index`` from its owner and state, from the cursor's id on when it
+    has one (PostgreSQL: between two ids always)."""
     assert_indexed(engine, statement, params)
     if engine.dialect.name == "sqlite":
         plan = _sqlite_plan(engine, statement, params)
         assert len(plan) == 1 and index in plan[0], plan
-        assert "_id=? AND state=? AND id>? AND id<?" in plan[0], plan
+        assert "_id=? AND state=?" in plan[0], plan
+        if " < ?" in statement or " > ?" in statement:
+            assert "id>?" in plan[0] or "id<?" in plan[0], plan
         return
     root = _pg_plan(engine, statement, params)
     scans = [n for n in _nodes(root) if "Index" in n["Node Type"]]
     assert [n.get("Index Name") for n in scans] == [index], scans
     cond = str(scans[0].get("Index Cond", ""))
     assert "_id = " in cond and re.search(r"\bstate\)?(::text)? = '", cond), cond
-    assert "(id > " in cond and "(id < " in cond, cond
+    assert "ROW(" in cond and ") > ROW(" in cond and ") < ROW(" in cond, cond
 
 
 def pages_of(client: TestClient, collection: str) -> None:
@@ -76,3 +84,50 @@ def test_every_query_of_a_big_collection_reads_one_index_range(
     for statement, params in seen:
         if "FROM local_actor" in statement:
             assert_indexed(engine, statement, params)
+
+
+def test_the_network_profiles_members_and_latest_news_read_bounded_ranges(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    """``/@ussen``: its first members, the networks it belongs to, its latest calls and news
+    (one range of ``(network_id, kind, published, id)`` per kind) and its follower count (the
+    kept one: no count)."""
+    seed(engine, Urls(settings.base_url), "ussen", 600, 1_500, seed=9, now=NOW)
+    with captured(engine) as seen:
+        assert client.get("/@ussen").status_code == 200
+    # (the sections of the network's own items count those: page_data.py, not a collection)
+    relations = ("FROM follower", "FROM membership", "FROM outgoing_membership")
+    counted = [s for s, _ in seen if "count(" in s.lower() and any(t in s for t in relations)]
+    assert counted == [], "a count of followers or members per request"
+    ranges = {
+        "FROM membership": "ix_membership_network_state",
+        "FROM outgoing_membership": "ix_outgoing_membership_actor_state",
+    }
+    checked = 0
+    for statement, params in seen:
+        for table, index in ranges.items():
+            if table in statement and "ORDER BY" in statement:
+                assert_one_keyed_range(engine, statement, params, index)
+                checked += 1
+        if "network_item.kind = " in statement and "BY network_item.published DESC" in statement:
+            _assert_newest_of_one_kind(engine, statement, params)
+            checked += 1
+    assert checked >= 4, [s for s, _ in seen]
+
+
+def _assert_newest_of_one_kind(engine: Engine, statement: str, params: Any) -> None:
+    """The newest few of one kind: the range of one network and kind, read from its newest end
+    (no cursor: the LIMIT ends it), no scan, no sort."""
+    index = "ix_network_item_network_kind_published"
+    if engine.dialect.name == "sqlite":
+        plan = _sqlite_plan(engine, statement, params)
+        assert len(plan) == 1 and "TEMP B-TREE" not in plan[0], plan
+        assert plan[0].startswith("SEARCH") and index in plan[0], plan
+        assert "(network_id=? AND kind=?)" in plan[0], plan
+        return
+    root = _pg_plan(engine, statement, params)
+    kinds = [n["Node Type"] for n in _nodes(root)]
+    assert "Seq Scan" not in kinds and "Sort" not in kinds and root["Node Type"] == "Limit", kinds
+    scans = [n for n in _nodes(root) if n.get("Index Name") == index]
+    assert scans, root
+    assert "network_id = " in str(scans[0]["Index Cond"]), scans

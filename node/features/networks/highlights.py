@@ -143,7 +143,7 @@ def networks_of(session: Session, node: NodeContext, actor: LocalActor) -> list[
     """The networks ``actor`` is an admitted member of (at most MAX_SHOWN)."""
     rows = session.exec(
         select(OutgoingMembership.network)
-        .where(*id_pages.whole(MEMBERSHIPS, actor.id or 0))
+        .where(*id_pages.whole(session, MEMBERSHIPS, actor.id or 0))
         .order_by(col(OutgoingMembership.id))
         .limit(MAX_SHOWN)
     ).all()
@@ -155,7 +155,7 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
     (nested networks: a regional network's national one)."""
     rows = session.exec(
         select(Membership)
-        .where(*id_pages.whole(MEMBERS, network.id or 0))
+        .where(*id_pages.whole(session, MEMBERS, network.id or 0))
         .order_by(col(Membership.id))
         .limit(MAX_SHOWN)
     ).all()
@@ -175,7 +175,7 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
 def _first_members(session: Session, node: NodeContext, network: LocalActor) -> list[MemberProfile]:
     rows = session.exec(
         select(Membership.member)
-        .where(*id_pages.whole(MEMBERS, network.id or 0))
+        .where(*id_pages.whole(session, MEMBERS, network.id or 0))
         .order_by(col(Membership.id))
         .limit(NESTED_SHOWN)
     ).all()

@@ -83,28 +83,36 @@ def asked(params: Mapping[str, str]) -> Asked:
     return Asked(page=max(1, min(int(raw), MAX_PAGE)) if raw.isdigit() else 1)
 
 
-def _bounded(listing: Listing, owner_id: int, low: int, high: int) -> tuple[Any, ...]:
+def _bounded(
+    session: Session, listing: Listing, owner_id: int, low: int, high: int
+) -> tuple[Any, ...]:
     """The owner's counted rows with ``low < id < high``: one range of the ``(owner, state,
-    id)`` index with both ends. The row comparisons say it again for PostgreSQL's planner:
-    only that index can serve them, so it never walks the primary key in id order filtering
-    the owner instead (cheap on average when one actor holds most rows, the whole table when
-    an owner's rows sit at the far end)."""
+    id)`` index, closed at both ends by the owner and state, and by the ids where given.
+
+    PostgreSQL's planner is told the ids as row comparisons, both ends always (0 and _NO_ID
+    for an open one): only that index can serve them, so it never walks the primary key in id
+    order filtering the owner instead (cheap on average when one actor holds most rows, the
+    whole table when an owner's rows sit at the far end). SQLite is told plain ids, and only
+    a real cursor's: it reads row comparisons as another range and sorts, and takes an open
+    end for a range of its rowid, the same walk."""
     ident = col(listing.model.id)
-    key = tuple_(listing.owner, listing.model.state, ident)
-    return (
-        listing.owner == owner_id,
-        listing.model.state == listing.state,
-        ident > low,
-        ident < high,
-        key > tuple_(owner_id, listing.state, low),
-        key < tuple_(owner_id, listing.state, high),
-    )
+    found = [listing.owner == owner_id, listing.model.state == listing.state]
+    if session.get_bind().dialect.name == "postgresql":
+        key = tuple_(listing.owner, listing.model.state, ident)
+        found.append(key > tuple_(owner_id, listing.state, low))
+        found.append(key < tuple_(owner_id, listing.state, high))
+    else:
+        if low > 0:
+            found.append(ident > low)
+        if high < _NO_ID:
+            found.append(ident < high)
+    return tuple(found)
 
 
-def whole(listing: Listing, owner_id: int) -> tuple[Any, ...]:
+def whole(session: Session, listing: Listing, owner_id: int) -> tuple[Any, ...]:
     """The conditions of all the owner's counted rows, as one bounded index range (for a
     page's first few, ordered by id)."""
-    return _bounded(listing, owner_id, 0, _NO_ID)
+    return _bounded(session, listing, owner_id, 0, _NO_ID)
 
 
 def _range(
@@ -115,7 +123,7 @@ def _range(
     ident = col(listing.model.id)
     descending = listing.newest_first == onward
     low, high = (0, beyond or _NO_ID) if descending else (beyond or 0, _NO_ID)
-    query = select(ident, listing.value).where(*_bounded(listing, owner_id, low, high))
+    query = select(ident, listing.value).where(*_bounded(session, listing, owner_id, low, high))
     query = query.order_by(ident.desc() if descending else ident.asc()).limit(n)
     return [(int(row[0]), row[1]) for row in session.exec(query).all()]
 
@@ -188,7 +196,7 @@ def legacy_target(
     ident_col = col(listing.model.id)
     query = (
         select(ident_col)
-        .where(*whole(listing, owner_id))
+        .where(*whole(session, listing, owner_id))
         .order_by(ident_col.desc() if listing.newest_first else ident_col.asc())
         .offset((number - 1) * PAGE_SIZE - 1)
         .limit(1)
