@@ -14,10 +14,13 @@ events and latest news, so it reads items: it is measured as a page like the oth
 Pages: the network timeline (first page, a cursor in the middle, the deepest page, an old
 `?page=60` link), the outbox collection and its first and deepest pages (ActivityStreams), the
 member directory, `upcomingEvents`, the calendar (list, a month), `/regions/…`, search, the
-iCal feed, RSS, Atom, JSON Feed.
+iCal feed, RSS, Atom, JSON Feed; the followers collection of the network (`--followers`, 20,000
+by default: a hub's) and its members collection (its `--members`): each collection, its first
+page, its deepest page by cursor, and an old `?page=N` link to that deepest page.
 
     python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
-                                [--budget 30] [--no-postgres] [--no-sqlite]
+                                [--followers 20000] [--budget 30] [--no-postgres]
+                                [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_load as load  # noqa: E402
 from bench_inbox import SOLNODE, _stop, node_env, pg_schema  # noqa: E402
-from seed_network import seed  # noqa: E402
+from seed_network import seed, seed_followers  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from node.db import make_engine  # noqa: E402
@@ -67,6 +70,32 @@ def _cursor(conn: Any, table: str, owner: str, owner_id: int, offset: int, *, ol
     return f"{stamp}Z~{'n' if table == 'network_item' else ''}{ident}"
 
 
+def _relations(
+    conn: Any, table: str, owner: str, state: str, owner_id: int, *, newest_first: bool
+) -> tuple[int, str]:
+    """(how many, the cursor of the deepest page) of a collection of ``table`` rows."""
+    where = f"WHERE {owner} = :o AND state = :s"
+    params = {"o": owner_id, "s": state}
+    total = int(conn.execute(text(f"SELECT count(*) FROM {table} {where}"), params).scalar_one())
+    # the last page holds the final total % 20 rows (or 20): its cursor is the row before them
+    last = total % 20 or 20
+    order = "ASC" if newest_first else "DESC"
+    query = f"SELECT id FROM {table} {where} ORDER BY id {order} LIMIT 1 OFFSET :n"
+    ident = conn.execute(text(query), {**params, "n": last}).scalar_one()
+    return total, f"{'before' if newest_first else 'after'}={ident}"
+
+
+def _collection_pages(path: str, name: str, found: tuple[int, str]) -> list[tuple[str, str, str]]:
+    total, deepest = found
+    number = (total + 19) // 20
+    return [
+        (f"{name} collection ({total:,})", path, AS_JSON),
+        (f"{name} page 1", f"{path}?page=1", AS_JSON),
+        (f"{name} deepest page (cursor)", f"{path}?{deepest}", AS_JSON),
+        (f"{name} old ?page={number} (301)", f"{path}?page={number}", AS_JSON),
+    ]
+
+
 def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
     """(label, path, accept) of every page measured."""
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
@@ -78,6 +107,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
         middle = _cursor(conn, "network_item", "network_id", me, total // 2, oldest=False)
         deepest = _cursor(conn, "network_item", "network_id", me, 20, oldest=True)
         outbox_deepest = _cursor(conn, "outbox_activity", "actor_id", me, 20, oldest=True)
+        followers = _relations(conn, "follower", "actor_id", "accepted", me, newest_first=True)
+        members = _relations(conn, "membership", "network_id", "admitted", me, newest_first=False)
     engine.dispose()
     month = datetime.now(UTC).strftime("%Y-%m")
     net, actor = f"/networks/{SLUG}", f"/actors/{SLUG}"
@@ -97,6 +128,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
         ("outbox page 1", f"{actor}/outbox?page=1", AS_JSON),
         ("outbox deepest page", f"{actor}/outbox?before={outbox_deepest}", AS_JSON),
         ("upcomingEvents page 1", f"{actor}/events?page=1", AS_JSON),
+        *_collection_pages(f"{actor}/followers", "followers", followers),
+        *_collection_pages(f"{actor}/members", "members", members),
         ("calendar.ics", f"/@{SLUG}/calendar.ics", "text/calendar"),
         ("RSS", f"/@{SLUG}/feed.rss", "*/*"),
         ("Atom", f"/@{SLUG}/feed.atom", "*/*"),
@@ -120,7 +153,8 @@ def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespac
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
     engine = make_engine(settings)
     started = time.monotonic()
-    seed(engine, Urls(settings.base_url), SLUG, args.members, args.items, progress=print)
+    network = seed(engine, Urls(settings.base_url), SLUG, args.members, args.items, progress=print)
+    seed_followers(engine, network, args.followers)
     engine.dispose()
     print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
     with ExitStack() as stack:
@@ -147,6 +181,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--followers", type=int, default=20_000)
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per page at most")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")

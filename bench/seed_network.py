@@ -48,6 +48,7 @@ from node.features.networks.filing import published_of, stored_document  # noqa:
 from node.features.networks.rules import RELAYED, decide, load_rules  # noqa: E402
 from node.federation.actors.local import create_actor, get_actor  # noqa: E402
 from node.models import (  # noqa: E402
+    Follower,
     LocalActor,
     Membership,
     NetworkItem,
@@ -349,6 +350,29 @@ def _insert(engine: Engine, network: LocalActor, urls: Urls, rows: list[dict[str
                     .values(outbox_count=col(LocalActor.outbox_count) + len(announces))
                 )
     return len(rows)
+
+
+def seed_followers(engine: Engine, network: LocalActor, followers: int) -> None:
+    """``followers`` accepted followers of the network on 500 hosts (every 100th still
+    pending), inserted in bulk: the triggers keep its followers_count as the handlers would."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "actor_id": network.id,
+            "remote_id": f"https://f{i % 500}.example/users/u{i}",
+            "inbox": f"https://f{i % 500}.example/users/u{i}/inbox",
+            "shared_inbox": f"https://f{i % 500}.example/inbox",
+            "follow_id": f"https://f{i % 500}.example/follows/{i}",
+            "state": "pending" if i % 100 == 42 else "accepted",
+            "created_at": now,
+        }
+        for i in range(followers)
+    ]
+    for start in range(0, len(rows), BATCH):
+        with engine.begin() as conn:
+            conn.execute(Follower.__table__.insert(), rows[start : start + BATCH])  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE follower"))
 
 
 def main(argv: list[str] | None = None) -> int:
