@@ -89,23 +89,23 @@ def _bounded(
     """The owner's counted rows with ``low < id < high``: one range of the ``(owner, state,
     id)`` index, closed at both ends by the owner and state, and by the ids where given.
 
-    PostgreSQL's planner is told the ids as row comparisons, both ends always (0 and _NO_ID
-    for an open one): only that index can serve them, so it never walks the primary key in id
-    order filtering the owner instead (cheap on average when one actor holds most rows, the
-    whole table when an owner's rows sit at the far end). SQLite is told plain ids, and only
-    a real cursor's: it reads row comparisons as another range and sorts, and takes an open
-    end for a range of its rowid, the same walk."""
+    A real cursor's id is a plain comparison: where the index range starts. An open end (0,
+    _NO_ID) is left out of those: SQLite would take it for a range of its rowid and filter the
+    owner. PostgreSQL's planner is told the ids again as row comparisons, both ends always:
+    only that index can serve them, so it never walks the primary key in id order filtering
+    the owner instead (cheap on average when one actor holds most rows, the whole table when
+    an owner's rows sit at the far end). SQLite is not: it reads them as another range, and
+    sorts."""
     ident = col(listing.model.id)
     found = [listing.owner == owner_id, listing.model.state == listing.state]
+    if low > 0:
+        found.append(ident > low)
+    if high < _NO_ID:
+        found.append(ident < high)
     if session.get_bind().dialect.name == "postgresql":
         key = tuple_(listing.owner, listing.model.state, ident)
         found.append(key > tuple_(owner_id, listing.state, low))
         found.append(key < tuple_(owner_id, listing.state, high))
-    else:
-        if low > 0:
-            found.append(ident > low)
-        if high < _NO_ID:
-            found.append(ident < high)
     return tuple(found)
 
 
