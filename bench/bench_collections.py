@@ -6,8 +6,11 @@ Each case builds one collection page as the node does now (``id_pages.answer``: 
 count, one index range with LIMIT 21, one probe for the other side) and as it did before
 (``count(*)`` of the accepted rows, then ``OFFSET (page - 1) * 20``), alternating the two
 ``--requests`` times in this one process, so both see the same machine load. Printed per
-case: p50 and p99 in ms (wall clock: on PostgreSQL the work is the server's) and the ratio of
-the old p50 to the new. bench/bench_reads.py measures the same pages over HTTP.
+case: p50 and p99 in ms (wall clock: on PostgreSQL the work is the server's), the ratio of
+the old p50 to the new, and a figure the machine's load cannot blur: on SQLite the CPU time
+of this process per page (p50, ms), on PostgreSQL the shared buffers the page's statements
+touch (``EXPLAIN (ANALYZE, BUFFERS)`` of each, summed). bench/bench_reads.py measures the same
+pages over HTTP.
 
     python bench/bench_collections.py [--followers 20000] [--members 2000] [--requests 200]
                                       [--no-postgres] [--no-sqlite]
@@ -31,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_inbox import pg_schema  # noqa: E402
 from seed_network import seed, seed_followers  # noqa: E402
-from sqlalchemy import create_engine, func  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from node import migrations  # noqa: E402
@@ -75,11 +78,39 @@ def _deepest(session: Session, listing: id_pages.Listing, owner: int) -> tuple[i
     return (total + SIZE - 1) // SIZE, int(ident or 0)
 
 
-def timed(fn: Callable[[], list[Any]], samples: list[float]) -> list[Any]:
-    started = time.perf_counter()
+def timed(fn: Callable[[], list[Any]], samples: list[float], cpu: list[float]) -> list[Any]:
+    started, used = time.perf_counter(), time.process_time()
     found = fn()
     samples.append((time.perf_counter() - started) * 1000)
+    cpu.append((time.process_time() - used) * 1000)
     return found
+
+
+def buffers(engine: Engine, fn: Callable[[], list[Any]]) -> int:
+    """The shared buffers PostgreSQL touches for the statements ``fn`` runs."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    total = 0
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        for statement, params in seen:
+            cur = raw.cursor()
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params)
+            found = cur.fetchone()
+            cur.close()
+            assert found is not None
+            plan = found[0][0]["Plan"]
+            total += int(plan.get("Shared Hit Blocks", 0)) + int(plan.get("Shared Read Blocks", 0))
+    return total
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -93,8 +124,10 @@ def database_case(label: str, url: str, args: argparse.Namespace) -> None:
     network = seed(engine, Urls("http://127.0.0.1:8999"), "ussen", args.members, 0)
     seed_followers(engine, network, args.followers)
     print(f"\n{label}: {args.followers:,} followers (1% pending), {args.members:,} members")
+    extra = "buffers old / new" if "postgresql" in url else "CPU ms old / new"
     print(
-        f"{'page':<34} {'old p50':>8} {'old p99':>8} {'new p50':>8} {'new p99':>8} {'old/new':>8}"
+        f"{'page':<34} {'old p50':>8} {'old p99':>8} {'new p50':>8} {'new p99':>8}"
+        f" {'old/new':>8}  {extra}"
     )
     with Session(engine) as session:
         actor = session.get(LocalActor, network.id)
@@ -108,14 +141,22 @@ def database_case(label: str, url: str, args: argparse.Namespace) -> None:
             ):
                 old: list[float] = []
                 new: list[float] = []
+                old_cpu: list[float] = []
+                new_cpu: list[float] = []
+                before = partial(old_page, session, listing, actor.id, old_n)
+                after = partial(new_page, session, listing, actor, want)
                 for _ in range(args.requests):
-                    a = timed(partial(old_page, session, listing, actor.id, old_n), old)
-                    b = timed(partial(new_page, session, listing, actor, want), new)
+                    a = timed(before, old, old_cpu)
+                    b = timed(after, new, new_cpu)
                     assert a == b, (name, where)  # the same items, both ways
+                if engine.dialect.name == "postgresql":
+                    work = f"{buffers(engine, before)} / {buffers(engine, after)}"
+                else:
+                    work = f"{_pct(old_cpu, 0.5):.2f} / {_pct(new_cpu, 0.5):.2f}"
                 print(
                     f"{name + ' ' + where:<34} {_pct(old, 0.5):8.2f} {_pct(old, 0.99):8.2f}"
                     f" {_pct(new, 0.5):8.2f} {_pct(new, 0.99):8.2f}"
-                    f" {_pct(old, 0.5) / _pct(new, 0.5):7.1f}x",
+                    f" {_pct(old, 0.5) / _pct(new, 0.5):7.1f}x  {work}",
                     flush=True,
                 )
     engine.dispose()
