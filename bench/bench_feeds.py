@@ -48,7 +48,7 @@ from node.features.feeds import cache as feed_cache
 from node.features.feeds import ical, stamps
 from node.features.feeds.entries import CALENDAR_SIZE, FeedEntry
 from node.features.networks.facts import item_facts
-from node.features.networks.filing import apply_facts
+from node.features.networks.filing import apply_facts, file_document
 from node.features.publishing import service
 from node.federation.actors.local import create_actor
 from node.federation.context import NodeContext
@@ -118,8 +118,9 @@ def build(directory: Path, events: int) -> tuple[TestClient, list[dict[str, Any]
             start += timedelta(hours=5)
             docs.append(doc)
             row = NetworkItem(
-                network_id=network.id, object_id=doc["id"], author=doc["attributedTo"], document=doc
+                network_id=network.id, object_id=doc["id"], author=doc["attributedTo"]
             )
+            file_document(row, doc)
             apply_facts(row, item_facts(doc))
             session.add(row)
         first = datetime.now(UTC) + timedelta(days=10)

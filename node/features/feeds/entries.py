@@ -120,17 +120,18 @@ class _Authors:
 
 def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
     received = as_utc(row.received_at)
-    published = _doc_time(row.document, "published", received)
+    # a row filed under older cleaning rules (or none) is made safe here (clean.py)
+    document = clean.shown(row.document, row.clean_rules)
+    published = _doc_time(document, "published", received)
     name, url = authors.remote(row.author)
     return FeedEntry(
         object_id=row.object_id,
-        # rows filed before the filing rules (clean.py) are made safe here too
-        document=clean.normalised(row.document),
+        document=document,
         kind=row.kind,
         author_name=name,
         author_url=url,
         published=published,
-        updated=max(_doc_time(row.document, "updated", published), published),
+        updated=max(_doc_time(document, "updated", published), published),
         start=as_utc(row.start_time) if row.start_time else None,
         end=as_utc(row.end_time) if row.end_time else None,
     )
