@@ -13,7 +13,10 @@ import hashlib
 from typing import Any
 
 import orjson
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from node.activitypub.addressing import is_http_url
 from node.features.networks import clean
 
 # RULES -> blake2b of what normalised() keeps of HOSTILE, in order
@@ -71,3 +74,21 @@ def test_cleaning_a_cleaned_document_changes_nothing() -> None:
     for doc in HOSTILE:
         once = clean.normalised(doc)
         assert clean.normalised(once) == once
+
+
+_URLISH = st.text(
+    alphabet=st.sampled_from("htps:/[]@\\?#.-_:%0123456789abcXYZ é\t"), max_size=40
+).map(lambda tail: "http" + tail)
+
+
+@given(_URLISH)
+@example("http://a.example:99999/x?y#z")
+@example("https://./")
+@example("http://a.example:80@evil.example/")
+@example("http://a.example\\@evil.example/")
+def test_the_fast_link_check_accepts_only_what_the_full_check_accepts(value: str) -> None:
+    if clean._PLAIN_HTTP.fullmatch(value):
+        assert is_http_url(value), value
+    assert (clean.http_url(value) is not None) == (
+        is_http_url(value) and not clean._CONTROL.search(value)
+    )

@@ -112,11 +112,16 @@ def _float(value: Any) -> float | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _tzid(key: str) -> str:
+    return f";TZID={icstext.param(key)}"
+
+
 def _when(name: str, moment: datetime, zone: ZoneInfo) -> str:
     """DTSTART/DTEND/RECURRENCE-ID: wall-clock time with its TZID, or UTC as ``…Z``."""
     if zone.key in _UTC_KEYS:
-        return icstext.prop(name, icstext.utc(moment))
-    return icstext.prop(name, icstext.local(moment.astimezone(zone)), {"TZID": zone.key})
+        return icstext.fold(f"{name}:{icstext.utc(moment)}")
+    return icstext.fold(f"{name}{_tzid(zone.key)}:{icstext.local(moment.astimezone(zone))}")
 
 
 def vevent(entry: FeedEntry) -> str | None:
@@ -167,10 +172,11 @@ def _describe(entry: FeedEntry, *, url: str | None = None) -> list[str]:
     doc = entry.document
     url = url or entry.url
     prop, text = icstext.prop, icstext.text
+    updated = icstext.utc(entry.updated)
     lines = [
-        prop("DTSTAMP", icstext.utc(entry.updated)),
+        prop("DTSTAMP", updated),
         prop("CREATED", icstext.utc(entry.published)),
-        prop("LAST-MODIFIED", icstext.utc(entry.updated)),
+        prop("LAST-MODIFIED", updated),
         prop("SUMMARY", text(entry.title)),
         prop("URL", icstext.uri(url)),
     ]

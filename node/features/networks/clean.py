@@ -33,13 +33,17 @@ TIME_KEYS = ("published", "updated", "startTime", "endTime")
 HTML_KEYS = ("content", "summary")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# The common shape of a link, told without urlsplit (a fifth of an event's VEVENT): http(s), an
+# ASCII host, a port, then anything without "@" or "\\". Every string it matches is one
+# is_http_url accepts (tests/unit/test_clean_rules.py); any other goes through is_http_url.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][^@\\]*)?")
 
 
 def http_url(value: Any) -> str | None:
     """``value`` if it is an http(s) URL with no spaces or control characters, else None."""
     if not isinstance(value, str) or len(value) > MAX_URL or _CONTROL.search(value):
         return None
-    return value if is_http_url(value) else None
+    return value if _PLAIN_HTTP.fullmatch(value) or is_http_url(value) else None
 
 
 def link(value: Any) -> str | None:
