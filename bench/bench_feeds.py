@@ -26,6 +26,7 @@ what loading, crediting, grouping series and answering cost on top of writing iC
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -189,6 +190,16 @@ def unchanged(
         f"network calendar of {shown} events written: {written * 1000:.1f} ms, "
         f"{written * 1000 / shown:.3f} ms an event ({written / base:.2f}x the floor)"
     )
+    cpu_times = []
+    for _ in range(max(3, repeat // 4)):
+        began = time.process_time()
+        cold()
+        cpu_times.append(time.process_time() - began)
+    cpu = statistics.median(cpu_times)
+    print(
+        f"  written, CPU time of the process (every thread): {cpu * 1000:.1f} ms, "
+        f"{cpu * 1000 / shown:.3f} ms an event"
+    )
     polls = [
         ("plain GET (body from the cache)", get(path, shown)),
         ("If-None-Match (304)", get(path, headers={"If-None-Match": etag})),
@@ -209,6 +220,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         print(f"building a network with {args.events} aggregated events …", flush=True)
         client, docs = build(Path(tmp), args.events)
@@ -269,6 +281,7 @@ def main() -> None:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(f"peak memory of one network calendar request: {peak / 2**20:.1f} MiB")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

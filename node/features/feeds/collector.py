@@ -1,0 +1,53 @@
+"""The cyclic garbage collector held off while a calendar is written.
+
+A written 5,000-event calendar holds ~30,000 containers (decoded documents and their lists, the
+entries) for a few hundred milliseconds: long enough for CPython to promote them to the oldest
+generation and start a full collection, over the whole heap, in the middle of the write (about
+a third of the write's CPU time in bench/bench_feeds.py, docs/benchmarks.md). None of them is
+cyclic garbage: reference counting frees them when the write returns. So the collector waits
+while any calendar is being written, and resumes once the last one is done and its objects are
+gone; the next collection then finds little that is young.
+
+Process-wide (the collector is), so it is counted: the first writer pauses it, the last resumes
+it, and a collector someone else disabled stays disabled.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class _Pause:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._writers = 0
+        self._paused = False
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()`` with the collector paused; its locals are freed before it resumes."""
+        with self._lock:
+            if self._writers == 0 and gc.isenabled():
+                gc.disable()
+                self._paused = True
+            self._writers += 1
+        try:
+            return work()
+        finally:
+            with self._lock:
+                self._writers -= 1
+                if self._writers == 0 and self._paused:
+                    self._paused = False
+                    gc.enable()
+
+    @property
+    def writers(self) -> int:
+        """How many writes are running (for tests)."""
+        return self._writers
+
+
+paused = _Pause()
