@@ -221,11 +221,13 @@ def calendar(
     source_url: str,
     series: Iterable[SeriesMaster] = (),
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per entry (and per series), and the VTIMEZONEs they need."""
-    events: list[str] = []
+    """A VCALENDAR with one VEVENT per entry (and per series), and the VTIMEZONEs they need.
+    Each VEVENT is encoded as it is written and the body is one join of bytes: the text is held
+    twice at most, never as a list, a string and bytes at once."""
+    events: list[bytes] = []
     zones: dict[str, None] = {}
     for master in series:
-        events.append(series_vevent(master))
+        events.append(series_vevent(master).encode("utf-8"))
         zones[master.zone] = None
     for entry in entries:
         try:
@@ -234,7 +236,7 @@ def calendar(
             log.warning("calendar %s: skipped %s", source_url, entry.object_id, exc_info=True)
             continue
         if event is not None:
-            events.append(event)
+            events.append(event.encode("utf-8"))
             zones[_zone(entry.document).key] = None
     head = [
         icstext.prop("PRODID", PRODID),
@@ -248,9 +250,10 @@ def calendar(
             "REFRESH-INTERVAL", icstext.duration(timedelta(hours=1)), {"VALUE": "DURATION"}
         ),
         icstext.prop("X-PUBLISHED-TTL", "PT1H"),
+        *(_vtimezone(key) for key in zones if key not in _UTC_KEYS),
     ]
-    timezones = [_vtimezone(key) for key in zones if key not in _UTC_KEYS]
-    return icstext.component("VCALENDAR", [*head, *timezones, *events]).encode("utf-8")
+    opening = f"BEGIN:VCALENDAR{icstext.CRLF}{''.join(head)}".encode()
+    return b"".join([opening, *events, f"END:VCALENDAR{icstext.CRLF}".encode()])
 
 
 def latest(entries: Iterable[FeedEntry]) -> datetime | None:
