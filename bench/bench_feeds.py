@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/bench_feeds.py [--events 500] [--repeat 20]``
 
 Builds a fresh SQLite database in a temp dir: a network that aggregated ``--events`` events of
-organizations elsewhere (each with a place, a zone and a hashtag, filed as the inbox files them)
+organizations elsewhere (each with a place, a zone and a hashtag, its document filed as the
+inbox files it: cleaned, under the current cleaning rules)
 and an organization of this node with a monthly series, then times, in process (Starlette's
 test client, no sockets), ``GET /@network/calendar.ics``, the same filtered by region, the
 node-wide ``/regions/{r}/calendar.ics``, and the network's JSON Feed and RSS, each answer
@@ -11,7 +12,8 @@ checked (status 200, the expected number of VEVENTs). Peak memory of one calenda
 read with tracemalloc.
 
 Calendars are timed written (the render cache and the remembered answers emptied before each
-request; the time per event is printed too) and unchanged since the last poll (what most
+request; the time per event is printed too, and the process's CPU time, which a loaded machine
+disturbs far less than the wall clock; the load average is printed before and after) and unchanged since the last poll (what most
 calendar-app polls find), three ways: a plain GET (the body from the cache), a GET with the
 ETag it was given (If-None-Match: a 304) and one with If-Modified-Since. An unchanged poll reads
 the calendar's per-actor generation (calendar_stamp, kept by triggers) and loads no event.
