@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from node.features.feeds.collector import _Pause
+from node.features.feeds.collector import MAX_PAUSE, _Pause
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +61,20 @@ def test_a_collector_turned_off_elsewhere_stays_off() -> None:
     gc.disable()
     pause.run(lambda: None)
     assert not gc.isenabled()
+
+
+def test_writes_that_keep_overlapping_cannot_hold_it_off_past_the_bound() -> None:
+    now = [0.0]
+    pause = _Pause(clock=lambda: now[0])
+    gc.enable()
+    states: list[bool] = []
+
+    def nested(depth: int) -> None:
+        states.append(gc.isenabled())
+        if depth:
+            now[0] += MAX_PAUSE / 2 + 0.1  # each next write arrives a bit over half the bound later
+            pause.run(lambda: nested(depth - 1))
+
+    pause.run(lambda: nested(3))
+    # paused for the first two; the third arrives past the bound and resumes it, for good
+    assert states == [False, False, True, True] and gc.isenabled()
