@@ -43,6 +43,7 @@ from sqlmodel import Session, col, update  # noqa: E402
 
 from node.activitypub import activities  # noqa: E402
 from node.db import make_engine, session_scope  # noqa: E402
+from node.features.networks import clean  # noqa: E402
 from node.features.networks.facts import item_facts  # noqa: E402
 from node.features.networks.filing import published_of, stored_document  # noqa: E402
 from node.features.networks.rules import RELAYED, decide, load_rules  # noqa: E402
@@ -225,6 +226,7 @@ def filed_row(
         "state": state,
         "reason": reason[:500],
         "document": document,
+        "clean_rules": clean.RULES,
         "announce_id": announce,
         "kind": facts.kind,
         "start_time": facts.start_time,

@@ -94,6 +94,10 @@ class NetworkItem(SQLModel, table=True):
     state: str = Field(default="relayed", max_length=16)
     reason: str = Field(default="", max_length=500)
     document: dict[str, Any] = json_dict()
+    # the version of the cleaning rules the document was filed under (clean.RULES in
+    # node/features/networks/clean.py): a document of the current rules is shown as stored, any
+    # other (0: filed before versions were recorded) is cleaned again when shown
+    clean_rules: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # event | news | call | note | other
     kind: str = Field(default="other", max_length=16, index=True)
     start_time: datetime | None = opt_ts()

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from node.app import create_app
 from node.db import session_scope
+from node.features.networks import clean
 from node.features.networks.backfill import backfill
 from node.federation.actors.local import ensure_instance_actor
 from node.federation.context import NodeContext
@@ -254,6 +255,7 @@ async def test_a_broken_row_filed_before_these_rules_is_skipped_or_shown_safely(
         row = session.get(NetworkItem, first.id)
         assert row is not None
         row.document = {**row.document, **BROKEN, **NASTY, "timezone": "Europe"}
+        row.clean_rules = 0  # the default of rows filed before the rules were versioned
         session.add(row)
 
     with TestClient(_app(settings, engine), base_url=settings.base_url) as client:
@@ -262,3 +264,44 @@ async def test_a_broken_row_filed_before_these_rules_is_skipped_or_shown_safely(
             assert answer.status_code == 200, (page, answer.text[:300])
             assert "javascript:" not in answer.text.lower()
             assert "Event 2" in answer.text, page
+
+
+async def test_a_row_of_the_current_rules_is_shown_as_stored_an_older_one_is_cleaned_again(
+    settings: Settings, engine: Engine, hostile: RemoteOrigin
+) -> None:
+    """Filing cleans and records the rules (clean.RULES); feeds and calendars then trust the
+    stored document. A row of any other rules version (0: filed before versions) is cleaned
+    again when shown, so a hostile value an older version kept never reaches a page."""
+    node, network, member = await _network_with_member(settings, engine, hostile)
+    _serve_outbox(hostile, member, [event(member, 1, **NASTY), event(member, 2, **NASTY)])
+    assert await backfill(node, network, member) == 2
+    await hostile.stop()
+    current, older = items(engine, network)
+    for filed in (current, older):
+        assert filed.clean_rules == clean.RULES
+        # trusting is sound: cleaning a filed document again changes nothing
+        assert clean.normalised(filed.document) == filed.document
+        assert "javascript:" not in str(filed.document) and "<script" not in str(filed.document)
+    # What filing stored is shown as it is: a harmless unclosed <em> (cleaning would close it)
+    # proves the current row is not cleaned again. The older row holds what an old version kept.
+    unclosed = "<p>Seed <em>swap</p>"
+    with session_scope(engine) as session:
+        row = session.get(NetworkItem, current.id)
+        assert row is not None
+        row.document = {**row.document, "content": unclosed}
+        old = session.get(NetworkItem, older.id)
+        assert old is not None
+        old.document = {**old.document, **NASTY, "content": unclosed + str(NASTY["content"])}
+        old.clean_rules = 0
+        session.add_all([row, old])
+
+    with TestClient(_app(settings, engine), base_url=settings.base_url) as client:
+        shown = {i["id"]: i for i in client.get("/@ussen/feed.json").json()["items"]}
+        assert shown[current.object_id]["content_html"] == unclosed
+        cleaned = shown[older.object_id]["content_html"]
+        assert cleaned == clean.html(unclosed + str(NASTY["content"])) and "</em>" in cleaned
+        assert shown[older.object_id]["url"] == older.object_id  # its javascript: url dropped
+        for page in PAGES:
+            body = client.get(page).text.lower()
+            assert "javascript:" not in body and "onerror" not in body, page
+            assert "<script" not in body and "&lt;script" not in body, page

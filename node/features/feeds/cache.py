@@ -69,11 +69,12 @@ class RenderCache:
         return body
 
 
-def _dump(document: object) -> bytes:
+def _dump(value: object) -> bytes:
+    """``value`` as JSON, keys sorted; datetimes as RFC 3339 (orjson writes them natively)."""
     try:
-        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a remote number orjson cannot hold (over 64 bits)
-        return json.dumps(document, sort_keys=True, default=str).encode()
+        return json.dumps(value, sort_keys=True, default=str).encode()
 
 
 def _entry_fields(entry: FeedEntry) -> list[object]:
@@ -82,40 +83,38 @@ def _entry_fields(entry: FeedEntry) -> list[object]:
         entry.kind,
         entry.author_name,
         entry.author_url,
-        entry.published.isoformat(),
-        entry.updated.isoformat(),
-        entry.start.isoformat() if entry.start else None,
-        entry.end.isoformat() if entry.end else None,
+        entry.published,
+        entry.updated,
+        entry.start,
+        entry.end,
         entry.sequence,
         entry.series_uid,
-        entry.recurrence_id.isoformat() if entry.recurrence_id else None,
+        entry.recurrence_id,
     ]
 
 
 def calendar_key(
     name: str, source_url: str, entries: Iterable[FeedEntry], series: Iterable[SeriesMaster]
 ) -> bytes:
-    """The digest of everything :func:`node.features.feeds.ical.calendar` writes from."""
+    """The digest of everything :func:`node.features.feeds.ical.calendar` writes from (one
+    serialization an entry: its fields and its document)."""
     digest = hashlib.blake2b(digest_size=32)
     digest.update(orjson.dumps([name, source_url]))
     for entry in entries:
-        digest.update(orjson.dumps(_entry_fields(entry)))
-        digest.update(_dump(entry.document))
+        digest.update(_dump([_entry_fields(entry), entry.document]))
     for master in series:
         fields = [
             master.uid,
-            master.start.isoformat(),
-            master.end.isoformat(),
+            master.start,
+            master.end,
             master.zone,
             master.rrule,
             master.status,
-            [d.isoformat() for d in master.exdates],
+            list(master.exdates),
             master.sequence,
         ]
         digest.update(b"series")
-        digest.update(orjson.dumps(fields))
-        digest.update(orjson.dumps(_entry_fields(master.template)))
-        digest.update(_dump(master.template.document))
+        digest.update(_dump([fields, _entry_fields(master.template), master.template.document]))
     return digest.digest()
 
 

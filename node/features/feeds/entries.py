@@ -16,9 +16,10 @@ from sqlmodel import Session, col, func, or_, select
 
 from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
+from node.features.feeds.credits import Credits
+from node.features.feeds.filed import filed_rows
 from node.features.networks import clean, upcoming
 from node.features.networks.facts import ItemFacts, ShownItem, item_facts
-from node.features.networks.profiles import profile_of
 from node.features.networks.queries import Filters, parse_local
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.context import NodeContext
@@ -30,6 +31,7 @@ CALENDAR_SIZE = 5000  # events not over yet a calendar lists at most
 PAST_SIZE = 500  # recent past events it keeps, so a subscriber's calendar does not empty itself
 # rows a filtered calendar reads of this node's own events (filtered after reading)
 SCAN_LIMIT = 5000
+CHUNK = 1000  # object ids per IN query
 FEED_SIZE = 50
 # Calendars keep recent past events, so a subscriber's calendar does not empty itself.
 PAST_WINDOW = timedelta(days=90)
@@ -39,7 +41,8 @@ EVENT_STATUSES = {EVENT_STATUS[name]: ICAL_STATUS[name] for name in EVENT_STATUS
 ICAL_STATUSES = set(ICAL_STATUS.values())
 
 
-@dataclass(frozen=True)
+# slots: no __dict__ per entry, one object fewer for the garbage collector to walk per event
+@dataclass(frozen=True, slots=True)
 class FeedEntry(ShownItem):
     object_id: str
     document: dict[str, Any]
@@ -74,6 +77,7 @@ def _doc_time(document: dict[str, Any], key: str, default: datetime) -> datetime
 
 
 def _from_item(item: Item, name: str, url: str) -> FeedEntry:
+    """The entry of one of our items (SEQUENCE 0 until :func:`_sequences` counts its Updates)."""
     published = as_utc(item.published)
     return FeedEntry(
         object_id=item.ap_id,
@@ -93,47 +97,33 @@ def entry_of(item: Item, name: str, url: str) -> FeedEntry:
     return _from_item(item, name, url)
 
 
-class _Authors:
-    def __init__(self, session: Session, node: NodeContext) -> None:
-        self.session, self.node = session, node
-        self.cache: dict[str, tuple[str, str]] = {}
-        self.local: dict[int, LocalActor] = {}
-
-    def remote(self, actor: str) -> tuple[str, str]:
-        if actor not in self.cache:
-            profile = profile_of(self.session, self.node, actor)
-            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
-            self.cache[actor] = (profile.name or profile.handle or actor, link)
-        return self.cache[actor]
-
-    def actor(self, item: Item) -> LocalActor:
-        if item.actor_id not in self.local:
-            found = self.session.get(LocalActor, item.actor_id)
-            assert found is not None
-            self.local[item.actor_id] = found
-        return self.local[item.actor_id]
-
-    def of_item(self, item: Item) -> tuple[str, str]:
-        actor = self.actor(item)
-        return actor.name, self.node.urls.profile(actor.slug)
-
-
-def _from_row(row: NetworkItem, authors: _Authors) -> FeedEntry:
+def _from_row(row: Any, authors: Credits) -> FeedEntry:
+    """The entry of a network's row (a ``NetworkItem``, or a row of its columns); its SEQUENCE
+    as for an object from elsewhere (see :func:`_sequences`, which corrects our own)."""
     received = as_utc(row.received_at)
-    published = _doc_time(row.document, "published", received)
+    # a row filed under older cleaning rules (or none) is made safe here (clean.py)
+    document = clean.shown(row.document, row.clean_rules)
+    published = _doc_time(document, "published", received)
+    updated = max(_doc_time(document, "updated", published), published)
     name, url = authors.remote(row.author)
     return FeedEntry(
         object_id=row.object_id,
-        # rows filed before the filing rules (clean.py) are made safe here too
-        document=clean.normalised(row.document),
+        document=document,
         kind=row.kind,
         author_name=name,
         author_url=url,
         published=published,
-        updated=max(_doc_time(row.document, "updated", published), published),
+        updated=updated,
         start=as_utc(row.start_time) if row.start_time else None,
         end=as_utc(row.end_time) if row.end_time else None,
+        sequence=_edits(published, updated),
     )
+
+
+def _edits(published: datetime, updated: datetime) -> int:
+    """The SEQUENCE of an object from another server: the whole minutes between its
+    ``published`` and ``updated`` (it only grows when the object is edited)."""
+    return max(0, int((updated - published).total_seconds() // 60))
 
 
 def update_counts(session: Session, object_ids: list[str]) -> dict[str, int]:
@@ -154,24 +144,21 @@ def update_counts(session: Session, object_ids: list[str]) -> dict[str, int]:
 
 def _sequences(session: Session, entries: list[FeedEntry]) -> list[FeedEntry]:
     """SEQUENCE: how many ``Update`` activities this node sent for the object (our own items,
-    a network's items from organizations on this node); for an object from another server, the
-    whole minutes between its ``published`` and ``updated`` (it only grows when it is edited)."""
+    a network's items from organizations on this node); an object from another server keeps the
+    one its entry was made with (:func:`_edits`). Only this node's objects are counted: a
+    network's calendar is mostly others', so few entries are rebuilt."""
     ids = [e.object_id for e in entries]
-    counts = update_counts(session, ids)
-    local = session.exec(select(Item.ap_id).where(col(Item.ap_id).in_(ids))).all() if ids else []
-    mine = set(local)
-    result = []
-    for e in entries:
-        if e.object_id in mine:
-            seq = counts.get(e.object_id, 0)
-        else:
-            seq = max(0, int((e.updated - e.published).total_seconds() // 60))
-        result.append(_replace_sequence(e, seq))
-    return result
-
-
-def _replace_sequence(entry: FeedEntry, sequence: int) -> FeedEntry:
-    return replace(entry, sequence=sequence)
+    mine: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        mine.update(session.exec(select(Item.ap_id).where(col(Item.ap_id).in_(chunk))).all())
+    if not mine:
+        return entries
+    counts = update_counts(session, [i for i in ids if i in mine])
+    return [
+        replace(e, sequence=counts.get(e.object_id, 0)) if e.object_id in mine else e
+        for e in entries
+    ]
 
 
 def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
@@ -194,7 +181,7 @@ def calendar_events(
     (node/features/networks/upcoming.py)."""
     filters = filters or Filters()
     since = since or now_utc()
-    authors = _Authors(session, node)
+    authors = Credits(session, node)
     # Our own items keep their facts in the document only: filtered in Python, over more rows.
     limit = SCAN_LIMIT if filters.as_query() else CALENDAR_SIZE
     own = upcoming.own_events(session, actor, since, None, None, limit)
@@ -205,8 +192,10 @@ def calendar_events(
         if _admits(filters, i.document, authors.actor(i))
     ]
     for network in upcoming.network_ids(session, actor):
-        rows = upcoming.event_rows(session, network, filters, since, None, None, CALENDAR_SIZE)
-        rows += upcoming.past_rows(session, network, filters, since - PAST_WINDOW, since, PAST_SIZE)
+        keys = upcoming.event_keys(session, network, filters, since, None, None, CALENDAR_SIZE)
+        keys += upcoming.past_keys(session, network, filters, since - PAST_WINDOW, since, PAST_SIZE)
+        rows = filed_rows(session, keys)
+        authors.preload({r.author for r in rows})
         entries += [_from_row(r, authors) for r in rows]
     return _sequences(session, _sorted_by_start(_unique(entries)))
 
@@ -236,7 +225,7 @@ def _sorted_by_start(entries: list[FeedEntry]) -> list[FeedEntry]:
 def tag_events(session: Session, node: NodeContext, tag: str) -> list[FeedEntry]:
     """This node's events with a hashtag, from 90 days ago on."""
     since = now_utc() - PAST_WINDOW
-    authors = _Authors(session, node)
+    authors = Credits(session, node)
     items = session.exec(
         _tagged(tag)
         .where(Item.kind == "event")
@@ -264,7 +253,7 @@ def actor_feed(
     session: Session, node: NodeContext, actor: LocalActor, kind: str | None
 ) -> list[FeedEntry]:
     """The newest items of an actor (a network: with everything shown below it), newest first."""
-    authors = _Authors(session, node)
+    authors = Credits(session, node)
     query = select(Item).where(Item.actor_id == actor.id, col(Item.deleted_at).is_(None))
     if kind:
         query = query.where(Item.kind == kind)
@@ -282,13 +271,14 @@ def actor_feed(
         rows = session.exec(
             rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
         ).all()
+        authors.preload({r.author for r in rows})
         entries += [_from_row(r, authors) for r in rows]
     return _by_published(_unique(entries))
 
 
 def tag_feed(session: Session, node: NodeContext, tag: str, kind: str | None) -> list[FeedEntry]:
     """This node's newest items with a hashtag."""
-    authors = _Authors(session, node)
+    authors = Credits(session, node)
     query = _tagged(tag)
     if kind:
         query = query.where(Item.kind == kind)

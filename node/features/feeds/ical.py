@@ -112,11 +112,16 @@ def _float(value: Any) -> float | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _tzid(key: str) -> str:
+    return f";TZID={icstext.param(key)}"
+
+
 def _when(name: str, moment: datetime, zone: ZoneInfo) -> str:
     """DTSTART/DTEND/RECURRENCE-ID: wall-clock time with its TZID, or UTC as ``…Z``."""
     if zone.key in _UTC_KEYS:
-        return icstext.prop(name, icstext.utc(moment))
-    return icstext.prop(name, icstext.local(moment.astimezone(zone)), {"TZID": zone.key})
+        return icstext.fold(f"{name}:{icstext.utc(moment)}")
+    return icstext.fold(f"{name}{_tzid(zone.key)}:{icstext.local(moment.astimezone(zone))}")
 
 
 def vevent(entry: FeedEntry) -> str | None:
@@ -167,10 +172,11 @@ def _describe(entry: FeedEntry, *, url: str | None = None) -> list[str]:
     doc = entry.document
     url = url or entry.url
     prop, text = icstext.prop, icstext.text
+    updated = icstext.utc(entry.updated)
     lines = [
-        prop("DTSTAMP", icstext.utc(entry.updated)),
+        prop("DTSTAMP", updated),
         prop("CREATED", icstext.utc(entry.published)),
-        prop("LAST-MODIFIED", icstext.utc(entry.updated)),
+        prop("LAST-MODIFIED", updated),
         prop("SUMMARY", text(entry.title)),
         prop("URL", icstext.uri(url)),
     ]
@@ -215,11 +221,13 @@ def calendar(
     source_url: str,
     series: Iterable[SeriesMaster] = (),
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per entry (and per series), and the VTIMEZONEs they need."""
-    events: list[str] = []
+    """A VCALENDAR with one VEVENT per entry (and per series), and the VTIMEZONEs they need.
+    Each VEVENT is encoded as it is written and the body is one join of bytes: the text is held
+    twice at most, never as a list, a string and bytes at once."""
+    events: list[bytes] = []
     zones: dict[str, None] = {}
     for master in series:
-        events.append(series_vevent(master))
+        events.append(series_vevent(master).encode("utf-8"))
         zones[master.zone] = None
     for entry in entries:
         try:
@@ -228,7 +236,7 @@ def calendar(
             log.warning("calendar %s: skipped %s", source_url, entry.object_id, exc_info=True)
             continue
         if event is not None:
-            events.append(event)
+            events.append(event.encode("utf-8"))
             zones[_zone(entry.document).key] = None
     head = [
         icstext.prop("PRODID", PRODID),
@@ -242,9 +250,10 @@ def calendar(
             "REFRESH-INTERVAL", icstext.duration(timedelta(hours=1)), {"VALUE": "DURATION"}
         ),
         icstext.prop("X-PUBLISHED-TTL", "PT1H"),
+        *(_vtimezone(key) for key in zones if key not in _UTC_KEYS),
     ]
-    timezones = [_vtimezone(key) for key in zones if key not in _UTC_KEYS]
-    return icstext.component("VCALENDAR", [*head, *timezones, *events]).encode("utf-8")
+    opening = f"BEGIN:VCALENDAR{icstext.CRLF}{''.join(head)}".encode()
+    return b"".join([opening, *events, f"END:VCALENDAR{icstext.CRLF}".encode()])
 
 
 def latest(entries: Iterable[FeedEntry]) -> datetime | None:

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from node.content.fields.types import CATEGORIES
 from node.db import as_utc, now_utc
-from node.features.feeds import cache, ical, stamps, writers
+from node.features.feeds import cache, collector, ical, stamps, writers
 from node.features.feeds import entries as feed_entries
 from node.features.feeds.entries import KINDS, FeedEntry
 from node.features.feeds.series import group_series
@@ -31,6 +31,7 @@ from node.features.networks.queries import Filters
 from node.features.publishing.listings import TAG_RE
 from node.features.publishing.service.series import published_occurrences
 from node.federation.actors.local import SLUG_RE, get_actor
+from node.federation.context import NodeContext
 from node.models import Item, LocalActor, Series
 from node.models.networks import NetworkItem
 from node.urls import is_uid
@@ -112,16 +113,25 @@ def _calendar(
         if body is not None or (match is not None and _etag_matches(match, known.etag)):
             return conditional(request, body, CALENDAR_TYPE, known.last_modified, known.etag)
     node = ctx(request)
-    found = load(datetime(today.year, today.month, today.day, tzinfo=UTC))
+    since = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    body, answer = collector.paused.run(
+        lambda: _written(session, node, name, source_url, load(since))
+    )
+    if stamps.validator(session, actor, today, name, source_url) == key:  # nothing came between
+        answers.put(key, answer)
+    return conditional(request, body, CALENDAR_TYPE, answer.last_modified, answer.etag)
+
+
+def _written(
+    session: Session, node: NodeContext, name: str, source_url: str, found: list[FeedEntry]
+) -> tuple[bytes, stamps.Answer]:
+    """The body of a calendar of ``found`` (from the render cache, else written) and its answer."""
     entries, series = group_series(session, node, found)
     body_key = cache.calendar_key(name, source_url, entries, series)
     body = cache.calendars.get_or_render(
         body_key, lambda: ical.calendar(name, entries, source_url, series)
     )
-    answer = stamps.Answer(etag_of(body), ical.latest(found), body_key)
-    if stamps.validator(session, actor, today, name, source_url) == key:  # nothing came between
-        answers.put(key, answer)
-    return conditional(request, body, CALENDAR_TYPE, answer.last_modified, answer.etag)
+    return body, stamps.Answer(etag_of(body), ical.latest(found), body_key)
 
 
 def _filtered(request: Request) -> tuple[Filters, str]:

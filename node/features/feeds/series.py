@@ -38,6 +38,8 @@ from node.models import Item, Series
 
 __all__ = ["SeriesMaster", "group_series", "series_rrule"]
 
+CHUNK = 1000  # object ids per query (a query costs ~0.5 ms to build: 25 of them were 12 ms)
+
 
 @dataclass(frozen=True)
 class SeriesMaster:
@@ -97,10 +99,10 @@ def group_series(
     """The entries, with dates of this node's series turned into overrides, and the series."""
     ids = [e.object_id for e in entries]
     where: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(ids), 200):
+    for start in range(0, len(ids), CHUNK):
         rows = session.exec(
             select(Item.ap_id, Item.series_id, Item.series_index).where(
-                col(Item.ap_id).in_(ids[start : start + 200]), col(Item.series_id).is_not(None)
+                col(Item.ap_id).in_(ids[start : start + CHUNK]), col(Item.series_id).is_not(None)
             )
         ).all()
         where.update({ap_id: (sid, index or 0) for ap_id, sid, index in rows if sid is not None})

@@ -32,8 +32,8 @@ from node.features.networks.filing import (
     Arrival,
     already_filed,
     apply_facts,
+    file_document,
     file_item,
-    stored_document,
 )
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
@@ -273,7 +273,8 @@ def _on_update(msg: Incoming) -> str | None:
     with session_scope(msg.node.engine) as session:
 
         def update(row: NetworkItem) -> str:
-            row.document, row.updated_at = stored_document(obj.raw), now_utc()
+            file_document(row, obj.raw)
+            row.updated_at = now_utc()
             apply_facts(row, item_facts.item_facts(obj.raw))
             session.add(row)
             return "updated"

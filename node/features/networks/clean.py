@@ -1,8 +1,11 @@
 """What a network keeps of remote values it republishes: http(s) links without control
 characters, real IANA zones, readable times in a sane range, and HTML through nh3.
 
-Applied when an item is filed (node/features/networks/filing.py) and again when it is shown
-(queries.py, node/features/feeds/), so rows filed before these rules render safely too.
+Applied when an item is filed (node/features/networks/filing.py), which records :data:`RULES`
+beside the document (``network_item.clean_rules``). A document filed under the current rules is
+shown as stored; any other (filed before the rules were versioned, or under older rules) is
+cleaned again when shown (:func:`shown`), so old rows render safely too without every read
+paying for cleaning (half of a written calendar's cost, docs/benchmarks.md).
 The HTML allow-list is the one replies get (node/content/remote_html.py).
 """
 
@@ -16,6 +19,11 @@ from zoneinfo import ZoneInfo
 from node.activitypub.addressing import is_http_url
 from node.content.remote_html import clean_remote_html
 
+# The version of what normalised() keeps. Bump it with ANY change to these rules or to the HTML
+# allow-list (node/content/remote_html.py), nh3 upgrades included when they change its output:
+# rows filed under another version are then cleaned again when shown. tests/unit/test_clean_rules.py
+# pins the output of these rules on hostile documents to this number.
+RULES = 1
 MAX_URL = 2048
 MAX_ZONE = 64
 MAX_HTML = 100_000
@@ -25,13 +33,17 @@ TIME_KEYS = ("published", "updated", "startTime", "endTime")
 HTML_KEYS = ("content", "summary")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# The common shape of a link, told without urlsplit (a fifth of an event's VEVENT): http(s), an
+# ASCII host, a port, then anything without "@" or "\\". Every string it matches is one
+# is_http_url accepts (tests/unit/test_clean_rules.py); any other goes through is_http_url.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][^@\\]*)?")
 
 
 def http_url(value: Any) -> str | None:
     """``value`` if it is an http(s) URL with no spaces or control characters, else None."""
     if not isinstance(value, str) or len(value) > MAX_URL or _CONTROL.search(value):
         return None
-    return value if is_http_url(value) else None
+    return value if _PLAIN_HTTP.fullmatch(value) or is_http_url(value) else None
 
 
 def link(value: Any) -> str | None:
@@ -95,3 +107,9 @@ def normalised(doc: dict[str, Any]) -> dict[str, Any]:
         if isinstance(mapped, dict):
             clean[f"{key}Map"] = {str(k)[:35]: html(v) for k, v in mapped.items()}
     return clean
+
+
+def shown(document: dict[str, Any], rules: int) -> dict[str, Any]:
+    """A filed document as it may be shown: as stored when it was filed under the current
+    :data:`RULES` (filing cleaned it then), else cleaned now."""
+    return document if rules == RULES else normalised(document)

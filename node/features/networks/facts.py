@@ -162,6 +162,9 @@ def page_of(doc: dict[str, Any], object_id: str) -> str:
 class ShownItem:
     """``title`` and ``url`` for the entries of timelines and feeds, read from their document."""
 
+    # none of its own, so that a subclass can be slotted (a calendar holds thousands of entries)
+    __slots__ = ()
+
     object_id: str
     document: dict[str, Any]
     kind: str

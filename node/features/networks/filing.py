@@ -50,6 +50,14 @@ def stored_document(doc: dict[str, Any]) -> dict[str, Any]:
     return clean.normalised(dict(list(stripped.items())[:MAX_DOCUMENT_KEYS]))
 
 
+def file_document(row: NetworkItem, doc: dict[str, Any]) -> None:
+    """Put ``doc`` on a row as filed (cleaned, see :func:`stored_document`), with the version of
+    the cleaning rules it was cleaned under: the one way a row's document is written, so a row
+    never claims rules its document was not cleaned by."""
+    row.document = stored_document(doc)
+    row.clean_rules = clean.RULES
+
+
 def published_of(document: dict[str, Any], received: datetime) -> datetime:
     """When the author published it (``published``, read defensively), in UTC, but never later
     than it arrived (else when it arrived): the timeline's order."""
@@ -136,9 +144,9 @@ def file_item(node: NodeContext, arrival: Arrival) -> str:
         source=arrival.source,
         state=state,
         reason=reason[:500],
-        document=stored_document(arrival.document),
         announce_id=str(announce["id"]) if announce else "",
     )
+    file_document(row, arrival.document)
     apply_facts(row, facts)
     row.received_at = now_utc()
     row.published = published_of(row.document, row.received_at)

@@ -119,6 +119,20 @@ def event_rows(
     """A network's shown events not over at ``since`` and starting before ``until``, after the
     cursor, soonest first, at most ``limit`` (three bounded ranges, see the module): their
     keys first, then the rows of the ``limit`` first."""
+    return _by_keys(session, event_keys(session, network_id, filters, since, until, after, limit))
+
+
+def event_keys(
+    session: Session,
+    network_id: int,
+    filters: Filters,
+    since: datetime,
+    until: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Any]:
+    """The keys (id, start, object id) of :func:`event_rows`, in its order: for a reader that
+    loads the rows' columns its own way (a calendar, node/features/feeds/filed.py)."""
     limit = max(1, min(limit, MAX_PAGE + 1))
     start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
     base = network_rows([network_id], filters).where(
@@ -141,7 +155,7 @@ def event_rows(
         lasting = base.where(NetworkItem.lasting == True, ends >= since, start < began)  # noqa: E712
         keys += _keys(session, lasting.order_by(ends).limit(MAX_LASTING))
     keys.sort(key=lambda k: _key(k[1], k[2]))
-    return _by_keys(session, keys[:limit])
+    return keys[:limit]
 
 
 def own_events(
@@ -180,11 +194,29 @@ def past_rows(
     limit: int,
 ) -> list[Any]:
     """A network's shown events that started in [since, until), the latest first."""
+    return _rows(session, _started_between(network_id, filters, since, until, limit))
+
+
+def past_keys(
+    session: Session,
+    network_id: int,
+    filters: Filters,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> list[Any]:
+    """The keys (id, start, object id) of :func:`past_rows`, in its order."""
+    return _keys(session, _started_between(network_id, filters, since, until, limit))
+
+
+def _started_between(
+    network_id: int, filters: Filters, since: datetime, until: datetime, limit: int
+) -> Any:
     start = col(NetworkItem.start_time)
     query = network_rows([network_id], filters).where(
         NetworkItem.kind == "event", start >= since, start < until
     )
-    return _rows(session, query.order_by(start.desc()).limit(limit))
+    return query.order_by(start.desc()).limit(limit)
 
 
 def own_past(

@@ -1,0 +1,71 @@
+"""Who a feed or calendar entry credits: its author's name and profile link, looked up once per
+request, the remote authors of a whole calendar in one query of the columns the credit uses.
+
+A network's calendar of 5,000 events has as many authors as the network has active members
+(thousands on a big network); one profile query per author was most of what a calendar's load
+cost beside its events. The credit is the one :mod:`node.features.networks.profiles` gives: a
+cached remote actor's name (else its preferred username, else its id) and its ``url`` (else its
+id); a local actor's name and profile page; an actor never seen, its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from node.features.networks import clean
+from node.features.networks.profiles import profile_of
+from node.federation.context import NodeContext
+from node.models import Item, LocalActor, RemoteActor
+
+CHUNK = 1000  # actor ids per query (well under SQLite's and PostgreSQL's parameter limits)
+
+
+class Credits:
+    """The credits of one request's entries (a cache, filled by :meth:`preload` or on demand)."""
+
+    def __init__(self, session: Session, node: NodeContext) -> None:
+        self.session, self.node = session, node
+        self.cache: dict[str, tuple[str, str]] = {}
+        self.local: dict[int, LocalActor] = {}
+
+    def preload(self, actors: Iterable[str]) -> None:
+        """Look up these remote actors at once (local ones are left to :meth:`remote`)."""
+        prefix, instance = self.node.urls.actor(""), self.node.urls.instance_actor
+        wanted = sorted(
+            {a for a in actors if a not in self.cache and not a.startswith(prefix)} - {instance}
+        )
+        for start in range(0, len(wanted), CHUNK):
+            rows = self.session.exec(
+                select(
+                    RemoteActor.ap_id,
+                    RemoteActor.name,
+                    RemoteActor.preferred_username,
+                    RemoteActor.url,
+                ).where(col(RemoteActor.ap_id).in_(wanted[start : start + CHUNK]))
+            ).all()
+            for ap_id, name, username, url in rows:
+                link = clean.http_url(url or ap_id) or clean.http_url(ap_id) or ""
+                self.cache[ap_id] = (name or username or ap_id, link)
+
+    def remote(self, actor: str) -> tuple[str, str]:
+        """(name, link) of the author of a network's row (any actor id)."""
+        if actor not in self.cache:
+            profile = profile_of(self.session, self.node, actor)
+            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (profile.name or profile.handle or actor, link)
+        return self.cache[actor]
+
+    def actor(self, item: Item) -> LocalActor:
+        """The local actor who wrote one of our items."""
+        if item.actor_id not in self.local:
+            found = self.session.get(LocalActor, item.actor_id)
+            assert found is not None
+            self.local[item.actor_id] = found
+        return self.local[item.actor_id]
+
+    def of_item(self, item: Item) -> tuple[str, str]:
+        """(name, profile page) of the author of one of our items."""
+        actor = self.actor(item)
+        return actor.name, self.node.urls.profile(actor.slug)
