@@ -1,4 +1,4 @@
-"""Migration 0018 (network_item.clean_rules): rows filed before it are cleaned when shown, rows
+"""Migration 0019 (network_item.clean_rules): rows filed before it are cleaned when shown, rows
 filed or updated after it carry the rules they were cleaned under."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def node(settings: Settings, engine: Engine) -> NodeContext:
     return NodeContext.build(settings, engine)
 
 
-async def test_rows_from_before_0018_are_cleaned_when_shown_and_an_update_marks_them(
+async def test_rows_from_before_0019_are_cleaned_when_shown_and_an_update_marks_them(
     node: NodeContext, engine: Engine, client: TestClient
 ) -> None:
     network = local(engine, "ussen", "network")
@@ -49,8 +49,8 @@ async def test_rows_from_before_0018_are_cleaned_when_shown_and_an_update_marks_
     assert filed.clean_rules == clean.RULES
 
     config = migrations.alembic_config(engine)
-    command.downgrade(config, "0017")
-    # what a version before 0018 may have kept of a hostile document
+    command.downgrade(config, "0018")
+    # what a version before 0019 may have kept of a hostile document
     with engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE network_item SET document = :doc WHERE id = :id"),

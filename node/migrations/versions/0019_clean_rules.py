@@ -2,8 +2,8 @@
 a row's document was filed under, so a document filed under the current rules is shown as stored
 instead of being cleaned again on every read. Existing rows get 0: cleaned when shown, as before.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 04:40:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
