@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -89,10 +90,36 @@ def publish(node: NodeContext, actor: LocalActor, run: int) -> float:
     return time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One timed run: wall-clock seconds, and the CPU seconds the node (this process, all its
+    threads) and the receivers (the child) used in that same window."""
+
+    wall: float
+    node_cpu: float
+    receiver_cpu: float
+
+
+class Meter:
+    """Wall clock and both processes' CPU from one start; ``stop()`` gives a :class:`Timed`."""
+
+    def __init__(self, servers: Servers) -> None:
+        self.servers = servers
+        self.cpu = time.process_time()
+        self.receiver = servers.cpu_seconds()
+        self.started = time.perf_counter()
+
+    def stop(self) -> Timed:
+        wall = time.perf_counter() - self.started
+        return Timed(
+            wall, time.process_time() - self.cpu, self.servers.cpu_seconds() - self.receiver
+        )
+
+
 async def one_fanout(
     servers: Servers, args: argparse.Namespace, sign_threads: int | None, run: int
-) -> tuple[float, float]:
-    """(publish seconds, seconds from send() until every inbox has the activity), with the
+) -> tuple[float, Timed]:
+    """(publish seconds, the run from send() until every inbox has the activity), with the
     worker's pipeline (``Worker.run``, as `solnode serve` runs it) on a fresh database."""
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
         node, actor = bench_node(tmp, servers, args.followers)
@@ -105,11 +132,11 @@ async def one_fanout(
         running = asyncio.create_task(worker.run())
         try:
             await asyncio.sleep(0.05)  # the worker is idle, waiting for work
-            started = time.perf_counter()
+            meter = Meter(servers)
             publish_time = publish(node, actor, run)
             while await servers.received() - before < len(servers.ports):
                 await asyncio.sleep(0.005)
-            elapsed = time.perf_counter() - started
+            elapsed = meter.stop()
             while jobs.pending_count(node.engine):  # the last completions, not timed
                 await asyncio.sleep(0.05)
         finally:
@@ -158,7 +185,7 @@ async def worker_floor(args: argparse.Namespace) -> float:
     return elapsed
 
 
-async def post_floor(servers: Servers, args: argparse.Namespace, key: rsa.RSAPrivateKey) -> float:
+async def post_floor(servers: Servers, args: argparse.Namespace, key: rsa.RSAPrivateKey) -> Timed:
     """Seconds for the same POSTs, signed in threads, with no job queue and no database."""
     body = orjson.dumps(event_activity(-1, BASE))
     urls = [f"http://127.0.0.1:{port}/inbox" for port in servers.ports]
@@ -184,9 +211,9 @@ async def post_floor(servers: Servers, args: argparse.Namespace, key: rsa.RSAPri
                     if response.status != 202:
                         raise SystemExit(f"POST {url} answered {response.status}")
 
-            started = time.perf_counter()
+            meter = Meter(servers)
             await asyncio.gather(*(one(url) for url in urls))
-            return time.perf_counter() - started
+            return meter.stop()
 
 
 def signing_floor(key: rsa.RSAPrivateKey, count: int) -> float:
@@ -216,6 +243,27 @@ def line(name: str, times: list[float], count: int) -> float:
     return best
 
 
+def timed_line(name: str, runs: list[Timed], count: int, floor: float) -> float:
+    """The wall-clock line, then where the CPU went in the same runs (medians): the node's
+    and the receivers' CPU per delivery, and their sum spread over the cores, as a multiple of
+    the floor: how fast the run could be if the cores did nothing else and never waited."""
+    best = line(name, [r.wall for r in runs], count)
+    node = statistics.median(r.node_cpu for r in runs)
+    receivers = statistics.median(r.receiver_cpu for r in runs)
+    cores = len(_cpus())
+    print(
+        f"  {'':<44} CPU per delivery: node {node / count * 1e3:.3f} ms,"
+        f" receivers {receivers / count * 1e3:.3f} ms;"
+        f" (node + receivers) / {cores} cores = {(node + receivers) / cores / floor:4.2f}x floor",
+        flush=True,
+    )
+    return best
+
+
+def _cpus() -> set[int]:
+    return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else {0}
+
+
 async def main(args: argparse.Namespace) -> None:
     servers = Servers(args.servers, lifetime=args.deadline + 30)
     try:
@@ -227,7 +275,7 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"fan-out of one ~2 KB activity to {args.followers} followers on {inboxes} loopback "
             f"servers (child process); SQLite; worker concurrency {args.concurrency}, batch "
-            f"{args.batch}; {args.repeat} runs each; python {sys.version.split()[0]}, {cpus} CPUs;"
+            f"{args.batch}; {args.loop}; {args.repeat} runs each; python {sys.version.split()[0]}, {cpus} CPUs;"
             f" load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
@@ -236,9 +284,9 @@ async def main(args: argparse.Namespace) -> None:
         # Interleaved, so load from elsewhere on the machine hits every variant alike.
         floors: list[float] = []
         workers: list[float] = []
-        posts: list[float] = []
-        threaded: list[tuple[float, float]] = []
-        inline: list[tuple[float, float]] = []
+        posts: list[Timed] = []
+        threaded: list[tuple[float, Timed]] = []
+        inline: list[tuple[float, Timed]] = []
         for run in range(args.repeat):
             floors.append(signing_floor(key, inboxes))
             workers.append(await worker_floor(args))
@@ -248,11 +296,13 @@ async def main(args: argparse.Namespace) -> None:
                 inline.append(await one_fanout(servers, args, 0, run))
         floor = line("RSA-2048 signing floor (1 core, no I/O)", floors, inboxes)
         queue = line("Worker alone: the same jobs as no-ops", workers, inboxes)
-        raw = line("signed POSTs alone (threads, no queue)", posts, inboxes)
-        best = line("fan-out + deliver, signing in threads", [t for _, t in threaded], inboxes)
+        raw = timed_line("signed POSTs alone (threads, no queue)", posts, inboxes, floor)
+        best = timed_line(
+            "fan-out + deliver, signing in threads", [t for _, t in threaded], inboxes, floor
+        )
         if inline:
-            best_inline = line(
-                "fan-out + deliver, signing on the loop", [t for _, t in inline], inboxes
+            best_inline = timed_line(
+                "fan-out + deliver, signing on the loop", [t for _, t in inline], inboxes, floor
             )
         print(f"  threads / floor:   {best / floor:5.2f}x   (aim: <= 1.00x)")
         print(f"  no-op Worker / floor: {queue / floor:5.2f}x   (the job queue's own share)")
@@ -280,10 +330,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--skip-inline", action="store_true", help="only the threaded variant")
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop of the node (default: uvloop, as `solnode serve` runs its worker)",
+    )
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = parse_args()
-    run_bounded(partial(main, arguments), arguments.deadline)
+    run_bounded(partial(main, arguments), arguments.deadline, loop=arguments.loop)
