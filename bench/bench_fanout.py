@@ -2,12 +2,15 @@
 
 Run: ``.venv/bin/python bench/bench_fanout.py [--followers 10000] [--servers 1000] [--repeat 3]``
 
-A child process serves ``--servers`` loopback servers (bench/inbox_servers.py: aiohttp.web,
-each on its own port, answering 202 on any path) so the server side does not share our event loop. For every run
-the parent builds a fresh SQLite database in a temp dir with one organization and
-``--followers`` followers spread evenly over the servers, each server with its shared inbox,
-so the fan-out finds one inbox per server. It starts the worker's pipeline (``Worker.run``,
-as `solnode serve` runs it), then times two things from the same start:
+A child process serves ``--servers`` loopback servers (bench/inbox_servers.py: a lean
+httptools server on uvloop, each on its own port, answering 202 on any path) so the server
+side does not share our event loop; it does share the machine's cores, so every timed run also
+reports the CPU the node and the child spent in its window. For every run the parent builds a
+fresh SQLite database in a temp dir with one organization and ``--followers`` followers
+spread evenly over the servers, each server with its shared inbox, so the fan-out finds one
+inbox per server. It starts the worker's pipeline (``Worker.run``, on uvloop as `solnode
+serve` runs it; ``--loop asyncio`` for the standard loop), then times two things from the
+same start:
 
 * the publish request's share of delivery: ``delivery.send()`` and its commit (it stores the
   activity and enqueues one fan-out job, whatever the follower count; with no worker running,
