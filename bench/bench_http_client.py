@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python bench/bench_http_client.py [--inboxes 50] [--posts 1000]``
 
-A child process serves N loopback inboxes (bench/inbox_servers.py: aiohttp.web, each on its
-own port, answering 202), so server work does not share the client's event loop. The parent then times, for each client,
+A child process serves N loopback inboxes (bench/inbox_servers.py: a lean httptools server,
+each on its own port, answering 202), so server work does not share the client's event loop. The parent then times, for each client,
 ``--posts`` POSTs of a ~2 KB JSON activity spread round-robin over the inboxes with
 ``--concurrency`` requests in flight; every repetition starts from a fresh client (cold pool, as
 a fan-out to many hosts is). It also times the RSA-2048 signing floor (one signature per

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from node.activitypub.hosts import HostError, canonical_hostport
 
 __all__ = [
+    "AddressVerdicts",
     "BlockedAddressError",
     "HostPolicy",
     "IPAddress",
@@ -185,6 +186,31 @@ def host_refusal(
     if is_blocked_address(ip):
         return "blocked_address", f"{host} is not a public address"
     return None
+
+
+class AddressVerdicts:
+    """:func:`host_refusal` for one fixed allow-list, remembered per (host, port): the verdict
+    depends on nothing else, and for a name it costs an IDNA encoding and two address parses
+    that a fan-out would otherwise repeat for every delivery. Past ``size`` hosts the memo
+    starts again."""
+
+    def __init__(self, allow_hosts: frozenset[str], size: int = 4096) -> None:
+        self._allow_hosts = allow_hosts
+        self._size = size
+        self._verdicts: dict[tuple[str, int | None], tuple[str, str] | None] = {}
+
+    def refusal(self, host: str, port: int | None) -> tuple[str, str] | None:
+        """Why ``host`` on ``port`` is refused before connecting, or None (see host_refusal)."""
+        key = (host, port)
+        try:
+            return self._verdicts[key]
+        except KeyError:
+            pass
+        verdict = host_refusal(host, self._allow_hosts, port)
+        if len(self._verdicts) >= self._size:
+            self._verdicts.clear()
+        self._verdicts[key] = verdict
+        return verdict
 
 
 def _is_legacy_ipv4(host: str) -> bool:

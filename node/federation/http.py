@@ -31,16 +31,16 @@ from typing import Any, Literal
 import aiohttp
 import orjson
 from aiohttp.abc import AbstractResolver, ResolveResult
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 from yarl import URL
 
 from node.activitypub.errors import find_cause
 from node.federation.address_guard import (
+    AddressVerdicts,
     BlockedAddressError,
     HostPolicy,
     Resolver,
     allow_key,
-    host_refusal,
     is_allowed,
     is_blocked_address,
     policy_refusal,
@@ -233,6 +233,8 @@ class HttpClient:
         self._per_host_limit = per_host_limit
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        # host_refusal, remembered: a fan-out asks it once per delivery
+        self._addresses = AddressVerdicts(self._allow_hosts)
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -356,7 +358,9 @@ class HttpClient:
         host = url.raw_host
         if not host:
             raise FetchError("bad_url", text, "no host")
-        refusal = host_refusal(host, self._allow_hosts, url.port) or policy_refusal(
+        # The address check is remembered per (host, port); the federation policy can change
+        # at any time and is asked every time.
+        refusal = self._addresses.refusal(host, url.port) or policy_refusal(
             url.scheme, host, url.port, self._host_policy
         )
         if refusal is not None:
@@ -381,7 +385,8 @@ class HttpClient:
                 raise FetchError("too_large", final, f"body > {self._max_body} bytes")
         return HttpResponse(
             status=resp.status,
-            headers=CIMultiDictProxy(CIMultiDict(resp.headers)),
+            # Already a read-only view of the parsed headers, and it outlives the connection.
+            headers=resp.headers,
             body=bytes(body),
             url=final,
         )

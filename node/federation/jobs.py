@@ -1,4 +1,5 @@
-"""The persistent job queue: one table, one claim, one lease.
+"""The persistent job queue: one table, one claim, one lease (claims and the writes about held
+jobs live in ``node.federation.job_leases`` and are re-exported here).
 
 A worker claims a batch with a single ``UPDATE … RETURNING`` over rows that are ready, due and
 not leased. On PostgreSQL the inner SELECT uses ``FOR UPDATE SKIP LOCKED`` so several worker
@@ -20,20 +21,20 @@ import orjson
 from sqlalchemy import Connection, Engine, text
 
 from node.db import epoch, is_sqlite, write_connection
+from node.federation.job_leases import (
+    DEFAULT_LEASE,
+    ClaimedJob,
+    Release,
+    claim,
+    complete,
+    complete_many,
+    extend_lease,
+    give_up,
+    retry_later,
+    settle,
+)
 
-DEFAULT_LEASE = 120.0
 DONE_RETENTION = 7 * 86_400.0
-
-
-@dataclass(frozen=True)
-class ClaimedJob:
-    """A job a worker holds a lease on."""
-
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    dedupe_key: str | None
 
 
 @dataclass(frozen=True)
@@ -205,152 +206,6 @@ def hold_host(
     return max(0, result.rowcount)
 
 
-def claim(
-    engine: Engine,
-    worker: str,
-    *,
-    limit: int = 10,
-    lease: float = DEFAULT_LEASE,
-    kinds: Iterable[str] | None = None,
-    now: float | None = None,
-) -> list[ClaimedJob]:
-    """Lease up to ``limit`` due jobs to ``worker`` and return them (attempts already counted)."""
-    now = epoch() if now is None else now
-    kinds_list = sorted(kinds) if kinds else None
-    kind_filter = ""
-    params: dict[str, Any] = {"now": now, "lease_until": now + lease, "worker": worker, "n": limit}
-    if kinds_list:
-        names = ", ".join(f":k{i}" for i in range(len(kinds_list)))
-        kind_filter = f" AND kind IN ({names})"
-        params.update({f"k{i}": k for i, k in enumerate(kinds_list)})
-    lock = "" if engine.dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
-    # Only constant fragments and bound parameters go into this statement.
-    sql = (
-        "UPDATE job SET locked_by = :worker, locked_until = :lease_until,"  # noqa: S608
-        " attempts = attempts + 1"
-        " WHERE id IN (SELECT id FROM job WHERE state = 'ready' AND run_at <= :now"
-        " AND (locked_until IS NULL OR locked_until < :now)"
-        f"{kind_filter} ORDER BY run_at, id LIMIT :n{lock})"
-        " RETURNING id, kind, payload, attempts, dedupe_key"
-    )
-    with write_connection(engine) as conn:
-        rows = conn.execute(text(sql), params).all()
-    jobs = [
-        ClaimedJob(
-            id=row.id,
-            kind=row.kind,
-            payload=row.payload if isinstance(row.payload, dict) else orjson.loads(row.payload),
-            attempts=row.attempts,
-            dedupe_key=row.dedupe_key,
-        )
-        for row in rows
-    ]
-    jobs.sort(key=lambda j: j.id)
-    return jobs
-
-
-def complete(engine: Engine, job_id: int, worker: str, *, now: float | None = None) -> bool:
-    """Mark a job done; False if this worker no longer holds it (its lease expired and moved)."""
-    return _update_held(
-        engine,
-        job_id,
-        worker,
-        "state = 'done', finished_at = :now, locked_until = NULL",
-        now=epoch() if now is None else now,
-    )
-
-
-def _update_held(engine: Engine, job_id: int, worker: str, assignments: str, **values: Any) -> bool:
-    """Apply ``assignments`` (a constant SET list of this module) to a job only while
-    ``worker`` still holds it; False when its lease expired and another worker took it."""
-    with write_connection(engine) as conn:
-        result = conn.execute(
-            text(
-                f"UPDATE job SET {assignments}"  # noqa: S608 - assignments are constants here
-                " WHERE id = :id AND locked_by = :worker AND state = 'ready'"
-            ),
-            {"id": job_id, "worker": worker, **values},
-        )
-    return bool(result.rowcount)
-
-
-def complete_many(
-    engine: Engine, job_ids: Iterable[int], worker: str, *, now: float | None = None
-) -> int:
-    """Mark many jobs done in one statement (the worker batches its completions: one write
-    transaction per job cost more than the whole RSA signing of a fan-out, measured)."""
-    ids = sorted(set(job_ids))
-    if not ids:
-        return 0
-    done = 0
-    with write_connection(engine) as conn:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            params: dict[str, Any] = {f"i{n}": job_id for n, job_id in enumerate(chunk)}
-            params.update(worker=worker, now=epoch() if now is None else now)
-            placeholders = ", ".join(f":i{n}" for n in range(len(chunk)))
-            result = conn.execute(
-                text(
-                    "UPDATE job SET state = 'done', finished_at = :now, locked_until = NULL"  # noqa: S608
-                    f" WHERE id IN ({placeholders}) AND locked_by = :worker AND state = 'ready'"
-                ),
-                params,
-            )
-            done += result.rowcount
-    return done
-
-
-def retry_later(
-    engine: Engine,
-    job_id: int,
-    worker: str,
-    *,
-    delay: float,
-    error: str,
-    status: int | None = None,
-    now: float | None = None,
-) -> bool:
-    """Release a job to run again after ``delay`` seconds, recording why it failed."""
-    now = epoch() if now is None else now
-    return _update_held(
-        engine,
-        job_id,
-        worker,
-        "run_at = :run_at, locked_until = NULL, locked_by = NULL,"
-        " last_error = :error, last_status = :status",
-        run_at=now + delay,
-        error=error[:2000],
-        status=status,
-    )
-
-
-def give_up(
-    engine: Engine,
-    job_id: int,
-    worker: str,
-    *,
-    error: str,
-    status: int | None = None,
-    now: float | None = None,
-) -> bool:
-    """Move a job to the dead-letter state (kept for inspection, never run again)."""
-    return _update_held(
-        engine,
-        job_id,
-        worker,
-        "state = 'dead', finished_at = :now, locked_until = NULL,"
-        " last_error = :error, last_status = :status",
-        now=epoch() if now is None else now,
-        error=error[:2000],
-        status=status,
-    )
-
-
-def extend_lease(engine: Engine, job_id: int, worker: str, *, lease: float) -> bool:
-    """Keep holding a long-running job."""
-    return _update_held(engine, job_id, worker, "locked_until = :until", until=epoch() + lease)
-
-
 def purge_done(engine: Engine, *, older_than: float = DONE_RETENTION) -> int:
     """Delete finished jobs older than the retention period; dead jobs are kept."""
     with write_connection(engine) as conn:
@@ -381,7 +236,10 @@ def pending_count(engine: Engine, kinds: Iterable[str] | None = None) -> int:
 
 
 __all__ = [
+    "DEFAULT_LEASE",
+    "DONE_RETENTION",
     "ClaimedJob",
+    "Release",
     "RetryPolicy",
     "claim",
     "complete",
@@ -395,5 +253,6 @@ __all__ = [
     "pending_count",
     "purge_done",
     "retry_later",
+    "settle",
     "worker_name",
 ]

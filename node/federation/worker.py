@@ -94,6 +94,8 @@ class Worker:
         self.name = name or jobs.worker_name()
         self.concurrency = concurrency
         self.batch = batch
+        # While jobs run, claim again once this many slots are free (see run()).
+        self.refill = max(1, concurrency // 8)
         self.poll_interval = poll_interval
         self.lease = lease
         self._wake = asyncio.Event()
@@ -119,20 +121,41 @@ class Worker:
         self._stopping = True
         self.wake()
 
-    async def _claim(self, limit: int) -> list[jobs.ClaimedJob]:
+    async def _settle(
+        self, finished: list[tuple[jobs.ClaimedJob, Outcome]], claim: int
+    ) -> list[jobs.ClaimedJob]:
+        """Record ``finished`` and claim up to ``claim`` jobs: one thread hop, one transaction."""
+        done = [job.id for job, outcome in finished if isinstance(outcome, Done)]
+        released = [
+            self._release(job, outcome)
+            for job, outcome in finished
+            if not isinstance(outcome, Done)
+        ]
         return await to_thread.run_sync(
-            lambda: jobs.claim(
+            lambda: jobs.settle(
                 self.node.engine,
                 self.name,
-                limit=limit,
+                done=done,
+                released=released,
+                claim_limit=claim,
                 lease=self.lease,
                 kinds=self.registry.kinds,
             )
         )
 
+    def _release(self, job: jobs.ClaimedJob, outcome: Retry | Fail) -> jobs.Release:
+        """What a failed run means for its job: dead, or to run again after a delay."""
+        policy = self.registry.policy(job.kind)
+        if isinstance(outcome, Fail) or policy.exhausted(job.attempts):
+            return jobs.Release(job.id, outcome.error, outcome.status)
+        delay = outcome.delay
+        if delay is None:
+            delay = policy.delay(job.attempts, outcome.retry_after)
+        return jobs.Release(job.id, outcome.error, outcome.status, delay)
+
     async def run_once(self, limit: int | None = None) -> int:
         """Claim one batch and run it to the end; returns how many jobs ran."""
-        claimed = await self._claim(limit or self.batch)
+        claimed = await self._settle([], limit or self.batch)
         if not claimed:
             return 0
         semaphore = asyncio.Semaphore(self.concurrency)
@@ -142,7 +165,7 @@ class Worker:
                 return job, await self._execute(job)
 
         results = await asyncio.gather(*(guarded(job) for job in claimed))
-        await self._record(list(results))
+        await self._settle(list(results), 0)
         return len(claimed)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -157,26 +180,40 @@ class Worker:
 
     async def run(self) -> None:
         """A pipeline: keep up to ``concurrency`` jobs in flight, claim more as slots free up,
-        and record finished jobs in batches. A slow host occupies one slot, not a batch."""
+        and record finished jobs in batches. A slow host occupies one slot, not a batch.
+
+        Each batch of finished jobs is recorded in the same transaction as the next claim
+        (``jobs.settle``). While jobs are in flight, more are claimed only once ``refill``
+        slots are free, so that a claim is worth its transaction; when nothing runs, at once."""
         self._loop = asyncio.get_running_loop()
         log.info("worker %s started (kinds: %s)", self.name, ", ".join(sorted(self.registry.kinds)))
         in_flight: dict[asyncio.Task[Outcome], jobs.ClaimedJob] = {}
+        finished: list[tuple[jobs.ClaimedJob, Outcome]] = []
         backlog = True  # the last claim was full, or we were woken: claim again at once
         last_purge = 0.0
-        while not self._stopping or in_flight:
+        while not self._stopping or in_flight or finished:
             free = self.concurrency - len(in_flight)
-            if not self._stopping and backlog and free > 0:
-                self._wake.clear()
-                want = min(self.batch, free)
+            want = min(self.batch, free)
+            claim = (
+                not self._stopping
+                and backlog
+                and want > 0
+                and (not in_flight or free >= self.refill)
+            )
+            if claim or finished:
+                if claim:
+                    self._wake.clear()
                 try:
-                    claimed = await self._claim(want)
+                    claimed = await self._settle(finished, want if claim else 0)
                 except Exception:
-                    log.exception("claiming jobs failed; retrying shortly")
-                    claimed = []
+                    log.exception("recording or claiming jobs failed; retrying shortly")
                     await asyncio.sleep(self.poll_interval)
+                    continue  # ``finished`` is kept and recorded by the next attempt
+                finished = []
                 for job in claimed:
                     in_flight[asyncio.create_task(self._execute(job))] = job
-                backlog = len(claimed) == want
+                if claim:
+                    backlog = len(claimed) == want
             if in_flight:
                 woken = asyncio.ensure_future(self._wake.wait())
                 try:
@@ -189,10 +226,8 @@ class Worker:
                     woken.cancel()
                 # every job that has finished by now joins this one batch of completions
                 finished = [(in_flight.pop(t), t.result()) for t in list(in_flight) if t.done()]
-                if finished:
-                    await self._record(finished)
                 backlog = backlog or self._wake.is_set() or bool(finished)
-            elif not self._stopping:
+            elif not self._stopping and not finished:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
                 backlog = True
@@ -211,36 +246,6 @@ class Worker:
         except Exception as exc:  # a bug or an unexpected remote answer: retry, loudly
             log.exception("job %s (%s) raised", job.id, job.kind)
             return Retry(f"{type(exc).__name__}: {exc}")
-
-    async def _record(self, results: list[tuple[jobs.ClaimedJob, Outcome]]) -> None:
-        """Write outcomes: all successes in one statement, failures one by one (rarer)."""
-        engine = self.node.engine
-        done_ids = [job.id for job, outcome in results if isinstance(outcome, Done)]
-        others = [(job, outcome) for job, outcome in results if not isinstance(outcome, Done)]
-
-        def write() -> None:
-            jobs.complete_many(engine, done_ids, self.name)
-            for job, outcome in others:
-                policy = self.registry.policy(job.kind)
-                if isinstance(outcome, Fail) or policy.exhausted(job.attempts):
-                    jobs.give_up(
-                        engine, job.id, self.name, error=outcome.error, status=outcome.status
-                    )
-                    continue
-                assert isinstance(outcome, Retry)
-                delay = outcome.delay
-                if delay is None:
-                    delay = policy.delay(job.attempts, outcome.retry_after)
-                jobs.retry_later(
-                    engine,
-                    job.id,
-                    self.name,
-                    delay=delay,
-                    error=outcome.error,
-                    status=outcome.status,
-                )
-
-        await to_thread.run_sync(write)
 
 
 def install_signal_handlers(worker: Worker) -> None:

@@ -235,6 +235,29 @@ async def test_fanout_to_a_large_audience_batches_and_is_safe_to_run_again(
     assert len(deliver_inboxes(engine)) == 1201
 
 
+async def test_fanout_wakes_the_worker_as_each_batch_of_deliveries_is_committed(
+    engine: Engine, node: NodeContext, coop: LocalActor
+) -> None:
+    """The first deliveries of a big fan-out go out while the rest are still being written:
+    every committed batch wakes the worker, and what it then finds is already committed."""
+    add_followers(
+        engine,
+        coop,
+        [(f"https://h{i}/a", f"https://h{i}/inbox", "", "accepted") for i in range(5)],
+    )
+    with session_scope(engine) as session:
+        delivery.send(session, coop, activity(), Audience(followers=True))
+    seen: list[int] = []
+    node.wake_worker = lambda: seen.append(len(deliver_inboxes(engine)))
+    assert isinstance(await run_fanout(node, DeliveryConfig(enqueue_batch=2)), Done)
+    assert seen == [2, 4, 5]
+    # Run again (a crash after the inserts): nothing new, nobody woken for nothing.
+    seen.clear()
+    [job] = jobs.claim(engine, "again", kinds=["fanout"], now=time.time() + 10**6)
+    assert isinstance(await delivery.fan_out(node, job, DeliveryConfig(enqueue_batch=2)), Done)
+    assert seen == [] and len(deliver_inboxes(engine)) == 5
+
+
 async def test_fanout_of_an_unknown_activity_fails(
     engine: Engine, node: NodeContext, coop: LocalActor
 ) -> None:

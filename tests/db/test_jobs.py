@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from node.db import write_connection
 from node.federation import jobs
@@ -126,3 +126,48 @@ def test_retry_policy_backs_off_with_cap_and_honours_retry_after() -> None:
     assert not policy.is_permanent(401) and not policy.is_permanent(None)
     jittered = jobs.RetryPolicy(base=100, jitter=0.25)
     assert all(75 <= jittered.delay(1) <= 125 for _ in range(50))
+
+
+def test_settle_records_outcomes_and_claims_the_next_jobs_in_one_transaction(
+    engine: Engine,
+) -> None:
+    _enqueue(engine, 6)
+    first = jobs.claim(engine, "w", limit=3, now=1e12)
+    ok, again, gone = (job.id for job in first)
+    began: list[object] = []
+
+    def count(conn: object) -> None:
+        began.append(conn)
+
+    event.listen(engine, "begin", count)
+    try:
+        claimed = jobs.settle(
+            engine,
+            "w",
+            done=[ok],
+            released=[
+                jobs.Release(again, "HTTP 503", 503, delay=60),
+                jobs.Release(gone, "HTTP 410", 410),  # no delay: dead
+            ],
+            claim_limit=2,
+            now=1e12 + 1,
+        )
+    finally:
+        event.remove(engine, "begin", count)
+    assert len(began) == 1
+    assert [j.payload["n"] for j in claimed] == [3, 4]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, state, last_error, last_status, run_at, locked_by FROM job")
+        ).all()
+    by_id = {row.id: row for row in rows}
+    assert by_id[ok].state == "done"
+    assert (by_id[again].state, by_id[again].last_status) == ("ready", 503)
+    assert by_id[again].run_at == 1e12 + 61 and by_id[again].locked_by is None
+    assert (by_id[gone].state, by_id[gone].last_error) == ("dead", "HTTP 410")
+    # The one left and the one to retry are claimed when due; a lost lease is not written.
+    assert [j.payload["n"] for j in jobs.settle(engine, "w", claim_limit=5, now=1e12 + 2)] == [5]
+    assert jobs.settle(engine, "other", done=[claimed[0].id], now=1e12 + 3) == []
+    assert jobs.counts(engine) == {"done": 1, "dead": 1, "ready": 4}
+    [retried] = jobs.claim(engine, "w", now=1e12 + 62)
+    assert retried.id == again and retried.attempts == 2

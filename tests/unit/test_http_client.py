@@ -465,6 +465,37 @@ async def test_an_allow_listed_name_reaches_its_loopback_server() -> None:
     assert response.body == f"good.example:{port}".encode()
 
 
+async def test_address_verdicts_are_remembered_per_port_and_the_policy_is_asked_every_time(
+    connects: list[str],
+) -> None:
+    """The client remembers its address check per (host, port), not the federation policy:
+    a block added between two deliveries applies to the second, and an exemption for one port
+    never spreads to another, however often it was used."""
+    blocked: set[str] = set()
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(status=202)
+
+    async with serve([web.post("/inbox", ok)]) as base:
+        port = int(base.rsplit(":", 1)[1])
+        client = make_client(
+            allow_hosts={f"{LOOPBACK}:{port}"},
+            host_policy=lambda hostport: "blocked here" if hostport in blocked else None,
+        )
+        async with client:
+            assert (await client.post(f"{base}/inbox", b"{}")).status == 202
+            blocked.add(f"{LOOPBACK}:{port}")
+            await expect_fetch_error("blocked_domain", client.post(f"{base}/inbox", b"{}"))
+            blocked.clear()
+            assert (await client.post(f"{base}/inbox", b"{}")).status == 202
+            for _ in range(2):
+                await expect_fetch_error(
+                    "blocked_address", client.post(f"http://{LOOPBACK}:{port + 1}/inbox", b"{}")
+                )
+    # One connection, kept alive for both allowed POSTs; the refused ones never connected.
+    assert connects == [LOOPBACK]
+
+
 async def test_an_allow_listed_ip_does_not_let_names_that_resolve_to_it_through() -> None:
     dns = FakeDns({"rebind.example": [LOOPBACK]})
     async with make_client(allow_hosts={LOOPBACK}, resolver=dns) as client:

@@ -29,7 +29,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
 import orjson
@@ -221,8 +221,12 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     return await _judge(node, state, job, inbox, host, final)
 
 
+@lru_cache(maxsize=8192)
 def inbox_host(inbox: str) -> str | None:
-    """The circuit-breaker (and policy) key of an inbox URL: its canonical ``host[:port]``."""
+    """The circuit-breaker (and policy) key of an inbox URL: its canonical ``host[:port]``.
+
+    Remembered: a fan-out asks it two or three times per inbox (filter, job host, deliver),
+    and the same inboxes come back with every activity."""
     try:
         split = urlsplit(inbox)
     except ValueError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 
 from anyio import to_thread
@@ -85,13 +85,21 @@ async def fan_out(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
         if inbox and inbox not in excluded and federates_with(node, inbox_host(inbox) or "")
     ]
     created = await to_thread.run_sync(
-        partial(_enqueue_deliveries, node.engine, activity_id, actor_pk, inboxes, config)
+        partial(
+            _enqueue_deliveries,
+            node.engine,
+            activity_id,
+            actor_pk,
+            inboxes,
+            config,
+            # Each committed batch wakes the worker (thread-safe), so the first deliveries go
+            # out while the rest are still being written.
+            on_batch=node.notify_work,
+        )
     )
     log.info(
         "fan-out of %s: %d inbox(es), %d new deliver job(s)", activity_id, len(inboxes), created
     )
-    if created:
-        node.notify_work()
     return Done()
 
 
@@ -145,17 +153,22 @@ def _enqueue_deliveries(
     actor_pk: int,
     inboxes: Sequence[str],
     config: DeliveryConfig,
+    *,
+    on_batch: Callable[[], None] | None = None,
 ) -> int:
     created = 0
     size = max(1, config.enqueue_batch)
     for start in range(0, len(inboxes), size):
         with write_connection(engine) as conn:
-            created += jobs.enqueue_many(
+            new = jobs.enqueue_many(
                 conn,
                 DELIVER,
                 _deliver_jobs(activity_id, actor_pk, inboxes[start : start + size]),
                 host_of=_host_of,
             )
+        created += new
+        if new and on_batch is not None:
+            on_batch()
     return created
 
 
