@@ -17,6 +17,7 @@ The offline loader only ever returns JSON, so pyld gets a stand-in ``lxml.html``
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from collections.abc import Iterator
@@ -41,9 +42,8 @@ def _hidden(names: tuple[str, ...]) -> Iterator[None]:
 
 
 def _html_fromstring(*args: Any, **kwargs: Any) -> Any:
-    from lxml import html  # lazy: pyld's HTML path, which the offline loader never takes
-
-    return html.fromstring(*args, **kwargs)
+    # lazy: pyld's HTML path, which the offline loader never takes
+    return importlib.import_module("lxml.html").fromstring(*args, **kwargs)
 
 
 @contextmanager
