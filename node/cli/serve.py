@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import sys
@@ -93,6 +94,7 @@ def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
         Worker,
         install_signal_handlers,
     )
+    from node.heap import release_when_quiet  # lazy: start-up
     from node.wiring import job_registry  # lazy: start-up
 
     lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
@@ -109,7 +111,11 @@ def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
         else:
             install_signal_handlers(worker)
             print(f"Worker {worker.name} running; Ctrl-C to stop.", file=sys.stderr)
-            await worker.run()
+            releaser = asyncio.create_task(release_when_quiet())
+            try:
+                await worker.run()
+            finally:
+                releaser.cancel()
 
     ctx.run(work)
     return 0
