@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -64,3 +65,49 @@ def test_releasing_gives_freed_heap_pages_back_to_the_system() -> None:
     released, returned_mib = result.stdout.split()
     assert released == "True"
     assert float(returned_mib) > 50, f"only {returned_mib} MiB returned"
+
+
+# Eight threads each hold a malloc'd block while all eight are alive, then malloc_info(3) lists
+# the arenas (one <heap nr=...> each) into a file.
+ARENAS_USED = """
+import ctypes, os, sys, tempfile, threading
+from node.heap import limit_arenas
+print(limit_arenas(int(sys.argv[1])) if sys.argv[1] != "-" else "uncapped")
+started = threading.Barrier(8)
+def hold():
+    block = bytearray(100_000)
+    started.wait()
+threads = [threading.Thread(target=hold) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+path = os.path.join(tempfile.mkdtemp(), "malloc_info.xml")
+stream = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(stream))
+libc.fclose(ctypes.c_void_p(stream))
+print(open(path).read().count("<heap nr="))
+"""
+
+
+def _arenas_used(cap: str, **env: str) -> tuple[str, int]:
+    environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | env
+    result = subprocess.run(
+        [sys.executable, "-c", ARENAS_USED, cap],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    )
+    capped, heaps = result.stdout.split()
+    return capped, int(heaps)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc")
+def test_eight_threads_share_two_arenas_once_capped_and_the_operators_value_stands() -> None:
+    if _malloc_trim() is None:
+        pytest.skip("not glibc")
+    assert _arenas_used("-")[1] > 2  # glibc's own rule: an arena per thread, 8 per core
+    assert _arenas_used("2") == ("True", 2)
+    # MALLOC_ARENA_MAX set by the operator (systemd units, compose file): left as it is
+    assert _arenas_used("2", MALLOC_ARENA_MAX="3") == ("False", 3)
