@@ -3,8 +3,11 @@
 1. `solnode init` + `solnode demo` (+ one organization, ``bench``, that knows 20 sender keys)
    in a temporary data dir (SQLite), then `solnode serve` (web + in-process worker) in its own
    process on a free loopback port. Once `/readyz` answers 200 and 5 s have passed, the idle
-   figures: RSS (``VmRSS`` of /proc/PID/status) and PSS (``Pss`` of /proc/PID/smaps_rollup,
-   shared library pages split between the processes mapping them), in MiB.
+   figures: RSS (``VmRSS`` of /proc/PID/status), PSS (``Pss`` of /proc/PID/smaps_rollup,
+   shared library pages split between the processes mapping them) and anonymous memory (the
+   heaps, Python's arenas, thread stacks: RSS less the mapped files), in MiB; again 30 s
+   after `/readyz` ("settled": the start-up deliveries' idle threads have ended and the node
+   has returned freed heap, node/heap.py).
 2. The modules `import node.app` loads, counted in a separate interpreter of the same
    environment (nothing is exposed by the node for it).
 3. The floor, measured in the same run: a bare Starlette app under uvicorn (uvloop, httptools,
@@ -15,10 +18,11 @@
    Debian's `wrk` sending pre-signed inbox POSTs (draft-cavage, 20 senders, unique ids, see
    bench/inbox_load.py) at ``--inbox-rate`` a second, which the in-process worker then
    processes. RSS is sampled every 15 s; the figures after the load (and its peak) are printed.
+   ``--minutes 0`` stops after the idle figures (a minute instead of eleven).
 
 ``--arena-max N`` starts the node with ``MALLOC_ARENA_MAX=N`` (glibc), to compare.
 
-    python bench/bench_memory.py [--minutes 10] [--inbox-rate 20] [--arena-max N]
+    python bench/bench_memory.py [--minutes 10 | --minutes 0] [--inbox-rate 20] [--arena-max N]
 """
 
 from __future__ import annotations
@@ -52,14 +56,18 @@ HREF = re.compile(r"""href="([^"#]+)""")
 
 
 def memory(pid: int) -> dict[str, float]:
-    """RSS and PSS of a process, in MiB."""
+    """RSS, PSS and anonymous memory of a process in MiB, and its thread count."""
     out: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             out["rss"] = int(line.split()[1]) / 1024
+        elif line.startswith("Threads:"):
+            out["threads"] = int(line.split()[1])
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         if line.startswith("Pss:"):
             out["pss"] = int(line.split()[1]) / 1024
+        elif line.startswith("Anonymous:"):
+            out["anon"] = int(line.split()[1]) / 1024
     return out
 
 
@@ -243,12 +251,17 @@ def mixed_load(
 
 
 def show(label: str, m: dict[str, float]) -> None:
-    print(f"{label:<48} RSS {m['rss']:6.1f} MiB   PSS {m['pss']:6.1f} MiB", flush=True)
+    line = f"{label:<48} RSS {m['rss']:6.1f} MiB   PSS {m['pss']:6.1f} MiB"
+    if "anon" in m:
+        line += f"   anonymous {m['anon']:6.1f} MiB   {m['threads']:.0f} threads"
+    print(line, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the mixed load")
+    parser.add_argument(
+        "--minutes", type=float, default=10.0, help="length of the mixed load (0: idle only)"
+    )
     parser.add_argument("--inbox-rate", type=float, default=20.0, help="inbox POSTs a second")
     parser.add_argument("--arena-max", type=int, help="MALLOC_ARENA_MAX for the node process")
     args = parser.parse_args()
@@ -257,10 +270,12 @@ def main() -> None:
 
     pairs = [keys.generate_rsa() for _ in range(load.SENDERS)]
     count = int(seconds * args.inbox_rate * 1.1) + 10
-    print(f"signing {count:,} inbox requests (not timed) ...", flush=True)
+    if seconds:
+        print(f"signing {count:,} inbox requests (not timed) ...", flush=True)
     port = load.free_port()
     host = f"127.0.0.1:{port}"
-    pool = load.sign_pool([p.private_pem for p in pairs], count, host) if args.inbox_rate else []
+    signed = args.inbox_rate and seconds
+    pool = load.sign_pool([p.private_pem for p in pairs], count, host) if signed else []
     with tempfile.TemporaryDirectory() as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
         env = _env(tmp, port, args.arena_max)
@@ -276,11 +291,19 @@ def main() -> None:
         )
         stack.callback(_stop, proc)
         wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
+        ready = time.monotonic()
         time.sleep(5)
         idle = memory(proc.pid)
         arenas = f", MALLOC_ARENA_MAX={args.arena_max}" if args.arena_max else ""
         show(f"solnode serve, demo loaded, idle{arenas}", idle)
-        print(f"ratio to the floor: RSS {idle['rss'] / floor['rss']:.2f}x", flush=True)
+        time.sleep(max(0.0, ready + 30 - time.monotonic()))
+        settled = memory(proc.pid)
+        show("the same, settled (30 s after ready)", settled)
+        ratios = f"{idle['rss'] / floor['rss']:.2f}x, settled {settled['rss'] / floor['rss']:.2f}x"
+        print(f"ratio to the floor: RSS {ratios}", flush=True)
+        if not seconds:
+            print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+            return
         paths = crawl(port)
         print(f"crawled {len(paths)} paths; load for {args.minutes:g} min ...", flush=True)
         if pool:

@@ -21,6 +21,7 @@ from node.features.operations.metrics import RequestMetrics
 from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
+from node.heap import release_when_quiet
 from node.settings import Settings
 from node.web.edge import EdgeGuard
 from node.web.i18n import N_
@@ -92,6 +93,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         node.open_http()
+        releaser = asyncio.create_task(release_when_quiet())
         worker_task: asyncio.Task[None] | None = None
         worker: Worker | None = None
         if run_worker:
@@ -106,6 +108,9 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(worker_task, timeout=30)
             await node.close_http()
+            releaser.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await releaser
 
     app = Starlette(
         routes=routes(),

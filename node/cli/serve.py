@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import sys
@@ -57,7 +58,9 @@ def cmd_serve(ctx: CliContext, args: argparse.Namespace) -> int:
 
     from node.app import create_app  # lazy: see above
     from node.cli.http_server import MAX_HEAD_BYTES, deadline_protocol  # lazy: see above
+    from node.heap import limit_arenas  # lazy: see above
 
+    limit_arenas()  # before any thread starts
     _serve_settings(ctx, args)
     settings = ctx.settings
     ctx.ensure_instance()
@@ -93,8 +96,10 @@ def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
         Worker,
         install_signal_handlers,
     )
+    from node.heap import limit_arenas, release_when_quiet  # lazy: start-up
     from node.wiring import job_registry  # lazy: start-up
 
+    limit_arenas()  # before any thread starts
     lease = jobs.DEFAULT_LEASE if args.lease is None else args.lease
     if not lease > 0:
         raise CliError(f"--lease must be a positive number of seconds, got {args.lease}")
@@ -109,7 +114,11 @@ def cmd_worker(ctx: CliContext, args: argparse.Namespace) -> int:
         else:
             install_signal_handlers(worker)
             print(f"Worker {worker.name} running; Ctrl-C to stop.", file=sys.stderr)
-            await worker.run()
+            releaser = asyncio.create_task(release_when_quiet())
+            try:
+                await worker.run()
+            finally:
+                releaser.cancel()
 
     ctx.run(work)
     return 0
