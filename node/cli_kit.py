@@ -8,6 +8,7 @@ It sits below the features (a kit, like node/web and node/api) so that each feat
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
@@ -142,9 +143,13 @@ class CliContext:
             raise CliError(f"no organization or network with slug {slug!r} on this node")
         return actor
 
-    def run(self, work: Callable[[NodeContext], Awaitable[T]]) -> T:
+    def run(
+        self,
+        work: Callable[[NodeContext], Awaitable[T]],
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    ) -> T:
         """Run async node work to completion, with the outbound HTTP client open for it."""
-        return self.node.run(work)
+        return self.node.run(work, loop_factory)
 
     def close(self) -> None:
         """Release the database connections of this run."""

@@ -135,9 +135,14 @@ class NodeContext:
             await self.key_http.close()
             self.key_http = None
 
-    def run(self, work: Callable[[NodeContext], Awaitable[T]]) -> T:
+    def run(
+        self,
+        work: Callable[[NodeContext], Awaitable[T]],
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    ) -> T:
         """Run ``work(self)`` to completion from synchronous code (CLI commands, the demo),
-        with the outbound client open for it and closed afterwards."""
+        with the outbound client open for it and closed afterwards; on ``loop_factory``'s loop
+        when given (``solnode worker`` runs on uvloop, as ``serve`` does)."""
 
         async def main() -> T:
             self.open_http()
@@ -146,7 +151,8 @@ class NodeContext:
             finally:
                 await self.close_http()
 
-        return asyncio.run(main())
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(main())
 
     def notify_work(self) -> None:
         """Tell the in-process worker (if any) that jobs are waiting."""
