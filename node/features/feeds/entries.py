@@ -8,6 +8,7 @@ the organization that wrote it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
 from node.features.networks import clean, upcoming
 from node.features.networks.facts import ItemFacts, ShownItem, item_facts
-from node.features.networks.profiles import profile_of
+from node.features.networks.profiles import credits_of
 from node.features.networks.queries import Filters, parse_local
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.context import NodeContext
@@ -99,11 +100,16 @@ class _Authors:
         self.cache: dict[str, tuple[str, str]] = {}
         self.local: dict[int, LocalActor] = {}
 
+    def preload(self, actors: Iterable[str]) -> None:
+        """Look up these authors at once (one query for the remote ones)."""
+        missing = {a for a in actors if a not in self.cache}
+        for actor, credit in credits_of(self.session, self.node, missing).items():
+            link = clean.http_url(credit.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (credit.name or credit.handle or actor, link)
+
     def remote(self, actor: str) -> tuple[str, str]:
         if actor not in self.cache:
-            profile = profile_of(self.session, self.node, actor)
-            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
-            self.cache[actor] = (profile.name or profile.handle or actor, link)
+            self.preload([actor])
         return self.cache[actor]
 
     def actor(self, item: Item) -> LocalActor:
@@ -279,9 +285,10 @@ def actor_feed(
         )
         if kind:
             rows_query = rows_query.where(NetworkItem.kind == kind)
-        rows = session.exec(
-            rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
-        ).all()
+        rows = upcoming.plain_rows(
+            session, rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
+        )
+        authors.preload({r.author for r in rows})
         entries += [_from_row(r, authors) for r in rows]
     return _by_published(_unique(entries))
 

@@ -85,7 +85,7 @@ def _past(start: Any, key: Any, after: Cursor | None) -> Any:
     return and_(start >= after.start, or_(start > after.start, key > after.object_id))
 
 
-def _rows(session: Session, query: Any) -> list[Any]:
+def plain_rows(session: Session, query: Any) -> list[Any]:
     """The rows as plain named tuples with every column of ``network_item``: building a
     SQLModel object per row cost ~75 µs (its pydantic set-up), the most of a calendar's load."""
     return list(session.execute(query.with_only_columns(*NetworkItem.__table__.columns)).all())  # type: ignore[attr-defined]
@@ -102,7 +102,9 @@ def _by_keys(session: Session, keys: list[Any]) -> list[Any]:
     """The rows of these keys, in the keys' order (one read by primary key)."""
     if not keys:
         return []
-    rows = _rows(session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys])))
+    rows = plain_rows(
+        session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys]))
+    )
     by_id = {r.id: r for r in rows}
     return [by_id[k[0]] for k in keys if k[0] in by_id]
 
@@ -184,7 +186,7 @@ def past_rows(
     query = network_rows([network_id], filters).where(
         NetworkItem.kind == "event", start >= since, start < until
     )
-    return _rows(session, query.order_by(start.desc()).limit(limit))
+    return plain_rows(session, query.order_by(start.desc()).limit(limit))
 
 
 def own_past(
