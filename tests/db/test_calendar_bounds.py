@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from node.db import session_scope
 from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
+from node.features.networks.routes import MONTH_SIZE
 from node.features.networks.upcoming import upcoming_page
 from node.federation.context import NodeContext
 from node.models import LocalActor
@@ -96,9 +97,12 @@ def test_a_month_busier_than_the_old_window_shows_every_event(
     more = re.search(r'href="([^"]*after=[^"]*)" rel="next">More events this month', first.text)
     assert more is not None
     second = client.get(more[1].replace("&amp;", "&"))
-    # the first page: the fair (begun in May) and Events 0 to 298; the second goes on from 299
-    assert second.status_code == 200 and "Event 299<" in second.text
-    assert "Event 298<" not in second.text and "July assembly" not in second.text
+    # the first page: the fair (begun in May) and the Events before MONTH_SIZE - 1; the second
+    # goes on from there
+    last = MONTH_SIZE - 2
+    assert f"Event {last}<" in first.text and f"Event {last + 1}<" not in first.text
+    assert second.status_code == 200 and f"Event {last + 1}<" in second.text
+    assert f"Event {last}<" not in second.text and "July assembly" not in second.text
 
 
 def upcoming_scene(engine: Engine) -> tuple[LocalActor, list[str], set[str]]:
