@@ -13,7 +13,7 @@ read with tracemalloc.
 Calendars and feeds are timed written (the render caches and the remembered answers emptied
 before each request; for the network calendar the time per event is printed too) and unchanged
 since the last poll (what most calendar-app and feed-reader polls find); the network calendar
-also three ways: a plain GET (the body from the cache), a GET with the
+also polled three ways: a plain GET (the body from the cache), a GET with the
 ETag it was given (If-None-Match: a 304) and one with If-Modified-Since. An unchanged poll reads
 the calendar's per-actor generation (calendar_stamp, kept by triggers) and loads no event.
 ``--events 5000`` is the size of issue #16's goal (a calendar lists at most 5,000 events to
