@@ -24,6 +24,7 @@ member directory, `upcomingEvents`, the calendar (list, a month), `/regions/…`
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import subprocess
@@ -114,6 +115,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def warm(port: int, path: str, accept: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for _ in range(3):
+        conn.request("GET", path, headers={"Accept": accept, "Host": "127.0.0.1:8999"})
+        conn.getresponse().read()
+    conn.close()
+
+
 def measure(
     port: int, path: str, accept: str, args: argparse.Namespace, server: int
 ) -> dict[str, Any]:
@@ -121,6 +130,7 @@ def measure(
     CPU time per request (warm-up included), less sensitive than latency to a shared machine."""
     cmd = [sys.executable, str(ROOT / "bench" / "reads_client.py"), str(port), path, accept]
     cmd += [str(args.requests), str(args.budget)]
+    warm(port, path, accept)  # what a first request costs (imports, templates) is not counted
     before = cpu_seconds(server)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     found = dict(json.loads(out.stdout))
