@@ -277,18 +277,9 @@ class _By:
     category: str
 
 
+# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
 _HIT_COLUMNS = (
-    col(NetworkItem.id),
-    col(NetworkItem.object_id),
-    col(NetworkItem.author),
-    col(NetworkItem.kind),
-    col(NetworkItem.document),
-    col(NetworkItem.start_time),
-    col(NetworkItem.received_at),
-    col(NetworkItem.region),
-    col(NetworkItem.country),
-    col(NetworkItem.online),
-    col(NetworkItem.category),
+    "id object_id author kind document start_time received_at region country online category"
 )
 
 
@@ -310,8 +301,8 @@ def _hit(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, 
 
 
 def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
-    # plain rows of the columns a hit shows: a SQLModel object per row cost more than the rest
-    stmt = select_columns(*_HIT_COLUMNS).where(
+    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
+    stmt = select_columns(*(columns[name] for name in _HIT_COLUMNS.split())).where(
         col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
     )
     if query.region:
