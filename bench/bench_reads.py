@@ -7,16 +7,18 @@ The network is seeded by bench/seed_network.py (rows written directly, as filing
 one request's latency, not a queue's) fetches each page `--requests` times after a warm-up (a
 page slower than `--budget` seconds in all stops early, with at least 20 samples) and checks
 every answer's status. Printed per page: p50 and p99 in ms, p99 / the baseline's p99, the
-samples taken. The baseline is the node's cheapest HTML page, `/@coop`: the profile of an
+server's CPU time per request (from /proc, warm-up included: what a shared machine's load
+disturbs least), the samples taken; and the load average before and after. The baseline is the node's cheapest HTML page, `/@coop`: the profile of an
 organization with nothing published (the network's own profile, `/@ussen`, shows its upcoming
 events and latest news, so it reads items: it is measured as a page like the others).
 
 Pages: the network timeline (first page, a cursor in the middle, the deepest page, an old
 `?page=60` link), the outbox collection and its first and deepest pages (ActivityStreams), the
-member directory, `upcomingEvents`, the calendar (list, a month), `/regions/…`, search, the
-iCal feed, RSS, Atom, JSON Feed; the followers collection of the network (`--followers`, 20,000
-by default: a hub's) and its members collection (its `--members`): each collection, its first
-page, its deepest page by cursor, and an old `?page=N` link to that deepest page.
+member directory, `upcomingEvents`, the calendar (list, a month), `/regions/…`,
+`/categories/…`, search, the iCal feed, RSS, Atom, JSON Feed; the followers collection of the
+network (`--followers`, 20,000 by default: a hub's) and its members collection (its
+`--members`): each collection, its first page, its deepest page by cursor, and an old `?page=N`
+link to that deepest page.
 
     python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
                                 [--followers 20000] [--budget 30] [--no-postgres]
@@ -26,7 +28,9 @@ page, its deepest page by cursor, and an old `?page=N` link to that deepest page
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_load as load  # noqa: E402
 from bench_inbox import SOLNODE, _stop, node_env, pg_schema  # noqa: E402
+from reads_client import WARM_UP  # noqa: E402
 from seed_network import seed, seed_followers  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -123,6 +128,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
         ("calendar (upcoming list)", f"{net}/calendar", HTML),
         ("calendar month", f"{net}/calendar?month={month}", HTML),
         ("/regions/Catalunya", "/regions/Catalunya", HTML),
+        ("/categories/MEETING", "/categories/MEETING", HTML),
         ("search ?q=cooperative", "/search?q=cooperative", HTML),
         ("outbox collection", f"{actor}/outbox", AS_JSON),
         ("outbox page 1", f"{actor}/outbox?page=1", AS_JSON),
@@ -137,12 +143,33 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(port: int, path: str, accept: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One page, driven by bench/reads_client.py in its own process."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def warm(port: int, path: str, accept: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for _ in range(3):
+        conn.request("GET", path, headers={"Accept": accept, "Host": "127.0.0.1:8999"})
+        conn.getresponse().read()
+    conn.close()
+
+
+def measure(
+    port: int, path: str, accept: str, args: argparse.Namespace, server: int
+) -> dict[str, Any]:
+    """One page, driven by bench/reads_client.py in its own process; ``cpu_ms``: the server's
+    CPU time per request (warm-up included), less sensitive than latency to a shared machine."""
     cmd = [sys.executable, str(ROOT / "bench" / "reads_client.py"), str(port), path, accept]
     cmd += [str(args.requests), str(args.budget)]
+    warm(port, path, accept)  # what a first request costs (imports, templates) is not counted
+    before = cpu_seconds(server)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return dict(json.loads(out.stdout))
+    found = dict(json.loads(out.stdout))
+    found["cpu_ms"] = (cpu_seconds(server) - before) * 1000 / (found["n"] + WARM_UP)
+    return found
 
 
 def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespace) -> None:
@@ -165,15 +192,21 @@ def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespac
         load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
         baseline = 0.0
         print(f"\n{label}, {args.items:,} items, {args.members:,} members")
-        print(f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'n':>5}  status")
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'CPU ms':>7}"
+            f" {'n':>5}  status"
+        )
         for name, path, accept in pages(env):
-            res = measure(port, path, accept, args)
+            res = measure(port, path, accept, args, proc.pid)
             baseline = baseline or res["p99_ms"]
             print(
                 f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
-                f" {res['p99_ms'] / baseline:8.1f}x {res['n']:5}  {res['statuses']}",
+                f" {res['p99_ms'] / baseline:8.1f}x {res['cpu_ms']:7.2f} {res['n']:5}"
+                f"  {res['statuses']}",
                 flush=True,
             )
+        print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ from starlette.testclient import TestClient
 from node.db import session_scope
 from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
+from node.features.networks.highlights import network_upcoming, node_upcoming
+from node.features.networks.routes import MONTH_SIZE
 from node.features.networks.upcoming import upcoming_page
 from node.federation.context import NodeContext
 from node.models import LocalActor
@@ -96,9 +98,12 @@ def test_a_month_busier_than_the_old_window_shows_every_event(
     more = re.search(r'href="([^"]*after=[^"]*)" rel="next">More events this month', first.text)
     assert more is not None
     second = client.get(more[1].replace("&amp;", "&"))
-    # the first page: the fair (begun in May) and Events 0 to 298; the second goes on from 299
-    assert second.status_code == 200 and "Event 299<" in second.text
-    assert "Event 298<" not in second.text and "July assembly" not in second.text
+    # the first page: the fair (begun in May) and the Events before MONTH_SIZE - 1; the second
+    # goes on from there
+    last = MONTH_SIZE - 2
+    assert f"Event {last}<" in first.text and f"Event {last + 1}<" not in first.text
+    assert second.status_code == 200 and f"Event {last + 1}<" in second.text
+    assert f"Event {last}<" not in second.text and "July assembly" not in second.text
 
 
 def upcoming_scene(engine: Engine) -> tuple[LocalActor, list[str], set[str]]:
@@ -213,3 +218,28 @@ def test_an_unchanged_calendar_is_a_304_before_any_event_is_read(
         session.delete(session.get(NetworkItem, row.id))
     shorter = client.get("/@ussen/calendar.ics", headers={"If-None-Match": changed.headers["etag"]})
     assert shorter.status_code == 200 and b"Renamed by its organizer" not in shorter.content
+
+
+def test_the_short_lists_leave_sessions_out_and_go_on_by_cursor(
+    engine: Engine, node: NodeContext, client: TestClient
+) -> None:
+    """The profile's and the front page's next events read as many as they show, and read on
+    when a conference's sessions (listed in its programme, not there) fill what they read."""
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    sessions = [timed(n, soon + timedelta(minutes=n), None, f"Session {n}") for n in range(10)]
+    for doc in sessions:
+        doc["superEvent"] = "https://far.example/events/conference"
+    talks = [
+        timed(100 + n, soon + timedelta(hours=3, minutes=n), None, f"Talk {n}") for n in range(8)
+    ]
+    file_events(engine, network, [*sessions, *talks])
+    with Session(engine) as session:
+        mine = network_upcoming(session, node, network, 6)
+        everyone = node_upcoming(session, node, 6)
+    wanted = [f"Talk {n}" for n in range(6)]
+    assert [e.document["name"] for e in mine] == wanted
+    assert [e.document["name"] for e in everyone] == wanted
+    page = client.get("/@ussen").text
+    assert "Talk 5<" in page and "Talk 6<" not in page and "Session" not in page

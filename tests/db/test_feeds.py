@@ -10,9 +10,11 @@ import feedparser
 import icalendar
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
+from node.models import LocalActor
 from node.models.networks import NetworkItem
 from tests.db.network_support import event as remote_event
 from tests.db.network_support import local, remote
@@ -226,3 +228,39 @@ def test_pages_link_their_feeds(api: Api, client: TestClient) -> None:
         assert links["application/feed+json"] == f"{base}/feed.json"
         webcal = base.replace("http://", "webcal://")
         assert f"{webcal}/calendar.ics" in {a.get("href") for a in page.find("a")}
+
+
+def test_a_polled_feed_shows_every_change_at_once(
+    api: Api, client: TestClient, engine: Engine
+) -> None:
+    """A feed is answered from its validator while nothing it lists changed (as a calendar
+    is): each new, changed or removed item, of any kind, and a new name show at the next poll."""
+    publish(api)
+    first = client.get("/@nec/feed.atom")
+    assert client.get("/@nec/feed.atom").headers["etag"] == first.headers["etag"]
+    assert client.get("/@nec/feed.rss").content != first.content  # one answer per format
+    news = api.post("/api/v1/news", {"name": "Bakery joins", "content": "Hi.", "languages": ["en"]})
+    assert news.status_code == 201, news.json()
+    titles = sorted(e.title for e in read_feed(client.get("/@nec/feed.atom")).entries)
+    assert titles == ["Bakery joins", "Coop assembly"]
+    with session_scope(engine) as session:
+        org = session.exec(select(LocalActor).where(LocalActor.slug == "nec")).one()
+        org.name = "New Economy"
+    assert read_feed(client.get("/@nec/feed.atom")).feed.title == "New Economy"
+
+    network = local(engine, "solnet", kind="network")
+    coop = remote(engine, "https://far.example/actors/bakery")
+    assert read_feed(client.get("/@solnet/feed.json")).entries == []
+    doc = remote_event(coop, name="Bakery open day")
+    with session_scope(engine) as session:
+        row = NetworkItem(
+            network_id=network.id or 0, object_id=doc["id"], author=coop, document=doc, kind="call"
+        )
+        session.add(row)
+    assert [e.title for e in read_feed(client.get("/@solnet/feed.json")).entries] == [
+        "Bakery open day"
+    ]
+    with session_scope(engine) as session:
+        found = session.exec(select(NetworkItem).where(NetworkItem.object_id == doc["id"])).one()
+        session.delete(found)
+    assert read_feed(client.get("/@solnet/feed.json")).entries == []

@@ -119,3 +119,5 @@ def calendar_key(
 
 
 calendars = RenderCache()
+# RSS, Atom and JSON Feed bodies, by the validator they were written under (feeds/routes.py)
+feeds = RenderCache(8 * 2**20)

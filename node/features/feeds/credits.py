@@ -3,23 +3,21 @@ request, the remote authors of a whole calendar in one query of the columns the 
 
 A network's calendar of 5,000 events has as many authors as the network has active members
 (thousands on a big network); one profile query per author was most of what a calendar's load
-cost beside its events. The credit is the one :mod:`node.features.networks.profiles` gives: a
-cached remote actor's name (else its preferred username, else its id) and its ``url`` (else its
-id); a local actor's name and profile page; an actor never seen, its id.
+cost beside its events. The credit is the one
+:func:`node.features.networks.profiles.credits_of` gives, the name and link a profile shows; a
+local actor's name and profile page; an actor never seen, its id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from node.features.networks import clean
-from node.features.networks.profiles import profile_of
+from node.features.networks.profiles import credits_of, profile_of
 from node.federation.context import NodeContext
-from node.models import Item, LocalActor, RemoteActor
-
-CHUNK = 1000  # actor ids per query (well under SQLite's and PostgreSQL's parameter limits)
+from node.models import Item, LocalActor
 
 
 class Credits:
@@ -31,23 +29,11 @@ class Credits:
         self.local: dict[int, LocalActor] = {}
 
     def preload(self, actors: Iterable[str]) -> None:
-        """Look up these remote actors at once (local ones are left to :meth:`remote`)."""
-        prefix, instance = self.node.urls.actor(""), self.node.urls.instance_actor
-        wanted = sorted(
-            {a for a in actors if a not in self.cache and not a.startswith(prefix)} - {instance}
-        )
-        for start in range(0, len(wanted), CHUNK):
-            rows = self.session.exec(
-                select(
-                    RemoteActor.ap_id,
-                    RemoteActor.name,
-                    RemoteActor.preferred_username,
-                    RemoteActor.url,
-                ).where(col(RemoteActor.ap_id).in_(wanted[start : start + CHUNK]))
-            ).all()
-            for ap_id, name, username, url in rows:
-                link = clean.http_url(url or ap_id) or clean.http_url(ap_id) or ""
-                self.cache[ap_id] = (name or username or ap_id, link)
+        """Look up these authors at once (the remote ones in one query of four columns)."""
+        missing = {a for a in actors if a not in self.cache}
+        for actor, credit in credits_of(self.session, self.node, missing).items():
+            link = clean.http_url(credit.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (credit.name or credit.handle or actor, link)
 
     def remote(self, actor: str) -> tuple[str, str]:
         """(name, link) of the author of a network's row (any actor id)."""

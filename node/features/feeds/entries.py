@@ -268,9 +268,9 @@ def actor_feed(
         )
         if kind:
             rows_query = rows_query.where(NetworkItem.kind == kind)
-        rows = session.exec(
-            rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
-        ).all()
+        rows = upcoming.plain_rows(
+            session, rows_query.order_by(col(NetworkItem.received_at).desc()).limit(FEED_SIZE)
+        )
         authors.preload({r.author for r in rows})
         entries += [_from_row(r, authors) for r in rows]
     return _by_published(_unique(entries))

@@ -269,15 +269,52 @@ def actor_feed_route(request: Request) -> Response:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None:
             return _not_found()
-        found = feed_entries.actor_feed(session, node, actor, kind or None)
-    info = writers.FeedInfo(
-        title=actor.name,
-        description=ical.plain_text(actor.summary),
-        home=node.urls.profile(slug),
-        self_url=node.urls.profile(slug) + "/feed",
-        query=f"?kind={kind}" if kind else "",
-    )
-    return conditional(request, _write(fmt, info, found), FEED_TYPES[fmt], ical.latest(found))
+        info = writers.FeedInfo(
+            title=actor.name,
+            description=ical.plain_text(actor.summary),
+            home=node.urls.profile(slug),
+            self_url=node.urls.profile(slug) + "/feed",
+            query=f"?kind={kind}" if kind else "",
+        )
+        return _feed(
+            request,
+            session,
+            (actor, fmt, info),
+            lambda: feed_entries.actor_feed(session, node, actor, kind or None),
+        )
+
+
+def _feed(
+    request: Request,
+    session: Session,
+    scope: tuple[LocalActor, str, writers.FeedInfo],
+    load: Callable[[], list[FeedEntry]],
+) -> Response:
+    """An actor's feed (``scope``: the actor, the format, what the feed says of itself),
+    answered from its validator when nothing it shows changed, as a calendar is
+    (node/features/feeds/stamps.py: the same generation moves with every item the feed lists,
+    of any kind), else loaded (``load``) and written. Feed readers poll: most polls find the
+    feed unchanged, and writing one cost ~5 ms of CPU (docs/benchmarks.md)."""
+    actor, fmt, info = scope
+    media_type = FEED_TYPES[fmt]
+    parts = ("feed", fmt, info.url(fmt), info.title, info.description, info.home)
+    key = stamps.validator(session, actor, now_utc().date(), *parts)
+    answers = stamps.answers(ctx(request).engine)
+    known = answers.get(key)
+    if known is not None:
+        body = cache.feeds.get(known.body_key)
+        match = request.headers.get("if-none-match")
+        if body is not None or (match is not None and _etag_matches(match, known.etag)):
+            return conditional(request, body, media_type, known.last_modified, known.etag)
+    found = load()
+    written = _write(fmt, info, found)
+    # keyed by the body itself: a validator is only unique within one database
+    body_key = hashlib.blake2b(written, digest_size=32).digest()
+    body = cache.feeds.get_or_render(body_key, lambda: written)
+    answer = stamps.Answer(etag_of(body), ical.latest(found), body_key)
+    if stamps.validator(session, actor, now_utc().date(), *parts) == key:  # nothing came between
+        answers.put(key, answer)
+    return conditional(request, body, media_type, answer.last_modified, answer.etag)
 
 
 def tag_feed_route(request: Request) -> Response:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.activitypub.vocab import as_list, text
@@ -34,13 +35,20 @@ MAX_CONCEPTS = 20
 
 
 @dataclass(frozen=True)
-class MemberProfile:
-    """What the directory shows about one actor."""
+class Credit:
+    """Who wrote an item, as its credit line names them: what a page of items needs of each
+    author (read from columns alone, see :func:`credits_of`)."""
 
     actor: str
     name: str
     handle: str
     url: str
+
+
+@dataclass(frozen=True)
+class MemberProfile(Credit):
+    """What the directory shows about one actor."""
+
     type: str
     region: str = ""
     country: str = ""
@@ -104,8 +112,7 @@ def profiles_of(
     """The profiles of many actors: the remote ones in one query (a page's authors), the
     local ones (few: this node's own organizations) one by one."""
     wanted = set(actors)
-    prefix = node.urls.actor("")
-    remote = sorted(a for a in wanted if not a.startswith(prefix) and a != node.urls.instance_actor)
+    remote = sorted(a for a in wanted if not _local(node, a))
     found: dict[str, MemberProfile] = {}
     if remote:
         for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
@@ -113,6 +120,33 @@ def profiles_of(
     for actor in wanted - found.keys():
         found[actor] = profile_of(session, node, actor)
     return found
+
+
+def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> dict[str, Credit]:
+    """The credit lines of a page's authors: the remote ones in one query of four columns
+    (neither their documents nor their ESSGlobal terms are read: building the whole profiles
+    of a month's 300 authors cost ~9 ms), the local ones (few) one by one."""
+    wanted = set(actors)
+    remote = sorted(a for a in wanted if not _local(node, a))
+    found: dict[str, Credit] = {}
+    columns = select_columns(
+        col(RemoteActor.ap_id),
+        col(RemoteActor.name),
+        col(RemoteActor.preferred_username),
+        col(RemoteActor.domain),
+        col(RemoteActor.url),
+    )
+    for start in range(0, len(remote), 500):
+        query = columns.where(col(RemoteActor.ap_id).in_(remote[start : start + 500]))
+        for ap_id, name, username, domain, url in session.execute(query):
+            found[ap_id] = Credit(ap_id, *_named(ap_id, name, username, domain, url))
+    for actor in wanted - found.keys():
+        found[actor] = profile_of(session, node, actor)
+    return found
+
+
+def _local(node: NodeContext, actor: str) -> bool:
+    return actor.startswith(node.urls.actor("")) or actor == node.urls.instance_actor
 
 
 def profile_of(session: Session, node: NodeContext, actor: str) -> MemberProfile:
@@ -139,14 +173,24 @@ def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
     region, country = place_of(cached.document)
-    handle = f"@{cached.preferred_username}@{cached.domain}" if cached.preferred_username else ""
+    name, handle, url = _named(
+        actor, cached.name, cached.preferred_username, cached.domain, cached.url
+    )
     return MemberProfile(
         actor=actor,
-        name=cached.name or cached.preferred_username or actor,
+        name=name,
         handle=handle,
-        url=cached.url or actor,
+        url=url,
         type=cached.type,
         region=region,
         country=country,
         essglobal=essglobal_of(cached.document),
     )
+
+
+def _named(
+    actor: str, name: str | None, username: str | None, domain: str, url: str | None
+) -> tuple[str, str, str]:
+    """(name, handle, link) of a cached remote actor, each falling back as its profile does."""
+    handle = f"@{username}@{domain}" if username else ""
+    return name or username or actor, handle, url or actor

@@ -21,11 +21,7 @@ from sqlmodel import Session, col, select
 from node.db import as_utc
 from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
-from node.features.networks.profiles import (
-    MemberProfile,
-    profile_of,
-    profiles_of,
-)
+from node.features.networks.profiles import Credit, credits_of, profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -108,7 +104,7 @@ class Entry(ShownItem):
     object_id: str
     document: dict[str, Any]
     kind: str
-    author: MemberProfile
+    author: Credit
     start: datetime | None
     end: datetime | None
     region: str
@@ -132,19 +128,19 @@ def parse_local(value: Any) -> datetime | None:
 
 
 class _Profiles:
-    """Profiles looked up once per request."""
+    """Authors' credit lines looked up once per request."""
 
     def __init__(self, session: Session, node: NodeContext) -> None:
         self.session, self.node = session, node
-        self.cache: dict[str, MemberProfile] = {}
+        self.cache: dict[str, Credit] = {}
 
     def preload(self, actors: Iterable[str]) -> None:
         """Look up these actors at once (one query for the remote ones)."""
         missing = {a for a in actors if a not in self.cache}
         if missing:
-            self.cache.update(profiles_of(self.session, self.node, missing))
+            self.cache.update(credits_of(self.session, self.node, missing))
 
-    def __call__(self, actor: str) -> MemberProfile:
+    def __call__(self, actor: str) -> Credit:
         if actor not in self.cache:
             self.cache[actor] = profile_of(self.session, self.node, actor)
         return self.cache[actor]

@@ -38,7 +38,8 @@ from node.web.render import activity_json, ctx, html, json_error, not_found
 
 PAGE_SIZE = 20
 LIST_SIZE = 50  # events a page of the calendar's list shows
-MONTH_SIZE = 300  # events a page of a month shows (a busier month goes on by cursor)
+# events a page of a month shows; a busier month goes on by cursor (docs/benchmarks.md)
+MONTH_SIZE = 100
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -190,8 +191,9 @@ def calendar_page(request: Request) -> Response:
             return not_found(request, N_("This network"))
         now = now_utc()
         page, weeks = _calendar_slice(session, node, network, filters, month, after, now)
-        entries = page.entries
-        cards = {e.object_id: _card(e) for e in entries}
+        # a month's cells name each event (its title, link and author: the entry has them);
+        # only the list draws whole cards
+        cards = [] if weeks else [_card(e) for e in page.entries]
     today = now.date()
     shown = month or (today.year, today.month)
     prev_month = (shown[0] - (shown[1] == 1), (shown[1] - 2) % 12 + 1)
@@ -213,8 +215,7 @@ def calendar_page(request: Request) -> Response:
         section="calendar",
         filters=filters,
         filtered_calendar=filtered,
-        cards=list(cards.values()),
-        by_id=cards,
+        cards=cards,
         weeks=weeks,
         month_start=date(shown[0], shown[1], 1),
         list_link=link(),

@@ -85,10 +85,34 @@ def _past(start: Any, key: Any, after: Cursor | None) -> Any:
     return and_(start >= after.start, or_(start > after.start, key > after.object_id))
 
 
-def _rows(session: Session, query: Any) -> list[Any]:
-    """The rows as plain named tuples with every column of ``network_item``: building a
-    SQLModel object per row cost ~75 µs (its pydantic set-up), the most of a calendar's load."""
-    return list(session.execute(query.with_only_columns(*NetworkItem.__table__.columns)).all())  # type: ignore[attr-defined]
+# What a shown entry reads of a row (queries._from_row; the feeds' entries._from_row; its
+# clean_rules says whether its document is shown as stored, see clean.shown): the
+# other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, lasting,
+# published), and each timestamp left out is one less to parse per row on SQLite.
+ENTRY_COLUMNS = (
+    NetworkItem.id,
+    NetworkItem.object_id,
+    NetworkItem.author,
+    NetworkItem.via,
+    NetworkItem.source,
+    NetworkItem.document,
+    NetworkItem.kind,
+    NetworkItem.start_time,
+    NetworkItem.end_time,
+    NetworkItem.region,
+    NetworkItem.country,
+    NetworkItem.tags,
+    NetworkItem.category,
+    NetworkItem.online,
+    NetworkItem.received_at,
+    NetworkItem.clean_rules,
+)
+
+
+def plain_rows(session: Session, query: Any) -> list[Any]:
+    """The rows as plain named tuples of the ENTRY_COLUMNS: building a SQLModel object per row
+    cost ~75 µs (its pydantic set-up), the most of a calendar's load."""
+    return list(session.execute(query.with_only_columns(*ENTRY_COLUMNS)).all())
 
 
 def _keys(session: Session, query: Any) -> list[Any]:
@@ -102,7 +126,9 @@ def _by_keys(session: Session, keys: list[Any]) -> list[Any]:
     """The rows of these keys, in the keys' order (one read by primary key)."""
     if not keys:
         return []
-    rows = _rows(session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys])))
+    rows = plain_rows(
+        session, select(NetworkItem).where(col(NetworkItem.id).in_([k[0] for k in keys]))
+    )
     by_id = {r.id: r for r in rows}
     return [by_id[k[0]] for k in keys if k[0] in by_id]
 
@@ -194,7 +220,7 @@ def past_rows(
     limit: int,
 ) -> list[Any]:
     """A network's shown events that started in [since, until), the latest first."""
-    return _rows(session, _started_between(network_id, filters, since, until, limit))
+    return plain_rows(session, _started_between(network_id, filters, since, until, limit))
 
 
 def past_keys(

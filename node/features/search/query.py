@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal_column, or_, table, text
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.db import as_utc
 from node.features.networks.facts import item_facts, page_of, title_of
-from node.features.networks.profiles import profile_of, profiles_of
+from node.features.networks.profiles import credits_of, profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -184,10 +185,11 @@ def _candidates(
         return list(session.exec(matching.order_by(newest).limit(CANDIDATES)))
     found: list[Any] = []
     for chunk in _fts_newest(session, source, terms):
-        found += session.exec(stmt.where(col(ident).in_(chunk)).order_by(newest)).all()
+        wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
+        found += session.exec(wanted).all()
         if len(found) >= CANDIDATES:
             break
-    return found[:CANDIDATES]
+    return found
 
 
 def _fts_newest(session: Session, source: str, terms: list[str]) -> Iterator[list[int]]:
@@ -275,6 +277,12 @@ class _By:
     category: str
 
 
+# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
+_HIT_COLUMNS = (
+    "id object_id author kind document start_time received_at region country online category"
+)
+
+
 def _hit(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: _By) -> Hit:
     summary = doc.get("summary")
     return Hit(
@@ -293,7 +301,8 @@ def _hit(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, 
 
 
 def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
-    stmt = select(NetworkItem).where(
+    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
+    stmt = select_columns(*(columns[name] for name in _HIT_COLUMNS.split())).where(
         col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
     )
     if query.region:
@@ -302,9 +311,9 @@ def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
             or_(func.lower(NetworkItem.region) == region, func.lower(NetworkItem.country) == region)
         )
     if query.category:
-        stmt = stmt.where(NetworkItem.category == query.category)
+        stmt = stmt.where(col(NetworkItem.category) == query.category)
     if query.online is not None:
-        stmt = stmt.where(NetworkItem.online == query.online)
+        stmt = stmt.where(col(NetworkItem.online) == query.online)
     start, end = _window(query)
     when = func.coalesce(NetworkItem.start_time, NetworkItem.received_at)
     if start:
@@ -312,7 +321,7 @@ def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
     if end:
         stmt = stmt.where(when < end)
     rows = _candidates(session, stmt, "network_item", NetworkItem.id, query.terms)
-    authors = profiles_of(session, node, {row.author for row in rows})
+    authors = credits_of(session, node, {row.author for row in rows})
     hits = []
     for row in rows:
         author = authors[row.author]
