@@ -13,15 +13,18 @@ served by uvicorn the same way (uvloop, httptools, one process), measured in the
    single bare process and against 2 bare processes.
 
 Requests are pre-signed before any clock starts (draft-cavage, 20 sender keys the node already
-knows, ~2 KB, unique ids; see bench/inbox_load.py). Every 202 is checked against the stored rows.
+knows, ~2 KB, unique ids; see bench/inbox_load.py), enough that no inbox run (warm-up included)
+sends an id twice up to ``--max-rate``; a run that would is refused. Every 2xx is checked against
+the stored rows, and each web process's /metrics must count no duplicate and no refusal.
 
-    python bench/bench_inbox.py [--seconds 5] [--pool 36000] [--no-postgres]
+    python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,8 @@ import inbox_load as load  # noqa: E402
 
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SOLNODE = str(Path(sys.executable).with_name("solnode"))
+METRICS_TOKEN = "bench-" + uuid.uuid4().hex
+WARM_SECONDS = 1
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -72,6 +77,8 @@ def node_env(tmp: Path, name: str, database_url: str | None) -> dict[str, str]:
         # the measurement, so they are off
         "SOLNODE_RATE_LIMIT_INBOX_HOST": "off",
         "SOLNODE_RATE_LIMIT_INBOX_IP": "off",
+        # to read each web process's inbox answers by outcome after the run (duplicates = 0)
+        "SOLNODE_METRICS_TOKEN": METRICS_TOKEN,
     }
     if database_url is not None:
         env["SOLNODE_DATABASE_URL"] = database_url
@@ -96,6 +103,29 @@ def stored_rows(env: dict[str, str]) -> int:
         n = int(conn.execute(text("SELECT count(*) FROM inbox_activity")).scalar_one())
     engine.dispose()
     return n
+
+
+def inbox_outcomes(ports: list[int]) -> dict[str, float]:
+    """The inbox answers of the web processes on ``ports`` by outcome (accepted, duplicate,
+    refused...), summed, as their /metrics count them."""
+    import urllib.request
+
+    totals: dict[str, float] = {}
+    pattern = re.compile(
+        r'^solnode_inbox_activities_total\{outcome="([^"]*)",reason="([^"]*)"\} (\S+)$'
+    )
+    for port in ports:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            for line in resp.read().decode().splitlines():
+                found = pattern.match(line)
+                if found:
+                    name = found[1] + (f" ({found[2]})" if found[2] else "")
+                    totals[name] = totals.get(name, 0.0) + float(found[3])
+    return totals
 
 
 def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -> list[int]:
@@ -130,22 +160,31 @@ class Run:
             for i in range(parts)
         ]
 
+    def warm_up(self, label: str, ports: list[int]) -> None:
+        """A 1 s run before the measured ones: imports, the 20 keys into the key cache (a cold
+        burst from one address may get 429s from the key-fetch gate), connections."""
+        n = len(ports)
+        first = load.run_wrk(
+            self.wrk,
+            self.tmp,
+            ports,
+            self.files("warm", n),
+            connections=64 // n,
+            threads=1,
+            seconds=WARM_SECONDS,
+        )
+        self.sent += first["requests"] - first["errors"]
+        # a warm-up that wraps round re-sends ids: answered 202 as duplicates, never stored
+        if first["ran_out"] and label.startswith("inbox"):
+            raise SystemExit(f"{label}: the warm-up ran out of requests; raise --max-rate")
+
     def measure(
         self, label: str, ports: list[int], *, paced: float = 0, warm: bool = True
     ) -> dict[str, float]:
-        """One wrk run (after a 1 s warm-up unless ``warm`` is False); its figures."""
+        """One wrk run (after a warm-up unless ``warm`` is False); its figures."""
         n = len(ports)
-        if warm:  # imports, the 20 keys into the key cache (a cold burst may get 429s), connections
-            first = load.run_wrk(
-                self.wrk,
-                self.tmp,
-                ports,
-                self.files("warm", n),
-                connections=64 // n,
-                threads=1,
-                seconds=1,
-            )
-            self.sent += first["requests"] - first["errors"]
+        if warm:
+            self.warm_up(label, ports)
         name = "paced" if paced else "load"
         res = load.run_wrk(
             self.wrk,
@@ -159,7 +198,7 @@ class Run:
         )
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
-            raise SystemExit(f"{label}: the pre-signed requests ran out; raise --pool")
+            raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
@@ -206,13 +245,25 @@ def node_case(
         ports = start_node(stack, env, webs, workers)
         shape = f"{webs} web + {workers} worker" if workers else "1 process"
         run.sent = 0
-        rate = run.measure(f"inbox, {name} ({shape}), 64 conn", ports)["rate"]
+        label = f"inbox, {name} ({shape}), 64 conn"
+        run.warm_up(label, ports)
+        warmed = inbox_outcomes(ports)
+        rate = run.measure(label, ports, warm=False)["rate"]
         if paced:
             run.measure(f"inbox, {name}, 1,000/s offered", ports, paced=1000, warm=False)
+        outcomes = inbox_outcomes(ports)
         rows = stored_rows(env)
-        print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx", flush=True)
+        answers = ", ".join(f"{int(v):,} {k}" for k, v in sorted(outcomes.items()))
+        print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx ({answers})")
         if rows < run.sent:  # more is fine: requests in flight when wrk stopped
             run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
+        # every id is sent once, so a duplicate means the pool wrapped round; a refusal after
+        # the warm-up means the figure is not the receive path's
+        measured = {k: v - warmed.get(k, 0.0) for k, v in outcomes.items()}
+        if outcomes.get("duplicate") or any(
+            v for k, v in measured.items() if not k.startswith("accepted")
+        ):
+            run.rows.append((f"{name}: duplicates or refusals answered", {"errors": 1}))
     return rate
 
 
@@ -277,16 +328,27 @@ def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
-    parser.add_argument("--pool", type=int, default=36000, help="pre-signed requests")
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=8000,
+        help="the fastest inbox rate the pre-signed pool must cover without repeating an id "
+        "(requests/s; the pool is this times the warm-up and the load run, plus the paced run)",
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     wrk = load.ensure_wrk()
     from node.activitypub import keys
 
     pairs = [keys.generate_rsa() for _ in range(load.SENDERS)]
-    print(f"signing {args.pool:,} requests (not timed) ...", flush=True)
-    pool = load.sign_pool([p.private_pem for p in pairs], args.pool)
-    warm, paced = 1500, int(1000 * args.seconds * 1.2)
+    # Every id once: a request sent twice is answered early as a duplicate and flatters the
+    # node. Each slice covers the fastest node expected (the bare endpoint may wrap: its
+    # answers do not depend on the body).
+    warm = int(args.max_rate * WARM_SECONDS)
+    paced = int(1000 * args.seconds * 1.2)
+    size = warm + paced + int(args.max_rate * args.seconds)
+    print(f"signing {size:,} requests (not timed) ...", flush=True)
+    pool = load.sign_pool([p.private_pem for p in pairs], size)
     slices = {"warm": pool[:warm], "paced": pool[warm : warm + paced], "load": pool[warm + paced :]}
     pems = [p.public_pem for p in pairs]
     print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
