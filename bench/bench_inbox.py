@@ -8,9 +8,10 @@ served by uvicorn the same way (uvloop, httptools, one process), measured in the
    PostgreSQL (rate limits off), and the ratio;
 2. p50/p99 at a fixed 1,000 requests/s offered (paced by the wrk Lua script, see
    bench/inbox_load.py), on both databases;
-3. scale-out: 2 web processes (`solnode serve --no-worker`) + 2 `solnode worker` on
-   PostgreSQL, each web process driven by its own wrk (32 connections each), against the
-   single bare process and against 2 bare processes.
+3. scale-out on PostgreSQL: 2 web processes (`solnode serve --no-worker`) alone (the receive
+   path), then with 2 `solnode worker` processing what arrives on the same two cores; each web
+   process driven by its own wrk (32 connections each), against the single bare process and
+   against 2 bare processes.
 
 Requests are pre-signed before any clock starts (draft-cavage, 20 sender keys the node already
 knows, ~2 KB, unique ids; see bench/inbox_load.py), enough that no inbox run (warm-up included)
@@ -103,6 +104,25 @@ def stored_rows(env: dict[str, str]) -> int:
         n = int(conn.execute(text("SELECT count(*) FROM inbox_activity")).scalar_one())
     engine.dispose()
     return n
+
+
+def processed_jobs(env: dict[str, str]) -> tuple[int, int]:
+    """(done, still waiting) inbox jobs."""
+    from sqlalchemy import text
+
+    from node.db import make_engine
+    from node.settings import load_settings
+
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        counts = dict(
+            conn.execute(
+                text("SELECT state, count(*) FROM job WHERE kind = 'inbox' GROUP BY state")
+            ).tuples()
+        )
+    engine.dispose()
+    return int(counts.get("done", 0)), int(counts.get("ready", 0))
 
 
 def inbox_outcomes(ports: list[int]) -> dict[str, float]:
@@ -243,7 +263,8 @@ def node_case(
         env = node_env(tmp, name, db)
         prepare_node(env, pems)
         ports = start_node(stack, env, webs, workers)
-        shape = f"{webs} web + {workers} worker" if workers else "1 process"
+        shape = f"{webs} web + {workers} worker" if workers else f"{webs} process"
+        shape += "es" if webs > 1 and not workers else ""
         run.sent = 0
         label = f"inbox, {name} ({shape}), 64 conn"
         run.warm_up(label, ports)
@@ -255,6 +276,9 @@ def node_case(
         rows = stored_rows(env)
         answers = ", ".join(f"{int(v):,} {k}" for k, v in sorted(outcomes.items()))
         print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx ({answers})")
+        if workers:
+            done, waiting = processed_jobs(env)
+            print(f"  the workers processed {done:,} of them meanwhile ({waiting:,} waiting)")
         if rows < run.sent:  # more is fine: requests in flight when wrk stopped
             run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
         # every id is sent once, so a duplicate means the pool wrapped round; a refusal after
@@ -369,6 +393,15 @@ def main() -> None:
             bare2 = run.measure(
                 "bare Starlette POST (2 processes), 2x32 conn", [bare_port, start_bare(stack, tmp)]
             )["rate"]
+            # the receive path alone on two processes, then with the processing of what is
+            # received competing for the same two cores (what a deployment does)
+            receive2 = node_case(
+                run, tmp, "postgresql-2web", pg_schema(stack), pems, webs=2, paced=False
+            )
+            print(
+                f"ratio 2 web (no worker) PostgreSQL / bare (1 process): {receive2 / bare:.2f}x"
+                f"; / bare (2 processes): {receive2 / bare2:.2f}x"
+            )
             scale = node_case(
                 run,
                 tmp,
