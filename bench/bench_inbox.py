@@ -116,11 +116,8 @@ def processed_jobs(env: dict[str, str]) -> tuple[int, int]:
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
     engine = make_engine(settings)
     with engine.connect() as conn:
-        counts = dict(
-            conn.execute(
-                text("SELECT state, count(*) FROM job WHERE kind = 'inbox' GROUP BY state")
-            ).tuples()
-        )
+        query = text("SELECT state, count(*) FROM job WHERE kind = 'inbox' GROUP BY state")
+        counts = {state: n for state, n in conn.execute(query)}
     engine.dispose()
     return int(counts.get("done", 0)), int(counts.get("ready", 0))
 
