@@ -154,12 +154,23 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
         stack.callback(_stop, proc)
         load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
         ports.append(port)
-    for _ in range(workers):
-        proc = subprocess.Popen(
-            [SOLNODE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    for i in range(workers):
+        log = Path(env["SOLNODE_DATA_DIR"]) / f"worker-{i}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([SOLNODE, "worker"], env=env, stdout=out, stderr=out)
         stack.callback(_stop, proc)
+        wait_running(proc, log)
     return ports
+
+
+def wait_running(proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Wait until a `solnode worker` says it is running: on a loaded machine its start-up (a
+    second or more of imports) otherwise fell inside the measured run and competed with it."""
+    deadline = time.monotonic() + timeout
+    while b"running" not in log.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"solnode worker did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
 
 
 class Run:
