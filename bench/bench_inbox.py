@@ -8,20 +8,24 @@ served by uvicorn the same way (uvloop, httptools, one process), measured in the
    PostgreSQL (rate limits off), and the ratio;
 2. p50/p99 at a fixed 1,000 requests/s offered (paced by the wrk Lua script, see
    bench/inbox_load.py), on both databases;
-3. scale-out: 2 web processes (`solnode serve --no-worker`) + 2 `solnode worker` on
-   PostgreSQL, each web process driven by its own wrk (32 connections each), against the
-   single bare process and against 2 bare processes.
+3. scale-out on PostgreSQL: 2 web processes (`solnode serve --no-worker`) alone (the receive
+   path), then with 2 `solnode worker` processing what arrives on the same two cores; each web
+   process driven by its own wrk (32 connections each), against the single bare process and
+   against 2 bare processes.
 
 Requests are pre-signed before any clock starts (draft-cavage, 20 sender keys the node already
-knows, ~2 KB, unique ids; see bench/inbox_load.py). Every 202 is checked against the stored rows.
+knows, ~2 KB, unique ids; see bench/inbox_load.py), enough that no inbox run (warm-up included)
+sends an id twice up to ``--max-rate``; a run that would is refused. Every 2xx is checked against
+the stored rows, and each web process's /metrics must count no duplicate and no refusal.
 
-    python bench/bench_inbox.py [--seconds 5] [--pool 36000] [--no-postgres]
+    python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,8 @@ import inbox_load as load  # noqa: E402
 
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SOLNODE = str(Path(sys.executable).with_name("solnode"))
+METRICS_TOKEN = "bench-" + uuid.uuid4().hex
+WARM_SECONDS = 1
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -72,6 +78,8 @@ def node_env(tmp: Path, name: str, database_url: str | None) -> dict[str, str]:
         # the measurement, so they are off
         "SOLNODE_RATE_LIMIT_INBOX_HOST": "off",
         "SOLNODE_RATE_LIMIT_INBOX_IP": "off",
+        # to read each web process's inbox answers by outcome after the run (duplicates = 0)
+        "SOLNODE_METRICS_TOKEN": METRICS_TOKEN,
     }
     if database_url is not None:
         env["SOLNODE_DATABASE_URL"] = database_url
@@ -98,6 +106,45 @@ def stored_rows(env: dict[str, str]) -> int:
     return n
 
 
+def processed_jobs(env: dict[str, str]) -> tuple[int, int]:
+    """(done, still waiting) inbox jobs."""
+    from sqlalchemy import text
+
+    from node.db import make_engine
+    from node.settings import load_settings
+
+    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        query = text("SELECT state, count(*) FROM job WHERE kind = 'inbox' GROUP BY state")
+        counts = {state: n for state, n in conn.execute(query)}
+    engine.dispose()
+    return int(counts.get("done", 0)), int(counts.get("ready", 0))
+
+
+def inbox_outcomes(ports: list[int]) -> dict[str, float]:
+    """The inbox answers of the web processes on ``ports`` by outcome (accepted, duplicate,
+    refused...), summed, as their /metrics count them."""
+    import urllib.request
+
+    totals: dict[str, float] = {}
+    pattern = re.compile(
+        r'^solnode_inbox_activities_total\{outcome="([^"]*)",reason="([^"]*)"\} (\S+)$'
+    )
+    for port in ports:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics",
+            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            for line in resp.read().decode().splitlines():
+                found = pattern.match(line)
+                if found:
+                    name = found[1] + (f" ({found[2]})" if found[2] else "")
+                    totals[name] = totals.get(name, 0.0) + float(found[3])
+    return totals
+
+
 def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -> list[int]:
     ports = []
     for _ in range(webs):
@@ -107,12 +154,23 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
         stack.callback(_stop, proc)
         load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
         ports.append(port)
-    for _ in range(workers):
-        proc = subprocess.Popen(
-            [SOLNODE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    for i in range(workers):
+        log = Path(env["SOLNODE_DATA_DIR"]) / f"worker-{i}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([SOLNODE, "worker"], env=env, stdout=out, stderr=out)
         stack.callback(_stop, proc)
+        wait_running(proc, log)
     return ports
+
+
+def wait_running(proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Wait until a `solnode worker` says it is running: on a loaded machine its start-up (a
+    second or more of imports) otherwise fell inside the measured run and competed with it."""
+    deadline = time.monotonic() + timeout
+    while b"running" not in log.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"solnode worker did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
 
 
 class Run:
@@ -130,22 +188,40 @@ class Run:
             for i in range(parts)
         ]
 
+    def warm_up(self, label: str, ports: list[int]) -> None:
+        """A 1 s run before the measured ones: imports, the 20 keys into the key cache (a cold
+        burst from one address may get 429s from the key-fetch gate), connections."""
+        n = len(ports)
+        if label.startswith("inbox"):
+            # Each sender's key into each process's key cache, one request at a time: a cold
+            # burst from one address meets the key-fetch gate (4 lookups at once), and on a
+            # loaded machine a 1 s warm-up did not always get past it (429s in the measured run)
+            for i, port in enumerate(ports):
+                for raw in self.slices["prime"][i * load.SENDERS : (i + 1) * load.SENDERS]:
+                    status = load.send_raw(port, raw)
+                    if status != 202:
+                        raise SystemExit(f"{label}: priming the key cache got {status}")
+        first = load.run_wrk(
+            self.wrk,
+            self.tmp,
+            ports,
+            self.files("warm", n),
+            connections=64 // n,
+            threads=1,
+            seconds=WARM_SECONDS,
+        )
+        self.sent += first["requests"] - first["errors"]
+        # a warm-up that wraps round re-sends ids: answered 202 as duplicates, never stored
+        if first["ran_out"] and label.startswith("inbox"):
+            raise SystemExit(f"{label}: the warm-up ran out of requests; raise --max-rate")
+
     def measure(
         self, label: str, ports: list[int], *, paced: float = 0, warm: bool = True
     ) -> dict[str, float]:
-        """One wrk run (after a 1 s warm-up unless ``warm`` is False); its figures."""
+        """One wrk run (after a warm-up unless ``warm`` is False); its figures."""
         n = len(ports)
-        if warm:  # imports, the 20 keys into the key cache (a cold burst may get 429s), connections
-            first = load.run_wrk(
-                self.wrk,
-                self.tmp,
-                ports,
-                self.files("warm", n),
-                connections=64 // n,
-                threads=1,
-                seconds=1,
-            )
-            self.sent += first["requests"] - first["errors"]
+        if warm:
+            self.warm_up(label, ports)
         name = "paced" if paced else "load"
         res = load.run_wrk(
             self.wrk,
@@ -159,7 +235,7 @@ class Run:
         )
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
-            raise SystemExit(f"{label}: the pre-signed requests ran out; raise --pool")
+            raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
@@ -204,15 +280,31 @@ def node_case(
         env = node_env(tmp, name, db)
         prepare_node(env, pems)
         ports = start_node(stack, env, webs, workers)
-        shape = f"{webs} web + {workers} worker" if workers else "1 process"
+        shape = f"{webs} web + {workers} worker" if workers else f"{webs} process"
+        shape += "es" if webs > 1 and not workers else ""
         run.sent = 0
-        rate = run.measure(f"inbox, {name} ({shape}), 64 conn", ports)["rate"]
+        label = f"inbox, {name} ({shape}), 64 conn"
+        run.warm_up(label, ports)
+        warmed = inbox_outcomes(ports)
+        rate = run.measure(label, ports, warm=False)["rate"]
         if paced:
             run.measure(f"inbox, {name}, 1,000/s offered", ports, paced=1000, warm=False)
+        outcomes = inbox_outcomes(ports)
         rows = stored_rows(env)
-        print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx", flush=True)
+        answers = ", ".join(f"{int(v):,} {k}" for k, v in sorted(outcomes.items()))
+        print(f"  {rows:,} activities stored, {int(run.sent):,} answered 2xx ({answers})")
+        if workers:
+            done, waiting = processed_jobs(env)
+            print(f"  the workers processed {done:,} of them meanwhile ({waiting:,} waiting)")
         if rows < run.sent:  # more is fine: requests in flight when wrk stopped
             run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
+        # every id is sent once, so a duplicate means the pool wrapped round; a refusal after
+        # the warm-up means the figure is not the receive path's
+        measured = {k: v - warmed.get(k, 0.0) for k, v in outcomes.items()}
+        if outcomes.get("duplicate") or any(
+            v for k, v in measured.items() if not k.startswith("accepted")
+        ):
+            run.rows.append((f"{name}: duplicates or refusals answered", {"errors": 1}))
     return rate
 
 
@@ -277,17 +369,34 @@ def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each wrk run")
-    parser.add_argument("--pool", type=int, default=36000, help="pre-signed requests")
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=8000,
+        help="the fastest inbox rate the pre-signed pool must cover without repeating an id "
+        "(requests/s; the pool is this times the warm-up and the load run, plus the paced run)",
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     wrk = load.ensure_wrk()
     from node.activitypub import keys
 
     pairs = [keys.generate_rsa() for _ in range(load.SENDERS)]
-    print(f"signing {args.pool:,} requests (not timed) ...", flush=True)
-    pool = load.sign_pool([p.private_pem for p in pairs], args.pool)
-    warm, paced = 1500, int(1000 * args.seconds * 1.2)
-    slices = {"warm": pool[:warm], "paced": pool[warm : warm + paced], "load": pool[warm + paced :]}
+    # Every id once: a request sent twice is answered early as a duplicate and flatters the
+    # node. Each slice covers the fastest node expected (the bare endpoint may wrap: its
+    # answers do not depend on the body).
+    warm = int(args.max_rate * WARM_SECONDS)
+    paced = int(1000 * args.seconds * 1.2)
+    size = warm + paced + int(args.max_rate * args.seconds)
+    print(f"signing {size:,} requests (not timed) ...", flush=True)
+    pool = load.sign_pool([p.private_pem for p in pairs], size)
+    prime = load.SENDERS * 2  # one request per sender for each of (at most) two web processes
+    slices = {
+        "prime": pool[:prime],
+        "warm": pool[prime:warm],
+        "paced": pool[warm : warm + paced],
+        "load": pool[warm + paced :],
+    }
     pems = [p.public_pem for p in pairs]
     print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     with tempfile.TemporaryDirectory() as tmpdir, ExitStack() as stack:
@@ -307,6 +416,15 @@ def main() -> None:
             bare2 = run.measure(
                 "bare Starlette POST (2 processes), 2x32 conn", [bare_port, start_bare(stack, tmp)]
             )["rate"]
+            # the receive path alone on two processes, then with the processing of what is
+            # received competing for the same two cores (what a deployment does)
+            receive2 = node_case(
+                run, tmp, "postgresql-2web", pg_schema(stack), pems, webs=2, paced=False
+            )
+            print(
+                f"ratio 2 web (no worker) PostgreSQL / bare (1 process): {receive2 / bare:.2f}x"
+                f"; / bare (2 processes): {receive2 / bare2:.2f}x"
+            )
             scale = node_case(
                 run,
                 tmp,

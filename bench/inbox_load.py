@@ -255,6 +255,20 @@ def sign_pool(private_pems: list[str], count: int, host: str = SIGNED_HOST) -> l
         return [r for part in parts for r in part]
 
 
+def send_raw(port: int, raw: bytes, timeout: float = 30) -> int:
+    """Send one raw HTTP request to loopback ``port`` on its own connection; its status."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(raw)
+        head = b""
+        while b"\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    parts = head.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
 def write_requests(path: Path, requests: list[bytes]) -> Path:
     with path.open("wb") as f:
         for r in requests:

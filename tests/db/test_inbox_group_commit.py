@@ -11,11 +11,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from node.db import now_utc, session_scope
 from node.federation.context import NodeContext
-from node.federation.inbox.batch import InboxBatch, Row
+from node.federation.inbox.batch import InboxBatch, Row, write_core
 from node.federation.inbox.receive import store
 from node.models import Tombstone
 from node.settings import Settings
@@ -104,3 +104,45 @@ def test_batches_of_any_size(settings: Settings, engine: Engine, size: int) -> N
     assert asyncio.run(burst()) == [True] * size
     ids, jobs = _stored(engine)
     assert len(ids) == size and jobs == size
+
+
+def test_the_core_batch_is_three_statements_whatever_its_size(
+    settings: Settings, engine: Engine
+) -> None:
+    """write_core (PostgreSQL's path; it runs on SQLite too): the tombstones, one multi-row
+    INSERT of the activities, one of their jobs - not a statement a row. A replay within the
+    batch, one from an earlier batch and a Create of a deleted note are told apart."""
+    deleted_note = f"{ACTOR}/notes/gone-core"
+    with session_scope(engine) as session:
+        session.add(Tombstone(ap_id=deleted_note, former_type="Note"))
+    assert write_core(engine, [Row(_row(f"{ACTOR}/likes/core-0"), None)]) == [True]
+    rows = [Row(_row(f"{ACTOR}/likes/core-{i}"), None) for i in range(40)]
+    rows += [
+        Row(_row(f"{ACTOR}/likes/core-5"), None),  # sent twice in this batch: the first is stored
+        Row(_row(f"{ACTOR}/creates/core", "Create"), deleted_note),
+        Row(_row(f"{ACTOR}/creates/core-new", "Create"), f"{ACTOR}/notes/new"),
+    ]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answers = write_core(engine, rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # core-0 came in the first batch; 39 others new, then the replay, the deleted note, a new one
+    assert answers == [False] + [True] * 39 + [False, False, True]
+    assert [s for s in statements if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT", "INSERT"]
+    ids, jobs = _stored(engine)
+    assert ids == {f"{ACTOR}/likes/core-{i}" for i in range(40)} | {f"{ACTOR}/creates/core-new"}
+    assert jobs == 41
+    with engine.connect() as conn:
+        payloads = conn.execute(
+            text(
+                "SELECT j.dedupe_key, a.id FROM job j JOIN inbox_activity a"
+                " ON j.dedupe_key = 'inbox:' || CAST(a.id AS VARCHAR)"
+            )
+        ).all()
+    assert len(payloads) == 41  # each job names its own row

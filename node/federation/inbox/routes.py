@@ -54,6 +54,27 @@ def known_recipient(node: NodeContext, slug: str) -> str | None:
     return found
 
 
+def _path_as_sent(request: Request) -> str:
+    """The path and query as the sender wrote them (what its signature covers): the server's
+    ``raw_path``, not the percent-decoded path (which also cost a URL object a request)."""
+    scope = request.scope
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else scope["path"]
+    query = scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of a repeated one, as
+    ``dict(request.headers)`` gave them, read straight from the ASGI scope."""
+    headers: dict[str, str] = {}
+    for name, value in request.scope["headers"]:
+        key = name.decode("latin-1").lower()
+        if key not in headers:
+            headers[key] = value.decode("latin-1")
+    return headers
+
+
 def _answer(outcome: Outcome) -> Response:
     # JSON by hand: the inbox sits below the web kit (node.web) and needs nothing else of it.
     return Response(
@@ -96,12 +117,11 @@ async def inbox_route(request: Request) -> Response:
         recipient = known_recipient(node, slug)
         if recipient is None:
             return _answer(refused(Refusal("no_recipient", f"no actor {slug} on this node")))
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     outcome = await receive(
         node,
         method=request.method,
-        path=path,
-        headers=dict(request.headers),
+        path=_path_as_sent(request),
+        headers=_headers(request),
         body=body,
         recipient=recipient,
         client_ip=request.client.host if request.client is not None else "",
