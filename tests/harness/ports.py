@@ -1,6 +1,6 @@
 """Free TCP ports on loopback for servers started by tests.
 
-``free_port()`` asks the kernel for an unused port (bind to port 0, then close), and guards
+``free_port()`` finds a port nothing listens on (a bind test, then close), and guards
 against the two races that matter when several pytest processes run at once:
 
 * the same process handing out one port twice before the first server has bound it (a
@@ -9,9 +9,13 @@ against the two races that matter when several pytest processes run at once:
   server's ``bind()`` (a cross-process reservation: an advisory ``flock`` on a per-port file
   under the temp dir, held while the port is "fresh"; the kernel drops it if we die).
 
-What remains is an unrelated outgoing connection taking the port as its source port during
-that short window; callers that start servers should retry on "address in use" (FedifyPeer
-does).
+Ports come from below the kernel's ephemeral range (``ip_local_port_range``), which the kernel
+never hands to an outgoing connection as its source port: picked from that range (bind to
+port 0), a port could be taken by any process's unrelated connection in the seconds between
+``free_port()`` and the server's ``bind()`` (a node's ``init`` and set-up run in that gap), and
+a whole module of tests then failed with "address already in use". Where the range cannot be
+read, the kernel picks, and callers that start servers should retry on "address in use"
+(FedifyPeer does).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import collections
 import contextlib
 import fcntl
 import os
+import random
 import socket
 import tempfile
 import threading
@@ -65,11 +70,39 @@ def _reserve(port: int) -> bool:
     return True
 
 
-def _kernel_pick(host: str) -> int:
+# Below the ephemeral range and above the ports local services listen on (PostgreSQL 5432,
+# Redis 6379, ...); a port something listens on fails the bind test below anyway.
+_LOWEST = 20000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _quiet_range() -> range | None:
+    """The ports from _LOWEST up to the ephemeral range, None if it cannot be read."""
+    try:
+        low = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return range(_LOWEST, low) if low - _LOWEST >= 1000 else None
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick(host: str) -> int:
+    quiet = _quiet_range()
+    if quiet is not None:
+        port = random.choice(quiet)
+        return port if _bindable(host, port) else 0
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        picked: int = sock.getsockname()[1]
+        return picked
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -79,8 +112,8 @@ def free_port(host: str = LOOPBACK) -> int:
     """
     with _lock:
         for _ in range(_MAX_ATTEMPTS):
-            port = _kernel_pick(host)
-            if port in _handed_out or not _reserve(port):
+            port = _pick(host)
+            if not port or port in _handed_out or not _reserve(port):
                 continue
             _handed_out.add(port)
             return port
