@@ -29,4 +29,3 @@ def test_ports_are_distinct_bindable_and_below_the_ephemeral_range() -> None:
     finally:
         for port in ports:
             release_port(port)
-
