@@ -10,6 +10,7 @@
     solnode network hide SLUG OBJECT_URL    hide an item (and take back its Announce)
     solnode network block SLUG DOMAIN       a network's own domain block (and unblock)
     solnode network log SLUG [--items]      the network's decisions (and what it filed)
+    solnode network reclean                 file old rows again under the current cleaning rules
     solnode relay add URL | list | remove URL
 
 Decisions are logged as ``cli:<os user>``. Messages go out through the worker (``solnode
@@ -278,6 +279,26 @@ def cmd_relay_remove(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reclean(ctx: CliContext, args: argparse.Namespace) -> int:
+    """File again, under the current cleaning rules, the rows filed under older ones."""
+    from node.features.networks import reclean  # lazy: start-up
+
+    if args.batch < 1:
+        raise CliError(f"--batch must be at least 1, got {args.batch}")
+    waiting = reclean.waiting(ctx.engine)
+    if not waiting:
+        print("Every filed item is already under the current cleaning rules.")
+        return 0
+    print(f"{waiting:,} filed item(s) to bring under the current cleaning rules ...")
+    done = reclean.reclean_all(
+        ctx.engine,
+        lambda p: print(f"  {p.done:,} of {p.waiting:,}", flush=True),
+        batch=args.batch,
+    )
+    print(f"Done: {done:,} item(s) filed again; they are no longer cleaned on every read.")
+    return 0
+
+
 def add_commands(
     sub: Subcommands[argparse.ArgumentParser], network_actions: Subcommands[argparse.ArgumentParser]
 ) -> None:
@@ -344,6 +365,13 @@ def _add_curation(actions: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("--limit", type=int, default=50, help="entries shown (default 50)")
     p.add_argument("--items", action="store_true", help="also what it filed, and why")
+    p = add_command(
+        actions,
+        "reclean",
+        cmd_reclean,
+        "file old rows again under the current cleaning rules (once, not on every read)",
+    )
+    p.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
 
 
 def _add_relay(sub: Subcommands[argparse.ArgumentParser]) -> None:
