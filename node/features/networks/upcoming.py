@@ -211,18 +211,6 @@ def own_events(
     return list(session.exec(query.order_by(start, col(Item.ap_id)).limit(limit)).all())
 
 
-def past_rows(
-    session: Session,
-    network_id: int,
-    filters: Filters,
-    since: datetime,
-    until: datetime,
-    limit: int,
-) -> list[Any]:
-    """A network's shown events that started in [since, until), the latest first."""
-    return plain_rows(session, _started_between(network_id, filters, since, until, limit))
-
-
 def past_keys(
     session: Session,
     network_id: int,
@@ -231,7 +219,8 @@ def past_keys(
     until: datetime,
     limit: int,
 ) -> list[Any]:
-    """The keys (id, start, object id) of :func:`past_rows`, in its order."""
+    """The keys (id, start, object id) of a network's shown events that started in
+    [since, until), the latest first (a calendar reads their rows its own way: filed.py)."""
     return _keys(session, _started_between(network_id, filters, since, until, limit))
 
 
