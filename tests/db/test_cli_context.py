@@ -3,7 +3,6 @@ checked once however many commands use it, and one clear message for an unknown 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -15,16 +14,12 @@ from node.cli import main
 from node.cli.parser import build_parser
 from node.cli_kit import CliContext, CliError
 from node.settings import Settings
+from tests.db.cli_support import command_environment
 
 
 @pytest.fixture
 def environment(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("SOLNODE_")]:
-        monkeypatch.delenv(name)  # the commands read their settings from these alone
-    monkeypatch.setenv("SOLNODE_BASE_URL", settings.base_url)
-    monkeypatch.setenv("SOLNODE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SOLNODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SOLNODE_SECRET_KEY", "test-secret")
+    command_environment(monkeypatch, settings)
 
 
 def counting(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:

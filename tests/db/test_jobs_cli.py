@@ -3,31 +3,18 @@ state, kind and host, show one, retry one and a host's, purge the dead."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import Engine
 
-from node.cli import main
 from node.db import write_connection
 from node.federation import job_queries, jobs
 from node.settings import Settings
+from tests.db.cli_support import command_environment, run
 
 
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [n for n in os.environ if n.startswith("SOLNODE_")]:
-        monkeypatch.delenv(name)  # the command reads its settings from these alone
-    monkeypatch.setenv("SOLNODE_BASE_URL", settings.base_url)
-    monkeypatch.setenv("SOLNODE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SOLNODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SOLNODE_SECRET_KEY", "test-secret")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
+    command_environment(monkeypatch, settings)
 
 
 def _queue(engine: Engine) -> dict[str, int]:

@@ -5,16 +5,15 @@ tests: each command runs its own event loop, as it does from a shell.)"""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from node.cli import main
 from node.federation.context import NodeContext
 from node.models import NetworkItem, OutgoingMembership
 from node.settings import Settings
+from tests.db.cli_support import command_environment, run
 from tests.db.network_support import (
     PUBLIC,
     activity,
@@ -32,20 +31,9 @@ ORG = "https://coop.example/actors/riverside"
 
 @pytest.fixture
 def node(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> NodeContext:
-    for name in [n for n in os.environ if n.startswith("SOLNODE_")]:
-        monkeypatch.delenv(name)  # the command reads its settings from these alone
-    monkeypatch.setenv("SOLNODE_BASE_URL", settings.base_url)
-    monkeypatch.setenv("SOLNODE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SOLNODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SOLNODE_SECRET_KEY", "test-secret")
+    command_environment(monkeypatch, settings)
     monkeypatch.setenv("SOLNODE_ALLOW_HOSTS", "127.0.0.1")
     return NodeContext.build(settings, engine)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
 
 
 def test_curation_commands(
