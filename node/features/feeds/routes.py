@@ -93,6 +93,20 @@ def _kind(request: Request) -> str | None:
     return kind if not kind or kind in KINDS else None
 
 
+def _remembered(
+    request: Request, known: stamps.Answer | None, store: cache.RenderCache, media_type: str
+) -> Response | None:
+    """The answer last written under an unchanged validator (``known``), when its body is still
+    in ``store`` or the reader already holds it (If-None-Match: a 304); None to write anew."""
+    if known is None:
+        return None
+    body = store.get(known.body_key)
+    match = request.headers.get("if-none-match")
+    if body is not None or (match is not None and _etag_matches(match, known.etag)):
+        return conditional(request, body, media_type, known.last_modified, known.etag)
+    return None
+
+
 def _calendar(
     request: Request,
     session: Session,
@@ -106,12 +120,9 @@ def _calendar(
     today = now_utc().date()
     key = stamps.validator(session, actor, today, name, source_url)
     answers = stamps.answers(ctx(request).engine)
-    known = answers.get(key)
-    if known is not None:
-        body = cache.calendars.get(known.body_key)
-        match = request.headers.get("if-none-match")
-        if body is not None or (match is not None and _etag_matches(match, known.etag)):
-            return conditional(request, body, CALENDAR_TYPE, known.last_modified, known.etag)
+    remembered = _remembered(request, answers.get(key), cache.calendars, CALENDAR_TYPE)
+    if remembered is not None:
+        return remembered
     node = ctx(request)
     since = datetime(today.year, today.month, today.day, tzinfo=UTC)
     body, answer = collector.paused.run(
@@ -300,12 +311,9 @@ def _feed(
     parts = ("feed", fmt, info.url(fmt), info.title, info.description, info.home)
     key = stamps.validator(session, actor, now_utc().date(), *parts)
     answers = stamps.answers(ctx(request).engine)
-    known = answers.get(key)
-    if known is not None:
-        body = cache.feeds.get(known.body_key)
-        match = request.headers.get("if-none-match")
-        if body is not None or (match is not None and _etag_matches(match, known.etag)):
-            return conditional(request, body, media_type, known.last_modified, known.etag)
+    remembered = _remembered(request, answers.get(key), cache.feeds, media_type)
+    if remembered is not None:
+        return remembered
     found = load()
     written = _write(fmt, info, found)
     # keyed by the body itself: a validator is only unique within one database
