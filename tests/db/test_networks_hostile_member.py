@@ -301,6 +301,14 @@ async def test_a_row_of_the_current_rules_is_shown_as_stored_an_older_one_is_cle
         cleaned = shown[older.object_id]["content_html"]
         assert cleaned == clean.html(unclosed + str(NASTY["content"])) and "</em>" in cleaned
         assert shown[older.object_id]["url"] == older.object_id  # its javascript: url dropped
+        # upcomingEvents (ActivityStreams) embeds the documents: the same trust, the same cleaning
+        events = client.get(
+            "/actors/ussen/events?page=true", headers={"accept": "application/activity+json"}
+        ).json()["orderedItems"]
+        embedded = {e["id"]: e for e in events}
+        assert embedded[current.object_id]["content"] == unclosed
+        assert embedded[older.object_id]["content"] == cleaned
+        assert "javascript:" not in str(events).lower() and "onerror" not in str(events)
         for page in PAGES:
             body = client.get(page).text.lower()
             assert "javascript:" not in body and "onerror" not in body, page

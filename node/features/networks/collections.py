@@ -70,7 +70,7 @@ def upcoming_events_collection(
         "type": "OrderedCollectionPage",
         "partOf": ident,
         "orderedItems": [
-            clean.normalised({k: v for k, v in e.document.items() if k != "@context"})
+            clean.shown({k: v for k, v in e.document.items() if k != "@context"}, e.clean_rules)
             for e in found.entries
         ],
     }

@@ -115,6 +115,9 @@ class Entry(ShownItem):
     source: str  # own | member | followed
     received: datetime
     via: str = ""
+    # the cleaning rules a filed document was cleaned under (clean.shown); 0 for our own items,
+    # whose documents are cleaned when shown, as before
+    clean_rules: int = 0
 
     @property
     def local_start(self) -> datetime | None:
@@ -162,6 +165,7 @@ def _from_row(row: NetworkItem, profiles: _Profiles) -> Entry:
         source=row.source,
         received=as_utc(row.received_at),
         via=row.via,
+        clean_rules=row.clean_rules,
     )
 
 
