@@ -15,32 +15,32 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from node.features.networks import clean
-from node.features.networks.profiles import credits_of, profile_of
+from node.features.networks.queries import _Profiles
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
 
 
 class Credits:
-    """The credits of one request's entries (a cache, filled by :meth:`preload` or on demand)."""
+    """The credits of one request's entries: the credit lines of the network pages'
+    (:class:`node.features.networks.queries._Profiles`, filled by :meth:`preload` or on demand),
+    as the (name, link) a feed or calendar writes."""
 
     def __init__(self, session: Session, node: NodeContext) -> None:
         self.session, self.node = session, node
+        self.profiles = _Profiles(session, node)
         self.cache: dict[str, tuple[str, str]] = {}
         self.local: dict[int, LocalActor] = {}
 
     def preload(self, actors: Iterable[str]) -> None:
         """Look up these authors at once (the remote ones in one query of four columns)."""
-        missing = {a for a in actors if a not in self.cache}
-        for actor, credit in credits_of(self.session, self.node, missing).items():
-            link = clean.http_url(credit.url) or clean.http_url(actor) or ""
-            self.cache[actor] = (credit.name or credit.handle or actor, link)
+        self.profiles.preload(actors)
 
     def remote(self, actor: str) -> tuple[str, str]:
         """(name, link) of the author of a network's row (any actor id)."""
         if actor not in self.cache:
-            profile = profile_of(self.session, self.node, actor)
-            link = clean.http_url(profile.url) or clean.http_url(actor) or ""
-            self.cache[actor] = (profile.name or profile.handle or actor, link)
+            credit = self.profiles(actor)
+            link = clean.http_url(credit.url) or clean.http_url(actor) or ""
+            self.cache[actor] = (credit.name or credit.handle or actor, link)
         return self.cache[actor]
 
     def actor(self, item: Item) -> LocalActor:
