@@ -8,19 +8,27 @@ one place:
 * no private, loopback, link-local, multicast, reserved or otherwise non-public destination,
   checked on the *resolved* address of every hop (``node.federation.address_guard``), except hosts
   the operator named in ``allow_hosts``;
-* the connection goes to the vetted address itself: the check lives in the aiohttp resolver, so
-  there is no second DNS lookup an attacker could answer differently (DNS rebinding);
+* the connection goes to the vetted address itself: the check lives in the resolver the
+  transports connect through, so there is no second DNS lookup an attacker could answer
+  differently (DNS rebinding);
+* TLS verified against the URL's host (certificate chain, host name, SNI) with one context:
+  the system's trust store, or ``tls_context``;
 * a total time limit per call (all hops and the body included), a connect limit, a body cap,
-  a redirect limit (GET only) and a re-signature on every hop.
+  a redirect limit (GET only; a POST returns a 3xx as it is) and a re-signature on every hop.
 
-aiohttp was chosen over httpx by measurement (``bench/bench_http_client.py``): ~3x faster for
-signed fan-out POSTs on this machine. The client owns one ``ClientSession`` (connection pool with
-keep-alive) created lazily inside the running loop; whoever builds it from settings closes it.
+Two transports, one set of rules. GETs go through aiohttp (chosen over httpx by measurement,
+``bench/bench_http_client.py``): redirects, gzip. POSTs - deliveries, a thousand servers per
+fan-out - go through ``node.federation.http_post``, a lean HTTP/1.1 client that costs a
+fraction of aiohttp's CPU per new connection (``docs/benchmarks.md``, fan-out) and parses
+answers strictly (head size and header count capped). Each keeps its own keep-alive pool,
+created lazily inside the running loop; whoever builds the client from settings closes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +43,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from node.activitypub.errors import find_cause
+from node.federation import http_post
 from node.federation.address_guard import (
     AddressVerdicts,
     BlockedAddressError,
@@ -97,6 +106,15 @@ _REASON_TEXT: dict[str, str] = {
 _HOP_REASONS: dict[str, FetchReason] = {
     "blocked_address": "blocked_address",
     "blocked_domain": "blocked_domain",
+}
+
+_TRANSPORT_REASONS: dict[str, FetchReason] = {
+    "blocked_address": "blocked_address",
+    "dns_error": "dns_error",
+    "tls_error": "tls_error",
+    "timeout": "timeout",
+    "too_large": "too_large",
+    "connect_error": "connect_error",
 }
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -173,6 +191,15 @@ class _GuardedResolver(AbstractResolver):
         """Nothing to release: the injected resolver owns no resources here."""
 
 
+@functools.cache
+def _default_tls_context() -> ssl.SSLContext:
+    """The system's trust store, hostname checks on: as aiohttp verifies (made once, since it
+    reads the certificates from disk)."""
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
 def _classify(exc: Exception, url: str) -> FetchError:
     """Map an aiohttp/OS exception to a FetchError with a stable reason."""
     blocked = find_cause(exc, BlockedAddressError)
@@ -218,6 +245,7 @@ class HttpClient:
         connection_limit: int = 100,
         per_host_limit: int = 10,
         host_policy: HostPolicy | None = None,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         if not user_agent:
             raise ValueError("user_agent is required (servers block anonymous clients)")
@@ -232,6 +260,8 @@ class HttpClient:
         self._connection_limit = connection_limit
         self._per_host_limit = per_host_limit
         self._session: aiohttp.ClientSession | None = None
+        self._poster: http_post.PostTransport | None = None
+        self._tls_context = tls_context
         self._closed = False
         # host_refusal, remembered: a fan-out asks it once per delivery
         self._addresses = AddressVerdicts(self._allow_hosts)
@@ -244,6 +274,7 @@ class HttpClient:
                 resolver=_GuardedResolver(self._resolver, self._allow_hosts),
                 limit=self._connection_limit,
                 limit_per_host=self._per_host_limit,
+                ssl=True if self._tls_context is None else self._tls_context,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -255,6 +286,38 @@ class HttpClient:
                 headers={"User-Agent": self._user_agent},
             )
         return self._session
+
+    def _get_poster(self) -> http_post.PostTransport:
+        if self._closed:
+            raise RuntimeError("HttpClient is closed")
+        if self._poster is None:
+            self._poster = http_post.PostTransport(
+                resolve=self._vetted_addresses,
+                tls=self._tls,
+                connect_timeout=self._connect_timeout,
+                max_body=self._max_body,
+                connection_limit=self._connection_limit,
+                per_host_limit=self._per_host_limit,
+            )
+        return self._poster
+
+    def _tls(self) -> ssl.SSLContext:
+        return self._tls_context or _default_tls_context()
+
+    async def _vetted_addresses(
+        self, host: str, port: int
+    ) -> list[tuple[str, socket.AddressFamily]]:
+        """The addresses of ``host`` the POST transport may connect to (as _GuardedResolver)."""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:  # a literal: judged with the URL, before any I/O (address_guard.host_refusal)
+            return vet_addresses(host, [host], allowed=True, family=socket.AF_UNSPEC)
+        allowed = is_allowed(host, port, self._allow_hosts)
+        return vet_addresses(
+            host, await self._resolver(host, port), allowed=allowed, family=socket.AF_UNSPEC
+        )
 
     async def get(
         self,
@@ -274,12 +337,35 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         signer: Signer | None = None,
     ) -> HttpResponse:
-        """POST ``body`` to ``url``; redirects are not followed (a 3xx is returned as-is)."""
-        return await self._request("POST", url, body, headers, signer, follow=False)
+        """POST ``body`` to ``url``; redirects are not followed (a 3xx is returned as-is).
+
+        Header names or values with CR, LF or NUL raise ``ValueError`` before anything is sent.
+        """
+        current = self._vet_url(url, url)
+        poster = self._get_poster()
+        sent: CIMultiDict[str] = CIMultiDict({"User-Agent": self._user_agent})
+        sent.update(headers or {})
+        if signer is not None:
+            sent.update(signer("POST", str(current), dict(sent), body))
+        try:
+            async with asyncio.timeout(self._timeout):
+                posted = await poster.post(current, sent, body)
+        except http_post.TransportError as exc:
+            raise FetchError(_TRANSPORT_REASONS[exc.reason], str(current), exc.detail) from exc
+        except TimeoutError as exc:
+            raise FetchError(
+                "timeout", str(current), f"no complete answer within {self._timeout:g} s"
+            ) from exc
+        return HttpResponse(
+            status=posted.status, headers=posted.headers, body=posted.body, url=str(current)
+        )
 
     async def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         self._closed = True
+        if self._poster is not None:
+            self._poster.close()
+            self._poster = None
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
