@@ -28,6 +28,7 @@ __all__ = [
     "is_allowed",
     "is_blocked_address",
     "policy_refusal",
+    "resolve_vetted",
     "system_resolver",
     "vet_addresses",
 ]
@@ -163,6 +164,19 @@ def vet_addresses(
     if refused:
         raise BlockedAddressError(f"{host} resolves to {', '.join(refused)}")
     raise OSError(f"no address found for {host}")
+
+
+async def resolve_vetted(
+    resolve: Resolver,
+    allow_hosts: frozenset[str],
+    host: str,
+    port: int,
+    family: socket.AddressFamily = socket.AF_UNSPEC,
+) -> list[tuple[str, socket.AddressFamily]]:
+    """Resolve ``host`` and keep the addresses the node may connect to (all of them when it is
+    allow-listed), as :func:`vet_addresses`. Both HTTP transports connect only to these."""
+    allowed = is_allowed(host, port, allow_hosts)
+    return vet_addresses(host, await resolve(host, port), allowed=allowed, family=family)
 
 
 def host_refusal(

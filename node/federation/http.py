@@ -28,16 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
 
 import aiohttp
-import orjson
 from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict
 from yarl import URL
@@ -50,12 +46,12 @@ from node.federation.address_guard import (
     HostPolicy,
     Resolver,
     allow_key,
-    is_allowed,
     is_blocked_address,
     policy_refusal,
+    resolve_vetted,
     system_resolver,
-    vet_addresses,
 )
+from node.federation.http_results import FetchError, FetchReason, HttpResponse
 
 __all__ = [
     "FetchError",
@@ -69,20 +65,6 @@ __all__ = [
     "system_resolver",
 ]
 
-FetchReason = Literal[
-    "blocked_address",
-    "blocked_domain",
-    "bad_scheme",
-    "bad_url",
-    "too_large",
-    "timeout",
-    "connect_error",
-    "too_many_redirects",
-    "dns_error",
-    "bad_json",
-    "tls_error",
-]
-
 Signer = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
 """``(method, url, headers, body) -> headers``: called once per hop, just before sending.
 
@@ -90,70 +72,14 @@ The returned headers are merged over ``headers`` (case-insensitively), so a sign
 either the complete set or only what it adds (``Date``, ``Digest``, ``Signature``...).
 """
 
-_REASON_TEXT: dict[str, str] = {
-    "blocked_address": "refused to connect to a non-public address",
-    "blocked_domain": "refused to connect to a server this node does not federate with",
-    "bad_scheme": "only http and https URLs can be fetched",
-    "bad_url": "malformed or unsupported URL",
-    "too_large": "response body exceeds the size limit",
-    "timeout": "the remote server did not answer in time",
-    "connect_error": "could not talk to the remote server",
-    "too_many_redirects": "too many redirects",
-    "dns_error": "the host name could not be resolved",
-    "bad_json": "the response body is not valid JSON",
-    "tls_error": "TLS handshake or certificate verification failed",
-}
 _HOP_REASONS: dict[str, FetchReason] = {
     "blocked_address": "blocked_address",
     "blocked_domain": "blocked_domain",
 }
 
-_TRANSPORT_REASONS: dict[str, FetchReason] = {
-    "blocked_address": "blocked_address",
-    "dns_error": "dns_error",
-    "tls_error": "tls_error",
-    "timeout": "timeout",
-    "too_large": "too_large",
-    "connect_error": "connect_error",
-}
-
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers a caller may set for one origin that must not follow a redirect to another one.
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
-
-
-class FetchError(Exception):
-    """An outbound request failed before a complete HTTP response was obtained.
-
-    ``reason`` is a stable machine-readable code (see :data:`FetchReason`) that the retry policy
-    classifies; ``url`` is the URL of the hop that failed; ``str(error)`` reads well in logs.
-    A response with an error *status* (404, 500...) is not a FetchError: it is returned.
-    """
-
-    def __init__(self, reason: FetchReason, url: str, detail: str = "") -> None:
-        self.reason: FetchReason = reason
-        self.url = url
-        self.detail = detail
-        text = _REASON_TEXT[reason]
-        super().__init__(f"{text}: {detail} ({url})" if detail else f"{text} ({url})")
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    """A complete response: status, case-insensitive headers, the whole (capped) body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str
-    """The final URL, after redirects."""
-
-    def json(self) -> Any:
-        """Parse the body as JSON; raise ``FetchError(reason="bad_json")`` if it is not."""
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError as exc:
-            raise FetchError("bad_json", self.url, str(exc)) from exc
 
 
 class _GuardedResolver(AbstractResolver):
@@ -171,10 +97,7 @@ class _GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """Resolve ``host`` and return only the vetted addresses (all of them if allow-listed)."""
-        allowed = is_allowed(host, port, self._allow_hosts)
-        vetted = vet_addresses(
-            host, await self._resolve(host, port), allowed=allowed, family=family
-        )
+        vetted = await resolve_vetted(self._resolve, self._allow_hosts, host, port, family)
         return [
             ResolveResult(
                 hostname=host,
@@ -189,15 +112,6 @@ class _GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         """Nothing to release: the injected resolver owns no resources here."""
-
-
-@functools.cache
-def _default_tls_context() -> ssl.SSLContext:
-    """The system's trust store, hostname checks on: as aiohttp verifies (made once, since it
-    reads the certificates from disk)."""
-    context = ssl.create_default_context()
-    context.set_alpn_protocols(["http/1.1"])
-    return context
 
 
 def _classify(exc: Exception, url: str) -> FetchError:
@@ -219,17 +133,19 @@ def _classify(exc: Exception, url: str) -> FetchError:
 class HttpClient:
     """The node's one outbound HTTP client (see the module docstring for the rules it enforces).
 
-    Build one per process from settings, share it, and ``await close()`` it (or use it as an
-    async context manager). The underlying session is created on first use, inside the loop.
-    ``timeout`` bounds a whole call: waiting for a pooled connection, every hop and the body.
+        Build one per process from settings, share it, and ``await close()`` it (or use it as an
+        async context manager). The underlying session is created on first use, inside the loop.
+        ``timeout`` bounds a whole call: waiting for a pooled connection, every hop and the body.
 
-    ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
-    address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
-    ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
-    hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
-    exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
-    every hop (the first URL and each redirect) before connecting. ``resolver`` replaces the system DNS lookup
-    (tests fake answers with it). Use the client from one event loop only.
+        ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
+        address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
+        ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
+        hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
+        exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
+        every hop (the first URL and each redirect) before connecting. ``resolver`` replaces the system DNS lookup
+        (tests fake answers with it). ``tls_context`` replaces the system's trust store for https
+    (certificate chain and host name are still checked with it: tests trust their own authority,
+    an operator could pin a private one); it must verify. Use the client from one event loop only.
     """
 
     def __init__(
@@ -292,32 +208,14 @@ class HttpClient:
             raise RuntimeError("HttpClient is closed")
         if self._poster is None:
             self._poster = http_post.PostTransport(
-                resolve=self._vetted_addresses,
-                tls=self._tls,
+                resolve=functools.partial(resolve_vetted, self._resolver, self._allow_hosts),
+                tls=self._tls_context,
                 connect_timeout=self._connect_timeout,
                 max_body=self._max_body,
                 connection_limit=self._connection_limit,
                 per_host_limit=self._per_host_limit,
             )
         return self._poster
-
-    def _tls(self) -> ssl.SSLContext:
-        return self._tls_context or _default_tls_context()
-
-    async def _vetted_addresses(
-        self, host: str, port: int
-    ) -> list[tuple[str, socket.AddressFamily]]:
-        """The addresses of ``host`` the POST transport may connect to (as _GuardedResolver)."""
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:  # a literal: judged with the URL, before any I/O (address_guard.host_refusal)
-            return vet_addresses(host, [host], allowed=True, family=socket.AF_UNSPEC)
-        allowed = is_allowed(host, port, self._allow_hosts)
-        return vet_addresses(
-            host, await self._resolver(host, port), allowed=allowed, family=socket.AF_UNSPEC
-        )
 
     async def get(
         self,
@@ -351,7 +249,7 @@ class HttpClient:
             async with asyncio.timeout(self._timeout):
                 posted = await poster.post(current, sent, body)
         except http_post.TransportError as exc:
-            raise FetchError(_TRANSPORT_REASONS[exc.reason], str(current), exc.detail) from exc
+            raise FetchError(exc.reason, str(current), exc.detail) from exc
         except TimeoutError as exc:
             raise FetchError(
                 "timeout", str(current), f"no complete answer within {self._timeout:g} s"
