@@ -52,6 +52,44 @@ VettedResolver = Callable[[str, int], Awaitable[list[tuple[str, socket.AddressFa
 """``(host, port) -> [(address, family)]``: resolution with every address already vetted."""
 
 
+async def connect_to(
+    addresses: list[tuple[str, socket.AddressFamily]],
+    port: int,
+    protocol: asyncio.Protocol,
+    tls: ssl.SSLContext | None,
+    server_hostname: str,
+) -> None:
+    """Connect ``protocol`` to one of the vetted ``addresses`` (the only way this transport
+    opens a connection), with TLS for ``server_hostname`` when ``tls`` is given."""
+    loop = asyncio.get_running_loop()
+    hostname = server_hostname if tls is not None else None
+    if len(addresses) == 1:
+        # The common case, connected by the loop itself (uvloop: in C, ~0.1 ms of CPU less
+        # than the happy-eyeballs path). AI_NUMERICHOST: the address is taken as it is,
+        # never looked up.
+        address, family = addresses[0]
+        await loop.create_connection(
+            lambda: protocol,
+            host=address,
+            port=port,
+            family=family,
+            flags=socket.AI_NUMERICHOST,
+            ssl=tls,
+            server_hostname=hostname,
+        )
+        return
+    infos = [
+        (family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
+        for address, family in addresses
+    ]
+    sock = await aiohappyeyeballs.start_connection(infos, happy_eyeballs_delay=0.25, loop=loop)
+    try:
+        await loop.create_connection(lambda: protocol, sock=sock, ssl=tls, server_hostname=hostname)
+    except BaseException:
+        sock.close()
+        raise
+
+
 @functools.cache
 def _default_tls_context() -> ssl.SSLContext:
     """The system's trust store, host names checked, as aiohttp verifies (made once: it reads
@@ -162,28 +200,11 @@ class PostTransport:
             raise TransportError("blocked_address", str(exc)) from exc
         except OSError as exc:
             raise TransportError("dns_error", str(exc) or type(exc).__name__) from exc
-        infos = [
-            (family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
-            for address, family in vetted
-        ]
-        loop = asyncio.get_running_loop()
         connection = Connection(self._max_body)
         tls = (self._tls or _default_tls_context()) if scheme == "https" else None
         try:
             async with asyncio.timeout(self._connect_timeout):
-                sock = await aiohappyeyeballs.start_connection(
-                    infos, happy_eyeballs_delay=0.25, loop=loop
-                )
-                try:
-                    await loop.create_connection(
-                        lambda: connection,
-                        sock=sock,
-                        ssl=tls,
-                        server_hostname=host.rstrip(".") if tls is not None else None,
-                    )
-                except BaseException:
-                    sock.close()
-                    raise
+                await connect_to(vetted, port, connection, tls, host.rstrip("."))
         except TimeoutError as exc:
             raise TransportError(
                 "timeout", f"no connection within {self._connect_timeout:g} s"

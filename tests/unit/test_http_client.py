@@ -25,6 +25,7 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
+from node.federation import http_post
 from node.federation.http import FetchError, HttpClient, _GuardedResolver, is_blocked_address
 
 UA = "SolidarityNode/0.1.0 (+https://node.test/)"
@@ -36,7 +37,8 @@ LOOPBACK = "127.0.0.1"
 
 @pytest.fixture(autouse=True)
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every TCP connection attempt; refuse any that is not to 127.0.0.1."""
+    """Record every TCP connection attempt (aiohttp's, the POST transport's); refuse any that
+    is not to 127.0.0.1."""
     attempts: list[str] = []
     real = aiohappyeyeballs.start_connection
 
@@ -46,7 +48,16 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
         return await real(addr_infos, *args, **kwargs)
 
+    async def transport_spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
+        hosts = [address for address, _family in addresses]
+        attempts.extend(hosts)
+        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
+        await real_connect(addresses, *args)
+
+    real_connect = http_post.connect_to
     monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
+    # POSTs connect through their own transport (node/federation/http_post.py)
+    monkeypatch.setattr(http_post, "connect_to", transport_spy)
     return attempts
 
 

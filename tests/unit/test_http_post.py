@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from node.federation import http_post
 from node.federation.http import FetchError, HttpClient
 from node.federation.http_wire import MAX_HEAD, MAX_HEADERS
 from tests.harness.ports import LOOPBACK, free_port
@@ -49,7 +50,15 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
         return await real(addr_infos, *args, **kwargs)
 
+    async def transport_spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
+        hosts = [address for address, _family in addresses]
+        attempts.extend(hosts)
+        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
+        await real_connect(addresses, *args)
+
+    real_connect = http_post.connect_to
     monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
+    monkeypatch.setattr(http_post, "connect_to", transport_spy)
     return attempts
 
 
@@ -572,3 +581,15 @@ async def test_https_to_a_server_that_speaks_plain_http_is_a_tls_error() -> None
     async with serve(plain) as server, make_client() as client:
         url = f"https://{LOOPBACK}:{server.port}/inbox"
         await expect_fetch_error("tls_error", client.post(url, ACTIVITY))
+
+
+async def test_a_name_with_several_vetted_addresses_is_reached_through_happy_eyeballs(
+    connects: list[str],
+) -> None:
+    dns = FakeDns({"twice.example": [LOOPBACK, LOOPBACK]})
+    client = make_client(allow_hosts={"twice.example"}, resolver=dns)
+    async with serve(keep_alive_inbox) as server, client:
+        url = f"http://twice.example:{server.port}/inbox"
+        assert (await client.post(url, ACTIVITY)).status == 202
+    assert connects and set(connects) == {LOOPBACK}  # only vetted addresses were offered
+    assert server.connections == 1
