@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import socket
 import ssl
 import time
@@ -99,12 +98,15 @@ def _default_tls_context() -> ssl.SSLContext:
     return context
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def _literal_family(host: str) -> socket.AddressFamily | None:
+    """The family of an IP literal host (as yarl gives it: no brackets), None for a name."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return family
+    return None
 
 
 class PostTransport:
@@ -192,8 +194,9 @@ class PostTransport:
     async def _connect(self, key: tuple[str, str, int]) -> Connection:
         scheme, host, port = key
         try:
-            if _is_ip(host):  # judged with the URL, before any I/O (address_guard.host_refusal)
-                vetted = [(host, socket.AF_INET6 if ":" in host else socket.AF_INET)]
+            literal = _literal_family(host)
+            if literal is not None:  # judged with the URL, before any I/O (host_refusal)
+                vetted = [(host, literal)]
             else:
                 vetted = await self._resolve(host, port)
         except BlockedAddressError as exc:
