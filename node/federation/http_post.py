@@ -149,12 +149,13 @@ class PostTransport:
         assert host is not None and port is not None
         key = (url.scheme, host, port)
         request = request_bytes(url, headers, body)
-        async with self._in_flight:
-            await self._take_slot(key)
-            try:
+        # The host's slot first: requests queued for one busy host hold none of the others'.
+        await self._take_slot(key)
+        try:
+            async with self._in_flight:
                 return await self._exchange(key, request)
-            finally:
-                self._give_slot(key)
+        finally:
+            self._give_slot(key)
 
     def close(self) -> None:
         """Abort every idle connection (requests in flight end with their callers)."""

@@ -593,3 +593,22 @@ async def test_a_name_with_several_vetted_addresses_is_reached_through_happy_eye
         assert (await client.post(url, ACTIVITY)).status == 202
     assert connects and set(connects) == {LOOPBACK}  # only vetted addresses were offered
     assert server.connections == 1
+
+
+async def test_deliveries_queued_for_one_busy_host_do_not_hold_up_another_host() -> None:
+    release = asyncio.Event()
+
+    async def slow(peer: Peer) -> None:
+        while await peer.read_request() is not None:
+            await release.wait()
+            await peer.send(ACCEPTED)
+
+    client = make_client(connection_limit=2, per_host_limit=1, timeout=5)
+    async with serve(slow) as busy, serve(keep_alive_inbox) as other, client:
+        queued = [asyncio.create_task(post(client, busy)) for _ in range(3)]
+        await asyncio.sleep(0)
+        # two requests in flight at most: the busy host holds one, its queue none
+        assert (await post(client, other)).status == 202
+        release.set()
+        assert [(await task).status for task in queued] == [202, 202, 202]
+    assert busy.connections == 1
