@@ -237,7 +237,8 @@ class HttpClient:
     ) -> HttpResponse:
         """POST ``body`` to ``url``; redirects are not followed (a 3xx is returned as-is).
 
-        Header names or values with CR, LF or NUL raise ``ValueError`` before anything is sent.
+        A header name that is not a token, or CR, LF or NUL in any header, raises ``ValueError``
+        before anything is sent. The transport is ``node.federation.http_post`` (not aiohttp).
         """
         current = self._vet_url(url, url)
         poster = self._get_poster()
