@@ -139,6 +139,7 @@ class PostTransport:
         self._in_flight = asyncio.Semaphore(connection_limit)
         self._idle: dict[tuple[str, str, int], list[Connection]] = {}
         self._idle_count = 0
+        self._sweeper: asyncio.TimerHandle | None = None
         self._busy: dict[tuple[str, str, int], int] = {}
         self._host_waiters: dict[tuple[str, str, int], list[asyncio.Future[None]]] = {}
 
@@ -164,6 +165,9 @@ class PostTransport:
                 connection.abort()
         self._idle.clear()
         self._idle_count = 0
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
 
     async def _exchange(self, key: tuple[str, str, int], request: bytes) -> Posted:
         connection = self._reuse(key)
@@ -241,9 +245,29 @@ class PostTransport:
         connection.idle_since = time.monotonic()
         self._idle.setdefault(key, []).append(connection)
         self._idle_count += 1
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().call_later(self._keepalive, self._sweep)
+
+    def _sweep(self) -> None:
+        """Close the connections idle longer than ``keepalive`` (a server that never closes
+        its end must not keep our sockets), and come back while any is left."""
+        self._sweeper = None
+        expired = time.monotonic() - self._keepalive
+        for key, connections in list(self._idle.items()):
+            fresh = [c for c in connections if not c.closed and c.idle_since > expired]
+            for connection in connections:
+                if connection not in fresh:
+                    connection.abort()
+            self._idle_count -= len(connections) - len(fresh)
+            if fresh:
+                self._idle[key] = fresh
+            else:
+                del self._idle[key]
+        if self._idle:
+            self._sweeper = asyncio.get_running_loop().call_later(self._keepalive, self._sweep)
 
     def _drop_oldest(self) -> None:
-        # dicts keep insertion order: the first key's connections have waited longest
+        # dicts keep insertion order: the first key is (about) the one idle longest
         key = next(iter(self._idle))
         connections = self._idle[key]
         connections.pop(0).abort()

@@ -27,6 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from multidict import CIMultiDict
+from yarl import URL
 
 from node.federation import http_post
 from node.federation.http import FetchError, HttpClient
@@ -612,3 +614,25 @@ async def test_deliveries_queued_for_one_busy_host_do_not_hold_up_another_host()
         release.set()
         assert [(await task).status for task in queued] == [202, 202, 202]
     assert busy.connections == 1
+
+
+async def test_an_idle_kept_connection_is_closed_after_the_keepalive() -> None:
+    hung_up = asyncio.Event()
+
+    async def inbox_noting_the_close(peer: Peer) -> None:
+        await keep_alive_inbox(peer)
+        hung_up.set()  # the client closed its end; this server never would
+
+    async def loopback(host: str, port: int) -> list[tuple[str, socket.AddressFamily]]:
+        return [(host, socket.AF_INET)]
+
+    transport = http_post.PostTransport(
+        resolve=loopback, tls=None, connect_timeout=5, max_body=1000, keepalive=0.2
+    )
+    async with serve(inbox_noting_the_close) as server:
+        url = URL(f"{server.base}/inbox")
+        posted = await transport.post(url, CIMultiDict({"User-Agent": UA}), ACTIVITY)
+        assert posted.status == 202
+        await asyncio.wait_for(hung_up.wait(), 10)  # a bound against a hang, not a timing
+        transport.close()
+    assert server.connections == 1
