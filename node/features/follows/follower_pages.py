@@ -51,6 +51,20 @@ def _listing(state: str) -> id_pages.Listing:
     return id_pages.Listing(Follower, Follower.actor_id, state, Follower.remote_id, True)
 
 
+def _any(session: Session, actor_id: int, state: str, between: tuple[int, int]) -> bool:
+    """Whether a follower in ``state`` has ``low < id < high``: read from the low end, forward.
+
+    Never backward: on PostgreSQL a backward scan of an empty range positioned by the row
+    comparisons walks every lower key of the owner's index entries before it gives up (~170
+    buffers below the oldest request at 20,000 followers, against 3 forward)."""
+    ident = col(Follower.id)
+    conditions = id_pages.between(session, _listing(state), actor_id, *between)
+    return (
+        session.exec(select(ident).where(*conditions).order_by(ident.asc()).limit(1)).first()
+        is not None
+    )
+
+
 def _range(
     session: Session,
     actor_id: int,
@@ -60,10 +74,14 @@ def _range(
     n: int,
 ) -> list[FollowerRow]:
     """Up to ``n`` followers in ``states`` with ``low < id < high``, nearest the start of the
-    walk first (the lowest ids when ``ascending``): one index range per state, merged."""
+    walk first (the lowest ids when ``ascending``): one index range per state, merged. With
+    several states, a state whose range is empty (below the oldest request, often) is found
+    so by :func:`_any` before it is read backward."""
     ident = col(Follower.id)
     found: list[FollowerRow] = []
     for state in states:
+        if not ascending and len(states) > 1 and not _any(session, actor_id, state, between):
+            continue
         conditions = id_pages.between(session, _listing(state), actor_id, *between)
         query = (
             select(ident, Follower.remote_id, Follower.state, Follower.created_at)
@@ -74,6 +92,11 @@ def _range(
         found += [FollowerRow(int(i or 0), r, s, c) for i, r, s, c in session.exec(query)]
     found.sort(key=lambda row: row.id, reverse=not ascending)
     return found[:n]
+
+
+def _older(session: Session, actor_id: int, states: tuple[str, ...], edge: int) -> bool:
+    """Whether any follower in ``states`` is older than ``edge`` (forward probes, see _any)."""
+    return any(_any(session, actor_id, state, (0, edge)) for state in states)
 
 
 def window(
@@ -94,7 +117,7 @@ def window(
         newer = rows[0].id if len(found) > limit else None
         # nothing shown: the rows from the cursor's own on
         edge = rows[-1].id if rows else min_id + 1
-        older = edge if _range(session, actor_id, states, (0, edge), False, 1) else None
+        older = edge if _older(session, actor_id, states, edge) else None
         return Window(rows, newer, older)
     found = _range(session, actor_id, states, (0, high), False, limit + 1)
     rows = found[:limit]
