@@ -60,6 +60,33 @@ def _follow(operation: str, summary: str, ok: str) -> Doc:
     }
 
 
+def _paging() -> list[Doc]:
+    """The followers list's page parameters, as Mastodon's API names them."""
+    cursor = {"type": "integer", "minimum": 0}
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 40},
+        },
+        {
+            "name": "max_id",
+            "in": "query",
+            "required": False,
+            "schema": cursor,
+            "description": "followers older than this one (from the next link)",
+        },
+        {
+            "name": "min_id",
+            "in": "query",
+            "required": False,
+            "schema": cursor,
+            "description": "the followers immediately newer than this one (from the prev link)",
+        },
+    ]
+
+
 def _followers() -> Doc:
     """Our followers, by state, newest first, a page at a time (Mastodon's ``max_id`` and
     ``min_id`` cursors, the pages either side in the ``Link`` header)."""
@@ -86,29 +113,7 @@ def _followers() -> Doc:
         "required": False,
         "schema": {"enum": ["pending", "accepted"]},
     }
-    cursor = {"type": "integer", "minimum": 0}
-    paging = [
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 40},
-        },
-        {
-            "name": "max_id",
-            "in": "query",
-            "required": False,
-            "schema": cursor,
-            "description": "followers older than this one (from the next link)",
-        },
-        {
-            "name": "min_id",
-            "in": "query",
-            "required": False,
-            "schema": cursor,
-            "description": "the followers immediately newer than this one (from the prev link)",
-        },
-    ]
+    paging = _paging()
     ok = json_content(page, "followers, newest first")
     ok["headers"] = {
         "Link": {
