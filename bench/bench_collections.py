@@ -10,7 +10,9 @@ case: p50 and p99 in ms (wall clock: on PostgreSQL the work is the server's), th
 the old p50 to the new, and a figure the machine's load cannot blur: on SQLite the CPU time
 of this process per page (p50, ms), on PostgreSQL the shared buffers the page's statements
 touch (``EXPLAIN (ANALYZE, BUFFERS)`` of each, summed). bench/bench_reads.py measures the same
-pages over HTTP.
+pages over HTTP. Then the follower lists of the API (``GET /api/v1/followers``) and of the
+workspace's People page: before, every follower loaded; now, a page of 40 (the API) or two
+pages of 50 (those waiting, the followers) by cursor - the first page and the last.
 
     python bench/bench_collections.py [--followers 20000] [--members 2000] [--requests 200]
                                       [--no-postgres] [--no-sqlite]
@@ -38,10 +40,11 @@ from sqlalchemy import Engine, create_engine, event, func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from node import migrations  # noqa: E402
+from node.features.follows import follower_pages  # noqa: E402
 from node.features.networks.collections import MEMBERS  # noqa: E402
 from node.features.profiles.routes import FOLLOWERS  # noqa: E402
 from node.federation.actors import id_pages  # noqa: E402
-from node.models import LocalActor  # noqa: E402
+from node.models import Follower, LocalActor  # noqa: E402
 from node.urls import Urls  # noqa: E402
 
 SIZE = id_pages.PAGE_SIZE
@@ -76,6 +79,67 @@ def _deepest(session: Session, listing: id_pages.Listing, owner: int) -> tuple[i
         select(listing.model.id).where(*where).order_by(order).offset(last)
     ).first()
     return (total + SIZE - 1) // SIZE, int(ident or 0)
+
+
+def old_api_list(session: Session, owner: int) -> list[Any]:
+    """``GET /api/v1/followers`` before: every follower loaded, newest first, as items."""
+    query = select(Follower).where(Follower.actor_id == owner).order_by(col(Follower.id).desc())
+    return [
+        {"actor": r.remote_id, "state": r.state, "since": r.created_at.isoformat()}
+        for r in session.exec(query)
+    ]
+
+
+def new_api_list(session: Session, owner: int, max_id: int | None) -> list[Any]:
+    """The same now: one page of 40 (``max_id``: the last page's cursor)."""
+    page = follower_pages.window(session, owner, limit=40, max_id=max_id)
+    return [
+        {"actor": r.remote_id, "state": r.state, "since": r.created_at.isoformat()}
+        for r in page.rows
+    ]
+
+
+def people_lists(session: Session, owner: int, max_id: int | None) -> list[Any]:
+    """The People page's two lists now: 50 waiting, 50 followers (``max_id``: a deep page)."""
+    waiting = follower_pages.window(session, owner, ("pending",), limit=50)
+    shown = follower_pages.window(session, owner, ("accepted",), limit=50, max_id=max_id)
+    return [r.remote_id for r in waiting.rows + shown.rows]
+
+
+def follower_lists(engine: Engine, session: Session, owner: int, args: argparse.Namespace) -> None:
+    """The API's and the People page's follower lists: before every follower, now a page."""
+    ids = session.exec(
+        select(Follower.id).where(Follower.actor_id == owner).order_by(col(Follower.id))
+    ).all()
+    last = int(ids[40] or 0)  # max_id of the last page of 40: the 40 oldest below it
+    cases = (
+        ("API list, first page", new_api_list, None, slice(0, 40)),
+        ("API list, last page", new_api_list, last, slice(-40, None)),
+        ("People page, first page", people_lists, None, None),
+        ("People page, deep page", people_lists, last, None),
+    )
+    for name, now, cursor, same in cases:
+        old: list[float] = []
+        new: list[float] = []
+        old_cpu: list[float] = []
+        new_cpu: list[float] = []
+        before = partial(old_api_list, session, owner)
+        after = partial(now, session, owner, cursor)
+        for _ in range(max(10, args.requests // 10)):
+            a = timed(before, old, old_cpu)
+            b = timed(after, new, new_cpu)
+            if same is not None:
+                assert a[same] == b, name  # the same items, both ways
+        if engine.dialect.name == "postgresql":
+            work = f"{buffers(engine, before)} / {buffers(engine, after)}"
+        else:
+            work = f"{_pct(old_cpu, 0.5):.2f} / {_pct(new_cpu, 0.5):.2f}"
+        print(
+            f"{name:<34} {_pct(old, 0.5):8.2f} {_pct(old, 0.99):8.2f}"
+            f" {_pct(new, 0.5):8.2f} {_pct(new, 0.99):8.2f}"
+            f" {_pct(old, 0.5) / _pct(new, 0.5):7.1f}x  {work}",
+            flush=True,
+        )
 
 
 def timed(fn: Callable[[], list[Any]], samples: list[float], cpu: list[float]) -> list[Any]:
@@ -159,6 +223,7 @@ def database_case(label: str, url: str, args: argparse.Namespace) -> None:
                     f" {_pct(old, 0.5) / _pct(new, 0.5):7.1f}x  {work}",
                     flush=True,
                 )
+        follower_lists(engine, session, actor.id, args)
     engine.dispose()
 
 

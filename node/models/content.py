@@ -16,8 +16,13 @@ class Item(SQLModel, table=True):
     """Something one of our actors published: an event, a call for collaboration, news, a note."""
 
     __tablename__ = "item"
-    # (published, id): the timeline's keyset order, one index range per page
-    __table_args__ = (Index("ix_item_actor_published", "actor_id", "published", "id"),)
+    __table_args__ = (
+        # (published, id): the timeline's keyset order, one index range per page
+        Index("ix_item_actor_published", "actor_id", "published", "id"),
+        # a profile's sections: the latest of one kind, the events not over yet (0020)
+        Index("ix_item_actor_kind_published", "actor_id", "kind", "published", "id"),
+        Index("ix_item_actor_kind_end", "actor_id", "kind", "end_time"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ap_id: str = Field(max_length=2048, unique=True, index=True)

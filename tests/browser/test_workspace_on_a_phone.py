@@ -1,6 +1,6 @@
 """The demo organizer works from a phone (375 by 740): the workspace's navigation folds into a
 "Menu" that opens without JavaScript, so each page's heading is on the first screen; no page
-scrolls sideways (a wide table scrolls inside its own box); axe-core passes each page, menu
+scrolls sideways (a wide table scrolls inside its own box, its caption wrapped in view); axe-core passes each page, menu
 closed and open. On a wide screen the same navigation is a plain list, no "Menu" to press."""
 
 from __future__ import annotations
@@ -25,7 +25,28 @@ def _fits_the_phone(page: Page, what: str) -> None:
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (
         f"{what}: the heading is not on the first screen ({box})"
     )
+    _captions_fit(page, what)
     assert_accessible(page, what)
+
+
+def _captions_fit(page: Page, what: str) -> None:
+    """Each table's caption wraps inside its table's scroll box, and stays in view when the
+    table is scrolled sideways (it once ran on past the box's edge, cut off)."""
+    for wrap in page.locator(".table-wrap").all():
+        caption = wrap.locator("caption")
+        if caption.count() == 0:
+            continue
+        box, text = wrap.bounding_box(), caption.bounding_box()
+        assert box is not None and text is not None, what
+        assert text["x"] >= box["x"] and text["x"] + text["width"] <= box["x"] + box["width"], (
+            f"{what}: a table's caption is cut off ({text} in {box})"
+        )
+        wrap.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+        moved = caption.bounding_box()
+        assert moved is not None and abs(moved["x"] - text["x"]) < 1, (
+            f"{what}: caption scrolled away"
+        )
+        wrap.evaluate("box => { box.scrollLeft = 0; }")
 
 
 def test_the_workspace_fits_a_phone_with_its_menu_folded(

@@ -13,6 +13,7 @@ from node.api.auth import authenticate
 from node.api.common import as_actor, read_json
 from node.api.errors import ApiError, endpoint
 from node.features.follows import approval as followers_mod
+from node.features.follows import follower_pages as pages
 from node.features.follows.following import FollowError, follow, unfollow
 from node.federation.context import NodeContext
 from node.federation.remote.actors import RemoteActorError
@@ -29,23 +30,57 @@ def _target(body: Any, field: str) -> str:
     return value.strip()
 
 
+DEFAULT_LIMIT, MAX_LIMIT = 40, 200
+_CURSORS = ("max_id", "min_id")
+
+
+def _whole(request: Request, name: str, low: int, high: int) -> int | None:
+    """The query parameter ``name`` as a whole number from ``low`` to ``high`` (None when
+    absent); 400 when it is anything else."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
+        raise ApiError(400, f"must be a whole number from {low} to {high}", field=name)
+    return int(raw)
+
+
+def _page_url(request: Request, state: str | None, limit: int, cursor: str, at: int) -> str:
+    params = ([f"state={state}"] if state else []) + [f"limit={limit}", f"{cursor}={at}"]
+    return f"{ctx(request).settings.base_url}{request.url.path}?{'&'.join(params)}"
+
+
 @endpoint
 async def list_followers(request: Request) -> Response:
-    """GET /api/v1/followers?state=pending|accepted"""
+    """GET /api/v1/followers?state=pending|accepted&limit=&max_id=&min_id=: newest first, a
+    page at a time (node/features/follows/follower_pages.py); the next and previous pages are
+    in the Link header, as Mastodon's API gives them, and in the body."""
     state = request.query_params.get("state")
     if state is not None and state not in STATES:
         raise ApiError(422, "state must be pending or accepted", field="state")
+    limit = _whole(request, "limit", 1, MAX_LIMIT) or DEFAULT_LIMIT
+    # a cursor is a row id; any larger than every id is the open end
+    max_id, min_id = (_whole(request, name, 0, 10**18) for name in _CURSORS)
+    max_id, min_id = (None if at is None else min(at, pages.NO_ID) for at in (max_id, min_id))
 
     def work(session: Session, node: NodeContext, actor: LocalActor) -> Response:
-        rows = followers_mod.list_followers(session, actor, state)
-        return json_response(
-            {
-                "items": [
-                    {"actor": r.remote_id, "state": r.state, "since": r.created_at.isoformat()}
-                    for r in rows
-                ]
-            }
+        states = (state,) if state else pages.STATES
+        found = pages.window(
+            session, actor.id or 0, states, limit=limit, max_id=max_id, min_id=min_id
         )
+        older, newer = (
+            None if at is None else _page_url(request, state, limit, name, at)
+            for at, name in ((found.older, "max_id"), (found.newer, "min_id"))
+        )
+        links = [f'<{url}>; rel="{rel}"' for url, rel in ((older, "next"), (newer, "prev")) if url]
+        items = [
+            {"actor": r.remote_id, "state": r.state, "since": r.created_at.isoformat()}
+            for r in found.rows
+        ]
+        response = json_response({"items": items, "next": older, "prev": newer})
+        if links:
+            response.headers["Link"] = ", ".join(links)
+        return response
 
     return await as_actor(request, work)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from node.activitypub import activities
 from node.federation import outbox as delivery
@@ -20,14 +20,6 @@ from node.web.wording import Worded
 class FollowerError(Worded):
     """No such follower, or not in a state that allows the decision (English in ``str()``, the
     reader's language with ``in_language``)."""
-
-
-def list_followers(session: Session, actor: LocalActor, state: str | None = None) -> list[Follower]:
-    """Followers of ``actor`` (``state``: pending or accepted), newest first."""
-    query = select(Follower).where(Follower.actor_id == actor.id)
-    if state:
-        query = query.where(Follower.state == state)
-    return list(session.exec(query.order_by(col(Follower.id).desc())))
 
 
 def _follow_document(session: Session, row: Follower, target: str) -> dict[str, Any]:

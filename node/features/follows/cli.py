@@ -47,17 +47,20 @@ def cmd_unfollow(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_followers(ctx: CliContext, args: argparse.Namespace) -> int:
-    """List an actor's followers (or those awaiting approval)."""
+    """List an actor's followers (or those awaiting approval), newest first: read a page at a
+    time, so a hub with tens of thousands of followers is listed in little memory."""
     from sqlmodel import Session  # lazy: start-up
 
-    from node.features.follows.approval import list_followers  # lazy: start-up
+    from node.features.follows import follower_pages  # lazy: start-up
 
     actor = ctx.local_actor(args.slug)
+    states = ("pending",) if args.pending else follower_pages.STATES
+    shown = 0
     with Session(ctx.engine) as session:
-        rows = list_followers(session, actor, "pending" if args.pending else None)
-    for row in rows:
-        print(f"{row.state:9} {row.remote_id}")
-    if not rows:
+        for row in follower_pages.every(session, actor.id or 0, states):
+            print(f"{row.state:9} {row.remote_id}")
+            shown += 1
+    if not shown:
         print("No pending followers." if args.pending else "No followers yet.")
     return 0
 

@@ -60,8 +60,36 @@ def _follow(operation: str, summary: str, ok: str) -> Doc:
     }
 
 
+def _paging() -> list[Doc]:
+    """The followers list's page parameters, as Mastodon's API names them."""
+    cursor = {"type": "integer", "minimum": 0}
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 40},
+        },
+        {
+            "name": "max_id",
+            "in": "query",
+            "required": False,
+            "schema": cursor,
+            "description": "followers older than this one (from the next link)",
+        },
+        {
+            "name": "min_id",
+            "in": "query",
+            "required": False,
+            "schema": cursor,
+            "description": "the followers immediately newer than this one (from the prev link)",
+        },
+    ]
+
+
 def _followers() -> Doc:
-    """Our followers; by state."""
+    """Our followers, by state, newest first, a page at a time (Mastodon's ``max_id`` and
+    ``min_id`` cursors, the pages either side in the ``Link`` header)."""
     follower = {
         "type": "object",
         "properties": {
@@ -70,18 +98,36 @@ def _followers() -> Doc:
             "since": {"type": "string"},
         },
     }
+    page_link = {"type": ["string", "null"], "description": "the same URL as in the Link header"}
+    page = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": follower},
+            "next": page_link | {"description": "older followers (rel=next); null at the end"},
+            "prev": page_link | {"description": "newer followers (rel=prev); null at the start"},
+        },
+    }
     state = {
         "name": "state",
         "in": "query",
         "required": False,
         "schema": {"enum": ["pending", "accepted"]},
     }
+    paging = _paging()
+    ok = json_content(page, "followers, newest first")
+    ok["headers"] = {
+        "Link": {
+            "description": 'the next and previous pages: <URL>; rel="next", <URL>; rel="prev"',
+            "schema": {"type": "string"},
+        }
+    }
     return {
         "get": {
             "operationId": "listFollowers",
-            "summary": "Your followers; state=pending lists those waiting for approval",
-            "parameters": [state],
-            "responses": responses({"200": json_content(_page_of(follower), "followers")}, "422"),
+            "summary": "Your followers, newest first, a page at a time; state=pending lists "
+            "those waiting for approval",
+            "parameters": [state, *paging],
+            "responses": responses({"200": ok}, "400", "422"),
         }
     }
 

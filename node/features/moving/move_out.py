@@ -15,7 +15,6 @@ from anyio import to_thread
 from node.activitypub import activities
 from node.activitypub.vocab import as_list, id_of
 from node.db import session_scope
-from node.features.follows.approval import list_followers
 from node.features.moving.aliases import announce_profile
 from node.federation import outbox as delivery
 from node.federation.actors.documents import actor_id
@@ -71,8 +70,8 @@ async def move(node: NodeContext, actor: LocalActor, new: str) -> Moved:
             ident = new_activity_id(node)
             doc = activities.move(ident, ours, target.ap_id, to=[f"{ours}/followers"])
             delivery.send(session, row, doc, delivery.Audience(followers=True), public=False)
-            count = len(list_followers(session, row, "accepted"))
-            return Moved(target=target.ap_id, activity_id=ident, followers=count)
+            # the kept count (migration 0018), not every follower loaded to be counted
+            return Moved(target=target.ap_id, activity_id=ident, followers=row.followers_count)
 
     moved = await to_thread.run_sync(write)
     node.notify_work()

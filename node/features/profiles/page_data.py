@@ -39,7 +39,7 @@ def profile_context(
                 "name": name,
                 "title": t[titles[name]],
                 "cards": [item_view.card(i, lang.content) for i in listing.items],
-                "more": urls.profile_section(actor.slug, name) if listing.total else None,
+                "more": urls.profile_section(actor.slug, name) if listing.items else None,
             }
         )
     place = ", ".join(p for p in (profile.get("region"), profile.get("country")) if p)

@@ -25,12 +25,12 @@ TAG_RE = re.compile(r"^\w{1,64}$")
 
 @dataclass(frozen=True)
 class Listing:
-    """One page of a list: its items, the page number and whether there are more."""
+    """One page of a list: its items, the page number and whether there are more (no count:
+    nothing shows one, and a ``count(*)`` per section per request read every item)."""
 
     items: list[Item]
     page: int
     has_next: bool
-    total: int
     # sessions of the conferences on this page, by conference id (a card says "N sessions")
     sessions: dict[int, int] = field(default_factory=dict)
 
@@ -63,9 +63,8 @@ def section_query(actor: LocalActor, section: Section, now: datetime) -> SelectO
 
 
 def _page(session: Session, query: SelectOfScalar[Item], page: int, size: int) -> Listing:
-    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
     rows = list(session.exec(query.offset((page - 1) * size).limit(size + 1)))
-    return Listing(rows[:size], page, len(rows) > size, total, session_counts(session, rows[:size]))
+    return Listing(rows[:size], page, len(rows) > size, session_counts(session, rows[:size]))
 
 
 def session_counts(session: Session, items: list[Item]) -> dict[int, int]:
@@ -99,12 +98,31 @@ def tagged(session: Session, tag: str, page: int = 1) -> Listing:
     return _page(session, query, page, PAGE_SIZE)
 
 
+def _latest_calls(session: Session, actor: LocalActor, now: datetime, size: int) -> Listing:
+    """The profile's first calls in the calls page's order (open first, newest first within
+    each): the open ones, then if there is room the closed ones, each read newest first from
+    the ``(actor_id, kind, published, id)`` range, instead of one sort of all the calls."""
+    query = (
+        select(Item)
+        .where(Item.actor_id == actor.id, Item.kind == "call", *_visible())
+        .order_by(col(Item.published).desc(), col(Item.id).desc())
+    )
+    still_open = or_(col(Item.end_time).is_(None), col(Item.end_time) >= now)
+    rows = list(session.exec(query.where(still_open).limit(size + 1)))
+    if len(rows) <= size:
+        closed = query.where(col(Item.end_time) < now).limit(size + 1 - len(rows))
+        rows += list(session.exec(closed))
+    return Listing(rows[:size], 1, len(rows) > size)
+
+
 def profile_sections(session: Session, actor: LocalActor) -> dict[str, Listing]:
-    """The first few of each section, for the profile page."""
+    """The first few of each section, for the profile page: one bounded index range each, and
+    no count (see :class:`Listing`)."""
     now = now_utc()
     return {
-        name: _page(session, section_query(actor, name, now), 1, PROFILE_SIZE)
-        for name in ("events", "calls", "news")
+        "events": _page(session, section_query(actor, "events", now), 1, PROFILE_SIZE),
+        "calls": _latest_calls(session, actor, now, PROFILE_SIZE),
+        "news": _page(session, section_query(actor, "news", now), 1, PROFILE_SIZE),
     }
 
 

@@ -28,9 +28,9 @@ with ``{% extends "workspace/base.html" %}`` and fills ``{% block main %}``)::
 
     @staff_page(role="editor")
     def followers(desk: Desk) -> Response:
-        with Session(desk.engine) as session:
-            rows = session.exec(select(Follower).where(Follower.actor_id == desk.actor.id)).all()
-        return desk.render("workspace/followers.html", followers=rows)
+        with Session(desk.engine) as session:  # a page of 50, by cursor, never all of them
+            page = follower_pages.window(session, desk.actor.id or 0, ("accepted",), limit=50)
+        return desk.render("workspace/followers.html", followers=page.rows)
 
     @staff_page(role="admin")
     def remove_follower(desk: Desk) -> Response:

@@ -35,6 +35,13 @@ NO_STORE = {"Cache-Control": "no-store"}
 FORM_EXPIRED = N_("This form could not be accepted: please go back, reload the page and try again.")
 
 
+def reader_language(request: Request) -> str:
+    """The language of a workspace page: ``?lang=`` when given (the public pages honour it
+    too), else the reader's Accept-Language."""
+    asked = request.query_params.get("lang", "")[:35]
+    return page_language(request, {"ui_lang": asked} if asked else {})
+
+
 @dataclass
 class Seat:
     """A signed-in person's request, on a page of their own (account, the list of actors)."""
@@ -64,8 +71,9 @@ class Seat:
 
     @property
     def lang(self) -> str:
-        """The language of this person's pages: their browser's (Accept-Language)."""
-        return page_language(self.request, {})
+        """The language of this person's pages: ``?lang=`` when asked (as on every public
+        page), else their browser's (Accept-Language)."""
+        return reader_language(self.request)
 
     def gettext(self, message: str, **values: Any) -> str:
         """An N_-marked message in :attr:`lang`, its ``%(name)s`` placeholders filled."""
@@ -80,7 +88,7 @@ class Seat:
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a template that extends ``workspace/base.html`` (never cached by browsers)."""
-        merged = {**self._context(), **context}
+        merged = {"ui_lang": self.lang, **self._context(), **context}
         return html(self.request, template, status, headers=dict(NO_STORE), **merged)
 
     def redirect(self, path: str, *, done: str | None = None) -> Response:
@@ -128,7 +136,7 @@ def refusal(request: Request, status: int, title: str, message: str) -> Response
     """An error page of the workspace (403, 404, 429…), never cached. ``title`` and
     ``message``: N_-marked English (error.html translates them) or words already translated."""
     return html(request, "error.html", status, headers=dict(NO_STORE), title=title,
-                message=message)  # fmt: skip
+                message=message, ui_lang=reader_language(request))  # fmt: skip
 
 
 def not_yours(request: Request) -> Response:

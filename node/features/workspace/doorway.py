@@ -10,10 +10,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.features.workspace.desk import FORM_EXPIRED, NO_STORE, refusal
+from node.features.workspace.desk import FORM_EXPIRED, NO_STORE, reader_language, refusal
 from node.web import forms, i18n
 from node.web.i18n import N_
-from node.web.render import ctx, html, page_language
+from node.web.render import ctx, html
 
 COOKIE = "sn_ws_form"
 PATH = "/workspace"
@@ -37,7 +37,7 @@ def page(
     nonce, fresh = nonce_of(request)
     token = forms.form_token(node.settings.secret_key, nonce, purpose)
     response = html(request, template, status, headers=dict(NO_STORE), form_token=token,
-                    **context)  # fmt: skip
+                    ui_lang=reader_language(request), **context)  # fmt: skip
     if fresh:
         response.set_cookie(COOKIE, nonce, max_age=forms.MAX_AGE, path=PATH, httponly=True,
                             samesite="strict", secure=node.settings.scheme == "https")  # fmt: skip
@@ -67,7 +67,7 @@ def text(form: FormData, name: str, limit: int = 1000) -> str:
 def too_many(request: Request, wait: float) -> Response:
     """429 for too many attempts, with Retry-After and words for the person."""
     minutes = max(1, math.ceil(wait / 60))
-    lang = page_language(request, {})
+    lang = reader_language(request)
     message = i18n.translations(lang).ngettext(
         "Too many sign-in attempts from your address. Please wait %(num)d minute and try again.",
         "Too many sign-in attempts from your address. Please wait %(num)d minutes and try again.",

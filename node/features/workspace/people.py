@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
@@ -13,15 +14,17 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from node.db import as_utc
-from node.features.follows.approval import list_followers
+from node.features.follows import follower_pages
+from node.features.follows.follower_pages import FollowerRow
 from node.features.participation.replies import replies_to
 from node.features.workspace.desk import Desk, staff_page
 from node.features.workspace.figures import title_of
-from node.models import Follower, Interaction, Item, LocalActor, Participant, Report
+from node.models import Interaction, Item, LocalActor, Participant, Report
 from node.urls import Urls
 from node.web import i18n
 
 SHOWN = 200  # rows of a list on one page
+FOLLOWERS_SHOWN = 50  # followers (and those waiting) on one page
 
 
 @dataclass(frozen=True)
@@ -91,21 +94,52 @@ def report_of(session: Session, actor: LocalActor, urls: Urls, number: int) -> R
     return next((r for r in reports_about(session, actor, urls) if r.id == number), None)
 
 
-def _followers(session: Session, actor: LocalActor) -> tuple[list[Follower], list[Follower]]:
-    rows = list_followers(session, actor)
-    return [f for f in rows if f.state == "pending"], [f for f in rows if f.state != "pending"]
+@dataclass(frozen=True)
+class FollowerList:
+    """One page of a People page's list of followers (newest first) and the addresses of the
+    pages either side (None at the ends)."""
+
+    rows: list[FollowerRow]
+    newer: str | None
+    older: str | None
+
+
+def _cursor(desk: Desk, name: str) -> int | None:
+    raw = desk.request.query_params.get(name, "")
+    return min(int(raw), follower_pages.NO_ID) if raw.isdigit() and len(raw) <= 18 else None
+
+
+def follower_list(session: Session, desk: Desk, state: str, prefix: str) -> FollowerList:
+    """The page of followers in ``state`` that the People page's ``?{prefix}before=`` or
+    ``?{prefix}after=`` cursor names (the newest without one): one bounded index range
+    (node/features/follows/follower_pages.py), whatever the number of followers."""
+    after = _cursor(desk, f"{prefix}after")
+    before = None if after is not None else _cursor(desk, f"{prefix}before")
+    found = follower_pages.window(
+        session, desk.actor.id or 0, (state,), limit=FOLLOWERS_SHOWN, max_id=before, min_id=after
+    )
+    lang = desk.request.query_params.get("lang", "")
+    kept = f"&lang={quote(lang)}" if lang else ""
+    anchor = "#waiting-title" if state == "pending" else "#followers-title"
+
+    def link(name: str, at: int | None) -> str | None:
+        return None if at is None else f"{desk.base}/people?{prefix}{name}={at}{kept}{anchor}"
+
+    return FollowerList(found.rows, link("after", found.newer), link("before", found.older))
 
 
 @staff_page(role="editor")
 def people(desk: Desk) -> Response:
-    """``GET /workspace/{slug}/people``."""
+    """``GET /workspace/{slug}/people``: those waiting for approval first, then the followers,
+    each list a page at a time (``?waiting_before=``/``?waiting_after=``, ``?before=``/
+    ``?after=``)."""
     with Session(desk.engine) as session:
-        waiting, following = _followers(session, desk.actor)
         pending: list[tuple[Interaction, Item]] = replies_to(session, desk.actor, "pending", SHOWN)
         context: dict[str, Any] = {
-            "waiting": waiting[:SHOWN],
-            "followers": following[:SHOWN],
-            "follower_count": len(following),
+            "waiting": follower_list(session, desk, "pending", "waiting_"),
+            "followers": follower_list(session, desk, "accepted", ""),
+            # kept on local_actor by migration 0018's triggers: no count(*) per request
+            "follower_count": desk.actor.followers_count,
             "events": events_with_people(session, desk.actor, desk.lang),
             "replies": [(reply, title_of(item.document), item.ap_id) for reply, item in pending],
             "reports": reports_about(session, desk.actor, desk.node.urls),

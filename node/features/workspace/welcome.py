@@ -20,10 +20,10 @@ from node.features.workspace.accounts import (
     grant,
     set_password,
 )
-from node.features.workspace.desk import refusal
+from node.features.workspace.desk import reader_language, refusal
 from node.features.workspace.sessions import COOKIE, end_all_sessions, set_cookie, start_session
 from node.web.i18n import N_
-from node.web.render import ctx, page_language
+from node.web.render import ctx
 
 INVITE_PURPOSE = "workspace-invitation"
 RESET_PURPOSE = "workspace-reset"
@@ -93,7 +93,7 @@ async def invitation(request: Request) -> Response:
         token = await run_in_threadpool(_join, request, form)
     except (UserError, links.LinkError) as exc:
         return doorway.page(request, "workspace/invitation.html", INVITE_PURPOSE, status=400,
-                            link=link, error=exc.in_language(page_language(request, {})), email=doorway.text(form, "email", 320))  # fmt: skip
+                            link=link, error=exc.in_language(reader_language(request)), email=doorway.text(form, "email", 320))  # fmt: skip
     response = RedirectResponse(f"/workspace/{link.actor.slug}", status_code=303)
     set_cookie(response, node.settings, token)
     return response
@@ -131,7 +131,7 @@ async def reset(request: Request) -> Response:
         token = await run_in_threadpool(_reset, request, form)
     except (UserError, links.LinkError) as exc:
         return doorway.page(request, "workspace/reset.html", RESET_PURPOSE, status=400,
-                            link=link, error=exc.in_language(page_language(request, {})))  # fmt: skip
+                            link=link, error=exc.in_language(reader_language(request)))  # fmt: skip
     response = RedirectResponse("/workspace?done=password", status_code=303)
     set_cookie(response, node.settings, token)
     return response

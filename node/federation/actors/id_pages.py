@@ -31,6 +31,7 @@ _MAX_DIGITS = 18
 # above every id (PostgreSQL's ids are 4-byte integers, a serial's last value is never
 # reached): the open end of a range, and the most a cursor says
 _NO_ID = 2**31 - 1
+NO_ID = _NO_ID
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ def _bounded(
         found.append(key > tuple_(owner_id, listing.state, low))
         found.append(key < tuple_(owner_id, listing.state, high))
     return tuple(found)
+
+
+def between(
+    session: Session, listing: Listing, owner_id: int, low: int, high: int
+) -> tuple[Any, ...]:
+    """The conditions of the owner's counted rows with ``low < id < high`` (0 and
+    :data:`NO_ID` for open ends), as one bounded index range (for other lists of the same
+    rows: the API's and the workspace's followers)."""
+    return _bounded(session, listing, owner_id, max(0, low), min(high, _NO_ID))
 
 
 def whole(session: Session, listing: Listing, owner_id: int) -> tuple[Any, ...]:
