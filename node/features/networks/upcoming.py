@@ -81,14 +81,6 @@ def _key(start: datetime | None, object_id: str) -> tuple[datetime, str]:
     return (as_utc(start) if start else datetime.max.replace(tzinfo=now_utc().tzinfo), object_id)
 
 
-def _past(start: Any, key: Any, after: Cursor | None) -> Any:
-    """Rows after the cursor in (start, object id) order: the bound ``start >= cursor`` for the
-    index, the tie on equal starts checked on the row."""
-    if after is None:
-        return True
-    return and_(start >= after.start, or_(start > after.start, key > after.object_id))
-
-
 # What a shown entry reads of a row (queries._from_row; the feeds' entries._from_row; its
 # clean_rules says whether its document is shown as stored, see clean.shown): the
 # other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, lasting,
@@ -249,20 +241,37 @@ def own_events(
     """This node's own events (an actor's, or everyone's) not over at ``since``, after the
     cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
     no ``ends_at`` yet, so the range starts NO_END or LASTING before ``since``."""
-    start = col(Item.start_time)
+    values: dict[str, Any] = {"since": since, "no_end": since - NO_END, "limit": limit}
+    if actor is not None:
+        values["actor"] = actor.id
+    if until is not None:
+        values["until"] = until
+    if after is not None:
+        values.update(after_start=after.start, after_key=after.object_id)
+    query = _own_query(actor is not None, until is not None, after is not None)
+    return list(session.exec(query, params=values).all())
+
+
+@lru_cache(maxsize=8)
+def _own_query(scoped: bool, bounded: bool, cursor: bool) -> Any:
+    """The select of :func:`own_events` for its shape, built once (see :func:`_soonest`)."""
+    start, key = col(Item.start_time), col(Item.ap_id)
     query = select(Item).where(
         Item.kind == "event",
         col(Item.deleted_at).is_(None),
-        _past(start, col(Item.ap_id), after),
         or_(
-            col(Item.end_time) >= since, and_(col(Item.end_time).is_(None), start >= since - NO_END)
+            col(Item.end_time) >= bindparam("since"),
+            and_(col(Item.end_time).is_(None), start >= bindparam("no_end")),
         ),
     )
-    if actor is not None:
-        query = query.where(Item.actor_id == actor.id)
-    if until is not None:
-        query = query.where(start < until)
-    return list(session.exec(query.order_by(start, col(Item.ap_id)).limit(limit)).all())
+    if cursor:
+        at: Any = bindparam("after_start")
+        query = query.where(start >= at, or_(start > at, key > bindparam("after_key")))
+    if scoped:
+        query = query.where(Item.actor_id == bindparam("actor"))
+    if bounded:
+        query = query.where(start < bindparam("until"))
+    return query.order_by(start, key).limit(bindparam("limit", type_=Integer))
 
 
 def past_keys(
