@@ -22,7 +22,14 @@ link to that deepest page.
 
     python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
                                 [--followers 20000] [--budget 30] [--no-postgres]
-                                [--no-sqlite]
+                                [--no-sqlite] [--keep DIR] [--pages WORD,WORD]
+
+Seeding a million rows takes minutes per database. ``--keep DIR`` keeps what is seeded (SQLite
+in DIR, PostgreSQL in a schema named in DIR/reads.json) and a later run with the same DIR and
+the same sizes reuses it (migrated first, as ``solnode serve`` would: a new migration and its
+backfill run on the seeded rows); ``--drop DIR`` drops the kept schema. ``--pages`` times only
+the pages whose label contains one of the words (case-insensitive), besides the baseline, e.g.
+``--pages upcoming,members,calendar.ics``.
 """
 
 from __future__ import annotations
@@ -39,19 +46,20 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_load as load  # noqa: E402
-from bench_inbox import SOLNODE, _stop, node_env, pg_schema  # noqa: E402
+from bench_inbox import PG_URL, SOLNODE, _stop, node_env, pg_schema  # noqa: E402
 from reads_client import WARM_UP  # noqa: E402
 from seed_network import seed, seed_followers  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from node.db import make_engine  # noqa: E402
-from node.settings import load_settings  # noqa: E402
+from node.settings import load_settings, normalize_database_url  # noqa: E402
 from node.urls import Urls  # noqa: E402
 
 SLUG = "ussen"
@@ -172,18 +180,40 @@ def measure(
     return found
 
 
-def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespace) -> None:
+def wanted(name: str, args: argparse.Namespace) -> bool:
+    """Whether ``--pages`` asks for this page (the baseline always: the ratios need it)."""
+    words = [w.strip().lower() for w in (args.pages or "").split(",") if w.strip()]
+    return not words or "baseline" in name or any(w in name.lower() for w in words)
+
+
+def _sizes(args: argparse.Namespace) -> dict[str, int]:
+    return {"items": args.items, "members": args.members, "followers": args.followers}
+
+
+def database_case(
+    label: str, tmp: Path, db: str | None, args: argparse.Namespace, kept: dict[str, Any]
+) -> None:
+    """Seed (or, kept from an earlier run of the same sizes, reuse) one database and time its
+    pages. ``kept``: what ``--keep`` remembers between runs (written back by the caller)."""
     env = node_env(tmp, label, db)
     env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whichever one the venv was installed from
-    for cmd in (["init"], ["org", "create", "coop", "--name", "Coop"]):
-        subprocess.run([SOLNODE, *cmd], env=env, check=True, capture_output=True)
-    settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
-    engine = make_engine(settings)
-    started = time.monotonic()
-    network = seed(engine, Urls(settings.base_url), SLUG, args.members, args.items, progress=print)
-    seed_followers(engine, network, args.followers)
-    engine.dispose()
-    print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
+    mine = kept.setdefault(label, {})
+    if mine.get("sizes") == _sizes(args):
+        env["SOLNODE_SECRET_KEY"] = mine["secret"]
+        subprocess.run([SOLNODE, "migrate"], env=env, check=True, capture_output=True)
+        print(f"{label}: reusing the network seeded in {tmp / label}", flush=True)
+    else:
+        for cmd in (["init"], ["org", "create", "coop", "--name", "Coop"]):
+            subprocess.run([SOLNODE, *cmd], env=env, check=True, capture_output=True)
+        settings = load_settings(env={k: v for k, v in env.items() if k.startswith("SOLNODE_")})
+        engine = make_engine(settings)
+        started = time.monotonic()
+        urls = Urls(settings.base_url)
+        network = seed(engine, urls, SLUG, args.members, args.items, progress=print)
+        seed_followers(engine, network, args.followers)
+        engine.dispose()
+        print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
+        mine.update(sizes=_sizes(args), secret=env["SOLNODE_SECRET_KEY"])
     with ExitStack() as stack:
         port = load.free_port()
         cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
@@ -197,7 +227,7 @@ def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespac
             f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'CPU ms':>7}"
             f" {'n':>5}  status"
         )
-        for name, path, accept in pages(env):
+        for name, path, accept in [p for p in pages(env) if wanted(p[0], args)]:
             res = measure(port, path, accept, args, proc.pid)
             baseline = baseline or res["p99_ms"]
             print(
@@ -218,13 +248,53 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per page at most")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the seeded databases here, reuse them")
+    parser.add_argument("--drop", type=Path, help="drop the PostgreSQL schema kept in this DIR")
+    parser.add_argument("--pages", help="only pages whose label has one of these words (a,b)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as raw, ExitStack() as stack:
-        tmp = Path(raw)
+    if args.drop is not None:
+        drop_kept(args.drop)
+        return
+    with ExitStack() as stack:
+        if args.keep is None:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        else:
+            tmp = args.keep.resolve()
+            tmp.mkdir(parents=True, exist_ok=True)
+        state = tmp / "reads.json"
+        kept: dict[str, Any] = json.loads(state.read_text()) if state.exists() else {}
+
+        def remember() -> None:
+            if args.keep is not None:
+                state.write_text(json.dumps(kept, indent=1))
+
         if not args.no_sqlite:
-            database_case("SQLite", tmp, None, args)
+            database_case("SQLite", tmp, None, args, kept)
+            remember()
         if not args.no_postgres:
-            database_case("PostgreSQL", tmp, pg_schema(stack), args)
+            if args.keep is None:
+                url = pg_schema(stack)
+            else:
+                url = kept.get("postgres_url") or pg_schema(ExitStack())  # not dropped: kept
+                kept["postgres_url"] = url
+            database_case("PostgreSQL", tmp, url, args, kept)
+            remember()
+
+
+def drop_kept(where: Path) -> None:
+    """Drop the PostgreSQL schema a ``--keep`` run left (the directory is the caller's)."""
+    state = where / "reads.json"
+    kept = json.loads(state.read_text()) if state.exists() else {}
+    url = kept.pop("postgres_url", None)
+    if url is None:
+        return
+    schema = unquote(url.rsplit("search_path%3D", 1)[1])
+    admin = create_engine(normalize_database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+    kept.pop("PostgreSQL", None)
+    state.write_text(json.dumps(kept, indent=1))
 
 
 if __name__ == "__main__":

@@ -147,6 +147,60 @@ def test_upcoming_events_walked_by_cursor_visit_every_event_once(
     assert not over & set(seen)
 
 
+def test_upcoming_events_walk_through_more_running_events_than_a_page(
+    engine: Engine, client: TestClient
+) -> None:
+    """Each of the three ranges holds more than a page (long events running for weeks, events
+    of the last day still running, events to come), with ties on the same minute across them:
+    the walk by ``next`` gives each exactly once, soonest first, however the pages cut the
+    ranges, and leaves out what is over."""
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    now = datetime.now(UTC).replace(microsecond=0)
+    lasting = [  # started 1 to 45 days ago, running for weeks more
+        timed(n, now - timedelta(days=1 + n % 45), now + timedelta(days=7 + n), f"Fair {n}")
+        for n in range(45)
+    ]
+    today = [  # started in the last day, over in the next hours (or with no end: 12 hours)
+        timed(
+            100 + n,
+            now - timedelta(minutes=20 * (n // 2) + 10),
+            None if n % 3 else now + timedelta(hours=2),
+            f"Today {n}",
+        )
+        for n in range(33)
+    ]
+    # the same minutes as some of the fairs' starts and of each other
+    ties = [
+        timed(200 + n, now - timedelta(days=1 + n % 5), now + timedelta(days=3)) for n in range(6)
+    ]
+    coming = [timed(300 + n, now + timedelta(hours=1 + n // 4), None) for n in range(45)]
+    over = [
+        timed(400, now - timedelta(days=20), now - timedelta(days=1), "Fair over"),
+        timed(401, now - timedelta(hours=20), now - timedelta(hours=1), "Over this morning"),
+        timed(402, now - timedelta(hours=12, minutes=1), None, "No end, over"),
+    ]
+    file_events(engine, network, [*lasting, *today, *ties, *coming, *over])
+    running = [*lasting, *today, *ties, *coming]
+    expected = [d["id"] for d in sorted(running, key=lambda d: (d["startTime"], d["id"]))]
+
+    url: str | None = client.get("/actors/ussen/events", headers=AP).json()["first"]
+    pages: list[list[str]] = []
+    while url is not None:
+        with Statements(engine) as statements:
+            page = client.get(url, headers=AP).json()
+        pages.append([item["id"] for item in page["orderedItems"]])
+        url = page.get("next")
+        # one statement finds a page's events and reads their rows; the documents embedded
+        # credit their organizers, so no author is looked up
+        assert len([s for s in statements.seen if "FROM network_item" in s]) == 1
+        assert not [s for s in statements.seen if "remote_actor" in s]
+    seen = [ident for page in pages for ident in page]
+    assert seen == expected  # each once, soonest first, ties in id order
+    assert [len(p) for p in pages] == [20] * 6 + [9]  # every page full but the last
+    assert not {d["id"] for d in over} & set(seen)
+
+
 def test_the_calendar_list_pages_by_cursor_and_keeps_what_is_still_running(
     engine: Engine, client: TestClient
 ) -> None:

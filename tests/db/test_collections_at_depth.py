@@ -96,3 +96,7 @@ def test_an_empty_page_beyond_the_end_points_back(client: TestClient, engine: En
     assert beyond["orderedItems"] == [] and "next" not in beyond
     back = client.get(beyond["prev"], headers=AP).json()
     assert back["orderedItems"] == want[-20:]
+    # and past the newest the other way: nothing there, and next leads to the newest
+    ahead = client.get("/actors/hub/followers?after=999999", headers=AP).json()
+    assert ahead["orderedItems"] == [] and "prev" not in ahead
+    assert client.get(ahead["next"], headers=AP).json()["orderedItems"] == want[:20]

@@ -63,7 +63,8 @@ def upcoming_events_collection(
             "first": f"{ident}?page=true",
         }
     cursor = Cursor.parse(after)
-    found = upcoming_page(session, node, actor, after=cursor, limit=PAGE_SIZE)
+    # no credit lines: each embedded document's attributedTo credits its organizer
+    found = upcoming_page(session, node, actor, after=cursor, limit=PAGE_SIZE, credited=False)
     doc: dict[str, Any] = {
         "@context": context,
         "id": f"{ident}?after={after}" if cursor else f"{ident}?page=true",

@@ -131,21 +131,27 @@ def parse_local(value: Any) -> datetime | None:
 
 
 class _Profiles:
-    """Authors' credit lines looked up once per request."""
+    """Authors' credit lines looked up once per request; ``named=False`` for a reader that
+    shows no credit line (an ActivityStreams collection embeds each document, whose
+    ``attributedTo`` credits its author): each author is then its bare id, and nothing is read."""
 
-    def __init__(self, session: Session, node: NodeContext) -> None:
-        self.session, self.node = session, node
+    def __init__(self, session: Session, node: NodeContext, *, named: bool = True) -> None:
+        self.session, self.node, self.named = session, node, named
         self.cache: dict[str, Credit] = {}
 
     def preload(self, actors: Iterable[str]) -> None:
         """Look up these actors at once (one query for the remote ones)."""
         missing = {a for a in actors if a not in self.cache}
-        if missing:
+        if missing and self.named:
             self.cache.update(credits_of(self.session, self.node, missing))
 
     def __call__(self, actor: str) -> Credit:
         if actor not in self.cache:
-            self.cache[actor] = profile_of(self.session, self.node, actor)
+            self.cache[actor] = (
+                profile_of(self.session, self.node, actor)
+                if self.named
+                else Credit(actor, actor, "", actor)
+            )
         return self.cache[actor]
 
 
@@ -194,9 +200,12 @@ def _matches(entry: Entry, filters: Filters) -> bool:
 
 def network_rows(network_ids: list[int], filters: Filters) -> Any:
     """The rows shown by these networks that pass the filters (a select to refine)."""
-    query = select(NetworkItem).where(
-        col(NetworkItem.network_id).in_(network_ids), col(NetworkItem.state).in_(SHOWN_STATES)
-    )
+    return shown_rows(filters).where(col(NetworkItem.network_id).in_(network_ids))
+
+
+def shown_rows(filters: Filters) -> Any:
+    """The rows shown (of any network) that pass the filters (a select to refine)."""
+    query = select(NetworkItem).where(col(NetworkItem.state).in_(SHOWN_STATES))
     if filters.region:
         region = filters.region.lower()
         query = query.where(

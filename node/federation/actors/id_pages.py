@@ -3,7 +3,8 @@ network's members, an organization's memberships.
 
 A hub may have tens of thousands of followers, a network thousands of members. So a page is one
 range of an ``(owner, state, id)`` index beside the cursor with ``LIMIT size + 1`` (no OFFSET,
-no sort), one probe of the same index tells whether there is a page on the other side, and
+no sort), one probe of the same index, in the same statement, tells whether there is a page on
+the other side (one round trip a page), and
 ``totalItems`` is a count the database keeps on ``local_actor`` (migration 0018's triggers)
 rather than a ``count(*)`` per request.
 
@@ -125,17 +126,49 @@ def whole(session: Session, listing: Listing, owner_id: int) -> tuple[Any, ...]:
     return _bounded(session, listing, owner_id, 0, _NO_ID)
 
 
+def _ordered(
+    session: Session, listing: Listing, owner_id: int, beyond: int | None, onward: bool, n: int
+) -> Any:
+    """The select of up to ``n`` (id, value) rows past ``beyond``, going ``onward`` (the
+    collection's order) or back against it, nearest first."""
+    ident = col(listing.model.id)
+    descending = listing.newest_first == onward
+    low, high = (0, beyond or _NO_ID) if descending else (beyond or 0, _NO_ID)
+    query = select(ident, listing.value).where(*_bounded(session, listing, owner_id, low, high))
+    return query.order_by(ident.desc() if descending else ident.asc()).limit(n)
+
+
 def _range(
     session: Session, listing: Listing, owner_id: int, beyond: int | None, onward: bool, n: int
 ) -> list[tuple[int, Any]]:
     """Up to ``n`` (id, value) rows past ``beyond``, going ``onward`` (the collection's order)
     or back against it, nearest first."""
-    ident = col(listing.model.id)
-    descending = listing.newest_first == onward
-    low, high = (0, beyond or _NO_ID) if descending else (beyond or 0, _NO_ID)
-    query = select(ident, listing.value).where(*_bounded(session, listing, owner_id, low, high))
-    query = query.order_by(ident.desc() if descending else ident.asc()).limit(n)
+    query = _ordered(session, listing, owner_id, beyond, onward, n)
     return [(int(row[0]), row[1]) for row in session.exec(query).all()]
+
+
+def _range_and_probe(
+    session: Session,
+    listing: Listing,
+    owner_id: int,
+    beyond: int,
+    onward: bool,
+    n: int,
+    edge: int,
+) -> tuple[list[tuple[int, Any]], bool]:
+    """:func:`_range`, and whether a row lies past ``edge`` the other way (the page's other
+    link), in one statement: the probe is a scalar subquery over the same index, run once
+    (SQLite's SCALAR SUBQUERY, PostgreSQL's InitPlan), which saves a round trip a page. An
+    empty range carries no answer, so then the probe runs on its own."""
+    ident = col(listing.model.id)
+    probe = _ordered(session, listing, owner_id, edge, not onward, 1).with_only_columns(ident)
+    query = _ordered(session, listing, owner_id, beyond, onward, n).add_columns(
+        probe.correlate(None).scalar_subquery().label("beyond")
+    )
+    rows = session.exec(query).all()
+    if not rows:
+        return [], bool(_range(session, listing, owner_id, edge, not onward, 1))
+    return [(int(row[0]), row[1]) for row in rows], rows[0][2] is not None
 
 
 def _link(ident: str, param: str, at: int) -> str:
@@ -163,26 +196,35 @@ def page(
     prev_at: int | None = None
     next_at: int | None = None
     if back_at is not None:
-        found = _range(session, listing, owner_id, back_at, False, PAGE_SIZE + 1)
+        # whether a row lies onward of the page: of the rows from the cursor's own on (the
+        # page's nearest row is the first before the cursor)
+        found, beyond = _range_and_probe(
+            session, listing, owner_id, back_at, False, PAGE_SIZE + 1, back_at + step
+        )
         rows = found[:PAGE_SIZE][::-1]
         if len(found) > PAGE_SIZE:
             prev_at = rows[0][0]
         # nothing shown: the rows from the cursor's own on
         edge = rows[-1][0] if rows else back_at + step
-        if _range(session, listing, owner_id, edge, True, 1):
+        if beyond:
             next_at = edge
         doc_id = _link(ident, listing.backward, back_at)
+    elif onward_at is not None:
+        found, beyond = _range_and_probe(
+            session, listing, owner_id, onward_at, True, PAGE_SIZE + 1, onward_at - step
+        )
+        rows = found[:PAGE_SIZE]
+        if len(found) > PAGE_SIZE:
+            next_at = rows[-1][0]
+        doc_id = _link(ident, listing.onward, onward_at)
+        if beyond:
+            prev_at = rows[0][0] if rows else onward_at - step
     else:
-        found = _range(session, listing, owner_id, onward_at, True, PAGE_SIZE + 1)
+        found = _range(session, listing, owner_id, None, True, PAGE_SIZE + 1)
         rows = found[:PAGE_SIZE]
         if len(found) > PAGE_SIZE:
             next_at = rows[-1][0]
         doc_id = f"{ident}?page=1"
-        if onward_at is not None:
-            doc_id = _link(ident, listing.onward, onward_at)
-            edge = rows[0][0] if rows else onward_at - step
-            if _range(session, listing, owner_id, edge, False, 1):
-                prev_at = edge
     doc: dict[str, Any] = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": doc_id,
