@@ -20,9 +20,15 @@ network (`--followers`, 20,000 by default: a hub's) and its members collection (
 `--members`): each collection, its first page, its deepest page by cursor, and an old `?page=N`
 link to that deepest page.
 
+`--pages REGEX` measures only the pages whose label matches (the baseline always, first).
+`--code DIR`, given more than once, serves the same seeded network from each checkout in turn
+(its own `solnode serve`, PYTHONPATH=DIR), page by page, so code before and after a change is
+compared on the same data in the same minutes: each row is printed once per checkout, and each
+checkout's multiples are of its own baseline.
+
     python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
                                 [--followers 20000] [--budget 30] [--no-postgres]
-                                [--no-sqlite]
+                                [--no-sqlite] [--pages REGEX] [--code DIR ...]
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -184,28 +191,40 @@ def database_case(label: str, tmp: Path, db: str | None, args: argparse.Namespac
     seed_followers(engine, network, args.followers)
     engine.dispose()
     print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
+    codes = [Path(code).resolve() for code in args.code or [ROOT]]
     with ExitStack() as stack:
-        port = load.free_port()
-        cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stack.callback(_stop, proc)
-        load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
-        baseline = 0.0
+        servers = []  # (checkout, port, pid) of each `solnode serve`
+        for code in codes:
+            port = load.free_port()
+            cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
+            proc = subprocess.Popen(
+                cmd,
+                env={**env, "PYTHONPATH": str(code)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            stack.callback(_stop, proc)
+            load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+            servers.append((code, port, proc.pid))
+        baselines: dict[Path, float] = {}
         print(f"\n{label}, {args.items:,} items, {args.members:,} members")
         print(f"load average {os.getloadavg()[0]:.1f}")
         print(
             f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'CPU ms':>7}"
-            f" {'n':>5}  status"
+            f" {'n':>5}  status{'  code' if len(codes) > 1 else ''}"
         )
-        for name, path, accept in pages(env):
-            res = measure(port, path, accept, args, proc.pid)
-            baseline = baseline or res["p99_ms"]
-            print(
-                f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
-                f" {res['p99_ms'] / baseline:8.1f}x {res['cpu_ms']:7.2f} {res['n']:5}"
-                f"  {res['statuses']}",
-                flush=True,
-            )
+        for index, (name, path, accept) in enumerate(pages(env)):
+            if index and args.pages and not re.search(args.pages, name):
+                continue
+            for code, port, pid in servers:
+                res = measure(port, path, accept, args, pid)
+                baseline = baselines.setdefault(code, res["p99_ms"])
+                print(
+                    f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
+                    f" {res['p99_ms'] / baseline:8.1f}x {res['cpu_ms']:7.2f} {res['n']:5}"
+                    f"  {res['statuses']}{f'  {code}' if len(codes) > 1 else ''}",
+                    flush=True,
+                )
         print(f"load average {os.getloadavg()[0]:.1f}")
 
 
@@ -218,6 +237,10 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per page at most")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--pages", help="measure only pages whose label matches (a regex)")
+    parser.add_argument(
+        "--code", action="append", help="serve from this checkout (repeat to compare them)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as raw, ExitStack() as stack:
         tmp = Path(raw)
