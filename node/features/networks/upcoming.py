@@ -208,7 +208,18 @@ def own_events(
         query = query.where(Item.actor_id == actor.id)
     if until is not None:
         query = query.where(start < until)
-    return list(session.exec(query.order_by(start, col(Item.ap_id)).limit(limit)).all())
+    return own_items(session, query.order_by(start, col(Item.ap_id)).limit(limit))
+
+
+def own_items(session: Session, query: Any) -> list[Item]:
+    """The items of ``query`` in its order, their ids found first: a network's pages mostly
+    find none of ours, and an ORM query of ``Item`` costs its loader's set-up (~0.5 ms) even
+    when it finds nothing."""
+    ids = list(session.execute(query.with_only_columns(col(Item.id))).scalars().all())
+    if not ids:
+        return []
+    found = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}
+    return [found[i] for i in ids if i in found]
 
 
 def past_keys(
@@ -244,7 +255,7 @@ def own_past(
     )
     if actor is not None:
         query = query.where(Item.actor_id == actor.id)
-    return list(session.exec(query.order_by(start.desc()).limit(limit)).all())
+    return own_items(session, query.order_by(start.desc()).limit(limit))
 
 
 def network_ids(session: Session, actor: LocalActor | None) -> list[int]:
