@@ -101,6 +101,7 @@ def network_latest(
         .limit(limit),
     )
     me = actor_id(node.urls, network)
+    profiles.preload({r.author for r in rows})  # one query, not one an author
     entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
     return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
@@ -142,6 +143,7 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     )
     authors = _authors(session, node, own)
     entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
+    profiles.preload({r.author for r in rows})  # one query, not one an author
     entries += [_from_row(r, profiles) for r in rows]
     return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
