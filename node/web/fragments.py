@@ -87,3 +87,9 @@ class FragmentCache:
 
 def _cost(fragment: str) -> int:
     return sys.getsizeof(fragment) + OVERHEAD
+
+
+# The node's one cache of fragments, shared by every page that joins them (network entries in
+# every language): a page draws at most 100, and a fragment costs ~0.8 KiB with its key
+# (docs/benchmarks.md), so this keeps ~5,000: the busiest pages of a few languages.
+kept = FragmentCache()

@@ -12,10 +12,11 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.networks import cards, rules
+from node.features.networks import rules
 from node.federation.context import NodeContext
 from node.models import LocalActor, RemoteActor
 from node.settings import Settings
+from node.web import fragments
 from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
 
 ORG = "https://coop.example/actors/riverside"
@@ -54,9 +55,9 @@ async def test_an_updated_event_shows_its_new_title_on_every_page(
 ) -> None:
     ev = event(ORG, name="Seed swap")
     await deliver(node, create(ev))
-    hits = cards.kept.hits
+    hits = fragments.kept.hits
     assert all("Seed swap" in page for page in read_all(client).values())
-    assert cards.kept.hits > hits  # the second reads were joined from kept fragments
+    assert fragments.kept.hits > hits  # the second reads were joined from kept fragments
 
     # only the document's name changes: no filed column (start, place, tags) moves with it
     changed = ev | {"name": "Seed and tool swap"}

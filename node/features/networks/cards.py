@@ -2,9 +2,9 @@
 the credit line names the author, always.
 
 Pages join entries' fragments (:func:`entry_html`), each rendered once and kept in
-:data:`kept` under a digest of everything it is drawn from (node/web/fragments.py): a page of
-50 entries is then mostly joining kept HTML, not formatting dates and running a template 50
-times (docs/benchmarks.md, "Aggregated reads").
+``node.web.fragments.kept`` under a digest of everything it is drawn from: a page of 50
+entries is then mostly joining kept HTML, not formatting dates and running a template 50 times
+(docs/benchmarks.md, "Aggregated reads").
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from node.web import fragments, i18n
 log = logging.getLogger("solnode.networks")
 
 ENTRY_TEMPLATE = "_network_entry.html"
-# every page's entry fragments, in every language: a page draws at most 100, so this keeps the
-# busiest pages of a few languages (a fragment is ~0.6-1 KiB with its key)
-kept = fragments.FragmentCache()
 
 
 def when(entry: Entry, lang: str = "en") -> str:
@@ -110,7 +107,7 @@ def entry_html(request: Request, entries: list[Entry], lang: str, hx: str = "h3"
             # the template is autoescaped: what it returns is safe HTML
             return Markup(template.render(c=found, hx=hx, **calls))  # noqa: S704
 
-        fragment = kept.get_or_render(entry_key(entry, lang, hx), render)
+        fragment = fragments.kept.get_or_render(entry_key(entry, lang, hx), render)
         if fragment is not None:
             shown.append(fragment)
     return shown
