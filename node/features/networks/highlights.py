@@ -94,7 +94,7 @@ def network_latest(
     ]
     own = own_items(
         session,
-        select(Item)
+        select(col(Item.id))
         .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
         .where(col(Item.kind).in_(NEWS_KINDS))
         .order_by(col(Item.published).desc())
@@ -136,7 +136,7 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     )
     own = own_items(
         session,
-        select(Item)
+        select(col(Item.id))
         .where(col(Item.kind).in_(NEWS_KINDS), col(Item.deleted_at).is_(None))
         .order_by(col(Item.published).desc())
         .limit(limit),

@@ -196,7 +196,7 @@ def own_events(
     cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
     no ``ends_at`` yet, so the range starts NO_END or LASTING before ``since``."""
     start = col(Item.start_time)
-    query = select(Item).where(
+    query = select(col(Item.id)).where(
         Item.kind == "event",
         col(Item.deleted_at).is_(None),
         _past(start, col(Item.ap_id), after),
@@ -212,10 +212,10 @@ def own_events(
 
 
 def own_items(session: Session, query: Any) -> list[Item]:
-    """The items of ``query`` in its order, their ids found first: a network's pages mostly
-    find none of ours, and an ORM query of ``Item`` costs its loader's set-up (~0.5 ms) even
-    when it finds nothing."""
-    ids = list(session.execute(query.with_only_columns(col(Item.id))).scalars().all())
+    """The items whose ids ``query`` selects, in its order: a network's pages mostly find none
+    of ours, and an ORM query of ``Item`` costs its loader's set-up even when it finds nothing
+    (~0.5 ms; a query of ids alone ~0.2)."""
+    ids = list(session.execute(query).scalars().all())
     if not ids:
         return []
     found = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}
@@ -250,7 +250,7 @@ def own_past(
 ) -> list[Item]:
     """This node's own events (an actor's, or everyone's) that started in [since, until)."""
     start = col(Item.start_time)
-    query = select(Item).where(
+    query = select(col(Item.id)).where(
         Item.kind == "event", col(Item.deleted_at).is_(None), start >= since, start < until
     )
     if actor is not None:
