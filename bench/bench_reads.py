@@ -20,16 +20,22 @@ network (`--followers`, 20,000 by default: a hub's) and its members collection (
 `--members`): each collection, its first page, its deepest page by cursor, and an old `?page=N`
 link to that deepest page.
 
+`--pages` (below) measures only some pages (the baseline always, first).
+`--code DIR`, given more than once, serves the same seeded network from each checkout in turn
+(its own `solnode serve`, PYTHONPATH=DIR), page by page, so code before and after a change is
+compared on the same data in the same minutes: each row is printed once per checkout, and each
+checkout's multiples are of its own baseline.
+
     python bench/bench_reads.py [--items 1000000] [--members 2000] [--requests 200]
                                 [--followers 20000] [--budget 30] [--no-postgres]
-                                [--no-sqlite] [--keep DIR] [--pages WORD,WORD]
+                                [--no-sqlite] [--keep DIR] [--pages REGEX,…] [--code DIR ...]
 
 Seeding a million rows takes minutes per database. ``--keep DIR`` keeps what is seeded (SQLite
 in DIR, PostgreSQL in a schema named in DIR/reads.json) and a later run with the same DIR and
 the same sizes reuses it (migrated first, as ``solnode serve`` would: a new migration and its
 backfill run on the seeded rows); ``--drop DIR`` drops the kept schema. ``--pages`` times only
-the pages whose label contains one of the words (case-insensitive), besides the baseline, e.g.
-``--pages upcoming,members,calendar.ics``.
+the pages whose label matches one of its comma-separated patterns (regular expressions, case
+insensitive), besides the baseline, e.g. ``--pages upcoming,members,calendar.ics``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -182,8 +189,12 @@ def measure(
 
 def wanted(name: str, args: argparse.Namespace) -> bool:
     """Whether ``--pages`` asks for this page (the baseline always: the ratios need it)."""
-    words = [w.strip().lower() for w in (args.pages or "").split(",") if w.strip()]
-    return not words or "baseline" in name or any(w in name.lower() for w in words)
+    patterns = [w.strip() for w in (args.pages or "").split(",") if w.strip()]
+    return (
+        not patterns
+        or "baseline" in name
+        or any(re.search(w, name, re.IGNORECASE) for w in patterns)
+    )
 
 
 def _sizes(args: argparse.Namespace) -> dict[str, int]:
@@ -214,28 +225,38 @@ def database_case(
         engine.dispose()
         print(f"{label}: seeded in {time.monotonic() - started:.0f} s", flush=True)
         mine.update(sizes=_sizes(args), secret=env["SOLNODE_SECRET_KEY"])
+    codes = [Path(code).resolve() for code in args.code or [ROOT]]
     with ExitStack() as stack:
-        port = load.free_port()
-        cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stack.callback(_stop, proc)
-        load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
-        baseline = 0.0
+        servers = []  # (checkout, port, pid) of each `solnode serve`
+        for code in codes:
+            port = load.free_port()
+            cmd = [SOLNODE, "serve", "--no-worker", "--port", str(port)]
+            proc = subprocess.Popen(
+                cmd,
+                env={**env, "PYTHONPATH": str(code)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            stack.callback(_stop, proc)
+            load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+            servers.append((code, port, proc.pid))
+        baselines: dict[Path, float] = {}
         print(f"\n{label}, {args.items:,} items, {args.members:,} members")
         print(f"load average {os.getloadavg()[0]:.1f}")
         print(
             f"{'page':<34} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>9} {'CPU ms':>7}"
-            f" {'n':>5}  status"
+            f" {'n':>5}  status{'  code' if len(codes) > 1 else ''}"
         )
         for name, path, accept in [p for p in pages(env) if wanted(p[0], args)]:
-            res = measure(port, path, accept, args, proc.pid)
-            baseline = baseline or res["p99_ms"]
-            print(
-                f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
-                f" {res['p99_ms'] / baseline:8.1f}x {res['cpu_ms']:7.2f} {res['n']:5}"
-                f"  {res['statuses']}",
-                flush=True,
-            )
+            for code, port, pid in servers:
+                res = measure(port, path, accept, args, pid)
+                baseline = baselines.setdefault(code, res["p99_ms"])
+                print(
+                    f"{name:<34} {res['p50_ms']:8.1f} {res['p99_ms']:8.1f}"
+                    f" {res['p99_ms'] / baseline:8.1f}x {res['cpu_ms']:7.2f} {res['n']:5}"
+                    f"  {res['statuses']}{f'  {code}' if len(codes) > 1 else ''}",
+                    flush=True,
+                )
         print(f"load average {os.getloadavg()[0]:.1f}")
 
 
@@ -250,7 +271,10 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the seeded databases here, reuse them")
     parser.add_argument("--drop", type=Path, help="drop the PostgreSQL schema kept in this DIR")
-    parser.add_argument("--pages", help="only pages whose label has one of these words (a,b)")
+    parser.add_argument("--pages", help="only pages whose label matches one of these (re,re)")
+    parser.add_argument(
+        "--code", action="append", help="serve from this checkout (repeat to compare them)"
+    )
     args = parser.parse_args()
     if args.drop is not None:
         drop_kept(args.drop)

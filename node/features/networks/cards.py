@@ -1,42 +1,56 @@
 """What a page shows of one network entry (timeline, calendar, network profile, front page);
-the credit line names the author, always."""
+the credit line names the author, always.
+
+Pages join entries' fragments (:func:`entry_html`), each rendered once and kept in
+``node.web.fragments.kept`` under a digest of everything it is drawn from: a page of 50
+entries is then mostly joining kept HTML, not formatting dates and running a template 50 times
+(docs/benchmarks.md, "Aggregated reads").
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from markupsafe import Markup
+from starlette.requests import Request
+
 from node.features.networks import clean
 from node.features.networks.queries import Entry
+from node.web import fragments, i18n
 
 log = logging.getLogger("solnode.networks")
 
+ENTRY_TEMPLATE = "_network_entry.html"
 
-def when(entry: Entry) -> str:
+
+def when(entry: Entry, lang: str = "en") -> str:
+    """The start as the organizer wrote it (its own offset), in the page's language, and its
+    zone: ``Mon 7 Dec 2026, 18:30 (Europe/Madrid)``, ``lun 7 dic 2026, 18:30 (…)``."""
     start = entry.local_start or entry.start
     if start is None:
         return ""
     label = clean.zone_name(entry.document.get("timezone")) or start.strftime("UTC%z")
-    return f"{start.strftime('%a %d %b %Y, %H:%M')} ({label})"
+    return f"{i18n.day_with_year(start, lang)}, {start:%H:%M} ({label})"
 
 
-def sound_card(entry: Entry) -> dict[str, Any] | None:
+def sound_card(entry: Entry, lang: str = "en") -> dict[str, Any] | None:
     """The card, or None (logged) for an entry that cannot be shown: never a 500 for the page."""
     try:
-        return card(entry)
+        return card(entry, lang)
     except Exception:
         log.warning("network page: skipped %s", entry.object_id, exc_info=True)
         return None
 
 
-def card(entry: Entry) -> dict[str, Any]:
+def card(entry: Entry, lang: str = "en") -> dict[str, Any]:
     """What a page shows of one entry; the credit line names the author, always."""
     summary = entry.document.get("summary")
     return {
         "title": entry.title,
         "url": entry.url,
         "kind": entry.kind,
-        "when": when(entry),
+        "when": when(entry, lang),
         "start": (entry.start or entry.received).isoformat(),
         "received": entry.received,
         "place": ", ".join(p for p in (entry.region, entry.country) if p)
@@ -49,3 +63,59 @@ def card(entry: Entry) -> dict[str, Any]:
         "followed": entry.source == "followed",
         "via": entry.via,
     }
+
+
+def entry_key(entry: Entry, lang: str, hx: str) -> bytes:
+    """The digest of everything an entry's fragment is drawn from: its heading level, the
+    page's language, every field of the entry a card reads (its filed facts, its author's
+    credit line, its cleaning rules) and its whole document."""
+    author = entry.author
+    return fragments.digest(
+        ENTRY_TEMPLATE,
+        hx,
+        lang,
+        entry.object_id,
+        entry.kind,
+        entry.start,
+        entry.end,
+        entry.received,
+        entry.region,
+        entry.country,
+        entry.tags,
+        entry.category,
+        entry.online,
+        entry.source,
+        entry.via,
+        entry.clean_rules,
+        (author.actor, author.name, author.handle, author.url),
+        entry.document,
+    )
+
+
+def entry_html(request: Request, entries: list[Entry], lang: str, hx: str = "h3") -> list[Markup]:
+    """Each entry's ``<li>`` (templates/_network_entry.html, headed ``hx``) in ``lang``, kept
+    or rendered; an entry that cannot be shown is left out (logged)."""
+    template = request.app.state.templates.get_template(ENTRY_TEMPLATE)
+    calls = i18n.template_callables(lang)
+    shown: list[Markup] = []
+    for entry in entries:
+
+        def render(entry: Entry = entry) -> Markup | None:
+            found = sound_card(entry, lang)
+            if found is None:
+                return None
+            # the template is autoescaped: what it returns is safe HTML
+            return Markup(template.render(c=found, hx=hx, **calls))  # noqa: S704
+
+        fragment = fragments.kept.get_or_render(entry_key(entry, lang, hx), render)
+        if fragment is not None:
+            shown.append(fragment)
+    return shown
+
+
+def cell_html(entry: Entry) -> Markup:
+    """An entry in a month's cell: its title linked, its author named (escaped as the
+    template escaped them)."""
+    return Markup(
+        '<li><a href="{}" rel="nofollow noopener">{}</a> <span class="meta">({})</span></li>'
+    ).format(entry.url, entry.title, entry.author.name)

@@ -27,7 +27,7 @@ from node.features.networks.queries import (
     network_rows,
     published_at,
 )
-from node.features.networks.upcoming import upcoming_page
+from node.features.networks.upcoming import own_items, plain_rows, upcoming_page
 from node.federation.actors import id_pages
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -84,27 +84,32 @@ def network_latest(
     rows = [
         row
         for kind in NEWS_KINDS
-        for row in session.exec(
+        for row in plain_rows(
+            session,
             network_rows([network.id or 0], Filters())
             .where(NetworkItem.kind == kind)
             .order_by(col(NetworkItem.published).desc(), col(NetworkItem.id).desc())
-            .limit(limit)
-        ).all()
+            .limit(limit),
+        )
     ]
-    own = session.exec(
-        select(Item)
+    own = own_items(
+        session,
+        select(col(Item.id))
         .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
         .where(col(Item.kind).in_(NEWS_KINDS))
         .order_by(col(Item.published).desc())
-        .limit(limit)
-    ).all()
+        .limit(limit),
+    )
     me = actor_id(node.urls, network)
+    profiles.preload({r.author for r in rows})  # one query, not one an author
     entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
     return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
 
 def _authors(session: Session, node: NodeContext, items: list[Item]) -> dict[int, str]:
     ids = {i.actor_id for i in items}
+    if not ids:
+        return {}
     actors = session.exec(select(LocalActor).where(col(LocalActor.id).in_(ids))).all()
     return {a.id or 0: actor_id(node.urls, a) for a in actors}
 
@@ -122,20 +127,23 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     """The node's latest ``limit`` calls and news, newest first."""
     limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
-    rows = session.exec(
+    rows = plain_rows(
+        session,
         network_rows(_network_ids(session), Filters())
         .where(col(NetworkItem.kind).in_(NEWS_KINDS))
         .order_by(col(NetworkItem.received_at).desc())
-        .limit(limit * 4)
-    ).all()
-    own = session.exec(
-        select(Item)
+        .limit(limit * 4),
+    )
+    own = own_items(
+        session,
+        select(col(Item.id))
         .where(col(Item.kind).in_(NEWS_KINDS), col(Item.deleted_at).is_(None))
         .order_by(col(Item.published).desc())
-        .limit(limit)
-    ).all()
-    authors = _authors(session, node, list(own))
+        .limit(limit),
+    )
+    authors = _authors(session, node, own)
     entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
+    profiles.preload({r.author for r in rows})  # one query, not one an author
     entries += [_from_row(r, profiles) for r in rows]
     return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 

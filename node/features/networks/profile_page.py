@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.features.networks.cards import sound_card
+from node.features.networks.cards import entry_html
 from node.features.networks.highlights import (
     members_of,
     network_latest,
@@ -22,7 +22,7 @@ from node.features.networks.highlights import (
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.web.i18n import N_
-from node.web.render import ctx, html, not_found
+from node.web.render import ctx, html, not_found, page_language
 
 SHOWN = 6
 
@@ -46,10 +46,15 @@ def profile_page(request: Request) -> Response:
         )
         extra: dict[str, Any] = {"networks": networks_of(session, node, actor)}
         if actor.kind == "network":
+            # the language html() will draw the page in (the profile's own choice, if any)
+            lang = page_language(request, dict(context))
+            upcoming = network_upcoming(session, node, actor, SHOWN)
             extra |= {
                 "network": actor,
-                "network_events": _cards(network_upcoming(session, node, actor, SHOWN)),
-                "network_latest": _cards(network_latest(session, node, actor, SHOWN)),
+                "network_events": entry_html(request, upcoming, lang),
+                "network_latest": entry_html(
+                    request, network_latest(session, node, actor, SHOWN), lang
+                ),
                 "members": members_of(session, node, actor),
                 # the network's own events, calls and news are in its sections above
                 "sections": [],
@@ -62,10 +67,6 @@ def profile_page(request: Request) -> Response:
         handle=f"@{actor.slug}@{node.settings.host}",
         **(context | extra),
     )
-
-
-def _cards(entries: list[Any]) -> list[dict[str, Any]]:
-    return [c for c in map(sound_card, entries) if c is not None]
 
 
 def section_redirect(request: Request) -> Response | None:

@@ -21,8 +21,7 @@ from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
 from node.features.networks import collections, directory, timeline
-from node.features.networks.cards import card as _card
-from node.features.networks.cards import sound_card
+from node.features.networks.cards import cell_html, entry_html
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Day,
@@ -34,7 +33,7 @@ from node.federation.actors import id_pages
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
 from node.web.i18n import N_
-from node.web.render import activity_json, ctx, html, json_error, not_found
+from node.web.render import activity_json, ctx, html, json_error, not_found, page_language
 
 PAGE_SIZE = 20
 LIST_SIZE = 50  # events a page of the calendar's list shows
@@ -134,7 +133,7 @@ def timeline_page(request: Request) -> Response:
         before = timeline.Cursor.parse(params.get("before"))
         after = None if before else timeline.Cursor.parse(params.get("after"))
         found = timeline.page(session, node, network, PAGE_SIZE, before=before, after=after)
-        cards = [c for c in map(sound_card, found.entries) if c is not None]
+        cards = entry_html(request, found.entries, page_language(request, {}), "h2")
     return html(
         request,
         "network_timeline.html",
@@ -193,7 +192,9 @@ def calendar_page(request: Request) -> Response:
         page, weeks = _calendar_slice(session, node, network, filters, month, after, now)
         # a month's cells name each event (its title, link and author: the entry has them);
         # only the list draws whole cards
-        cards = [] if weeks else [_card(e) for e in page.entries]
+        lang = page_language(request, {})
+        cards = [] if weeks else entry_html(request, page.entries, lang, "h2")
+        cells = {e.object_id: cell_html(e) for e in page.entries} if weeks else {}
     today = now.date()
     shown = month or (today.year, today.month)
     prev_month = (shown[0] - (shown[1] == 1), (shown[1] - 2) % 12 + 1)
@@ -216,6 +217,7 @@ def calendar_page(request: Request) -> Response:
         filters=filters,
         filtered_calendar=filtered,
         cards=cards,
+        cells=cells,
         weeks=weeks,
         month_start=date(shown[0], shown[1], 1),
         list_link=link(),

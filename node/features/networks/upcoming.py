@@ -249,14 +249,14 @@ def own_events(
     if after is not None:
         values.update(after_start=after.start, after_key=after.object_id)
     query = _own_query(actor is not None, until is not None, after is not None)
-    return list(session.exec(query, params=values).all())
+    return own_items(session, query, values)
 
 
 @lru_cache(maxsize=8)
 def _own_query(scoped: bool, bounded: bool, cursor: bool) -> Any:
     """The select of :func:`own_events` for its shape, built once (see :func:`_soonest`)."""
     start, key = col(Item.start_time), col(Item.ap_id)
-    query = select(Item).where(
+    query = select(col(Item.id)).where(
         Item.kind == "event",
         col(Item.deleted_at).is_(None),
         or_(
@@ -272,6 +272,17 @@ def _own_query(scoped: bool, bounded: bool, cursor: bool) -> Any:
     if bounded:
         query = query.where(start < bindparam("until"))
     return query.order_by(start, key).limit(bindparam("limit", type_=Integer))
+
+
+def own_items(session: Session, query: Any, params: dict[str, Any] | None = None) -> list[Item]:
+    """The items whose ids ``query`` selects, in its order: a network's pages mostly find none
+    of ours, and an ORM query of ``Item`` costs its loader's set-up even when it finds nothing
+    (~0.5 ms; a query of ids alone ~0.2). ``params`` binds a select built once."""
+    ids = list(session.execute(query, params or {}).scalars().all())
+    if not ids:
+        return []
+    found = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}
+    return [found[i] for i in ids if i in found]
 
 
 def past_keys(
@@ -302,12 +313,12 @@ def own_past(
 ) -> list[Item]:
     """This node's own events (an actor's, or everyone's) that started in [since, until)."""
     start = col(Item.start_time)
-    query = select(Item).where(
+    query = select(col(Item.id)).where(
         Item.kind == "event", col(Item.deleted_at).is_(None), start >= since, start < until
     )
     if actor is not None:
         query = query.where(Item.actor_id == actor.id)
-    return list(session.exec(query.order_by(start.desc()).limit(limit)).all())
+    return own_items(session, query.order_by(start.desc()).limit(limit))
 
 
 def network_ids(session: Session, actor: LocalActor | None) -> list[int]:

@@ -22,9 +22,10 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.db import as_utc
-from node.features.networks.facts import item_facts, page_of, title_of
-from node.features.networks.profiles import credits_of, profile_of
+from node.features.networks.facts import item_facts
+from node.features.networks.profiles import profile_of
 from node.features.networks.rules import SHOWN_STATES
+from node.features.search.hits import KEY_COLUMNS, By, Filed, Hit, filed_hits, hit_of, place_of
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -122,23 +123,6 @@ def _date(raw: str, name: str) -> date | None:
         return date.fromisoformat(raw[:10])
     except ValueError:
         raise SearchError(f"{name} must be a date (YYYY-MM-DD)") from None
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
-
-    kind: str  # event | call | news | organization | network
-    title: str
-    url: str
-    object_id: str
-    author_name: str
-    author_url: str
-    when: datetime | None
-    place: str
-    online: bool
-    category: str
-    summary: str
 
 
 def fts5_query(terms: list[str]) -> str:
@@ -247,10 +231,10 @@ def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
         facts = item_facts(item.document)
         if not _admits(query, facts.region, facts.country, facts.category, facts.online):
             continue
-        place = _place(facts.region, facts.country, facts.online)
-        by = _By(actor.name, node.urls.profile(actor.slug), place, facts.online, facts.category)
+        place = place_of(facts.region, facts.country, facts.online)
+        by = By(actor.name, node.urls.profile(actor.slug), place, facts.online, facts.category)
         shown = facts.start_time or as_utc(item.published)
-        hits.append(_hit(item.document, item.kind, item.ap_id, shown, by))
+        hits.append(hit_of(item.document, item.kind, item.ap_id, shown, by))
     return hits
 
 
@@ -262,47 +246,12 @@ def _admits(query: SearchQuery, region: str, country: str, category: str, online
     return query.online is None or online == query.online
 
 
-def _place(region: str, country: str, online: bool) -> str:
-    return ", ".join(p for p in (region, country) if p) or ("Online" if online else "")
-
-
-@dataclass(frozen=True)
-class _By:
-    """Who published a hit, and where and how it happens."""
-
-    name: str
-    url: str
-    place: str
-    online: bool
-    category: str
-
-
-# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
-_HIT_COLUMNS = (
-    "id object_id author kind document start_time received_at region country online category"
-)
-
-
-def _hit(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: _By) -> Hit:
-    summary = doc.get("summary")
-    return Hit(
-        kind=kind,
-        title=title_of(doc, kind),
-        url=page_of(doc, object_id),
-        object_id=object_id,
-        author_name=by.name,
-        author_url=by.url,
-        when=when,
-        place=by.place,
-        online=by.online,
-        category=by.category,
-        summary=re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
-    )
-
-
-def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+def _filed(session: Session, query: SearchQuery) -> list[Filed]:
+    """The newest CANDIDATES filed rows that match, as keys: only the few that make the page
+    have their documents read (:func:`_filed_hits`; a common word's 200 candidates decoded
+    were a third of a search)."""
     columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    stmt = select_columns(*(columns[name] for name in _HIT_COLUMNS.split())).where(
+    stmt = select_columns(*(columns[name] for name in KEY_COLUMNS.split())).where(
         col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
     )
     if query.region:
@@ -321,15 +270,7 @@ def _filed(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
     if end:
         stmt = stmt.where(when < end)
     rows = _candidates(session, stmt, "network_item", NetworkItem.id, query.terms)
-    authors = credits_of(session, node, {row.author for row in rows})
-    hits = []
-    for row in rows:
-        author = authors[row.author]
-        when_ = as_utc(row.start_time) if row.start_time else as_utc(row.received_at)
-        place = _place(row.region, row.country, row.online)
-        by = _By(author.name, author.url, place, row.online, row.category)
-        hits.append(_hit(row.document, row.kind, row.object_id, when_, by))
-    return hits
+    return [Filed(r.id, r.object_id, r.kind, as_utc(r.start_time or r.received_at)) for r in rows]
 
 
 def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
@@ -366,7 +307,7 @@ def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> l
                 actor.name,
                 url,
                 None,
-                _place(profile.region, profile.country, False),
+                place_of(profile.region, profile.country, False),
                 False,
                 "",
                 summary,
@@ -380,8 +321,9 @@ def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
     then the rest (newest first); each object once (our own copy wins)."""
     if query.empty:
         return []
-    seen: dict[str, Hit] = {}
-    for hit in [*_local(session, node, query), *_filed(session, node, query)]:
+    seen: dict[str, Hit | Filed] = {}
+    found: list[Hit | Filed] = [*_local(session, node, query), *_filed(session, query)]
+    for hit in found:
         seen.setdefault(hit.object_id, hit)
     now = datetime.now(UTC)
     upcoming = sorted(
@@ -394,4 +336,9 @@ def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
         key=lambda h: h.when or now,
         reverse=True,
     )
-    return [*_organizations(session, node, query), *upcoming, *rest][:MAX_RESULTS]
+    organizations = _organizations(session, node, query)
+    shown = [*upcoming, *rest][: max(0, MAX_RESULTS - len(organizations))]
+    filed = filed_hits(session, node, [h for h in shown if isinstance(h, Filed)])
+    # a row gone between the two reads (deleted, hidden) is left out, never shown stale
+    hits = [h if isinstance(h, Hit) else filed.get(h.id) for h in shown]
+    return [*organizations, *(h for h in hits if h is not None)][:MAX_RESULTS]

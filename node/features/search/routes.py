@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from node.features.search.query import Hit, SearchError, SearchQuery, search
+from node.features.search.hits import Hit
+from node.features.search.query import SearchError, SearchQuery, search
 from node.web.render import ctx, html, json_error, json_response
 
 

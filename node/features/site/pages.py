@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
 from urllib.parse import quote
 
 from sqlmodel import Session
@@ -16,13 +15,13 @@ from starlette.responses import Response
 from node import __version__
 from node.db import now_utc
 from node.features.feeds.scopes import upcoming_scopes
-from node.features.networks.cards import sound_card
+from node.features.networks.cards import entry_html
 from node.features.networks.highlights import node_latest, node_upcoming
 from node.features.networks.queries import Filters
 from node.features.search.query import printable
 from node.federation.actors.local import list_actors
 from node.web.i18n import N_
-from node.web.render import ctx, html, not_found
+from node.web.render import ctx, html, not_found, page_language
 
 FRONT_EVENTS = 12
 FRONT_LATEST = 6
@@ -30,20 +29,18 @@ SCOPE_EVENTS = 50
 MAX_TAGS = 20  # the hashtags of the upcoming events on the front page
 
 
-def _cards(entries: list[Any]) -> list[dict[str, Any]]:
-    return [c for c in map(sound_card, entries) if c is not None]
-
-
 def home_route(request: Request) -> Response:
     """The node's front page."""
     node = ctx(request)
+    lang = page_language(request, {})
     with Session(node.engine) as session:
-        events = _cards(node_upcoming(session, node, FRONT_EVENTS))
-        latest = _cards(node_latest(session, node, FRONT_LATEST))
+        upcoming = node_upcoming(session, node, FRONT_EVENTS)
+        events = entry_html(request, upcoming, lang)
+        latest = entry_html(request, node_latest(session, node, FRONT_LATEST), lang)
         organizations = list_actors(session, "organization")
         networks = list_actors(session, "network")
         scopes = upcoming_scopes(session)
-    tags = Counter(tag for card in events for tag in card["tags"])
+    tags = Counter(tag for entry in upcoming for tag in entry.tags)
     return html(
         request,
         "home.html",
@@ -69,7 +66,8 @@ def _scope_page(
     translates the first and fills in the second)."""
     node = ctx(request)
     with Session(node.engine) as session:
-        events = _cards(node_upcoming(session, node, SCOPE_EVENTS, filters))
+        found = node_upcoming(session, node, SCOPE_EVENTS, filters)
+        events = entry_html(request, found, page_language(request, {}), "h2")
     return html(
         request,
         "scope.html",

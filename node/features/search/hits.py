@@ -1,0 +1,109 @@
+"""What a search shows of each match (:class:`Hit`), and the filed rows' hits read once the
+results are ordered: a search orders up to 200 candidates by their keys (:class:`Filed`) and
+reads the documents of the few it shows (node/features/search/query.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from node.db import as_utc
+from node.features.networks.facts import page_of, title_of
+from node.features.networks.profiles import credits_of
+from node.features.networks.rules import SHOWN_STATES
+from node.federation.context import NodeContext
+from node.models.networks import NetworkItem
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    kind: str  # event | call | news | organization | network
+    title: str
+    url: str
+    object_id: str
+    author_name: str
+    author_url: str
+    when: datetime | None
+    place: str
+    online: bool
+    category: str
+    summary: str
+
+
+def place_of(region: str, country: str, online: bool) -> str:
+    return ", ".join(p for p in (region, country) if p) or ("Online" if online else "")
+
+
+@dataclass(frozen=True)
+class By:
+    """Who published a hit, and where and how it happens."""
+
+    name: str
+    url: str
+    place: str
+    online: bool
+    category: str
+
+
+# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
+HIT_COLUMNS = (
+    "id object_id author kind document start_time received_at region country online category"
+)
+# the columns that order the results, read for every candidate
+KEY_COLUMNS = "id object_id kind start_time received_at"
+
+
+def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
+    summary = doc.get("summary")
+    return Hit(
+        kind=kind,
+        title=title_of(doc, kind),
+        url=page_of(doc, object_id),
+        object_id=object_id,
+        author_name=by.name,
+        author_url=by.url,
+        when=when,
+        place=by.place,
+        online=by.online,
+        category=by.category,
+        summary=re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
+    )
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A filed row that matched, before its document is read: what orders the results."""
+
+    id: int
+    object_id: str
+    kind: str
+    when: datetime
+
+
+def filed_hits(session: Session, node: NodeContext, keys: list[Filed]) -> dict[int, Hit]:
+    """The hits of these filed rows, by row id (one read by primary key, authors one more)."""
+    if not keys:
+        return {}
+    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        select_columns(*(columns[name] for name in HIT_COLUMNS.split())).where(
+            col(NetworkItem.id).in_([k.id for k in keys]),
+            col(NetworkItem.state).in_(SHOWN_STATES),
+        )
+    ).all()
+    authors = credits_of(session, node, {row.author for row in rows})
+    hits = {}
+    for row in rows:
+        author = authors[row.author]
+        when_ = as_utc(row.start_time) if row.start_time else as_utc(row.received_at)
+        place = place_of(row.region, row.country, row.online)
+        by = By(author.name, author.url, place, row.online, row.category)
+        hits[row.id] = hit_of(row.document, row.kind, row.object_id, when_, by)
+    return hits
