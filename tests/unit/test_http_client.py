@@ -18,69 +18,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-# aiohttp opens every TCP connection through aiohappyeyeballs.start_connection (its own dependency)
-import aiohappyeyeballs
 import pytest
 from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.federation import http_post
 from node.federation.http import FetchError, HttpClient, _GuardedResolver, is_blocked_address
-
-UA = "SolidarityNode/0.1.0 (+https://node.test/)"
-LOOPBACK = "127.0.0.1"
-
+from tests.unit.http_client_support import LOOPBACK, UA, FakeDns, make_client, record_connects
 
 # ---------------------------------------------------------------------------- fixtures, helpers
 
 
 @pytest.fixture(autouse=True)
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every TCP connection attempt (aiohttp's, the POST transport's); refuse any that
-    is not to 127.0.0.1."""
-    attempts: list[str] = []
-    real = aiohappyeyeballs.start_connection
-
-    async def spy(addr_infos: Any, *args: Any, **kwargs: Any) -> Any:
-        hosts = [str(info[4][0]) for info in addr_infos]
-        attempts.extend(hosts)
-        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
-        return await real(addr_infos, *args, **kwargs)
-
-    async def transport_spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
-        hosts = [address for address, _family in addresses]
-        attempts.extend(hosts)
-        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
-        await real_connect(addresses, *args)
-
-    real_connect = http_post.connect_to
-    monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
-    # POSTs connect through their own transport (node/federation/http_post.py)
-    monkeypatch.setattr(http_post, "connect_to", transport_spy)
-    return attempts
-
-
-class FakeDns:
-    """The injected resolver: fixed answers, and a record of what was asked."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        answer = self.answers.get(host)
-        if answer is None:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return answer
-
-
-def make_client(**kwargs: Any) -> HttpClient:
-    kwargs.setdefault("user_agent", UA)
-    kwargs.setdefault("allow_hosts", {LOOPBACK})
-    kwargs.setdefault("resolver", FakeDns({}))
-    return HttpClient(**kwargs)
+    """Every TCP connection attempt of the test, any but to 127.0.0.1 refused."""
+    return record_connects(monkeypatch)
 
 
 @asynccontextmanager

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohappyeyeballs
 import pytest
 import uvloop
 from cryptography import x509
@@ -34,57 +33,22 @@ from node.federation import http_post
 from node.federation.http import FetchError, HttpClient
 from node.federation.http_wire import MAX_HEAD, MAX_HEADERS
 from tests.harness.ports import LOOPBACK, free_port
+from tests.unit.http_client_support import UA, FakeDns, record_connects
+from tests.unit.http_client_support import make_client as support_client
 
-UA = "SolidarityNode/0.1.0 (+https://node.test/)"
 ACCEPTED = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
 ACTIVITY = b'{"type":"Create","id":"https://node.test/activities/1"}'
 
 
 @pytest.fixture(autouse=True)
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every TCP connection attempt; refuse any that is not to 127.0.0.1."""
-    attempts: list[str] = []
-    real = aiohappyeyeballs.start_connection
-
-    async def spy(addr_infos: Any, *args: Any, **kwargs: Any) -> Any:
-        hosts = [str(info[4][0]) for info in addr_infos]
-        attempts.extend(hosts)
-        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
-        return await real(addr_infos, *args, **kwargs)
-
-    async def transport_spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
-        hosts = [address for address, _family in addresses]
-        attempts.extend(hosts)
-        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
-        await real_connect(addresses, *args)
-
-    real_connect = http_post.connect_to
-    monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
-    monkeypatch.setattr(http_post, "connect_to", transport_spy)
-    return attempts
-
-
-class FakeDns:
-    """The injected resolver: fixed answers, and a record of what was asked."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        answer = self.answers.get(host)
-        if answer is None:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return answer
+    """Every TCP connection attempt of the test, any but to 127.0.0.1 refused."""
+    return record_connects(monkeypatch)
 
 
 def make_client(**kwargs: Any) -> HttpClient:
-    kwargs.setdefault("user_agent", UA)
-    kwargs.setdefault("allow_hosts", {LOOPBACK})
-    kwargs.setdefault("resolver", FakeDns({}))
     kwargs.setdefault("timeout", 30)  # a hang shows as "timeout", never as the reason expected
-    return HttpClient(**kwargs)
+    return support_client(**kwargs)
 
 
 @dataclass
