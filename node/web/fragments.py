@@ -17,14 +17,12 @@ kept as :class:`markupsafe.Markup` and joined into pages as they are.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
-import orjson
 from markupsafe import Markup
+
+from node.byte_lru import ByteLRU, json_bytes
 
 MAX_BYTES = 4 * 2**20
 # What one kept fragment costs beyond its text: its key (a 16-byte digest as bytes), the
@@ -33,56 +31,25 @@ OVERHEAD = 200
 
 
 def digest(*parts: object) -> bytes:
-    """A 16-byte digest of ``parts`` as JSON (orjson: datetimes, dataclasses and tuples as
-    they are; a number too big for orjson through the standard library instead)."""
-    try:
-        raw = orjson.dumps(parts)
-    except TypeError:
-        raw = json.dumps(parts, default=str).encode()
-    return hashlib.blake2b(raw, digest_size=16).digest()
+    """A 16-byte digest of ``parts`` as JSON."""
+    return hashlib.blake2b(json_bytes(parts), digest_size=16).digest()
 
 
-class FragmentCache:
-    """A byte-bounded LRU of rendered fragments (thread-safe: routes run in a thread pool)."""
+class FragmentCache(ByteLRU[Markup]):
+    """A byte-bounded LRU of rendered fragments (node/byte_lru.py); one fragment at most a
+    sixteenth of the bound."""
 
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.hits = self.misses = 0
-        self._kept: OrderedDict[bytes, Markup] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def clear(self) -> None:
-        """Forget every fragment (tests; an operator's reload)."""
-        with self._lock:
-            self._kept.clear()
-            self.size = 0
+        super().__init__(max_bytes, _cost, largest_share=16)
 
     def get_or_render(self, key: bytes, render: Callable[[], Markup | None]) -> Markup | None:
         """The fragment kept under ``key``, else ``render()`` kept (None: nothing to show,
         not kept)."""
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
+        found = self.lookup(key)
+        if found is not None:
+            return found
         made = render()
-        if made is None:
-            return None
-        cost = _cost(made)
-        with self._lock:
-            if key not in self._kept and cost <= self.max_bytes // 16:
-                self._kept[key] = made
-                self.size += cost
-            while self.size > self.max_bytes:
-                _, dropped = self._kept.popitem(last=False)
-                self.size -= _cost(dropped)
-        return made
+        return None if made is None else self.keep(key, made)
 
 
 def _cost(fragment: str) -> int:

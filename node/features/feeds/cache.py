@@ -11,70 +11,32 @@ and the least recently used bodies go first past :data:`MAX_BYTES`.
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 import orjson
 
+from node.byte_lru import ByteLRU, json_bytes
 from node.features.feeds.entries import FeedEntry
 from node.features.feeds.series import SeriesMaster
 
 MAX_BYTES = 32 * 2**20
 
 
-class RenderCache:
-    """A byte-bounded LRU of rendered bodies (thread-safe: routes run in a thread pool)."""
+class RenderCache(ByteLRU[bytes]):
+    """A byte-bounded LRU of rendered bodies (node/byte_lru.py); one body at most a quarter of
+    the bound."""
 
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.hits = self.misses = 0
-        self._bodies: OrderedDict[bytes, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
-            self.size = 0
-
-    def get(self, key: bytes) -> bytes | None:
-        """The body kept under ``key``, if it still is."""
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-                self.hits += 1
-            return body
+        super().__init__(max_bytes, len, largest_share=4)
 
     def get_or_render(self, key: bytes, render: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-                self.hits += 1
-                return body
-            self.misses += 1
-        body = render()
-        if len(body) > self.max_bytes // 4:
-            return body  # one huge calendar must not push out everything else
-        with self._lock:
-            if key not in self._bodies:
-                self._bodies[key] = body
-                self.size += len(body)
-            while self.size > self.max_bytes:
-                _, dropped = self._bodies.popitem(last=False)
-                self.size -= len(dropped)
-        return body
+        found = self.lookup(key)
+        return found if found is not None else self.keep(key, render())
 
 
 def _dump(value: object) -> bytes:
     """``value`` as JSON, keys sorted; datetimes as RFC 3339 (orjson writes them natively)."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # a remote number orjson cannot hold (over 64 bits)
-        return json.dumps(value, sort_keys=True, default=str).encode()
+    return json_bytes(value, sort_keys=True)
 
 
 def _entry_fields(entry: FeedEntry) -> list[object]:
