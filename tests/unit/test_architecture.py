@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.urls", 1),
     ("node.keycache", 1),
     ("node.heap", 1),
+    ("node.byte_lru", 1),
     ("node.ratelimit", 1),
     ("node.spent_tokens", 1),
     ("node.federation", 2),
