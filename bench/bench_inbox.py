@@ -44,6 +44,36 @@ PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.
 SOLNODE = str(Path(sys.executable).with_name("solnode"))
 METRICS_TOKEN = "bench-" + uuid.uuid4().hex
 WARM_SECONDS = 1
+# the server process listening on each port, for its CPU time (/proc) around a measured run
+PIDS: dict[int, int] = {}
+WORKER_PIDS: list[int] = []  # the `solnode worker` processes of the current case
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each live process in ``pids`` (from /proc/<pid>/stat)."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return found
+
+
+def pg_backends(application: str) -> list[int]:
+    """The PostgreSQL backend processes serving connections named ``application``."""
+    from sqlalchemy import create_engine, text
+
+    from node.settings import normalize_database_url
+
+    engine = create_engine(normalize_database_url(PG_URL))
+    with engine.connect() as conn:
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        pids = [int(pid) for pid in conn.execute(query, {"name": application}).scalars()]
+    engine.dispose()
+    return pids
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -63,6 +93,7 @@ def start_bare(stack: ExitStack, tmp: Path) -> int:
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack.callback(_stop, proc)
     load.wait_answering(f"http://127.0.0.1:{port}{load.INBOX_PATH}", proc)
+    PIDS[port] = proc.pid
     return port
 
 
@@ -153,6 +184,7 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stack.callback(_stop, proc)
         load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+        PIDS[port] = proc.pid
         ports.append(port)
     for i in range(workers):
         log = Path(env["SOLNODE_DATA_DIR"]) / f"worker-{i}.log"
@@ -160,6 +192,7 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
             proc = subprocess.Popen([SOLNODE, "worker"], env=env, stdout=out, stderr=out)
         stack.callback(_stop, proc)
         wait_running(proc, log)
+        WORKER_PIDS.append(proc.pid)
     return ports
 
 
@@ -180,6 +213,7 @@ class Run:
         self.wrk, self.tmp, self.seconds, self.slices = wrk, tmp, seconds, slices
         self.rows: list[tuple[str, dict[str, float]]] = []
         self.sent = 0.0  # requests answered 2xx by the node of the current case
+        self.pg_application = ""  # application_name of the current case's database connections
 
     def files(self, name: str, parts: int) -> list[Path]:
         reqs = self.slices[name]
@@ -223,6 +257,9 @@ class Run:
         if warm:
             self.warm_up(label, ports)
         name = "paced" if paced else "load"
+        webs = [PIDS[p] for p in ports]
+        backends = pg_backends(self.pg_application) if self.pg_application else []
+        before = cpu_seconds(webs + WORKER_PIDS + backends)
         res = load.run_wrk(
             self.wrk,
             self.tmp,
@@ -236,12 +273,28 @@ class Run:
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
             raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
+        if self.pg_application:
+            backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
+        after = cpu_seconds(webs + WORKER_PIDS + backends)
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
             f"  p99 {res['p99_us'] / 1000:7.1f} ms  errors {int(res['errors'])}",
             flush=True,
         )
+        n_requests = max(res["requests"], 1)
+
+        def per_request(pids: list[int]) -> float:
+            used = sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+            return used / n_requests * 1e6
+
+        cpu = f"  CPU a request: server {per_request(webs):,.0f} us"
+        if WORKER_PIDS:
+            cpu += f", workers {per_request(WORKER_PIDS):,.0f} us"
+        if backends:
+            cpu += f", postgres backends {per_request(backends):,.0f} us"
+        print(cpu, flush=True)
+        res["cpu_us"] = per_request(webs)
         return res
 
 
@@ -277,6 +330,9 @@ def node_case(
     paced: bool = True,
 ) -> float:
     with ExitStack() as stack:
+        if db is not None:
+            run.pg_application = "bench-" + uuid.uuid4().hex[:10]
+            db += f"&application_name={run.pg_application}"
         env = node_env(tmp, name, db)
         prepare_node(env, pems)
         ports = start_node(stack, env, webs, workers)
@@ -296,6 +352,8 @@ def node_case(
         if workers:
             done, waiting = processed_jobs(env)
             print(f"  the workers processed {done:,} of them meanwhile ({waiting:,} waiting)")
+        run.pg_application = ""
+        WORKER_PIDS.clear()
         if rows < run.sent:  # more is fine: requests in flight when wrk stopped
             run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
         # every id is sent once, so a duplicate means the pool wrapped round; a refusal after
