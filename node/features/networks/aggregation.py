@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy import literal, union_all
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
@@ -71,15 +72,15 @@ async def handle_incoming(msg: Incoming) -> str | None:
 
 
 def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple[int, str]]:
-    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
-    query = select(Membership.network_id).where(
+    """(network id, member|followed) for each of our networks that takes items from ``actor``
+    (one statement: this runs for every Create and Announce that arrives)."""
+    members = select(Membership.network_id, literal(MEMBER)).where(
         Membership.member == actor, Membership.state == "admitted"
     )
     if networks_only:
-        query = query.where(Membership.kind == "network")
-    found = {network_id: MEMBER for network_id in session.exec(query)}
-    followed = session.exec(
-        select(Following.actor_id)
+        members = members.where(Membership.kind == "network")
+    followed = (
+        select(Following.actor_id, literal(FOLLOWED))
         .join(LocalActor, col(LocalActor.id) == col(Following.actor_id))
         .where(
             Following.target_id == actor,
@@ -87,18 +88,35 @@ def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple
             LocalActor.kind == "network",
         )
     )
-    for network_id in followed:
-        found.setdefault(network_id, FOLLOWED)
+    found: dict[int, str] = {}
+    for network_id, source in session.execute(union_all(members, followed)):
+        if source == MEMBER:
+            found[network_id] = MEMBER
+        else:
+            found.setdefault(network_id, FOLLOWED)
     return sorted(found.items())
 
 
 def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
     # FEP-1b12: posting to a group is addressing it; only members' posts are the network's.
+    # Most activities name no local actor at all: then no network can be addressed.
+    if not _names_a_local_actor(msg):
+        return None
     slugs = session.exec(select(LocalActor.slug).where(LocalActor.kind == "network")).all()
     for slug in slugs:
         if item_facts.addressed_to(msg.activity, msg.node.urls.actor(slug)):
             return f"network: addressed to @{slug} by a non-member, not filed"
     return None
+
+
+def _names_a_local_actor(msg: Incoming) -> bool:
+    """Whether to, cc or audience (of the activity or its object) names any actor of ours."""
+    prefix = msg.node.urls.actor("")
+    view = Activity(msg.activity)
+    return any(
+        doc is not None and any(ident.startswith(prefix) for ident in doc.addressees)
+        for doc in (view, view.object_activity)
+    )
 
 
 def _threads_here(session: Session, network_id: int, obj: Object) -> bool:
