@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 
 import orjson
 from anyio import to_thread
 from sqlalchemy import Boolean, DateTime, bindparam, text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
@@ -73,15 +75,16 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Disp
     # A type nothing here acts on keeps its id only (dedupe), never its body.
     keep_body = msg.type in dispatcher.types
 
-    def finish() -> None:
-        with write_connection(node.engine) as conn:
-            conn.execute(FINISH, {"id": row_id, "at": now_utc(), "result": result[:500],
-                                  "keep": keep_body})  # fmt: skip
-
-    await to_thread.run_sync(finish)
     if sweep_due(node):
         await to_thread.run_sync(expire_bodies_now_and_then, node)
-    return Done()
+    # written with the job's completion (Done.record): no transaction of its own
+    return Done(record=partial(record_result, row_id, result[:500], keep_body))
+
+
+def record_result(row_id: int, result: str, keep_body: bool, conn: Connection) -> None:
+    """What the job did, on the inbox row: processed now, with this result (the body blanked
+    when nothing here acts on the activity's type)."""
+    conn.execute(FINISH, {"id": row_id, "at": now_utc(), "result": result, "keep": keep_body})
 
 
 # One statement, not an ORM load and flush (two round trips a job, py-spy on the worker).
