@@ -18,7 +18,11 @@ knows, ~2 KB, unique ids; see bench/inbox_load.py), enough that no inbox run (wa
 sends an id twice up to ``--max-rate``; a run that would is refused. Every 2xx is checked against
 the stored rows, and each web process's /metrics must count no duplicate and no refusal.
 
-    python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres]
+Each run also prints the CPU time its server processes spent a request (from /proc: the web
+processes, the workers, and PostgreSQL's backends of that node), the figure to compare on a
+shared machine; with workers, their CPU per inbox job processed during the run.
+
+    python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres] [--only-scaleout]
 """
 
 from __future__ import annotations
@@ -44,6 +48,36 @@ PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.
 SOLNODE = str(Path(sys.executable).with_name("solnode"))
 METRICS_TOKEN = "bench-" + uuid.uuid4().hex
 WARM_SECONDS = 1
+# the server process listening on each port, for its CPU time (/proc) around a measured run
+PIDS: dict[int, int] = {}
+WORKER_PIDS: list[int] = []  # the `solnode worker` processes of the current case
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each live process in ``pids`` (from /proc/<pid>/stat)."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return found
+
+
+def pg_backends(application: str) -> list[int]:
+    """The PostgreSQL backend processes serving connections named ``application``."""
+    from sqlalchemy import create_engine, text
+
+    from node.settings import normalize_database_url
+
+    engine = create_engine(normalize_database_url(PG_URL))
+    with engine.connect() as conn:
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        pids = [int(pid) for pid in conn.execute(query, {"name": application}).scalars()]
+    engine.dispose()
+    return pids
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -63,6 +97,7 @@ def start_bare(stack: ExitStack, tmp: Path) -> int:
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack.callback(_stop, proc)
     load.wait_answering(f"http://127.0.0.1:{port}{load.INBOX_PATH}", proc)
+    PIDS[port] = proc.pid
     return port
 
 
@@ -153,6 +188,7 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stack.callback(_stop, proc)
         load.wait_answering(f"http://127.0.0.1:{port}/.well-known/nodeinfo", proc)
+        PIDS[port] = proc.pid
         ports.append(port)
     for i in range(workers):
         log = Path(env["SOLNODE_DATA_DIR"]) / f"worker-{i}.log"
@@ -160,6 +196,7 @@ def start_node(stack: ExitStack, env: dict[str, str], webs: int, workers: int) -
             proc = subprocess.Popen([SOLNODE, "worker"], env=env, stdout=out, stderr=out)
         stack.callback(_stop, proc)
         wait_running(proc, log)
+        WORKER_PIDS.append(proc.pid)
     return ports
 
 
@@ -180,6 +217,7 @@ class Run:
         self.wrk, self.tmp, self.seconds, self.slices = wrk, tmp, seconds, slices
         self.rows: list[tuple[str, dict[str, float]]] = []
         self.sent = 0.0  # requests answered 2xx by the node of the current case
+        self.pg_application = ""  # application_name of the current case's database connections
 
     def files(self, name: str, parts: int) -> list[Path]:
         reqs = self.slices[name]
@@ -223,6 +261,9 @@ class Run:
         if warm:
             self.warm_up(label, ports)
         name = "paced" if paced else "load"
+        webs = [PIDS[p] for p in ports]
+        backends = pg_backends(self.pg_application) if self.pg_application else []
+        before = cpu_seconds(webs + WORKER_PIDS + backends)
         res = load.run_wrk(
             self.wrk,
             self.tmp,
@@ -236,12 +277,28 @@ class Run:
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
             raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
+        if self.pg_application:
+            backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
+        after = cpu_seconds(webs + WORKER_PIDS + backends)
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
             f"  p99 {res['p99_us'] / 1000:7.1f} ms  errors {int(res['errors'])}",
             flush=True,
         )
+        n_requests = max(res["requests"], 1)
+
+        def per_request(pids: list[int]) -> float:
+            used = sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+            return used / n_requests * 1e6
+
+        cpu = f"  CPU a request: server {per_request(webs):,.0f} us"
+        if WORKER_PIDS:
+            cpu += f", workers {per_request(WORKER_PIDS):,.0f} us"
+        if backends:
+            cpu += f", postgres backends {per_request(backends):,.0f} us"
+        print(cpu, flush=True)
+        res["cpu_us"] = per_request(webs)
         return res
 
 
@@ -277,6 +334,9 @@ def node_case(
     paced: bool = True,
 ) -> float:
     with ExitStack() as stack:
+        if db is not None:
+            run.pg_application = "bench-" + uuid.uuid4().hex[:10]
+            db += f"&application_name={run.pg_application}"
         env = node_env(tmp, name, db)
         prepare_node(env, pems)
         ports = start_node(stack, env, webs, workers)
@@ -286,7 +346,15 @@ def node_case(
         label = f"inbox, {name} ({shape}), 64 conn"
         run.warm_up(label, ports)
         warmed = inbox_outcomes(ports)
+        if workers:
+            done_before = processed_jobs(env)[0]
+            cpu_before = cpu_seconds(WORKER_PIDS)
         rate = run.measure(label, ports, warm=False)["rate"]
+        if workers:
+            done = processed_jobs(env)[0] - done_before
+            used = sum(cpu_seconds(WORKER_PIDS).values()) - sum(cpu_before.values())
+            print(f"  workers: {done:,} inbox jobs in the run, {used / max(done, 1) * 1e6:,.0f} us"
+                  " CPU a job (their processes)")  # fmt: skip
         if paced:
             run.measure(f"inbox, {name}, 1,000/s offered", ports, paced=1000, warm=False)
         outcomes = inbox_outcomes(ports)
@@ -296,6 +364,8 @@ def node_case(
         if workers:
             done, waiting = processed_jobs(env)
             print(f"  the workers processed {done:,} of them meanwhile ({waiting:,} waiting)")
+        run.pg_application = ""
+        WORKER_PIDS.clear()
         if rows < run.sent:  # more is fine: requests in flight when wrk stopped
             run.rows.append((f"{name}: stored rows differ from answers", {"errors": 1}))
         # every id is sent once, so a duplicate means the pool wrapped round; a refusal after
@@ -377,6 +447,11 @@ def main() -> None:
         "(requests/s; the pool is this times the warm-up and the load run, plus the paced run)",
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--only-scaleout",
+        action="store_true",
+        help="of the node runs, only 2 web + 2 worker on PostgreSQL (and the 1-process bare run)",
+    )
     args = parser.parse_args()
     wrk = load.ensure_wrk()
     from node.activitypub import keys
@@ -408,9 +483,11 @@ def main() -> None:
             store_step("PostgreSQL", pg_schema(stack), tmp)
         bare_port = start_bare(stack, tmp)
         bare = run.measure("bare Starlette POST (1 process), 64 conn", [bare_port])["rate"]
-        sqlite = node_case(run, tmp, "sqlite", None, pems)
-        print(f"ratio inbox SQLite / bare: {sqlite / bare:.2f}x   (aim >= 0.35x)")
-        if not args.no_postgres:
+        if not args.only_scaleout:
+            sqlite = node_case(run, tmp, "sqlite", None, pems)
+            print(f"ratio inbox SQLite / bare: {sqlite / bare:.2f}x   (aim >= 0.35x)")
+        bare2 = 0.0
+        if not args.no_postgres and not args.only_scaleout:
             pg = node_case(run, tmp, "postgresql", pg_schema(stack), pems)
             print(f"ratio inbox PostgreSQL / bare: {pg / bare:.2f}x")
             bare2 = run.measure(
@@ -425,6 +502,7 @@ def main() -> None:
                 f"ratio 2 web (no worker) PostgreSQL / bare (1 process): {receive2 / bare:.2f}x"
                 f"; / bare (2 processes): {receive2 / bare2:.2f}x"
             )
+        if not args.no_postgres:
             scale = node_case(
                 run,
                 tmp,
@@ -435,9 +513,10 @@ def main() -> None:
                 workers=2,
                 paced=False,
             )
+            two = f"; / bare (2 processes): {scale / bare2:.2f}x" if bare2 else ""
             print(
                 f"ratio 2 web + 2 worker PostgreSQL / bare (1 process): {scale / bare:.2f}x"
-                f"   (aim >= 0.40x); / bare (2 processes): {scale / bare2:.2f}x"
+                f"   (aim >= 0.40x){two}"
             )
     print("machine load (1/5/15 min):", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     bad = [label for label, res in run.rows if res["errors"]]

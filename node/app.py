@@ -1,4 +1,5 @@
-"""create_app(settings) -> Starlette: the routes node/wiring.py gathers, middleware, lifespan."""
+"""create_app(settings) -> Starlette (NodeApp: the inbox in front, node/web/front.py): the routes
+node/wiring.py gathers, middleware, lifespan."""
 
 from __future__ import annotations
 
@@ -17,16 +18,17 @@ from starlette.responses import Response
 from node.activitypub.mediatypes import wants_activity_json
 from node.db import make_engine
 from node.features.operations.logs import use_json_logs, use_log_level
-from node.features.operations.metrics import RequestMetrics
+from node.features.operations.metrics import RequestMetrics, request_observer
 from node.federation.authorized_fetch import AuthorizedFetch
 from node.federation.context import NodeContext
 from node.federation.worker import Worker
 from node.heap import release_when_quiet
 from node.settings import Settings
 from node.web.edge import EdgeGuard
+from node.web.front import NodeApp
 from node.web.i18n import N_
 from node.web.render import html, json_error, make_environment
-from node.wiring import job_registry, routes
+from node.wiring import inbox_endpoint, job_registry, routes
 
 log = logging.getLogger("solnode.app")
 
@@ -112,8 +114,12 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await releaser
 
-    app = Starlette(
-        routes=routes(),
+    inbox = inbox_endpoint()
+    app = NodeApp(
+        inbox=inbox,
+        body_timeout=settings.body_timeout,
+        observe=request_observer().observe,
+        routes=routes(inbox),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, 500: _server_error},
     )

@@ -53,8 +53,11 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    # The same ceiling as 10 kept + 10 overflow (docs/scaling.md), all kept: an overflow
+    # connection was closed on its return and opened again a moment later, and a worker running
+    # 32 inbox jobs opened one every third job (a PostgreSQL backend started each time).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_pre_ping", True)
     if kwargs.get("poolclass") is NullPool:
         kwargs.pop("pool_size")

@@ -10,7 +10,7 @@ counts) is ``node.federation.jobs``, which re-exports these names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -113,6 +113,7 @@ def settle(
     worker: str,
     *,
     done: Iterable[int] = (),
+    records: Iterable[Callable[[Connection], None]] = (),
     released: Iterable[Release] = (),
     claim_limit: int = 0,
     lease: float = DEFAULT_LEASE,
@@ -126,13 +127,17 @@ def settle(
     deliveries made about 40 claims and 40 completion transactions, each a BEGIN IMMEDIATE,
     a thread hop and a commit (bench/bench_fanout.py); now it makes one of each kind of work
     per transaction. Jobs whose lease this worker lost are left alone, as with ``complete``.
+    ``records`` write what finished jobs did (``Done.record``), in the same transaction.
     """
     now = epoch() if now is None else now
     done_ids = sorted(set(done))
+    writes = list(records)
     releases = list(released)
     if not done_ids and not releases and claim_limit <= 0:
         return []
     with write_connection(engine) as conn:
+        for write in writes:
+            write(conn)
         _complete_many(conn, done_ids, worker, now)
         for release in releases:
             if release.delay is None:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from anyio import to_thread
+from sqlalchemy.engine import Connection
 
 from node.federation import jobs
 from node.federation.context import NodeContext
@@ -23,7 +24,10 @@ log = logging.getLogger("solnode.worker")
 
 @dataclass(frozen=True)
 class Done:
-    """The job finished."""
+    """The job finished. ``record``, if given, writes what it did in the transaction that marks
+    it done (the inbox job's result: a thread hop and a transaction less a job)."""
+
+    record: Callable[[Connection], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,11 @@ class Worker:
     ) -> list[jobs.ClaimedJob]:
         """Record ``finished`` and claim up to ``claim`` jobs: one thread hop, one transaction."""
         done = [job.id for job, outcome in finished if isinstance(outcome, Done)]
+        records = [
+            outcome.record
+            for _, outcome in finished
+            if isinstance(outcome, Done) and outcome.record is not None
+        ]
         released = [
             self._release(job, outcome)
             for job, outcome in finished
@@ -136,6 +145,7 @@ class Worker:
                 self.node.engine,
                 self.name,
                 done=done,
+                records=records,
                 released=released,
                 claim_limit=claim,
                 lease=self.lease,

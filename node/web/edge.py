@@ -71,24 +71,28 @@ class EdgeGuard:
         except ClientDisconnect:
             if state["started"]:
                 raise
-            await self._cut_off(scope, send, timed_out=state["timed_out"])
+            await cut_off(scope, send, timed_out=state["timed_out"], body_timeout=self.body_timeout)
 
-    async def _cut_off(
-        self, scope: MutableMapping[str, Any], send: Send, *, timed_out: bool
-    ) -> None:
-        client = scope.get("client") or ("-", 0)
-        where = f"{scope.get('method')} {scope.get('path')} from {client[0]}"
-        if timed_out:
-            log.info("body not received within %gs, answered 408: %s", self.body_timeout, where)
-            status, text = 408, b"the request body did not arrive in time\n"
-        else:
-            log.info("client went away mid-body: %s", where)
-            status, text = 400, b"the request body was cut off\n"
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(text)).encode()),
-            (b"connection", b"close"),
-            NOSNIFF,
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": text})
+
+async def cut_off(
+    scope: MutableMapping[str, Any], send: Send, *, timed_out: bool, body_timeout: float
+) -> int:
+    """Answer a request whose body did not arrive (too slow, or the client went away); the
+    status sent."""
+    client = scope.get("client") or ("-", 0)
+    where = f"{scope.get('method')} {scope.get('path')} from {client[0]}"
+    if timed_out:
+        log.info("body not received within %gs, answered 408: %s", body_timeout, where)
+        status, text = 408, b"the request body did not arrive in time\n"
+    else:
+        log.info("client went away mid-body: %s", where)
+        status, text = 400, b"the request body was cut off\n"
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(text)).encode()),
+        (b"connection", b"close"),
+        NOSNIFF,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
+    return status

@@ -90,6 +90,9 @@ def _reply_state(msg: Incoming, author: str) -> str:
     return "approved" if msg.node.settings.auto_approve_replies else "pending"
 
 
+NOT_FOR_US = "stored: not addressed to our content"
+
+
 def _our_parent(msg: Incoming, value: Any) -> str | None:
     with Session(msg.node.engine) as session:
         return first_ours(value, lambda ident: local_item(session, ident) is not None)
@@ -102,7 +105,7 @@ def _store_reply(msg: Incoming, obj: Object, author: str) -> str:
     # and refusing it would have to happen before the 202, without the database).
     parent = _our_parent(msg, obj.raw.get("inReplyTo"))
     if parent is None:
-        return "stored: not addressed to our content"
+        return NOT_FOR_US
     doc = reply_document(obj.raw) | {"inReplyTo": parent}
     content = sanitize_html(obj.raw.get("content"))
     state = _reply_state(msg, author)
@@ -117,6 +120,9 @@ async def on_create(msg: Incoming) -> str:
     if obj.id is None or origin(obj.id) != origin(msg.actor):
         # The inbox refuses these (400); a stored activity from before that rule is not trusted.
         return "ignored: the object is not on the actor's origin"
+    if not parent_candidates(obj.raw.get("inReplyTo")):
+        # not a reply at all (most Creates): no parent to look up, no thread hop
+        return NOT_FOR_US
     return await to_thread.run_sync(_store_reply, msg, obj, msg.actor)
 
 

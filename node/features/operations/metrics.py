@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.features.operations.logs import JOB_LOG, REQUEST_LOG
@@ -81,14 +78,40 @@ request_log = logging.getLogger(REQUEST_LOG)
 job_log = logging.getLogger(JOB_LOG)
 
 
+class RequestObserver:
+    """Counts and times requests under their route template (never the raw path, which would
+    make a series per URL), and writes the request log line when it is on."""
+
+    def __init__(self) -> None:
+        self.metrics = metrics()
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, scope: Scope, route: str, status: int, elapsed: float) -> None:
+        """One answered request."""
+        key = (scope["method"], route, status)
+        children = self._children.get(key)
+        if children is None:
+            m = self.metrics
+            children = (m.requests.labels(*key), m.latency.labels(key[0], route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+        if request_log.isEnabledFor(logging.INFO):
+            _log_request(scope, route, status, elapsed)
+
+
+@cache
+def request_observer() -> RequestObserver:
+    """This process's request observer (RequestMetrics and the inbox's front share it)."""
+    return RequestObserver()
+
+
 class RequestMetrics:
-    """ASGI middleware: count and time every HTTP request under its route template (never the
-    raw path, which would make a series per URL)."""
+    """ASGI middleware: count and time every HTTP request under its route template."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics()
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self.observer = request_observer()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,17 +130,7 @@ class RequestMetrics:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            key = (scope["method"], route, status)
-            children = self._children.get(key)
-            if children is None:
-                m = self.metrics
-                children = (m.requests.labels(*key), m.latency.labels(key[0], route))
-                self._children[key] = children
-            elapsed = time.perf_counter() - start
-            children[0].inc()
-            children[1].observe(elapsed)
-            if request_log.isEnabledFor(logging.INFO):
-                _log_request(scope, route, status, elapsed)
+            self.observer.observe(scope, route, status, time.perf_counter() - start)
 
 
 def _log_request(scope: Scope, route: str, status: int, elapsed: float) -> None:
@@ -140,34 +153,18 @@ def _log_request(scope: Scope, route: str, status: int, elapsed: float) -> None:
     )
 
 
-def inbox_outcome(response: Response) -> tuple[str, str]:
-    """(outcome, reason) of an inbox answer, read from its small JSON body."""
-    try:
-        body = orjson.loads(response.body)
-    except orjson.JSONDecodeError:
-        return ("refused", "unknown") if response.status_code >= 400 else ("accepted", "")
-    if response.status_code < 400:
-        return str(body.get("status", "accepted")), ""
-    return "refused", str(body.get("reason", "unknown"))
-
-
-def counted_inbox(
-    route: Callable[[Request], Awaitable[Response]],
-) -> Callable[[Request], Awaitable[Response]]:
-    """The inbox route, counting each answer by outcome and refusal reason."""
+def inbox_counter() -> Callable[[str, str], None]:
+    """Counts inbox answers by outcome (accepted, duplicate, ignored, refused) and reason."""
     counter = metrics().inbox
     children: dict[tuple[str, str], Any] = {}
 
-    async def counted(request: Request) -> Response:
-        response = await route(request)
-        key = inbox_outcome(response)
-        child = children.get(key)
+    def count(outcome: str, reason: str) -> None:
+        child = children.get((outcome, reason))
         if child is None:
-            child = children[key] = counter.labels(*key)
+            child = children[(outcome, reason)] = counter.labels(outcome, reason)
         child.inc()
-        return response
 
-    return counted
+    return count
 
 
 def _outcome_name(outcome: Outcome) -> str:
