@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, text
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from bench.seed_network import seed
 from node.federation.context import NodeContext
+from node.models.content import Item
 from node.settings import Settings
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -113,7 +115,24 @@ def assert_indexed(engine: Engine, statement: str, params: Any) -> None:
 def seeded(engine: Engine, node: NodeContext) -> None:
     # enough members that a planner with statistics (the seed analyzes) looks authors up by
     # index rather than reading a tiny table whole
-    seed(engine, node.urls, "ussen", 600, 1_500, seed=9, now=NOW)
+    network = seed(engine, node.urls, "ussen", 600, 1_500, seed=9, now=NOW)
+    # and the network's own items, of every kind: with none, a planner costs every index of
+    # ``item`` that starts with the actor alike and may take one that needs a sort
+    kinds = ("news", "event", "call", "note")
+    assert network.id is not None
+    with Session(engine) as session:
+        for n in range(300):
+            session.add(
+                Item(
+                    ap_id=f"{node.urls.base}/items/own-{n}",
+                    actor_id=network.id,
+                    kind=kinds[n % len(kinds)],
+                    published=NOW - timedelta(hours=5 * n),
+                )
+            )
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE item"))
 
 
 def _explain_all(engine: Engine, seen: list[tuple[str, Any]]) -> int:
