@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from node.activitypub import keys
@@ -123,9 +124,13 @@ def ensure_instance_actor(session: Session, instance_name: str) -> LocalActor:
     return actor
 
 
+# built once, the slug bound at each call: every page of an actor looks it up first
+_BY_SLUG = select(LocalActor).where(LocalActor.slug == bindparam("slug"))
+
+
 def get_actor(session: Session, slug: str) -> LocalActor | None:
     """An organization or network by slug (never the instance actor)."""
-    actor = session.exec(select(LocalActor).where(LocalActor.slug == slug.lower())).first()
+    actor = session.exec(_BY_SLUG, params={"slug": slug.lower()}).first()
     if actor is None or actor.kind == "application":
         return None
     return actor
