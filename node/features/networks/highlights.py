@@ -114,7 +114,7 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     """The node's latest ``limit`` calls and news, newest first."""
     limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
-    networks = [row[0] for row in select_rows(session, _NETWORKS)]
+    networks = [row[0] for row in select_rows(session, _networks())]
     rows = select_rows(session, _node_latest(), {"networks": networks, "limit": limit * 4})
     own = own_items(session, _own_latest(False), {"limit": limit})
     authors = _authors(session, node, own)
@@ -126,7 +126,9 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
 
 # The statements below are built once, their values bound at each call (see upcoming.py):
 # building them cost more than the database took to answer them.
-_NETWORKS = select(col(LocalActor.id)).where(LocalActor.kind == "network").limit(MAX_SHOWN * 20)
+@lru_cache(maxsize=1)
+def _networks() -> Any:
+    return select(col(LocalActor.id)).where(LocalActor.kind == "network").limit(MAX_SHOWN * 20)
 
 
 @lru_cache(maxsize=len(NEWS_KINDS))

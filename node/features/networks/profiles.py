@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -125,13 +126,15 @@ def profiles_of(
 
 
 # built once, its list of ids bound at each call: building it cost more than the read
-_CREDITS = select_columns(
-    col(RemoteActor.ap_id),
-    col(RemoteActor.name),
-    col(RemoteActor.preferred_username),
-    col(RemoteActor.domain),
-    col(RemoteActor.url),
-).where(col(RemoteActor.ap_id).in_(bindparam("ids", expanding=True)))
+@lru_cache(maxsize=1)
+def _credits() -> Any:
+    return select_columns(
+        col(RemoteActor.ap_id),
+        col(RemoteActor.name),
+        col(RemoteActor.preferred_username),
+        col(RemoteActor.domain),
+        col(RemoteActor.url),
+    ).where(col(RemoteActor.ap_id).in_(bindparam("ids", expanding=True)))
 
 
 def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> dict[str, Credit]:
@@ -142,7 +145,7 @@ def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> di
     remote = sorted(a for a in wanted if not _local(node, a))
     found: dict[str, Credit] = {}
     for start in range(0, len(remote), 500):
-        rows = select_rows(session, _CREDITS, {"ids": remote[start : start + 500]})
+        rows = select_rows(session, _credits(), {"ids": remote[start : start + 500]})
         for ap_id, name, username, domain, url in rows:
             found[ap_id] = Credit(ap_id, *_named(ap_id, name, username, domain, url))
     for actor in wanted - found.keys():

@@ -325,10 +325,13 @@ def network_ids(session: Session, actor: LocalActor | None) -> list[int]:
     """The networks whose rows a scope shows: the actor's own (a network), or all of ours."""
     if actor is not None:
         return [actor.id] if actor.kind == "network" and actor.id is not None else []
-    return [row[0] for row in select_rows(session, _NETWORKS)]
+    return [row[0] for row in select_rows(session, _networks())]
 
 
-_NETWORKS = select(col(LocalActor.id)).where(LocalActor.kind == "network")
+@lru_cache(maxsize=1)
+def _networks() -> Any:
+    """The ids of our networks (built once, see :func:`_soonest`)."""
+    return select(col(LocalActor.id)).where(LocalActor.kind == "network")
 
 
 @dataclass(frozen=True)
