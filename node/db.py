@@ -120,3 +120,12 @@ def detached(session: Session, row: _Row) -> _Row:
     session.flush()
     session.expunge(row)
     return row
+
+
+def select_rows(
+    session: Session, statement: Any, params: dict[str, Any] | None = None
+) -> list[Any]:
+    """The rows of a select of columns, run on the session's connection (its transaction):
+    plain tuples, without the ORM's execution path (its compile state and loader set-up cost
+    more than a small indexed read). ``params`` binds a statement built once."""
+    return list(session.connection().execute(statement, params or {}).all())

@@ -12,10 +12,13 @@ as one with ten. The node's front page still takes its calls and news by arrival
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import Session, col, select
 
-from node.db import now_utc
+from node.db import now_utc, select_rows
 from node.features.networks.collections import MEMBERS, MEMBERSHIPS
 from node.features.networks.profiles import MemberProfile, profile_of, profiles_of
 from node.features.networks.queries import (
@@ -24,10 +27,10 @@ from node.features.networks.queries import (
     _from_item,
     _from_row,
     _Profiles,
-    network_rows,
     published_at,
+    shown_rows,
 )
-from node.features.networks.upcoming import own_items, plain_rows, upcoming_page
+from node.features.networks.upcoming import ENTRY_COLUMNS, own_items, upcoming_page
 from node.federation.actors import id_pages
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -79,27 +82,11 @@ def network_latest(
     """The network's latest ``limit`` calls and news (its own and its members'), newest first."""
     limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
-    # By published time, as the timeline orders them: arrival is no date order (a new member's
-    # recent posts are filed all at once). One index range per kind, newest first, merged here.
+    values = {"network": network.id or 0, "limit": limit}
     rows = [
-        row
-        for kind in NEWS_KINDS
-        for row in plain_rows(
-            session,
-            network_rows([network.id or 0], Filters())
-            .where(NetworkItem.kind == kind)
-            .order_by(col(NetworkItem.published).desc(), col(NetworkItem.id).desc())
-            .limit(limit),
-        )
+        row for kind in NEWS_KINDS for row in select_rows(session, _network_latest(kind), values)
     ]
-    own = own_items(
-        session,
-        select(col(Item.id))
-        .where(Item.actor_id == network.id, col(Item.deleted_at).is_(None))
-        .where(col(Item.kind).in_(NEWS_KINDS))
-        .order_by(col(Item.published).desc())
-        .limit(limit),
-    )
+    own = own_items(session, _own_latest(True), {"actor": network.id, "limit": limit})
     me = actor_id(node.urls, network)
     profiles.preload({r.author for r in rows})  # one query, not one an author
     entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
@@ -127,20 +114,9 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     """The node's latest ``limit`` calls and news, newest first."""
     limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
-    rows = plain_rows(
-        session,
-        network_rows(_network_ids(session), Filters())
-        .where(col(NetworkItem.kind).in_(NEWS_KINDS))
-        .order_by(col(NetworkItem.received_at).desc())
-        .limit(limit * 4),
-    )
-    own = own_items(
-        session,
-        select(col(Item.id))
-        .where(col(Item.kind).in_(NEWS_KINDS), col(Item.deleted_at).is_(None))
-        .order_by(col(Item.published).desc())
-        .limit(limit),
-    )
+    networks = [row[0] for row in select_rows(session, _networks())]
+    rows = select_rows(session, _node_latest(), {"networks": networks, "limit": limit * 4})
+    own = own_items(session, _own_latest(False), {"limit": limit})
     authors = _authors(session, node, own)
     entries = [_from_item(i, profiles, authors[i.actor_id]) for i in own]
     profiles.preload({r.author for r in rows})  # one query, not one an author
@@ -148,11 +124,46 @@ def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:
     return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
 
 
-def _network_ids(session: Session) -> list[int]:
-    found = session.exec(
-        select(LocalActor.id).where(LocalActor.kind == "network").limit(MAX_SHOWN * 20)
-    ).all()
-    return [i for i in found if i is not None]
+# The statements below are built once, their values bound at each call (see upcoming.py):
+# building them cost more than the database took to answer them.
+@lru_cache(maxsize=1)
+def _networks() -> Any:
+    return select(col(LocalActor.id)).where(LocalActor.kind == "network").limit(MAX_SHOWN * 20)
+
+
+@lru_cache(maxsize=len(NEWS_KINDS))
+def _network_latest(kind: str) -> Any:
+    """A network's latest of one kind by published time, as the timeline orders them (arrival
+    is no date order: a new member's recent posts are filed all at once): one index range,
+    newest first (the caller merges the kinds)."""
+    query = shown_rows(Filters()).where(
+        NetworkItem.network_id == bindparam("network"), NetworkItem.kind == kind
+    )
+    query = query.order_by(col(NetworkItem.published).desc(), col(NetworkItem.id).desc())
+    return query.limit(bindparam("limit", type_=Integer)).with_only_columns(*ENTRY_COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _node_latest() -> Any:
+    """The latest calls and news the node's networks show, by arrival."""
+    networks: Any = bindparam("networks", expanding=True)
+    query = shown_rows(Filters()).where(
+        col(NetworkItem.network_id).in_(networks), col(NetworkItem.kind).in_(NEWS_KINDS)
+    )
+    query = query.order_by(col(NetworkItem.received_at).desc())
+    return query.limit(bindparam("limit", type_=Integer)).with_only_columns(*ENTRY_COLUMNS)
+
+
+@lru_cache(maxsize=2)
+def _own_latest(scoped: bool) -> Any:
+    """The ids of our own latest calls and news (an actor's, or everyone's)."""
+    query = select(col(Item.id)).where(
+        col(Item.kind).in_(NEWS_KINDS), col(Item.deleted_at).is_(None)
+    )
+    if scoped:
+        query = query.where(Item.actor_id == bindparam("actor"))
+    query = query.order_by(col(Item.published).desc())
+    return query.limit(bindparam("limit", type_=Integer))
 
 
 @dataclass(frozen=True)

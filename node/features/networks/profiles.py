@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.activitypub.vocab import as_list, text
 from node.content import essglobal
+from node.db import select_rows
 from node.federation.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id
 from node.models import RemoteActor
@@ -122,6 +125,18 @@ def profiles_of(
     return found
 
 
+# built once, its list of ids bound at each call: building it cost more than the read
+@lru_cache(maxsize=1)
+def _credits() -> Any:
+    return select_columns(
+        col(RemoteActor.ap_id),
+        col(RemoteActor.name),
+        col(RemoteActor.preferred_username),
+        col(RemoteActor.domain),
+        col(RemoteActor.url),
+    ).where(col(RemoteActor.ap_id).in_(bindparam("ids", expanding=True)))
+
+
 def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> dict[str, Credit]:
     """The credit lines of a page's authors: the remote ones in one query of four columns
     (neither their documents nor their ESSGlobal terms are read: building the whole profiles
@@ -129,16 +144,9 @@ def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> di
     wanted = set(actors)
     remote = sorted(a for a in wanted if not _local(node, a))
     found: dict[str, Credit] = {}
-    columns = select_columns(
-        col(RemoteActor.ap_id),
-        col(RemoteActor.name),
-        col(RemoteActor.preferred_username),
-        col(RemoteActor.domain),
-        col(RemoteActor.url),
-    )
     for start in range(0, len(remote), 500):
-        query = columns.where(col(RemoteActor.ap_id).in_(remote[start : start + 500]))
-        for ap_id, name, username, domain, url in session.execute(query):
+        rows = select_rows(session, _credits(), {"ids": remote[start : start + 500]})
+        for ap_id, name, username, domain, url in rows:
             found[ap_id] = Credit(ap_id, *_named(ap_id, name, username, domain, url))
     for actor in wanted - found.keys():
         found[actor] = profile_of(session, node, actor)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from node.activitypub import keys
 from node.db import now_utc
@@ -123,9 +126,15 @@ def ensure_instance_actor(session: Session, instance_name: str) -> LocalActor:
     return actor
 
 
+# built once, the slug bound at each call: every page of an actor looks it up first
+@lru_cache(maxsize=1)
+def _by_slug() -> SelectOfScalar[LocalActor]:
+    return select(LocalActor).where(LocalActor.slug == bindparam("slug"))
+
+
 def get_actor(session: Session, slug: str) -> LocalActor | None:
     """An organization or network by slug (never the instance actor)."""
-    actor = session.exec(select(LocalActor).where(LocalActor.slug == slug.lower())).first()
+    actor = session.exec(_by_slug(), params={"slug": slug.lower()}).first()
     if actor is None or actor.kind == "application":
         return None
     return actor
