@@ -19,6 +19,8 @@ from sqlalchemy import Engine, text
 
 from node.activitypub import keys
 from node.activitypub.signatures.cavage import sign_cavage
+from node.db import session_scope
+from node.federation.actors.local import create_actor
 from node.federation.context import NodeContext
 from node.federation.inbox.process import register as register_inbox
 from node.federation.inbox.receive import Outcome, receive
@@ -188,3 +190,34 @@ def origin_server() -> Iterator[Origin]:
     finally:
         server._server.shutdown()
         server._server.server_close()
+
+
+ANA = "https://mastodon.example/users/ana"
+
+
+def coop_and_ana(engine: Engine, settings: Settings) -> Sender:
+    """The node's organization "coop", and Ana (mastodon.example) as a sender it knows."""
+    with session_scope(engine) as session:
+        create_actor(session, "coop", kind="organization", name="Riverside Co-op")
+    sender = make_sender("https://mastodon.example", "ana", key="bob")
+    cache_actor(engine, settings, sender.document)
+    return sender
+
+
+def ana_note(n: int) -> bytes:
+    """Ana's nth public Note, in its Create."""
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{ANA}/statuses/{n}/activity",
+        "type": "Create",
+        "actor": ANA,
+        "to": [PUBLIC],
+        "object": {
+            "id": f"{ANA}/statuses/{n}",
+            "type": "Note",
+            "attributedTo": ANA,
+            "content": "<p>Hi</p>",
+            "to": [PUBLIC],
+        },
+    }
+    return json.dumps(activity).encode()

@@ -17,41 +17,19 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from node.app import create_app
-from node.db import session_scope
 from node.features.operations.metrics import metrics
-from node.federation.actors.local import create_actor
 from node.settings import Settings, load_settings
-from tests.db.inbox_support import PUBLIC, cache_actor, make_sender, signed, stored
+from tests.db.inbox_support import ana_note, coop_and_ana, signed, stored
 
-ANA = "https://mastodon.example/users/ana"
 STACK = "/node"  # a root_path: the front leaves such a POST to the router
 
 
 @pytest.fixture
 def ana(engine: Engine, settings: Settings) -> Any:
-    with session_scope(engine) as session:
-        create_actor(session, "coop", kind="organization", name="Riverside Co-op")
-    sender = make_sender("https://mastodon.example", "ana", key="bob")
-    cache_actor(engine, settings, sender.document)
-    return sender
+    return coop_and_ana(engine, settings)
 
 
-def note(n: int) -> bytes:
-    activity = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{ANA}/statuses/{n}/activity",
-        "type": "Create",
-        "actor": ANA,
-        "to": [PUBLIC],
-        "object": {
-            "id": f"{ANA}/statuses/{n}",
-            "type": "Note",
-            "attributedTo": ANA,
-            "content": "<p>Hi</p>",
-            "to": [PUBLIC],
-        },
-    }
-    return json.dumps(activity).encode()
+note = ana_note
 
 
 Answer = tuple[int, dict[str, str], bytes]

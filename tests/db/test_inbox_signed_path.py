@@ -3,46 +3,22 @@ raw path and query, not the percent-decoded path), over HTTP, on SQLite and Post
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from node.db import session_scope
-from node.federation.actors.local import create_actor
 from node.settings import Settings
-from tests.db.inbox_support import PUBLIC, cache_actor, make_sender, signed, stored
-
-ANA = "https://mastodon.example/users/ana"
+from tests.db.inbox_support import ana_note, coop_and_ana, signed, stored
 
 
 @pytest.fixture
 def ana(engine: Engine, settings: Settings) -> Any:
-    with session_scope(engine) as session:
-        create_actor(session, "coop", kind="organization", name="Riverside Co-op")
-    sender = make_sender("https://mastodon.example", "ana", key="bob")
-    cache_actor(engine, settings, sender.document)
-    return sender
+    return coop_and_ana(engine, settings)
 
 
-def note(n: int) -> bytes:
-    activity = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{ANA}/statuses/{n}/activity",
-        "type": "Create",
-        "actor": ANA,
-        "to": [PUBLIC],
-        "object": {
-            "id": f"{ANA}/statuses/{n}",
-            "type": "Note",
-            "attributedTo": ANA,
-            "content": "<p>Hi</p>",
-            "to": [PUBLIC],
-        },
-    }
-    return json.dumps(activity).encode()
+note = ana_note
 
 
 def test_a_percent_encoded_inbox_path_is_verified_as_it_was_sent(
