@@ -1,4 +1,4 @@
-"""Benchmark: fan-out POSTs through node.federation.http.HttpClient (its POST transport) against httpx, and the RSA floor.
+"""Benchmark: fan-out POSTs through node.federation.http.HttpClient (its transport) against httpx, and the RSA floor.
 
 Run: ``.venv/bin/python bench/bench_http_client.py [--inboxes 50] [--posts 1000]``
 
@@ -172,7 +172,7 @@ async def main(args: argparse.Namespace) -> None:
         # Each figure is printed as soon as it is measured, so a run cut by --deadline still
         # reports what it got.
         t_ours = report(
-            "node.federation.http.HttpClient (http_post)",
+            "node.federation.http.HttpClient (http_transport)",
             [await bench_ours(urls, body, args) for _ in range(args.repeat)],
             args.posts,
         )

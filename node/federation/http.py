@@ -16,33 +16,29 @@ one place:
 * a total time limit per call (all hops and the body included), a connect limit, a body cap,
   a redirect limit (GET only; a POST returns a 3xx as it is) and a re-signature on every hop.
 
-Two transports, one set of rules. GETs go through aiohttp (chosen over httpx by measurement,
-``bench/bench_http_client.py``): redirects, gzip. POSTs - deliveries, a thousand servers per
-fan-out - go through ``node.federation.http_post``, a lean HTTP/1.1 client that costs a
-fraction of aiohttp's CPU per new connection (``docs/benchmarks.md``, fan-out) and parses
-answers strictly (head size and header count capped). Each keeps its own keep-alive pool,
-created lazily inside the running loop; whoever builds the client from settings closes it.
+One transport carries every request: ``node.federation.http_transport``, a lean HTTP/1.1
+client that costs a fraction of aiohttp's CPU per new connection (``docs/benchmarks.md``,
+fan-out), parses answers strictly (head size and header count capped) and decodes a GET's gzip
+under the body cap. This module follows a GET's redirects hop by hop, each vetted and
+re-signed. The keep-alive pool is created lazily inside the running loop; whoever builds the
+client from settings closes it. (aiohttp carried the GETs until 2026-12-07; the node no
+longer imports it, which an idle node's memory shows: ``docs/benchmarks.md``, memory.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import socket
 import ssl
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict
 from yarl import URL
 
-from node.activitypub.errors import find_cause
-from node.federation import http_post
+from node.federation import http_transport
 from node.federation.address_guard import (
     AddressVerdicts,
-    BlockedAddressError,
     HostPolicy,
     Resolver,
     allow_key,
@@ -80,54 +76,6 @@ _HOP_REASONS: dict[str, FetchReason] = {
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers a caller may set for one origin that must not follow a redirect to another one.
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
-
-
-class _GuardedResolver(AbstractResolver):
-    """aiohttp resolver that resolves, then keeps only addresses the node may connect to.
-
-    aiohttp connects only to what its resolver returns, so vetting here closes the DNS
-    rebinding window a separate check-then-connect would leave open.
-    """
-
-    def __init__(self, resolve: Resolver, allow_hosts: frozenset[str]) -> None:
-        self._resolve = resolve
-        self._allow_hosts = allow_hosts
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        """Resolve ``host`` and return only the vetted addresses (all of them if allow-listed)."""
-        vetted = await resolve_vetted(self._resolve, self._allow_hosts, host, port, family)
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=ip_family,
-                proto=0,
-                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
-            )
-            for address, ip_family in vetted
-        ]
-
-    async def close(self) -> None:
-        """Nothing to release: the injected resolver owns no resources here."""
-
-
-def _classify(exc: Exception, url: str) -> FetchError:
-    """Map an aiohttp/OS exception to a FetchError with a stable reason."""
-    blocked = find_cause(exc, BlockedAddressError)
-    if blocked is not None:
-        return FetchError("blocked_address", url, str(blocked))
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return FetchError("dns_error", url, str(exc.os_error))
-    if isinstance(exc, aiohttp.ClientSSLError) or find_cause(exc, ssl.SSLError) is not None:
-        return FetchError("tls_error", url, str(exc))
-    if isinstance(exc, aiohttp.InvalidURL):
-        return FetchError("bad_url", url, str(exc))
-    if isinstance(exc, TimeoutError):
-        return FetchError("timeout", url, str(exc) or type(exc).__name__)
-    return FetchError("connect_error", url, str(exc) or type(exc).__name__)
 
 
 class HttpClient:
@@ -175,39 +123,17 @@ class HttpClient:
         self._resolver: Resolver = resolver or system_resolver
         self._connection_limit = connection_limit
         self._per_host_limit = per_host_limit
-        self._session: aiohttp.ClientSession | None = None
-        self._poster: http_post.PostTransport | None = None
+        self._transport: http_transport.Transport | None = None
         self._tls_context = tls_context
         self._closed = False
         # host_refusal, remembered: a fan-out asks it once per delivery
         self._addresses = AddressVerdicts(self._allow_hosts)
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _get_transport(self) -> http_transport.Transport:
         if self._closed:
             raise RuntimeError("HttpClient is closed")
-        if self._session is None:
-            connector = aiohttp.TCPConnector(
-                resolver=_GuardedResolver(self._resolver, self._allow_hosts),
-                limit=self._connection_limit,
-                limit_per_host=self._per_host_limit,
-                ssl=True if self._tls_context is None else self._tls_context,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                # Server-to-server: a cookie set by one remote must never reach another.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # Proxies from the environment would bypass the address guard.
-                trust_env=False,
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
-                headers={"User-Agent": self._user_agent},
-            )
-        return self._session
-
-    def _get_poster(self) -> http_post.PostTransport:
-        if self._closed:
-            raise RuntimeError("HttpClient is closed")
-        if self._poster is None:
-            self._poster = http_post.PostTransport(
+        if self._transport is None:
+            self._transport = http_transport.Transport(
                 resolve=functools.partial(resolve_vetted, self._resolver, self._allow_hosts),
                 tls=self._tls_context,
                 connect_timeout=self._connect_timeout,
@@ -215,7 +141,7 @@ class HttpClient:
                 connection_limit=self._connection_limit,
                 per_host_limit=self._per_host_limit,
             )
-        return self._poster
+        return self._transport
 
     async def get(
         self,
@@ -238,36 +164,16 @@ class HttpClient:
         """POST ``body`` to ``url``; redirects are not followed (a 3xx is returned as-is).
 
         A header name that is not a token, or CR, LF or NUL in any header, raises ``ValueError``
-        before anything is sent. The transport is ``node.federation.http_post`` (not aiohttp).
+        before anything is sent.
         """
-        current = self._vet_url(url, url)
-        poster = self._get_poster()
-        sent: CIMultiDict[str] = CIMultiDict({"User-Agent": self._user_agent})
-        sent.update(headers or {})
-        if signer is not None:
-            sent.update(signer("POST", str(current), dict(sent), body))
-        try:
-            async with asyncio.timeout(self._timeout):
-                posted = await poster.post(current, sent, body)
-        except http_post.TransportError as exc:
-            raise FetchError(exc.reason, str(current), exc.detail) from exc
-        except TimeoutError as exc:
-            raise FetchError(
-                "timeout", str(current), f"no complete answer within {self._timeout:g} s"
-            ) from exc
-        return HttpResponse(
-            status=posted.status, headers=posted.headers, body=posted.body, url=str(current)
-        )
+        return await self._request("POST", url, body, headers, signer, follow=False)
 
     async def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         self._closed = True
-        if self._poster is not None:
-            self._poster.close()
-            self._poster = None
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -291,7 +197,7 @@ class HttpClient:
         follow: bool,
     ) -> HttpResponse:
         current = self._vet_url(url, url)
-        session = self._get_session()
+        transport = self._get_transport()
         base: CIMultiDict[str] = CIMultiDict({"User-Agent": self._user_agent})
         base.update(headers or {})
         try:
@@ -301,23 +207,24 @@ class HttpClient:
                     if signer is not None:
                         sent.update(signer(method, str(current), dict(sent), body))
                     try:
-                        async with session.request(
-                            method, current, data=body, headers=sent, allow_redirects=False
-                        ) as resp:
-                            location = resp.headers.get("Location", "")
-                            if not (follow and resp.status in _REDIRECT_STATUSES and location):
-                                return await self._read(resp)
-                    except aiohttp.ClientError as exc:
-                        raise _classify(exc, str(current)) from exc
-                    except OSError as exc:  # includes aiohttp's own timeouts
-                        raise _classify(exc, str(current)) from exc
+                        answer = await transport.request(method, current, sent, body)
+                    except http_transport.TransportError as exc:
+                        raise FetchError(exc.reason, str(current), exc.detail) from exc
+                    location = answer.headers.get("Location", "")
+                    if not (follow and answer.status in _REDIRECT_STATUSES and location):
+                        return HttpResponse(
+                            status=answer.status,
+                            headers=answer.headers,
+                            body=answer.body,
+                            url=str(current),
+                        )
                     following = self._vet_url(location, str(current), base=current)
                     if following.origin() != current.origin():
                         for name in _ORIGIN_BOUND_HEADERS:
                             base.popall(name, None)
                     current = following
         except TimeoutError as exc:
-            # Only the overall deadline lands here: inner timeouts became FetchError above.
+            # Only the overall deadline lands here: the transport's own became FetchError above.
             raise FetchError(
                 "timeout", str(current), f"no complete answer within {self._timeout:g} s"
             ) from exc
@@ -352,26 +259,3 @@ class HttpClient:
             reason, detail = refusal
             raise FetchError(_HOP_REASONS.get(reason, "bad_url"), text, detail)
         return url
-
-    async def _read(self, resp: aiohttp.ClientResponse) -> HttpResponse:
-        """Read the whole body; refuse it early (Content-Length) or once it passes the cap."""
-        final = str(resp.url)
-        if resp.content_length is not None and resp.content_length > self._max_body:
-            raise FetchError(
-                "too_large",
-                final,
-                f"Content-Length {resp.content_length} > {self._max_body} bytes",
-            )
-        body = bytearray()
-        # Never ask for more than one byte past the cap: that byte is the proof of "too large".
-        while chunk := await resp.content.read(self._max_body + 1 - len(body)):
-            body += chunk
-            if len(body) > self._max_body:
-                raise FetchError("too_large", final, f"body > {self._max_body} bytes")
-        return HttpResponse(
-            status=resp.status,
-            # Already a read-only view of the parsed headers, and it outlives the connection.
-            headers=resp.headers,
-            body=bytes(body),
-            url=final,
-        )

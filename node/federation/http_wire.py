@@ -1,4 +1,4 @@
-"""One HTTP/1.1 client connection of the POST transport (``node.federation.http_post``):
+"""One HTTP/1.1 client connection of the outbound transport (``node.federation.http_transport``):
 the request's bytes out, its answer in, parsed strictly.
 
 The answer is read by httptools (llhttp, the parser uvicorn uses) with this module's limits on
@@ -7,13 +7,16 @@ the body capped (an announced larger one refused before it is read), interim 1xx
 skipped, a body delimited by the close accepted only when the answer has no other framing.
 Anything malformed, or a close mid-answer, fails the exchange as ``connect_error``; bytes after
 a complete answer make the connection unfit for reuse. Outgoing header names must be tokens
-and no header may carry CR, LF or NUL.
+and no header may carry CR, LF or NUL. A body sent gzip- or deflate-encoded is decoded
+(:func:`decoded`) with the same cap on what it decodes to, so a small bomb is refused as soon
+as it passes the cap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -23,7 +26,15 @@ from yarl import URL
 
 from node.federation.http_results import FetchReason
 
-__all__ = ["MAX_HEAD", "MAX_HEADERS", "Connection", "Posted", "TransportError", "request_bytes"]
+__all__ = [
+    "MAX_HEAD",
+    "MAX_HEADERS",
+    "Answer",
+    "Connection",
+    "TransportError",
+    "decoded",
+    "request_bytes",
+]
 
 MAX_HEAD = 64 * 1024
 """Bytes a response may spend on its status line and headers."""
@@ -36,7 +47,7 @@ _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connec
 
 
 class TransportError(Exception):
-    """A POST failed without a complete answer; ``reason`` is a FetchReason."""
+    """A request failed without a complete answer; ``reason`` is a FetchReason."""
 
     def __init__(self, reason: FetchReason, detail: str) -> None:
         super().__init__(detail)
@@ -45,7 +56,7 @@ class TransportError(Exception):
 
 
 @dataclass(frozen=True)
-class Posted:
+class Answer:
     """A complete answer: status, read-only case-insensitive headers, the whole body."""
 
     status: int
@@ -62,7 +73,7 @@ class _Surplus(Exception):
 
 
 @dataclass
-class _Answer:
+class _Reading:
     status: int = 0
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
@@ -81,7 +92,7 @@ class Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self._waiter: asyncio.Future[None] | None = None
-        self._answer = _Answer()
+        self._answer = _Reading()
         self._parser = httptools.HttpResponseParser(self)
         self._head_bytes = 0
         self._received = 0
@@ -167,7 +178,7 @@ class Connection(asyncio.Protocol):
         answer = self._answer
         if 100 <= answer.status < 200 and answer.status != 101:
             # An interim answer (100 Continue, 103 Early Hints): the real one follows.
-            self._answer = _Answer()
+            self._answer = _Reading()
             self._head_bytes = 0
             return
         answer.done = True
@@ -175,12 +186,12 @@ class Connection(asyncio.Protocol):
 
     # ------------------------------------------------------------------ requests
 
-    async def exchange(self, request: bytes) -> Posted:
+    async def exchange(self, request: bytes) -> Answer:
         """Send one request and wait for its whole answer."""
         assert self.transport is not None
         loop = asyncio.get_running_loop()
         self._waiter = loop.create_future()
-        self._answer = _Answer()
+        self._answer = _Reading()
         self._head_bytes = self._received = 0
         self.reusable = False
         self.transport.write(request)
@@ -189,7 +200,7 @@ class Connection(asyncio.Protocol):
             raise self._failure
         answer = self._answer
         self._waiter = None
-        return Posted(
+        return Answer(
             answer.status, CIMultiDictProxy(CIMultiDict(answer.headers)), bytes(answer.body)
         )
 
@@ -228,16 +239,20 @@ class Connection(asyncio.Protocol):
             self.transport.abort()
 
 
-def request_bytes(url: URL, headers: CIMultiDict[str], body: bytes) -> bytes:
-    """The request head and body, refusing header text that could split the request."""
+def request_bytes(method: str, url: URL, headers: CIMultiDict[str], body: bytes | None) -> bytes:
+    """The request head and body (``None``: a request without one, a GET), refusing header
+    text that could split the request."""
     lines = [
-        f"POST {url.raw_path_qs} HTTP/1.1",
+        f"{method} {url.raw_path_qs} HTTP/1.1",
         f"Host: {headers.get('Host') or url.host_port_subcomponent}",
     ]
-    # aiohttp's defaults, kept so that servers see the same request as before
+    # aiohttp's defaults, kept so that servers see the same requests as when it sent them
     if "Accept" not in headers:
         lines.append("Accept: */*")
-    if "Content-Type" not in headers:
+    if body is None:
+        if "Accept-Encoding" not in headers:
+            lines.append("Accept-Encoding: gzip, deflate")
+    elif "Content-Type" not in headers:
         lines.append("Content-Type: application/octet-stream")
     for name, value in headers.items():
         if name.lower() in _OWN_HEADERS:
@@ -245,9 +260,46 @@ def request_bytes(url: URL, headers: CIMultiDict[str], body: bytes) -> bytes:
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"not a valid HTTP header name: {name[:100]!r}")
         lines.append(f"{name}: {value}")
-    lines.append(f"Content-Length: {len(body)}")
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
     head = "\r\n".join(lines)
     breaks = len(lines) - 1  # the only CR and LF allowed: those between the lines
     if head.count("\r") != breaks or head.count("\n") != breaks or "\0" in head:
         raise ValueError("CR, LF or NUL in an outgoing HTTP header")
-    return head.encode("utf-8") + b"\r\n\r\n" + body
+    return head.encode("utf-8") + b"\r\n\r\n" + (body or b"")
+
+
+# zlib's window bits: 47 = a gzip or zlib header, detected; -15 = raw deflate (some servers send
+# "deflate" without the zlib header RFC 9110 asks for)
+_GZIP_OR_ZLIB = zlib.MAX_WBITS | 32
+_RAW_DEFLATE = -zlib.MAX_WBITS
+
+
+def decoded(answer: Answer, max_body: int) -> Answer:
+    """The answer with its body decoded when it came gzip- or deflate-encoded (what a GET asks
+    for), never more than ``max_body`` bytes decoded; other answers as they are."""
+    coding = answer.headers.get("Content-Encoding", "").strip().lower()
+    if coding in ("", "identity"):
+        return answer
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise TransportError("connect_error", f"unsupported Content-Encoding {coding[:40]!r}")
+    try:
+        try:
+            body = _inflate(answer.body, _GZIP_OR_ZLIB, max_body)
+        except zlib.error:
+            if coding != "deflate":
+                raise
+            body = _inflate(answer.body, _RAW_DEFLATE, max_body)
+    except zlib.error as exc:
+        raise TransportError("connect_error", f"undecodable {coding} body: {exc}") from exc
+    return Answer(answer.status, answer.headers, body)
+
+
+def _inflate(data: bytes, wbits: int, max_body: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    body = inflater.decompress(data, max_body + 1)  # one byte past the cap is the proof
+    if len(body) > max_body:
+        raise TransportError("too_large", f"body > {max_body} bytes once decompressed")
+    if not inflater.eof:
+        raise zlib.error("the compressed body ends before its end")
+    return body

@@ -1,19 +1,17 @@
-"""What the outbound client's stories share (tests/unit/test_http_client.py, test_http_post.py):
-``record_connects``, behind each module's ``connects`` fixture, which records every TCP connection attempt, through aiohttp's
-(aiohappyeyeballs) and the POST transport's (``http_post.connect_to``) ways of connecting, and
-fails a test that tries any address but 127.0.0.1; the injected DNS with fixed answers; and a
-client built for loopback."""
+"""What the outbound client's stories share (tests/unit/test_http_client.py,
+test_http_transport.py): ``record_connects``, behind each module's ``connects`` fixture, which
+records every TCP connection attempt through the transport's one way of connecting
+(``http_transport.connect_to``) and fails a test that tries any address but 127.0.0.1; the
+injected DNS with fixed answers; and a client built for loopback."""
 
 from __future__ import annotations
 
 import socket
 from typing import Any
 
-# aiohttp opens every TCP connection through aiohappyeyeballs.start_connection (its own dependency)
-import aiohappyeyeballs
 import pytest
 
-from node.federation import http_post
+from node.federation import http_transport
 from node.federation.http import HttpClient
 
 UA = "SolidarityNode/0.1.0 (+https://node.test/)"
@@ -21,27 +19,18 @@ LOOPBACK = "127.0.0.1"
 
 
 def record_connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every TCP connection attempt (aiohttp's, the POST transport's); refuse any that
-    is not to 127.0.0.1. Each module's autouse ``connects`` fixture calls it."""
+    """Record every TCP connection attempt of the client; refuse any that is not to 127.0.0.1.
+    Each module's autouse ``connects`` fixture calls it."""
     attempts: list[str] = []
-    real = aiohappyeyeballs.start_connection
 
-    async def spy(addr_infos: Any, *args: Any, **kwargs: Any) -> Any:
-        hosts = [str(info[4][0]) for info in addr_infos]
-        attempts.extend(hosts)
-        assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
-        return await real(addr_infos, *args, **kwargs)
-
-    async def transport_spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
+    async def spy(addresses: list[tuple[str, Any]], *args: Any) -> None:
         hosts = [address for address, _family in addresses]
         attempts.extend(hosts)
         assert all(h == LOOPBACK for h in hosts), f"test tried to connect to {hosts}"
         await real_connect(addresses, *args)
 
-    real_connect = http_post.connect_to
-    monkeypatch.setattr(aiohappyeyeballs, "start_connection", spy)
-    # POSTs connect through their own transport (node/federation/http_post.py)
-    monkeypatch.setattr(http_post, "connect_to", transport_spy)
+    real_connect = http_transport.connect_to
+    monkeypatch.setattr(http_transport, "connect_to", spy)
     return attempts
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from tests.unit.imports_graph import NODE, cycles, edges, imports_of, module_name, modules
 
 PURE_ALLOWED = {"cryptography", "pyld", "rfc8785", "http_sf", "idna", "node"}
-# aiohappyeyeballs and httptools: the connect and the answer parser of the POST transport
+# aiohappyeyeballs and httptools: the connect and the answer parser of the transport
 HTTP_CLIENT_LIBS = {"aiohttp", "aiohappyeyeballs", "httptools", "httpx", "requests", "urllib3"}
-# the client, and the lean transport its POSTs go through (its pool, its connections)
+# the client, and the lean transport its requests go through (its pool, its connections)
 HTTP_CLIENT_MODULES = {
     "node.federation.http",
-    "node.federation.http_post",
+    "node.federation.http_transport",
     "node.federation.http_wire",
 }
 
@@ -182,6 +182,18 @@ def test_only_the_federation_client_makes_outbound_requests() -> None:
             ):
                 bad.append(f"{name}:{imp.line} imports {imp.target}")
     assert not bad, f"outbound HTTP only through {sorted(HTTP_CLIENT_MODULES)}:\n" + "\n".join(bad)
+
+
+def test_the_node_does_not_import_aiohttp() -> None:
+    # The outbound transport replaced it (its ~8 MiB were an idle node's); tests and benches
+    # still run aiohttp.web servers as the other side.
+    bad = [
+        f"{name}:{imp.line}"
+        for name, path in modules().items()
+        for imp in imports_of(path)
+        if imp.target.split(".")[0] == "aiohttp"
+    ]
+    assert not bad, "node/ imports aiohttp:\n" + "\n".join(bad)
 
 
 def route_modules() -> set[str]:

@@ -23,7 +23,8 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.federation.http import FetchError, HttpClient, _GuardedResolver, is_blocked_address
+from node.federation.address_guard import resolve_vetted
+from node.federation.http import FetchError, HttpClient, is_blocked_address
 from tests.unit.http_client_support import LOOPBACK, UA, FakeDns, make_client, record_connects
 
 # ---------------------------------------------------------------------------- fixtures, helpers
@@ -466,15 +467,12 @@ async def test_an_allow_listed_ip_does_not_let_names_that_resolve_to_it_through(
 
 
 async def test_guarded_resolver_keeps_only_public_addresses_of_a_mixed_answer() -> None:
+    # what the transport connects to: resolution with every address vetted (no second lookup)
     dns = FakeDns({"mixed.example": ["10.0.0.1", "93.184.215.14", "::1", "2606:2800:21f::1"]})
-    resolver = _GuardedResolver(dns, frozenset())
-    results = await resolver.resolve("mixed.example", 443, family=socket.AF_UNSPEC)
-    assert [(r["host"], r["port"]) for r in results] == [
-        ("93.184.215.14", 443),
-        ("2606:2800:21f::1", 443),
-    ]
-    only_v4 = await resolver.resolve("mixed.example", 443, family=socket.AF_INET)
-    assert [r["host"] for r in only_v4] == ["93.184.215.14"]
+    vetted = await resolve_vetted(dns, frozenset(), "mixed.example", 443)
+    assert vetted == [("93.184.215.14", socket.AF_INET), ("2606:2800:21f::1", socket.AF_INET6)]
+    only_v4 = await resolve_vetted(dns, frozenset(), "mixed.example", 443, socket.AF_INET)
+    assert only_v4 == [("93.184.215.14", socket.AF_INET)]
 
 
 # ---------------------------------------------------------------------------- refused URLs
@@ -624,7 +622,7 @@ async def test_https_to_a_server_that_does_not_speak_tls_is_a_tls_error() -> Non
 
 def test_constructing_a_client_needs_no_event_loop_and_opens_nothing() -> None:
     client = HttpClient(user_agent=UA)
-    assert client._session is None
+    assert client._transport is None
 
 
 async def test_a_closed_client_refuses_further_requests() -> None:

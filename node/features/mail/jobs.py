@@ -8,7 +8,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-import aiosmtplib
 from sqlmodel import Session
 
 from node.features.mail import smtp
@@ -54,11 +53,11 @@ async def run(node: NodeContext, job: jobs.ClaimedJob) -> Outcome:
         return Fail("SOLNODE_SMTP_URL is not set: this node sends no e-mail")
     try:
         await smtp.send(url, message_of(node, job.payload))
-    except aiosmtplib.SMTPResponseException as exc:
+    except smtp.SmtpRefused as exc:
         if 400 <= exc.code < 500:
-            return Retry(f"SMTP {exc.code}: {exc.message}")
-        return Fail(f"SMTP {exc.code}: {exc.message}")
-    except (aiosmtplib.SMTPException, OSError) as exc:
+            return Retry(str(exc))
+        return Fail(str(exc))
+    except smtp.SmtpUnreachable as exc:
         return Retry(f"SMTP server unreachable: {exc}")
     return Done()
 

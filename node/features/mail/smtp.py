@@ -1,6 +1,10 @@
 """Where mail goes (``SOLNODE_SMTP_URL``: ``smtp://user:pass@host:587`` or ``smtps://…``) and
 the one send, with aiosmtplib: ``smtps`` is TLS from the first byte (port 465 by default),
-``smtp`` upgrades with STARTTLS when the server offers it (port 587 by default)."""
+``smtp`` upgrades with STARTTLS when the server offers it (port 587 by default).
+
+aiosmtplib is imported at the first send (most nodes send no mail, and its ~40 modules were
+an idle node's memory); its errors leave this module as :class:`SmtpRefused` and
+:class:`SmtpUnreachable`."""
 
 from __future__ import annotations
 
@@ -8,11 +12,22 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-import aiosmtplib
-
-__all__ = ["SmtpTarget", "parse_smtp_url", "send"]
+__all__ = ["SmtpRefused", "SmtpTarget", "SmtpUnreachable", "parse_smtp_url", "send"]
 
 TIMEOUT = 30.0
+
+
+class SmtpRefused(Exception):
+    """The server answered the message with an error ``code`` (4xx: try later; 5xx: never)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"SMTP {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class SmtpUnreachable(Exception):
+    """No SMTP conversation: the server could not be reached, or the conversation broke."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +59,22 @@ def parse_smtp_url(url: str) -> SmtpTarget:
 
 
 async def send(url: str, message: EmailMessage) -> None:
-    """Send one message; raises aiosmtplib's errors (or OSError) when it cannot."""
+    """Send one message; raises SmtpRefused or SmtpUnreachable when it cannot."""
+    import aiosmtplib  # lazy: see the module docstring
+
     target = parse_smtp_url(url)
-    await aiosmtplib.send(
-        message,
-        hostname=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        use_tls=target.implicit_tls,
-        start_tls=None if not target.implicit_tls else False,
-        timeout=TIMEOUT,
-    )
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=target.host,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            use_tls=target.implicit_tls,
+            start_tls=None if not target.implicit_tls else False,
+            timeout=TIMEOUT,
+        )
+    except aiosmtplib.SMTPResponseException as exc:
+        raise SmtpRefused(exc.code, exc.message) from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise SmtpUnreachable(str(exc)) from exc

@@ -1,31 +1,36 @@
-"""The outbound client's POST transport: a lean HTTP/1.1 client for deliveries.
+"""The outbound client's transport: a lean HTTP/1.1 client for every request the node makes.
 
 A fan-out POSTs one activity to a thousand servers, most of them new connections, and aiohttp's
 connector, request and response objects cost more CPU per POST than the RSA signature each one
-carries (``docs/benchmarks.md``, fan-out). This transport does only what a delivery needs, on
-an ``asyncio.Protocol`` with httptools (llhttp, the parser uvicorn uses) reading the answers.
-It is used only through :class:`node.federation.http.HttpClient`, which vets the URL (scheme,
-credentials, literal addresses, the federation policy) and bounds the whole call with its
-total deadline before anything here runs; this module keeps the rest of the client's rules:
+carries (``docs/benchmarks.md``, fan-out); the GETs (actor and key fetches, WebFinger, NodeInfo)
+went through aiohttp too, which alone held ~8 MiB of an idle node's memory (``bench_memory``).
+This transport does only what the node needs, on an ``asyncio.Protocol`` with httptools (llhttp,
+the parser uvicorn uses) reading the answers. It is used only through
+:class:`node.federation.http.HttpClient`, which vets every URL (scheme, credentials, literal
+addresses, the federation policy), follows a GET's redirects hop by hop and bounds the whole
+call with its total deadline before anything here runs; this module keeps the rest of the
+client's rules:
 
-* the connection goes to an address vetted after resolution (``vet_addresses``, the same
-  check as the GET path's resolver): no second DNS lookup, so no DNS rebinding; IP literals
-  were judged before the call and are not resolved;
+* the connection goes to an address vetted after resolution (``resolve_vetted``): no second
+  DNS lookup, so no DNS rebinding; IP literals were judged before the call and are not
+  resolved;
 * connecting and the TLS handshake share the connect limit; TLS is verified with the client's
   context (certificate chain, host name, SNI) against the URL's host;
-* no redirect is followed (a 3xx is returned as the response, as aiohttp's POST did);
+* one request, one answer: a 3xx is returned as the answer (the client decides whether to
+  follow it);
 * the answer is parsed strictly: status line, at most ``MAX_HEAD`` bytes and ``MAX_HEADERS``
   header lines, a body by Content-Length, chunked or read until close, never more than the
   body cap (an announced larger body is refused before it is read). Anything malformed, or a
   connection closed mid-answer, is a ``connect_error``;
+* a GET asks for gzip or deflate and its body is decoded under the same cap (a decompression
+  bomb is ``too_large``); a POST sends no ``Accept-Encoding`` and its answer is returned as
+  sent;
 * outgoing header names and values with CR, LF or NUL are refused (``ValueError``, as aiohttp
   refused them), so no header a remote party influenced can split the request;
 * a connection is kept alive per (scheme, host, port) only after an answer read whole that
   allows keep-alive; a kept connection closed by the server before any byte of the answer is
-  replaced by a new one once (receivers dedupe activities by id, so a repeat is harmless).
-
-The body is returned as the server sent it: no ``Accept-Encoding`` is sent, nothing is
-decompressed.
+  replaced by a new one once (a GET is safe to repeat; receivers dedupe activities by id, so a
+  repeated POST is harmless).
 """
 
 from __future__ import annotations
@@ -43,9 +48,9 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from node.federation.address_guard import BlockedAddressError
-from node.federation.http_wire import Connection, Posted, TransportError, request_bytes
+from node.federation.http_wire import Answer, Connection, TransportError, decoded, request_bytes
 
-__all__ = ["PostTransport", "Posted", "TransportError", "VettedResolver"]
+__all__ = ["Answer", "Transport", "TransportError", "VettedResolver"]
 
 VettedResolver = Callable[[str, int], Awaitable[list[tuple[str, socket.AddressFamily]]]]
 """``(host, port) -> [(address, family)]``: resolution with every address already vetted."""
@@ -109,8 +114,8 @@ def _literal_family(host: str) -> socket.AddressFamily | None:
     return None
 
 
-class PostTransport:
-    """Keep-alive connections per (scheme, host, port) and POSTs over them (module docstring).
+class Transport:
+    """Keep-alive connections per (scheme, host, port) and requests over them (module docstring).
 
     ``connection_limit`` bounds the requests in flight, ``per_host_limit`` those to one
     (scheme, host, port); at most ``max_idle`` connections wait for reuse, none longer than
@@ -143,20 +148,24 @@ class PostTransport:
         self._busy: dict[tuple[str, str, int], int] = {}
         self._host_waiters: dict[tuple[str, str, int], list[asyncio.Future[None]]] = {}
 
-    async def post(self, url: URL, headers: CIMultiDict[str], body: bytes) -> Posted:
-        """POST ``body`` to the (already vetted) ``url`` with ``headers``; the whole answer."""
+    async def request(
+        self, method: str, url: URL, headers: CIMultiDict[str], body: bytes | None
+    ) -> Answer:
+        """Send ``method`` to the (already vetted) ``url`` with ``headers`` and ``body`` (None:
+        none, as for a GET); the whole answer, its body decoded if a GET's came compressed."""
         host = url.raw_host
         port = url.port
         assert host is not None and port is not None
         key = (url.scheme, host, port)
-        request = request_bytes(url, headers, body)
+        request = request_bytes(method, url, headers, body)
         # The host's slot first: requests queued for one busy host hold none of the others'.
         await self._take_slot(key)
         try:
             async with self._in_flight:
-                return await self._exchange(key, request)
+                answer = await self._exchange(key, request)
         finally:
             self._give_slot(key)
+        return decoded(answer, self._max_body) if body is None else answer
 
     def close(self) -> None:
         """Abort every idle connection (requests in flight end with their callers)."""
@@ -169,7 +178,7 @@ class PostTransport:
             self._sweeper.cancel()
             self._sweeper = None
 
-    async def _exchange(self, key: tuple[str, str, int], request: bytes) -> Posted:
+    async def _exchange(self, key: tuple[str, str, int], request: bytes) -> Answer:
         connection = self._reuse(key)
         if connection is not None:
             try:
@@ -184,9 +193,9 @@ class PostTransport:
 
     async def _run(
         self, key: tuple[str, str, int], connection: Connection, request: bytes
-    ) -> Posted:
+    ) -> Answer:
         try:
-            posted = await connection.exchange(request)
+            answer = await connection.exchange(request)
         except BaseException:
             connection.abort()
             raise
@@ -194,7 +203,7 @@ class PostTransport:
             self._keep(key, connection)
         else:
             connection.abort()
-        return posted
+        return answer
 
     async def _connect(self, key: tuple[str, str, int]) -> Connection:
         scheme, host, port = key

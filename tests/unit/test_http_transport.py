@@ -1,4 +1,5 @@
-"""The POST transport (node/federation/http_post.py) through HttpClient.post, against real servers.
+"""The transport (node/federation/http_transport.py) through HttpClient.post and .get, against
+real servers.
 
 Every server is a bare asyncio server on 127.0.0.1 (a harness port) that writes exactly the
 bytes a story needs: well-behaved keep-alive inboxes, and hostile or broken ones. Each records
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gzip
 import socket
 import ssl
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,13 +32,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from multidict import CIMultiDict
 from yarl import URL
 
-from node.federation import http_post
+from node.federation import http_transport
 from node.federation.http import FetchError, HttpClient
 from node.federation.http_wire import MAX_HEAD, MAX_HEADERS
 from tests.harness.ports import LOOPBACK, free_port
 from tests.unit.http_client_support import UA, FakeDns, record_connects
 from tests.unit.http_client_support import make_client as support_client
 
+AS = "application/activity+json"
 ACCEPTED = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
 ACTIVITY = b'{"type":"Create","id":"https://node.test/activities/1"}'
 
@@ -590,13 +594,87 @@ async def test_an_idle_kept_connection_is_closed_after_the_keepalive() -> None:
     async def loopback(host: str, port: int) -> list[tuple[str, socket.AddressFamily]]:
         return [(host, socket.AF_INET)]
 
-    transport = http_post.PostTransport(
+    transport = http_transport.Transport(
         resolve=loopback, tls=None, connect_timeout=5, max_body=1000, keepalive=0.2
     )
     async with serve(inbox_noting_the_close) as server:
         url = URL(f"{server.base}/inbox")
-        posted = await transport.post(url, CIMultiDict({"User-Agent": UA}), ACTIVITY)
+        posted = await transport.request("POST", url, CIMultiDict({"User-Agent": UA}), ACTIVITY)
         assert posted.status == 202
         await asyncio.wait_for(hung_up.wait(), 10)  # a bound against a hang, not a timing
         transport.close()
     assert server.connections == 1
+
+
+# ---------------------------------------------------------------------------- GETs (fetches)
+
+ACTOR = b'{"id":"https://remote.test/users/ana","type":"Person"}'
+
+
+def answer_with(body: bytes, **headers: str) -> Handler:
+    """A server answering every request 200 with ``body`` and ``headers`` (keep-alive)."""
+    extra = "".join(f"{name.replace('_', '-')}: {value}\r\n" for name, value in headers.items())
+    head = f"HTTP/1.1 200 OK\r\n{extra}Content-Length: {len(body)}\r\n\r\n".encode()
+
+    async def handler(peer: Peer) -> None:
+        while await peer.read_request() is not None:
+            await peer.send(head + body)
+
+    return handler
+
+
+async def test_an_actor_fetch_asks_for_gzip_and_reuses_its_connection() -> None:
+    async with (
+        serve(answer_with(gzip.compress(ACTOR), Content_Encoding="gzip")) as server,
+        make_client() as client,
+    ):
+        first = await client.get(f"{server.base}/users/ana", headers={"Accept": AS})
+        again = await client.get(f"{server.base}/users/ana#main-key")
+    assert first.body == again.body == ACTOR and first.json()["type"] == "Person"
+    assert server.connections == 1  # the second fetch rode the kept connection
+    sent = server.requests[0]
+    assert sent.head.startswith(b"GET /users/ana HTTP/1.1\r\n")
+    assert sent.header(b"accept-encoding") == b"gzip, deflate"
+    assert sent.header(b"accept") == AS.encode()
+    assert sent.header(b"content-length") is None and sent.body == b""
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [zlib.compress(ACTOR), zlib.compress(ACTOR)[2:-4]],  # as RFC 9110 says, and raw deflate
+    ids=["zlib", "raw"],
+)
+async def test_deflate_is_read_with_or_without_its_zlib_header(encoded: bytes) -> None:
+    async with (
+        serve(answer_with(encoded, Content_Encoding="deflate")) as server,
+        make_client() as client,
+    ):
+        assert (await client.get(f"{server.base}/users/ana")).body == ACTOR
+
+
+@pytest.mark.parametrize(
+    ("body", "coding", "says"),
+    [
+        (gzip.compress(ACTOR)[:-12], "gzip", "ends before its end"),
+        (b"not gzip at all", "gzip", "undecodable gzip body"),
+        (ACTOR, "br", "unsupported Content-Encoding 'br'"),
+    ],
+    ids=["truncated", "garbage", "unasked-for"],
+)
+async def test_a_body_that_cannot_be_decoded_is_a_connect_error(
+    body: bytes, coding: str, says: str
+) -> None:
+    async with serve(answer_with(body, Content_Encoding=coding)) as server, make_client() as client:
+        error = await expect_fetch_error("connect_error", client.get(f"{server.base}/x"))
+    assert says in str(error)
+
+
+async def test_a_post_answer_is_returned_as_sent_even_if_compressed() -> None:
+    packed = gzip.compress(b'{"ok":true}')
+    async with (
+        serve(answer_with(packed, Content_Encoding="gzip")) as server,
+        make_client() as client,
+    ):
+        answer = await client.post(f"{server.base}/inbox", ACTIVITY)
+    assert answer.body == packed  # a delivery never asked for gzip: nothing is decoded
+    assert server.requests[0].header(b"accept-encoding") is None
