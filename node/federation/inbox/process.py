@@ -21,7 +21,6 @@ from node.federation.inbox.targets import resolve_target
 from node.federation.jobs import ClaimedJob, RetryPolicy
 from node.federation.remote.actors import RemoteActorError
 from node.federation.worker import Done, Fail, Outcome, Registry, Retry
-from node.models import InboxActivity
 
 log = logging.getLogger("solnode.inbox")
 
@@ -29,20 +28,26 @@ log = logging.getLogger("solnode.inbox")
 INBOX_POLICY = RetryPolicy(base=10, factor=3, cap=1800, max_attempts=6)
 
 
+# The row's columns, not an ORM object: nothing here writes it back (its result is written
+# with the job's completion, FINISH below).
+LOAD = text("SELECT raw, activity_id, type, actor, recipient FROM inbox_activity WHERE id = :id")
+
+
 def _load(node: NodeContext, row_id: int) -> Incoming | None:
     with Session(node.engine) as session:
-        row = session.get(InboxActivity, row_id)
+        row = session.connection().execute(LOAD, {"id": row_id}).first()
         if row is None:
             return None
+        raw, activity_id, kind, actor, recipient = row
         # handlers compare `type` with sets of names: a list of types must not crash them
-        activity = primary_types(orjson.loads(row.raw))
+        activity = primary_types(orjson.loads(raw))
         return Incoming(
             node=node,
             activity=activity,
-            activity_id=row.activity_id,
-            type=row.type,
-            actor=row.actor,
-            recipient=row.recipient,
+            activity_id=activity_id,
+            type=kind,
+            actor=actor,
+            recipient=recipient,
             inbox_row_id=row_id,
             target=resolve_target(node, session, activity),
         )
