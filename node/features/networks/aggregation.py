@@ -135,7 +135,15 @@ async def _file_all(node: NodeContext, arrivals: list[Arrival]) -> str:
     return "network: " + "; ".join(results)
 
 
-async def _on_create(msg: Incoming) -> str | None:
+# A Create's plan, read where the activity is loaded (``prepare_create``, registered in
+# handlers.py): a thread hop and a session less for every Create, most of them from senders
+# none of our networks takes anything from.
+PLAN = "networks.create_plan"
+
+
+def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
+    """What our networks would do with a Create: the arrivals to file, a reason not to (a
+    string), or None when it concerns none of them."""
     obj = Object.of(msg.object)
     if obj is None or not obj.id or obj.has_type(*ACTOR_TYPES):
         return None
@@ -143,26 +151,37 @@ async def _on_create(msg: Incoming) -> str | None:
         return None  # refused at the inbox already; never file someone else's object
     if not attributed_to(obj.raw, msg.actor):
         return "network: attributed to someone other than its sender, not filed"
+    sources = _sources(session, msg.actor, networks_only=False)
+    if not sources:
+        return _addressed_by_stranger(session, msg)
+    if not obj.is_public and not is_public(msg.activity):
+        return "network: not public, not filed"
+    arrivals = [
+        Arrival(network_id, obj.raw, msg.actor, "", source)
+        for network_id, source in sources
+        if (source == MEMBER and _threads_here(session, network_id, obj))
+        or (source == FOLLOWED and not obj.raw.get("inReplyTo"))
+    ]
+    return arrivals or "network: a reply outside the network's threads, not filed"
 
-    def plan() -> list[Arrival] | str | None:
-        with Session(msg.node.engine) as session:
-            sources = _sources(session, msg.actor, networks_only=False)
-            if not sources:
-                return _addressed_by_stranger(session, msg)
-            if not obj.is_public and not is_public(msg.activity):
-                return "network: not public, not filed"
-            return [
-                Arrival(network_id, obj.raw, msg.actor, "", source)
-                for network_id, source in sources
-                if (source == MEMBER and _threads_here(session, network_id, obj))
-                or (source == FOLLOWED and not obj.raw.get("inReplyTo"))
-            ]
 
-    arrivals = await to_thread.run_sync(plan)
+def prepare_create(session: Session, msg: Incoming) -> None:
+    """Read the Create's plan with the activity (see PLAN)."""
+    msg.prepared[PLAN] = create_plan(session, msg)
+
+
+def _planned(msg: Incoming) -> list[Arrival] | str | None:
+    with Session(msg.node.engine) as session:
+        return create_plan(session, msg)
+
+
+async def _on_create(msg: Incoming) -> str | None:
+    if PLAN in msg.prepared:
+        arrivals = msg.prepared[PLAN]
+    else:
+        arrivals = await to_thread.run_sync(_planned, msg)
     if arrivals is None or isinstance(arrivals, str):
         return arrivals
-    if not arrivals:
-        return "network: a reply outside the network's threads, not filed"
     return await _file_all(msg.node, arrivals)
 
 

@@ -6,16 +6,25 @@ another of our items, an activity of ours (our Follow, our Join, our relay subsc
 something elsewhere. Features register the handler of a (type, target) pair, or of a type
 whatever its target (``ANY``: the handler decides); registering a pair twice is an error.
 Observers (a network's aggregation) see Create, Update, Delete and Announce before the handler.
+
+Preparers run where the activity is read from the database, in that thread and session
+(node/federation/inbox/process.py): what a handler would otherwise ask in a thread hop and a
+session of its own (which of our networks take a Create from its sender) is in
+``Incoming.prepared`` when it runs; a handler still works without it (tests build Incoming
+directly).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from node.federation.context import NodeContext
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 class Target(enum.Enum):
@@ -44,6 +53,8 @@ class Incoming:
     recipient: str | None
     inbox_row_id: int
     target: Target = Target.ELSEWHERE
+    # what preparers read with the activity (see the module docstring), by their own keys
+    prepared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def object(self) -> Any:
@@ -53,6 +64,8 @@ class Incoming:
 Handler = Callable[[Incoming], Awaitable[str]]
 # An observer answers None when the activity does not concern it.
 Observer = Callable[[Incoming], Awaitable[str | None]]
+# Blocking, in the thread and session that read the activity: fills ``Incoming.prepared``.
+Preparer = Callable[["Session", Incoming], None]
 
 
 class Dispatcher:
@@ -61,6 +74,7 @@ class Dispatcher:
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, Target], Handler] = {}
         self._observers: dict[str, list[Observer]] = {}
+        self._preparers: dict[str, list[Preparer]] = {}
 
     def on(self, kind: str, target: Target, handler: Handler) -> None:
         """Register the handler of ``kind`` activities about ``target`` (``ANY``: all)."""
@@ -75,6 +89,17 @@ class Dispatcher:
             if observer in seen:
                 raise ValueError(f"{observer.__qualname__} already observes {kind}")
             seen.append(observer)
+
+    def prepare(self, kinds: Iterable[str], preparer: Preparer) -> None:
+        """Let ``preparer`` read what it needs of these types where they are loaded."""
+        for kind in kinds:
+            self._preparers.setdefault(kind, []).append(preparer)
+
+    def prepared(self, session: Session, msg: Incoming) -> Incoming:
+        """``msg`` with what its type's preparers read (blocking: the loading thread)."""
+        for preparer in self._preparers.get(msg.type, ()):
+            preparer(session, msg)
+        return msg
 
     def handler_for(self, kind: str, target: Target) -> Handler | None:
         """The handler of this pair, else the one for the type whatever its target."""

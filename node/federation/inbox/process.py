@@ -33,7 +33,7 @@ INBOX_POLICY = RetryPolicy(base=10, factor=3, cap=1800, max_attempts=6)
 LOAD = text("SELECT raw, activity_id, type, actor, recipient FROM inbox_activity WHERE id = :id")
 
 
-def _load(node: NodeContext, row_id: int) -> Incoming | None:
+def _load(node: NodeContext, row_id: int, dispatcher: Dispatcher) -> Incoming | None:
     with Session(node.engine) as session:
         row = session.connection().execute(LOAD, {"id": row_id}).first()
         if row is None:
@@ -41,7 +41,7 @@ def _load(node: NodeContext, row_id: int) -> Incoming | None:
         raw, activity_id, kind, actor, recipient = row
         # handlers compare `type` with sets of names: a list of types must not crash them
         activity = primary_types(orjson.loads(raw))
-        return Incoming(
+        msg = Incoming(
             node=node,
             activity=activity,
             activity_id=activity_id,
@@ -51,12 +51,13 @@ def _load(node: NodeContext, row_id: int) -> Incoming | None:
             inbox_row_id=row_id,
             target=resolve_target(node, session, activity),
         )
+        return dispatcher.prepared(session, msg)
 
 
 async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Dispatcher) -> Outcome:
     """Dispatch the stored activity on (type, target) and record what was done."""
     row_id = int(job.payload["inbox_id"])
-    msg = await to_thread.run_sync(_load, node, row_id)
+    msg = await to_thread.run_sync(_load, node, row_id, dispatcher)
     if msg is None:
         return Fail(f"inbox activity {row_id} no longer exists")
     if msg.type not in dispatcher.types:
