@@ -22,6 +22,7 @@ from node.content.essglobal import scheme_title
 from node.db import now_utc
 from node.features.networks import collections, directory, timeline
 from node.features.networks.cards import cell_html, entry_html
+from node.features.networks.kept_months import month_page
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Day,
@@ -171,9 +172,7 @@ def _calendar_slice(
     year, number = month
     first = datetime(year, number, 1, tzinfo=UTC)
     until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
-    page = upcoming_page(
-        session, node, network, filters, since=first, until=until, after=after, limit=MONTH_SIZE
-    )
+    page = month_page(session, node, network, filters, first, until, after, MONTH_SIZE)
     return page, month_grid(year, number, page.entries)
 
 
