@@ -1,0 +1,102 @@
+"""A network's month page keeps its slice of events under the network's calendar generation
+(node/features/networks/kept_months.py): read again, it is joined from what was kept; a change
+to anything the slice was drawn from (an event filed, updated, hidden, or moved to another
+month) shows at the next read, and a renamed author is credited by the new name even while
+the slice itself stays kept."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from node.db import session_scope
+from node.features.networks import kept_months, rules
+from node.federation.context import NodeContext
+from node.models import LocalActor, RemoteActor
+from node.settings import Settings
+from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
+
+ORG = "https://coop.example/actors/riverside"
+MAY, JUNE = "/networks/ussen/calendar?month=2099-05", "/networks/ussen/calendar?month=2099-06"
+
+
+@pytest.fixture
+def node(settings: Settings, engine: Engine) -> NodeContext:
+    return NodeContext.build(settings, engine)
+
+
+@pytest.fixture
+def ussen(engine: Engine) -> LocalActor:
+    net = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, net, ORG)
+    return net
+
+
+def create(obj: dict[str, object]) -> dict[str, object]:
+    return activity("Create", ORG, obj, to=[PUBLIC])
+
+
+def month(client: TestClient, engine: Engine, path: str = MAY) -> tuple[str, bool]:
+    """The month's page, and whether its slice was the kept one."""
+    store = kept_months.kept(engine)
+    hits = store.hits
+    answer = client.get(path)
+    assert answer.status_code == 200, path
+    return answer.text, store.hits > hits
+
+
+async def test_a_month_read_again_is_the_kept_slice_until_an_event_is_filed(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    first, kept = month(client, engine)
+    assert "Seed swap" in first and not kept
+    again, kept = month(client, engine)
+    assert kept and again == first  # the same page, its rows not read again
+
+    await deliver(node, create(event(ORG, 2, name="Tool library")))
+    page, kept = month(client, engine)
+    assert not kept  # a new generation: the slice is read anew
+    assert "Seed swap" in page and "Tool library" in page
+    assert month(client, engine)[1]
+
+
+async def test_an_event_updated_into_another_month_or_hidden_leaves_the_kept_month(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    moving, hidden = event(ORG, 1, name="Compost day"), event(ORG, 2, name="Repair cafe")
+    for ev in (moving, hidden):
+        await deliver(node, create(ev))
+    assert month(client, engine)[0].count("(Riverside)") == 2
+    assert month(client, engine)[1]
+
+    june = moving | {
+        "startTime": "2099-06-05T18:00:00-04:00",
+        "endTime": "2099-06-05T20:00:00-04:00",
+    }
+    assert "updated" in await deliver(node, activity("Update", ORG, june, to=[PUBLIC]))
+    with session_scope(engine) as session:
+        rules.hide_item(session, node, ussen, str(hidden["id"]), "cli:ana", "off topic")
+    may, kept = month(client, engine)
+    assert not kept
+    assert "Compost day" not in may and "Repair cafe" not in may
+    assert "Compost day" in month(client, engine, JUNE)[0]
+
+
+async def test_a_renamed_author_is_credited_by_the_new_name_from_the_kept_slice(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    assert "(Riverside)" in month(client, engine)[0]
+    with session_scope(engine) as session:
+        row = session.exec(select(RemoteActor).where(RemoteActor.ap_id == ORG)).one()
+        row.name = "Riverside Growers"
+        session.add(row)
+    # a remote actor's name is no item of the network: the generation stays, the slice is
+    # the kept one, and its credit line is read again
+    page, kept = month(client, engine)
+    assert kept
+    assert "(Riverside Growers)" in page and "(Riverside)" not in page
