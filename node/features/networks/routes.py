@@ -22,7 +22,7 @@ from node.content.essglobal import scheme_title
 from node.db import now_utc
 from node.features.networks import collections, directory, timeline
 from node.features.networks.cards import cell_html, entry_html
-from node.features.networks.kept_months import month_page
+from node.features.networks.kept_slices import month_page
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Day,

@@ -1,10 +1,13 @@
-"""A network's month page keeps its slice of events under the network's calendar generation
-(node/features/networks/kept_months.py): read again, it is joined from what was kept; a change
-to anything the slice was drawn from (an event filed, updated, hidden, or moved to another
-month) shows at the next read, and a renamed author is credited by the new name even while
-the slice itself stays kept."""
+"""A network's month page, and a region's or a category's, keep their slice of events under the
+calendar generations (node/features/networks/kept_slices.py): read again, they are joined from
+what was kept; a change to anything the slice was drawn from (an event filed, updated, hidden,
+or moved to another month) shows at the next read, a renamed author is credited by the new
+name even while the slice itself stays kept, and an event that ends leaves a region's page
+while the rest of its slice is still served."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -12,11 +15,12 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.networks import kept_months, rules
+from node.features.networks import highlights, kept_slices, rules
 from node.federation.context import NodeContext
 from node.models import LocalActor, RemoteActor
 from node.settings import Settings
 from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
+from tests.db.test_calendar_bounds import file_events, timed
 
 ORG = "https://coop.example/actors/riverside"
 MAY, JUNE = "/networks/ussen/calendar?month=2099-05", "/networks/ussen/calendar?month=2099-06"
@@ -41,7 +45,7 @@ def create(obj: dict[str, object]) -> dict[str, object]:
 
 def month(client: TestClient, engine: Engine, path: str = MAY) -> tuple[str, bool]:
     """The month's page, and whether its slice was the kept one."""
-    store = kept_months.kept(engine)
+    store = kept_slices.kept(engine)
     hits = store.hits
     answer = client.get(path)
     assert answer.status_code == 200, path
@@ -100,3 +104,36 @@ async def test_a_renamed_author_is_credited_by_the_new_name_from_the_kept_slice(
     page, kept = month(client, engine)
     assert kept
     assert "(Riverside Growers)" in page and "(Riverside)" not in page
+
+
+def test_an_event_that_ends_leaves_a_category_page_served_from_its_kept_slice(
+    engine: Engine, client: TestClient, ussen: LocalActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    hourly = [
+        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
+        for n in range(1, 60)
+    ]
+    file_events(engine, ussen, hourly)
+    store = kept_slices.kept(engine)
+    first = client.get("/categories/MEETING").text
+    assert "Meeting 01" in first and "Meeting 50" in first and "Meeting 51" not in first
+
+    # two hours on: the first two meetings are over, and the page goes on to the 52nd
+    later = now + timedelta(hours=2, minutes=55)
+    for module in (kept_slices, highlights):
+        monkeypatch.setattr(module, "now_utc", lambda: later)
+    hits = store.hits
+    page = client.get("/categories/MEETING").text
+    assert store.hits > hits  # no event changed: the kept slice, its ended events left out
+    assert "Meeting 01" not in page and "Meeting 02" not in page
+    assert "Meeting 03" in page and "Meeting 52" in page and "Meeting 53" not in page
+    # the same page as one read afresh at that time
+    store.clear()
+    assert client.get("/categories/MEETING").text == page
+
+    # fewer than a page of the kept ones still running: read again
+    monkeypatch.setattr(kept_slices, "now_utc", lambda: now + timedelta(hours=30))
+    monkeypatch.setattr(highlights, "now_utc", lambda: now + timedelta(hours=30))
+    page = client.get("/categories/MEETING").text
+    assert "Meeting 29" not in page and "Meeting 30" in page and "Meeting 59" in page
