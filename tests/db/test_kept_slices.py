@@ -8,9 +8,11 @@ while the rest of its slice is still served."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -137,3 +139,33 @@ def test_an_event_that_ends_leaves_a_category_page_served_from_its_kept_slice(
     monkeypatch.setattr(highlights, "now_utc", lambda: now + timedelta(hours=30))
     page = client.get("/categories/MEETING").text
     assert "Meeting 29" not in page and "Meeting 30" in page and "Meeting 59" in page
+
+
+async def test_a_kept_month_reads_no_event_and_its_generation_by_primary_key(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    month(client, engine)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        seen.append((statement, parameters))
+
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert month(client, engine)[1]
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    assert not [st for st, _ in seen if "network_item" in st]
+    [(statement, parameters)] = [(st, p) for st, p in seen if "calendar_stamp" in st]
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            assert [row[-1] for row in plan] == [
+                "SEARCH calendar_stamp USING INTEGER PRIMARY KEY (rowid=?)"
+            ]
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+            assert "Index Scan using calendar_stamp_pkey" in plan[0][0], plan
+            conn.rollback()

@@ -46,10 +46,11 @@ from node.models import LocalActor
 from node.models.networks import CalendarStamp
 from node.web import fragments
 
-# What a kept entry costs: its decoded document (~840 bytes of JSON, ~3.5 KiB as Python
-# objects, measured with tracemalloc on the seeded network) and its Entry.
-ENTRY_BYTES = 4096
-# ~12 months of 100 events, or ~16 regions' and categories' pages of 75: the busiest few.
+# What a kept entry costs: its Entry and decoded document (~840 bytes of JSON on the seeded
+# network); tracemalloc counted 506 KB for a month of 100 kept, what the read left behind
+# included (docs/benchmarks.md).
+ENTRY_BYTES = 5120
+# ~10 months of 100 events, or ~13 regions' and categories' slices of 75: the busiest few.
 MAX_BYTES = 5 * 2**20
 # events kept beyond a region's or a category's page: it is read again when fewer than a
 # page of them are still running
@@ -84,7 +85,7 @@ def _cost(page: Page) -> int:
 
 
 class _ByEngine:
-    """The kept months of each database (generations restart with a new database: tests, a
+    """The kept slices of each database (generations restart with a new database: tests, a
     restore into a running process's place)."""
 
     def __init__(self) -> None:
