@@ -120,7 +120,9 @@ def month_page(
     key = fragments.digest("month", network.id, before, filters, since, until, after, limit)
     found = store.lookup(key)
     if found is not None:
-        return Page(_credited(session, node, found.entries), found.next)
+        entries = _credited(session, node, found.entries)
+        # the kept page itself while every credit is unchanged: what is drawn of it is kept with it
+        return found if entries is found.entries else Page(entries, found.next)
     page = upcoming_page(
         session, node, network, filters, since=since, until=until, after=after, limit=limit
     )

@@ -8,10 +8,13 @@ people to the directory and the calendar.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -162,9 +165,9 @@ def _calendar_slice(
     month: tuple[int, int] | None,
     after: Cursor | None,
     now: datetime,
-) -> tuple[Page, list[list[Day]] | None]:
+) -> tuple[Page, tuple[list[list[Day]], dict[str, Markup]] | None]:
     """The list's page (events not over now) or the month's (events not over at its start
-    and starting before its end), and the month's grid."""
+    and starting before its end), and the month's grid and cells."""
     if month is None:
         return upcoming_page(
             session, node, network, filters, since=now, after=after, limit=LIST_SIZE
@@ -173,7 +176,27 @@ def _calendar_slice(
     first = datetime(year, number, 1, tzinfo=UTC)
     until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
     page = month_page(session, node, network, filters, first, until, after, MONTH_SIZE)
-    return page, month_grid(year, number, page.entries)
+    return page, _drawn_month(page, year, number)
+
+
+def _drawn_month(page: Page, year: int, number: int) -> tuple[list[list[Day]], dict[str, Markup]]:
+    """The month's grid and each event's cell; drawn once for a kept page (the same object while
+    nothing it shows has changed: kept_slices.month_page) and joined on every read after."""
+    with _DRAWN_LOCK:
+        found = _DRAWN.get(page)
+    if found is None:
+        cells = {e.object_id: cell_html(e) for e in page.entries}
+        found = (month_grid(year, number, page.entries), cells)
+        with _DRAWN_LOCK:
+            _DRAWN[page] = found
+    return found
+
+
+# read only once drawn: the template reads the cells' days and their entries' object ids
+_DRAWN: weakref.WeakKeyDictionary[Page, tuple[list[list[Day]], dict[str, Markup]]] = (
+    weakref.WeakKeyDictionary()
+)
+_DRAWN_LOCK = threading.Lock()
 
 
 def calendar_page(request: Request) -> Response:
@@ -188,12 +211,12 @@ def calendar_page(request: Request) -> Response:
         if network is None:
             return not_found(request, N_("This network"))
         now = now_utc()
-        page, weeks = _calendar_slice(session, node, network, filters, month, after, now)
+        page, drawn = _calendar_slice(session, node, network, filters, month, after, now)
         # a month's cells name each event (its title, link and author: the entry has them);
         # only the list draws whole cards
+        weeks, cells = drawn or (None, {})
         lang = page_language(request, {})
         cards = [] if weeks else entry_html(request, page.entries, lang, "h2")
-        cells = {e.object_id: cell_html(e) for e in page.entries} if weeks else {}
     today = now.date()
     shown = month or (today.year, today.month)
     prev_month = (shown[0] - (shown[1] == 1), (shown[1] - 2) % 12 + 1)
