@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
@@ -45,6 +46,8 @@ from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.models.networks import CalendarStamp
 from node.web import fragments
+
+T = TypeVar("T")
 
 # What a kept entry costs: its Entry and decoded document (~840 bytes of JSON on the seeded
 # network); tracemalloc counted 506 KB for a month of 100 kept, what the read left behind
@@ -101,6 +104,27 @@ class _ByEngine:
 
 
 kept = _ByEngine()
+
+
+class _Drawn:
+    """What a page draws of a kept page (a month's grid and cells), kept with it: weakly, so it
+    goes with the page, and a page given new credit lines is a new page, drawn anew."""
+
+    def __init__(self) -> None:
+        self._found: weakref.WeakKeyDictionary[Page, Any] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __call__(self, page: Page, draw: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._found.get(page)
+        if found is None:
+            found = draw()
+            with self._lock:
+                self._found[page] = found
+        return cast(T, found)
+
+
+drawn = _Drawn()
 
 
 def month_page(

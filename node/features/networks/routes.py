@@ -8,8 +8,6 @@ people to the directory and the calendar.
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -23,9 +21,8 @@ from starlette.routing import Route
 from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
-from node.features.networks import collections, directory, timeline
+from node.features.networks import collections, directory, kept_slices, timeline
 from node.features.networks.cards import cell_html, entry_html
-from node.features.networks.kept_slices import month_page
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
     Day,
@@ -175,28 +172,20 @@ def _calendar_slice(
     year, number = month
     first = datetime(year, number, 1, tzinfo=UTC)
     until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
-    page = month_page(session, node, network, filters, first, until, after, MONTH_SIZE)
+    page = kept_slices.month_page(session, node, network, filters, first, until, after, MONTH_SIZE)
     return page, _drawn_month(page, year, number)
 
 
 def _drawn_month(page: Page, year: int, number: int) -> tuple[list[list[Day]], dict[str, Markup]]:
     """The month's grid and each event's cell; drawn once for a kept page (the same object while
-    nothing it shows has changed: kept_slices.month_page) and joined on every read after."""
-    with _DRAWN_LOCK:
-        found = _DRAWN.get(page)
-    if found is None:
+    nothing it shows has changed: kept_slices.month_page) and joined on every read after. The
+    template only reads them."""
+
+    def draw() -> tuple[list[list[Day]], dict[str, Markup]]:
         cells = {e.object_id: cell_html(e) for e in page.entries}
-        found = (month_grid(year, number, page.entries), cells)
-        with _DRAWN_LOCK:
-            _DRAWN[page] = found
-    return found
+        return month_grid(year, number, page.entries), cells
 
-
-# read only once drawn: the template reads the cells' days and their entries' object ids
-_DRAWN: weakref.WeakKeyDictionary[Page, tuple[list[list[Day]], dict[str, Markup]]] = (
-    weakref.WeakKeyDictionary()
-)
-_DRAWN_LOCK = threading.Lock()
+    return kept_slices.drawn(page, draw)
 
 
 def calendar_page(request: Request) -> Response:
