@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from node.features.networks import clean
@@ -116,6 +116,9 @@ def entry_html(request: Request, entries: list[Entry], lang: str, hx: str = "h3"
 def cell_html(entry: Entry) -> Markup:
     """An entry in a month's cell: its title linked, its author named (escaped as the
     template escaped them)."""
-    return Markup(
-        '<li><a href="{}" rel="nofollow noopener">{}</a> <span class="meta">({})</span></li>'
-    ).format(entry.url, entry.title, entry.author.name)
+    # escape() and an f-string: Markup.format drew the same through string.Formatter at ~10 µs
+    # a cell (a month has 100)
+    url, title, name = escape(entry.url), escape(entry.title), escape(entry.author.name)
+    return Markup(  # noqa: S704 (every value escaped above)
+        f'<li><a href="{url}" rel="nofollow noopener">{title}</a> <span class="meta">({name})</span></li>'
+    )

@@ -51,13 +51,18 @@ def _unique(entries: list[Entry]) -> list[Entry]:
 
 
 def _first_shown(
-    session: Session, node: NodeContext, actor: LocalActor | None, filters: Filters, limit: int
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor | None,
+    filters: Filters,
+    limit: int,
+    spare: int = 0,
 ) -> list[Entry]:
     """The next ``limit`` events a page lists (each once, no sessions), read ``limit`` at a
     time after the last one read, at most ROUNDS times. Reading four times ``limit`` at once, as
     these pages did, drew four times the events they show (each row's document read, its
     author credited) when, as usual, nearly all of the first ``limit`` are shown."""
-    limit = min(limit, MAX_SHOWN)
+    limit = min(limit, MAX_SHOWN) + spare
     now, after = now_utc(), None
     shown: list[Entry] = []
     for _ in range(ROUNDS):
@@ -102,12 +107,18 @@ def _authors(session: Session, node: NodeContext, items: list[Item]) -> dict[int
 
 
 def node_upcoming(
-    session: Session, node: NodeContext, limit: int, filters: Filters | None = None
+    session: Session,
+    node: NodeContext,
+    limit: int,
+    filters: Filters | None = None,
+    *,
+    spare: int = 0,
 ) -> list[Entry]:
-    """The node's next ``limit`` events: its organizations' own and what its networks show
-    (those passing ``filters``: a region's or a category's page)."""
+    """The node's next ``limit`` events (and ``spare`` more, for a reader that keeps them:
+    kept_slices.py): its organizations' own and what its networks show (those passing
+    ``filters``: a region's or a category's page)."""
     # one event may be filed by several networks, and sessions are left out
-    return _first_shown(session, node, None, filters or Filters(), limit)
+    return _first_shown(session, node, None, filters or Filters(), limit, spare)
 
 
 def node_latest(session: Session, node: NodeContext, limit: int) -> list[Entry]:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from node.activitypub.mediatypes import wants_activity_json
 from node.content.essglobal import scheme_title
 from node.db import now_utc
-from node.features.networks import collections, directory, timeline
+from node.features.networks import collections, directory, kept_slices, timeline
 from node.features.networks.cards import cell_html, entry_html
 from node.features.networks.profiles import concept_label
 from node.features.networks.queries import (
@@ -161,9 +162,9 @@ def _calendar_slice(
     month: tuple[int, int] | None,
     after: Cursor | None,
     now: datetime,
-) -> tuple[Page, list[list[Day]] | None]:
+) -> tuple[Page, tuple[list[list[Day]], dict[str, Markup]] | None]:
     """The list's page (events not over now) or the month's (events not over at its start
-    and starting before its end), and the month's grid."""
+    and starting before its end), and the month's grid and cells."""
     if month is None:
         return upcoming_page(
             session, node, network, filters, since=now, after=after, limit=LIST_SIZE
@@ -171,10 +172,20 @@ def _calendar_slice(
     year, number = month
     first = datetime(year, number, 1, tzinfo=UTC)
     until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
-    page = upcoming_page(
-        session, node, network, filters, since=first, until=until, after=after, limit=MONTH_SIZE
-    )
-    return page, month_grid(year, number, page.entries)
+    page = kept_slices.month_page(session, node, network, filters, first, until, after, MONTH_SIZE)
+    return page, _drawn_month(page, year, number)
+
+
+def _drawn_month(page: Page, year: int, number: int) -> tuple[list[list[Day]], dict[str, Markup]]:
+    """The month's grid and each event's cell; drawn once for a kept page (the same object while
+    nothing it shows has changed: kept_slices.month_page) and joined on every read after. The
+    template only reads them."""
+
+    def draw() -> tuple[list[list[Day]], dict[str, Markup]]:
+        cells = {e.object_id: cell_html(e) for e in page.entries}
+        return month_grid(year, number, page.entries), cells
+
+    return kept_slices.drawn(page, draw)
 
 
 def calendar_page(request: Request) -> Response:
@@ -189,12 +200,12 @@ def calendar_page(request: Request) -> Response:
         if network is None:
             return not_found(request, N_("This network"))
         now = now_utc()
-        page, weeks = _calendar_slice(session, node, network, filters, month, after, now)
+        page, drawn = _calendar_slice(session, node, network, filters, month, after, now)
         # a month's cells name each event (its title, link and author: the entry has them);
         # only the list draws whole cards
+        weeks, cells = drawn or (None, {})
         lang = page_language(request, {})
         cards = [] if weeks else entry_html(request, page.entries, lang, "h2")
-        cells = {e.object_id: cell_html(e) for e in page.entries} if weeks else {}
     today = now.date()
     shown = month or (today.year, today.month)
     prev_month = (shown[0] - (shown[1] == 1), (shown[1] - 2) % 12 + 1)

@@ -334,9 +334,11 @@ def _networks() -> Any:
     return select(col(LocalActor.id)).where(LocalActor.kind == "network")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Page:
-    """One page of events, and the cursor of the next (None: the last page)."""
+    """One page of events, and the cursor of the next (None: the last page). Told apart by
+    identity: a kept page (kept_slices.py) is the same object on every read, and what is drawn
+    of it is kept with it (routes._drawn_month)."""
 
     entries: list[Entry]
     next: Cursor | None

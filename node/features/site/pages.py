@@ -15,6 +15,7 @@ from starlette.responses import Response
 from node import __version__
 from node.db import now_utc
 from node.features.feeds.scopes import upcoming_scopes
+from node.features.networks import kept_slices
 from node.features.networks.cards import entry_html
 from node.features.networks.highlights import node_latest, node_upcoming
 from node.features.networks.queries import Filters
@@ -66,7 +67,7 @@ def _scope_page(
     translates the first and fills in the second)."""
     node = ctx(request)
     with Session(node.engine) as session:
-        found = node_upcoming(session, node, SCOPE_EVENTS, filters)
+        found = kept_slices.upcoming(session, node, filters, SCOPE_EVENTS)
         events = entry_html(request, found, page_language(request, {}), "h2")
     return html(
         request,

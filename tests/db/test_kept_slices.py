@@ -1,0 +1,171 @@
+"""A network's month page, and a region's or a category's, keep their slice of events under the
+calendar generations (node/features/networks/kept_slices.py): read again, they are joined from
+what was kept; a change to anything the slice was drawn from (an event filed, updated, hidden,
+or moved to another month) shows at the next read, a renamed author is credited by the new
+name even while the slice itself stays kept, and an event that ends leaves a region's page
+while the rest of its slice is still served."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy import event as sqlalchemy_event
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from node.db import session_scope
+from node.features.networks import highlights, kept_slices, rules
+from node.federation.context import NodeContext
+from node.models import LocalActor, RemoteActor
+from node.settings import Settings
+from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
+from tests.db.test_calendar_bounds import file_events, timed
+
+ORG = "https://coop.example/actors/riverside"
+MAY, JUNE = "/networks/ussen/calendar?month=2099-05", "/networks/ussen/calendar?month=2099-06"
+
+
+@pytest.fixture
+def node(settings: Settings, engine: Engine) -> NodeContext:
+    return NodeContext.build(settings, engine)
+
+
+@pytest.fixture
+def ussen(engine: Engine) -> LocalActor:
+    net = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, net, ORG)
+    return net
+
+
+def create(obj: dict[str, object]) -> dict[str, object]:
+    return activity("Create", ORG, obj, to=[PUBLIC])
+
+
+def month(client: TestClient, engine: Engine, path: str = MAY) -> tuple[str, bool]:
+    """The month's page, and whether its slice was the kept one."""
+    store = kept_slices.kept(engine)
+    hits = store.hits
+    answer = client.get(path)
+    assert answer.status_code == 200, path
+    return answer.text, store.hits > hits
+
+
+async def test_a_month_read_again_is_the_kept_slice_until_an_event_is_filed(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    first, kept = month(client, engine)
+    assert "Seed swap" in first and not kept
+    again, kept = month(client, engine)
+    assert kept and again == first  # the same page, its rows not read again
+
+    await deliver(node, create(event(ORG, 2, name="Tool library")))
+    page, kept = month(client, engine)
+    assert not kept  # a new generation: the slice is read anew
+    assert "Seed swap" in page and "Tool library" in page
+    assert month(client, engine)[1]
+
+
+async def test_an_event_updated_into_another_month_or_hidden_leaves_the_kept_month(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    moving, hidden = event(ORG, 1, name="Compost day"), event(ORG, 2, name="Repair cafe")
+    for ev in (moving, hidden):
+        await deliver(node, create(ev))
+    assert month(client, engine)[0].count("(Riverside)") == 2
+    assert month(client, engine)[1]
+
+    june = moving | {
+        "startTime": "2099-06-05T18:00:00-04:00",
+        "endTime": "2099-06-05T20:00:00-04:00",
+    }
+    assert "updated" in await deliver(node, activity("Update", ORG, june, to=[PUBLIC]))
+    with session_scope(engine) as session:
+        rules.hide_item(session, node, ussen, str(hidden["id"]), "cli:ana", "off topic")
+    may, kept = month(client, engine)
+    assert not kept
+    assert "Compost day" not in may and "Repair cafe" not in may
+    assert "Compost day" in month(client, engine, JUNE)[0]
+
+
+async def test_a_renamed_author_is_credited_by_the_new_name_from_the_kept_slice(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    assert "(Riverside)" in month(client, engine)[0]
+    with session_scope(engine) as session:
+        row = session.exec(select(RemoteActor).where(RemoteActor.ap_id == ORG)).one()
+        row.name = "Riverside Growers"
+        session.add(row)
+    # a remote actor's name is no item of the network: the generation stays, the slice is
+    # the kept one, and its credit line is read again
+    page, kept = month(client, engine)
+    assert kept
+    assert "(Riverside Growers)" in page and "(Riverside)" not in page
+
+
+def test_an_event_that_ends_leaves_a_category_page_served_from_its_kept_slice(
+    engine: Engine, client: TestClient, ussen: LocalActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    hourly = [
+        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
+        for n in range(1, 60)
+    ]
+    file_events(engine, ussen, hourly)
+    store = kept_slices.kept(engine)
+    first = client.get("/categories/MEETING").text
+    assert "Meeting 01" in first and "Meeting 50" in first and "Meeting 51" not in first
+
+    # two hours on: the first two meetings are over, and the page goes on to the 52nd
+    later = now + timedelta(hours=2, minutes=55)
+    for module in (kept_slices, highlights):
+        monkeypatch.setattr(module, "now_utc", lambda: later)
+    hits = store.hits
+    page = client.get("/categories/MEETING").text
+    assert store.hits > hits  # no event changed: the kept slice, its ended events left out
+    assert "Meeting 01" not in page and "Meeting 02" not in page
+    assert "Meeting 03" in page and "Meeting 52" in page and "Meeting 53" not in page
+    # the same page as one read afresh at that time
+    store.clear()
+    assert client.get("/categories/MEETING").text == page
+
+    # fewer than a page of the kept ones still running: read again
+    monkeypatch.setattr(kept_slices, "now_utc", lambda: now + timedelta(hours=30))
+    monkeypatch.setattr(highlights, "now_utc", lambda: now + timedelta(hours=30))
+    page = client.get("/categories/MEETING").text
+    assert "Meeting 29" not in page and "Meeting 30" in page and "Meeting 59" in page
+
+
+async def test_a_kept_month_reads_no_event_and_its_generation_by_primary_key(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    month(client, engine)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        seen.append((statement, parameters))
+
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert month(client, engine)[1]
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    assert not [st for st, _ in seen if "network_item" in st]
+    [(statement, parameters)] = [(st, p) for st, p in seen if "calendar_stamp" in st]
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            assert [row[-1] for row in plan] == [
+                "SEARCH calendar_stamp USING INTEGER PRIMARY KEY (rowid=?)"
+            ]
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+            assert "Index Scan using calendar_stamp_pkey" in plan[0][0], plan
+            conn.rollback()
