@@ -19,7 +19,7 @@ from node.federation.inbox.process import register as register_inbox
 from node.federation.worker import Registry, Worker
 from node.settings import Settings
 from node.wiring import dispatcher
-from tests.db.inbox_support import ANA, PUBLIC, coop_and_ana, deliver, process
+from tests.db.inbox_support import ANA, ana_note, coop_and_ana, deliver, process
 
 
 @contextmanager
@@ -60,29 +60,12 @@ def run_the_job(node: NodeContext) -> int:
     return asyncio.run(Worker(node, registry, concurrency=1, batch=1).drain())
 
 
-def a_create(n: int, object_id: str) -> dict[str, object]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{ANA}/statuses/{n}/activity",
-        "type": "Create",
-        "actor": ANA,
-        "to": [PUBLIC],
-        "object": {
-            "id": object_id,
-            "type": "Note",
-            "attributedTo": ANA,
-            "content": "<p>Our seed library opens on Saturday</p>",
-            "to": [PUBLIC],
-        },
-    }
-
-
 def test_a_strangers_note_costs_its_row_one_question_and_its_result(
     settings: Settings, engine: Engine
 ) -> None:
     ana = coop_and_ana(engine, settings)
     node = NodeContext.build(settings, engine)
-    outcome = asyncio.run(deliver(node, a_create(1, f"{ANA}/statuses/1"), ana))
+    outcome = asyncio.run(deliver(node, ana_note(1), ana))
     assert outcome.status == 202
     node.inbox_swept_at = time.monotonic()  # the hourly sweep of old bodies is not this story
     with recorded(engine) as (statements, checkouts):
