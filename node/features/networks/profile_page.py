@@ -19,6 +19,7 @@ from node.features.networks.highlights import (
     network_upcoming,
     networks_of,
 )
+from node.features.networks.member_cards import profile_members_html
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.web.i18n import N_
@@ -43,6 +44,8 @@ def profile_page(request: Request) -> Response:
             actor,
             request.query_params.get("lang"),
             request.headers.get("accept-language", ""),
+            # the network's own events, calls and news are in its sections below
+            with_sections=actor.kind != "network",
         )
         extra: dict[str, Any] = {"networks": networks_of(session, node, actor)}
         if actor.kind == "network":
@@ -55,9 +58,7 @@ def profile_page(request: Request) -> Response:
                 "network_latest": entry_html(
                     request, network_latest(session, node, actor, SHOWN), lang
                 ),
-                "members": members_of(session, node, actor),
-                # the network's own events, calls and news are in its sections above
-                "sections": [],
+                "members": profile_members_html(request, lang, members_of(session, node, actor)),
             }
     return html(
         request,

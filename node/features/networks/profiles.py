@@ -109,22 +109,6 @@ def place_of(document: dict[str, Any]) -> tuple[str, str]:
     return region, country.upper() if len(country) == 2 else ""
 
 
-def profiles_of(
-    session: Session, node: NodeContext, actors: Iterable[str]
-) -> dict[str, MemberProfile]:
-    """The profiles of many actors: the remote ones in one query (a page's authors), the
-    local ones (few: this node's own organizations) one by one."""
-    wanted = set(actors)
-    remote = sorted(a for a in wanted if not _local(node, a))
-    found: dict[str, MemberProfile] = {}
-    if remote:
-        for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
-            found[cached.ap_id] = remote_profile(cached.ap_id, cached)
-    for actor in wanted - found.keys():
-        found[actor] = profile_of(session, node, actor)
-    return found
-
-
 # built once, its list of ids bound at each call: building it cost more than the read
 @lru_cache(maxsize=1)
 def _credits() -> Any:
@@ -180,19 +164,54 @@ def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
     """The profile of a remote actor as cached (its id alone when it is not)."""
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
-    region, country = place_of(cached.document)
-    name, handle, url = _named(
-        actor, cached.name, cached.preferred_username, cached.domain, cached.url
+    return cached_profile(
+        actor,
+        cached.type,
+        cached.name,
+        cached.preferred_username,
+        cached.domain,
+        cached.url,
+        cached.document,
     )
+
+
+# What a profile reads of a cached remote actor, in the order of cached_profile's arguments
+# after the actor: a page of members selects these columns (no ORM object per member: building
+# 50 RemoteActor objects cost more than the page's query).
+PROFILE_COLUMNS: tuple[Any, ...] = (
+    RemoteActor.type,
+    RemoteActor.name,
+    RemoteActor.preferred_username,
+    RemoteActor.domain,
+    RemoteActor.url,
+    RemoteActor.document,
+)
+
+
+def cached_profile(
+    actor: str,
+    kind: str,
+    name: str | None,
+    username: str | None,
+    domain: str,
+    url: str | None,
+    document: dict[str, Any],
+    *,
+    classified: bool = True,
+) -> MemberProfile:
+    """The profile of a remote actor from its cached columns (:data:`PROFILE_COLUMNS`);
+    ``classified=False``: without its ESSGlobal terms (for a page that does not show them)."""
+    region, country = place_of(document)
+    name, handle, link = _named(actor, name, username, domain, url)
     return MemberProfile(
         actor=actor,
         name=name,
         handle=handle,
-        url=url,
-        type=cached.type,
+        url=link,
+        type=kind,
         region=region,
         country=country,
-        essglobal=essglobal_of(cached.document),
+        essglobal=essglobal_of(document) if classified else {},
     )
 
 
