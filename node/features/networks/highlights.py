@@ -11,8 +11,9 @@ as one with ten. The node's front page still takes its calls and news by arrival
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Integer, bindparam
@@ -22,10 +23,12 @@ from sqlmodel import Session, col, select
 from node.db import now_utc, select_rows
 from node.features.networks.collections import MEMBERS, MEMBERSHIPS
 from node.features.networks.profiles import (
-    PROFILE_COLUMNS,
+    SOURCE_COLUMNS,
     MemberProfile,
-    cached_profile,
+    profile_fields,
     profile_of,
+    shown_name,
+    source_profile,
 )
 from node.features.networks.queries import (
     Entry,
@@ -57,7 +60,12 @@ def _unique(entries: list[Entry]) -> list[Entry]:
 
 
 def _first_shown(
-    session: Session, node: NodeContext, actor: LocalActor | None, filters: Filters, limit: int
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor | None,
+    filters: Filters,
+    limit: int,
+    profiles: _Profiles | None = None,
 ) -> list[Entry]:
     """The next ``limit`` events a page lists (each once, no sessions), read ``limit`` at a
     time after the last one read, at most ROUNDS times. Reading four times ``limit`` at once, as
@@ -67,7 +75,9 @@ def _first_shown(
     now, after = now_utc(), None
     shown: list[Entry] = []
     for _ in range(ROUNDS):
-        page = upcoming_page(session, node, actor, filters, since=now, after=after, limit=limit)
+        page = upcoming_page(
+            session, node, actor, filters, since=now, after=after, limit=limit, profiles=profiles
+        )
         shown = _unique(shown + page.entries)
         if len(shown) >= limit or page.next is None:
             break
@@ -86,8 +96,28 @@ def network_latest(
     session: Session, node: NodeContext, network: LocalActor, limit: int
 ) -> list[Entry]:
     """The network's latest ``limit`` calls and news (its own and its members'), newest first."""
-    limit = min(limit, MAX_SHOWN)
     profiles = _Profiles(session, node)
+    rows, own = _latest_read(session, network, limit)
+    profiles.preload({r.author for r in rows})  # one query, not one an author
+    return _latest_entries(node, network, limit, rows, own, profiles)
+
+
+def network_highlights(
+    session: Session, node: NodeContext, network: LocalActor, limit: int
+) -> tuple[list[Entry], list[Entry]]:
+    """What the network's profile lists: its next ``limit`` events (:func:`network_upcoming`)
+    and its latest ``limit`` calls and news (:func:`network_latest`), their authors' credit
+    lines read in one query (one for each list was a statement more per view)."""
+    profiles = _Profiles(session, node)
+    rows, own = _latest_read(session, network, limit)
+    profiles.expect(r.author for r in rows)  # looked up with the events' authors
+    upcoming = _first_shown(session, node, network, Filters(), limit, profiles)
+    return upcoming, _latest_entries(node, network, limit, rows, own, profiles)
+
+
+def _latest_read(session: Session, network: LocalActor, limit: int) -> tuple[list[Any], list[Item]]:
+    """The rows of the network's latest calls and news (one range per kind) and its own."""
+    limit = min(limit, MAX_SHOWN)
     values = {"network": network.id or 0, "limit": limit}
     rows = [
         row
@@ -95,10 +125,20 @@ def network_latest(
         for row in select_rows(session, _network_latest(), values | {"kind": kind})
     ]
     own = own_items(session, _own_latest(True), {"actor": network.id, "limit": limit})
+    return rows, own
+
+
+def _latest_entries(
+    node: NodeContext,
+    network: LocalActor,
+    limit: int,
+    rows: list[Any],
+    own: list[Item],
+    profiles: _Profiles,
+) -> list[Entry]:
     me = actor_id(node.urls, network)
-    profiles.preload({r.author for r in rows})  # one query, not one an author
     entries = [_from_item(i, profiles, me) for i in own] + [_from_row(r, profiles) for r in rows]
-    return sorted(_unique(entries), key=published_at, reverse=True)[:limit]
+    return sorted(_unique(entries), key=published_at, reverse=True)[: min(limit, MAX_SHOWN)]
 
 
 def _authors(session: Session, node: NodeContext, items: list[Item]) -> dict[int, str]:
@@ -178,12 +218,17 @@ def _own_latest(scoped: bool) -> Any:
 
 @dataclass(frozen=True)
 class MemberEntry:
-    """A member of a network with its profile; a member network of this node with its own
-    first members (nesting, one level shown)."""
+    """A member of a network as its profile lists it: by ``name`` (the list's order), its kind,
+    what its ``<li>`` is drawn from (``source``: a remote member's cached columns with its
+    document as stored, or a local member's profile), how to draw its profile from that, and,
+    for a member network of this node, its own first members (nesting, one level shown). The
+    document is decoded only to draw the member (a kept ``<li>`` needs none of it)."""
 
-    profile: MemberProfile
+    name: str
     kind: str
+    source: tuple[Any, ...]
     members: list[MemberProfile]
+    draw: Callable[[], MemberProfile]
 
 
 def networks_of(session: Session, node: NodeContext, actor: LocalActor) -> list[MemberProfile]:
@@ -200,11 +245,6 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
     RemoteActor objects), the local ones among them another (two per member made the network's
     profile page ~100 queries, half its time)."""
     rows = select_rows(session, _members_query(_postgresql(session)), {"owner": network.id or 0})
-    # the page shows each member's name, kind and place: not its ESSGlobal terms
-    profiles = {
-        member: cached_profile(member, *columns, classified=False) if cached is not None else None
-        for member, _, cached, *columns in rows
-    }
     slugs = {_slug(node, row.member) for row in rows if row.kind == "network"} - {""}
     local = (
         {a.slug: a for a in session.exec(select(LocalActor).where(col(LocalActor.slug).in_(slugs)))}
@@ -212,13 +252,24 @@ def members_of(session: Session, node: NodeContext, network: LocalActor) -> list
         else {}
     )
     found = []
-    for member, kind, *_ in rows:
-        # a member of this node has no cached document: its profile is its own row
-        profile = profiles[member] or profile_of(session, node, member)
+    for member, kind, cached, *columns in rows:
         nested = local.get(_slug(node, member)) if kind == "network" else None
         members = [] if nested is None else _first_members(session, node, nested)
-        found.append(MemberEntry(profile, kind, members))
-    return sorted(found, key=lambda m: m.profile.name.lower())
+        if cached is not None:
+            # the page shows each member's name, kind and place: not its ESSGlobal terms
+            draw = partial(source_profile, member, *columns, classified=False)
+            name = shown_name(member, columns[1], columns[2])
+            found.append(MemberEntry(name, kind, ("cached", member, *columns), members, draw))
+            continue
+        # a member of this node has no cached document: its profile is its own row
+        profile = profile_of(session, node, member)
+        source = ("profile", *profile_fields(profile))
+        found.append(MemberEntry(profile.name, kind, source, members, partial(_given, profile)))
+    return sorted(found, key=lambda m: m.name.lower())
+
+
+def _given(profile: MemberProfile) -> MemberProfile:
+    return profile
 
 
 def _postgresql(session: Session) -> bool:
@@ -242,7 +293,7 @@ def _members_query(postgresql: bool) -> Any:
             col(Membership.member),
             col(Membership.kind),
             col(RemoteActor.ap_id),
-            *PROFILE_COLUMNS,
+            *SOURCE_COLUMNS,
         )
         .select_from(Membership)
         .join(RemoteActor, col(RemoteActor.ap_id) == col(Membership.member), isouter=True)

@@ -24,33 +24,20 @@ from starlette.requests import Request
 
 from node.content.essglobal import scheme_title
 from node.features.networks.highlights import MemberEntry
-from node.features.networks.profiles import MemberProfile, concept_label
+from node.features.networks.profiles import MemberProfile, concept_label, profile_fields
 from node.web import fragments, i18n
 
 PROFILE_MEMBER = "_network_member.html"
 DIRECTORY_MEMBER = "_directory_member.html"
 
 
-def _fields(profile: MemberProfile) -> tuple[Any, ...]:
-    """Every field of a profile (what either template may read)."""
-    return (
-        profile.actor,
-        profile.name,
-        profile.handle,
-        profile.url,
-        profile.type,
-        profile.region,
-        profile.country,
-        profile.essglobal,
-    )
-
-
 def member_key(
-    template: str, lang: str, kind: str, profile: MemberProfile, nested: list[MemberProfile]
+    template: str, lang: str, kind: str, source: Any, nested: list[MemberProfile]
 ) -> bytes:
-    """The digest of everything a member's ``<li>`` is drawn from."""
+    """The digest of everything a member's ``<li>`` is drawn from: its ``source`` (a profile's
+    fields, or the cached columns it is drawn from) and a nested network's first members'."""
     return fragments.digest(
-        template, lang, kind, _fields(profile), [_fields(member) for member in nested]
+        template, lang, kind, source, [profile_fields(member) for member in nested]
     )
 
 
@@ -84,7 +71,7 @@ def profile_members_html(request: Request, lang: str, members: list[MemberEntry]
         PROFILE_MEMBER,
         [
             (
-                member_key(PROFILE_MEMBER, lang, m.kind, m.profile, m.members),
+                member_key(PROFILE_MEMBER, lang, m.kind, m.source, m.members),
                 partial(_profile_entry, m),
             )
             for m in members
@@ -102,7 +89,7 @@ def directory_members_html(
         DIRECTORY_MEMBER,
         [
             (
-                member_key(DIRECTORY_MEMBER, lang, kind, profile, []),
+                member_key(DIRECTORY_MEMBER, lang, kind, profile_fields(profile), []),
                 partial(_directory_entry, kind, profile),
             )
             for kind, profile in members
@@ -111,7 +98,7 @@ def directory_members_html(
 
 
 def _profile_entry(member: MemberEntry) -> dict[str, Any]:
-    return {"profile": member.profile, "kind": member.kind, "members": member.members}
+    return {"profile": member.draw(), "kind": member.kind, "members": member.members}
 
 
 def _directory_entry(kind: str, profile: MemberProfile) -> dict[str, Any]:

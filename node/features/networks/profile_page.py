@@ -15,8 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from node.features.networks.cards import entry_html
 from node.features.networks.highlights import (
     members_of,
-    network_latest,
-    network_upcoming,
+    network_highlights,
     networks_of,
 )
 from node.features.networks.member_cards import profile_members_html
@@ -51,13 +50,11 @@ def profile_page(request: Request) -> Response:
         if actor.kind == "network":
             # the language html() will draw the page in (the profile's own choice, if any)
             lang = page_language(request, dict(context))
-            upcoming = network_upcoming(session, node, actor, SHOWN)
+            upcoming, latest = network_highlights(session, node, actor, SHOWN)
             extra |= {
                 "network": actor,
                 "network_events": entry_html(request, upcoming, lang),
-                "network_latest": entry_html(
-                    request, network_latest(session, node, actor, SHOWN), lang
-                ),
+                "network_latest": entry_html(request, latest, lang),
                 "members": profile_members_html(request, lang, members_of(session, node, actor)),
             }
     return html(

@@ -10,12 +10,13 @@ grouped under ``essglobal``; the region and country from ``region``/``country`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Text, bindparam, cast
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -56,6 +57,20 @@ class MemberProfile(Credit):
     region: str = ""
     country: str = ""
     essglobal: dict[str, list[str]] = field(default_factory=dict)
+
+
+def profile_fields(profile: MemberProfile) -> tuple[Any, ...]:
+    """Every field of a profile (what a page may show of it)."""
+    return (
+        profile.actor,
+        profile.name,
+        profile.handle,
+        profile.url,
+        profile.type,
+        profile.region,
+        profile.country,
+        profile.essglobal,
+    )
 
 
 def _concepts(value: Any) -> list[str]:
@@ -188,6 +203,33 @@ PROFILE_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# The same columns with the document as its stored text: a page that keys what it draws by
+# them decodes the document only to draw it (the profile page's members, member_cards.py).
+SOURCE_COLUMNS: tuple[Any, ...] = (*PROFILE_COLUMNS[:-1], cast(RemoteActor.document, Text))
+
+
+def source_profile(
+    actor: str,
+    kind: str,
+    name: str | None,
+    username: str | None,
+    domain: str,
+    url: str | None,
+    document: str,
+    *,
+    classified: bool = True,
+) -> MemberProfile:
+    """The profile of a remote actor from :data:`SOURCE_COLUMNS`."""
+    found = json.loads(document)
+    return cached_profile(actor, kind, name, username, domain, url, found, classified=classified)
+
+
+def shown_name(actor: str, name: str | None, username: str | None) -> str:
+    """The name a cached remote actor's profile shows (its name, else its username, else its
+    id)."""
+    return name or username or actor
+
+
 def cached_profile(
     actor: str,
     kind: str,
@@ -220,4 +262,4 @@ def _named(
 ) -> tuple[str, str, str]:
     """(name, handle, link) of a cached remote actor, each falling back as its profile does."""
     handle = f"@{username}@{domain}" if username else ""
-    return name or username or actor, handle, url or actor
+    return shown_name(actor, name, username), handle, url or actor
