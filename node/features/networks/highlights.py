@@ -23,11 +23,11 @@ from sqlmodel import Session, col, select
 from node.db import now_utc, select_rows
 from node.features.networks.collections import MEMBERS, MEMBERSHIPS
 from node.features.networks.profiles import (
-    SOURCE_COLUMNS,
     MemberProfile,
     profile_fields,
     profile_of,
     shown_name,
+    source_columns,
     source_profile,
 )
 from node.features.networks.queries import (
@@ -293,7 +293,7 @@ def _members_query(postgresql: bool) -> Any:
             col(Membership.member),
             col(Membership.kind),
             col(RemoteActor.ap_id),
-            *SOURCE_COLUMNS,
+            *source_columns(),
         )
         .select_from(Membership)
         .join(RemoteActor, col(RemoteActor.ap_id) == col(Membership.member), isouter=True)

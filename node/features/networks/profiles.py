@@ -203,9 +203,11 @@ PROFILE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-# The same columns with the document as its stored text: a page that keys what it draws by
-# them decodes the document only to draw it (the profile page's members, member_cards.py).
-SOURCE_COLUMNS: tuple[Any, ...] = (*PROFILE_COLUMNS[:-1], cast(RemoteActor.document, Text))
+def source_columns() -> tuple[Any, ...]:
+    """:data:`PROFILE_COLUMNS` with the document as its stored text: a page that keys what it
+    draws by them decodes the document only to draw it (the profile page's members,
+    member_cards.py). For statements built once (nothing is built at import)."""
+    return (*PROFILE_COLUMNS[:-1], cast(RemoteActor.document, Text))
 
 
 def source_profile(
@@ -219,7 +221,7 @@ def source_profile(
     *,
     classified: bool = True,
 ) -> MemberProfile:
-    """The profile of a remote actor from :data:`SOURCE_COLUMNS`."""
+    """The profile of a remote actor from :func:`source_columns`."""
     found = json.loads(document)
     return cached_profile(actor, kind, name, username, domain, url, found, classified=classified)
 
