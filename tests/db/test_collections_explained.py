@@ -28,18 +28,30 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 
 def assert_one_keyed_range(
-    engine: Engine, statement: str, params: Any, index: str, *, probed: bool = True
+    engine: Engine,
+    statement: str,
+    params: Any,
+    index: str,
+    *,
+    probed: bool = True,
+    joined: tuple[str, str] | None = None,
 ) -> bool:
     """The statement reads ``index`` from its owner and state, from the cursor's id on when it
     has one (PostgreSQL: between two ids always); a collection page by cursor (``probed``)
     reads, in the same statement, one more range of that index the other way (the probe for
-    its other link: a subquery run once, not once a row). True when a cursor starts the
-    range."""
+    its other link: a subquery run once, not once a row). ``joined`` (table, index): each row
+    found is joined to that table's row by a lookup of that index, nothing more. True when a
+    cursor starts the range."""
     assert_indexed(engine, statement, params)
     cursor = re.search(r"\.id [<>] (\?|%\()", statement) is not None
     expected = 2 if cursor and probed else 1
     if engine.dialect.name == "sqlite":
         plan = _sqlite_plan(engine, statement, params)
+        if joined is not None:
+            table, key = joined
+            lookups = [line for line in plan if line.startswith(f"SEARCH {table} ")]
+            assert len(lookups) == 1 and f"USING INDEX {key} (" in lookups[0], plan
+            plan = [line for line in plan if line not in lookups]
         ranges = [line for line in plan if line.startswith("SEARCH")]
         assert len(ranges) == expected and len(plan) <= 3, plan
         assert set(plan) - set(ranges) <= {"SCALAR SUBQUERY 1"}, plan
@@ -50,6 +62,14 @@ def assert_one_keyed_range(
         return cursor
     root = _pg_plan(engine, statement, params)
     scans = [n for n in _nodes(root) if "Index" in n["Node Type"]]
+    if joined is not None:
+        table, key = joined
+        joins = [n for n in scans if n.get("Relation Name") == table]
+        assert [n.get("Index Name") for n in joins] == [key], scans
+        # looked up row by row beside the range (a nested loop under the Limit), never hashed
+        kinds = [n["Node Type"] for n in _nodes(root)]
+        assert "Nested Loop" in kinds and "Hash Join" not in kinds, kinds
+        scans = [n for n in scans if n not in joins]
     assert [n.get("Index Name") for n in scans] == [index] * expected, scans
     for scan in scans:
         cond = str(scan.get("Index Cond", ""))
@@ -122,16 +142,21 @@ def test_the_network_profiles_members_and_latest_news_read_bounded_ranges(
         "FROM membership": "ix_membership_network_state",
         "FROM outgoing_membership": "ix_outgoing_membership_actor_state",
     }
+    # the members are read with their cached profiles: each one's remote_actor row by its id
+    profiles = ("remote_actor", "ix_remote_actor_ap_id")
     checked = 0
     for statement, params in seen:
         for table, index in ranges.items():
             if table in statement and "ORDER BY" in statement:
-                assert_one_keyed_range(engine, statement, params, index)
+                joined = profiles if "JOIN remote_actor" in statement else None
+                assert_one_keyed_range(engine, statement, params, index, joined=joined)
                 checked += 1
         if "network_item.kind = " in statement and "BY network_item.published DESC" in statement:
             _assert_newest_of_one_kind(engine, statement, params)
             checked += 1
     assert checked >= 4, [s for s, _ in seen]
+    members = [s for s, _ in seen if "FROM membership" in s]
+    assert len(members) == 1 and "JOIN remote_actor" in members[0], members
 
 
 def _assert_newest_of_one_kind(engine: Engine, statement: str, params: Any) -> None:

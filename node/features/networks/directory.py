@@ -13,14 +13,20 @@ size, and its "more" link continues after the last row read, so every match is r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Integer, bindparam
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
+from node.db import select_rows
 from node.features.networks.profiles import (
+    PROFILE_COLUMNS,
     MemberProfile,
+    cached_profile,
     concept_label,
     profile_of,
-    remote_profile,
 )
 from node.features.networks.queries import Filters
 from node.federation.context import NodeContext
@@ -33,19 +39,20 @@ BATCH = 200  # rows read for a filtered page
 
 @dataclass(frozen=True)
 class DirectoryPage:
-    """Members with their profiles, and the cursor of the next page (None at the end)."""
+    """Members as (membership kind, profile), and the cursor of the next page (None at the
+    end)."""
 
-    members: list[tuple[Membership, MemberProfile]]
+    members: list[tuple[str, MemberProfile]]
     after: int | None
 
 
-def _admits(filters: Filters, row: Membership, profile: MemberProfile) -> bool:
+def _admits(filters: Filters, kind: str, profile: MemberProfile) -> bool:
     if filters.region and filters.region.lower() not in {
         profile.region.lower(),
         profile.country.lower(),
     }:
         return False
-    if filters.kind and row.kind != filters.kind:
+    if filters.kind and kind != filters.kind:
         return False
     if filters.sector:
         concepts = [iri for iris in profile.essglobal.values() for iri in iris]
@@ -54,6 +61,35 @@ def _admits(filters: Filters, row: Membership, profile: MemberProfile) -> bool:
             wanted == iri.lower() or wanted in concept_label(iri).lower() for iri in concepts
         )
     return True
+
+
+# Built once per shape, its values bound at each call, and read as plain columns: building the
+# select and 50 Membership and RemoteActor objects a page cost more than the database's answer
+# (docs/benchmarks.md, "The network profile and the member directory").
+@lru_cache(maxsize=4)
+def _page_query(kind: bool, cursor: bool) -> Any:
+    """The admitted members of network ``network`` (of kind ``kind``, after membership
+    ``after``) in admission order, each with its cached actor's columns (none for ours)."""
+    query = (
+        select_columns(
+            col(Membership.id),
+            col(Membership.member),
+            col(Membership.kind),
+            col(RemoteActor.ap_id),
+            *PROFILE_COLUMNS,
+        )
+        .select_from(Membership)
+        .join(RemoteActor, col(RemoteActor.ap_id) == col(Membership.member), isouter=True)
+        .where(
+            col(Membership.network_id) == bindparam("network"),
+            col(Membership.state) == "admitted",
+        )
+    )
+    if kind:
+        query = query.where(col(Membership.kind) == bindparam("kind"))
+    if cursor:
+        query = query.where(col(Membership.id) > bindparam("after"))
+    return query.order_by(col(Membership.id)).limit(bindparam("limit", type_=Integer))
 
 
 def directory_page(
@@ -67,30 +103,26 @@ def directory_page(
     region, kind and ESSGlobal concept (``sector``: an IRI, or a word of its label)."""
     filtered = bool(filters.region or filters.sector)
     wanted = BATCH if filtered else PAGE_SIZE
-    query = (
-        select(Membership, RemoteActor)
-        .join(RemoteActor, col(RemoteActor.ap_id) == col(Membership.member), isouter=True)
-        .where(Membership.network_id == network.id, Membership.state == "admitted")
-    )
+    values: dict[str, Any] = {"network": network.id, "limit": wanted + 1}
     if filters.kind:
-        query = query.where(Membership.kind == filters.kind)
+        values["kind"] = filters.kind
     if after is not None:
-        query = query.where(col(Membership.id) > after)
-    rows = session.exec(query.order_by(col(Membership.id)).limit(wanted + 1)).all()
+        values["after"] = after
+    rows = select_rows(session, _page_query(bool(filters.kind), after is not None), values)
     more = len(rows) > wanted
-    found: list[tuple[Membership, MemberProfile]] = []
+    found: list[tuple[str, MemberProfile]] = []
     last: int | None = None
-    for row, cached in rows[:wanted]:
+    for index, (ident, member, kind, cached, *columns) in enumerate(rows[:wanted]):
         # a member of this node has no cached document: its profile is its own row
         profile = (
-            remote_profile(row.member, cached)
+            cached_profile(member, *columns)
             if cached is not None
-            else profile_of(session, node, row.member)
+            else profile_of(session, node, member)
         )
-        last = row.id
-        if _admits(filters, row, profile):
-            found.append((row, profile))
+        last = ident
+        if _admits(filters, kind, profile):
+            found.append((kind, profile))
         if len(found) == PAGE_SIZE:
-            more = more or row is not rows[wanted - 1][0]
+            more = more or index != wanted - 1
             break
     return DirectoryPage(found, last if more else None)

@@ -15,10 +15,10 @@ from starlette.responses import RedirectResponse, Response
 from node.features.networks.cards import entry_html
 from node.features.networks.highlights import (
     members_of,
-    network_latest,
-    network_upcoming,
+    network_highlights,
     networks_of,
 )
+from node.features.networks.member_cards import profile_members_html
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.web.i18n import N_
@@ -43,21 +43,19 @@ def profile_page(request: Request) -> Response:
             actor,
             request.query_params.get("lang"),
             request.headers.get("accept-language", ""),
+            # the network's own events, calls and news are in its sections below
+            with_sections=actor.kind != "network",
         )
         extra: dict[str, Any] = {"networks": networks_of(session, node, actor)}
         if actor.kind == "network":
             # the language html() will draw the page in (the profile's own choice, if any)
             lang = page_language(request, dict(context))
-            upcoming = network_upcoming(session, node, actor, SHOWN)
+            upcoming, latest = network_highlights(session, node, actor, SHOWN)
             extra |= {
                 "network": actor,
                 "network_events": entry_html(request, upcoming, lang),
-                "network_latest": entry_html(
-                    request, network_latest(session, node, actor, SHOWN), lang
-                ),
-                "members": members_of(session, node, actor),
-                # the network's own events, calls and news are in its sections above
-                "sections": [],
+                "network_latest": entry_html(request, latest, lang),
+                "members": profile_members_html(request, lang, members_of(session, node, actor)),
             }
     return html(
         request,

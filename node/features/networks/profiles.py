@@ -10,12 +10,13 @@ grouped under ``essglobal``; the region and country from ``region``/``country`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Text, bindparam, cast
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -56,6 +57,20 @@ class MemberProfile(Credit):
     region: str = ""
     country: str = ""
     essglobal: dict[str, list[str]] = field(default_factory=dict)
+
+
+def profile_fields(profile: MemberProfile) -> tuple[Any, ...]:
+    """Every field of a profile (what a page may show of it)."""
+    return (
+        profile.actor,
+        profile.name,
+        profile.handle,
+        profile.url,
+        profile.type,
+        profile.region,
+        profile.country,
+        profile.essglobal,
+    )
 
 
 def _concepts(value: Any) -> list[str]:
@@ -107,22 +122,6 @@ def place_of(document: dict[str, Any]) -> tuple[str, str]:
             )
             country = country or text(address.get("addressCountry"), 2) or ""
     return region, country.upper() if len(country) == 2 else ""
-
-
-def profiles_of(
-    session: Session, node: NodeContext, actors: Iterable[str]
-) -> dict[str, MemberProfile]:
-    """The profiles of many actors: the remote ones in one query (a page's authors), the
-    local ones (few: this node's own organizations) one by one."""
-    wanted = set(actors)
-    remote = sorted(a for a in wanted if not _local(node, a))
-    found: dict[str, MemberProfile] = {}
-    if remote:
-        for cached in session.exec(select(RemoteActor).where(col(RemoteActor.ap_id).in_(remote))):
-            found[cached.ap_id] = remote_profile(cached.ap_id, cached)
-    for actor in wanted - found.keys():
-        found[actor] = profile_of(session, node, actor)
-    return found
 
 
 # built once, its list of ids bound at each call: building it cost more than the read
@@ -180,19 +179,83 @@ def remote_profile(actor: str, cached: RemoteActor | None) -> MemberProfile:
     """The profile of a remote actor as cached (its id alone when it is not)."""
     if cached is None:
         return MemberProfile(actor=actor, name=actor, handle="", url=actor, type="")
-    region, country = place_of(cached.document)
-    name, handle, url = _named(
-        actor, cached.name, cached.preferred_username, cached.domain, cached.url
+    return cached_profile(
+        actor,
+        cached.type,
+        cached.name,
+        cached.preferred_username,
+        cached.domain,
+        cached.url,
+        cached.document,
     )
+
+
+# What a profile reads of a cached remote actor, in the order of cached_profile's arguments
+# after the actor: a page of members selects these columns (no ORM object per member: building
+# 50 RemoteActor objects cost more than the page's query).
+PROFILE_COLUMNS: tuple[Any, ...] = (
+    RemoteActor.type,
+    RemoteActor.name,
+    RemoteActor.preferred_username,
+    RemoteActor.domain,
+    RemoteActor.url,
+    RemoteActor.document,
+)
+
+
+def source_columns() -> tuple[Any, ...]:
+    """:data:`PROFILE_COLUMNS` with the document as its stored text: a page that keys what it
+    draws by them decodes the document only to draw it (the profile page's members,
+    member_cards.py). For statements built once (nothing is built at import)."""
+    return (*PROFILE_COLUMNS[:-1], cast(RemoteActor.document, Text))
+
+
+def source_profile(
+    actor: str,
+    kind: str,
+    name: str | None,
+    username: str | None,
+    domain: str,
+    url: str | None,
+    document: str,
+    *,
+    classified: bool = True,
+) -> MemberProfile:
+    """The profile of a remote actor from :func:`source_columns`."""
+    found = json.loads(document)
+    return cached_profile(actor, kind, name, username, domain, url, found, classified=classified)
+
+
+def shown_name(actor: str, name: str | None, username: str | None) -> str:
+    """The name a cached remote actor's profile shows (its name, else its username, else its
+    id)."""
+    return name or username or actor
+
+
+def cached_profile(
+    actor: str,
+    kind: str,
+    name: str | None,
+    username: str | None,
+    domain: str,
+    url: str | None,
+    document: dict[str, Any],
+    *,
+    classified: bool = True,
+) -> MemberProfile:
+    """The profile of a remote actor from its cached columns (:data:`PROFILE_COLUMNS`);
+    ``classified=False``: without its ESSGlobal terms (for a page that does not show them)."""
+    region, country = place_of(document)
+    name, handle, link = _named(actor, name, username, domain, url)
     return MemberProfile(
         actor=actor,
         name=name,
         handle=handle,
-        url=url,
-        type=cached.type,
+        url=link,
+        type=kind,
         region=region,
         country=country,
-        essglobal=essglobal_of(cached.document),
+        essglobal=essglobal_of(document) if classified else {},
     )
 
 
@@ -201,4 +264,4 @@ def _named(
 ) -> tuple[str, str, str]:
     """(name, handle, link) of a cached remote actor, each falling back as its profile does."""
     handle = f"@{username}@{domain}" if username else ""
-    return name or username or actor, handle, url or actor
+    return shown_name(actor, name, username), handle, url or actor

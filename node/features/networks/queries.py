@@ -138,14 +138,24 @@ class _Profiles:
     def __init__(self, session: Session, node: NodeContext, *, named: bool = True) -> None:
         self.session, self.node, self.named = session, node, named
         self.cache: dict[str, Credit] = {}
+        self.pending: set[str] = set()
+
+    def expect(self, actors: Iterable[str]) -> None:
+        """These actors will be needed: looked up with the next :meth:`preload`'s (one query
+        for two lists of a page, not one each)."""
+        self.pending.update(a for a in actors if a not in self.cache)
 
     def preload(self, actors: Iterable[str]) -> None:
-        """Look up these actors at once (one query for the remote ones)."""
-        missing = {a for a in actors if a not in self.cache}
+        """Look up these actors (and those expected) at once (one query for the remote
+        ones)."""
+        missing = {a for a in actors if a not in self.cache} | self.pending
+        self.pending = set()
         if missing and self.named:
             self.cache.update(credits_of(self.session, self.node, missing))
 
     def __call__(self, actor: str) -> Credit:
+        if self.pending:
+            self.preload(())
         if actor not in self.cache:
             self.cache[actor] = (
                 profile_of(self.session, self.node, actor)

@@ -19,11 +19,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.activitypub.mediatypes import wants_activity_json
-from node.content.essglobal import scheme_title
 from node.db import now_utc
 from node.features.networks import collections, directory, kept_slices, timeline
 from node.features.networks.cards import cell_html, entry_html
-from node.features.networks.profiles import concept_label
+from node.features.networks.member_cards import directory_members_html
 from node.features.networks.queries import (
     Day,
     Filters,
@@ -251,20 +250,7 @@ def directory_page(request: Request) -> Response:
         raw_after = request.query_params.get("after", "")
         after = int(raw_after) if raw_after.isdigit() and len(raw_after) < 19 else None
         found = directory.directory_page(session, node, network, filters, after)
-    members = [
-        {
-            "profile": profile,
-            "kind": row.kind,
-            "since": row.decided_at,
-            "classification": [
-                # The title attribute once showed the property's name ("legalForm").
-                {"scheme": scheme_title(scheme), "iri": iri, "label": concept_label(iri)}
-                for scheme, iris in profile.essglobal.items()
-                for iri in iris
-            ],
-        }
-        for row, profile in found.members
-    ]
+    members = directory_members_html(request, page_language(request, {}), found.members)
     more = None
     if found.after is not None:
         more = f"/networks/{network.slug}/members?" + urlencode(

@@ -355,14 +355,16 @@ def upcoming_page(
     after: Cursor | None = None,
     limit: int = PAGE_SIZE,
     credited: bool = True,
+    profiles: _Profiles | None = None,
 ) -> Page:
     """Events not over at ``since`` (now), starting before ``until``, after ``after``: an
     actor's own and (a network) what it shows, or (no actor) the whole node's; soonest first,
     each object once. ``credited=False``: the entries' authors are their bare ids (nothing
-    is read to name them), for a reader that shows no credit line."""
+    is read to name them), for a reader that shows no credit line. ``profiles``: the page's
+    credit lines, shared with its other lists."""
     filters, since = filters or Filters(), since or now_utc()
     limit = max(1, min(limit, MAX_PAGE))
-    profiles = _Profiles(session, node, named=credited)
+    profiles = profiles or _Profiles(session, node, named=credited)
     entries: list[Entry] = []
     for network in network_ids(session, actor):
         rows = event_rows(session, network, filters, since, until, after, limit + 1)

@@ -15,10 +15,18 @@ from node.web import messages
 
 
 def profile_context(
-    session: Session, urls: Urls, actor: LocalActor, asked: str | None, accept: str
+    session: Session,
+    urls: Urls,
+    actor: LocalActor,
+    asked: str | None,
+    accept: str,
+    *,
+    with_sections: bool = True,
 ) -> dict[str, Any]:
     """Upcoming events, calls and news (a few each, with links to the full lists), and the
-    profile's website, place and ESSGlobal classification with labels."""
+    profile's website, place and ESSGlobal classification with labels. ``with_sections=False``
+    for a page that lists the actor's items its own way (a network's profile): its sections'
+    four queries are not run."""
     lang = item_view.choose_language(asked, accept, ())
     profile = actor.profile or {}
     labels = []
@@ -33,7 +41,8 @@ def profile_context(
     sections = []
     titles = {"events": "upcoming_events", "calls": "calls", "news": "news"}
     t = messages.translator(lang.ui)
-    for name, listing in listings.profile_sections(session, actor).items():
+    found = listings.profile_sections(session, actor) if with_sections else {}
+    for name, listing in found.items():
         sections.append(
             {
                 "name": name,

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import tuple_
+from sqlalchemy import Integer, bindparam, tuple_
 from sqlmodel import Session, col, select
 
 from node.federation.actors.documents import ordered_collection
@@ -124,6 +124,18 @@ def whole(session: Session, listing: Listing, owner_id: int) -> tuple[Any, ...]:
     """The conditions of all the owner's counted rows, as one bounded index range (for a
     page's first few, ordered by id)."""
     return _bounded(session, listing, owner_id, 0, _NO_ID)
+
+
+def whole_bound(listing: Listing, postgresql: bool) -> tuple[Any, ...]:
+    """The conditions of :func:`whole` for a statement built once: the owner's id is the bound
+    parameter ``owner`` (``postgresql``: with the row comparisons :func:`_bounded` adds)."""
+    owner: Any = bindparam("owner", type_=Integer)
+    found = [listing.owner == owner, listing.model.state == listing.state]
+    if postgresql:
+        key = tuple_(listing.owner, listing.model.state, col(listing.model.id))
+        found.append(key > tuple_(owner, listing.state, 0))
+        found.append(key < tuple_(owner, listing.state, _NO_ID))
+    return tuple(found)
 
 
 def _ordered(
