@@ -18,7 +18,7 @@ from node.content.events import EVENT_STATUS, ICAL_STATUS
 from node.db import as_utc, now_utc
 from node.features.feeds.credits import Credits
 from node.features.feeds.filed import filed_rows
-from node.features.networks import clean, upcoming
+from node.features.networks import clean, past_events, upcoming
 from node.features.networks.facts import ItemFacts, ShownItem, item_facts
 from node.features.networks.queries import Filters, parse_local
 from node.features.networks.rules import SHOWN_STATES
@@ -185,7 +185,7 @@ def calendar_events(
     # Our own items keep their facts in the document only: filtered in Python, over more rows.
     limit = SCAN_LIMIT if filters.as_query() else CALENDAR_SIZE
     own = upcoming.own_events(session, actor, since, None, None, limit)
-    own += upcoming.own_past(session, actor, since - PAST_WINDOW, since, PAST_SIZE)
+    own += past_events.own_past(session, actor, since - PAST_WINDOW, since, PAST_SIZE)
     entries = [
         _from_item(i, *authors.of_item(i))
         for i in own
@@ -193,7 +193,9 @@ def calendar_events(
     ]
     for network in upcoming.network_ids(session, actor):
         keys = upcoming.event_keys(session, network, filters, since, None, None, CALENDAR_SIZE)
-        keys += upcoming.past_keys(session, network, filters, since - PAST_WINDOW, since, PAST_SIZE)
+        keys += past_events.past_keys(
+            session, network, filters, since - PAST_WINDOW, since, PAST_SIZE
+        )
         rows = filed_rows(session, keys)
         authors.preload({r.author for r in rows})
         entries += [_from_row(r, authors) for r in rows]

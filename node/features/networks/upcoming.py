@@ -40,7 +40,6 @@ from node.features.networks.queries import (
     _from_row,
     _matches,
     _Profiles,
-    network_rows,
     shown_rows,
 )
 from node.federation.actors.documents import actor_id
@@ -283,42 +282,6 @@ def own_items(session: Session, query: Any, params: dict[str, Any] | None = None
         return []
     found = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}
     return [found[i] for i in ids if i in found]
-
-
-def past_keys(
-    session: Session,
-    network_id: int,
-    filters: Filters,
-    since: datetime,
-    until: datetime,
-    limit: int,
-) -> list[Any]:
-    """The keys (id, start, object id) of a network's shown events that started in
-    [since, until), the latest first (a calendar reads their rows its own way: filed.py)."""
-    return _keys(session, _started_between(network_id, filters, since, until, limit))
-
-
-def _started_between(
-    network_id: int, filters: Filters, since: datetime, until: datetime, limit: int
-) -> Any:
-    start = col(NetworkItem.start_time)
-    query = network_rows([network_id], filters).where(
-        NetworkItem.kind == "event", start >= since, start < until
-    )
-    return query.order_by(start.desc()).limit(limit)
-
-
-def own_past(
-    session: Session, actor: LocalActor | None, since: datetime, until: datetime, limit: int
-) -> list[Item]:
-    """This node's own events (an actor's, or everyone's) that started in [since, until)."""
-    start = col(Item.start_time)
-    query = select(col(Item.id)).where(
-        Item.kind == "event", col(Item.deleted_at).is_(None), start >= since, start < until
-    )
-    if actor is not None:
-        query = query.where(Item.actor_id == actor.id)
-    return own_items(session, query.order_by(start.desc()).limit(limit))
 
 
 def network_ids(session: Session, actor: LocalActor | None) -> list[int]:
