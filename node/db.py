@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -58,11 +59,42 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     # 32 inbox jobs opened one every third job (a PostgreSQL backend started each time).
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 0)
-    kwargs.setdefault("pool_pre_ping", True)
     if kwargs.get("poolclass") is NullPool:
         kwargs.pop("pool_size")
         kwargs.pop("max_overflow")
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    # A pooled connection's liveness, checked without a round trip. SQLAlchemy's pool_pre_ping
+    # sent an empty query on every checkout, a round trip per request of every page (a third
+    # to a fifth of a collection page's, docs/benchmarks.md). An idle connection has nothing
+    # to read: when its backend is terminated (pg_terminate_backend, a restart, a crash, an
+    # idle timeout) the server's FATAL message or the socket's end arrives, and the socket
+    # polls readable. Only then is the empty query sent, as pool_pre_ping would, and a
+    # connection it finds dead invalidates the pool (every connection older than it is
+    # replaced at its checkout), exactly as pool_pre_ping did: the request then runs on a new
+    # connection instead of failing. tests/db/test_pool_liveness.py kills backends.
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if _quiet(dbapi_conn):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:
+            raise exc.InvalidatePoolError(f"connection found dead on checkout: {err}") from err
+
+
+def _quiet(dbapi_conn: Any) -> bool:
+    """Whether a psycopg connection is idle with nothing waiting to be read (no round trip:
+    one poll of its socket). False also for a connection already closed or in a transaction."""
+    if dbapi_conn.closed or dbapi_conn.info.transaction_status != 0:  # 0: TransactionStatus.IDLE
+        return False
+    poller = select.poll()
+    poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -113,6 +145,34 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
         # Flushes; the transaction itself is committed by write_connection on the way out.
         session.commit()
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for a request that only reads: on PostgreSQL its connection is in autocommit,
+    so no BEGIN before its first statement and no ROLLBACK when it goes back to the pool (two
+    round trips of a page's three to five). What it reads is the same: under READ COMMITTED,
+    PostgreSQL's default, each statement of a transaction sees its own snapshot anyway. Nothing
+    written through it would be rolled back, so it is for reading only. SQLite keeps its plain
+    session (its BEGIN is in-process, and its driver's autocommit switch would undo the
+    transaction handling of ``_configure_sqlite``)."""
+    if is_sqlite(engine):
+        with Session(engine) as session:
+            yield session
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # psycopg prepares a statement run five times on a connection, in a round trip of its
+        # own, and forgets every prepared one at a ROLLBACK (sending DEALLOCATE ALL): with the
+        # pages that still read in a transaction on the same connections, that was two round
+        # trips more, again and again. Reads through here are not prepared, as before.
+        driver: Any = conn.connection.driver_connection
+        threshold = driver.prepare_threshold
+        driver.prepare_threshold = None
+        try:
+            with Session(bind=conn) as session:
+                yield session
+        finally:
+            driver.prepare_threshold = threshold
 
 
 def detached(session: Session, row: _Row) -> _Row:

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.content.fields.types import CATEGORIES
-from node.db import as_utc, now_utc
+from node.db import as_utc, now_utc, read_session
 from node.features.feeds import cache, collector, ical, stamps, writers
 from node.features.feeds import entries as feed_entries
 from node.features.feeds.entries import KINDS, FeedEntry
@@ -168,7 +168,7 @@ def actor_calendar_route(request: Request) -> Response:
     node = ctx(request)
     slug = request.path_params["slug"]
     filters, query = _filtered(request)
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None:
             return _not_found()
@@ -187,7 +187,7 @@ def tag_calendar_route(request: Request) -> Response:
     tag = request.path_params["tag"]
     if not TAG_RE.match(tag):
         return _not_found()
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         return _calendar(
             request,
             session,
@@ -204,7 +204,7 @@ def region_calendar_route(request: Request) -> Response:
     if not region or len(region) > 200 or not region.isprintable():
         return _not_found("Name a region, a city or a two-letter country code.")
     filters = Filters(region=region)
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         name = f"{region}: events on {node.settings.instance_name}"
         return _calendar(
             request,
@@ -219,7 +219,7 @@ def category_calendar_route(request: Request) -> Response:
     node = ctx(request)
     category = request.path_params["category"].strip().upper()
     filters = Filters(category=category)
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         if not known_category(session, category):
             return _not_found(
                 f"No category {category[:64]!r}; categories are: " + ", ".join(sorted(CATEGORIES))
@@ -246,7 +246,7 @@ def series_route(request: Request) -> Response:
     last one when all are over)."""
     node = ctx(request)
     uid = request.path_params["uid"]
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         series = (
             session.exec(select(Series).where(Series.uid == uid)).first() if is_uid(uid) else None
         )
@@ -276,7 +276,7 @@ def actor_feed_route(request: Request) -> Response:
     slug, fmt, kind = request.path_params["slug"], request.path_params["fmt"], _kind(request)
     if fmt not in FEED_TYPES or kind is None:
         return _not_found()
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
         if actor is None:
             return _not_found()
@@ -330,7 +330,7 @@ def tag_feed_route(request: Request) -> Response:
     tag, fmt, kind = request.path_params["tag"], request.path_params["fmt"], _kind(request)
     if fmt not in FEED_TYPES or kind is None or not TAG_RE.match(tag):
         return _not_found()
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         found = feed_entries.tag_feed(session, node, tag, kind or None)
     info = writers.FeedInfo(
         title=f"#{tag}",
@@ -346,7 +346,7 @@ def event_calendar_route(request: Request) -> Response:
     """``/items/{uid}/event.ics``: the one event, to add to a calendar (a download)."""
     node = ctx(request)
     uid = request.path_params["uid"]
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         item = (
             session.exec(select(Item).where(Item.ap_id == node.urls.item(uid))).first()
             if is_uid(uid)

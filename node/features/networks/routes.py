@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.activitypub.mediatypes import wants_activity_json
-from node.db import now_utc
+from node.db import now_utc, read_session
 from node.features.networks import collections, directory, kept_slices, timeline
 from node.features.networks.cards import cell_html, entry_html
 from node.features.networks.member_cards import directory_members_html
@@ -63,7 +63,7 @@ def members_route(request: Request) -> Response:
         return RedirectResponse(
             f"{node.settings.base_url}/networks/{request.path_params['slug']}/members", 303
         )
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         network = _actor(request, session, True)
         if network is None:
             return json_error(404, "no such network")
@@ -75,7 +75,7 @@ def members_route(request: Request) -> Response:
 def memberships_route(request: Request) -> Response:
     """``/actors/{slug}/memberships``: the networks an actor belongs to."""
     node = ctx(request)
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
             return not_found(request, N_("This account"))
@@ -95,7 +95,7 @@ def events_route(request: Request) -> Response:
     """``/actors/{slug}/events``: FEP-8a8e ``upcomingEvents`` (HTML: the calendar)."""
     node = ctx(request)
     slug = request.path_params["slug"]
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor = _actor(request, session, False)
         if actor is None:
             return not_found(request, N_("This account"))

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.activitypub.mediatypes import wants_activity_json
+from node.db import read_session
 from node.features.profiles import outbox_pages
 from node.features.profiles.page_data import profile_context
 from node.federation.actors import id_pages
@@ -101,7 +102,7 @@ def outbox_route(request: Request) -> Response:
     node = ctx(request)
     page = _page_number(request)
     before = outbox_pages.parse_cursor(request.query_params.get("before"))
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor, ident = _lookup(request, session)
         if actor is None:
             return json_error(404, "no such actor")
@@ -122,7 +123,7 @@ def _collection(
     redirect of an old ``?page=N`` link."""
     node = ctx(request)
     want = id_pages.asked(request.query_params)
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         actor, ident = _lookup(request, session)
         if actor is None or actor.id is None:
             return json_error(404, "no such actor")
