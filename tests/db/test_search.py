@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine
+from sqlalchemy import event as db_events
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -281,3 +282,77 @@ def test_a_common_word_is_walked_newest_first_until_the_filters_are_met(
     assert titles(client, q="harvest", kind="event") == ["Harvest fair"]
     monkeypatch.setattr(search_query, "CANDIDATES", 3)  # only the three newest are read
     assert titles(client, q="harvest") == ["Harvest news 6", "Harvest news 5", "Harvest news 4"]
+
+
+async def test_a_word_is_found_by_its_beginning_newest_first_however_the_index_is_asked(
+    node: NodeContext, engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every term matches the beginning of a word: "cooperative" finds "Cooperatives" and
+    "Cooperativeness", "coop" finds them and "coop". SQLite asks its index for the few words
+    that begin with a term ("cooperative" OR "cooperatives" …: read newest first without
+    FTS5's merge of a prefix query), and for the prefix itself when a term begins too many
+    words or is not ASCII; the results are the same either way, newest first."""
+    coop = local(engine, "valley", "organization")
+    news = fixture("news_share_stories.json") | {"summary": "News of the valley.", "content": "-"}
+    names = [
+        "Cooperatives of the valley meet",
+        "A cooperative bakery opens",
+        "The coop shop is moving",
+        "Cooperativeness: a short history",
+        "Bread and roses",
+    ]
+    with session_scope(engine) as session:
+        actor = session.get(LocalActor, coop.id)
+        assert actor is not None
+        for name in names:
+            service.create_item(session, node, actor, "news", news | {"name": name})
+    # then a member's article, filed by the network: the newest
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, network, ORG)
+    article = {
+        "id": f"{ORG}/items/cooperatives-assembly",
+        "type": "Article",
+        "attributedTo": ORG,
+        "name": "Riverside cooperatives assembly",
+        "content": "<p>The members meet.</p>",
+        "to": [PUBLIC],
+        "cc": [f"{ORG}/followers"],
+    }
+    create = activity("Create", ORG, article, to=[PUBLIC], cc=[f"{ORG}/followers"])
+    assert (await deliver(node, create)).startswith("network: @ussen: relayed")
+    by_prefix = {
+        "cooperative": ["Riverside cooperatives assembly", names[3], names[1], names[0]],
+        "coop": ["Riverside cooperatives assembly", names[3], names[2], names[1], names[0]],
+        "cooperatives": ["Riverside cooperatives assembly", names[0]],
+        "cooperatives riverside": ["Riverside cooperatives assembly"],
+        "coo bread": [],
+        "cooperativesx": [],
+    }
+    asked: list[str] = []
+
+    def listen(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        if "MATCH" in statement:
+            asked.extend(str(p) for p in (params.values() if isinstance(params, dict) else params))
+
+    db_events.listen(engine, "before_cursor_execute", listen)
+    try:
+        for q, expected in by_prefix.items():
+            assert titles(client, q=q) == expected, q
+        if engine.dialect.name == "sqlite":  # whole words, never a prefix query
+            assert asked and not any("*" in p for p in asked), asked
+            assert '"cooperative" OR "cooperativeness" OR "cooperatives"' in asked[0]
+        # a term that begins more words than are asked for stays a prefix query
+        monkeypatch.setattr(search_query, "MAX_WORDS", 2)
+        asked.clear()
+        for q, expected in by_prefix.items():
+            assert titles(client, q=q) == expected, q
+        if engine.dialect.name == "sqlite":
+            assert '"coop"*' in asked and '"cooperatives"' in " ".join(asked), asked
+    finally:
+        db_events.remove(engine, "before_cursor_execute", listen)
+    if engine.dialect.name == "sqlite":
+        # FTS5 folds diacritics: a term that is not ASCII is asked as a prefix, and finds the same
+        assert titles(client, q="coöperative") == by_prefix["cooperative"]

@@ -11,6 +11,7 @@ or hidden) are both searched; an object filed by several networks is listed once
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ MAX_TERM = 64
 MAX_RESULTS = 50
 CANDIDATES = 200  # rows read per source before filters that live in documents
 FTS_CHUNK = 1000  # SQLite: row ids read from the full-text index at a time, newest first
+MAX_WORDS = 64  # SQLite: words of the index a term may stand for before it stays a prefix query
 KINDS = ("event", "call", "news")
 _WORD = re.compile(r"[^\W_]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -125,34 +127,82 @@ def _date(raw: str, name: str) -> date | None:
         raise SearchError(f"{name} must be a date (YYYY-MM-DD)") from None
 
 
-def fts5_query(terms: list[str]) -> str:
-    """The FTS5 MATCH expression: every term a quoted prefix (no FTS5 syntax survives)."""
-    return " AND ".join(f'"{t}"*' for t in terms)
-
-
 def tsquery(terms: list[str]) -> str:
     """The tsquery text: every term a quoted prefix lexeme."""
     return " & ".join(f"'{t}':*" for t in terms)
 
 
-def _matching(session: Session, source: str, ident: Any, terms: list[str]) -> Any:
-    """The clause "this row matches every term", for the dialect of the session."""
-    if session.get_bind().dialect.name == "sqlite":
-        fts = f"search_fts_{source}"
-        ids: Any = (
-            select(literal_column("rowid"))
-            .select_from(table(fts))
-            .where(text(f"{fts} MATCH :fts").bindparams(fts=fts5_query(terms)))
+def _words(session: Session, terms: list[str]) -> Words:
+    """How the index is asked for ``terms``, on the session's database."""
+    if not terms:
+        return Words("")
+    if session.get_bind().dialect.name != "sqlite":
+        return Words(tsquery(terms))
+    begun = words_beginning(session, terms)
+    phrases = []
+    for term, words in zip(terms, begun, strict=True):
+        if words is None:
+            phrases.append(f'"{term}"*')
+        elif not words:
+            return Words("", none=True)
+        else:
+            phrases.append("(" + " OR ".join(_quoted(w) for w in words) + ")")
+    return Words(" AND ".join(phrases))
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def words_beginning(session: Session, terms: list[str]) -> list[list[str] | None]:
+    """SQLite: for each term, the words of the full-text index that begin with it (from
+    ``search_fts_terms``, migration 0021), or None where they are more than MAX_WORDS or the
+    term is not ASCII (FTS5 folds diacritics its own way: such a term stays a prefix query).
+
+    Why: FTS5 answers a prefix query (``"cooperative"*``) by merging the whole doclist of every
+    word it matches before the first row (200 to 500 ms for a word in most of a million items),
+    while an OR of whole words is read lazily, newest first. Every word in the index is in the
+    table (and a few no longer in it, which match nothing), so the OR matches what the prefix
+    matches: no fewer rows, no more."""
+    wanted = tuple(i for i, t in enumerate(terms) if t.isascii())
+    found: list[list[str] | None] = [[] if i in wanted else None for i in range(len(terms))]
+    if not wanted:
+        return found
+    params = {}
+    for i in wanted:  # the words from the term up to (not including) the next prefix
+        params[f"lo{i}"] = terms[i]
+        params[f"hi{i}"] = terms[i][:-1] + chr(ord(terms[i][-1]) + 1)
+    for i, word in session.connection().execute(_words_read(wanted), params):
+        listed = found[i]
+        assert listed is not None
+        listed.append(str(word))
+    return [w if w is None or len(w) <= MAX_WORDS else None for w in found]
+
+
+@functools.lru_cache(maxsize=64)
+def _words_read(wanted: tuple[int, ...]) -> Any:
+    """One read of the words that begin the terms at ``wanted`` (MAX_WORDS + 1 at most each,
+    so that too many show), built once per shape."""
+    return text(
+        " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {i}, term FROM search_fts_terms "  # noqa: S608 (numbers)
+            f"WHERE term >= :lo{i} AND term < :hi{i} ORDER BY term LIMIT {MAX_WORDS + 1})"
+            for i in wanted
         )
-        return col(ident).in_(ids)
-    return text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
-        tsq=tsquery(terms)
     )
 
 
-def _candidates(
-    session: Session, stmt: Any, source: str, ident: Any, terms: list[str]
-) -> list[Any]:
+@dataclass(frozen=True)
+class Words:
+    """What the index is asked: an FTS5 MATCH expression (SQLite) or a tsquery (PostgreSQL);
+    empty when the search has no words. ``none``: a word begins no word of the index, so
+    nothing matches (SQLite knows without asking the index)."""
+
+    expression: str
+    none: bool = False
+
+
+def _candidates(session: Session, stmt: Any, source: str, ident: Any, words: Words) -> list[Any]:
     """The newest CANDIDATES rows of ``stmt`` (newest by id: rows are stored as they arrive)
     that contain every term.
 
@@ -162,13 +212,19 @@ def _candidates(
     PostgreSQL reads the tsvector condition through its GIN index.
     """
     newest = col(ident).desc()
-    if not terms:
+    if words.none:
+        return []
+    if not words.expression:
         return list(session.exec(stmt.order_by(newest).limit(CANDIDATES)))
     if session.get_bind().dialect.name != "sqlite":
-        matching = stmt.where(_matching(session, source, ident, terms))
+        matching = stmt.where(
+            text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
+                tsq=words.expression
+            )
+        )
         return list(session.exec(matching.order_by(newest).limit(CANDIDATES)))
     found: list[Any] = []
-    for chunk in _fts_newest(session, source, terms):
+    for chunk in _fts_newest(session, source, words.expression):
         wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
         found += session.exec(wanted).all()
         if len(found) >= CANDIDATES:
@@ -176,15 +232,15 @@ def _candidates(
     return found
 
 
-def _fts_newest(session: Session, source: str, terms: list[str]) -> Iterator[list[int]]:
-    """The row ids whose text has every term, newest first, FTS_CHUNK at a time (FTS5 reads
-    its doclists in rowid order, so each chunk stops where it is full)."""
+def _fts_newest(session: Session, source: str, expression: str) -> Iterator[list[int]]:
+    """The row ids that match the FTS5 ``expression``, newest first, FTS_CHUNK at a time
+    (FTS5 reads its doclists in rowid order, so each chunk stops where it is full)."""
     fts = f"search_fts_{source}"
     rowid: Any = literal_column("rowid")
     matching = (
         select(rowid)
         .select_from(table(fts))
-        .where(text(f"{fts} MATCH :fts").bindparams(fts=fts5_query(terms)))
+        .where(text(f"{fts} MATCH :fts").bindparams(fts=expression))
         .order_by(rowid.desc())
         .limit(FTS_CHUNK)
     )
@@ -212,7 +268,7 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
     return (query.kind,) if query.kind in KINDS else KINDS if not query.kind else ()
 
 
-def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+def _local(session: Session, node: NodeContext, query: SearchQuery, words: Words) -> list[Hit]:
     stmt = (
         select(Item, LocalActor)
         .join(LocalActor, col(LocalActor.id) == col(Item.actor_id))
@@ -225,7 +281,7 @@ def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
         stmt = stmt.where(or_(when >= start, col(Item.end_time) >= start))
     if end:
         stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "item", Item.id, query.terms)
+    rows = _candidates(session, stmt, "item", Item.id, words)
     hits = []
     for item, actor in rows:
         facts = item_facts(item.document)
@@ -246,7 +302,7 @@ def _admits(query: SearchQuery, region: str, country: str, category: str, online
     return query.online is None or online == query.online
 
 
-def _filed(session: Session, query: SearchQuery) -> list[Filed]:
+def _filed(session: Session, query: SearchQuery, words: Words) -> list[Filed]:
     """The newest CANDIDATES filed rows that match, as keys: only the few that make the page
     have their documents read (:func:`_filed_hits`; a common word's 200 candidates decoded
     were a third of a search)."""
@@ -269,7 +325,7 @@ def _filed(session: Session, query: SearchQuery) -> list[Filed]:
         stmt = stmt.where(or_(when >= start, col(NetworkItem.end_time) >= start))
     if end:
         stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "network_item", NetworkItem.id, query.terms)
+    rows = _candidates(session, stmt, "network_item", NetworkItem.id, words)
     return [Filed(r.id, r.object_id, r.kind, as_utc(r.start_time or r.received_at)) for r in rows]
 
 
@@ -322,7 +378,11 @@ def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
     if query.empty:
         return []
     seen: dict[str, Hit | Filed] = {}
-    found: list[Hit | Filed] = [*_local(session, node, query), *_filed(session, query)]
+    words = _words(session, query.terms)
+    found: list[Hit | Filed] = [
+        *_local(session, node, query, words),
+        *_filed(session, query, words),
+    ]
     for hit in found:
         seen.setdefault(hit.object_id, hit)
     now = datetime.now(UTC)
