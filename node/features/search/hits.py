@@ -56,8 +56,9 @@ class By:
 HIT_COLUMNS = (
     "id object_id author kind document start_time received_at region country online category"
 )
-# the columns that order the results, read for every candidate
-KEY_COLUMNS = "id object_id kind start_time received_at"
+# the columns that say what a candidate is, read for every one (with when it is shown:
+# its start, else when it arrived)
+KEY_COLUMNS = "id object_id kind"
 
 
 def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:

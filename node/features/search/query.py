@@ -201,9 +201,12 @@ class Words:
     none: bool = False
 
 
-def _candidates(session: Session, stmt: Any, source: str, ident: Any, words: Words) -> list[Any]:
+def _candidates(
+    session: Session, stmt: Any, source: str, ident: Any, words: Words, *, plain: bool = False
+) -> list[Any]:
     """The newest CANDIDATES rows of ``stmt`` (newest by id: rows are stored as they arrive)
-    that contain every term.
+    that contain every term; ``plain``: ``stmt`` selects columns, not models, and runs on the
+    session's connection (without the ORM's execution path).
 
     On SQLite the FTS5 index is walked newest first, FTS_CHUNK row ids at a time, until enough
     rows pass ``stmt``'s other conditions: a common word ("cooperative") matches most of a
@@ -211,23 +214,24 @@ def _candidates(session: Session, stmt: Any, source: str, ident: Any, words: Wor
     PostgreSQL reads the tsvector condition through its GIN index.
     """
     newest = col(ident).desc()
+    run = session.connection().execute if plain else session.exec
     if words.none:
         return []
     if not words.expression:
-        return list(session.exec(stmt.order_by(newest).limit(CANDIDATES)))
+        return list(run(stmt.order_by(newest).limit(CANDIDATES)))
     if session.get_bind().dialect.name != "sqlite":
         matching = stmt.where(
             text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
                 tsq=words.expression
             )
         )
-        return list(session.exec(matching.order_by(newest).limit(CANDIDATES)))
+        return list(run(matching.order_by(newest).limit(CANDIDATES)))
     found: list[Any] = []
     upto = 2**63 - 1  # the largest rowid
     while True:
         chunk = _fts_chunk(source, words.expression, upto)
         wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
-        found += session.exec(wanted).all()
+        found += run(wanted).all()
         if len(found) >= CANDIDATES:
             return found
         # fewer passed the filters than wanted: on past this chunk, if it was full
@@ -310,7 +314,9 @@ def _filed(session: Session, query: SearchQuery, words: Words) -> list[Filed]:
     have their documents read (:func:`_filed_hits`; a common word's 200 candidates decoded
     were a third of a search)."""
     columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    stmt = select_columns(*(columns[name] for name in KEY_COLUMNS.split())).where(
+    shown = func.coalesce(columns.start_time, columns.received_at)  # one datetime a row to read
+    keys = (columns[name] for name in KEY_COLUMNS.split())
+    stmt = select_columns(*keys, shown).where(
         col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
     )
     if query.region:
@@ -328,8 +334,8 @@ def _filed(session: Session, query: SearchQuery, words: Words) -> list[Filed]:
         stmt = stmt.where(or_(when >= start, col(NetworkItem.end_time) >= start))
     if end:
         stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "network_item", NetworkItem.id, words)
-    return [Filed(r.id, r.object_id, r.kind, as_utc(r.start_time or r.received_at)) for r in rows]
+    rows = _candidates(session, stmt, "network_item", NetworkItem.id, words, plain=True)
+    return [Filed(ident, object_id, kind, as_utc(when)) for ident, object_id, kind, when in rows]
 
 
 def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
