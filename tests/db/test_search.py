@@ -230,7 +230,7 @@ def test_the_index_is_there_after_migrating(engine: Engine) -> None:
                     "SELECT name FROM sqlite_master WHERE name LIKE 'search_fts_%'"
                 )
             }
-            assert {"search_fts_item", "search_fts_network_item"} <= names
+            assert {"search_fts_item", "search_fts_network_item", "search_fts_terms"} <= names
         else:
             rows = session.connection().exec_driver_sql(
                 "SELECT table_name FROM information_schema.columns "
@@ -356,3 +356,20 @@ async def test_a_word_is_found_by_its_beginning_newest_first_however_the_index_i
     if engine.dialect.name == "sqlite":
         # FTS5 folds diacritics: a term that is not ASCII is asked as a prefix, and finds the same
         assert titles(client, q="coöperative") == by_prefix["cooperative"]
+
+
+def test_back_before_the_words_table_the_index_still_follows_and_they_are_read_again(
+    demo: None, node: NodeContext, engine: Engine, client: TestClient
+) -> None:
+    """0021 (the index's words, SQLite) goes down to 0012's triggers, which keep indexing; back
+    up, the words of what was written meanwhile are read from the index and found by prefix."""
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0020")
+    with session_scope(engine) as session:
+        call = session.exec(select(Item).where(Item.kind == "call")).one()
+        actor = session.get(LocalActor, call.actor_id)
+        assert actor is not None
+        service.update_item(session, node, actor, call, {"name": "Wholesale cooperativism"})
+    command.upgrade(config, "head")
+    assert titles(client, q="cooperativ") == ["Wholesale cooperativism"]
+    assert titles(client, q="wholesal coop") == ["Wholesale cooperativism"]
