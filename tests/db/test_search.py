@@ -18,6 +18,7 @@ from node.cli.demo import load_demo
 from node.db import session_scope
 from node.features.networks import rules
 from node.features.publishing import service
+from node.features.search import index as search_index
 from node.features.search import query as search_query
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -345,7 +346,7 @@ async def test_a_word_is_found_by_its_beginning_newest_first_however_the_index_i
             assert asked and not any("*" in p for p in asked), asked
             assert '"cooperative" OR "cooperativeness" OR "cooperatives"' in " ".join(asked)
         # a term that begins more words than are asked for stays a prefix query
-        monkeypatch.setattr(search_query, "MAX_WORDS", 2)
+        monkeypatch.setattr(search_index, "MAX_WORDS", 2)
         asked.clear()
         for q, expected in by_prefix.items():
             assert titles(client, q=q) == expected, q
