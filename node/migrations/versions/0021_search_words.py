@@ -87,10 +87,14 @@ def upgrade() -> None:
     op.execute(f"CREATE VIRTUAL TABLE {STAGE}_vocab USING fts5vocab({STAGE}, 'row')")
     for source in SOURCES:
         _triggers(source, words=True)
+    bind = op.get_bind()
     for source in SOURCES:
         fts = f"search_fts_{source}"
+        rows = bind.exec_driver_sql(f"SELECT count(*) FROM {source}").scalar() or 0
+        if not rows:  # a new node: nothing to read, nothing to say
+            continue
         started = time.monotonic()
-        _say(f"reading the words of {fts}")
+        _say(f"reading the words of {fts} ({rows:,} rows)")
         op.execute(f"CREATE VIRTUAL TABLE temp.{fts}_words USING fts5vocab(main, {fts}, 'row')")
         op.execute(f"INSERT OR IGNORE INTO {TERMS}(term) SELECT term FROM temp.{fts}_words")
         op.execute(f"DROP TABLE temp.{fts}_words")
