@@ -27,14 +27,16 @@ def words_for(session: Session, terms: list[str]) -> Words:
         return Words(tsquery(terms))
     begun = words_beginning(session, terms)
     phrases = []
+    prefix = False
     for term, words in zip(terms, begun, strict=True):
         if words is None:
             phrases.append(f'"{term}"*')
+            prefix = True
         elif not words:
             return Words("", none=True)
         else:
             phrases.append("(" + " OR ".join(_quoted(w) for w in words) + ")")
-    return Words(" AND ".join(phrases))
+    return Words(" AND ".join(phrases), prefix=prefix)
 
 
 def _quoted(word: str) -> str:
@@ -87,3 +89,4 @@ class Words:
 
     expression: str
     none: bool = False
+    prefix: bool = False  # SQLite: a term is still asked as a prefix (FTS5 merges its doclists)

@@ -11,6 +11,7 @@ or hidden) are both searched; an object filed by several networks is listed once
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -135,6 +136,9 @@ def _candidates(
     On SQLite the FTS5 index is walked newest first, FTS_CHUNK row ids at a time, until enough
     rows pass ``stmt``'s other conditions: a common word ("cooperative") matches most of a
     network's million items, and handing all their ids to ``IN (…)`` took seconds a search.
+    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's ends are read
+    first (a source with no match costs one small read), then its rows with the chunk as a
+    subquery. A term still asked as a prefix costs a merge each time: its ids are read once.
     PostgreSQL reads the tsvector condition through its GIN index.
     """
     newest = col(ident).desc()
@@ -152,21 +156,32 @@ def _candidates(
         return list(run(matching.order_by(newest).limit(CANDIDATES)))
     found: list[Any] = []
     upto = 2**63 - 1  # the largest rowid
+    params = {"fts": words.expression, "n": FTS_CHUNK}
     while True:
-        chunk = _fts_chunk(source, words.expression, upto)
+        chunk: Any = _fts_chunk(source, words.expression, upto)
+        if words.prefix:  # FTS5 merges a prefix's doclists each time it is asked: once a chunk
+            ids = [int(r[0]) for r in session.connection().execute(chunk)]
+            last, read, chunk = (ids[-1] if ids else 0), len(ids), ids
+        else:  # whole words, read lazily: the chunk's ends first, and its rows only if any
+            ends = session.connection().execute(_chunk_ends(source), params | {"upto": upto})
+            last, read = ends.one()
+        if not read:
+            return found
         wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
         found += run(wanted).all()
-        if len(found) >= CANDIDATES:
-            return found
-        # fewer passed the filters than wanted: on past this chunk, if it was full
-        last, read = session.execute(
-            select_columns(func.min(literal_column("rowid")), func.count()).select_from(
-                chunk.subquery()
-            )
-        ).one()
-        if read < FTS_CHUNK:
+        if len(found) >= CANDIDATES or read < FTS_CHUNK:
             return found
         upto = int(last) - 1
+
+
+@functools.lru_cache(maxsize=4)
+def _chunk_ends(source: str) -> Any:
+    """The oldest row id and the number of ids of a chunk of :func:`_fts_chunk` (built once)."""
+    fts = f"search_fts_{source}"
+    return text(
+        f"SELECT min(rowid), count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :fts "  # noqa: S608
+        "AND rowid <= :upto ORDER BY rowid DESC LIMIT :n)"
+    )
 
 
 def _fts_chunk(source: str, expression: str, upto: int) -> Any:
