@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine
+from sqlalchemy import event as db_events
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -17,6 +18,7 @@ from node.cli.demo import load_demo
 from node.db import session_scope
 from node.features.networks import rules
 from node.features.publishing import service
+from node.features.search import index as search_index
 from node.features.search import query as search_query
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -229,7 +231,7 @@ def test_the_index_is_there_after_migrating(engine: Engine) -> None:
                     "SELECT name FROM sqlite_master WHERE name LIKE 'search_fts_%'"
                 )
             }
-            assert {"search_fts_item", "search_fts_network_item"} <= names
+            assert {"search_fts_item", "search_fts_network_item", "search_fts_terms"} <= names
         else:
             rows = session.connection().exec_driver_sql(
                 "SELECT table_name FROM information_schema.columns "
@@ -281,3 +283,96 @@ def test_a_common_word_is_walked_newest_first_until_the_filters_are_met(
     assert titles(client, q="harvest", kind="event") == ["Harvest fair"]
     monkeypatch.setattr(search_query, "CANDIDATES", 3)  # only the three newest are read
     assert titles(client, q="harvest") == ["Harvest news 6", "Harvest news 5", "Harvest news 4"]
+
+
+async def test_a_word_is_found_by_its_beginning_newest_first_however_the_index_is_asked(
+    node: NodeContext, engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every term matches the beginning of a word: "cooperative" finds "Cooperatives" and
+    "Cooperativeness", "coop" finds them and "coop". SQLite asks its index for the few words
+    that begin with a term ("cooperative" OR "cooperatives" …: read newest first without
+    FTS5's merge of a prefix query), and for the prefix itself when a term begins too many
+    words or is not ASCII; the results are the same either way, newest first."""
+    coop = local(engine, "valley", "organization")
+    news = fixture("news_share_stories.json") | {"summary": "News of the valley.", "content": "-"}
+    names = [
+        "Cooperatives of the valley meet",
+        "A cooperative bakery opens",
+        "The coop shop is moving",
+        "Cooperativeness: a short history",
+        "Bread and roses",
+    ]
+    with session_scope(engine) as session:
+        actor = session.get(LocalActor, coop.id)
+        assert actor is not None
+        for name in names:
+            service.create_item(session, node, actor, "news", news | {"name": name})
+    # then a member's article, filed by the network: the newest
+    network = local(engine, "ussen", "network")
+    remote(engine, ORG)
+    admitted(engine, network, ORG)
+    article = {
+        "id": f"{ORG}/items/cooperatives-assembly",
+        "type": "Article",
+        "attributedTo": ORG,
+        "name": "Riverside cooperatives assembly",
+        "content": "<p>The members meet.</p>",
+        "to": [PUBLIC],
+        "cc": [f"{ORG}/followers"],
+    }
+    create = activity("Create", ORG, article, to=[PUBLIC], cc=[f"{ORG}/followers"])
+    assert (await deliver(node, create)).startswith("network: @ussen: relayed")
+    by_prefix = {
+        "cooperative": ["Riverside cooperatives assembly", names[3], names[1], names[0]],
+        "coop": ["Riverside cooperatives assembly", names[3], names[2], names[1], names[0]],
+        "cooperatives": ["Riverside cooperatives assembly", names[0]],
+        "cooperatives riverside": ["Riverside cooperatives assembly"],
+        "coo bread": [],
+        "cooperativesx": [],
+    }
+    # the index read two row ids at a time: every search walks past chunks, on either path
+    monkeypatch.setattr(search_query, "FTS_CHUNK", 2)
+    asked: list[str] = []
+
+    def listen(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        if "MATCH" in statement:
+            asked.extend(str(p) for p in (params.values() if isinstance(params, dict) else params))
+
+    db_events.listen(engine, "before_cursor_execute", listen)
+    try:
+        for q, expected in by_prefix.items():
+            assert titles(client, q=q) == expected, q
+        if engine.dialect.name == "sqlite":  # whole words, never a prefix query
+            assert asked and not any("*" in p for p in asked), asked
+            assert '"cooperative" OR "cooperativeness" OR "cooperatives"' in " ".join(asked)
+        # a term that begins more words than are asked for stays a prefix query
+        monkeypatch.setattr(search_index, "MAX_WORDS", 2)
+        asked.clear()
+        for q, expected in by_prefix.items():
+            assert titles(client, q=q) == expected, q
+        if engine.dialect.name == "sqlite":
+            assert '"coop"*' in asked and '"cooperatives"' in " ".join(asked), asked
+    finally:
+        db_events.remove(engine, "before_cursor_execute", listen)
+    if engine.dialect.name == "sqlite":
+        # FTS5 folds diacritics: a term that is not ASCII is asked as a prefix, and finds the same
+        assert titles(client, q="coöperative") == by_prefix["cooperative"]
+
+
+def test_back_before_the_words_table_the_index_still_follows_and_they_are_read_again(
+    demo: None, node: NodeContext, engine: Engine, client: TestClient
+) -> None:
+    """0021 (the index's words, SQLite) goes down to 0012's triggers, which keep indexing; back
+    up, the words of what was written meanwhile are read from the index and found by prefix."""
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0020")
+    with session_scope(engine) as session:
+        call = session.exec(select(Item).where(Item.kind == "call")).one()
+        actor = session.get(LocalActor, call.actor_id)
+        assert actor is not None
+        service.update_item(session, node, actor, call, {"name": "Wholesale cooperativism"})
+    command.upgrade(config, "head")
+    assert titles(client, q="cooperativ") == ["Wholesale cooperativism"]
+    assert titles(client, q="wholesal coop") == ["Wholesale cooperativism"]

@@ -11,8 +11,8 @@ or hidden) are both searched; an object filed by several networks is listed once
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from node.features.networks.facts import item_facts
 from node.features.networks.profiles import profile_of
 from node.features.networks.rules import SHOWN_STATES
 from node.features.search.hits import KEY_COLUMNS, By, Filed, Hit, filed_hits, hit_of, place_of
+from node.features.search.index import Words, words_for
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
 from node.models import Item, LocalActor
@@ -125,77 +126,78 @@ def _date(raw: str, name: str) -> date | None:
         raise SearchError(f"{name} must be a date (YYYY-MM-DD)") from None
 
 
-def fts5_query(terms: list[str]) -> str:
-    """The FTS5 MATCH expression: every term a quoted prefix (no FTS5 syntax survives)."""
-    return " AND ".join(f'"{t}"*' for t in terms)
-
-
-def tsquery(terms: list[str]) -> str:
-    """The tsquery text: every term a quoted prefix lexeme."""
-    return " & ".join(f"'{t}':*" for t in terms)
-
-
-def _matching(session: Session, source: str, ident: Any, terms: list[str]) -> Any:
-    """The clause "this row matches every term", for the dialect of the session."""
-    if session.get_bind().dialect.name == "sqlite":
-        fts = f"search_fts_{source}"
-        ids: Any = (
-            select(literal_column("rowid"))
-            .select_from(table(fts))
-            .where(text(f"{fts} MATCH :fts").bindparams(fts=fts5_query(terms)))
-        )
-        return col(ident).in_(ids)
-    return text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
-        tsq=tsquery(terms)
-    )
-
-
 def _candidates(
-    session: Session, stmt: Any, source: str, ident: Any, terms: list[str]
+    session: Session, stmt: Any, source: str, ident: Any, words: Words, *, plain: bool = False
 ) -> list[Any]:
     """The newest CANDIDATES rows of ``stmt`` (newest by id: rows are stored as they arrive)
-    that contain every term.
+    that contain every term; ``plain``: ``stmt`` selects columns, not models, and runs on the
+    session's connection (without the ORM's execution path).
 
     On SQLite the FTS5 index is walked newest first, FTS_CHUNK row ids at a time, until enough
     rows pass ``stmt``'s other conditions: a common word ("cooperative") matches most of a
     network's million items, and handing all their ids to ``IN (…)`` took seconds a search.
+    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's ends are read
+    first (a source with no match costs one small read), then its rows with the chunk as a
+    subquery. A term still asked as a prefix costs a merge each time: its ids are read once.
     PostgreSQL reads the tsvector condition through its GIN index.
     """
     newest = col(ident).desc()
-    if not terms:
-        return list(session.exec(stmt.order_by(newest).limit(CANDIDATES)))
+    run = session.connection().execute if plain else session.exec
+    if words.none:
+        return []
+    if not words.expression:
+        return list(run(stmt.order_by(newest).limit(CANDIDATES)))
     if session.get_bind().dialect.name != "sqlite":
-        matching = stmt.where(_matching(session, source, ident, terms))
-        return list(session.exec(matching.order_by(newest).limit(CANDIDATES)))
+        matching = stmt.where(
+            text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
+                tsq=words.expression
+            )
+        )
+        return list(run(matching.order_by(newest).limit(CANDIDATES)))
     found: list[Any] = []
-    for chunk in _fts_newest(session, source, terms):
+    upto = 2**63 - 1  # the largest rowid
+    params = {"fts": words.expression, "n": FTS_CHUNK}
+    while True:
+        chunk: Any = _fts_chunk(source, words.expression, upto)
+        if words.prefix:  # FTS5 merges a prefix's doclists each time it is asked: once a chunk
+            ids = [int(r[0]) for r in session.connection().execute(chunk)]
+            last, read, chunk = (ids[-1] if ids else 0), len(ids), ids
+        else:  # whole words, read lazily: the chunk's ends first, and its rows only if any
+            ends = session.connection().execute(_chunk_ends(source), params | {"upto": upto})
+            last, read = ends.one()
+        if not read:
+            return found
         wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
-        found += session.exec(wanted).all()
-        if len(found) >= CANDIDATES:
-            break
-    return found
+        found += run(wanted).all()
+        if len(found) >= CANDIDATES or read < FTS_CHUNK:
+            return found
+        upto = int(last) - 1
 
 
-def _fts_newest(session: Session, source: str, terms: list[str]) -> Iterator[list[int]]:
-    """The row ids whose text has every term, newest first, FTS_CHUNK at a time (FTS5 reads
-    its doclists in rowid order, so each chunk stops where it is full)."""
+@functools.lru_cache(maxsize=4)
+def _chunk_ends(source: str) -> Any:
+    """The oldest row id and the number of ids of a chunk of :func:`_fts_chunk` (built once)."""
+    fts = f"search_fts_{source}"
+    return text(
+        f"SELECT min(rowid), count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :fts "  # noqa: S608
+        "AND rowid <= :upto ORDER BY rowid DESC LIMIT :n)"
+    )
+
+
+def _fts_chunk(source: str, expression: str, upto: int) -> Any:
+    """The newest FTS_CHUNK row ids up to ``upto`` that match the FTS5 ``expression``, as a
+    subquery: the ids never travel to Python (a thousand of them in ``IN (…)`` cost more than
+    the rest of a search). FTS5 reads its doclists in rowid order, so the chunk stops where it
+    is full."""
     fts = f"search_fts_{source}"
     rowid: Any = literal_column("rowid")
-    matching = (
-        select(rowid)
+    return (
+        select_columns(rowid)
         .select_from(table(fts))
-        .where(text(f"{fts} MATCH :fts").bindparams(fts=fts5_query(terms)))
+        .where(text(f"{fts} MATCH :fts").bindparams(fts=expression), rowid <= upto)
         .order_by(rowid.desc())
         .limit(FTS_CHUNK)
     )
-    below: int | None = None
-    while True:
-        page = matching if below is None else matching.where(rowid < below)
-        chunk = [int(r[0]) for r in session.execute(page)]
-        if not chunk:
-            return
-        yield chunk
-        below = chunk[-1]
 
 
 def _window(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
@@ -212,7 +214,7 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
     return (query.kind,) if query.kind in KINDS else KINDS if not query.kind else ()
 
 
-def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
+def _local(session: Session, node: NodeContext, query: SearchQuery, words: Words) -> list[Hit]:
     stmt = (
         select(Item, LocalActor)
         .join(LocalActor, col(LocalActor.id) == col(Item.actor_id))
@@ -225,7 +227,7 @@ def _local(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
         stmt = stmt.where(or_(when >= start, col(Item.end_time) >= start))
     if end:
         stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "item", Item.id, query.terms)
+    rows = _candidates(session, stmt, "item", Item.id, words)
     hits = []
     for item, actor in rows:
         facts = item_facts(item.document)
@@ -246,12 +248,14 @@ def _admits(query: SearchQuery, region: str, country: str, category: str, online
     return query.online is None or online == query.online
 
 
-def _filed(session: Session, query: SearchQuery) -> list[Filed]:
+def _filed(session: Session, query: SearchQuery, words: Words) -> list[Filed]:
     """The newest CANDIDATES filed rows that match, as keys: only the few that make the page
     have their documents read (:func:`_filed_hits`; a common word's 200 candidates decoded
     were a third of a search)."""
     columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    stmt = select_columns(*(columns[name] for name in KEY_COLUMNS.split())).where(
+    shown = func.coalesce(columns.start_time, columns.received_at)  # one datetime a row to read
+    keys = (columns[name] for name in KEY_COLUMNS.split())
+    stmt = select_columns(*keys, shown).where(
         col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
     )
     if query.region:
@@ -269,8 +273,8 @@ def _filed(session: Session, query: SearchQuery) -> list[Filed]:
         stmt = stmt.where(or_(when >= start, col(NetworkItem.end_time) >= start))
     if end:
         stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "network_item", NetworkItem.id, query.terms)
-    return [Filed(r.id, r.object_id, r.kind, as_utc(r.start_time or r.received_at)) for r in rows]
+    rows = _candidates(session, stmt, "network_item", NetworkItem.id, words, plain=True)
+    return [Filed(ident, object_id, kind, as_utc(when)) for ident, object_id, kind, when in rows]
 
 
 def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]:
@@ -322,7 +326,11 @@ def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
     if query.empty:
         return []
     seen: dict[str, Hit | Filed] = {}
-    found: list[Hit | Filed] = [*_local(session, node, query), *_filed(session, query)]
+    words = words_for(session, query.terms)
+    found: list[Hit | Filed] = [
+        *_local(session, node, query, words),
+        *_filed(session, query, words),
+    ]
     for hit in found:
         seen.setdefault(hit.object_id, hit)
     now = datetime.now(UTC)
