@@ -17,7 +17,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.networks import highlights, kept_slices, rules
+from node.features.networks import highlights, kept_slices, routes, rules
 from node.federation.context import NodeContext
 from node.models import LocalActor, RemoteActor
 from node.settings import Settings
@@ -169,3 +169,36 @@ async def test_a_kept_month_reads_no_event_and_its_generation_by_primary_key(
             plan = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
             assert "Index Scan using calendar_stamp_pkey" in plan[0][0], plan
             conn.rollback()
+
+
+def test_the_calendar_list_is_served_from_its_kept_slice_while_more_than_a_page_runs(
+    engine: Engine, client: TestClient, ussen: LocalActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An evening's hourly meetings: the list's first page read again is the kept slice; two
+    hours on, the two that ended leave it, the page goes on as far as a fresh read does and its
+    next page starts where a fresh read's does; an event filed is on the next read."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    hourly = [
+        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
+        for n in range(1, 90)
+    ]
+    file_events(engine, ussen, hourly)
+    store = kept_slices.kept(engine)
+    listing = "/networks/ussen/calendar"
+    first = client.get(listing).text
+    assert "Meeting 01" in first and "Meeting 50" in first and "Meeting 51" not in first
+    hits = store.hits
+    assert client.get(listing).text == first and store.hits > hits
+
+    later = now + timedelta(hours=2, minutes=55)
+    monkeypatch.setattr(routes, "now_utc", lambda: later)
+    hits = store.hits
+    page = client.get(listing).text
+    assert store.hits > hits
+    assert "Meeting 02" not in page and "Meeting 03" in page and "Meeting 52" in page
+    assert "Meeting 53" not in page
+    store.clear()
+    assert client.get(listing).text == page  # what a fresh read at that time shows, links included
+
+    file_events(engine, ussen, [timed(99, now + timedelta(hours=4, minutes=5), None, "Assembly")])
+    assert "Assembly" in client.get(listing).text

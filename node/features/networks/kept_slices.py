@@ -1,5 +1,5 @@
-"""Slices of events kept while nothing they are drawn from has changed: a network's month, and
-the node's next events of a region or a category.
+"""Slices of events kept while nothing they are drawn from has changed: a network's month, its
+calendar's list, and the node's next events of a region or a category.
 
 These pages read the same events again and again: finding them, and above all decoding their
 documents, was a third to a half of each page (docs/benchmarks.md, "Months, regions and
@@ -12,8 +12,9 @@ them: node/features/feeds/stamps.py) with everything else it was asked with: a c
 key, and a kept slice is never stale, only unused.
 
 * A month (events not over at its start and starting before its end) depends on no clock.
-* The node's next events (not over *now*) do: they are kept with SPARE events more than a page
-  shows, and served while at least a page of them is still running. The events not over now
+* A network's list and the node's next events (not over *now*) do: they are kept with SPARE
+  events more than a page shows, and served while more than a page of them (the list: its
+  next page's cursor is the last one shown) or at least a page (the node's) is still running. The events not over now
   are a subset of those not over when the slice was read, so the running ones of that slice's
   first events are the first events not over now (an event that ends only leaves the page).
 
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from node.byte_lru import ByteLRU
-from node.db import now_utc, select_rows
+from node.db import as_utc, now_utc, select_rows
 from node.features.networks.facts import over_at
 from node.features.networks.highlights import node_upcoming
 from node.features.networks.queries import Entry, Filters, _Profiles
@@ -155,6 +156,44 @@ def month_page(
     if generation(session, network) == before:
         store.keep(key, page)
     return page
+
+
+def list_page(
+    session: Session,
+    node: NodeContext,
+    network: LocalActor,
+    filters: Filters,
+    now: datetime,
+    after: Cursor | None,
+    limit: int,
+) -> Page:
+    """:func:`upcoming_page` of the network's events not over ``now`` (its calendar's list),
+    from the kept slice of ``limit`` + SPARE while more than ``limit`` of them are still
+    running, or every kept one is and the slice had no next page; its credit lines read now."""
+    store = kept(node.engine)
+    before = generation(session, network)
+    key = fragments.digest("list", network.id, before, filters, after, limit)
+    found = store.lookup(key)
+    if found is not None:
+        running = [e for e in found.entries if _running(e, now)]
+        if len(running) > limit or (found.next is None and len(running) == len(found.entries)):
+            return _first(_credited(session, node, running), limit, found.next)
+    page = upcoming_page(
+        session, node, network, filters, since=now, after=after, limit=limit + SPARE
+    )
+    if generation(session, network) == before:  # nothing came between (see month_page)
+        store.keep(key, page)
+    return _first(page.entries, limit, page.next)
+
+
+def _first(entries: list[Entry], limit: int, beyond: Cursor | None) -> Page:
+    """The first ``limit`` of ``entries``, the next page after the last of them when there
+    are more (``beyond``: the cursor after all of them, if the read had more)."""
+    if len(entries) <= limit:
+        return Page(entries, beyond)
+    last = entries[limit - 1]
+    more = Cursor(as_utc(last.start), last.object_id) if last.start is not None else None
+    return Page(entries[:limit], more)
 
 
 def upcoming(session: Session, node: NodeContext, filters: Filters, limit: int) -> list[Entry]:

@@ -28,7 +28,7 @@ from node.features.networks.queries import (
     Filters,
     month_grid,
 )
-from node.features.networks.upcoming import Cursor, Page, upcoming_page
+from node.features.networks.upcoming import Cursor, Page
 from node.federation.actors import id_pages
 from node.federation.actors.local import get_actor
 from node.models import LocalActor
@@ -165,9 +165,7 @@ def _calendar_slice(
     """The list's page (events not over now) or the month's (events not over at its start
     and starting before its end), and the month's grid and cells."""
     if month is None:
-        return upcoming_page(
-            session, node, network, filters, since=now, after=after, limit=LIST_SIZE
-        ), None
+        return kept_slices.list_page(session, node, network, filters, now, after, LIST_SIZE), None
     year, number = month
     first = datetime(year, number, 1, tzinfo=UTC)
     until = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=UTC)
