@@ -202,3 +202,43 @@ def test_the_calendar_list_is_served_from_its_kept_slice_while_more_than_a_page_
 
     file_events(engine, ussen, [timed(99, now + timedelta(hours=4, minutes=5), None, "Assembly")])
     assert "Assembly" in client.get(listing).text
+
+
+def credit(name: str) -> str:
+    """An entry's credit line on a profile: its author's name, then the handle."""
+    return f'rel="nofollow noopener">{name}</a> <span class="handle">'
+
+
+async def test_the_network_profile_lists_from_its_kept_slices_until_something_is_filed(
+    node: NodeContext, engine: Engine, client: TestClient, ussen: LocalActor
+) -> None:
+    """/@ussen's next events and latest news, read again, are the kept ones, their credit lines
+    read anew; a news item filed shows at the next read."""
+    await deliver(node, create(event(ORG, 1, name="Seed swap")))
+    store = kept_slices.kept(engine)
+    first = client.get("/@ussen").text
+    assert "Seed swap" in first and credit("Riverside") in first
+    hits = store.hits
+    assert client.get("/@ussen").text == first
+    assert store.hits == hits + 2  # the events and the latest, both kept
+
+    with session_scope(engine) as session:
+        row = session.exec(select(RemoteActor).where(RemoteActor.ap_id == ORG)).one()
+        row.name = "Riverside Growers"
+        session.add(row)
+    renamed = client.get("/@ussen").text
+    assert credit("Riverside Growers") in renamed and credit("Riverside") not in renamed
+
+    story = {
+        "id": "https://coop.example/items/news-1",
+        "type": "Article",
+        "attributedTo": ORG,
+        "name": "How our tool library grew",
+        "content": "<p>Three years of lending.</p>",
+        "to": [PUBLIC],
+    }
+    await deliver(node, create(story))
+    hits = store.hits
+    page = client.get("/@ussen").text
+    assert store.hits == hits  # a new generation: both read anew
+    assert "How our tool library grew" in page and "Seed swap" in page

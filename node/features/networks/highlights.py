@@ -104,15 +104,16 @@ def network_latest(
 
 
 def network_highlights(
-    session: Session, node: NodeContext, network: LocalActor, limit: int
+    session: Session, node: NodeContext, network: LocalActor, limit: int, *, spare: int = 0
 ) -> tuple[list[Entry], list[Entry]]:
-    """What the network's profile lists: its next ``limit`` events (:func:`network_upcoming`)
-    and its latest ``limit`` calls and news (:func:`network_latest`), their authors' credit
-    lines read in one query (one for each list was a statement more per view)."""
+    """What the network's profile lists: its next ``limit`` events (:func:`network_upcoming`;
+    ``spare`` more for a reader that keeps them: kept_slices.py) and its latest ``limit``
+    calls and news (:func:`network_latest`), their authors' credit lines read in one query
+    (one for each list was a statement more per view)."""
     profiles = _Profiles(session, node)
     rows, own = _latest_read(session, network, limit)
     profiles.expect(r.author for r in rows)  # looked up with the events' authors
-    upcoming = _first_shown(session, node, network, Filters(), limit, profiles=profiles)
+    upcoming = _first_shown(session, node, network, Filters(), limit, spare, profiles=profiles)
     return upcoming, _latest_entries(node, network, limit, rows, own, profiles)
 
 

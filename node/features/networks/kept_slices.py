@@ -1,5 +1,5 @@
 """Slices of events kept while nothing they are drawn from has changed: a network's month, its
-calendar's list, and the node's next events of a region or a category.
+calendar's list, what its profile lists, and the node's next events of a region or a category.
 
 These pages read the same events again and again: finding them, and above all decoding their
 documents, was a third to a half of each page (docs/benchmarks.md, "Months, regions and
@@ -40,7 +40,7 @@ from sqlmodel import Session, col, func, select
 from node.byte_lru import ByteLRU
 from node.db import as_utc, now_utc, select_rows
 from node.features.networks.facts import over_at
-from node.features.networks.highlights import node_upcoming
+from node.features.networks.highlights import network_highlights, node_upcoming
 from node.features.networks.queries import Entry, Filters, _Profiles
 from node.features.networks.upcoming import Cursor, Page, upcoming_page
 from node.federation.context import NodeContext
@@ -194,6 +194,30 @@ def _first(entries: list[Entry], limit: int, beyond: Cursor | None) -> Page:
     last = entries[limit - 1]
     more = Cursor(as_utc(last.start), last.object_id) if last.start is not None else None
     return Page(entries[:limit], more)
+
+
+def highlights(
+    session: Session, node: NodeContext, network: LocalActor, limit: int
+) -> tuple[list[Entry], list[Entry]]:
+    """highlights.network_highlights (the profile's next events and latest calls and news),
+    kept under the network's generation: the events with SPARE more, served while at least
+    ``limit`` of them still run (or all do); the latest depend on no clock. Their credit
+    lines read now, in one statement for both."""
+    store = kept(node.engine)
+    before = generation(session, network)
+    keys = [fragments.digest(part, network.id, before, limit) for part in ("next", "latest")]
+    coming, latest = (store.lookup(key) for key in keys)
+    if coming is not None and latest is not None:
+        running = [e for e in coming.entries if _running(e, now_utc())]
+        if len(running) >= limit or len(running) == len(coming.entries):
+            shown = running[:limit]
+            credited = _credited(session, node, shown + latest.entries)
+            return credited[: len(shown)], credited[len(shown) :]
+    upcoming, newest = network_highlights(session, node, network, limit, spare=SPARE)
+    if generation(session, network) == before:  # nothing came between (see month_page)
+        store.keep(keys[0], Page(upcoming, None))
+        store.keep(keys[1], Page(newest, None))
+    return upcoming[:limit], newest
 
 
 def upcoming(session: Session, node: NodeContext, filters: Filters, limit: int) -> list[Entry]:

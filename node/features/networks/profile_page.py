@@ -12,12 +12,9 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from node.features.networks import kept_slices
 from node.features.networks.cards import entry_html
-from node.features.networks.highlights import (
-    members_of,
-    network_highlights,
-    networks_of,
-)
+from node.features.networks.highlights import members_of, networks_of
 from node.features.networks.member_cards import profile_members_html
 from node.features.profiles.page_data import profile_context
 from node.federation.actors.local import SLUG_RE, get_actor
@@ -50,7 +47,7 @@ def profile_page(request: Request) -> Response:
         if actor.kind == "network":
             # the language html() will draw the page in (the profile's own choice, if any)
             lang = page_language(request, dict(context))
-            upcoming, latest = network_highlights(session, node, actor, SHOWN)
+            upcoming, latest = kept_slices.highlights(session, node, actor, SHOWN)
             extra |= {
                 "network": actor,
                 "network_events": entry_html(request, upcoming, lang),
