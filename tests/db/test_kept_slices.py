@@ -17,7 +17,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.networks import highlights, kept_slices, routes, rules
+from node.features.networks import collections, highlights, kept_slices, routes, rules
 from node.federation.context import NodeContext
 from node.models import LocalActor, RemoteActor
 from node.settings import Settings
@@ -229,7 +229,7 @@ async def test_the_network_profile_lists_from_its_kept_slices_until_something_is
     renamed = client.get("/@ussen").text
     assert credit("Riverside Growers") in renamed and credit("Riverside") not in renamed
 
-    story = {
+    story: dict[str, object] = {
         "id": "https://coop.example/items/news-1",
         "type": "Article",
         "attributedTo": ORG,
@@ -242,3 +242,34 @@ async def test_the_network_profile_lists_from_its_kept_slices_until_something_is
     page = client.get("/@ussen").text
     assert store.hits == hits  # a new generation: both read anew
     assert "How our tool library grew" in page and "Seed swap" in page
+
+
+def test_upcoming_events_is_served_from_its_kept_slice_and_an_event_filed_shows(
+    engine: Engine, client: TestClient, ussen: LocalActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FEP-8a8e's collection, as Mobilizon polls it: read again, the kept page; an hour on,
+    the ended meeting has left it and it equals a fresh read; a filed event is on it next."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    hourly = [
+        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
+        for n in range(1, 40)
+    ]
+    file_events(engine, ussen, hourly)
+    store = kept_slices.kept(engine)
+    page = "/actors/ussen/events?page=true"
+    first = client.get(page, headers={"Accept": "application/activity+json"}).json()
+    names = [e["name"] for e in first["orderedItems"]]
+    assert names[0] == "Meeting 01" and len(names) == 20 and "next" in first
+    hits = store.hits
+    assert client.get(page, headers={"Accept": "application/activity+json"}).json() == first
+    assert store.hits > hits
+
+    monkeypatch.setattr(collections, "now_utc", lambda: now + timedelta(hours=1, minutes=55))
+    later = client.get(page, headers={"Accept": "application/activity+json"}).json()
+    assert [e["name"] for e in later["orderedItems"]][:2] == ["Meeting 02", "Meeting 03"]
+    store.clear()
+    assert client.get(page, headers={"Accept": "application/activity+json"}).json() == later
+
+    file_events(engine, ussen, [timed(99, now + timedelta(hours=2, minutes=5), None, "Assembly")])
+    again = client.get(page, headers={"Accept": "application/activity+json"}).json()
+    assert "Assembly" in [e["name"] for e in again["orderedItems"]]

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from node.features.networks import clean
-from node.features.networks.upcoming import Cursor, upcoming_page
+from node.db import now_utc
+from node.features.networks import clean, kept_slices
+from node.features.networks.queries import Filters
+from node.features.networks.upcoming import Cursor
 from node.federation.actors import id_pages
 from node.federation.context import NodeContext
 from node.models import LocalActor
@@ -63,8 +65,11 @@ def upcoming_events_collection(
             "first": f"{ident}?page=true",
         }
     cursor = Cursor.parse(after)
-    # no credit lines: each embedded document's attributedTo credits its organizer
-    found = upcoming_page(session, node, actor, after=cursor, limit=PAGE_SIZE, credited=False)
+    # no credit lines: each embedded document's attributedTo credits its organizer; kept
+    # under the actor's generation while a page of it still runs (kept_slices.list_page)
+    found = kept_slices.list_page(
+        session, node, actor, Filters(), now_utc(), cursor, PAGE_SIZE, credited=False
+    )
     doc: dict[str, Any] = {
         "@context": context,
         "id": f"{ident}?after={after}" if cursor else f"{ident}?page=true",

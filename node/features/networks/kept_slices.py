@@ -166,20 +166,31 @@ def list_page(
     now: datetime,
     after: Cursor | None,
     limit: int,
+    *,
+    credited: bool = True,
 ) -> Page:
-    """:func:`upcoming_page` of the network's events not over ``now`` (its calendar's list),
-    from the kept slice of ``limit`` + SPARE while more than ``limit`` of them are still
-    running, or every kept one is and the slice had no next page; its credit lines read now."""
+    """:func:`upcoming_page` of the actor's events not over ``now`` (a network's calendar
+    list, an actor's ``upcomingEvents``), from the kept slice of ``limit`` + SPARE while more
+    than ``limit`` of them are still running, or every kept one is and the slice had no next
+    page; its credit lines read now (``credited=False``: none, the authors' bare ids)."""
     store = kept(node.engine)
     before = generation(session, network)
-    key = fragments.digest("list", network.id, before, filters, after, limit)
+    key = fragments.digest("list", network.id, before, filters, after, limit, credited)
     found = store.lookup(key)
     if found is not None:
         running = [e for e in found.entries if _running(e, now)]
         if len(running) > limit or (found.next is None and len(running) == len(found.entries)):
-            return _first(_credited(session, node, running), limit, found.next)
+            shown = _credited(session, node, running) if credited else running
+            return _first(shown, limit, found.next)
     page = upcoming_page(
-        session, node, network, filters, since=now, after=after, limit=limit + SPARE
+        session,
+        node,
+        network,
+        filters,
+        since=now,
+        after=after,
+        limit=limit + SPARE,
+        credited=credited,
     )
     if generation(session, network) == before:  # nothing came between (see month_page)
         store.keep(key, page)
