@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import tuple_
+from sqlalchemy import literal, tuple_, union_all
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.db import as_utc
@@ -145,11 +146,31 @@ def page(
 
 def cursor_at(session: Session, network: LocalActor, position: int) -> Cursor | None:
     """The cursor after the first ``position`` entries (an old ``?page=N`` link asks for
-    position ``(N - 1) * size``), read from the indexes' keys alone; None past the end."""
-    keys: list[Cursor] = []
+    position ``(N - 1) * size``), read from the indexes' keys alone; None past the end. The
+    database merges the sources' first ``position`` keys and skips to the one asked for: only
+    that row comes back (each key read into Python and sorted there was 4.7 ms a redirect at
+    page 60 on SQLite, most of it parsing 1,200 timestamps)."""
+    if position < 1:
+        return None
+    parts = []
     for rank, query, model in _sources(network):
-        keyed = query.with_only_columns(col(model.published), col(model.id))
-        rows = session.connection().execute(_ordered(keyed, model, True).limit(position)).all()
-        keys += [Cursor(as_utc(p), rank, i) for p, i in rows]
-    keys.sort(reverse=True)
-    return keys[position - 1] if 0 < position <= len(keys) else None
+        keyed = query.with_only_columns(
+            col(model.published).label("published"),
+            literal(rank).label("rank"),
+            col(model.id).label("id"),
+        )
+        parts.append(_ordered(keyed, model, True).limit(position).subquery())
+    merged = union_all(*[select_columns(*part.c) for part in parts]).subquery("keys")
+    found = (
+        session.connection()
+        .execute(
+            select_columns(merged.c.published, merged.c.rank, merged.c.id)
+            .order_by(merged.c.published.desc(), merged.c.rank.desc(), merged.c.id.desc())
+            .offset(position - 1)
+            .limit(1)
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    return Cursor(as_utc(found.published), int(found.rank), int(found.id))
