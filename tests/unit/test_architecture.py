@@ -310,7 +310,7 @@ IMPORT_TIME_CALLS_OF_MODULES = {
     "node.features.mail.jobs:RetryPolicy",
     "node.migrations.env:config.attributes.get",  # Alembic runs env.py to migrate
     # which rows a relationship collection lists (a frozen dataclass of column references)
-    "node.features.networks.collections:id_pages.Listing",
+    "node.features.networks.member_lists:id_pages.Listing",
     "node.features.profiles.routes:id_pages.Listing",
 }
 

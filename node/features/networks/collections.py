@@ -19,18 +19,14 @@ from sqlmodel import Session
 
 from node.db import now_utc
 from node.features.networks import clean, kept_slices
+from node.features.networks.member_lists import MEMBERS, MEMBERSHIPS
 from node.features.networks.queries import Filters
 from node.features.networks.upcoming import Cursor
 from node.federation.actors import id_pages
 from node.federation.context import NodeContext
 from node.models import LocalActor
-from node.models.networks import Membership, OutgoingMembership
 
 PAGE_SIZE = 20
-MEMBERS = id_pages.Listing(Membership, Membership.network_id, "admitted", Membership.member, False)
-MEMBERSHIPS = id_pages.Listing(
-    OutgoingMembership, OutgoingMembership.actor_id, "admitted", OutgoingMembership.network, False
-)
 
 
 def members_collection(

@@ -21,7 +21,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.db import now_utc, select_rows
-from node.features.networks.collections import MEMBERS, MEMBERSHIPS
+from node.features.networks.member_lists import MEMBERS, MEMBERSHIPS
 from node.features.networks.profiles import (
     MemberProfile,
     profile_fields,
