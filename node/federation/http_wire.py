@@ -131,12 +131,13 @@ class Connection(asyncio.Protocol):
             self._waiter.set_result(None)
 
     def eof_received(self) -> bool:
-        self._ended("the server closed the connection mid-response")
+        self._ended("the server closed the connection mid-response", clean=True)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._ended(f"connection lost mid-response: {exc}" if exc else "")
+        # a reset (exc) cuts a body delimited by the close short: it is no end of the answer
+        self._ended(f"connection lost mid-response: {exc}" if exc else "", clean=exc is None)
 
     # ------------------------------------------------------------------ httptools callbacks
 
@@ -215,13 +216,13 @@ class Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
-    def _ended(self, detail: str) -> None:
+    def _ended(self, detail: str, *, clean: bool) -> None:
         self.closed = True
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
         answer = self._answer
-        if answer.headers_done and not answer.framed and not answer.done:
+        if clean and answer.headers_done and not answer.framed and not answer.done:
             answer.done = True  # a body delimited by the close: complete now
             waiter.set_result(None)
             return
@@ -277,10 +278,16 @@ _RAW_DEFLATE = -zlib.MAX_WBITS
 
 def decoded(answer: Answer, max_body: int) -> Answer:
     """The answer with its body decoded when it came gzip- or deflate-encoded (what a GET asks
-    for), never more than ``max_body`` bytes decoded; other answers as they are."""
-    coding = answer.headers.get("Content-Encoding", "").strip().lower()
-    if coding in ("", "identity"):
+    for), never more than ``max_body`` bytes decoded; other answers as they are. An empty body
+    (a redirect, a 204 or 304 that names an encoding) has nothing to decode."""
+    codings = [
+        c.strip()
+        for c in answer.headers.get("Content-Encoding", "").lower().split(",")
+        if c.strip() not in ("", "identity")
+    ]
+    if not codings or not answer.body:
         return answer
+    coding = codings[0] if len(codings) == 1 else ", ".join(codings)
     if coding not in ("gzip", "x-gzip", "deflate"):
         raise TransportError("connect_error", f"unsupported Content-Encoding {coding[:40]!r}")
     try:

@@ -16,6 +16,7 @@ import datetime
 import gzip
 import socket
 import ssl
+import struct
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -678,3 +679,37 @@ async def test_a_post_answer_is_returned_as_sent_even_if_compressed() -> None:
         answer = await client.post(f"{server.base}/inbox", ACTIVITY)
     assert answer.body == packed  # a delivery never asked for gzip: nothing is decoded
     assert server.requests[0].header(b"accept-encoding") is None
+
+
+async def test_an_empty_answer_naming_an_encoding_is_not_decoded() -> None:
+    # a redirect, a 204 or 304 may carry the header with no body: nothing to decode (aiohttp
+    # took these too)
+    async def answers(peer: Peer) -> None:
+        while (request := await peer.read_request()) is not None:
+            if request.head.startswith(b"GET /old "):
+                head = "HTTP/1.1 301 Moved\r\nLocation: /new\r\nContent-Encoding: gzip\r\n"
+                await peer.send(f"{head}Content-Length: 0\r\n\r\n".encode())
+            elif request.head.startswith(b"GET /gone-quiet "):
+                await peer.send(b"HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n")
+            else:
+                body = gzip.compress(ACTOR)
+                head = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, identity\r\n"
+                await peer.send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+    async with serve(answers) as server, make_client() as client:
+        moved = await client.get(f"{server.base}/old")
+        quiet = await client.get(f"{server.base}/gone-quiet")
+    assert moved.status == 200 and moved.body == ACTOR and moved.url.endswith("/new")
+    assert quiet.status == 204 and quiet.body == b""
+
+
+async def test_a_body_delimited_by_the_close_cut_by_a_reset_is_a_connect_error() -> None:
+    async def resets_mid_body(peer: Peer) -> None:
+        await peer.read_request()
+        await peer.send(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"id":')
+        sock = peer.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.writer.transport.abort()  # SO_LINGER 0: a reset, not a close
+
+    async with serve(resets_mid_body) as server, make_client() as client:
+        await expect_fetch_error("connect_error", client.get(f"{server.base}/users/ana"))
