@@ -146,8 +146,14 @@ def month_page(
     found = store.lookup(key)
     if found is not None:
         entries = _credited(session, node, found.entries)
-        # the kept page itself while every credit is unchanged: what is drawn of it is kept with it
-        return found if entries is found.entries else Page(entries, found.next)
+        if entries is found.entries:
+            # the kept page itself while every credit is unchanged: what is drawn of it is kept
+            # with it
+            return found
+        # a credit moved: the page with it is kept in its place, to be drawn once again
+        page = Page(entries, found.next)
+        store.keep(key, page)
+        return page
     page = upcoming_page(
         session, node, network, filters, since=since, until=until, after=after, limit=limit
     )
