@@ -40,10 +40,14 @@ PAGES = {
 }
 
 
+# PostgreSQL only, never skipped: SQLite has no server that could end a connection, and no
+# round trips to count
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def pg_engine(engine: Engine) -> Engine:
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite has no server that could end a connection, and no round trips")
+    assert engine.dialect.name == "postgresql"
     return engine
 
 
