@@ -11,6 +11,7 @@ from node.activitypub.vocab import id_of
 from node.federation.context import NodeContext
 from node.federation.inbox.common import local_actor_by_id
 from node.federation.inbox.dispatch import Target
+from node.federation.remote.fetch import is_local
 
 # What an object id may name here, in the order resolve_target tries them, in one round trip
 # (an inbox job asked them one ORM query at a time: four statements a Create, py-spy on a
@@ -32,8 +33,7 @@ def resolve_target(node: NodeContext, session: Session, activity: dict[str, Any]
     answer to one of our activities whose id the other server re-minted)."""
     obj = activity.get("object")
     ref = id_of(obj)
-    base = node.urls.base
-    if ref is not None and (ref == base or ref.startswith(base + "/")):
+    if ref is not None and is_local(node, ref):
         actor = local_actor_by_id(node, session, ref)
         if actor is not None:
             return Target.NETWORK if actor.kind == "network" else Target.ACTOR
