@@ -38,11 +38,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from node.byte_lru import ByteLRU
-from node.db import as_utc, now_utc, select_rows
+from node.db import now_utc, select_rows
 from node.features.networks.facts import over_at
 from node.features.networks.highlights import network_highlights, node_upcoming
 from node.features.networks.queries import Entry, Filters, _Profiles
-from node.features.networks.upcoming import Cursor, Page, upcoming_page
+from node.features.networks.upcoming import Cursor, Page, first_page, upcoming_page
 from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.models.networks import CalendarStamp
@@ -187,7 +187,7 @@ def list_page(
         running = [e for e in found.entries if _running(e, now)]
         if len(running) > limit or (found.next is None and len(running) == len(found.entries)):
             shown = _credited(session, node, running) if credited else running
-            return _first(shown, limit, found.next)
+            return first_page(shown, limit, found.next)
     page = upcoming_page(
         session,
         node,
@@ -200,17 +200,7 @@ def list_page(
     )
     if generation(session, network) == before:  # nothing came between (see month_page)
         store.keep(key, page)
-    return _first(page.entries, limit, page.next)
-
-
-def _first(entries: list[Entry], limit: int, beyond: Cursor | None) -> Page:
-    """The first ``limit`` of ``entries``, the next page after the last of them when there
-    are more (``beyond``: the cursor after all of them, if the read had more)."""
-    if len(entries) <= limit:
-        return Page(entries, beyond)
-    last = entries[limit - 1]
-    more = Cursor(as_utc(last.start), last.object_id) if last.start is not None else None
-    return Page(entries[:limit], more)
+    return first_page(page.entries, limit, page.next)
 
 
 def highlights(
@@ -224,12 +214,10 @@ def highlights(
     before = generation(session, network)
     keys = [fragments.digest(part, network.id, before, limit) for part in ("next", "latest")]
     coming, latest = (store.lookup(key) for key in keys)
-    if coming is not None and latest is not None:
-        running = [e for e in coming.entries if _running(e, now_utc())]
-        if len(running) >= limit or len(running) == len(coming.entries):
-            shown = running[:limit]
-            credited = _credited(session, node, shown + latest.entries)
-            return credited[: len(shown)], credited[len(shown) :]
+    shown = None if coming is None else _still_running(coming.entries, now_utc(), limit)
+    if shown is not None and latest is not None:
+        credited = _credited(session, node, shown + latest.entries)
+        return credited[: len(shown)], credited[len(shown) :]
     upcoming, newest = network_highlights(session, node, network, limit, spare=SPARE)
     if generation(session, network) == before:  # nothing came between (see month_page)
         store.keep(keys[0], Page(upcoming, None))
@@ -245,15 +233,23 @@ def upcoming(session: Session, node: NodeContext, filters: Filters, limit: int) 
     before = node_generation(session)
     key = fragments.digest("upcoming", before, filters, limit)
     found = store.lookup(key)
-    now = now_utc()
-    if found is not None:
-        running = [e for e in found.entries if _running(e, now)]
-        if len(running) >= limit or len(running) == len(found.entries):
-            return _credited(session, node, running[:limit])
+    shown = None if found is None else _still_running(found.entries, now_utc(), limit)
+    if shown is not None:
+        return _credited(session, node, shown)
     entries = node_upcoming(session, node, limit, filters, spare=SPARE)
     if node_generation(session) == before:  # nothing came between (see month_page)
         store.keep(key, Page(entries, None))
     return entries[:limit]
+
+
+def _still_running(entries: list[Entry], now: datetime, limit: int) -> list[Entry] | None:
+    """The first ``limit`` of a kept slice's events still running ``now``, when they are the
+    first ``limit`` not over now: at least ``limit`` of them run, or all do (the slice was
+    every event there was); None when the slice must be read again."""
+    running = [e for e in entries if _running(e, now)]
+    if len(running) >= limit or len(running) == len(entries):
+        return running[:limit]
+    return None
 
 
 def _running(entry: Entry, now: datetime) -> bool:

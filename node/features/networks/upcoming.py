@@ -345,10 +345,18 @@ def upcoming_page(
     entries.sort(key=lambda e: _key(e.start, e.object_id))
     unique = list({e.object_id: e for e in reversed(entries)}.values())[::-1]
     unique.sort(key=lambda e: _key(e.start, e.object_id))
-    shown = unique[:limit]
-    more = len(unique) > limit and shown[-1].start is not None
-    last = shown[-1] if more else None
-    return Page(shown, Cursor(as_utc(last.start), last.object_id) if last and last.start else None)
+    return first_page(unique, limit)
+
+
+def first_page(entries: list[Entry], limit: int, beyond: Cursor | None = None) -> Page:
+    """The first ``limit`` of ``entries`` (soonest first), with the cursor after the last of
+    them when there are more; ``beyond``: the next page's cursor when they are all shown (a
+    kept slice's own, kept_slices.py)."""
+    if len(entries) <= limit:
+        return Page(entries, beyond)
+    last = entries[limit - 1]
+    more = Cursor(as_utc(last.start), last.object_id) if last.start is not None else None
+    return Page(entries[:limit], more)
 
 
 def upcoming_events(
