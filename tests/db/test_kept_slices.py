@@ -45,6 +45,18 @@ def create(obj: dict[str, object]) -> dict[str, object]:
     return activity("Create", ORG, obj, to=[PUBLIC])
 
 
+def hourly_meetings(engine: Engine, network: LocalActor, count: int) -> datetime:
+    """File "Meeting 01" .. "Meeting {count}", each starting n hours from now and lasting 50
+    minutes; returns that now (to the second)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    meetings = [
+        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
+        for n in range(1, count + 1)
+    ]
+    file_events(engine, network, meetings)
+    return now
+
+
 def month(client: TestClient, engine: Engine, path: str = MAY) -> tuple[str, bool]:
     """The month's page, and whether its slice was the kept one."""
     store = kept_slices.kept(engine)
@@ -111,12 +123,7 @@ async def test_a_renamed_author_is_credited_by_the_new_name_from_the_kept_slice(
 def test_an_event_that_ends_leaves_a_category_page_served_from_its_kept_slice(
     engine: Engine, client: TestClient, ussen: LocalActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    hourly = [
-        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
-        for n in range(1, 60)
-    ]
-    file_events(engine, ussen, hourly)
+    now = hourly_meetings(engine, ussen, 59)
     store = kept_slices.kept(engine)
     first = client.get("/categories/MEETING").text
     assert "Meeting 01" in first and "Meeting 50" in first and "Meeting 51" not in first
@@ -177,12 +184,7 @@ def test_the_calendar_list_is_served_from_its_kept_slice_while_more_than_a_page_
     """An evening's hourly meetings: the list's first page read again is the kept slice; two
     hours on, the two that ended leave it, the page goes on as far as a fresh read does and its
     next page starts where a fresh read's does; an event filed is on the next read."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    hourly = [
-        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
-        for n in range(1, 90)
-    ]
-    file_events(engine, ussen, hourly)
+    now = hourly_meetings(engine, ussen, 89)
     store = kept_slices.kept(engine)
     listing = "/networks/ussen/calendar"
     first = client.get(listing).text
@@ -249,12 +251,7 @@ def test_upcoming_events_is_served_from_its_kept_slice_and_an_event_filed_shows(
 ) -> None:
     """FEP-8a8e's collection, as Mobilizon polls it: read again, the kept page; an hour on,
     the ended meeting has left it and it equals a fresh read; a filed event is on it next."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    hourly = [
-        timed(n, now + timedelta(hours=n), now + timedelta(hours=n, minutes=50), f"Meeting {n:02d}")
-        for n in range(1, 40)
-    ]
-    file_events(engine, ussen, hourly)
+    now = hourly_meetings(engine, ussen, 39)
     store = kept_slices.kept(engine)
     page = "/actors/ussen/events?page=true"
     first = client.get(page, headers={"Accept": "application/activity+json"}).json()
