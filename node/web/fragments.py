@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from markupsafe import Markup
+from starlette.requests import Request
 
 from node.byte_lru import ByteLRU, json_bytes
+from node.web import i18n
 
 MAX_BYTES = 4 * 2**20
 # What one kept fragment costs beyond its text: its key (a 16-byte digest as bytes), the
@@ -60,3 +63,30 @@ def _cost(fragment: str) -> int:
 # every language): a page draws at most 100, and a fragment costs ~0.8 KiB with its key
 # (docs/benchmarks.md), so this keeps ~5,000: the busiest pages of a few languages.
 kept = FragmentCache()
+
+
+def drawn(
+    request: Request,
+    template_name: str,
+    lang: str,
+    items: Iterable[tuple[bytes, Callable[[], dict[str, Any] | None]]],
+) -> list[Markup]:
+    """Each item's fragment, from :data:`kept` under its key, else ``template_name`` rendered
+    in ``lang`` with the variables its ``context()`` gives, and kept; an item whose context is
+    None (nothing to show) is left out."""
+    template = request.app.state.templates.get_template(template_name)
+    calls = i18n.template_callables(lang)
+    shown: list[Markup] = []
+    for key, context in items:
+
+        def render(context: Callable[[], dict[str, Any] | None] = context) -> Markup | None:
+            variables = context()
+            if variables is None:
+                return None
+            # the template is autoescaped: what it returns is safe HTML
+            return Markup(template.render(**variables, **calls))  # noqa: S704
+
+        fragment = kept.get_or_render(key, render)
+        if fragment is not None:
+            shown.append(fragment)
+    return shown

@@ -10,6 +10,7 @@ entries is then mostly joining kept HTML, not formatting dates and running a tem
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -95,22 +96,13 @@ def entry_key(entry: Entry, lang: str, hx: str) -> bytes:
 def entry_html(request: Request, entries: list[Entry], lang: str, hx: str = "h3") -> list[Markup]:
     """Each entry's ``<li>`` (templates/_network_entry.html, headed ``hx``) in ``lang``, kept
     or rendered; an entry that cannot be shown is left out (logged)."""
-    template = request.app.state.templates.get_template(ENTRY_TEMPLATE)
-    calls = i18n.template_callables(lang)
-    shown: list[Markup] = []
-    for entry in entries:
 
-        def render(entry: Entry = entry) -> Markup | None:
-            found = sound_card(entry, lang)
-            if found is None:
-                return None
-            # the template is autoescaped: what it returns is safe HTML
-            return Markup(template.render(c=found, hx=hx, **calls))  # noqa: S704
+    def context(entry: Entry) -> dict[str, Any] | None:
+        found = sound_card(entry, lang)
+        return None if found is None else {"c": found, "hx": hx}
 
-        fragment = fragments.kept.get_or_render(entry_key(entry, lang, hx), render)
-        if fragment is not None:
-            shown.append(fragment)
-    return shown
+    items = [(entry_key(entry, lang, hx), partial(context, entry)) for entry in entries]
+    return fragments.drawn(request, ENTRY_TEMPLATE, lang, items)
 
 
 def cell_html(entry: Entry) -> Markup:

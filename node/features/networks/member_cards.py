@@ -15,7 +15,6 @@ and the member directory").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -25,7 +24,7 @@ from starlette.requests import Request
 from node.content.essglobal import scheme_title
 from node.features.networks.highlights import MemberEntry
 from node.features.networks.profiles import MemberProfile, concept_label, profile_fields
-from node.web import fragments, i18n
+from node.web import fragments
 
 PROFILE_MEMBER = "_network_member.html"
 DIRECTORY_MEMBER = "_directory_member.html"
@@ -41,34 +40,12 @@ def member_key(
     )
 
 
-def _kept(
-    request: Request,
-    lang: str,
-    template_name: str,
-    members: list[tuple[bytes, Callable[[], dict[str, Any]]]],
-) -> list[Markup]:
-    """Each member's fragment, kept or rendered from ``context()`` (``m`` in the template)."""
-    template = request.app.state.templates.get_template(template_name)
-    calls = i18n.template_callables(lang)
-    shown: list[Markup] = []
-    for key, context in members:
-
-        def render(context: Callable[[], dict[str, Any]] = context) -> Markup:
-            # the template is autoescaped: what it returns is safe HTML
-            return Markup(template.render(m=context(), **calls))  # noqa: S704
-
-        fragment = fragments.kept.get_or_render(key, render)
-        if fragment is not None:
-            shown.append(fragment)
-    return shown
-
-
 def profile_members_html(request: Request, lang: str, members: list[MemberEntry]) -> list[Markup]:
     """The ``<li>`` of each member on the network's profile, in ``lang``."""
-    return _kept(
+    return fragments.drawn(
         request,
-        lang,
         PROFILE_MEMBER,
+        lang,
         [
             (
                 member_key(PROFILE_MEMBER, lang, m.kind, m.source, m.members),
@@ -83,10 +60,10 @@ def directory_members_html(
     request: Request, lang: str, members: list[tuple[str, MemberProfile]]
 ) -> list[Markup]:
     """The ``<li>`` of each member of a directory page, in ``lang``."""
-    return _kept(
+    return fragments.drawn(
         request,
-        lang,
         DIRECTORY_MEMBER,
+        lang,
         [
             (
                 member_key(DIRECTORY_MEMBER, lang, kind, profile_fields(profile), []),
@@ -98,17 +75,14 @@ def directory_members_html(
 
 
 def _profile_entry(member: MemberEntry) -> dict[str, Any]:
-    return {"profile": member.draw(), "kind": member.kind, "members": member.members}
+    return {"m": {"profile": member.draw(), "kind": member.kind, "members": member.members}}
 
 
 def _directory_entry(kind: str, profile: MemberProfile) -> dict[str, Any]:
-    return {
-        "profile": profile,
-        "kind": kind,
-        "classification": [
-            # The title attribute once showed the property's name ("legalForm").
-            {"scheme": scheme_title(scheme), "iri": iri, "label": concept_label(iri)}
-            for scheme, iris in profile.essglobal.items()
-            for iri in iris
-        ],
-    }
+    classification = [
+        # The title attribute once showed the property's name ("legalForm").
+        {"scheme": scheme_title(scheme), "iri": iri, "label": concept_label(iri)}
+        for scheme, iris in profile.essglobal.items()
+        for iri in iris
+    ]
+    return {"m": {"profile": profile, "kind": kind, "classification": classification}}
