@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from node.db import session_scope
 from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
-from node.features.networks.highlights import network_upcoming, node_upcoming
+from node.features.networks.highlights import network_highlights, node_upcoming
 from node.features.networks.routes import MONTH_SIZE
 from node.features.networks.upcoming import upcoming_page
 from node.federation.context import NodeContext
@@ -290,7 +290,7 @@ def test_the_short_lists_leave_sessions_out_and_go_on_by_cursor(
     ]
     file_events(engine, network, [*sessions, *talks])
     with Session(engine) as session:
-        mine = network_upcoming(session, node, network, 6)
+        mine, _ = network_highlights(session, node, network, 6)
         everyone = node_upcoming(session, node, 6)
     wanted = [f"Talk {n}" for n in range(6)]
     assert [e.document["name"] for e in mine] == wanted

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from node.cli.demo import load_demo
 from node.db import session_scope
-from node.features.networks.highlights import network_latest
+from node.features.networks.highlights import network_highlights
 from node.federation.context import NodeContext
 from node.models import LocalActor, OutgoingMembership
 from node.settings import Settings
@@ -216,7 +216,7 @@ async def test_the_latest_calls_and_news_are_the_newest_published_not_the_last_f
         old = news(f"Riverside news of {year}", datetime(year, 3, 1, tzinfo=UTC))
         await deliver(node, activity("Create", ORG, old, to=[PUBLIC]))
     with Session(engine) as session:
-        latest = network_latest(session, node, network, 6)
+        _, latest = network_highlights(session, node, network, 6)
     assert [e.document["name"] for e in latest] == [fresh["name"]] + [
         f"Riverside news of {year}" for year in range(2020, 2015, -1)
     ]

@@ -86,30 +86,14 @@ def _first_shown(
     return shown[:limit]
 
 
-def network_upcoming(
-    session: Session, node: NodeContext, network: LocalActor, limit: int
-) -> list[Entry]:
-    """The network's next ``limit`` events (its own and its members', soonest first)."""
-    return _first_shown(session, node, network, Filters(), limit)
-
-
-def network_latest(
-    session: Session, node: NodeContext, network: LocalActor, limit: int
-) -> list[Entry]:
-    """The network's latest ``limit`` calls and news (its own and its members'), newest first."""
-    profiles = _Profiles(session, node)
-    rows, own = _latest_read(session, network, limit)
-    profiles.preload({r.author for r in rows})  # one query, not one an author
-    return _latest_entries(node, network, limit, rows, own, profiles)
-
-
 def network_highlights(
     session: Session, node: NodeContext, network: LocalActor, limit: int, *, spare: int = 0
 ) -> tuple[list[Entry], list[Entry]]:
-    """What the network's profile lists: its next ``limit`` events (:func:`network_upcoming`;
-    ``spare`` more for a reader that keeps them: kept_slices.py) and its latest ``limit``
-    calls and news (:func:`network_latest`), their authors' credit lines read in one query
-    (one for each list was a statement more per view)."""
+    """What the network's profile lists: its next ``limit`` events (its own and its members',
+    soonest first, each once, no conference sessions; ``spare`` more for a reader that keeps
+    them: kept_slices.py) and its latest ``limit`` calls and news (its own and its members',
+    newest first), their authors' credit lines read in one query (one for each list was a
+    statement more per view)."""
     profiles = _Profiles(session, node)
     rows, own = _latest_read(session, network, limit)
     profiles.expect(r.author for r in rows)  # looked up with the events' authors
