@@ -44,6 +44,7 @@ from node.features.publishing import (
     answer_pages,
     feedback_followup,
     feedback_pages,
+    list_pages,
     registration_pages,
 )
 from node.features.publishing import api as api_routes
@@ -128,7 +129,7 @@ def routes(inbox: inbox_routes.InboxEndpoint | None = None) -> list[Route | Moun
         *bridge_routes.routes(),
         *workspace_routes.routes(),
         Route("/@{slug}/{section}", section_page),
-        Route("/tags/{tag}", item_pages.tag_route),
+        Route("/tags/{tag}", list_pages.tag_route),
         *search_routes.routes(),
         Route("/regions/{region}", pages.region_page),
         Route("/categories/{category}", pages.category_page),
@@ -183,7 +184,7 @@ def actor_page(request: Request) -> Response:
 
 def section_page(request: Request) -> Response:
     """``/@{slug}/events`` of a network is its calendar (its members' events too)."""
-    return network_profiles.section_redirect(request) or item_pages.section_route(request)
+    return network_profiles.section_redirect(request) or list_pages.section_route(request)
 
 
 @cache

@@ -22,6 +22,8 @@ class Item(SQLModel, table=True):
         # a profile's sections: the latest of one kind, the events not over yet (0020)
         Index("ix_item_actor_kind_published", "actor_id", "kind", "published", "id"),
         Index("ix_item_actor_kind_end", "actor_id", "kind", "end_time"),
+        # an organization's events in start order, paged by cursor (0023)
+        Index("ix_item_actor_kind_start", "actor_id", "kind", "start_time", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,7 +70,11 @@ class ItemTag(SQLModel, table=True):
     """A hashtag of an item, lower-cased, for the tag pages."""
 
     __tablename__ = "item_tag"
-    __table_args__ = (UniqueConstraint("item_id", "tag", name="uq_item_tag_item_tag"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "tag", name="uq_item_tag_item_tag"),
+        # a hashtag's items, newest (highest item id) first, paged by cursor (0023)
+        Index("ix_item_tag_tag_item", "tag", "item_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")

@@ -73,6 +73,8 @@ _EN = {
     "previous": N_("Previous"),
     "next": N_("Next"),
     "pages": N_("Pages"),
+    "first_page": N_("First page"),
+    "continued": N_("continued"),
     "deadline": N_("Until"),
     "closed_call": N_("Closed"),
     "offer": N_("We offer"),

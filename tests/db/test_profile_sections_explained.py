@@ -2,12 +2,14 @@
 sections (upcoming events, latest calls, latest news) count nothing, and each reads one range
 of an index of its own actor and kind, as the database's EXPLAIN shows: the latest calls and
 news from the newest end of ``(actor_id, kind, published, id)`` with no sort, the events not
-over yet from ``(actor_id, kind, end_time)`` bounded by now (on SQLite; PostgreSQL's planner
-may still prefer the start-time index under a LIMIT, see docs/benchmarks.md). The page shows
-what it showed before: the open calls first, then the closed ones."""
+over yet from ``(actor_id, kind, start_time, id)``: those running (started in the year before
+now), then those to come (from now on). The page shows what it showed before: the open calls
+first, then the closed ones. And the section and hashtag pages, however deep, read one range
+each, bounded by the owner (or the tag) and by the page's cursor: no scan, sort or OFFSET."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -73,10 +75,10 @@ def test_a_profiles_sections_count_nothing_and_read_one_range_each(
     assert len(latest) == 2, "the open calls fill the section: no read of the closed ones"
     for statement, params in latest:
         _assert_one_range(engine, statement, params, "ix_item_actor_kind_published")
-    [(events, params)] = [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
-    if engine.dialect.name == "sqlite":
-        [line] = [x for x in _sqlite_plan(engine, events, params) if x.startswith("SEARCH")]
-        assert "ix_item_actor_kind_end (actor_id=? AND kind=? AND end_time>?)" in line, line
+    events = [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
+    assert len(events) == 2, "the running ones, then those to come"
+    for (statement, params), bound in zip(events, ("start_time>", "start_time>"), strict=True):
+        _assert_bounded(engine, statement, params, "ix_item_actor_kind_start", bound)
     # the newest open calls, then news; the soonest events not over
     titles = [h for level, h in Page(page.text).headings if level == 3]
     assert "nec call 1957" in titles and "nec call 1997" not in titles
@@ -98,3 +100,60 @@ def test_closed_calls_fill_the_profile_when_few_are_open(
                              published=now - timedelta(hours=10 - i), updated=now))  # fmt: skip
     titles = [h for level, h in Page(client.get("/@nec").text).headings if level == 3]
     assert titles == ["call 1", "call 3", "call 2", "call 0"]
+
+
+DEEP = {
+    "/@nec/events?": ("ix_item_actor_kind_start", "start_time>"),
+    "/@nec/events?past=1&": ("ix_item_actor_kind_start", "start_time<"),
+    "/@nec/calls?": ("ix_item_actor_kind_published", "published<"),
+    "/@nec/news?": ("ix_item_actor_kind_published", "published<"),
+    "/tags/tag0?": ("ix_item_tag_tag_item", "item_id<"),
+}
+
+
+def _tag(engine: Engine) -> None:
+    """Each item one of fifty hashtags (``tag0`` .. ``tag49``): a fiftieth of them ``tag0``."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO item_tag (item_id, tag) SELECT id, 'tag' || (id % 50) FROM item")
+        )
+
+
+def _assert_bounded(engine: Engine, statement: str, params: Any, index: str, bound: str) -> None:
+    """One range of ``index``, bounded by its owner (and kind) and by the cursor: no scan, no
+    sort, no skipped rows."""
+    if engine.dialect.name == "sqlite":
+        plan = _sqlite_plan(engine, statement, params)
+        assert not any(x.startswith("SCAN") or "TEMP B-TREE" in x for x in plan), plan
+        [line] = [x for x in plan if index in x]
+        assert line.startswith("SEARCH") and bound in line.replace(" ", ""), line
+        assert params[-1] == 0, "SQLite's LIMIT is written with OFFSET 0: nothing skipped"
+        return
+    root = _pg_plan(engine, statement, params)
+    kinds = [n["Node Type"] for n in _nodes(root)]
+    assert root["Node Type"] == "Limit" and "Sort" not in kinds and "Seq Scan" not in kinds, kinds
+    assert "OFFSET" not in statement, statement
+    scan = next(n for n in _nodes(root) if n.get("Index Name") == index)
+    cond = scan["Index Cond"].replace("ROW(", "").replace("(", "").replace(")", "")
+    assert re.search(rf"{bound[:-1]}[^<>=]*{bound[-1]}", cond), cond  # the cursor
+    assert "actor_id = " in cond or "tag = '" in cond, cond
+
+
+def test_deep_list_pages_read_one_range_bounded_by_owner_and_cursor(
+    client: TestClient, engine: Engine
+) -> None:
+    now = datetime.now(UTC)
+    _items(engine, "other", now)
+    _items(engine, "nec", now)
+    _tag(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    for path, (index, bound) in DEEP.items():
+        deep = 3 if path.startswith("/tags/") else 15
+        moved = client.get(f"{path}page={deep}", follow_redirects=False)
+        assert moved.status_code == 302 and "after=" in moved.headers["location"], path
+        with captured(engine) as seen:
+            assert client.get(moved.headers["location"]).status_code == 200
+        reads = [(s, p) for s, p in seen if "FROM item" in s and "parent_id IN" not in s]
+        assert len(reads) == 1, (path, reads)
+        _assert_bounded(engine, *reads[0], index, bound)

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, int]] = [
     ("node.models", 1),
     ("node.migrations", 1),
     ("node.urls", 1),
+    ("node.keyset", 1),
     ("node.keycache", 1),
     ("node.heap", 1),
     ("node.byte_lru", 1),

@@ -1,5 +1,5 @@
 """Public HTML pages of items: an event (with its programme, other dates, how to take part and
-the registration form), a call or news item, an organization's lists, a hashtag's items.
+the registration form), a call or news item (the lists of them: list_pages.py).
 
 ``/items/{uid}`` serves ActivityStreams to ActivityPub clients (node/features/publishing/object_routes.py; app.py
 chooses by the Accept header) and these pages to browsers, in the language the reader asks for
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from urllib.parse import urlencode
 
 from anyio import to_thread
 from sqlmodel import Session, col, select
@@ -27,14 +26,11 @@ from node.features.publishing import (
     answers,
     event_links,
     feedback,
-    listings,
     registration_view,
     replies,
 )
 from node.features.publishing import page_data as item_view
-from node.features.publishing.listings import TAG_RE
 from node.features.publishing.page_data import Language
-from node.federation.actors.local import SLUG_RE, get_actor
 from node.models import Item, LocalActor, Series
 from node.urls import is_uid
 from node.web import forms, messages, schema_org
@@ -325,74 +321,3 @@ async def register_route(request: Request) -> Response:
             )
 
     return await to_thread.run_sync(work)
-
-
-def _own_url(request: Request, *, drop: tuple[str, ...]) -> str:
-    """This page's URL on the configured base URL (never the request's ``Host``), without the
-    ``drop`` query parameters."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
-    query = f"?{urlencode(kept)}" if kept else ""
-    return ctx(request).settings.url(request.url.path) + query
-
-
-def _list_page(
-    request: Request, listing: listings.Listing, heading: str, lang: Language, **extra: Any
-) -> Response:
-    t = messages.translator(lang.ui)
-    base = _own_url(request, drop=("page", "lang"))
-    sep = "&" if "?" in base else "?"
-    suffix = f"&lang={lang.content}" if request.query_params.get("lang") else ""
-    return html(
-        request,
-        "item_list.html",
-        heading=heading,
-        cards=[
-            item_view.card(i, lang.content, listing.sessions.get(i.id or 0, 0))
-            for i in listing.items
-        ],
-        lang=lang.ui,
-        t=t,
-        alternates=item_view.switcher(lang, base),
-        previous=f"{base}{sep}page={listing.page - 1}{suffix}" if listing.page > 1 else None,
-        next=f"{base}{sep}page={listing.page + 1}{suffix}" if listing.has_next else None,
-        page=listing.page,
-        **extra,
-    )
-
-
-def section_route(request: Request) -> Response:
-    """``/@{slug}/events`` (``?past=1``), ``/@{slug}/calls``, ``/@{slug}/news``."""
-    node = ctx(request)
-    name = request.path_params["section"]
-    if name == "events" and request.query_params.get("past"):
-        name = "past"
-    lang = item_view.choose_language(
-        request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
-    )
-    t = messages.translator(lang.ui)
-    slug = request.path_params["slug"]
-    with Session(node.engine) as session:
-        actor = get_actor(session, slug) if SLUG_RE.match(slug) and len(slug) <= 64 else None
-        if actor is None or name not in listings.SECTIONS:
-            return _error(request, 404, N_("Not found"), N_("There is no such page on this node."))
-        page = listings.page_number(request.query_params.get("page"))
-        listing = listings.section(session, actor, name, page)
-    titles = {"events": "upcoming_events", "past": "past_events", "calls": "calls", "news": "news"}
-    return _list_page(request, listing, f"{actor.name}: {t[titles[name]]}", lang, actor=actor)
-
-
-def tag_route(request: Request) -> Response:
-    """``/tags/{tag}``: what this node's organizations published with a hashtag."""
-    node = ctx(request)
-    tag = request.path_params["tag"]
-    if not TAG_RE.match(tag):
-        return _error(request, 404, N_("Not found"), N_("There is no such hashtag."))
-    lang = item_view.choose_language(
-        request.query_params.get("lang"), request.headers.get("accept-language", ""), ()
-    )
-    with Session(node.engine) as session:
-        listing = listings.tagged(
-            session, tag, listings.page_number(request.query_params.get("page"))
-        )
-    heading = messages.translator(lang.ui)["tagged"].format(tag=tag[:64])
-    return _list_page(request, listing, heading, lang, feed_tag=tag)
