@@ -6,6 +6,7 @@ page now begins, and a garbled cursor gets a clear 400, never a 500 or a wrong p
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
@@ -18,7 +19,7 @@ from tests.db.publishing_support import Page
 NOW = datetime.now(UTC)
 
 
-def _add(engine: Engine, slug: str, rows: list[dict[str, object]]) -> None:
+def _add(engine: Engine, slug: str, rows: list[dict[str, Any]]) -> None:
     owner = actor(engine, slug)
     with session_scope(engine) as session:
         for n, row in enumerate(rows):
@@ -39,7 +40,7 @@ def _organizer(engine: Engine) -> dict[str, list[str]]:
     """50 past events, 3 running now, 47 to come, 45 calls (every third closed), 40 news, each
     published an hour after the last; another organization's as many beside them. Returns the
     names in each list's order."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     expected: dict[str, list[str]] = {"events": [], "past": [], "calls": [], "news": []}
     for n in range(100):
         # two events may share a start: the id breaks the tie

@@ -191,3 +191,29 @@ def test_a_directory_page_is_one_index_range(
         # the cursor bounds the range (on one network's node the planner may take the primary
         # key and filter the network: the same rows, in the same order)
         assert "id >" in bounds, bounds
+
+
+def test_an_old_page_link_deeper_than_any_we_made_reads_no_rows(
+    client: TestClient, engine: Engine, node: NodeContext
+) -> None:
+    """Finding an old ``?page=N`` link's cursor skips the keys of every row before it, so
+    past MAX_LEGACY_PAGE (500) the answer is the first page, read from nothing: a crawler
+    asking ``?page=99999`` of a collection of a million costs no skip of a million keys."""
+    seed(engine, node.urls, "ussen", 30, 60, seed=3, now=NOW)
+    asked = {
+        "/actors/ussen/outbox?page=501": ("outbox_activity", "/actors/ussen/outbox?page=1"),
+        "/actors/ussen/followers?page=99999": ("follower", "/actors/ussen/followers?page=1"),
+        "/actors/ussen/members?page=99999": ("membership", "/actors/ussen/members?page=1"),
+        "/@ussen/news?page=501": ("item", "/@ussen/news"),
+        "/tags/coop?page=99999": ("item", "/tags/coop"),
+    }
+    for url, (table, first) in asked.items():
+        with captured(engine) as seen:
+            moved = client.get(url, headers=AS_JSON, follow_redirects=False)
+        assert moved.status_code in (301, 302) and moved.headers["location"].endswith(first), url
+        assert not [s for s, _ in seen if f"FROM {table}" in s], url
+    # and the deepest old link still answered: its cursor, found in one statement
+    with captured(engine) as seen:
+        moved = client.get("/actors/ussen/outbox?page=3", headers=AS_JSON, follow_redirects=False)
+    assert "?before=" in moved.headers["location"]
+    assert len([s for s, _ in seen if "FROM outbox_activity" in s]) == 1

@@ -26,6 +26,9 @@ from node.federation.actors.documents import ordered_collection
 from node.models import LocalActor, OutboxActivity
 
 PAGE_SIZE = 20
+# An old ?page=N link deeper than this is sent to the first page: finding its cursor skips the
+# keys of every activity before it (10,000 at most).
+MAX_LEGACY_PAGE = 500
 _CURSOR = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z~(\d{1,18})$")
 _STAMP = "%Y%m%dT%H%M%S.%f"
 
@@ -89,7 +92,10 @@ def page(
 
 
 def legacy_target(session: Session, actor: LocalActor, ident: str, number: int) -> str:
-    """Where an old ``?page=number`` link now lives: the cursor after its predecessors."""
+    """Where an old ``?page=number`` link now lives: the cursor after its predecessors (the
+    first page past the end or past MAX_LEGACY_PAGE)."""
+    if number > MAX_LEGACY_PAGE:
+        return f"{ident}?page=1"
     skip = (number - 1) * PAGE_SIZE
     query = select(OutboxActivity.id, OutboxActivity.published).where(*_listed(actor))
     row = session.exec(_newest_first(query).offset(skip - 1).limit(1)).first()

@@ -28,6 +28,9 @@ from node.federation.actors.documents import ordered_collection
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
+# An old ?page=N link deeper than this is sent to the first page: finding its cursor skips the
+# keys of every row before it (10,000 at most), and no page of ours was ever linked that deep.
+MAX_LEGACY_PAGE = 500
 _MAX_DIGITS = 18
 # above every id (PostgreSQL's ids are 4-byte integers, a serial's last value is never
 # reached): the open end of a range, and the most a cursor says
@@ -256,7 +259,9 @@ def legacy_target(
     session: Session, listing: Listing, owner_id: int, ident: str, number: int
 ) -> str:
     """Where an old ``?page=number`` link now lives: the cursor after its predecessors (the
-    first page when there are not that many rows)."""
+    first page when there are not that many rows, or the number is past MAX_LEGACY_PAGE)."""
+    if number > MAX_LEGACY_PAGE:
+        return f"{ident}?page=1"
     ident_col = col(listing.model.id)
     query = (
         select(ident_col)
