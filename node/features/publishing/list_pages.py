@@ -22,7 +22,7 @@ from node import keyset
 from node.db import now_utc
 from node.features.publishing import listings
 from node.features.publishing import page_data as item_view
-from node.features.publishing.listings import TAG_RE, Listing, Lst
+from node.features.publishing.listings import TAG_RE, Listing, Ranges
 from node.features.publishing.page_data import Language
 from node.federation.actors.local import SLUG_RE, get_actor
 from node.web import messages
@@ -57,7 +57,7 @@ def _with(base: str, name: str, value: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}{name}={value}"
 
 
-def listed(request: Request, session: Session, lst: Lst) -> Listing | Response:
+def listed(request: Request, session: Session, lst: Ranges) -> Listing | Response:
     """The page of ``lst`` the request asks for, or the answer to an old or broken link."""
     params = request.query_params
     after_raw, before_raw = params.get("after") or None, params.get("before") or None

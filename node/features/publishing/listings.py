@@ -63,7 +63,7 @@ class Range:
 
 
 @dataclass(frozen=True)
-class Lst:
+class Ranges:
     """A list: its ranges in order, and the kinds of its cursor's parts."""
 
     ranges: tuple[Range, ...]
@@ -100,7 +100,7 @@ def _visible() -> list[Any]:
     return [col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None)]
 
 
-def section_list(actor: LocalActor, section: Section, now: datetime) -> Lst:
+def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
     """The ranges of one section of a profile, in the order it is shown."""
     query = select(Item).where(Item.actor_id == actor.id, *_visible())
     start, published, ident = col(Item.start_time), col(Item.published), col(Item.id)
@@ -110,14 +110,14 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Lst:
         events = query.where(Item.kind == "event")
         if section == "past":
             over = events.where(start < now, end < now)
-            return Lst((Range("p", over, (start, ident), True),), kinds)
+            return Ranges((Range("p", over, (start, ident), True),), kinds)
         # Running now, then still to come: one start-ordered range each (an event starting
         # later is not over yet, so the second range is bounded by now and the cursor). The
         # running ones are read from RUNNING before now: with no lower bound the range would
         # walk every past event of the organization from its first.
         running = events.where(start >= now - RUNNING, start < now, end >= now)
         ahead = events.where(start >= now, end >= now)
-        return Lst(
+        return Ranges(
             (Range("r", running, (start, ident), False), Range("f", ahead, (start, ident), False)),
             kinds,
         )
@@ -126,7 +126,7 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Lst:
         calls = query.where(Item.kind == "call")
         still_open = calls.where(or_(end.is_(None), end >= now))
         closed = calls.where(end < now)
-        return Lst(
+        return Ranges(
             (
                 Range("o", still_open, (published, ident), True),
                 Range("c", closed, (published, ident), True),
@@ -134,10 +134,10 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Lst:
             kinds,
         )
     news = query.where(Item.kind == "news")
-    return Lst((Range("n", news, (published, ident), True),), kinds)
+    return Ranges((Range("n", news, (published, ident), True),), kinds)
 
 
-def tag_list(tag: str) -> Lst:
+def tag_list(tag: str) -> Ranges:
     """Items with a hashtag (any organization of this node), newest (latest item id) first:
     the ``(tag, item_id)`` index read downwards, each row joined to its item."""
     query = (
@@ -145,7 +145,7 @@ def tag_list(tag: str) -> Lst:
         .join(ItemTag, col(ItemTag.item_id) == col(Item.id))
         .where(ItemTag.tag == tag.lower()[:64], *_visible())
     )
-    return Lst((Range("t", query, (col(ItemTag.item_id),), True),), (int,))
+    return Ranges((Range("t", query, (col(ItemTag.item_id),), True),), (int,))
 
 
 def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
@@ -162,7 +162,7 @@ def _ordered(rng: Range, query: Any, onward: bool) -> Any:
 
 
 def _walk(
-    session: Session, lst: Lst, cursor: Key | None, onward: bool, size: int
+    session: Session, lst: Ranges, cursor: Key | None, onward: bool, size: int
 ) -> list[tuple[Range, Item]]:
     """Up to ``size + 1`` rows from the cursor on (or back), across the ranges in turn."""
     ranges = list(lst.ranges if onward else reversed(lst.ranges))
@@ -184,7 +184,7 @@ def _walk(
 
 def read(
     session: Session,
-    lst: Lst,
+    lst: Ranges,
     size: int = PAGE_SIZE,
     *,
     after: Key | None = None,
@@ -223,7 +223,7 @@ def _listing(
     )
 
 
-def cursor_at(session: Session, lst: Lst, position: int) -> Key | None:
+def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     """The cursor after the first ``position`` rows of a list (an old ``?page=N`` link asks
     for ``(N - 1) * PAGE_SIZE``), None past the end: one statement, each range's first
     ``position`` keys merged in the list's order and skipped to the one asked for, on the
