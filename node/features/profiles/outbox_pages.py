@@ -9,19 +9,19 @@ ActivityStreams allows: a page's reader needs its items and ``next``.
 
 Cursors: ``?before=<published>~<id>`` (``20260501T120000.000000Z~88121``). ``?page=1`` is the
 first page; an old ``?page=N`` link is redirected to its cursor, found on the index's keys
-alone (the one skip left, for links made before cursors).
+alone (the one skip left, for links made before cursors: bounded by MAX_LEGACY_PAGE, past
+which the link goes to the first page).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
-from node.db import as_utc
+from node import keyset
 from node.federation.actors.documents import ordered_collection
 from node.models import LocalActor, OutboxActivity
 
@@ -29,24 +29,21 @@ PAGE_SIZE = 20
 # An old ?page=N link deeper than this is sent to the first page: finding its cursor skips the
 # keys of every activity before it (10,000 at most).
 MAX_LEGACY_PAGE = 500
-_CURSOR = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z~(\d{1,18})$")
-_STAMP = "%Y%m%dT%H%M%S.%f"
 
 
 def cursor_token(published: datetime, ident: int) -> str:
-    """A place in the outbox, as it goes in a URL."""
-    return f"{as_utc(published).strftime(_STAMP)}Z~{ident}"
+    """A place in the outbox, as it goes in a URL (node/keyset.py's token of the key)."""
+    return keyset.token(published, ident)
 
 
 def parse_cursor(token: str | None) -> tuple[datetime, int] | None:
     """(published, id) from a URL's cursor; None when absent or malformed."""
-    match = _CURSOR.match(token or "")
-    if match is None:
+    found = keyset.parse(token, datetime, int)
+    if found is None:
         return None
-    try:
-        return datetime.strptime(match[1], _STAMP).replace(tzinfo=UTC), int(match[2])
-    except ValueError:
-        return None
+    published, ident = found
+    assert isinstance(published, datetime) and isinstance(ident, int)
+    return published, ident
 
 
 def _listed(actor: LocalActor) -> Any:

@@ -12,7 +12,8 @@ Cursors name a row id, as time goes: ``?before=<id>`` is the page of rows older 
 ``?after=<id>`` of rows newer. Which one is ``next`` depends on the collection's order (the
 followers, newest first: ``before``; the members, oldest first: ``after``). ``?page=1`` is the
 first page; an old ``?page=N`` link is redirected to its cursor, found on the index's keys
-alone (the one skip left, for links made before cursors).
+alone (the one skip left, for links made before cursors: bounded by MAX_LEGACY_PAGE, past
+which the link goes to the first page).
 """
 
 from __future__ import annotations
