@@ -37,7 +37,7 @@ def _add(engine: Engine, slug: str, rows: list[dict[str, Any]]) -> None:
 
 
 def _organizer(engine: Engine) -> dict[str, list[str]]:
-    """50 past events, 3 running now, 47 to come, 45 calls (every third closed), 40 news, each
+    """50 past events, 3 running now (two begun over a year ago), 47 to come, 45 calls (every third closed), 40 news, each
     published an hour after the last; another organization's as many beside them. Returns the
     names in each list's order."""
     rows: list[dict[str, Any]] = []
@@ -46,7 +46,10 @@ def _organizer(engine: Engine) -> dict[str, list[str]]:
         # two events may share a start: the id breaks the tie
         start = NOW + timedelta(days=(n - 53) // 2 * 2, hours=1)
         if 50 <= n < 53:
-            start = NOW - timedelta(days=53 - n)  # running: started days ago, ends tomorrow
+            # running, ending tomorrow: a standing exhibition begun over two years ago, a
+            # campaign begun 400 days ago (each longer ago than a year, where a range of the
+            # start index stops), and a fair begun yesterday
+            start = NOW - timedelta(days=(800, 400, 1)[n - 50])
         end = NOW + timedelta(days=1) if 50 <= n < 53 else start + timedelta(hours=2)
         rows.append({"name": f"event {n}", "kind": "event", "start_time": start, "end_time": end})
     for n in range(45):

@@ -58,6 +58,22 @@ def _assert_one_range(engine: Engine, statement: str, params: Any, index: str) -
     assert "actor_id = " in scan["Index Cond"] and "kind" in scan["Index Cond"], scan
 
 
+def _assert_not_over(engine: Engine, statement: str, params: Any) -> None:
+    """The events begun long ago and still running: the organization's events not over, a
+    range of (actor_id, kind, end_time) from now (few rows: they are sorted), never the
+    start index from the organization's first event."""
+    if engine.dialect.name == "sqlite":
+        plan = _sqlite_plan(engine, statement, params)
+        assert plan[0].startswith("SEARCH") and "ix_item_actor_kind_end" in plan[0], plan
+        assert "actor_id=? AND kind=? AND end_time>?" in plan[0], plan
+        return
+    root = _pg_plan(engine, statement, params)
+    assert "Seq Scan" not in [n["Node Type"] for n in _nodes(root)], root
+    [scan] = [n for n in _nodes(root) if n.get("Index Name")]
+    assert scan["Index Name"] == "ix_item_actor_kind_end", scan
+    assert "actor_id = " in scan["Index Cond"] and "end_time >=" in scan["Index Cond"], scan
+
+
 def test_a_profiles_sections_count_nothing_and_read_one_range_each(
     client: TestClient, engine: Engine
 ) -> None:
@@ -75,10 +91,12 @@ def test_a_profiles_sections_count_nothing_and_read_one_range_each(
     assert len(latest) == 2, "the open calls fill the section: no read of the closed ones"
     for statement, params in latest:
         _assert_one_range(engine, statement, params, "ix_item_actor_kind_published")
-    events = [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
-    assert len(events) == 2, "the running ones, then those to come"
-    for (statement, params), bound in zip(events, ("start_time>", "start_time>"), strict=True):
-        _assert_bounded(engine, statement, params, "ix_item_actor_kind_start", bound)
+    events = [(s, p) for s, p in reads if "item.start_time), coalesce(" in s]
+    events += [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
+    assert len(events) == 3, "begun over a year ago and running, running, then to come"
+    _assert_not_over(engine, *events[0])
+    for statement, params in events[1:]:
+        _assert_bounded(engine, statement, params, "ix_item_actor_kind_start", "start_time>")
     # the newest open calls, then news; the soonest events not over
     titles = [h for level, h in Page(page.text).headings if level == 3]
     assert "nec call 1957" in titles and "nec call 1997" not in titles

@@ -35,8 +35,8 @@ PROFILE_SIZE = 4
 # An old ?page=N link beyond this is sent to the first page (finding its cursor reads the keys
 # of every row before it: 6,000 at most).
 MAX_LEGACY_PAGE = 500
-# How long before now a running event may have started to be listed among the upcoming ones
-# (a standing exhibition is listed for its first year; the past events list it once over).
+# The running events begun within this before now are one range of the start index; those
+# begun earlier, another on the end index (section_list).
 RUNNING = timedelta(days=366)
 # A hashtag as a URL segment (/tags/<tag>, and the tag feeds in node/features/feeds/routes.py).
 TAG_RE = re.compile(r"^\w{1,64}$")
@@ -53,6 +53,10 @@ class Range:
     query: SelectOfScalar[Item]
     columns: tuple[Any, ...]
     descending: bool
+    # False: the range is read on another index than its order's and sorted (a few rows), so
+    # the cursor is compared as an expression no index holds, lest the planner walk the
+    # order's index from the cursor instead
+    seek: bool = True
 
     def key(self, item: Item) -> Key:
         """The cursor of a row of this range."""
@@ -111,14 +115,24 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
         if section == "past":
             over = events.where(start < now, end < now)
             return Ranges((Range("p", over, (start, ident), True),), kinds)
-        # Running now, then still to come: one start-ordered range each (an event starting
-        # later is not over yet, so the second range is bounded by now and the cursor). The
-        # running ones are read from RUNNING before now: with no lower bound the range would
-        # walk every past event of the organization from its first.
-        running = events.where(start >= now - RUNNING, start < now, end >= now)
+        # Running now, then still to come: start-ordered ranges (an event starting later is
+        # not over yet, so the last range is bounded by now and the cursor). The running ones
+        # begun within RUNNING before now are a range of the start index, both ends bound
+        # (with no lower bound it would walk every past event of the organization from its
+        # first); those begun earlier and still running (a standing exhibition, a year-long
+        # campaign: few) are read on the end index, (actor_id, kind, end_time) from now, their
+        # start compared as an expression no index holds, and sorted.
+        long_ago = now - RUNNING
+        lasting = events.where(func.coalesce(start, start) < long_ago, end >= now)
+        running = events.where(start >= long_ago, start < now, end >= now)
         ahead = events.where(start >= now, end >= now)
+        order = (start, ident)
         return Ranges(
-            (Range("r", running, (start, ident), False), Range("f", ahead, (start, ident), False)),
+            (
+                Range("l", lasting, order, False, seek=False),
+                Range("r", running, order, False),
+                Range("f", ahead, order, False),
+            ),
             kinds,
         )
     if section == "calls":
@@ -150,7 +164,8 @@ def tag_list(tag: str) -> Ranges:
 
 def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
     """The rows of ``rng`` after (``onward``) or before the cursor, in the range's order."""
-    key = tuple_(*rng.columns) if len(rng.columns) > 1 else rng.columns[0]
+    columns = _compared(rng)
+    key = tuple_(*columns) if len(columns) > 1 else columns[0]
     at = cursor[1:] if len(rng.columns) > 1 else cursor[1]
     bound = tuple_(*at) if len(rng.columns) > 1 else at
     return key < bound if onward == rng.descending else key > bound
@@ -158,7 +173,14 @@ def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
 
 def _ordered(rng: Range, query: Any, onward: bool) -> Any:
     descending = rng.descending == onward
-    return query.order_by(*(c.desc() if descending else c for c in rng.columns))
+    return query.order_by(*(c.desc() if descending else c for c in _compared(rng)))
+
+
+def _compared(rng: Range) -> tuple[Any, ...]:
+    """The columns a range's order and cursor compare: as they are, or (a range read on
+    another index, ``seek=False``) as expressions no index holds, so that the planner reads
+    the range's own index and sorts its few rows rather than walk the order's index."""
+    return rng.columns if rng.seek else tuple(func.coalesce(c, c) for c in rng.columns)
 
 
 def _walk(
