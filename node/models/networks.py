@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from node.models.columns import json_dict, json_list, opt_ts, ts
@@ -80,6 +80,21 @@ class NetworkItem(SQLModel, table=True):
         Index("ix_network_item_network_published", "network_id", "published", "id"),
         # a network profile's latest calls and news: one range per kind, newest first
         Index("ix_network_item_network_kind_published", "network_id", "kind", "published", "id"),
+        # a region's or a category's events: one range of the events that have it, in time
+        # order (queries.shown_branches; a region matches the region or the country)
+        Index("ix_network_item_network_category_start", "network_id", "category", "start_time"),
+        Index(
+            "ix_network_item_network_region_start",
+            "network_id",
+            text("lower(region)"),
+            "start_time",
+        ),
+        Index(
+            "ix_network_item_network_country_start",
+            "network_id",
+            text("lower(country)"),
+            "start_time",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import union_all
 from sqlmodel import Session, col, select
 
-from node.features.networks.queries import Filters, network_rows
-from node.features.networks.upcoming import _keys, own_items
+from node.features.networks.queries import Filters, shown_branches
+from node.features.networks.upcoming import own_items
 from node.models import Item, LocalActor
 from node.models.networks import NetworkItem
 
@@ -25,17 +26,36 @@ def past_keys(
 ) -> list[Any]:
     """The keys (id, start, object id) of a network's shown events that started in
     [since, until), the latest first (a calendar reads their rows its own way: filed.py)."""
-    return _keys(session, _started_between(network_id, filters, since, until, limit))
+    return list(session.execute(_started_between(network_id, filters, since, until, limit)).all())
 
 
 def _started_between(
     network_id: int, filters: Filters, since: datetime, until: datetime, limit: int
 ) -> Any:
+    """One range per facet index (queries.shown_branches), each the latest ``limit`` first,
+    their union cut to ``limit``."""
     start = col(NetworkItem.start_time)
-    query = network_rows([network_id], filters).where(
-        NetworkItem.kind == "event", start >= since, start < until
+    keys = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
+    parts = [
+        branch.where(
+            NetworkItem.network_id == network_id,
+            NetworkItem.kind == "event",
+            start >= since,
+            start < until,
+        )
+        .with_only_columns(*keys)
+        .order_by(start.desc())
+        .limit(limit)
+        for branch in shown_branches(filters)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    found = union_all(*[select(*p.subquery().c) for p in parts]).subquery("ranges")
+    return (
+        select(found.c.id, found.c.start_time, found.c.object_id)
+        .order_by(found.c.start_time.desc())
+        .limit(limit)
     )
-    return query.order_by(start.desc()).limit(limit)
 
 
 def own_past(
