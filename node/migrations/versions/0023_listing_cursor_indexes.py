@@ -3,8 +3,6 @@ organization's events in start order (upcoming ascending from the cursor, past d
 below it), and item_tag (tag, item_id) for a hashtag's items, newest first by item id. Before,
 those pages skipped OFFSET rows: page 200 read and sorted every item before it.
 
-The coordinator may chain this after 0022 (written beside another change): set down_revision.
-
 Revision ID: 0023
 Revises: 0021
 Create Date: 2026-12-07 13:30:00
