@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select as select_columns
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from node.db import as_utc
 from node.features.networks.facts import page_of, title_of
 from node.features.networks.profiles import credits_of
-from node.features.networks.rules import SHOWN_STATES
+from node.features.search import statements
 from node.federation.context import NodeContext
-from node.models.networks import NetworkItem
 
 
 @dataclass(frozen=True)
@@ -52,15 +50,6 @@ class By:
     category: str
 
 
-# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
-HIT_COLUMNS = (
-    "id object_id author kind document start_time received_at region country online category"
-)
-# the columns that say what a candidate is, read for every one (with when it is shown:
-# its start, else when it arrived)
-KEY_COLUMNS = "id object_id kind"
-
-
 def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
     summary = doc.get("summary")
     return Hit(
@@ -92,11 +81,7 @@ def filed_hits(session: Session, node: NodeContext, keys: list[Filed]) -> dict[i
     """The hits of these filed rows, by row id (one read by primary key, authors one more)."""
     if not keys:
         return {}
-    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    shown = select_columns(*(columns[name] for name in HIT_COLUMNS.split())).where(
-        col(NetworkItem.id).in_([k.id for k in keys]), col(NetworkItem.state).in_(SHOWN_STATES)
-    )
-    rows = session.connection().execute(shown).all()
+    rows = session.connection().execute(statements.hits(), {"ids": [k.id for k in keys]}).all()
     authors = credits_of(session, node, {row.author for row in rows})
     hits = {}
     for row in rows:
