@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
-from node.db import as_utc
+from node.db import as_utc, document_of
 from node.features.networks.facts import page_of, title_of
-from node.features.networks.profiles import credits_of
+from node.features.networks.profiles import Credit, cached_credit, credits_of, is_local_actor
 from node.features.search import statements
 from node.federation.context import NodeContext
 
@@ -78,16 +78,21 @@ class Filed(NamedTuple):
 
 
 def filed_hits(session: Session, node: NodeContext, keys: list[Filed]) -> dict[int, Hit]:
-    """The hits of these filed rows, by row id (one read by primary key, authors one more)."""
+    """The hits of these filed rows, by row id: one read by primary key with their authors'
+    cached credit lines (a local or uncached author is looked up as pages of entries do)."""
     if not keys:
         return {}
     rows = session.connection().execute(statements.hits(), {"ids": [k.id for k in keys]}).all()
-    authors = credits_of(session, node, {row.author for row in rows})
-    hits = {}
+    credits: dict[str, Credit] = {}
     for row in rows:
-        author = authors[row.author]
-        when_ = as_utc(row.start_time) if row.start_time else as_utc(row.received_at)
-        place = place_of(row.region, row.country, row.online)
-        by = By(author.name, author.url, place, row.online, row.category)
-        hits[row.id] = hit_of(row.document, row.kind, row.object_id, when_, by)
+        if row[-5] is not None and not is_local_actor(node, row.author):
+            credits[row.author] = cached_credit(*row[-5:])
+    others = {row.author for row in rows} - credits.keys()
+    if others:
+        credits |= credits_of(session, node, others)
+    hits = {}
+    for ident, object_id, author, kind, region, country, online, category, when, text, *_ in rows:
+        credit = credits[author]
+        by = By(credit.name, credit.url, place_of(region, country, online), online, category)
+        hits[ident] = hit_of(document_of(text), kind, object_id, as_utc(when), by)
     return hits
