@@ -5,7 +5,6 @@ reads the documents of the few it shows (node/features/search/query.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -18,9 +17,9 @@ from node.features.search import statements
 from node.federation.context import NodeContext
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
+class Hit(NamedTuple):
+    """One search result (a tuple: made for each of 50 hits a search, a frozen dataclass cost
+    as much as reading its row)."""
 
     kind: str  # event | call | news | organization | network
     title: str
@@ -39,8 +38,7 @@ def place_of(region: str, country: str, online: bool) -> str:
     return ", ".join(p for p in (region, country) if p) or ("Online" if online else "")
 
 
-@dataclass(frozen=True)
-class By:
+class By(NamedTuple):
     """Who published a hit, and where and how it happens."""
 
     name: str
