@@ -4,12 +4,15 @@ reads the documents of the few it shows (node/features/search/query.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
+from node.byte_lru import ByteLRU
 from node.db import as_utc, document_of
 from node.features.networks.facts import page_of, title_of
 from node.features.networks.profiles import Credit, cached_credit, credits_of, is_local_actor
@@ -48,21 +51,69 @@ class By(NamedTuple):
     category: str
 
 
-def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
+class Shown(NamedTuple):
+    """What a hit shows of its document."""
+
+    title: str
+    url: str
+    summary: str
+
+
+def shown_of(doc: dict[str, Any], kind: str, object_id: str) -> Shown:
     summary = doc.get("summary")
-    return Hit(
-        kind=kind,
-        title=title_of(doc, kind),
-        url=page_of(doc, object_id),
-        object_id=object_id,
-        author_name=by.name,
-        author_url=by.url,
-        when=when,
-        place=by.place,
-        online=by.online,
-        category=by.category,
-        summary=re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
+    return Shown(
+        title_of(doc, kind),
+        page_of(doc, object_id),
+        re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
     )
+
+
+def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
+    return _hit(shown_of(doc, kind, object_id), kind, object_id, when, by)
+
+
+def _hit(shown: Shown, kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
+    return Hit(
+        kind,
+        shown.title,
+        shown.url,
+        object_id,
+        by.name,
+        by.url,
+        when,
+        by.place,
+        by.online,
+        by.category,
+        shown.summary,
+    )
+
+
+class ShownCache(ByteLRU[Shown]):
+    """What hits show of their documents, kept under a digest of each document's stored text
+    with its kind and object id (what :func:`shown_of` reads): a common word shows the same
+    hits again, and decoding their documents and reading their titles cost more than reading
+    them. A changed document is another key: never stale, only unused."""
+
+    def __init__(self, max_bytes: int = 2**20) -> None:
+        super().__init__(max_bytes, _cost, largest_share=64)
+
+    def of(self, text: str, kind: str, object_id: str) -> Shown:
+        """What the document stored as ``text`` shows, kept or read."""
+        key = hashlib.blake2b(
+            f"{kind}\0{object_id}\0{text}".encode(errors="surrogatepass"), digest_size=16
+        ).digest()
+        found = self.get(key)
+        if found is None:
+            found = self.keep(key, shown_of(document_of(text), kind, object_id))
+        return found
+
+
+def _cost(shown: Shown) -> int:
+    return sum(sys.getsizeof(part) for part in shown) + 200
+
+
+# ~1 KiB a document with its key: the few thousand hits of the searches of the moment
+kept = ShownCache()
 
 
 class Filed(NamedTuple):
@@ -92,5 +143,5 @@ def filed_hits(session: Session, node: NodeContext, keys: list[Filed]) -> dict[i
     for ident, object_id, author, kind, region, country, online, category, when, text, *_ in rows:
         credit = credits[author]
         by = By(credit.name, credit.url, place_of(region, country, online), online, category)
-        hits[ident] = hit_of(document_of(text), kind, object_id, as_utc(when), by)
+        hits[ident] = _hit(kept.of(text, kind, object_id), kind, object_id, as_utc(when), by)
     return hits

@@ -139,9 +139,10 @@ def _candidates(
     On SQLite the FTS5 index is walked newest first, FTS_CHUNK row ids at a time, until enough
     rows pass the statement's other conditions: a common word ("cooperative") matches most of a
     network's million items, and handing all their ids to ``IN (…)`` took seconds a search.
-    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's ends are read
-    first (a source with no match costs one small read), then its rows with the chunk as a
-    subquery. A term still asked as a prefix costs a merge each time: its ids are read once.
+    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's rows are read
+    with the chunk as a subquery, then, only if they are too few, its ends (its oldest id and
+    its size: whether there is more to walk). A common word's first chunk is then one read. A
+    term still asked as a prefix costs a merge each time: its ids are read once.
     PostgreSQL reads the tsvector condition through its GIN index.
     """
     run = session.connection().execute
@@ -158,15 +159,16 @@ def _candidates(
         chunk = {"fts": words.expression, "upto": upto, "n": FTS_CHUNK}
         if words.prefix:  # FTS5 merges a prefix's doclists each time it is asked: once a chunk
             ids = [int(r[0]) for r in run(statements.chunk_ids(source), chunk)]
+            if ids:
+                asked = params | {"ids": ids, "lim": CANDIDATES - len(found)}
+                found += run(statement("ids"), asked).all()
             last, read = (ids[-1] if ids else 0), len(ids)
-            how: How = "ids"
-            asked = params | {"ids": ids}
-        else:  # whole words, read lazily: the chunk's ends first, and its rows only if any
+        else:  # whole words, read lazily: the chunk's rows, and its ends only if too few
+            asked = params | chunk | {"lim": CANDIDATES - len(found)}
+            found += run(statement("chunk"), asked).all()
+            if len(found) >= CANDIDATES:
+                return found
             last, read = run(statements.chunk_ends(source), chunk).one()
-            how, asked = "chunk", params | chunk
-        if not read:
-            return found
-        found += run(statement(how), asked | {"lim": CANDIDATES - len(found)}).all()
         if len(found) >= CANDIDATES or read < FTS_CHUNK:
             return found
         upto = int(last) - 1
