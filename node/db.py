@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
@@ -189,3 +191,20 @@ def select_rows(
     plain tuples, without the ORM's execution path (its compile state and loader set-up cost
     more than a small indexed read). ``params`` binds a statement built once."""
     return list(session.connection().execute(statement, params or {}).all())
+
+
+def document_of(text: str | None) -> dict[str, Any]:
+    """A stored document: orjson, else ``json`` for what only it reads (NaN and infinities,
+    lone surrogates: the column is written by ``json.dumps``); anything not an object is ``{}``.
+    (orjson reads an integer over 64 bits as a float: such a number in a remote document is
+    never one a calendar writes as it is.)"""
+    if not text:
+        return {}
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            found = json.loads(text)
+        except ValueError:
+            return {}
+    return found if isinstance(found, dict) else {}

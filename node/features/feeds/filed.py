@@ -9,14 +9,13 @@ ranges), then read here by primary key.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import orjson
 from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
+from node.db import document_of
 from node.models.networks import NetworkItem
 
 CHUNK = 1000  # primary keys per query
@@ -48,23 +47,6 @@ class FiledRow(NamedTuple):
     start_time: datetime | None
     end_time: datetime | None
     document: dict[str, Any]
-
-
-def document_of(text: str | None) -> dict[str, Any]:
-    """A stored document: orjson, else ``json`` for what only it reads (NaN and infinities,
-    lone surrogates: the column is written by ``json.dumps``); anything not an object is ``{}``.
-    (orjson reads an integer over 64 bits as a float: such a number in a remote document is
-    never one a calendar writes as it is.)"""
-    if not text:
-        return {}
-    try:
-        found = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:
-            found = json.loads(text)
-        except ValueError:
-            return {}
-    return found if isinstance(found, dict) else {}
 
 
 def filed_rows(session: Session, keys: list[Any]) -> list[FiledRow]:

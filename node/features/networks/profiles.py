@@ -127,13 +127,26 @@ def place_of(document: dict[str, Any]) -> tuple[str, str]:
 # built once, its list of ids bound at each call: building it cost more than the read
 @lru_cache(maxsize=1)
 def _credits() -> Any:
-    return select_columns(
-        col(RemoteActor.ap_id),
-        col(RemoteActor.name),
-        col(RemoteActor.preferred_username),
-        col(RemoteActor.domain),
-        col(RemoteActor.url),
-    ).where(col(RemoteActor.ap_id).in_(bindparam("ids", expanding=True)))
+    return select_columns(*CREDIT_COLUMNS).where(
+        col(RemoteActor.ap_id).in_(bindparam("ids", expanding=True))
+    )
+
+
+# what a credit line reads of a cached remote actor (its id first), in cached_credit's order
+CREDIT_COLUMNS: tuple[Any, ...] = (
+    RemoteActor.ap_id,
+    RemoteActor.name,
+    RemoteActor.preferred_username,
+    RemoteActor.domain,
+    RemoteActor.url,
+)
+
+
+def cached_credit(
+    ap_id: str, name: str | None, username: str | None, domain: str, url: str | None
+) -> Credit:
+    """The credit line of a cached remote actor from :data:`CREDIT_COLUMNS`."""
+    return Credit(ap_id, *_named(ap_id, name, username, domain, url))
 
 
 def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> dict[str, Credit]:
@@ -141,18 +154,19 @@ def credits_of(session: Session, node: NodeContext, actors: Iterable[str]) -> di
     (neither their documents nor their ESSGlobal terms are read: building the whole profiles
     of a month's 300 authors cost ~9 ms), the local ones (few) one by one."""
     wanted = set(actors)
-    remote = sorted(a for a in wanted if not _local(node, a))
+    remote = sorted(a for a in wanted if not is_local_actor(node, a))
     found: dict[str, Credit] = {}
     for start in range(0, len(remote), 500):
         rows = select_rows(session, _credits(), {"ids": remote[start : start + 500]})
-        for ap_id, name, username, domain, url in rows:
-            found[ap_id] = Credit(ap_id, *_named(ap_id, name, username, domain, url))
+        for row in rows:
+            found[row[0]] = cached_credit(*row)
     for actor in wanted - found.keys():
         found[actor] = profile_of(session, node, actor)
     return found
 
 
-def _local(node: NodeContext, actor: str) -> bool:
+def is_local_actor(node: NodeContext, actor: str) -> bool:
+    """Whether ``actor`` is one of ours (an organization, a network, the instance actor)."""
     return actor.startswith(node.urls.actor("")) or actor == node.urls.instance_actor
 
 

@@ -4,25 +4,25 @@ reads the documents of the few it shows (node/features/search/query.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+import sys
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select as select_columns
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from node.db import as_utc
+from node.byte_lru import ByteLRU
+from node.db import as_utc, document_of
 from node.features.networks.facts import page_of, title_of
-from node.features.networks.profiles import credits_of
-from node.features.networks.rules import SHOWN_STATES
+from node.features.networks.profiles import Credit, cached_credit, credits_of, is_local_actor
+from node.features.search import statements
 from node.federation.context import NodeContext
-from node.models.networks import NetworkItem
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
+class Hit(NamedTuple):
+    """One search result (a tuple: made for each of 50 hits a search, a frozen dataclass cost
+    as much as reading its row)."""
 
     kind: str  # event | call | news | organization | network
     title: str
@@ -41,8 +41,7 @@ def place_of(region: str, country: str, online: bool) -> str:
     return ", ".join(p for p in (region, country) if p) or ("Online" if online else "")
 
 
-@dataclass(frozen=True)
-class By:
+class By(NamedTuple):
     """Who published a hit, and where and how it happens."""
 
     name: str
@@ -52,30 +51,69 @@ class By:
     category: str
 
 
-# the columns a hit shows (read as plain rows: a SQLModel object per row cost more than the rest)
-HIT_COLUMNS = (
-    "id object_id author kind document start_time received_at region country online category"
-)
-# the columns that say what a candidate is, read for every one (with when it is shown:
-# its start, else when it arrived)
-KEY_COLUMNS = "id object_id kind"
+class Shown(NamedTuple):
+    """What a hit shows of its document."""
+
+    title: str
+    url: str
+    summary: str
+
+
+def shown_of(doc: dict[str, Any], kind: str, object_id: str) -> Shown:
+    summary = doc.get("summary")
+    return Shown(
+        title_of(doc, kind),
+        page_of(doc, object_id),
+        re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
+    )
 
 
 def hit_of(doc: dict[str, Any], kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
-    summary = doc.get("summary")
+    return _hit(shown_of(doc, kind, object_id), kind, object_id, when, by)
+
+
+def _hit(shown: Shown, kind: str, object_id: str, when: datetime | None, by: By) -> Hit:
     return Hit(
-        kind=kind,
-        title=title_of(doc, kind),
-        url=page_of(doc, object_id),
-        object_id=object_id,
-        author_name=by.name,
-        author_url=by.url,
-        when=when,
-        place=by.place,
-        online=by.online,
-        category=by.category,
-        summary=re.sub(r"<[^>]*>", " ", summary)[:300] if isinstance(summary, str) else "",
+        kind,
+        shown.title,
+        shown.url,
+        object_id,
+        by.name,
+        by.url,
+        when,
+        by.place,
+        by.online,
+        by.category,
+        shown.summary,
     )
+
+
+class ShownCache(ByteLRU[Shown]):
+    """What hits show of their documents, kept under a digest of each document's stored text
+    with its kind and object id (what :func:`shown_of` reads): a common word shows the same
+    hits again, and decoding their documents and reading their titles cost more than reading
+    them. A changed document is another key: never stale, only unused."""
+
+    def __init__(self, max_bytes: int = 2**20) -> None:
+        super().__init__(max_bytes, _cost, largest_share=64)
+
+    def of(self, text: str, kind: str, object_id: str) -> Shown:
+        """What the document stored as ``text`` shows, kept or read."""
+        key = hashlib.blake2b(
+            f"{kind}\0{object_id}\0{text}".encode(errors="surrogatepass"), digest_size=16
+        ).digest()
+        found = self.get(key)
+        if found is None:
+            found = self.keep(key, shown_of(document_of(text), kind, object_id))
+        return found
+
+
+def _cost(shown: Shown) -> int:
+    return sum(sys.getsizeof(part) for part in shown) + 200
+
+
+# ~1 KiB a document with its key: the few thousand hits of the searches of the moment
+kept = ShownCache()
 
 
 class Filed(NamedTuple):
@@ -89,20 +127,21 @@ class Filed(NamedTuple):
 
 
 def filed_hits(session: Session, node: NodeContext, keys: list[Filed]) -> dict[int, Hit]:
-    """The hits of these filed rows, by row id (one read by primary key, authors one more)."""
+    """The hits of these filed rows, by row id: one read by primary key with their authors'
+    cached credit lines (a local or uncached author is looked up as pages of entries do)."""
     if not keys:
         return {}
-    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    shown = select_columns(*(columns[name] for name in HIT_COLUMNS.split())).where(
-        col(NetworkItem.id).in_([k.id for k in keys]), col(NetworkItem.state).in_(SHOWN_STATES)
-    )
-    rows = session.connection().execute(shown).all()
-    authors = credits_of(session, node, {row.author for row in rows})
-    hits = {}
+    rows = session.connection().execute(statements.hits(), {"ids": [k.id for k in keys]}).all()
+    credits: dict[str, Credit] = {}
     for row in rows:
-        author = authors[row.author]
-        when_ = as_utc(row.start_time) if row.start_time else as_utc(row.received_at)
-        place = place_of(row.region, row.country, row.online)
-        by = By(author.name, author.url, place, row.online, row.category)
-        hits[row.id] = hit_of(row.document, row.kind, row.object_id, when_, by)
+        if row[-5] is not None and not is_local_actor(node, row.author):
+            credits[row.author] = cached_credit(*row[-5:])
+    others = {row.author for row in rows} - credits.keys()
+    if others:
+        credits |= credits_of(session, node, others)
+    hits = {}
+    for ident, object_id, author, kind, region, country, online, category, when, text, *_ in rows:
+        credit = credits[author]
+        by = By(credit.name, credit.url, place_of(region, country, online), online, category)
+        hits[ident] = _hit(kept.of(text, kind, object_id), kind, object_id, as_utc(when), by)
     return hits

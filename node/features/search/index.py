@@ -1,6 +1,6 @@
 """How the full-text index is asked for a search's terms (node/features/search/query.py):
 a tsquery on PostgreSQL; on SQLite an FTS5 expression of the whole words each term begins,
-read from ``search_fts_terms`` (migration 0021), where it can."""
+read from ``search_fts_terms`` (migrations 0021 and 0024), where it can."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def words_beginning(session: Session, terms: list[str]) -> list[list[str] | None
     Why: FTS5 answers a prefix query (``"cooperative"*``) by merging the whole doclist of every
     word it matches before the first row (200 to 500 ms for a word in most of a million items),
     while an OR of whole words is read lazily, newest first. Every word in the index is in the
-    table (and a few no longer in it, which match nothing), so the OR matches what the prefix
-    matches: no fewer rows, no more."""
+    table and no other (a word leaves with the last row that holds it, migration 0024), so the
+    OR matches what the prefix matches: no fewer rows, no more."""
     wanted = tuple(i for i, t in enumerate(terms) if t.isascii())
     found: list[list[str] | None] = [[] if i in wanted else None for i in range(len(terms))]
     if not wanted:

@@ -13,24 +13,23 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, table, text
-from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from node.db import as_utc
 from node.features.networks.facts import item_facts
 from node.features.networks.profiles import profile_of
-from node.features.networks.rules import SHOWN_STATES
-from node.features.search.hits import KEY_COLUMNS, By, Filed, Hit, filed_hits, hit_of, place_of
+from node.features.search import statements
+from node.features.search.hits import By, Filed, Hit, filed_hits, hit_of, place_of
 from node.features.search.index import Words, words_for
+from node.features.search.statements import How, Shape
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
-from node.models import Item, LocalActor
-from node.models.networks import NetworkItem
+from node.models import LocalActor
 
 MAX_QUERY = 200  # characters of ``q`` read at all
 MAX_TERMS = 8
@@ -127,77 +126,52 @@ def _date(raw: str, name: str) -> date | None:
 
 
 def _candidates(
-    session: Session, stmt: Any, source: str, ident: Any, words: Words, *, plain: bool = False
+    session: Session,
+    statement: Callable[[How], Any],
+    source: str,
+    params: dict[str, Any],
+    words: Words,
 ) -> list[Any]:
-    """The newest CANDIDATES rows of ``stmt`` (newest by id: rows are stored as they arrive)
-    that contain every term; ``plain``: ``stmt`` selects columns, not models, and runs on the
-    session's connection (without the ORM's execution path).
+    """The newest CANDIDATES rows of ``statement`` (newest by id: rows are stored as they
+    arrive) that contain every term, run on the session's connection as plain rows (without
+    the ORM's execution path); ``params``: the values of its filters.
 
     On SQLite the FTS5 index is walked newest first, FTS_CHUNK row ids at a time, until enough
-    rows pass ``stmt``'s other conditions: a common word ("cooperative") matches most of a
+    rows pass the statement's other conditions: a common word ("cooperative") matches most of a
     network's million items, and handing all their ids to ``IN (…)`` took seconds a search.
-    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's ends are read
-    first (a source with no match costs one small read), then its rows with the chunk as a
-    subquery. A term still asked as a prefix costs a merge each time: its ids are read once.
+    Whole words (node/features/search/index.py) are cheap to ask twice: a chunk's rows are read
+    with the chunk as a subquery, then, only if they are too few, its ends (its oldest id and
+    its size: whether there is more to walk). A common word's first chunk is then one read. A
+    term still asked as a prefix costs a merge each time: its ids are read once.
     PostgreSQL reads the tsvector condition through its GIN index.
     """
-    newest = col(ident).desc()
-    run = session.connection().execute if plain else session.exec
+    run = session.connection().execute
     if words.none:
         return []
     if not words.expression:
-        return list(run(stmt.order_by(newest).limit(CANDIDATES)))
+        return list(run(statement("all"), params | {"lim": CANDIDATES}))
     if session.get_bind().dialect.name != "sqlite":
-        matching = stmt.where(
-            text(f"{source}.search_vector @@ to_tsquery('simple', :tsq)").bindparams(
-                tsq=words.expression
-            )
-        )
-        return list(run(matching.order_by(newest).limit(CANDIDATES)))
+        asked = params | {"tsq": words.expression, "lim": CANDIDATES}
+        return list(run(statement("tsquery"), asked))
     found: list[Any] = []
     upto = 2**63 - 1  # the largest rowid
-    params = {"fts": words.expression, "n": FTS_CHUNK}
     while True:
-        chunk: Any = _fts_chunk(source, words.expression, upto)
+        chunk = {"fts": words.expression, "upto": upto, "n": FTS_CHUNK}
         if words.prefix:  # FTS5 merges a prefix's doclists each time it is asked: once a chunk
-            ids = [int(r[0]) for r in session.connection().execute(chunk)]
-            last, read, chunk = (ids[-1] if ids else 0), len(ids), ids
-        else:  # whole words, read lazily: the chunk's ends first, and its rows only if any
-            ends = session.connection().execute(_chunk_ends(source), params | {"upto": upto})
-            last, read = ends.one()
-        if not read:
-            return found
-        wanted = stmt.where(col(ident).in_(chunk)).order_by(newest).limit(CANDIDATES - len(found))
-        found += run(wanted).all()
+            ids = [int(r[0]) for r in run(statements.chunk_ids(source), chunk)]
+            if ids:
+                asked = params | {"ids": ids, "lim": CANDIDATES - len(found)}
+                found += run(statement("ids"), asked).all()
+            last, read = (ids[-1] if ids else 0), len(ids)
+        else:  # whole words, read lazily: the chunk's rows, and its ends only if too few
+            asked = params | chunk | {"lim": CANDIDATES - len(found)}
+            found += run(statement("chunk"), asked).all()
+            if len(found) >= CANDIDATES:
+                return found
+            last, read = run(statements.chunk_ends(source), chunk).one()
         if len(found) >= CANDIDATES or read < FTS_CHUNK:
             return found
         upto = int(last) - 1
-
-
-@functools.lru_cache(maxsize=4)
-def _chunk_ends(source: str) -> Any:
-    """The oldest row id and the number of ids of a chunk of :func:`_fts_chunk` (built once)."""
-    fts = f"search_fts_{source}"
-    return text(
-        f"SELECT min(rowid), count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :fts "  # noqa: S608
-        "AND rowid <= :upto ORDER BY rowid DESC LIMIT :n)"
-    )
-
-
-def _fts_chunk(source: str, expression: str, upto: int) -> Any:
-    """The newest FTS_CHUNK row ids up to ``upto`` that match the FTS5 ``expression``, as a
-    subquery: the ids never travel to Python (a thousand of them in ``IN (…)`` cost more than
-    the rest of a search). FTS5 reads its doclists in rowid order, so the chunk stops where it
-    is full."""
-    fts = f"search_fts_{source}"
-    rowid: Any = literal_column("rowid")
-    return (
-        select_columns(rowid)
-        .select_from(table(fts))
-        .where(text(f"{fts} MATCH :fts").bindparams(fts=expression), rowid <= upto)
-        .order_by(rowid.desc())
-        .limit(FTS_CHUNK)
-    )
 
 
 def _window(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
@@ -214,29 +188,50 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
     return (query.kind,) if query.kind in KINDS else KINDS if not query.kind else ()
 
 
-def _local(session: Session, node: NodeContext, query: SearchQuery, words: Words) -> list[Hit]:
-    stmt = (
-        select(Item, LocalActor)
-        .join(LocalActor, col(LocalActor.id) == col(Item.actor_id))
-        .where(col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None))
-        .where(col(Item.kind).in_(_kinds(query)))
-    )
+def _shape(query: SearchQuery) -> tuple[Shape, dict[str, Any]]:
+    """The shape of ``query``'s filters (its statements are built once a shape) and their
+    values."""
     start, end = _window(query)
-    when = func.coalesce(Item.start_time, Item.published)
-    if start:
-        stmt = stmt.where(or_(when >= start, col(Item.end_time) >= start))
-    if end:
-        stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "item", Item.id, words)
+    shape = Shape(
+        kinds=_kinds(query),
+        region=bool(query.region),
+        category=bool(query.category),
+        online=query.online is not None,
+        start=start is not None,
+        end=end is not None,
+    )
+    values = {
+        "region": query.region.lower(),
+        "category": query.category,
+        "online": query.online,
+        "start": start,
+        "end": end,
+    }
+    return shape, {k: v for k, v in values.items() if getattr(shape, k)}
+
+
+def _local(
+    session: Session,
+    node: NodeContext,
+    query: SearchQuery,
+    words: Words,
+    shape: Shape,
+    params: dict[str, Any],
+) -> list[Hit]:
+    statement = functools.partial(
+        statements.local, Shape(shape.kinds, start=shape.start, end=shape.end)
+    )
+    local = {k: v for k, v in params.items() if k in ("start", "end")}
+    rows = _candidates(session, statement, "item", local, words)
     hits = []
-    for item, actor in rows:
-        facts = item_facts(item.document)
+    for document, kind, ap_id, published, name, slug in rows:
+        facts = item_facts(document)
         if not _admits(query, facts.region, facts.country, facts.category, facts.online):
             continue
         place = place_of(facts.region, facts.country, facts.online)
-        by = By(actor.name, node.urls.profile(actor.slug), place, facts.online, facts.category)
-        shown = facts.start_time or as_utc(item.published)
-        hits.append(hit_of(item.document, item.kind, item.ap_id, shown, by))
+        by = By(name, node.urls.profile(slug), place, facts.online, facts.category)
+        shown = facts.start_time or as_utc(published)
+        hits.append(hit_of(document, kind, ap_id, shown, by))
     return hits
 
 
@@ -248,32 +243,12 @@ def _admits(query: SearchQuery, region: str, country: str, category: str, online
     return query.online is None or online == query.online
 
 
-def _filed(session: Session, query: SearchQuery, words: Words) -> list[Filed]:
+def _filed(session: Session, words: Words, shape: Shape, params: dict[str, Any]) -> list[Filed]:
     """The newest CANDIDATES filed rows that match, as keys: only the few that make the page
-    have their documents read (:func:`_filed_hits`; a common word's 200 candidates decoded
+    have their documents read (:func:`filed_hits`; a common word's 200 candidates decoded
     were a third of a search)."""
-    columns = NetworkItem.__table__.c  # type: ignore[attr-defined]
-    shown = func.coalesce(columns.start_time, columns.received_at)  # one datetime a row to read
-    keys = (columns[name] for name in KEY_COLUMNS.split())
-    stmt = select_columns(*keys, shown).where(
-        col(NetworkItem.state).in_(SHOWN_STATES), col(NetworkItem.kind).in_(_kinds(query))
-    )
-    if query.region:
-        region = query.region.lower()
-        stmt = stmt.where(
-            or_(func.lower(NetworkItem.region) == region, func.lower(NetworkItem.country) == region)
-        )
-    if query.category:
-        stmt = stmt.where(col(NetworkItem.category) == query.category)
-    if query.online is not None:
-        stmt = stmt.where(col(NetworkItem.online) == query.online)
-    start, end = _window(query)
-    when = func.coalesce(NetworkItem.start_time, NetworkItem.received_at)
-    if start:
-        stmt = stmt.where(or_(when >= start, col(NetworkItem.end_time) >= start))
-    if end:
-        stmt = stmt.where(when < end)
-    rows = _candidates(session, stmt, "network_item", NetworkItem.id, words, plain=True)
+    statement = functools.partial(statements.filed, shape)
+    rows = _candidates(session, statement, "network_item", params, words)
     return [Filed(ident, object_id, kind, as_utc(when)) for ident, object_id, kind, when in rows]
 
 
@@ -283,15 +258,14 @@ def _organizations(session: Session, node: NodeContext, query: SearchQuery) -> l
         return []
     if query.kind and query.kind != "organization":
         return []
-    stmt = select(LocalActor).where(col(LocalActor.kind).in_(("organization", "network")))
-    for term in query.terms:
-        pattern = f"%{term}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(LocalActor.name).like(pattern),
-                func.lower(LocalActor.summary).like(pattern),
-            )
-        )
+    terms = query.terms
+    patterns = {f"t{i}": f"%{term}%" for i, term in enumerate(terms)}
+    ids = [
+        r[0] for r in session.connection().execute(statements.organizations(len(terms)), patterns)
+    ]
+    if not ids:
+        return []
+    stmt = select(LocalActor).where(col(LocalActor.id).in_(ids))
     hits = []
     for actor in session.exec(stmt.order_by(col(LocalActor.name)).limit(CANDIDATES)):
         profile = profile_of(session, node, actor_id(node.urls, actor))
@@ -327,9 +301,10 @@ def search(session: Session, node: NodeContext, query: SearchQuery) -> list[Hit]
         return []
     seen: dict[str, Hit | Filed] = {}
     words = words_for(session, query.terms)
+    shape, params = _shape(query)
     found: list[Hit | Filed] = [
-        *_local(session, node, query, words),
-        *_filed(session, query, words),
+        *_local(session, node, query, words, shape, params),
+        *_filed(session, words, shape, params),
     ]
     for hit in found:
         seen.setdefault(hit.object_id, hit)

@@ -3,9 +3,11 @@ both answered by node/features/search/query.py. Public: no token."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,7 +15,10 @@ from starlette.routing import Route
 
 from node.features.search.hits import Hit
 from node.features.search.query import SearchError, SearchQuery, search
-from node.web.render import ctx, html, json_error, json_response
+from node.web import fragments
+from node.web.render import ctx, html, json_error, json_response, page_language
+
+HIT_TEMPLATE = "_search_hit.html"
 
 
 def _view(hit: Hit) -> dict[str, Any]:
@@ -33,6 +38,18 @@ def _view(hit: Hit) -> dict[str, Any]:
     }
 
 
+def drawn(request: Request, views: list[dict[str, Any]], lang: str) -> list[Markup]:
+    """Each hit's ``<li>`` (templates/_search_hit.html) in ``lang``, kept in
+    ``node.web.fragments.kept`` under a digest of everything it shows: a search of a common
+    word shows many of the same hits again, and 50 of them drawn cost as much as the search."""
+
+    def context(view: dict[str, Any]) -> dict[str, Any]:
+        return {"h": view}
+
+    items = [(fragments.digest(HIT_TEMPLATE, lang, v), partial(context, v)) for v in views]
+    return fragments.drawn(request, HIT_TEMPLATE, lang, items)
+
+
 def search_page(request: Request) -> Response:
     """``/search?q=…&from=…&to=…&region=…&category=…&online=…``: results as a page."""
     node = ctx(request)
@@ -50,12 +67,14 @@ def search_page(request: Request) -> Response:
         )
     with Session(node.engine) as session:
         hits = search(session, node, query)
+    # the language html() will draw the page in
+    lang = page_language(request, {})
     return html(
         request,
         "search.html",
         query=query,
         error="",
-        hits=[_view(h) for h in hits],
+        hits=drawn(request, [_view(h) for h in hits], lang),
         params=query.as_params(),
         api_link="/api/v1/search?" + urlencode(query.as_params()),
     )
