@@ -17,7 +17,7 @@ prune would have to read every doclist of the index, or probe it once per candid
 PostgreSQL: nothing (its GIN index answers a prefix lexeme without a merge).
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -29,7 +29,7 @@ import time
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

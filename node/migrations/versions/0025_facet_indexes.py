@@ -5,7 +5,7 @@ lower(country), start_time) for a region (it matches either). Before, a calendar
 ones that matched: ~250 ms of CPU on a million items for a region nobody uses.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07 13:40:00
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
