@@ -3,8 +3,9 @@ calendars is an index range, as each database plans it: on SQLite a SEARCH with 
 and a bounded time range (never a SCAN of the table); on PostgreSQL (sequential and bitmap
 scans switched off, so the plan says what the index can do, not what a ten-row table costs)
 an Index Scan whose Index Cond holds the network and the range's bounds. The list's and the
-collection's ranges are open above and stop at their LIMIT; the month's, the day before now
-and the recent past are closed on both sides."""
+collection's ranges of what is to come are open above and stop at their LIMIT; the month's,
+each class of duration's (what is still running of the events begun before now) and the recent
+past are closed on both sides."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from node.features.feeds.entries import calendar_events
+from node.features.networks.facts import SPANS
 from node.features.networks.queries import Filters
 from node.features.networks.upcoming import Cursor, upcoming_page
 from node.federation.context import NodeContext
@@ -80,8 +82,8 @@ def ranges(engine: Engine, statement: str, parameters: Any) -> list[set[str]]:
     """How the database reads ``network_item`` in this statement, one set per read: "network"
     (equality on the network), "lower" and "upper" (the time range's bounds in the index),
     "limited" (PostgreSQL: a LIMIT stops the range), "key" (the rows of a page's keys, read by
-    primary key once the ranges chose them), "lasting" (the range of the long events by their
-    end, open above: what is still running of them), or "scan"."""
+    primary key once the ranges chose them), "span" (a range of one class of duration, by
+    ``(network_id, span_class, start_time, ends_at)``), or "scan"."""
     found: list[set[str]] = []
     if engine.dialect.name == "sqlite":
         for detail in sqlite_plan(engine, statement, parameters):
@@ -92,10 +94,11 @@ def ranges(engine: Engine, statement: str, parameters: Any) -> list[set[str]]:
             match = re.match(r"SEARCH network_item USING INDEX (\w+) \((.*)\)", detail)
             if match:
                 index, terms = match[1], match[2]
-                one = {"lasting"} if index == "ix_network_item_network_lasting_end" else set()
+                spanned = index == "ix_network_item_network_span_start" and "span_class=?" in terms
+                one = {"span"} if spanned else set()
                 one |= {"network"} if "network_id=?" in terms else set()
-                one |= {"lower"} if re.search(r"(start_time|ends_at)>", terms) else set()
-                one |= {"upper"} if re.search(r"(start_time|ends_at)<", terms) else set()
+                one |= {"lower"} if re.search(r"start_time>", terms) else set()
+                one |= {"upper"} if re.search(r"start_time<", terms) else set()
                 found.append(one)
         return found
     for scan in pg_scans(engine, statement, parameters):
@@ -106,11 +109,11 @@ def ranges(engine: Engine, statement: str, parameters: Any) -> list[set[str]]:
         one = {"limited"} if scan["limited"] else set()
         if scan.get("Index Name") == "network_item_pkey":
             one.add("key")
-        if scan.get("Index Name") == "ix_network_item_network_lasting_end":
-            one.add("lasting")
+        if scan.get("Index Name") == "ix_network_item_network_span_start":
+            one |= {"span"} if "span_class =" in cond else set()
         one |= {"network"} if "network_id =" in cond else set()
-        one |= {"lower"} if re.search(r"(start_time|ends_at) >=? ", cond) else set()
-        one |= {"upper"} if re.search(r"(start_time|ends_at) <=? ", cond) else set()
+        one |= {"lower"} if re.search(r"start_time >=? ", cond) else set()
+        one |= {"upper"} if re.search(r"start_time <=? ", cond) else set()
         found.append(one)
     return found
 
@@ -126,6 +129,7 @@ def scene(engine: Engine) -> Any:
     now = datetime.now(UTC)
     docs = [timed(n, now + timedelta(hours=n - 30), None) for n in range(60)]
     docs.append(timed(99, now - timedelta(days=3), now + timedelta(days=3), "Week-long fair"))
+    docs.append(timed(98, now - timedelta(days=400), now + timedelta(days=900), "Exhibition"))
     file_events(engine, network, docs)
     return network
 
@@ -161,7 +165,17 @@ def test_every_calendar_read_of_network_item_is_an_index_range(
     assert keyed  # the pages' documents are read by key, after the ranges
     for statement, parameters in month:
         for found in ranges(engine, statement, parameters):
-            assert found & {"upper", "lasting", "key"}, (statement, found)
+            assert found & {"upper", "key"}, (statement, found)
+    # what is still running of the events begun before now: one range per class of duration,
+    # each on the classes' index, closed on both sides, on the first page, the month's and a
+    # page whose cursor is among them; none once the cursor is past now
+    spans = [
+        [found for found in ranges(engine, statement, parameters) if "span" in found]
+        for statement, parameters in [*listing, *month]
+    ]
+    assert [len(s) for s in spans] == [len(SPANS), 0, len(SPANS), len(SPANS)]
+    for found in [f for s in spans for f in s]:
+        assert {"network", "lower", "upper"} <= found, found
     # the list's open-ended range stops at its LIMIT
     for statement, parameters in listing:
         for found in ranges(engine, statement, parameters):

@@ -3,16 +3,19 @@
 
 "Not over at ``since``" is ``ends_at >= since`` (``ends_at``: the end, else 12 hours after the
 start; migration 0016). An index cannot bound that together with an order by start, so the
-rows come from three ranges, each with both ends bounded or a LIMIT, asked in one statement
-(their union, cut to the page, joined to the rows' columns: one round trip a page):
+rows come from ranges each bounded on both sides or by a LIMIT, asked in one statement (their
+union, cut to the page, joined to the rows' columns: one round trip a page):
 
 * starting at or after ``since`` (and before ``until``): ``(network_id, start_time)``, from
   ``max(since, cursor)``, LIMIT ``limit``;
-* started in the LASTING (a day) before ``since``, not lasting: the same index, both bounds,
-  the end checked on the rows of that day;
-* lasting events (over a day) started before ``since``: ``(network_id, lasting, ends_at,
-  start_time)`` from ``since``, up to MAX_LASTING of them (what is still running of the long
-  events: exhibitions, festivals).
+* begun before ``since``, one range per class of duration (``span_class``, facts.SPANS: 0 for
+  a day or less, k for up to 4^k days): an event of class k still running at ``since`` began in
+  [since - SPANS[k], since), so each class is a range of ``(network_id, span_class,
+  start_time, ends_at)`` closed on both sides (from the cursor when it is later), the end
+  checked in the index, ordered by start, LIMIT ``limit``. At least a quarter of what a class's
+  range holds is still running when its events' starts are spread evenly (each lasts over a
+  quarter of its window). Twelve classes reach past any datetime (migration 0022), so no
+  event is left out however many run at once: no window of "the N that end soonest".
 
 Pages follow a cursor (start, object id), never an offset: every event is visited once
 however deep the page. Each network is read on its own (an ``IN`` over networks would sort
@@ -24,15 +27,15 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, or_, union_all
+from sqlalchemy import Integer, and_, bindparam, literal_column, or_, union_all
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc, select_rows
-from node.features.networks.facts import LASTING, NO_END
+from node.features.networks.facts import NO_END, SPANS
 from node.features.networks.queries import (
     Entry,
     Filters,
@@ -49,7 +52,6 @@ from node.models.networks import NetworkItem
 
 PAGE_SIZE = 50
 MAX_PAGE = 5000  # the most rows one slice reads per source (a calendar's size)
-MAX_LASTING = 1000  # lasting events running at once, per network, read per slice
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def _key(start: datetime | None, object_id: str) -> tuple[datetime, str]:
 
 # What a shown entry reads of a row (queries._from_row; the feeds' entries._from_row; its
 # clean_rules says whether its document is shown as stored, see clean.shown): the
-# other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, lasting,
+# other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, span_class,
 # published), and each timestamp left out is one less to parse per row on SQLite.
 ENTRY_COLUMNS = (
     NetworkItem.id,
@@ -153,7 +155,8 @@ def _asked(
     network_id: int, since: datetime, until: datetime | None, after: Cursor | None, limit: int
 ) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
     """The shape of the statement a slice needs (an end, a cursor, the running ranges) and the
-    values of its parameters."""
+    values of its parameters: each range's lower bound is the later of its own and the
+    cursor's start, so the index is entered where the page goes on."""
     began = min(since, until) if until is not None else since
     running = after is None or after.start < began
     values: dict[str, Any] = {
@@ -161,18 +164,29 @@ def _asked(
         "since": since,
         "until": until,
         "began": began,
-        "recent": since - LASTING,
         "limit": max(1, min(limit, MAX_PAGE + 1)),
+        "coming": max(since, after.start) if after else since,
         "after_start": after.start if after else None,
         "after_key": after.object_id if after else None,
     }
+    if running:
+        for k, span in enumerate(SPANS):
+            lower = _started_from(since, span)
+            values[f"span{k}"] = max(lower, after.start) if after else lower
     shape = (until is not None, after is not None, running)
     return shape, {k: v for k, v in values.items() if v is not None}
 
 
+def _started_from(since: datetime, span: timedelta) -> datetime:
+    """``since`` - ``span``, or the earliest datetime when that is earlier (the last classes
+    reach back past year 1)."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return since - span if since - earliest > span else earliest
+
+
 # The statements are built once per shape (filters, an end, a cursor, the running ranges) with
-# bound parameters, and reused: SQLAlchemy took longer to build this union of three selects
-# (~1.5 ms) than the database took to answer it.
+# bound parameters, and reused: SQLAlchemy took longer to build this union of selects (~1.5 ms
+# for three) than the database took to answer it.
 @lru_cache(maxsize=128)
 def _rows_query(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
     top = _soonest(filters, bounded, cursor, running).subquery("soonest")
@@ -186,37 +200,33 @@ def _rows_query(filters: Filters, bounded: bool, cursor: bool, running: bool) ->
 
 @lru_cache(maxsize=128)
 def _soonest(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
-    """The keys (id, start_time, object_id) of the ``limit`` soonest events of the three ranges
-    (see the module), as one select: each range ordered and limited on its own index, their
-    union (at most twice the limit and MAX_LASTING keys) ordered and cut. One round trip
-    instead of one per range (on PostgreSQL each statement is a round trip)."""
+    """The keys (id, start_time, object_id) of the ``limit`` soonest events of the ranges (see
+    the module), as one select: each range ordered and limited on its own index, their union
+    (at most ``limit`` keys a range) ordered and cut. One round trip instead of one per range
+    (on PostgreSQL each statement is a round trip)."""
     start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
     key, limit = col(NetworkItem.object_id), bindparam("limit", type_=Integer)
     base = shown_rows(filters).where(
         NetworkItem.network_id == bindparam("network"), NetworkItem.kind == "event"
     )
-    if cursor:
+    if cursor:  # the ranges start at the cursor's start; of its ties, those after its id
         at: Any = bindparam("after_start")
-        base = base.where(start >= at, or_(start > at, key > bindparam("after_key")))
+        base = base.where(or_(start > at, key > bindparam("after_key")))
     order = (start, key)
-    coming = base.where(start >= bindparam("since"))
+    coming = base.where(start >= bindparam("coming"))
     if bounded:
         coming = coming.where(start < bindparam("until"))
     ranges = [coming.order_by(*order).limit(limit)]
     if running:
-        short = base.where(
-            start >= bindparam("recent"),
-            start < bindparam("began"),
-            ends >= bindparam("since"),
-            NetworkItem.lasting == False,  # noqa: E712
-        )
-        ranges.append(short.order_by(*order).limit(limit))
-        lasting = base.where(
-            NetworkItem.lasting == True,  # noqa: E712
-            ends >= bindparam("since"),
-            start < bindparam("began"),
-        )
-        ranges.append(lasting.order_by(ends).limit(MAX_LASTING))
+        for k in range(len(SPANS)):
+            # the class a literal: each range's plan is made for its own class
+            spanned = base.where(
+                col(NetworkItem.span_class) == literal_column(str(k)),
+                start >= bindparam(f"span{k}"),
+                start < bindparam("began"),
+                ends >= bindparam("since"),
+            )
+            ranges.append(spanned.order_by(*order).limit(limit))
     keys = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
     # each range in a subquery of its own: SQLite takes no ORDER BY or LIMIT on the members of
     # a compound select
@@ -239,7 +249,7 @@ def own_events(
 ) -> list[Item]:
     """This node's own events (an actor's, or everyone's) not over at ``since``, after the
     cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
-    no ``ends_at`` yet, so the range starts NO_END or LASTING before ``since``."""
+    no ``ends_at`` yet, so the end is checked on the rows, soonest start first."""
     values: dict[str, Any] = {"since": since, "no_end": since - NO_END, "limit": limit}
     if actor is not None:
         values["actor"] = actor.id
