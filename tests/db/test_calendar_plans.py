@@ -166,14 +166,16 @@ def test_every_calendar_read_of_network_item_is_an_index_range(
     for statement, parameters in month:
         for found in ranges(engine, statement, parameters):
             assert found & {"upper", "key"}, (statement, found)
-    # what is still running of the events begun before now: one range per class of duration,
-    # each on the classes' index, closed on both sides, on the first page, the month's and a
+    # what is still running of the events begun before now: a range per class of duration on
+    # the classes' index, closed on both sides (SQLite: one member of the union each;
+    # PostgreSQL: one LATERAL range run once per class), on the first page, the month's and a
     # page whose cursor is among them; none once the cursor is past now
     spans = [
         [found for found in ranges(engine, statement, parameters) if "span" in found]
         for statement, parameters in [*listing, *month]
     ]
-    assert [len(s) for s in spans] == [len(SPANS), 0, len(SPANS), len(SPANS)]
+    per_class = len(SPANS) if engine.dialect.name == "sqlite" else 1
+    assert [len(s) for s in spans] == [per_class, 0, per_class, per_class]
     for found in [f for s in spans for f in s]:
         assert {"network", "lower", "upper"} <= found, found
     # the list's open-ended range stops at its LIMIT

@@ -3,19 +3,10 @@
 
 "Not over at ``since``" is ``ends_at >= since`` (``ends_at``: the end, else 12 hours after the
 start; migration 0016). An index cannot bound that together with an order by start, so the
-rows come from ranges each bounded on both sides or by a LIMIT, asked in one statement (their
-union, cut to the page, joined to the rows' columns: one round trip a page):
-
-* starting at or after ``since`` (and before ``until``): ``(network_id, start_time)``, from
-  ``max(since, cursor)``, LIMIT ``limit``;
-* begun before ``since``, one range per class of duration (``span_class``, facts.SPANS: 0 for
-  a day or less, k for up to 4^k days): an event of class k still running at ``since`` began in
-  [since - SPANS[k], since), so each class is a range of ``(network_id, span_class,
-  start_time, ends_at)`` closed on both sides (from the cursor when it is later), the end
-  checked in the index, ordered by start, LIMIT ``limit``. At least a quarter of what a class's
-  range holds is still running when its events' starts are spread evenly (each lasts over a
-  quarter of its window). Twelve classes reach past any datetime (migration 0022), so no
-  event is left out however many run at once: no window of "the N that end soonest".
+rows come from ranges each bounded on both sides or by a LIMIT (what starts from ``since`` on;
+what began before it and still runs, one range per class of duration: event_ranges.py), asked
+in one statement (their union, cut to the page, joined to the rows' columns: one round trip a
+page).
 
 Pages follow a cursor (start, object id), never an offset: every event is visited once
 however deep the page. Each network is read on its own (an ``IN`` over networks would sort
@@ -27,15 +18,16 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, literal_column, or_, union_all
+from sqlalchemy import Integer, and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc, select_rows
-from node.features.networks.facts import NO_END, SPANS
+from node.features.networks import event_ranges
+from node.features.networks.facts import NO_END
 from node.features.networks.queries import (
     Entry,
     Filters,
@@ -43,7 +35,6 @@ from node.features.networks.queries import (
     _from_row,
     _matches,
     _Profiles,
-    shown_rows,
 )
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -132,8 +123,8 @@ def event_rows(
     cursor, soonest first, at most ``limit`` (three bounded ranges, see the module), as plain
     rows of the ENTRY_COLUMNS: one statement, whose ranges give the keys of the ``limit``
     first and whose outer query reads just their rows by primary key."""
-    shape, values = _asked(network_id, since, until, after, limit)
-    return select_rows(session, _rows_query(filters, *shape), values)
+    shape, values = _asked(session, network_id, since, until, after, limit)
+    return select_rows(session, _rows_query(filters, shape), values)
 
 
 def event_keys(
@@ -147,96 +138,35 @@ def event_keys(
 ) -> list[Any]:
     """The keys (id, start, object id) of :func:`event_rows`, in its order (one statement): for
     a reader that loads the rows' columns its own way (a calendar, node/features/feeds/filed.py)."""
-    shape, values = _asked(network_id, since, until, after, limit)
-    return select_rows(session, _soonest(filters, *shape), values)
+    shape, values = _asked(session, network_id, since, until, after, limit)
+    return select_rows(session, event_ranges.soonest(filters, *shape), values)
 
 
 def _asked(
-    network_id: int, since: datetime, until: datetime | None, after: Cursor | None, limit: int
-) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
-    """The shape of the statement a slice needs (an end, a cursor, the running ranges) and the
-    values of its parameters: each range's lower bound is the later of its own and the
-    cursor's start, so the index is entered where the page goes on."""
-    began = min(since, until) if until is not None else since
-    running = after is None or after.start < began
-    values: dict[str, Any] = {
-        "network": network_id,
-        "since": since,
-        "until": until,
-        "began": began,
-        "limit": max(1, min(limit, MAX_PAGE + 1)),
-        "coming": max(since, after.start) if after else since,
-        "after_start": after.start if after else None,
-        "after_key": after.object_id if after else None,
-    }
-    if running:
-        for k, span in enumerate(SPANS):
-            lower = _started_from(since, span)
-            values[f"span{k}"] = max(lower, after.start) if after else lower
-    shape = (until is not None, after is not None, running)
-    return shape, {k: v for k, v in values.items() if v is not None}
+    session: Session,
+    network_id: int,
+    since: datetime,
+    until: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> tuple[event_ranges.Shape, dict[str, Any]]:
+    """The statement's shape and parameters (event_ranges.asked) for this session's database."""
+    cursor = (after.start, after.object_id) if after is not None else None
+    limit = max(1, min(limit, MAX_PAGE + 1))
+    lateral = event_ranges.lateral(session)
+    return event_ranges.asked(network_id, since, until, cursor, limit, lateral)
 
 
-def _started_from(since: datetime, span: timedelta) -> datetime:
-    """``since`` - ``span``, or the earliest datetime when that is earlier (the last classes
-    reach back past year 1)."""
-    earliest = datetime.min.replace(tzinfo=UTC)
-    return since - span if since - earliest > span else earliest
-
-
-# The statements are built once per shape (filters, an end, a cursor, the running ranges) with
-# bound parameters, and reused: SQLAlchemy took longer to build this union of selects (~1.5 ms
-# for three) than the database took to answer it.
 @lru_cache(maxsize=128)
-def _rows_query(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
-    top = _soonest(filters, bounded, cursor, running).subquery("soonest")
+def _rows_query(filters: Filters, shape: event_ranges.Shape) -> Any:
+    """The rows of the keys event_ranges.soonest finds, in their order (built once a shape)."""
+    top = event_ranges.soonest(filters, *shape).subquery("soonest")
     query: Any = (
         select(NetworkItem)
         .join(top, col(NetworkItem.id) == top.c.id)
         .order_by(top.c.start_time, top.c.object_id)
     )
     return query.with_only_columns(*ENTRY_COLUMNS)
-
-
-@lru_cache(maxsize=128)
-def _soonest(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
-    """The keys (id, start_time, object_id) of the ``limit`` soonest events of the ranges (see
-    the module), as one select: each range ordered and limited on its own index, their union
-    (at most ``limit`` keys a range) ordered and cut. One round trip instead of one per range
-    (on PostgreSQL each statement is a round trip)."""
-    start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
-    key, limit = col(NetworkItem.object_id), bindparam("limit", type_=Integer)
-    base = shown_rows(filters).where(
-        NetworkItem.network_id == bindparam("network"), NetworkItem.kind == "event"
-    )
-    if cursor:  # the ranges start at the cursor's start; of its ties, those after its id
-        at: Any = bindparam("after_start")
-        base = base.where(or_(start > at, key > bindparam("after_key")))
-    order = (start, key)
-    coming = base.where(start >= bindparam("coming"))
-    if bounded:
-        coming = coming.where(start < bindparam("until"))
-    ranges = [coming.order_by(*order).limit(limit)]
-    if running:
-        for k in range(len(SPANS)):
-            # the class a literal: each range's plan is made for its own class
-            spanned = base.where(
-                col(NetworkItem.span_class) == literal_column(str(k)),
-                start >= bindparam(f"span{k}"),
-                start < bindparam("began"),
-                ends >= bindparam("since"),
-            )
-            ranges.append(spanned.order_by(*order).limit(limit))
-    keys = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
-    # each range in a subquery of its own: SQLite takes no ORDER BY or LIMIT on the members of
-    # a compound select
-    parts = [r.with_only_columns(*keys).subquery() for r in ranges]
-    found = union_all(*[select(*p.c) for p in parts]).subquery("ranges")
-    return (
-        select(found.c.id, found.c.start_time, found.c.object_id)
-        .order_by(found.c.start_time, found.c.object_id)
-        .limit(limit)
-    )
 
 
 def own_events(
