@@ -58,7 +58,9 @@ def sqlite_plan(engine: Engine, statement: str, parameters: Any) -> list[str]:
 
 def pg_scans(engine: Engine, statement: str, parameters: Any) -> list[dict[str, Any]]:
     """The plan's reads of ``network_item``, each with ``limited``: whether a Limit is above it
-    with only a Sort or a Subquery Scan between (the range stops at that LIMIT)."""
+    with only a Sort or a Subquery Scan between (the range stops at that LIMIT), and ``stops``:
+    whether nothing between reads the whole range first (a Limit right above it, or above an
+    Incremental Sort; a plain Sort sorts every row of the range before the Limit takes any)."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SET enable_seqscan = off")
         conn.exec_driver_sql("SET enable_bitmapscan = off")
@@ -66,24 +68,26 @@ def pg_scans(engine: Engine, statement: str, parameters: Any) -> list[dict[str, 
         conn.rollback()
     found: list[dict[str, Any]] = []
 
-    def walk(node: dict[str, Any], limited: bool) -> None:
+    def walk(node: dict[str, Any], limited: bool, stops: bool) -> None:
         if node.get("Relation Name") == "network_item":
-            found.append({**node, "limited": limited})
+            found.append({**node, "limited": limited, "stops": stops})
         kind = node["Node Type"]
         below = kind == "Limit" or (limited and kind in ("Sort", "Incremental Sort"))
+        stopping = kind == "Limit" or (stops and kind == "Incremental Sort")
         for child in node.get("Plans", []):
-            walk(child, below)
+            walk(child, below, stopping)
 
-    walk(plan[0]["Plan"], False)
+    walk(plan[0]["Plan"], False, False)
     return found
 
 
 def ranges(engine: Engine, statement: str, parameters: Any) -> list[set[str]]:
     """How the database reads ``network_item`` in this statement, one set per read: "network"
     (equality on the network), "lower" and "upper" (the time range's bounds in the index),
-    "limited" (PostgreSQL: a LIMIT stops the range), "key" (the rows of a page's keys, read by
-    primary key once the ranges chose them), "span" (a range of one class of duration, by
-    ``(network_id, span_class, start_time, ends_at)``), or "scan"."""
+    "limited" (PostgreSQL: a LIMIT stops the range; "stops": before reading all of it), "key"
+    (the rows of a page's keys, read by primary key once the ranges chose them), "span" (a
+    range of one class of duration, by ``(network_id, span_class, start_time, ends_at)``), or
+    "scan"."""
     found: list[set[str]] = []
     if engine.dialect.name == "sqlite":
         for detail in sqlite_plan(engine, statement, parameters):
@@ -107,6 +111,7 @@ def ranges(engine: Engine, statement: str, parameters: Any) -> list[set[str]]:
             continue
         cond = scan.get("Index Cond", "")
         one = {"limited"} if scan["limited"] else set()
+        one |= {"stops"} if scan["stops"] else set()
         if scan.get("Index Name") == "network_item_pkey":
             one.add("key")
         if scan.get("Index Name") == "ix_network_item_network_span_start":
@@ -178,6 +183,9 @@ def test_every_calendar_read_of_network_item_is_an_index_range(
     assert [len(s) for s in spans] == [per_class, 0, per_class, per_class]
     for found in [f for s in spans for f in s]:
         assert {"network", "lower", "upper"} <= found, found
+        # PostgreSQL cannot tell how many rows a class has when planning the LATERAL: each run
+        # reads its range in the index's order and stops at the page's size (and its ties)
+        assert "stops" in found or engine.dialect.name == "sqlite", found
     # the list's open-ended range stops at its LIMIT
     for statement, parameters in listing:
         for found in ranges(engine, statement, parameters):

@@ -164,5 +164,11 @@ def _classes_lateral(base: Any, limit: Any) -> Any:
             for k in range(len(SPANS))
         ]
     ).subquery("classes")
-    found = _keyed(_running(base, classes.c.k, classes.c.lower), limit).lateral("running")
+    # ordered by start alone, and cut after the ties of the last: the index's own order, so
+    # the scan stops at the limit (ordered by start and id too, each run sorted every row of
+    # its range: the planner cannot tell how many a class has)
+    start = col(NetworkItem.start_time)
+    keys = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
+    running = _running(base, classes.c.k, classes.c.lower).with_only_columns(*keys)
+    found = running.order_by(start).fetch(limit, with_ties=True).lateral("running")
     return select(*found.c).select_from(classes).join(found, true())
