@@ -14,9 +14,12 @@ to the page.
   class. A class's range holds its events begun within its longest; when their starts are
   spread evenly, at least a quarter of them still run (each lasts over a quarter of it).
 
-On SQLite the classes are members of the union (its planning of one costs little); PostgreSQL
-plans each member of a union on its own (twelve more cost ~1 ms of planning a page), so there
-they are one LATERAL subquery, planned once and run once for each class and its lower bound.
+On SQLite the classes are members of the union (its planning of one costs little, and its sort
+of a range's ties by id stops at the LIMIT). PostgreSQL plans each member of a union on its own
+(twelve more cost ~1 ms of planning a page), so there they are one LATERAL subquery, planned
+once and run once for each class and its lower bound, ordered by start alone and cut after the
+ties of the last (``FETCH FIRST n ROWS WITH TIES``): the index's order, so each run stops at
+the page's size; the union orders the ties by id.
 """
 
 from __future__ import annotations
