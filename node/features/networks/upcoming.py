@@ -120,7 +120,7 @@ def event_rows(
     limit: int,
 ) -> list[Any]:
     """A network's shown events not over at ``since`` and starting before ``until``, after the
-    cursor, soonest first, at most ``limit`` (three bounded ranges, see the module), as plain
+    cursor, soonest first, at most ``limit`` (bounded ranges: event_ranges.py), as plain
     rows of the ENTRY_COLUMNS: one statement, whose ranges give the keys of the ``limit``
     first and whose outer query reads just their rows by primary key."""
     shape, values = _asked(session, network_id, since, until, after, limit)
