@@ -232,7 +232,7 @@ def filed_row(
         "start_time": facts.start_time,
         "end_time": facts.end_time,
         "ends_at": facts.ends_at,
-        "lasting": facts.lasting,
+        "span_class": facts.span_class,
         "region": region,
         "country": country,
         "tags": facts.tag_text[:2000],

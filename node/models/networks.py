@@ -72,9 +72,14 @@ class NetworkItem(SQLModel, table=True):
         UniqueConstraint("network_id", "object_id", name="uq_network_item_network_object"),
         Index("ix_network_item_network_start", "network_id", "start_time"),
         Index("ix_network_item_network_received", "network_id", "received_at"),
-        # "not over yet" of events lasting over a day, bounded (node/features/networks/upcoming.py)
+        # "still running" of the events begun before now: one range per class of duration,
+        # closed on both sides, the end checked in the index (node/features/networks/upcoming.py)
         Index(
-            "ix_network_item_network_lasting_end", "network_id", "lasting", "ends_at", "start_time"
+            "ix_network_item_network_span_start",
+            "network_id",
+            "span_class",
+            "start_time",
+            "ends_at",
         ),
         # the timeline's keyset order: one index range per page, at any depth
         Index("ix_network_item_network_published", "network_id", "published", "id"),
@@ -119,8 +124,8 @@ class NetworkItem(SQLModel, table=True):
     end_time: datetime | None = opt_ts()
     # when an event is over: its end, else 12 hours after its start (None: no start)
     ends_at: datetime | None = opt_ts()
-    # an event lasting over LASTING (a day): listed by ends_at, the others by start_time alone
-    lasting: bool = False
+    # its class of duration: 0 a day or less (or no start), k up to 4^k days (facts.SPANS)
+    span_class: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     region: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2)
     # lower-case hashtags between spaces (" food coops "), so LIKE '% tag %' filters anywhere

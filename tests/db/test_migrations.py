@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, SQLModel
 
 from node import migrations
+from node.models.networks import NetworkItem
+from tests.db.network_support import local
+from tests.db.test_calendar_bounds import ORG, file_events, timed
 
 
 # The full-text search index of migration 0012 is no model: SQLAlchemy cannot describe an FTS5
@@ -83,3 +90,70 @@ def test_every_trigger_survives_the_later_migrations(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":  # PostgreSQL's search vector is a generated column
         searched = {table for table, name in found if "search" in name or "fts" in name}
         assert {"item", "network_item"} <= searched, found
+
+
+def test_0022_classes_the_events_filed_before_it_as_filing_does(
+    engine: Engine, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Events filed under 0021 (``lasting``, no class) get the class filing gives them now,
+    at each class's edge; the upgrade says how far it got; the downgrade gives back
+    ``lasting``."""
+    network = local(engine, "ussen", "network")
+    start = datetime(2099, 6, 1, 9, tzinfo=UTC)
+    second = timedelta(seconds=1)
+    lengths = {
+        "no end": None,
+        "a day": timedelta(days=1),
+        "a day and a second": timedelta(days=1) + second,
+        "four days": timedelta(days=4),
+        "four days and a second": timedelta(days=4) + second,
+        "a century": timedelta(days=36525),
+    }
+    docs = [
+        timed(n, start, None if length is None else start + length, name)
+        for n, (name, length) in enumerate(lengths.items())
+    ]
+    file_events(engine, network, docs)
+    with Session(engine) as session:
+        news = NetworkItem(network_id=network.id or 0, object_id="https://x.example/n", author=ORG)
+        session.add(news)
+        session.commit()
+    filed = _classes(engine, "span_class")
+    assert filed == {
+        "no end": 0, "a day": 0, "a day and a second": 1, "four days": 1,
+        "four days and a second": 2, "a century": 8, None: 0,
+    }  # fmt: skip
+
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0021")
+    assert _classes(engine, "lasting") == {name: bool(k) for name, k in filed.items()}
+    assert "ix_network_item_network_lasting_end" in _indexes(engine)
+    capfd.readouterr()
+    command.upgrade(config, "head")
+    assert _classes(engine, "span_class") == filed
+    said = capfd.readouterr().err
+    # the four over a day (on SQLite with those within 2 s of one: the day itself)
+    counted = 5 if engine.dialect.name == "sqlite" else 4
+    assert f"0022 span classes: {counted} events may last over a day" in said
+    assert f"0022 span classes: {counted} of {counted}" in said
+    assert "ix_network_item_network_lasting_end" not in _indexes(engine)
+    assert "ix_network_item_network_span_start" in _indexes(engine)
+
+
+def _classes(engine: Engine, column: str) -> dict[str | None, Any]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT document, {column} FROM network_item")).all()
+    named = {_name(document): value for document, value in rows}
+    return {name: bool(v) if column == "lasting" else v for name, v in named.items()}
+
+
+def _name(document: Any) -> str | None:
+    if isinstance(document, str):
+        document = json.loads(document)
+    return (document or {}).get("name")
+
+
+def _indexes(engine: Engine) -> set[str]:
+    with warnings.catch_warnings():  # SQLite skips 0025's indexes on lower(...), and says so
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        return {ix["name"] or "" for ix in inspect(engine).get_indexes("network_item")}

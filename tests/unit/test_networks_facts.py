@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from node.features.networks.facts import addressed_to, author_of, item_facts, kind_of, parse_time
+from node.features.networks.facts import (
+    SPANS,
+    addressed_to,
+    author_of,
+    item_facts,
+    kind_of,
+    parse_time,
+    span_class,
+)
 from node.features.networks.profiles import MemberProfile, essglobal_of, place_of
 from node.features.networks.queries import Entry, month_grid
 from node.features.networks.rules import FOLLOWED, HELD, RELAYED, Rules, blocked_by, decide
@@ -104,3 +112,26 @@ def test_remote_profiles_and_the_month_grid() -> None:
     # shown on each local day it spans: 1 and 2 March
     assert [d for d, cell in days.items() if cell.entries] == [1, 2]
     assert all(len(week) == 7 for week in weeks) and weeks[0][0].day.weekday() == 0
+
+
+def test_each_event_has_a_class_of_duration_and_each_class_a_longest() -> None:
+    """Class k holds what lasts over 4^(k-1) and up to 4^k days (0: a day or less): exactly at
+    a class's longest an event is still in it, a microsecond more and it is in the next; the
+    last class outlasts anything a datetime can hold, so no event is beyond every class."""
+    start = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    tick = timedelta(microseconds=1)
+    earliest, latest = (moment.replace(tzinfo=UTC) for moment in (datetime.min, datetime.max))
+    assert span_class(start, start) == 0 and span_class(None, None) == 0
+    assert span_class(start, start + timedelta(hours=12)) == 0
+    for k, longest in enumerate(SPANS):
+        assert longest == timedelta(days=4**k)
+        if latest - start > longest:
+            assert span_class(start, start + longest) == k
+            assert span_class(start, start + longest + tick) == k + 1
+    assert latest - earliest <= SPANS[-1] and span_class(earliest, latest) == len(SPANS) - 1
+    assert SPANS[-2] < latest - earliest  # and no class too many
+    # filed: from a document's times, an end-less one lasting NO_END (12 hours)
+    fair = {"type": "Event", "startTime": "2026-06-01T09:00:00Z", "endTime": "2026-06-05T09:00:00Z"}
+    assert item_facts(fair).span_class == 1
+    assert item_facts({**fair, "endTime": "2026-06-05T09:00:01Z"}).span_class == 2
+    assert item_facts({"type": "Event", "startTime": "2026-06-01T09:00:00Z"}).span_class == 0

@@ -17,9 +17,15 @@ MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
 CALL_PURPOSES = frozenset({"offer", "request"})
 NO_END = timedelta(hours=12)  # an event without an end is over this long after its start
-LASTING = timedelta(
-    days=1
-)  # longer events are found by their end (node/features/networks/upcoming.py)
+LASTING = timedelta(days=1)  # the longest an event of span class 0 lasts
+# An event's span class (``network_item.span_class``): the first k whose SPANS[k] it lasts no
+# longer than. Class k lasts at most LASTING·4^k, so one still running at ``since`` started in
+# [since - SPANS[k], since): each class is a range of an index closed on both sides
+# (node/features/networks/upcoming.py). The last class outlasts anything a datetime can hold
+# (year 1 to 9999: under 3,652,059 days; 4^11 is 4,194,304), so every event has a class and
+# every class a bound.
+SPAN_BASE = 4
+SPANS = tuple(LASTING * SPAN_BASE**k for k in range(12))
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,9 @@ class ItemFacts:
         return over_at(self.start_time, self.end_time)
 
     @property
-    def lasting(self) -> bool:
-        """Whether it lasts longer than LASTING (listed by its end, not its start alone)."""
-        ends = self.ends_at
-        return bool(self.start_time and ends and ends - self.start_time > LASTING)
+    def span_class(self) -> int:
+        """Its class of duration (see SPANS); 0 without a start."""
+        return span_class(self.start_time, self.ends_at)
 
     @property
     def tag_text(self) -> str:
@@ -112,6 +117,15 @@ def over_at(start: datetime | None, end: datetime | None) -> datetime | None:
     if start is None:
         return None
     return max(end, start) if end is not None else start + NO_END
+
+
+def span_class(start: datetime | None, ends: datetime | None) -> int:
+    """The first k whose SPANS[k] an event from ``start`` to ``ends`` lasts no longer than (0
+    for one of a day or less, or without a start)."""
+    if start is None or ends is None:
+        return 0
+    length = ends - start
+    return next((k for k, span in enumerate(SPANS) if length <= span), len(SPANS) - 1)
 
 
 def item_facts(doc: dict[str, Any]) -> ItemFacts:

@@ -94,7 +94,7 @@ def apply_facts(row: NetworkItem, facts: ItemFacts) -> None:
     """Copy the filterable facts onto a row."""
     row.kind = facts.kind
     row.start_time, row.end_time = facts.start_time, facts.end_time
-    row.ends_at, row.lasting = facts.ends_at, facts.lasting
+    row.ends_at, row.span_class = facts.ends_at, facts.span_class
     row.region, row.country = facts.region, facts.country
     row.tags, row.category, row.online = facts.tag_text[:2000], facts.category, facts.online
 

@@ -3,16 +3,10 @@
 
 "Not over at ``since``" is ``ends_at >= since`` (``ends_at``: the end, else 12 hours after the
 start; migration 0016). An index cannot bound that together with an order by start, so the
-rows come from three ranges, each with both ends bounded or a LIMIT, asked in one statement
-(their union, cut to the page, joined to the rows' columns: one round trip a page):
-
-* starting at or after ``since`` (and before ``until``): ``(network_id, start_time)``, from
-  ``max(since, cursor)``, LIMIT ``limit``;
-* started in the LASTING (a day) before ``since``, not lasting: the same index, both bounds,
-  the end checked on the rows of that day;
-* lasting events (over a day) started before ``since``: ``(network_id, lasting, ends_at,
-  start_time)`` from ``since``, up to MAX_LASTING of them (what is still running of the long
-  events: exhibitions, festivals).
+rows come from ranges each bounded on both sides or by a LIMIT (what starts from ``since`` on;
+what began before it and still runs, one range per class of duration: event_ranges.py), asked
+in one statement (their union, cut to the page, joined to the rows' columns: one round trip a
+page).
 
 Pages follow a cursor (start, object id), never an offset: every event is visited once
 however deep the page. Each network is read on its own (an ``IN`` over networks would sort
@@ -28,11 +22,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, or_, union_all
+from sqlalchemy import Integer, and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc, select_rows
-from node.features.networks.facts import LASTING, NO_END
+from node.features.networks import event_ranges
+from node.features.networks.facts import NO_END
 from node.features.networks.queries import (
     Entry,
     Filters,
@@ -40,8 +35,6 @@ from node.features.networks.queries import (
     _from_row,
     _matches,
     _Profiles,
-    shown_branches,
-    shown_unindexed,
 )
 from node.federation.actors.documents import actor_id
 from node.federation.context import NodeContext
@@ -50,7 +43,6 @@ from node.models.networks import NetworkItem
 
 PAGE_SIZE = 50
 MAX_PAGE = 5000  # the most rows one slice reads per source (a calendar's size)
-MAX_LASTING = 1000  # lasting events running at once, per network, read per slice
 
 
 @dataclass(frozen=True)
@@ -83,7 +75,7 @@ def _key(start: datetime | None, object_id: str) -> tuple[datetime, str]:
 
 # What a shown entry reads of a row (queries._from_row; the feeds' entries._from_row; its
 # clean_rules says whether its document is shown as stored, see clean.shown): the
-# other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, lasting,
+# other columns are filing's (state, reason, announce_id) or the indexes' (ends_at, span_class,
 # published), and each timestamp left out is one less to parse per row on SQLite.
 ENTRY_COLUMNS = (
     NetworkItem.id,
@@ -128,11 +120,11 @@ def event_rows(
     limit: int,
 ) -> list[Any]:
     """A network's shown events not over at ``since`` and starting before ``until``, after the
-    cursor, soonest first, at most ``limit`` (three bounded ranges, see the module), as plain
+    cursor, soonest first, at most ``limit`` (bounded ranges: event_ranges.py), as plain
     rows of the ENTRY_COLUMNS: one statement, whose ranges give the keys of the ``limit``
     first and whose outer query reads just their rows by primary key."""
-    shape, values = _asked(network_id, since, until, after, limit)
-    return select_rows(session, _rows_query(filters, *shape), values)
+    shape, values = _asked(session, network_id, since, until, after, limit)
+    return select_rows(session, _rows_query(filters, shape), values)
 
 
 def event_keys(
@@ -146,113 +138,35 @@ def event_keys(
 ) -> list[Any]:
     """The keys (id, start, object id) of :func:`event_rows`, in its order (one statement): for
     a reader that loads the rows' columns its own way (a calendar, node/features/feeds/filed.py)."""
-    shape, values = _asked(network_id, since, until, after, limit)
-    return select_rows(session, _soonest(filters, *shape), values)
+    shape, values = _asked(session, network_id, since, until, after, limit)
+    return select_rows(session, event_ranges.soonest(filters, *shape), values)
 
 
 def _asked(
-    network_id: int, since: datetime, until: datetime | None, after: Cursor | None, limit: int
-) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
-    """The shape of the statement a slice needs (an end, a cursor, the running ranges) and the
-    values of its parameters."""
-    began = min(since, until) if until is not None else since
-    running = after is None or after.start < began
-    values: dict[str, Any] = {
-        "network": network_id,
-        "since": since,
-        "until": until,
-        "began": began,
-        "recent": since - LASTING,
-        "limit": max(1, min(limit, MAX_PAGE + 1)),
-        "after_start": after.start if after else None,
-        "after_key": after.object_id if after else None,
-    }
-    shape = (until is not None, after is not None, running)
-    return shape, {k: v for k, v in values.items() if v is not None}
+    session: Session,
+    network_id: int,
+    since: datetime,
+    until: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> tuple[event_ranges.Shape, dict[str, Any]]:
+    """The statement's shape and parameters (event_ranges.asked) for this session's database."""
+    cursor = (after.start, after.object_id) if after is not None else None
+    limit = max(1, min(limit, MAX_PAGE + 1))
+    lateral = event_ranges.lateral(session)
+    return event_ranges.asked(network_id, since, until, cursor, limit, lateral)
 
 
-# The statements are built once per shape (filters, an end, a cursor, the running ranges) with
-# bound parameters, and reused: SQLAlchemy took longer to build this union of three selects
-# (~1.5 ms) than the database took to answer it.
 @lru_cache(maxsize=128)
-def _rows_query(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
-    top = _soonest(filters, bounded, cursor, running).subquery("soonest")
+def _rows_query(filters: Filters, shape: event_ranges.Shape) -> Any:
+    """The rows of the keys event_ranges.soonest finds, in their order (built once a shape)."""
+    top = event_ranges.soonest(filters, *shape).subquery("soonest")
     query: Any = (
         select(NetworkItem)
         .join(top, col(NetworkItem.id) == top.c.id)
         .order_by(top.c.start_time, top.c.object_id)
     )
     return query.with_only_columns(*ENTRY_COLUMNS)
-
-
-@lru_cache(maxsize=128)
-def _soonest(filters: Filters, bounded: bool, cursor: bool, running: bool) -> Any:
-    """The keys (id, start_time, object_id) of the ``limit`` soonest events of the three ranges
-    (see the module), as one select: each range ordered and limited on its own index, their
-    union (at most twice the limit and MAX_LASTING keys) ordered and cut. One round trip
-    instead of one per range (on PostgreSQL each statement is a round trip). A region filter
-    reads each range twice, once on each of its indexes (queries.shown_branches)."""
-    ranges = [
-        part for branch in shown_branches(filters) for part in _ranges(branch, bounded, cursor)
-    ]
-    if running:
-        ranges.append(_lasting(shown_unindexed(filters), cursor))
-    limit = bindparam("limit", type_=Integer)
-    keys = (NetworkItem.id, NetworkItem.start_time, NetworkItem.object_id)
-    # each range in a subquery of its own: SQLite takes no ORDER BY or LIMIT on the members of
-    # a compound select
-    parts = [r.with_only_columns(*keys).subquery() for r in ranges]
-    found = union_all(*[select(*p.c) for p in parts]).subquery("ranges")
-    return (
-        select(found.c.id, found.c.start_time, found.c.object_id)
-        .order_by(found.c.start_time, found.c.object_id)
-        .limit(limit)
-    )
-
-
-def _ranges(shown: Any, bounded: bool, cursor: bool) -> list[Any]:
-    """The ranges of :func:`_soonest` over the rows of ``shown`` read on a start-time index
-    (the network's, or a facet's): what starts from ``since``, and what started in the day
-    before, not lasting."""
-    start, ends = col(NetworkItem.start_time), col(NetworkItem.ends_at)
-    base = _within(shown, cursor)
-    order, limit = (start, col(NetworkItem.object_id)), bindparam("limit", type_=Integer)
-    coming = base.where(start >= bindparam("since"))
-    if bounded:
-        coming = coming.where(start < bindparam("until"))
-    short = base.where(
-        start >= bindparam("recent"),
-        start < bindparam("began"),
-        ends >= bindparam("since"),
-        NetworkItem.lasting == False,  # noqa: E712
-    )
-    return [coming.order_by(*order).limit(limit), short.order_by(*order).limit(limit)]
-
-
-def _lasting(shown: Any, cursor: bool) -> Any:
-    """The lasting events started before ``since`` and still running, on their own index."""
-    ends = col(NetworkItem.ends_at)
-    lasting = _within(shown, cursor, kind_indexed=False).where(
-        NetworkItem.lasting == True,  # noqa: E712
-        ends >= bindparam("since"),
-        col(NetworkItem.start_time) < bindparam("began"),
-    )
-    return lasting.order_by(ends).limit(MAX_LASTING)
-
-
-def _within(shown: Any, cursor: bool, *, kind_indexed: bool = True) -> Any:
-    """The network's events of ``shown``, after the cursor. ``kind_indexed=False`` compares
-    the kind as an expression no index holds: with SQLite's statistics (``ANALYZE``; they know
-    how many values a column has, not how skewed they are) the planner read the lasting
-    events through (network_id, kind, …), every event of the network (0.7 s on a million)."""
-    start, key = col(NetworkItem.start_time), col(NetworkItem.object_id)
-    kind: Any = col(NetworkItem.kind)
-    event = (kind if kind_indexed else kind.concat("")) == "event"
-    base = shown.where(NetworkItem.network_id == bindparam("network"), event)
-    if cursor:
-        at: Any = bindparam("after_start")
-        base = base.where(start >= at, or_(start > at, key > bindparam("after_key")))
-    return base
 
 
 def own_events(
@@ -265,7 +179,7 @@ def own_events(
 ) -> list[Item]:
     """This node's own events (an actor's, or everyone's) not over at ``since``, after the
     cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
-    no ``ends_at`` yet, so the range starts NO_END or LASTING before ``since``."""
+    no ``ends_at`` yet, so the end is checked on the rows, soonest start first."""
     values: dict[str, Any] = {"since": since, "no_end": since - NO_END, "limit": limit}
     if actor is not None:
         values["actor"] = actor.id

@@ -4,7 +4,7 @@ below it), and item_tag (tag, item_id) for a hashtag's items, newest first by it
 those pages skipped OFFSET rows: page 200 read and sorted every item before it.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -16,7 +16,7 @@ import time
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
