@@ -43,6 +43,9 @@ def _many_followers(node: NodeProcess) -> tuple[list[str], list[str]]:
 
 
 def _shown(page: Page, section: str) -> list[str]:
+    # a click on a pager link returns once the next page's navigation has begun: its list may
+    # still be arriving (seen on a loaded machine: 24 of 50 read), so read it once loaded
+    page.wait_for_load_state("load")
     items = page.locator(f"section[aria-labelledby='{section}'] > ul > li > a")
     return items.all_inner_texts()
 
