@@ -244,9 +244,10 @@ def shown_branches(filters: Filters) -> list[Any]:
 
 def shown_unindexed(filters: Filters) -> Any:
     """:func:`shown_rows` with its facets (region, category) compared as expressions no index
-    holds, for a range that another index bounds better: the lasting events still running (a
-    few, on their own index), which a facet index would look for among every past event of
-    that region or category."""
+    holds, for a range that another index bounds better: what still runs of the events begun
+    before now, one range per class of duration on its own index (event_ranges.py), which a
+    facet index would look for among every event of that region or category begun since the
+    class's lower bound."""
     query = select(NetworkItem).where(col(NetworkItem.state).in_(SHOWN_STATES))
     if filters.region:
         region = filters.region.lower()
