@@ -157,3 +157,58 @@ def _indexes(engine: Engine) -> set[str]:
     with warnings.catch_warnings():  # SQLite skips 0025's indexes on lower(...), and says so
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
         return {ix["name"] or "" for ix in inspect(engine).get_indexes("network_item")}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_analysed_sqlite_database_keeps_whole_statistics_across_an_upgrade(
+    engine: Engine,
+) -> None:
+    """A node whose admin ran ``ANALYZE`` under 0021, then upgraded: every index the upgrade
+    added gets its statistics, and the timeline's first page reads the newest 21 of (network_id,
+    published, id) rather than sorting the network's rows on an index SQLite knew nothing of.
+    (PostgreSQL gathers its own statistics; SQLite's exist only after an ANALYZE.)"""
+    from tests.db.network_support import local
+
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0021")
+    network = local(engine, "ussen", "network")
+    with engine.begin() as conn:
+        for n in range(300):
+            conn.execute(
+                text(
+                    "INSERT INTO network_item (network_id, object_id, author, via, source, state,"
+                    " reason, document, kind, region, country, tags, category, online,"
+                    " announce_id, received_at, updated_at, published) VALUES (:net, :oid,"
+                    " 'https://a.example/x', '', 'member', 'relayed', '', '{}', 'news', '', '',"
+                    " '', '', 0, '', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000',"
+                    " :published)"
+                ),
+                {
+                    "net": network.id,
+                    "oid": f"https://a.example/n/{n}",
+                    "published": f"2026-01-01 {n // 60:02}:{n % 60:02}:00.000000",
+                },
+            )
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    assert migrations.upgrade(engine)
+    with engine.connect() as conn:
+        stats = {idx for (idx,) in conn.exec_driver_sql("SELECT idx FROM sqlite_stat1")}
+        indexes = {
+            name
+            for (name,) in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'network_item'"
+            )
+        }
+        assert indexes <= stats, indexes - stats
+        plan = [
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM network_item WHERE state IN ('relayed',"
+                " 'followed') AND network_id = ? ORDER BY published DESC, id DESC LIMIT 21",
+                (network.id,),
+            )
+        ]
+    assert plan == [
+        "SEARCH network_item USING INDEX ix_network_item_network_published (network_id=?)"
+    ], plan
