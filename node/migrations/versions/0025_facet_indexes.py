@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 from alembic import op
 
@@ -46,26 +45,11 @@ def upgrade() -> None:
                 flush=True,
             )
 
-
-    if rows:  # an empty table has nothing to tell the planner yet
-        _statistics(bind)
-
-
-def _statistics(bind: Any) -> None:
-    """Statistics for the new indexes where the database keeps them. SQLite's are whole or
-    misleading: with rows for the old indexes and none for these, its planner read a
-    network's running long events through (network_id, kind), 0.7 s on a million items
-    (tests/db/test_facet_ranges.py). PostgreSQL's expression indexes have statistics of their
-    own, gathered by ANALYZE (a sample: about a second on a million rows)."""
-    if bind.dialect.name != "sqlite":
+    if rows and bind.dialect.name != "sqlite":
+        # PostgreSQL's expression indexes have statistics of their own, gathered by ANALYZE
+        # (a sample: about a second on a million rows). An analysed SQLite database gets its
+        # new indexes' statistics from migrations.complete_statistics after every upgrade.
         op.execute("ANALYZE network_item")
-        return
-    analysed = bind.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
-    ).first()
-    if analysed is not None:
-        for name, _ in INDEXES:
-            op.execute(f"ANALYZE {name}")
 
 
 def downgrade() -> None:
