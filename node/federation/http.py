@@ -16,6 +16,12 @@ one place:
 * a total time limit per call (all hops and the body included), a connect limit, a body cap,
   a redirect limit (GET only; a POST returns a 3xx as it is) and a re-signature on every hop.
 
+A caller that needs the verdict on a URL before it spends work on the request (a delivery
+signs its POST first) asks :meth:`HttpClient.vet` and passes the :class:`VettedURL` it gets to
+``post``/``get``: the first hop is then not checked twice, and the verdict is the client's own,
+reached with the parser that connects (a URL another parser judged could name another host).
+Redirect targets are vetted as always.
+
 One transport carries every request: ``node.federation.http_transport``, a lean HTTP/1.1
 client that costs a fraction of aiohttp's CPU per new connection (``docs/benchmarks.md``,
 fan-out), parses answers strictly (head size and header count capped) and decodes a GET's gzip
@@ -31,6 +37,7 @@ import asyncio
 import functools
 import ssl
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 
 from multidict import CIMultiDict
@@ -57,6 +64,7 @@ __all__ = [
     "HttpResponse",
     "Resolver",
     "Signer",
+    "VettedURL",
     "is_blocked_address",
     "system_resolver",
 ]
@@ -76,6 +84,20 @@ _HOP_REASONS: dict[str, FetchReason] = {
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers a caller may set for one origin that must not follow a redirect to another one.
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+@dataclass(frozen=True, eq=False)
+class VettedURL:
+    """A URL that :meth:`HttpClient.vet` parsed and found acceptable: http(s), no credentials,
+    its host neither a refused address nor refused by the federation policy (the address a
+    name resolves to is still checked when connecting). Only the client that made it takes
+    it as vetted; any other vets it again."""
+
+    url: URL
+    vetted_by: object
+
+    def __str__(self) -> str:
+        return str(self.url)
 
 
 class HttpClient:
@@ -143,9 +165,16 @@ class HttpClient:
             )
         return self._transport
 
+    def vet(self, url: str) -> VettedURL:
+        """``url`` checked now, as the first hop of a request is (scheme, credentials, address
+        of an IP literal, the federation policy on its canonical host); ``FetchError`` with the
+        reason if it is refused. Pass the result to ``post`` or ``get`` soon after: the policy
+        is not asked again for it."""
+        return VettedURL(self._vet_url(url, url), self)
+
     async def get(
         self,
-        url: str,
+        url: str | VettedURL,
         *,
         headers: Mapping[str, str] | None = None,
         signer: Signer | None = None,
@@ -155,7 +184,7 @@ class HttpClient:
 
     async def post(
         self,
-        url: str,
+        url: str | VettedURL,
         body: bytes,
         *,
         headers: Mapping[str, str] | None = None,
@@ -189,14 +218,17 @@ class HttpClient:
     async def _request(
         self,
         method: str,
-        url: str,
+        url: str | VettedURL,
         body: bytes | None,
         headers: Mapping[str, str] | None,
         signer: Signer | None,
         *,
         follow: bool,
     ) -> HttpResponse:
-        current = self._vet_url(url, url)
+        if isinstance(url, VettedURL) and url.vetted_by is self:
+            current = url.url
+        else:
+            current = self._vet_url(str(url), str(url))
         transport = self._get_transport()
         base: CIMultiDict[str] = CIMultiDict({"User-Agent": self._user_agent})
         base.update(headers or {})

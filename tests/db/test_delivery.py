@@ -475,6 +475,7 @@ async def test_deliver_of_a_vanished_activity_is_given_up_without_sending(
     )
     outcome = await delivery.deliver(node, job, DeliveryConfig())
     assert isinstance(outcome, Fail) and "no longer exists" in outcome.error
-    assert node.http is None  # decided before any client was needed
+    # decided before anything was sent: the client vetted the inbox URL and opened no pool
+    assert node.http is None or node.http._transport is None
     bad = jobs.ClaimedJob(1, "deliver", {**job.payload, "inbox": "mailto:x@y"}, 1, None)
     assert isinstance(await delivery.deliver(node, bad, DeliveryConfig()), Fail)

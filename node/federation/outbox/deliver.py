@@ -3,9 +3,12 @@
 The job carries only ids (``activity_id``, ``actor_id``, ``inbox``); the body is read from
 ``outbox_activity`` once per process and kept, serialised, in a small LRU shared by all the
 deliver jobs of a fan-out (see :class:`OutgoingCache`). Signing is the expensive part (an
-RSA-2048 signature per POST) and cryptography releases the GIL while it signs, so it runs in
-a small thread pool, one thread per CPU by default: a big fan-out signs on every core. What
-that buys is measured by ``bench/bench_fanout.py``.
+RSA-2048 signature per POST) and cryptography releases the GIL while it signs, so it runs on
+signing threads, one per CPU by default, which sign in batches (``signer_threads.py``): a big
+fan-out signs on every core. What that buys is measured by ``bench/bench_fanout.py``.
+
+The inbox URL is vetted once, by the HTTP client, before any work (the federation policy and
+the address rules, ``HttpClient.vet``); both knocks of a delivery POST to that vetted URL.
 
 How answers are judged (Mastodon's rules, docs/interop.md):
 
@@ -27,7 +30,6 @@ import os
 import random
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from urllib.parse import urlsplit
@@ -45,11 +47,11 @@ from node.activitypub.signatures.rfc9421 import sign_rfc9421
 from node.db import write_connection
 from node.federation.actors.documents import actor_id as local_actor_id
 from node.federation.context import NodeContext
-from node.federation.http import FetchError, HttpClient, HttpResponse
+from node.federation.http import FetchError, HttpClient, HttpResponse, VettedURL
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.policy import PERMANENT_FETCH_REASONS, DeliveryConfig, parse_retry_after
-from node.federation.policy import federates_with
+from node.federation.outbox.signer_threads import SignerThreads
 from node.federation.worker import Done, Fail, Outcome, Retry
 from node.models import LocalActor, OutboxActivity
 from node.urls import Urls
@@ -134,11 +136,9 @@ class DeliveryState:
         threads = config.sign_threads
         if threads is None:
             threads = len(_cpus())
-        # A plain executor, not anyio's to_thread: a hop through it costs half as much
-        # (measured), and a fan-out makes one per delivery. Its idle threads end with it.
-        self.signers = (
-            ThreadPoolExecutor(threads, thread_name_prefix="solnode-sign") if threads > 0 else None
-        )
+        # Not anyio's to_thread nor an executor: a fan-out signs once per delivery, and
+        # batches cost the loop a fraction of a future per signature. Idle threads end.
+        self.signers = SignerThreads(threads) if threads > 0 else None
 
     def spec_for(self, host: str) -> Spec:
         """The signature spec to try first with ``host``."""
@@ -188,9 +188,13 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     host = inbox_host(inbox)
     if host is None:
         return Fail(f"not an inbox URL: {inbox[:200]!r}")
-    if not federates_with(node, host):
-        # Blocked (or not allowed) since the fan-out: nothing goes there any more.
-        return Fail(f"{host} is blocked or not allowed by this node's moderation")
+    http = node.http or node.open_http()
+    try:
+        # The one question to the federation policy for this delivery, asked by the client
+        # that connects: blocked (or not allowed) since the fan-out, nothing goes there.
+        target = http.vet(inbox)
+    except FetchError as exc:
+        return Fail(str(exc))
     state = delivery_state(node, config)
     wait = await state.health.wait_before_sending(host, config.clock())
     if wait is not None:
@@ -203,13 +207,12 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     outgoing = await state.outgoing.get(activity_id, actor_pk)
     if outgoing is None:
         return Fail(f"activity {activity_id} or its actor no longer exists")
-    http = node.http or node.open_http()
 
-    first = await _post(http, state, inbox, outgoing, state.spec_for(host))
+    first = await _post(http, state, (inbox, target), outgoing, state.spec_for(host))
     final = first
     if first.status in _KNOCK_STATUSES:
         other: Spec = "rfc9421" if first.spec == "draft-cavage" else "draft-cavage"
-        second = await _post(http, state, inbox, outgoing, other)
+        second = await _post(http, state, (inbox, target), outgoing, other)
         if second.status is not None and 200 <= second.status < 300:
             state.remember_spec(host, other)
         # A 400 to the second knock may only mean "I don't read that spec": keep the first
@@ -237,13 +240,19 @@ def inbox_host(inbox: str) -> str | None:
 
 
 async def _post(
-    http: HttpClient, state: DeliveryState, inbox: str, outgoing: Outgoing, spec: Spec
+    http: HttpClient,
+    state: DeliveryState,
+    inbox: tuple[str, VettedURL],
+    outgoing: Outgoing,
+    spec: Spec,
 ) -> Attempt:
+    """Sign for ``inbox`` (the URL as the job names it, and as the client vetted it) and POST."""
     sign = sign_cavage if spec == "draft-cavage" else sign_rfc9421
+    url, target = inbox
     signing = partial(
         sign,
         "POST",
-        inbox,
+        url,
         {"Content-Type": ACTIVITY_CONTENT_TYPE},
         outgoing.body,
         key_id=outgoing.key_id,
@@ -253,9 +262,9 @@ async def _post(
     if state.signers is None:
         headers = signing()
     else:
-        headers = await asyncio.get_running_loop().run_in_executor(state.signers, signing)
+        headers = await state.signers.sign(signing)
     try:
-        response = await http.post(inbox, outgoing.body, headers=headers)
+        response = await http.post(target, outgoing.body, headers=headers)
     except FetchError as exc:
         return Attempt(spec, error=exc)
     return Attempt(spec, response=response)
