@@ -30,9 +30,11 @@ from node.db import session_scope
 from node.federation import outbox as delivery
 from node.federation.actors.local import create_actor
 from node.federation.context import NodeContext
+from node.federation.http import HttpClient
 from node.federation.outbox import Audience, CircuitPolicy, DeliveryConfig
+from node.federation.policy import forget_policy
 from node.federation.worker import Registry, Worker
-from node.models import Follower, LocalActor, OutboxActivity, RemoteActor
+from node.models import DomainBlock, Follower, LocalActor, OutboxActivity, RemoteActor
 from tests.harness.ports import free_port
 
 BASE = "http://127.0.0.1:8000"
@@ -564,3 +566,60 @@ async def test_429_pauses_the_host_without_counting_a_failure_nor_burning_attemp
     assert job.state == "ready" and job.last_status == 429
     assert job.run_at >= before + 30 * 0.75  # "0" is honoured as "not before now", no sooner
     assert host_row(engine, server.port).consecutive_failures == 0
+
+
+async def test_a_delivery_asks_the_policy_once_and_a_blocked_server_stays_unreached(
+    engine: Engine, node: NodeContext, coop: LocalActor, servers: Any
+) -> None:
+    """The federation policy is asked once per delivery, by the client that connects (both
+    signature knocks POST to the URL it vetted); a server blocked after the fan-out gets
+    nothing, neither directly nor behind another server's redirect."""
+    blocked = await servers()
+
+    def knock(r: Received) -> web.Response:
+        if r.header("Signature-Input") is None:
+            return web.json_response({"error": "Verification failed"}, status=401)
+        return web.Response(status=202)
+
+    fedify = await servers(knock)
+    redirector = await servers(
+        lambda _r: web.Response(status=308, headers={"Location": blocked.url("/inbox")})
+    )
+    follow(engine, coop, "https://f/a", fedify.url("/u/a"), fedify.url("/inbox"))
+    follow(engine, coop, "https://r/b", redirector.url("/u/b"), redirector.url("/inbox"))
+    follow(engine, coop, "https://x/c", blocked.url("/u/c"), blocked.url("/inbox"))
+    publish(engine, coop, create_note(), Audience(followers=True))
+    worker = make_worker(node)
+    assert await worker.run_once() == 1  # the fan-out: three deliver jobs
+    assert len(jobs_of(engine)) == 3
+
+    # The admin blocks the server while its delivery waits.
+    with session_scope(engine) as session:
+        session.add(DomainBlock(domain=f"127.0.0.1:{blocked.port}", severity="reject"))
+    forget_policy(engine)
+    asked: list[str] = []
+
+    def policy(host: str) -> str | None:
+        asked.append(host)
+        return node._policy_refusal(host)
+
+    await node.close_http()
+    node.http = HttpClient(
+        user_agent=node.user_agent(), allow_hosts=node.settings.allow_hosts, host_policy=policy
+    )
+    await worker.drain()
+
+    hosts = {f"127.0.0.1:{s.port}": s for s in (fedify, redirector, blocked)}
+    assert sorted(asked) == sorted(hosts), "asked once per delivery, for the inbox's host"
+    assert [assert_signed_by(r, coop).spec for r in fedify.received] == ["draft-cavage", "rfc9421"]
+    assert len(redirector.received) == 1  # a POST's redirect is never followed
+    assert blocked.received == []
+    payloads = [
+        j.payload if isinstance(j.payload, dict) else orjson.loads(j.payload)
+        for j in jobs_of(engine)
+    ]
+    by_host = {p["inbox"].split("/")[2]: j for p, j in zip(payloads, jobs_of(engine), strict=True)}
+    assert by_host[f"127.0.0.1:{fedify.port}"].state == "done"
+    assert by_host[f"127.0.0.1:{redirector.port}"].last_status == 308
+    refused = by_host[f"127.0.0.1:{blocked.port}"]
+    assert refused.state == "dead" and "does not federate with" in refused.last_error

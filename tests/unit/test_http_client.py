@@ -460,6 +460,53 @@ async def test_address_verdicts_are_remembered_per_port_and_the_policy_is_asked_
     assert connects == [LOOPBACK]
 
 
+async def test_a_vetted_url_is_judged_once_and_every_redirect_hop_again(
+    connects: list[str],
+) -> None:
+    """A delivery vets its inbox URL first (``vet``) and posts to what it got: the policy is not
+    asked twice for that hop, a redirect target still is (a blocked server behind another's
+    redirect is never reached), and a URL another client vetted gets this client's verdict."""
+    hits: list[str] = []
+
+    async def steal(request: web.Request) -> web.Response:
+        hits.append(f"blocked {request.method}")
+        return web.Response(text="secret")
+
+    async with serve([web.get("/{tail:.*}", steal), web.post("/{tail:.*}", steal)]) as blocked:
+
+        async def moved(request: web.Request) -> web.Response:
+            hits.append(f"moved {request.method}")
+            raise web.HTTPTemporaryRedirect(f"{blocked}/elsewhere")
+
+        async with serve([web.get("/actor", moved), web.post("/inbox", moved)]) as base:
+            open_host, blocked_host = base.split("/")[2], blocked.split("/")[2]
+            asked: list[str] = []
+
+            def policy(hostport: str) -> str | None:
+                asked.append(hostport)
+                return "blocked here" if hostport == blocked_host else None
+
+            client = make_client(host_policy=policy)
+            async with client, make_client(host_policy=policy) as other:
+                actor = client.vet(f"{base}/actor")
+                inbox = client.vet(f"{base}/inbox")
+                assert asked == [open_host, open_host] and hits == []  # judged, nothing sent
+                assert (await client.post(inbox, b"{}")).status == 307  # POST: not followed
+                assert asked == [open_host, open_host]  # not asked again for the vetted hop
+                error = await expect_fetch_error("blocked_domain", client.get(actor))
+                assert asked[2:] == [blocked_host] and "secret" not in str(error)
+                await expect_fetch_error("blocked_domain", client.post(f"{blocked}/inbox", b"{}"))
+                with pytest.raises(FetchError) as refused:
+                    client.vet(f"{blocked}/inbox")
+                assert refused.value.reason == "blocked_domain"
+                theirs = other.vet(f"{base}/inbox")
+                del asked[:]
+                assert (await client.post(theirs, b"{}")).status == 307
+                assert asked == [open_host]  # another client's verdict is not this one's
+    assert hits == ["moved POST", "moved GET", "moved POST"]  # the blocked server: never
+    assert set(connects) == {LOOPBACK}
+
+
 async def test_an_allow_listed_ip_does_not_let_names_that_resolve_to_it_through() -> None:
     dns = FakeDns({"rebind.example": [LOOPBACK]})
     async with make_client(allow_hosts={LOOPBACK}, resolver=dns) as client:

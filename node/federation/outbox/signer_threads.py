@@ -51,6 +51,8 @@ class SignerThreads:
         )
         self._lock = threading.Lock()
         self._alive = 0
+        self.batches = 0
+        """Batches handed back so far (counted on the loop's side)."""
 
     @property
     def alive(self) -> int:
@@ -98,8 +100,7 @@ class SignerThreads:
                     break
             self._sign_batch(batch)
 
-    @staticmethod
-    def _sign_batch(batch: list[tuple[_Request, asyncio.AbstractEventLoop]]) -> None:
+    def _sign_batch(self, batch: list[tuple[_Request, asyncio.AbstractEventLoop]]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[_Result]] = {}
         for (signing, future), loop in batch:
             result: _Result
@@ -111,15 +112,16 @@ class SignerThreads:
         for loop, results in by_loop.items():
             # A closed loop raises: nobody waits for these any more.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve, results)
+                loop.call_soon_threadsafe(self._resolve, results)
 
-
-def _resolve(results: list[_Result]) -> None:
-    for future, headers, error in results:
-        if future.done():  # its caller was cancelled
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            assert headers is not None
-            future.set_result(headers)
+    def _resolve(self, results: list[_Result]) -> None:
+        """On the loop: one batch's results to their callers."""
+        self.batches += 1
+        for future, headers, error in results:
+            if future.done():  # its caller was cancelled
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                assert headers is not None
+                future.set_result(headers)
