@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from functools import cache, partial
 
 import pytest
@@ -120,8 +121,9 @@ async def test_a_failed_signature_fails_its_own_delivery_only() -> None:
             now=time.time(),
         )
 
-    good = [signing("coop", pem, f"http://127.0.0.1:{40002 + i}/inbox") for i in range(6)]
-    tasks = [asyncio.create_task(signers.sign(s)) for s in (bad_key_id, *good)]
+    requests: list[Callable[[], dict[str, str]]] = [bad_key_id]
+    requests += [signing("coop", pem, f"http://127.0.0.1:{40002 + i}/inbox") for i in range(6)]
+    tasks = [asyncio.create_task(signers.sign(s)) for s in requests]
     await asyncio.sleep(0)
     held.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
