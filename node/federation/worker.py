@@ -103,6 +103,8 @@ class Worker:
         self.poll_interval = poll_interval
         self.lease = lease
         self._wake = asyncio.Event()
+        # Set when a job ends or wake() is called: what run() waits for while jobs are in flight.
+        self._stir = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -116,9 +118,13 @@ class Worker:
         except RuntimeError:
             running = None
         if running is loop:
-            self._wake.set()
+            self._woken()
         else:
-            loop.call_soon_threadsafe(self._wake.set)
+            loop.call_soon_threadsafe(self._woken)
+
+    def _woken(self) -> None:
+        self._wake.set()
+        self._stir.set()
 
     def stop(self) -> None:
         """Finish the jobs in hand and return from run()."""
@@ -198,6 +204,14 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         log.info("worker %s started (kinds: %s)", self.name, ", ".join(sorted(self.registry.kinds)))
         in_flight: dict[asyncio.Task[Outcome], jobs.ClaimedJob] = {}
+        # Each job's task reports its own end: waiting costs the same with 1 or 64 in flight
+        # (asyncio.wait over every task added and removed 64 callbacks per wake-up).
+        ended: list[asyncio.Task[Outcome]] = []
+
+        def on_end(task: asyncio.Task[Outcome]) -> None:
+            ended.append(task)
+            self._stir.set()
+
         finished: list[tuple[jobs.ClaimedJob, Outcome]] = []
         backlog = True  # the last claim was full, or we were woken: claim again at once
         last_purge = 0.0
@@ -221,21 +235,22 @@ class Worker:
                     continue  # ``finished`` is kept and recorded by the next attempt
                 finished = []
                 for job in claimed:
-                    in_flight[asyncio.create_task(self._execute(job))] = job
+                    task = asyncio.create_task(self._execute(job))
+                    task.add_done_callback(on_end)
+                    in_flight[task] = job
                 if claim:
                     backlog = len(claimed) == want
             if in_flight:
-                woken = asyncio.ensure_future(self._wake.wait())
-                try:
-                    await asyncio.wait(
-                        [*in_flight, woken],
-                        timeout=self.poll_interval,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                finally:
-                    woken.cancel()
+                if not ended:
+                    # until a job ends or new work is announced (a wake-up that came while
+                    # no slot could take it is not waited for again)
+                    self._stir.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.poll_interval):
+                            await self._stir.wait()
                 # every job that has finished by now joins this one batch of completions
-                finished = [(in_flight.pop(t), t.result()) for t in list(in_flight) if t.done()]
+                finished = [(in_flight.pop(t), t.result()) for t in ended]
+                ended.clear()
                 backlog = backlog or self._wake.is_set() or bool(finished)
             elif not self._stopping and not finished:
                 with contextlib.suppress(TimeoutError):
