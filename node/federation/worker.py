@@ -105,6 +105,9 @@ class Worker:
         self._wake = asyncio.Event()
         # Set when a job ends or wake() is called: what run() waits for while jobs are in flight.
         self._stir = asyncio.Event()
+        # Each job's task reports its own end: waiting costs the same with 1 or 64 in flight
+        # (asyncio.wait over every task added and removed 64 callbacks per wake-up).
+        self._ended: list[asyncio.Task[Outcome]] = []
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -204,14 +207,6 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         log.info("worker %s started (kinds: %s)", self.name, ", ".join(sorted(self.registry.kinds)))
         in_flight: dict[asyncio.Task[Outcome], jobs.ClaimedJob] = {}
-        # Each job's task reports its own end: waiting costs the same with 1 or 64 in flight
-        # (asyncio.wait over every task added and removed 64 callbacks per wake-up).
-        ended: list[asyncio.Task[Outcome]] = []
-
-        def on_end(task: asyncio.Task[Outcome]) -> None:
-            ended.append(task)
-            self._stir.set()
-
         finished: list[tuple[jobs.ClaimedJob, Outcome]] = []
         backlog = True  # the last claim was full, or we were woken: claim again at once
         last_purge = 0.0
@@ -236,21 +231,13 @@ class Worker:
                 finished = []
                 for job in claimed:
                     task = asyncio.create_task(self._execute(job))
-                    task.add_done_callback(on_end)
+                    task.add_done_callback(self._on_end)
                     in_flight[task] = job
                 if claim:
                     backlog = len(claimed) == want
             if in_flight:
-                if not ended:
-                    # until a job ends or new work is announced (a wake-up that came while
-                    # no slot could take it is not waited for again)
-                    self._stir.clear()
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
-                            await self._stir.wait()
                 # every job that has finished by now joins this one batch of completions
-                finished = [(in_flight.pop(t), t.result()) for t in ended]
-                ended.clear()
+                finished = [(in_flight.pop(t), t.result()) for t in await self._ends()]
                 backlog = backlog or self._wake.is_set() or bool(finished)
             elif not self._stopping and not finished:
                 with contextlib.suppress(TimeoutError):
@@ -261,6 +248,22 @@ class Worker:
                 last_purge = now
                 await to_thread.run_sync(lambda: jobs.purge_done(self.node.engine))
         log.info("worker %s stopped", self.name)
+
+    def _on_end(self, task: asyncio.Task[Outcome]) -> None:
+        self._ended.append(task)
+        self._stir.set()
+
+    async def _ends(self) -> list[asyncio.Task[Outcome]]:
+        """The tasks that have ended since the last call; if none has, first wait until one
+        ends or new work is announced, at most ``poll_interval`` (a wake-up that came while
+        no slot could take it is not waited for again)."""
+        if not self._ended:
+            self._stir.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._stir.wait()
+        ended, self._ended = self._ended, []
+        return ended
 
     async def _execute(self, job: jobs.ClaimedJob) -> Outcome:
         handler = self.registry.handler(job.kind)
