@@ -52,8 +52,8 @@ class DeliveryConfig:
     deliver_policy: RetryPolicy = field(default_factory=RetryPolicy)
     fanout_policy: RetryPolicy = field(default_factory=_fanout_policy)
     circuit: CircuitPolicy = field(default_factory=CircuitPolicy)
-    # Threads that sign concurrently (cryptography releases the GIL while signing).
-    # None: one per CPU; 0: sign on the event loop thread.
+    # Threads that sign concurrently, in batches (cryptography releases the GIL while signing;
+    # signer_threads.py). None: one per CPU; 0: sign on the event loop thread.
     sign_threads: int | None = None
     # Deliver jobs inserted per write transaction by a fan-out (SQLite has one writer).
     enqueue_batch: int = 500
