@@ -91,10 +91,10 @@ class VettedURL:
     """A URL that :meth:`HttpClient.vet` parsed and found acceptable: http(s), no credentials,
     its host neither a refused address nor refused by the federation policy (the address a
     name resolves to is still checked when connecting). Only the client that made it takes
-    it as vetted; any other vets it again."""
+    it as vetted (``seal`` is that client's private token); any other vets it again."""
 
     url: URL
-    vetted_by: object
+    seal: object
 
     def __str__(self) -> str:
         return str(self.url)
@@ -150,6 +150,7 @@ class HttpClient:
         self._closed = False
         # host_refusal, remembered: a fan-out asks it once per delivery
         self._addresses = AddressVerdicts(self._allow_hosts)
+        self._seal = object()  # what makes a VettedURL this client's own (vet)
 
     def _get_transport(self) -> http_transport.Transport:
         if self._closed:
@@ -170,7 +171,7 @@ class HttpClient:
         of an IP literal, the federation policy on its canonical host); ``FetchError`` with the
         reason if it is refused. Pass the result to ``post`` or ``get`` soon after: the policy
         is not asked again for it."""
-        return VettedURL(self._vet_url(url, url), self)
+        return VettedURL(self._vet_url(url, url), self._seal)
 
     async def get(
         self,
@@ -225,7 +226,7 @@ class HttpClient:
         *,
         follow: bool,
     ) -> HttpResponse:
-        if isinstance(url, VettedURL) and url.vetted_by is self:
+        if isinstance(url, VettedURL) and url.seal is self._seal:
             current = url.url
         else:
             current = self._vet_url(str(url), str(url))
