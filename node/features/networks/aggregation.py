@@ -18,11 +18,11 @@ networks see an activity before the handlers of node/features/interactions/handl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
@@ -85,18 +85,48 @@ _FOLLOWED = (
 )
 SOURCES = text(_MEMBERS + _FOLLOWED)
 NETWORK_SOURCES = text(_MEMBERS + " AND kind = 'network'" + _FOLLOWED)
+# The same for the senders of several Creates that a worker loads together: one statement for
+# the batch, each row naming its sender.
+SOURCES_OF = text(
+    "SELECT member, network_id, 'member' FROM membership"
+    " WHERE member IN :actors AND state = 'admitted'"
+    " UNION ALL SELECT following.target_id, following.actor_id, 'followed' FROM following"
+    " JOIN local_actor ON local_actor.id = following.actor_id"
+    " WHERE following.target_id IN :actors AND following.state = 'accepted'"
+    " AND local_actor.kind = 'network'"
+).bindparams(bindparam("actors", expanding=True))
+
+Sources = list[tuple[int, str]]
 
 
-def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple[int, str]]:
-    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
-    query = NETWORK_SOURCES if networks_only else SOURCES
+def _merged(rows: Iterable[tuple[int, str]]) -> Sources:
+    """(network id, member|followed), member winning where a network has both."""
     found: dict[int, str] = {}
-    for network_id, source in session.connection().execute(query, {"actor": actor}):
+    for network_id, source in rows:
         if source == MEMBER:
             found[network_id] = MEMBER
         else:
             found.setdefault(network_id, FOLLOWED)
     return sorted(found.items())
+
+
+def _sources(session: Session, actor: str, *, networks_only: bool) -> Sources:
+    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
+    query = NETWORK_SOURCES if networks_only else SOURCES
+    rows = session.connection().execute(query, {"actor": actor})
+    return _merged((network_id, source) for network_id, source in rows)
+
+
+def sources_of(session: Session, actors: Iterable[str]) -> dict[str, Sources]:
+    """:func:`_sources` (not only networks) of each of ``actors``, in one statement."""
+    wanted = sorted(set(actors))
+    by_actor: dict[str, list[tuple[int, str]]] = {actor: [] for actor in wanted}
+    if wanted:
+        for actor, network_id, source in session.connection().execute(
+            SOURCES_OF, {"actors": wanted}
+        ):
+            by_actor[actor].append((network_id, source))
+    return {actor: _merged(rows) for actor, rows in by_actor.items()}
 
 
 def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
@@ -141,9 +171,12 @@ async def _file_all(node: NodeContext, arrivals: list[Arrival]) -> str:
 PLAN = "networks.create_plan"
 
 
-def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
+def create_plan(
+    session: Session, msg: Incoming, known: Mapping[str, Sources] | None = None
+) -> list[Arrival] | str | None:
     """What our networks would do with a Create: the arrivals to file, a reason not to (a
-    string), or None when it concerns none of them."""
+    string), or None when it concerns none of them. ``known``: the sources of its sender, read
+    already (:func:`sources_of`)."""
     obj = Object.of(msg.object)
     if obj is None or not obj.id or obj.has_type(*ACTOR_TYPES):
         return None
@@ -151,7 +184,10 @@ def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
         return None  # refused at the inbox already; never file someone else's object
     if not attributed_to(obj.raw, msg.actor):
         return "network: attributed to someone other than its sender, not filed"
-    sources = _sources(session, msg.actor, networks_only=False)
+    if known is not None and msg.actor in known:
+        sources = known[msg.actor]
+    else:
+        sources = _sources(session, msg.actor, networks_only=False)
     if not sources:
         return _addressed_by_stranger(session, msg)
     if not obj.is_public and not is_public(msg.activity):
@@ -168,6 +204,13 @@ def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
 def prepare_create(session: Session, msg: Incoming) -> None:
     """Read the Create's plan with the activity (see PLAN)."""
     msg.prepared[PLAN] = create_plan(session, msg)
+
+
+def prepare_creates(session: Session, msgs: list[Incoming]) -> None:
+    """:func:`prepare_create` for several Creates, their senders' sources in one statement."""
+    known = sources_of(session, (msg.actor for msg in msgs))
+    for msg in msgs:
+        msg.prepared[PLAN] = create_plan(session, msg, known)
 
 
 def _planned(msg: Incoming) -> list[Arrival] | str | None:

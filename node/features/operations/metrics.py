@@ -202,7 +202,9 @@ def _log_job(job: ClaimedJob, name: str, outcome: Outcome, elapsed: float) -> No
 class ObservedRegistry(Registry):
     """A job registry whose handlers count their outcomes (and deliveries by host)."""
 
-    def register(self, kind: str, handler: JobHandler, policy: Any = None) -> None:
+    def register(
+        self, kind: str, handler: JobHandler, policy: Any = None, batch: Any = None
+    ) -> None:
         async def observed(node: NodeContext, job: ClaimedJob) -> Outcome:
             start = time.perf_counter()
             outcome = await handler(node, job)
@@ -218,7 +220,7 @@ class ObservedRegistry(Registry):
                 ).inc()
             return outcome
 
-        super().register(kind, observed, policy)
+        super().register(kind, observed, policy, batch)
 
 
 class QueueCollector(Collector):
