@@ -18,11 +18,10 @@ networks see an activity before the handlers of node/features/interactions/handl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
@@ -38,6 +37,7 @@ from node.features.networks.filing import (
 )
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
+from node.features.networks.sources import MEMBER, Sources, sources_from, sources_of
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.embedded import from_origin, inner_object
@@ -53,7 +53,6 @@ NOT_CONTENT = frozenset(
     {"Like", "Dislike", "Delete", "Undo", "Follow", "Accept", "Reject", "Add", "Remove",
      "Block", "Flag", "Announce", "Join", "Leave", "Update", "Create", "Tombstone"}
 ) | ACTOR_TYPES  # fmt: skip
-MEMBER = "member"
 # Fetches one Announce may cause: the wrapper, the object, and one more for an indirection.
 FETCH_LIMIT = 3
 
@@ -69,64 +68,6 @@ async def handle_incoming(msg: Incoming) -> str | None:
     if msg.type == "Update":
         return await to_thread.run_sync(_on_update, msg)
     return await to_thread.run_sync(_on_delete, msg)
-
-
-# (network id, member|followed) of our networks that take items from :actor, in one prebuilt
-# statement: it runs for every Create and Announce that arrives (built with the ORM on each
-# call, its compilation was a sixth of an inbox job's CPU, py-spy on the worker).
-_MEMBERS = (
-    "SELECT network_id, 'member' FROM membership WHERE member = :actor AND state = 'admitted'"
-)
-_FOLLOWED = (
-    " UNION ALL SELECT following.actor_id, 'followed' FROM following"
-    " JOIN local_actor ON local_actor.id = following.actor_id"
-    " WHERE following.target_id = :actor AND following.state = 'accepted'"
-    " AND local_actor.kind = 'network'"
-)
-SOURCES = text(_MEMBERS + _FOLLOWED)
-NETWORK_SOURCES = text(_MEMBERS + " AND kind = 'network'" + _FOLLOWED)
-# The same for the senders of several Creates that a worker loads together: one statement for
-# the batch, each row naming its sender.
-SOURCES_OF = text(
-    "SELECT member, network_id, 'member' FROM membership"
-    " WHERE member IN :actors AND state = 'admitted'"
-    " UNION ALL SELECT following.target_id, following.actor_id, 'followed' FROM following"
-    " JOIN local_actor ON local_actor.id = following.actor_id"
-    " WHERE following.target_id IN :actors AND following.state = 'accepted'"
-    " AND local_actor.kind = 'network'"
-).bindparams(bindparam("actors", expanding=True))
-
-Sources = list[tuple[int, str]]
-
-
-def _merged(rows: Iterable[tuple[int, str]]) -> Sources:
-    """(network id, member|followed), member winning where a network has both."""
-    found: dict[int, str] = {}
-    for network_id, source in rows:
-        if source == MEMBER:
-            found[network_id] = MEMBER
-        else:
-            found.setdefault(network_id, FOLLOWED)
-    return sorted(found.items())
-
-
-def _sources(session: Session, actor: str, *, networks_only: bool) -> Sources:
-    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
-    query = NETWORK_SOURCES if networks_only else SOURCES
-    rows = session.connection().execute(query, {"actor": actor})
-    return _merged((network_id, source) for network_id, source in rows)
-
-
-def sources_of(session: Session, actors: Iterable[str]) -> dict[str, Sources]:
-    """:func:`_sources` (not only networks) of each of ``actors``, in one statement."""
-    wanted = sorted(set(actors))
-    by_actor: dict[str, list[tuple[int, str]]] = {actor: [] for actor in wanted}
-    if wanted:
-        for actor, network_id, source in session.connection().execute(
-            SOURCES_OF, {"actors": wanted}
-        ):
-            by_actor[actor].append((network_id, source))
-    return {actor: _merged(rows) for actor, rows in by_actor.items()}
 
 
 def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
@@ -187,7 +128,7 @@ def create_plan(
     if known is not None and msg.actor in known:
         sources = known[msg.actor]
     else:
-        sources = _sources(session, msg.actor, networks_only=False)
+        sources = sources_from(session, msg.actor, networks_only=False)
     if not sources:
         return _addressed_by_stranger(session, msg)
     if not obj.is_public and not is_public(msg.activity):
@@ -272,7 +213,7 @@ async def _on_announce(msg: Incoming) -> str | None:
 
     def plan() -> list[tuple[int, str]] | None:
         with Session(msg.node.engine) as session:
-            sources = _sources(session, msg.actor, networks_only=True)
+            sources = sources_from(session, msg.actor, networks_only=True)
             return [s for s in sources if not already_filed(session, s[0], object_id)] or (
                 None if not sources else []
             )

@@ -26,7 +26,7 @@ from node.federation import job_queries
 from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.deliver import inbox_host
-from node.federation.worker import Done, Fail, JobHandler, Outcome, Registry
+from node.federation.worker import BatchPreparer, Done, Fail, JobHandler, Outcome, Registry
 
 
 class Metrics:
@@ -203,7 +203,11 @@ class ObservedRegistry(Registry):
     """A job registry whose handlers count their outcomes (and deliveries by host)."""
 
     def register(
-        self, kind: str, handler: JobHandler, policy: Any = None, batch: Any = None
+        self,
+        kind: str,
+        handler: JobHandler,
+        policy: Any = None,
+        batch: BatchPreparer | None = None,
     ) -> None:
         async def observed(node: NodeContext, job: ClaimedJob) -> Outcome:
             start = time.perf_counter()
