@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.context import NodeContext
+from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.process import register as register_inbox
 from node.federation.worker import Registry, Worker
 from node.models import LocalActor
@@ -194,3 +195,40 @@ def test_a_batch_of_strangers_notes_asks_the_same_questions_whatever_its_size(
             .scalar_one()
         )
     assert done == 12
+
+
+def test_a_preparer_failing_on_one_activity_leaves_its_job_to_retry_alone(
+    settings: Settings, engine: Engine
+) -> None:
+    """A feature's preparer whose batch form breaks, and whose one-at-a-time form breaks on
+    Ana's second note only: the batch falls back to one at a time, the other notes are done
+    with their usual result, the second note's job retries alone."""
+    ana = coop_and_ana(engine, settings)
+    node = NodeContext.build(settings, engine)
+    for n in (1, 2, 3):
+        assert asyncio.run(deliver(node, ana_note(n), ana)).status == 202
+
+    def fussy(_session: Session, msg: Incoming) -> None:
+        if msg.activity_id.endswith("/statuses/2/activity"):
+            raise ValueError("a preparer's bug")
+
+    def fussy_together(_session: Session, _msgs: list[Incoming]) -> None:
+        raise ValueError("a batch preparer's bug")
+
+    table = dispatcher()
+    table.prepare({"Create"}, fussy, fussy_together)
+    registry = Registry()
+    register_inbox(registry, table)
+    node.inbox_swept_at = time.monotonic()
+    assert asyncio.run(Worker(node, registry, concurrency=32, batch=64).drain()) == 3
+    happened = what_happened(engine)
+    assert happened["results"] == {
+        f"{ANA}/statuses/1/activity": "stored: not addressed to our content",
+        f"{ANA}/statuses/2/activity": "",
+        f"{ANA}/statuses/3/activity": "stored: not addressed to our content",
+    }
+    assert happened["jobs"] == {
+        f"{ANA}/statuses/1/activity": ("done", 1),
+        f"{ANA}/statuses/2/activity": ("ready", 1),
+        f"{ANA}/statuses/3/activity": ("done", 1),
+    }
