@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, func
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -191,6 +191,14 @@ def select_rows(
     plain tuples, without the ORM's execution path (its compile state and loader set-up cost
     more than a small indexed read). ``params`` binds a statement built once."""
     return list(session.connection().execute(statement, params or {}).all())
+
+
+def unindexed(expression: Any) -> Any:
+    """``expression`` as one no index holds, with its value and type: ``coalesce(e, e)``, which
+    both databases read alike for text and timestamps (SQLite's unary ``+`` would do on SQLite
+    alone, ``|| ''`` on text alone). A condition or order on it leaves the planner to read a
+    range that another index bounds better and check this one on its few rows."""
+    return func.coalesce(expression, expression)
 
 
 def document_of(text: str | None) -> dict[str, Any]:

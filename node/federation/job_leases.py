@@ -11,7 +11,7 @@ counts) is ``node.federation.jobs``, which re-exports these names.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +39,9 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     dedupe_key: str | None
+    # What its kind's batch preparer read for it with the other jobs of its claim (worker.py);
+    # None: its handler reads for itself.
+    prepared: Any = field(default=None, compare=False, repr=False)
 
 
 def claim(

@@ -2,6 +2,12 @@
 
 It runs inside `solnode serve` by default and as its own process with `solnode worker`
 (any number of them on PostgreSQL). Handlers return an Outcome; an exception is a retry.
+
+A kind may also have a batch preparer: when a claim brings several jobs of that kind, it reads
+what they need together (the inbox: their rows, targets and the networks' plans in one thread
+hop and one connection) and each job's handler finds its part in ``ClaimedJob.prepared``. A
+job it leaves out, or every job of the batch if it fails, reads for itself as when alone: one
+bad job never takes its batch with it.
 """
 
 from __future__ import annotations
@@ -10,8 +16,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from anyio import to_thread
 from sqlalchemy.engine import Connection
@@ -50,6 +57,8 @@ class Fail:
 
 Outcome = Done | Retry | Fail
 JobHandler = Callable[[NodeContext, jobs.ClaimedJob], Awaitable[Outcome]]
+# Reads for several claimed jobs of one kind at once: job id -> what its handler would read.
+BatchPreparer = Callable[[NodeContext, list[jobs.ClaimedJob]], Awaitable[Mapping[int, Any]]]
 
 
 class Registry:
@@ -58,18 +67,28 @@ class Registry:
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
         self._policies: dict[str, jobs.RetryPolicy] = {}
+        self._batches: dict[str, BatchPreparer] = {}
 
     def register(
-        self, kind: str, handler: JobHandler, policy: jobs.RetryPolicy | None = None
+        self,
+        kind: str,
+        handler: JobHandler,
+        policy: jobs.RetryPolicy | None = None,
+        batch: BatchPreparer | None = None,
     ) -> None:
-        """Add the handler for ``kind``."""
+        """Add the handler for ``kind`` (and its batch preparer, see the module docstring)."""
         if kind in self._handlers:
             raise ValueError(f"job kind {kind!r} is registered twice")
         self._handlers[kind] = handler
         self._policies[kind] = policy or jobs.RetryPolicy()
+        if batch is not None:
+            self._batches[kind] = batch
 
     def handler(self, kind: str) -> JobHandler | None:
         return self._handlers.get(kind)
+
+    def batch(self, kind: str) -> BatchPreparer | None:
+        return self._batches.get(kind)
 
     def policy(self, kind: str) -> jobs.RetryPolicy:
         return self._policies.get(kind, jobs.RetryPolicy())
@@ -172,9 +191,30 @@ class Worker:
             delay = policy.delay(job.attempts, outcome.retry_after)
         return jobs.Release(job.id, outcome.error, outcome.status, delay)
 
+    async def _prepared(self, claimed: list[jobs.ClaimedJob]) -> list[jobs.ClaimedJob]:
+        """``claimed``, with what batch preparers read for the kinds that have one and more
+        than one job here (a lone job reads for itself, as it always did)."""
+        groups: dict[str, list[jobs.ClaimedJob]] = {}
+        for job in claimed:
+            groups.setdefault(job.kind, []).append(job)
+        found: dict[int, Any] = {}
+        for kind, group in groups.items():
+            prepare = self.registry.batch(kind)
+            if prepare is None or len(group) < 2:
+                continue
+            try:
+                found.update(await prepare(self.node, group))
+            except Exception:
+                log.exception(
+                    "preparing %d %s jobs together failed; each runs alone", len(group), kind
+                )
+        if not found:
+            return claimed
+        return [replace(job, prepared=found[job.id]) if job.id in found else job for job in claimed]
+
     async def run_once(self, limit: int | None = None) -> int:
         """Claim one batch and run it to the end; returns how many jobs ran."""
-        claimed = await self._settle([], limit or self.batch)
+        claimed = await self._prepared(await self._settle([], limit or self.batch))
         if not claimed:
             return 0
         semaphore = asyncio.Semaphore(self.concurrency)
@@ -229,7 +269,7 @@ class Worker:
                     await asyncio.sleep(self.poll_interval)
                     continue  # ``finished`` is kept and recorded by the next attempt
                 finished = []
-                for job in claimed:
+                for job in await self._prepared(claimed):
                     task = asyncio.create_task(self._execute(job))
                     task.add_done_callback(self._on_end)
                     in_flight[task] = job

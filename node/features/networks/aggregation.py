@@ -18,11 +18,10 @@ networks see an activity before the handlers of node/features/interactions/handl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import text
 from sqlmodel import Session, col, delete, select
 
 from node.activitypub.addressing import origin
@@ -38,6 +37,7 @@ from node.features.networks.filing import (
 )
 from node.features.networks.forward import forward, raw_body
 from node.features.networks.rules import FOLLOWED, RELAYED
+from node.features.networks.sources import MEMBER, Sources, sources_from, sources_of
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
 from node.federation.inbox.embedded import from_origin, inner_object
@@ -53,7 +53,6 @@ NOT_CONTENT = frozenset(
     {"Like", "Dislike", "Delete", "Undo", "Follow", "Accept", "Reject", "Add", "Remove",
      "Block", "Flag", "Announce", "Join", "Leave", "Update", "Create", "Tombstone"}
 ) | ACTOR_TYPES  # fmt: skip
-MEMBER = "member"
 # Fetches one Announce may cause: the wrapper, the object, and one more for an indirection.
 FETCH_LIMIT = 3
 
@@ -69,34 +68,6 @@ async def handle_incoming(msg: Incoming) -> str | None:
     if msg.type == "Update":
         return await to_thread.run_sync(_on_update, msg)
     return await to_thread.run_sync(_on_delete, msg)
-
-
-# (network id, member|followed) of our networks that take items from :actor, in one prebuilt
-# statement: it runs for every Create and Announce that arrives (built with the ORM on each
-# call, its compilation was a sixth of an inbox job's CPU, py-spy on the worker).
-_MEMBERS = (
-    "SELECT network_id, 'member' FROM membership WHERE member = :actor AND state = 'admitted'"
-)
-_FOLLOWED = (
-    " UNION ALL SELECT following.actor_id, 'followed' FROM following"
-    " JOIN local_actor ON local_actor.id = following.actor_id"
-    " WHERE following.target_id = :actor AND following.state = 'accepted'"
-    " AND local_actor.kind = 'network'"
-)
-SOURCES = text(_MEMBERS + _FOLLOWED)
-NETWORK_SOURCES = text(_MEMBERS + " AND kind = 'network'" + _FOLLOWED)
-
-
-def _sources(session: Session, actor: str, *, networks_only: bool) -> list[tuple[int, str]]:
-    """(network id, member|followed) for each of our networks that takes items from ``actor``."""
-    query = NETWORK_SOURCES if networks_only else SOURCES
-    found: dict[int, str] = {}
-    for network_id, source in session.connection().execute(query, {"actor": actor}):
-        if source == MEMBER:
-            found[network_id] = MEMBER
-        else:
-            found.setdefault(network_id, FOLLOWED)
-    return sorted(found.items())
 
 
 def _addressed_by_stranger(session: Session, msg: Incoming) -> str | None:
@@ -141,9 +112,12 @@ async def _file_all(node: NodeContext, arrivals: list[Arrival]) -> str:
 PLAN = "networks.create_plan"
 
 
-def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
+def create_plan(
+    session: Session, msg: Incoming, known: Mapping[str, Sources] | None = None
+) -> list[Arrival] | str | None:
     """What our networks would do with a Create: the arrivals to file, a reason not to (a
-    string), or None when it concerns none of them."""
+    string), or None when it concerns none of them. ``known``: the sources of its sender, read
+    already (:func:`sources_of`)."""
     obj = Object.of(msg.object)
     if obj is None or not obj.id or obj.has_type(*ACTOR_TYPES):
         return None
@@ -151,7 +125,10 @@ def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
         return None  # refused at the inbox already; never file someone else's object
     if not attributed_to(obj.raw, msg.actor):
         return "network: attributed to someone other than its sender, not filed"
-    sources = _sources(session, msg.actor, networks_only=False)
+    if known is not None and msg.actor in known:
+        sources = known[msg.actor]
+    else:
+        sources = sources_from(session, msg.actor, networks_only=False)
     if not sources:
         return _addressed_by_stranger(session, msg)
     if not obj.is_public and not is_public(msg.activity):
@@ -168,6 +145,13 @@ def create_plan(session: Session, msg: Incoming) -> list[Arrival] | str | None:
 def prepare_create(session: Session, msg: Incoming) -> None:
     """Read the Create's plan with the activity (see PLAN)."""
     msg.prepared[PLAN] = create_plan(session, msg)
+
+
+def prepare_creates(session: Session, msgs: list[Incoming]) -> None:
+    """:func:`prepare_create` for several Creates, their senders' sources in one statement."""
+    known = sources_of(session, (msg.actor for msg in msgs))
+    for msg in msgs:
+        msg.prepared[PLAN] = create_plan(session, msg, known)
 
 
 def _planned(msg: Incoming) -> list[Arrival] | str | None:
@@ -229,7 +213,7 @@ async def _on_announce(msg: Incoming) -> str | None:
 
     def plan() -> list[tuple[int, str]] | None:
         with Session(msg.node.engine) as session:
-            sources = _sources(session, msg.actor, networks_only=True)
+            sources = sources_from(session, msg.actor, networks_only=True)
             return [s for s in sources if not already_filed(session, s[0], object_id)] or (
                 None if not sources else []
             )

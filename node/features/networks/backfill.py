@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 from node.activitypub import bounds
 from node.activitypub.addressing import is_http_url, origin
 from node.activitypub.vocab import Object, id_of, is_public
-from node.features.networks.aggregation import MEMBER, NOT_CONTENT
+from node.features.networks.aggregation import NOT_CONTENT
 from node.features.networks.filing import Arrival, file_item
+from node.features.networks.sources import MEMBER
 from node.federation.context import NodeContext
 from node.federation.remote import actors as remote
 from node.federation.remote.fetch import is_local

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import DateTime, Integer, bindparam, literal_column, or_, true, union_all
 from sqlmodel import Session, col, select
 
+from node.db import unindexed
 from node.features.networks.facts import SPANS
 from node.features.networks.queries import Filters, shown_branches, shown_unindexed
 from node.models.networks import NetworkItem
@@ -136,7 +137,7 @@ def _within(shown: Any, cursor: bool, *, kind_indexed: bool = True) -> Any:
     ties, those after its id."""
     start, key = col(NetworkItem.start_time), col(NetworkItem.object_id)
     kind: Any = col(NetworkItem.kind)
-    event = (kind if kind_indexed else kind.concat("")) == "event"
+    event = (kind if kind_indexed else unindexed(kind)) == "event"
     base = shown.where(NetworkItem.network_id == bindparam("network"), event)
     if cursor:
         at: Any = bindparam("after_start")

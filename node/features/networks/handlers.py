@@ -169,4 +169,4 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.on("Accept", Target.OUR_JOIN, on_accept)
     dispatcher.on("Reject", Target.OUR_JOIN, on_reject)
     dispatcher.observe(aggregation.AGGREGATED, aggregation.handle_incoming)
-    dispatcher.prepare({"Create"}, aggregation.prepare_create)
+    dispatcher.prepare({"Create"}, aggregation.prepare_create, aggregation.prepare_creates)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from node.db import as_utc
+from node.db import as_utc, unindexed
 from node.features.networks import clean
 from node.features.networks.facts import ShownItem, item_facts
 from node.features.networks.profiles import Credit, credits_of, profile_of
@@ -253,8 +253,8 @@ def shown_unindexed(filters: Filters) -> Any:
         region = filters.region.lower()
         query = query.where(
             or_(
-                func.lower(NetworkItem.region).concat("") == region,
-                func.lower(NetworkItem.country).concat("") == region,
+                unindexed(func.lower(NetworkItem.region)) == region,
+                unindexed(func.lower(NetworkItem.country)) == region,
             )
         )
     return _facets(query, replace(filters, region=""), indexed=False)
@@ -271,7 +271,7 @@ def _facets(query: Any, filters: Filters, *, indexed: bool) -> Any:
         query = query.where(col(NetworkItem.tags).contains(f" {filters.tag} "))
     if filters.category:
         category: Any = col(NetworkItem.category)
-        query = query.where((category if indexed else category.concat("")) == filters.category)
+        query = query.where((category if indexed else unindexed(category)) == filters.category)
     if filters.online is not None:
         query = query.where(NetworkItem.online == filters.online)
     return query

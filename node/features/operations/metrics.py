@@ -26,7 +26,7 @@ from node.federation import job_queries
 from node.federation.context import NodeContext
 from node.federation.jobs import ClaimedJob
 from node.federation.outbox.deliver import inbox_host
-from node.federation.worker import Done, Fail, JobHandler, Outcome, Registry
+from node.federation.worker import BatchPreparer, Done, Fail, JobHandler, Outcome, Registry
 
 
 class Metrics:
@@ -202,7 +202,13 @@ def _log_job(job: ClaimedJob, name: str, outcome: Outcome, elapsed: float) -> No
 class ObservedRegistry(Registry):
     """A job registry whose handlers count their outcomes (and deliveries by host)."""
 
-    def register(self, kind: str, handler: JobHandler, policy: Any = None) -> None:
+    def register(
+        self,
+        kind: str,
+        handler: JobHandler,
+        policy: Any = None,
+        batch: BatchPreparer | None = None,
+    ) -> None:
         async def observed(node: NodeContext, job: ClaimedJob) -> Outcome:
             start = time.perf_counter()
             outcome = await handler(node, job)
@@ -218,7 +224,7 @@ class ObservedRegistry(Registry):
                 ).inc()
             return outcome
 
-        super().register(kind, observed, policy)
+        super().register(kind, observed, policy, batch)
 
 
 class QueueCollector(Collector):

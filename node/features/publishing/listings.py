@@ -25,7 +25,7 @@ from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from node import keyset
-from node.db import as_utc, now_utc
+from node.db import as_utc, now_utc, unindexed
 from node.models import Item, ItemTag, LocalActor
 
 Section = Literal["events", "past", "calls", "news"]
@@ -123,7 +123,7 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
         # campaign: few) are read on the end index, (actor_id, kind, end_time) from now, their
         # start compared as an expression no index holds, and sorted.
         long_ago = now - RUNNING
-        lasting = events.where(func.coalesce(start, start) < long_ago, end >= now)
+        lasting = events.where(unindexed(start) < long_ago, end >= now)
         running = events.where(start >= long_ago, start < now, end >= now)
         ahead = events.where(start >= now, end >= now)
         order = (start, ident)
@@ -180,7 +180,7 @@ def _compared(rng: Range) -> tuple[Any, ...]:
     """The columns a range's order and cursor compare: as they are, or (a range read on
     another index, ``seek=False``) as expressions no index holds, so that the planner reads
     the range's own index and sorts its few rows rather than walk the order's index."""
-    return rng.columns if rng.seek else tuple(func.coalesce(c, c) for c in rng.columns)
+    return rng.columns if rng.seek else tuple(unindexed(c) for c in rng.columns)
 
 
 def _walk(

@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from node.db import read_session
 from node.features.search.hits import Hit
 from node.features.search.query import SearchError, SearchQuery, search
 from node.web import fragments
@@ -65,7 +65,7 @@ def search_page(request: Request) -> Response:
             hits=[],
             params=dict(request.query_params),
         )
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         hits = search(session, node, query)
     # the language html() will draw the page in
     lang = page_language(request, {})
@@ -88,7 +88,7 @@ def search_api(request: Request) -> Response:
         query = SearchQuery.from_params(request.query_params)
     except SearchError as exc:
         return json_error(400, str(exc))
-    with Session(node.engine) as session:
+    with read_session(node.engine) as session:
         hits = search(session, node, query)
     return json_response({"query": query.as_params(), "items": [_view(h) for h in hits]})
 

@@ -11,12 +11,16 @@ Preparers run where the activity is read from the database, in that thread and s
 (node/federation/inbox/process.py): what a handler would otherwise ask in a thread hop and a
 session of its own (which of our networks take a Create from its sender) is in
 ``Incoming.prepared`` when it runs; a handler still works without it (tests build Incoming
-directly).
+directly). A preparer may have a batch form, run once for the activities of its type that a
+worker loads together (one query for all their senders, not one each); when that form fails,
+each activity gets the one-at-a-time form, and one that fails even so is left out of the batch
+(its job then loads and runs alone, and fails or retries alone).
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +29,8 @@ from node.federation.context import NodeContext
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+log = logging.getLogger("solnode.inbox")
 
 
 class Target(enum.Enum):
@@ -66,6 +72,8 @@ Handler = Callable[[Incoming], Awaitable[str]]
 Observer = Callable[[Incoming], Awaitable[str | None]]
 # Blocking, in the thread and session that read the activity: fills ``Incoming.prepared``.
 Preparer = Callable[["Session", Incoming], None]
+# The same for several activities of one type at once (``Dispatcher.prepared_many``).
+BatchPreparer = Callable[["Session", list[Incoming]], None]
 
 
 class Dispatcher:
@@ -74,7 +82,7 @@ class Dispatcher:
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, Target], Handler] = {}
         self._observers: dict[str, list[Observer]] = {}
-        self._preparers: dict[str, list[Preparer]] = {}
+        self._preparers: dict[str, list[tuple[Preparer, BatchPreparer | None]]] = {}
 
     def on(self, kind: str, target: Target, handler: Handler) -> None:
         """Register the handler of ``kind`` activities about ``target`` (``ANY``: all)."""
@@ -90,16 +98,47 @@ class Dispatcher:
                 raise ValueError(f"{observer.__qualname__} already observes {kind}")
             seen.append(observer)
 
-    def prepare(self, kinds: Iterable[str], preparer: Preparer) -> None:
-        """Let ``preparer`` read what it needs of these types where they are loaded."""
+    def prepare(
+        self, kinds: Iterable[str], preparer: Preparer, batch: BatchPreparer | None = None
+    ) -> None:
+        """Let ``preparer`` read what it needs of these types where they are loaded; ``batch``,
+        if given, does the same for several activities at once."""
         for kind in kinds:
-            self._preparers.setdefault(kind, []).append(preparer)
+            self._preparers.setdefault(kind, []).append((preparer, batch))
 
     def prepared(self, session: Session, msg: Incoming) -> Incoming:
         """``msg`` with what its type's preparers read (blocking: the loading thread)."""
-        for preparer in self._preparers.get(msg.type, ()):
+        for preparer, _ in self._preparers.get(msg.type, ()):
             preparer(session, msg)
         return msg
+
+    def prepared_many(self, session: Session, msgs: list[Incoming]) -> list[Incoming]:
+        """``msgs`` with what their types' preparers read, each preparer once for all the
+        activities of its types where it has a batch form; the ones a preparer failed on
+        are left out (blocking: the loading thread)."""
+        failed: set[int] = set()
+        by_type: dict[str, list[Incoming]] = {}
+        for msg in msgs:
+            by_type.setdefault(msg.type, []).append(msg)
+        for kind, group in by_type.items():
+            for preparer, batch in self._preparers.get(kind, ()):
+                if batch is not None:
+                    try:
+                        batch(session, group)
+                        continue
+                    except Exception:
+                        log.exception(
+                            "preparing %d %s activities together failed", len(group), kind
+                        )
+                for msg in group:
+                    if id(msg) in failed:
+                        continue
+                    try:
+                        preparer(session, msg)
+                    except Exception:
+                        log.exception("preparing %s failed; its job runs alone", msg.activity_id)
+                        failed.add(id(msg))
+        return [msg for msg in msgs if id(msg) not in failed]
 
     def handler_for(self, kind: str, target: Target) -> Handler | None:
         """The handler of this pair, else the one for the type whatever its target."""

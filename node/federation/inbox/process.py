@@ -6,6 +6,7 @@ import logging
 import time
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import orjson
 from anyio import to_thread
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
-from node.db import now_utc, write_connection
+from node.db import now_utc, read_session, write_connection
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming
 from node.federation.inbox.targets import resolve_target
@@ -31,33 +32,70 @@ INBOX_POLICY = RetryPolicy(base=10, factor=3, cap=1800, max_attempts=6)
 # The row's columns, not an ORM object: nothing here writes it back (its result is written
 # with the job's completion, FINISH below).
 LOAD = text("SELECT raw, activity_id, type, actor, recipient FROM inbox_activity WHERE id = :id")
+# The rows of several jobs claimed together (prepare_batch).
+LOAD_MANY = text(
+    "SELECT raw, activity_id, type, actor, recipient, id FROM inbox_activity WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _incoming(node: NodeContext, session: Session, row_id: int, row: Any) -> Incoming:
+    raw, activity_id, kind, actor, recipient = row[:5]
+    # handlers compare `type` with sets of names: a list of types must not crash them
+    activity = primary_types(orjson.loads(raw))
+    return Incoming(
+        node=node,
+        activity=activity,
+        activity_id=activity_id,
+        type=kind,
+        actor=actor,
+        recipient=recipient,
+        inbox_row_id=row_id,
+        target=resolve_target(node, session, activity),
+    )
 
 
 def _load(node: NodeContext, row_id: int, dispatcher: Dispatcher) -> Incoming | None:
-    with Session(node.engine) as session:
+    # Reads only: on PostgreSQL no BEGIN and no closing ROLLBACK (db.read_session).
+    with read_session(node.engine) as session:
         row = session.connection().execute(LOAD, {"id": row_id}).first()
         if row is None:
             return None
-        raw, activity_id, kind, actor, recipient = row
-        # handlers compare `type` with sets of names: a list of types must not crash them
-        activity = primary_types(orjson.loads(raw))
-        msg = Incoming(
-            node=node,
-            activity=activity,
-            activity_id=activity_id,
-            type=kind,
-            actor=actor,
-            recipient=recipient,
-            inbox_row_id=row_id,
-            target=resolve_target(node, session, activity),
-        )
-        return dispatcher.prepared(session, msg)
+        return dispatcher.prepared(session, _incoming(node, session, row_id, row))
+
+
+def _load_many(node: NodeContext, row_ids: list[int], dispatcher: Dispatcher) -> list[Incoming]:
+    """The activities of these rows with their targets and what their preparers read, in one
+    read-only session. A row that is gone, or that fails to parse or prepare, is left out:
+    its job loads it alone and fails or retries alone, as it would have."""
+    loaded = []
+    with read_session(node.engine) as session:
+        for row in session.connection().execute(LOAD_MANY, {"ids": row_ids}).all():
+            try:
+                loaded.append(_incoming(node, session, row.id, row))
+            except Exception as exc:
+                log.info("inbox activity %s left to run alone: %r", row.id, exc)
+        return dispatcher.prepared_many(session, loaded)
+
+
+async def prepare_batch(
+    node: NodeContext, claimed: list[ClaimedJob], dispatcher: Dispatcher
+) -> dict[int, Incoming]:
+    """Job id -> its activity, loaded and prepared with the others in ONE thread hop."""
+    by_row: dict[int, int] = {}
+    for job in claimed:
+        row_id = job.payload.get("inbox_id")
+        if isinstance(row_id, int):
+            by_row[row_id] = job.id
+    msgs = await to_thread.run_sync(_load_many, node, list(by_row), dispatcher)
+    return {by_row[msg.inbox_row_id]: msg for msg in msgs}
 
 
 async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Dispatcher) -> Outcome:
     """Dispatch the stored activity on (type, target) and record what was done."""
     row_id = int(job.payload["inbox_id"])
-    msg = await to_thread.run_sync(_load, node, row_id, dispatcher)
+    msg = job.prepared if isinstance(job.prepared, Incoming) else None
+    if msg is None:
+        msg = await to_thread.run_sync(_load, node, row_id, dispatcher)
     if msg is None:
         return Fail(f"inbox activity {row_id} no longer exists")
     if msg.type not in dispatcher.types:
@@ -140,4 +178,7 @@ def register(registry: Registry, dispatcher: Dispatcher) -> None:
     async def run(node: NodeContext, job: ClaimedJob) -> Outcome:
         return await process_inbox_job(node, job, dispatcher)
 
-    registry.register("inbox", run, INBOX_POLICY)
+    async def batch(node: NodeContext, claimed: list[ClaimedJob]) -> dict[int, Incoming]:
+        return await prepare_batch(node, claimed, dispatcher)
+
+    registry.register("inbox", run, INBOX_POLICY, batch)
