@@ -6,8 +6,9 @@ The flow (docs/architecture.md)::
                     the caller's transaction; nothing is delivered while a request waits
     "fanout" job    expands the audience into distinct inboxes (shared inboxes first) and
                     enqueues one "deliver" job per inbox                   -> fanout.py
-    "deliver" job   signs at send time, POSTs, retries with back-off, prunes gone followers,
-                    and keeps a per-host circuit breaker                   -> deliver_job.py, circuit.py
+    "deliver" job   signs at send time (in batches on signing threads), POSTs, retries with
+                    back-off, prunes gone followers, and keeps a per-host circuit breaker
+                                          -> deliver.py, signer_threads.py, circuit.py
 
 Usage, from publishing code or an inbox handler::
 
