@@ -180,7 +180,9 @@ def own_events(
     bounded ranges (own_ranges.py: what starts from ``since`` on, and what began before it, one
     range per class of duration), then the items of the ids it finds."""
     cursor = (after.start, after.object_id) if after is not None else None
-    shape, values = own_ranges.asked(actor.id if actor else None, since, until, cursor, limit)
+    lateral = event_ranges.lateral(session)
+    mine = actor.id if actor else None
+    shape, values = own_ranges.asked(mine, since, until, cursor, limit, lateral)
     return own_items(session, own_ranges.soonest(*shape), values)
 
 

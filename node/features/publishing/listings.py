@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, literal, tuple_, union_all
@@ -25,8 +25,9 @@ from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from node import keyset
-from node.db import as_utc, now_utc, unindexed
+from node.db import as_utc, now_utc
 from node.models import Item, ItemTag, LocalActor
+from node.models.spans import SPANS
 
 Section = Literal["events", "past", "calls", "news"]
 SECTIONS: tuple[Section, ...] = ("events", "past", "calls", "news")
@@ -35,9 +36,6 @@ PROFILE_SIZE = 4
 # An old ?page=N link beyond this is sent to the first page (finding its cursor reads the keys
 # of every row before it: 6,000 at most).
 MAX_LEGACY_PAGE = 500
-# The running events begun within this before now are one range of the start index; those
-# begun earlier, another on the end index (section_list).
-RUNNING = timedelta(days=366)
 # A hashtag as a URL segment (/tags/<tag>, and the tag feeds in node/features/feeds/routes.py).
 TAG_RE = re.compile(r"^\w{1,64}$")
 
@@ -53,10 +51,11 @@ class Range:
     query: SelectOfScalar[Item]
     columns: tuple[Any, ...]
     descending: bool
-    # False: the range is read on another index than its order's and sorted (a few rows), so
-    # the cursor is compared as an expression no index holds, lest the planner walk the
-    # order's index from the cursor instead
-    seek: bool = True
+    # set: the range is the events of ``query`` running at this moment, read one class of
+    # duration at a time (:func:`_running_keys`); ``former``: the marks of the ranges it took
+    # the place of, whose cursors it answers (their rows are its rows, in its order)
+    running_at: datetime | None = None
+    former: tuple[str, ...] = ()
 
     def key(self, item: Item) -> Key:
         """The cursor of a row of this range."""
@@ -76,9 +75,14 @@ class Ranges:
     def parse(self, raw: str | None) -> Key | None:
         """The cursor a URL carries, None when absent, malformed or not of this list."""
         found = keyset.parse(raw, str, *self.kinds)
-        if found is None or not any(r.mark == found[0] for r in self.ranges):
+        if found is None:
             return None
-        return found
+        for r in self.ranges:
+            if found[0] == r.mark:
+                return found
+            if found[0] in r.former:
+                return (r.mark, *found[1:])
+        return None
 
 
 @dataclass(frozen=True)
@@ -117,20 +121,16 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
             return Ranges((Range("p", over, (start, ident), True),), kinds)
         # Running now, then still to come: start-ordered ranges (an event starting later is
         # not over yet, so the last range is bounded by now and the cursor). The running ones
-        # begun within RUNNING before now are a range of the start index, both ends bound
-        # (with no lower bound it would walk every past event of the organization from its
-        # first); those begun earlier and still running (a standing exhibition, a year-long
-        # campaign: few) are read on the end index, (actor_id, kind, end_time) from now, their
-        # start compared as an expression no index holds, and sorted.
-        long_ago = now - RUNNING
-        lasting = events.where(unindexed(start) < long_ago, end >= now)
-        running = events.where(start >= long_ago, start < now, end >= now)
+        # are one range a class of duration (item.span_class, 0029): one of class k running
+        # now began in [now - SPANS[k], now), a range of (actor_id, kind, span_class,
+        # start_time, id) closed on both sides, their union ordered by start (before, those
+        # begun within a year were one range, and the earlier ones were read on the end index
+        # through every event to come: "l" cursors are this range's).
         ahead = events.where(start >= now, end >= now)
         order = (start, ident)
         return Ranges(
             (
-                Range("l", lasting, order, False, seek=False),
-                Range("r", running, order, False),
+                Range("r", events, order, False, running_at=now, former=("l",)),
                 Range("f", ahead, order, False),
             ),
             kinds,
@@ -164,7 +164,7 @@ def tag_list(tag: str) -> Ranges:
 
 def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
     """The rows of ``rng`` after (``onward``) or before the cursor, in the range's order."""
-    columns = _compared(rng)
+    columns = rng.columns
     key = tuple_(*columns) if len(columns) > 1 else columns[0]
     at = cursor[1:] if len(rng.columns) > 1 else cursor[1]
     bound = tuple_(*at) if len(rng.columns) > 1 else at
@@ -173,14 +173,7 @@ def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
 
 def _ordered(rng: Range, query: Any, onward: bool) -> Any:
     descending = rng.descending == onward
-    return query.order_by(*(c.desc() if descending else c for c in _compared(rng)))
-
-
-def _compared(rng: Range) -> tuple[Any, ...]:
-    """The columns a range's order and cursor compare: as they are, or (a range read on
-    another index, ``seek=False``) as expressions no index holds, so that the planner reads
-    the range's own index and sorts its few rows rather than walk the order's index."""
-    return rng.columns if rng.seek else tuple(unindexed(c) for c in rng.columns)
+    return query.order_by(*(c.desc() if descending else c for c in rng.columns))
 
 
 def _walk(
@@ -194,14 +187,68 @@ def _walk(
         return []
     rows: list[tuple[Range, Item]] = []
     for rng in ranges:
-        query = rng.query
-        if cursor is not None and rng.mark == cursor[0]:
-            query = query.where(_beyond(rng, cursor, onward))
-        query = _ordered(rng, query, onward).limit(size + 1 - len(rows))
+        at = cursor if cursor is not None and rng.mark == cursor[0] else None
+        wanted = size + 1 - len(rows)
+        if rng.running_at is not None:
+            keys = _running_keys(rng, at, onward, wanted).subquery("running")
+            order = (keys.c.start_time, keys.c.id)
+            query: Any = (
+                select(Item)
+                .join(keys, col(Item.id) == keys.c.id)
+                .order_by(*(c if onward else c.desc() for c in order))
+                .limit(wanted)
+            )
+        else:
+            query = rng.query if at is None else rng.query.where(_beyond(rng, at, onward))
+            query = _ordered(rng, query, onward).limit(wanted)
         rows += [(rng, item) for item in session.exec(query)]
         if len(rows) > size:
             break
     return rows
+
+
+def _running_keys(rng: Range, cursor: Key | None, onward: bool, limit: int) -> Any:
+    """(id, start_time) of the events of a running range (``running_at``) from the cursor on
+    (or back), in its order, at most ``limit``: the union of one range per class of duration,
+    each closed on both sides (the later of the class's lower bound and the cursor's start, the
+    earlier of now and the cursor's), ordered and limited on its own index; the end is checked
+    on its rows."""
+    now = rng.running_at
+    assert now is not None
+    start, ident, end = col(Item.start_time), col(Item.id), col(Item.end_time)
+    parts = []
+    for k, span in enumerate(SPANS):
+        lower, query = _started_from(now, span), rng.query
+        if cursor is not None and onward:
+            at, key = cursor[1], cursor[2]
+            lower = max(lower, at)
+            query = query.where(start < now, or_(start > at, ident > key))
+        elif cursor is not None:
+            at, key = cursor[1], cursor[2]
+            query = query.where(start <= at if at < now else start < now)
+            query = query.where(or_(start < at, ident < key))
+        else:
+            query = query.where(start < now)
+        query = query.where(col(Item.span_class) == k, start >= lower, end >= now)
+        order = (start, ident) if onward else (start.desc(), ident.desc())
+        keyed = query.with_only_columns(ident, start).order_by(*order).limit(limit)
+        # each range in a subquery of its own: SQLite takes no ORDER BY or LIMIT on the
+        # members of a compound select
+        parts.append(select_columns(*keyed.subquery().c))
+    found = union_all(*parts).subquery("classes")
+    order = (found.c.start_time, found.c.id)
+    return (
+        select_columns(found.c.id, found.c.start_time)
+        .order_by(*(c if onward else c.desc() for c in order))
+        .limit(limit)
+    )
+
+
+def _started_from(now: datetime, span: timedelta) -> datetime:
+    """``now`` - ``span``, or the earliest datetime when that is earlier (the last classes
+    reach back past year 1)."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return now - span if now - earliest > span else earliest
 
 
 def read(
@@ -256,6 +303,13 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     parts = []
     for rank, rng in enumerate(lst.ranges):
         names = ["k0", "k1"][: len(rng.columns)]
+        if rng.running_at is not None:
+            keys = _running_keys(rng, None, True, position).subquery()
+            keyed = select_columns(
+                literal(rank).label("rank"), keys.c.start_time.label("k0"), keys.c.id.label("k1")
+            )
+            parts.append(keyed.subquery())
+            continue
         keyed = rng.query.with_only_columns(
             literal(rank).label("rank"),
             *(c.label(n) for c, n in zip(rng.columns, names, strict=True)),
