@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, literal, tuple_, union_all
@@ -26,8 +26,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from node import keyset
 from node.db import as_utc, now_utc
+from node.features.publishing import running_ranges
 from node.models import Item, ItemTag, LocalActor
-from node.models.spans import SPANS
 
 Section = Literal["events", "past", "calls", "news"]
 SECTIONS: tuple[Section, ...] = ("events", "past", "calls", "news")
@@ -51,10 +51,12 @@ class Range:
     query: SelectOfScalar[Item]
     columns: tuple[Any, ...]
     descending: bool
-    # set: the range is the events of ``query`` running at this moment, read one class of
-    # duration at a time (:func:`_running_keys`); ``former``: the marks of the ranges it took
-    # the place of, whose cursors it answers (their rows are its rows, in its order)
+    # set: the range is the events of ``owner`` running at this moment, read one class of
+    # duration at a time (running_ranges.py; ``query`` names them); ``former``: the marks of
+    # the ranges it took the place of, whose cursors it answers (their rows are its rows, in
+    # its order)
     running_at: datetime | None = None
+    owner: int | None = None
     former: tuple[str, ...] = ()
 
     def key(self, item: Item) -> Key:
@@ -130,7 +132,7 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
         order = (start, ident)
         return Ranges(
             (
-                Range("r", events, order, False, running_at=now, former=("l",)),
+                Range("r", events, order, False, running_at=now, owner=actor.id, former=("l",)),
                 Range("f", ahead, order, False),
             ),
             kinds,
@@ -190,65 +192,24 @@ def _walk(
         at = cursor if cursor is not None and rng.mark == cursor[0] else None
         wanted = size + 1 - len(rows)
         if rng.running_at is not None:
-            keys = _running_keys(rng, at, onward, wanted).subquery("running")
-            order = (keys.c.start_time, keys.c.id)
-            query: Any = (
-                select(Item)
-                .join(keys, col(Item.id) == keys.c.id)
-                .order_by(*(c if onward else c.desc() for c in order))
-                .limit(wanted)
-            )
+            way, values = _running(rng, at, onward, wanted)
+            rows += [(rng, item) for item in session.exec(running_ranges.rows(way), params=values)]
         else:
             query = rng.query if at is None else rng.query.where(_beyond(rng, at, onward))
             query = _ordered(rng, query, onward).limit(wanted)
-        rows += [(rng, item) for item in session.exec(query)]
+            rows += [(rng, item) for item in session.exec(query)]
         if len(rows) > size:
             break
     return rows
 
 
-def _running_keys(rng: Range, cursor: Key | None, onward: bool, limit: int) -> Any:
-    """(id, start_time) of the events of a running range (``running_at``) from the cursor on
-    (or back), in its order, at most ``limit``: the union of one range per class of duration,
-    each closed on both sides (the later of the class's lower bound and the cursor's start, the
-    earlier of now and the cursor's), ordered and limited on its own index; the end is checked
-    on its rows."""
-    now = rng.running_at
-    assert now is not None
-    start, ident, end = col(Item.start_time), col(Item.id), col(Item.end_time)
-    parts = []
-    for k, span in enumerate(SPANS):
-        lower, query = _started_from(now, span), rng.query
-        if cursor is not None and onward:
-            at, key = cursor[1], cursor[2]
-            lower = max(lower, at)
-            query = query.where(start < now, or_(start > at, ident > key))
-        elif cursor is not None:
-            at, key = cursor[1], cursor[2]
-            query = query.where(start <= at if at < now else start < now)
-            query = query.where(or_(start < at, ident < key))
-        else:
-            query = query.where(start < now)
-        query = query.where(col(Item.span_class) == k, start >= lower, end >= now)
-        order = (start, ident) if onward else (start.desc(), ident.desc())
-        keyed = query.with_only_columns(ident, start).order_by(*order).limit(limit)
-        # each range in a subquery of its own: SQLite takes no ORDER BY or LIMIT on the
-        # members of a compound select
-        parts.append(select_columns(*keyed.subquery().c))
-    found = union_all(*parts).subquery("classes")
-    order = (found.c.start_time, found.c.id)
-    return (
-        select_columns(found.c.id, found.c.start_time)
-        .order_by(*(c if onward else c.desc() for c in order))
-        .limit(limit)
-    )
-
-
-def _started_from(now: datetime, span: timedelta) -> datetime:
-    """``now`` - ``span``, or the earliest datetime when that is earlier (the last classes
-    reach back past year 1)."""
-    earliest = datetime.min.replace(tzinfo=UTC)
-    return now - span if now - earliest > span else earliest
+def _running(
+    rng: Range, cursor: Key | None, onward: bool, limit: int
+) -> tuple[running_ranges.Way, dict[str, Any]]:
+    """The statement and parameters of a running range's read (running_ranges.py)."""
+    assert rng.running_at is not None and rng.owner is not None
+    at = (cursor[1], cursor[2]) if cursor is not None else None
+    return running_ranges.asked(rng.owner, rng.running_at, at, onward, limit)
 
 
 def read(
@@ -300,11 +261,12 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     MAX_LEGACY_PAGE."""
     if position < 1:
         return None
-    parts = []
+    parts, values = [], {}
     for rank, rng in enumerate(lst.ranges):
         names = ["k0", "k1"][: len(rng.columns)]
         if rng.running_at is not None:
-            keys = _running_keys(rng, None, True, position).subquery()
+            way, values = _running(rng, None, True, position)
+            keys = running_ranges.keys(way).subquery()
             keyed = select_columns(
                 literal(rank).label("rank"), keys.c.start_time.label("k0"), keys.c.id.label("k1")
             )
@@ -321,7 +283,8 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     found = (
         session.connection()
         .execute(
-            select_columns(*merged.c).order_by(merged.c.rank, *order).offset(position - 1).limit(1)
+            select_columns(*merged.c).order_by(merged.c.rank, *order).offset(position - 1).limit(1),
+            values,
         )
         .first()
     )
