@@ -34,7 +34,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_collections import _pct, timed  # noqa: E402
 from bench_inbox import pg_schema  # noqa: E402
-from sqlalchemy import Engine, Integer, and_, bindparam, create_engine, insert, or_, text  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    or_,
+    text,
+)
 from sqlmodel import Session, col, select  # noqa: E402
 
 from node import migrations  # noqa: E402
@@ -149,8 +159,46 @@ def new_list(session: Session, actor: LocalActor) -> list[Any]:
     return [i.id for i in listings.read(session, lst, SIZE).items]
 
 
+def server_ms(engine: Engine, fn: Callable[[], list[Any]], n: int) -> str:
+    """PostgreSQL's planning + execution (ms, p50 of ``n``) of the statements ``fn`` runs
+    that read ``item`` (``EXPLAIN (ANALYZE, TIMING OFF)``)."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM item" in statement:
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    plans: list[float] = []
+    runs: list[float] = []
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cur = raw.cursor()
+        for _ in range(n):
+            plan = run = 0.0
+            for statement, params in seen:
+                cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + statement, params)
+                [[found]] = cur.fetchall()
+                plan += found[0]["Planning Time"]
+                run += found[0]["Execution Time"]
+            plans.append(plan)
+            runs.append(run)
+        cur.close()
+        conn.rollback()
+    return f"{_pct(plans, 0.5):.2f} + {_pct(runs, 0.5):.2f}"
+
+
 def pair(
-    label: str, before: Callable[[], list[Any]], after: Callable[[], list[Any]], n: int
+    label: str,
+    before: Callable[[], list[Any]],
+    after: Callable[[], list[Any]],
+    n: int,
+    engine: Engine,
 ) -> None:
     old: list[float] = []
     new: list[float] = []
@@ -170,6 +218,10 @@ def pair(
         f" {_pct(old, 0.5):8.2f} {_pct(new, 0.5):8.2f} {_pct(old, 0.5) / _pct(new, 0.5):7.1f}x",
         flush=True,
     )
+    if engine.dialect.name == "postgresql":
+        m = max(20, n // 5)
+        print(f"{'':<40} server plan + exec: {server_ms(engine, before, m)} -> "
+              f"{server_ms(engine, after, m)}", flush=True)  # fmt: skip
 
 
 def database_case(label: str, url: str, args: argparse.Namespace) -> None:
@@ -181,27 +233,32 @@ def database_case(label: str, url: str, args: argparse.Namespace) -> None:
         conn.execute(text("ANALYZE"))
     print(
         f"\n{label}: {args.past:,} past, {args.running + 1} running, {args.coming:,} to come"
-        f" a organization, two (load {os.getloadavg()})"
+        f" an organization, two (load {os.getloadavg()})"
     )
-    print(f"{'read':<40} {'CPU old':>8} {'CPU new':>8} {'ratio':>8} {'p50 old':>8} {'p50 new':>8}")
+    print(
+        f"{'read':<40} {'CPU old':>8} {'CPU new':>8} {'ratio':>8}"
+        f" {'p50 old':>8} {'p50 new':>8} {'ratio':>8}"
+    )
     deep = Cursor(NOW - timedelta(days=30), "")  # among the running events
     with Session(engine) as session:
         for who, name in (
-            (actor, "own_events (an organization's)"),
-            (None, "own_events (the node's)"),
+            (actor, "own_events (one org)"),
+            (None, "own_events (the node)"),
         ):
-            for at, page in ((None, "page 1"), (deep, "among the running")):
+            for at, page in ((None, "page 1"), (deep, "amid running")):
                 pair(
                     f"{name}, {page}",
                     lambda who=who, at=at: old_own(session, who, at),
                     lambda who=who, at=at: new_own(session, who, at),
                     args.requests,
+                    engine,
                 )
         pair(
             "events list /@nec/events, page 1",
             lambda: old_list(session, actor),
             lambda: new_list(session, actor),
             args.requests,
+            engine,
         )
     engine.dispose()
 

@@ -2,7 +2,8 @@
 news, a hashtag's items; one page at a time, paged by cursor at any depth.
 
 A list is one or more index ranges read one after the other (:class:`Range`): the open calls,
-then the closed ones; the events already running, then those still to come. A page reads each
+then the closed ones; the events already running (one range per class of duration, their
+union: running_ranges.py), then those still to come. A page reads each
 range from the cursor on (``(key, id)`` beyond the cursor's, in the range's order) with
 ``LIMIT size + 1``, bounded by its owner and kind and by the cursor: no OFFSET, no count, the
 same cost on page 1 and page 400. The cursor (node/keyset.py) is the last row's range letter
@@ -193,7 +194,8 @@ def _walk(
         wanted = size + 1 - len(rows)
         if rng.running_at is not None:
             way, values = _running(rng, at, onward, wanted)
-            rows += [(rng, item) for item in session.exec(running_ranges.rows(way), params=values)]
+            query = running_ranges.rows(way, _lateral(session))
+            rows += [(rng, item) for item in session.exec(query, params=values)]
         else:
             query = rng.query if at is None else rng.query.where(_beyond(rng, at, onward))
             query = _ordered(rng, query, onward).limit(wanted)
@@ -210,6 +212,11 @@ def _running(
     assert rng.running_at is not None and rng.owner is not None
     at = (cursor[1], cursor[2]) if cursor is not None else None
     return running_ranges.asked(rng.owner, rng.running_at, at, onward, limit)
+
+
+def _lateral(session: Session) -> bool:
+    """Whether the classes are one LATERAL subquery (PostgreSQL; running_ranges.keys)."""
+    return session.connection().dialect.name == "postgresql"
 
 
 def read(
@@ -261,12 +268,13 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     MAX_LEGACY_PAGE."""
     if position < 1:
         return None
-    parts, values = [], {}
+    parts: list[Any] = []
+    params: dict[str, Any] = {}  # a running range's (built once: running_ranges.py)
     for rank, rng in enumerate(lst.ranges):
         names = ["k0", "k1"][: len(rng.columns)]
         if rng.running_at is not None:
-            way, values = _running(rng, None, True, position)
-            keys = running_ranges.keys(way).subquery()
+            way, params = _running(rng, None, True, position)
+            keys = running_ranges.keys(way, _lateral(session)).subquery()
             keyed = select_columns(
                 literal(rank).label("rank"), keys.c.start_time.label("k0"), keys.c.id.label("k1")
             )
@@ -284,7 +292,7 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
         session.connection()
         .execute(
             select_columns(*merged.c).order_by(merged.c.rank, *order).offset(position - 1).limit(1),
-            values,
+            params,
         )
         .first()
     )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, literal_column, or_, union_all
+from sqlalchemy import DateTime, Integer, bindparam, literal_column, or_, true, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
@@ -53,11 +53,14 @@ def started_from(now: datetime, span: timedelta) -> datetime:
     return now - span if now - earliest > span else earliest
 
 
-@lru_cache(maxsize=4)
-def keys(way: Way) -> Any:
+@lru_cache(maxsize=8)
+def keys(way: Way, lateral: bool) -> Any:
     """(id, start_time) of the running events, in the list's order (or backwards), at most
     ``running_limit``: one range per class, each ordered and limited on its own index (in a
-    subquery of its own: SQLite takes no ORDER BY or LIMIT on the members of a compound)."""
+    subquery of its own: SQLite takes no ORDER BY or LIMIT on the members of a compound). On
+    PostgreSQL (``lateral``) the classes are one LATERAL subquery run once per class and its
+    lower bound: planned once (twelve members of a union cost ~1 ms of planning a page, 0.15 ->
+    1.1 ms)."""
     start, ident, end = col(Item.start_time), col(Item.id), col(Item.end_time)
     limit = bindparam("running_limit", type_=Integer)
     base = select(ident, start).where(
@@ -69,18 +72,34 @@ def keys(way: Way) -> Any:
         end >= bindparam("running_now"),
     )
     onward, cursor = way
-    at, key = bindparam("running_at"), bindparam("running_key")
+    at: Any = bindparam("running_at")
+    key: Any = bindparam("running_key")
     if cursor:
         base = base.where(or_(start > at, ident > key) if onward else or_(start < at, ident < key))
     order = (start, ident) if onward else (start.desc(), ident.desc())
-    parts = []
-    for k in range(len(SPANS)):
-        one = base.where(
-            col(Item.span_class) == literal_column(str(k)),
-            start >= bindparam(f"running_span{k}"),
-        )
-        parts.append(select_columns(*one.order_by(*order).limit(limit).subquery().c))
-    found = union_all(*parts).subquery("classes")
+    if lateral:
+        when = DateTime(timezone=True)
+        classes = union_all(
+            *[
+                select_columns(
+                    literal_column(str(k)).label("k"),
+                    bindparam(f"running_span{k}", type_=when).label("lower"),
+                )
+                for k in range(len(SPANS))
+            ]
+        ).subquery("spans")
+        one = base.where(col(Item.span_class) == classes.c.k, start >= classes.c.lower)
+        ran = one.order_by(*order).limit(limit).lateral("ran")
+        found = select_columns(*ran.c).select_from(classes).join(ran, true()).subquery("classes")
+    else:
+        parts = []
+        for k in range(len(SPANS)):
+            one = base.where(
+                col(Item.span_class) == literal_column(str(k)),
+                start >= bindparam(f"running_span{k}"),
+            )
+            parts.append(select_columns(*one.order_by(*order).limit(limit).subquery().c))
+        found = union_all(*parts).subquery("classes")
     ordered = (found.c.start_time, found.c.id)
     return (
         select_columns(found.c.id, found.c.start_time)
@@ -89,10 +108,10 @@ def keys(way: Way) -> Any:
     )
 
 
-@lru_cache(maxsize=4)
-def rows(way: Way) -> Any:
+@lru_cache(maxsize=8)
+def rows(way: Way, lateral: bool) -> Any:
     """The items of :func:`keys`, in its order."""
-    found = keys(way).subquery("running")
+    found = keys(way, lateral).subquery("running")
     ordered = (found.c.start_time, found.c.id)
     return (
         select(Item)
