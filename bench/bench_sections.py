@@ -40,6 +40,7 @@ from node import migrations  # noqa: E402
 from node.features.publishing import listings  # noqa: E402
 from node.federation.actors.local import create_actor  # noqa: E402
 from node.models import Item, ItemTag, LocalActor  # noqa: E402
+from node.models.spans import event_class  # noqa: E402
 
 SIZE = listings.PAGE_SIZE
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -111,6 +112,7 @@ def seed(engine: Engine, slug: str, n: int, earlier: timedelta = timedelta(0)) -
                 "source": {},
                 "start_time": start,
                 "end_time": end,
+                "span_class": event_class(start, end),  # as the ORM keeps it (0029)
                 "published": NOW - earlier - timedelta(minutes=3 * n - i),
                 "updated": NOW,
             }

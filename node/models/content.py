@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from node.db import as_utc
 from node.models.columns import json_dict, long_text, opt_ts, ts
+from node.models.spans import event_class
 
 
 class Item(SQLModel, table=True):
@@ -19,11 +21,16 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         # (published, id): the timeline's keyset order, one index range per page
         Index("ix_item_actor_published", "actor_id", "published", "id"),
-        # a profile's sections: the latest of one kind, the events not over yet (0020)
+        # a profile's sections: the latest of one kind (0020)
         Index("ix_item_actor_kind_published", "actor_id", "kind", "published", "id"),
-        Index("ix_item_actor_kind_end", "actor_id", "kind", "end_time"),
         # an organization's events in start order, paged by cursor (0023)
         Index("ix_item_actor_kind_start", "actor_id", "kind", "start_time", "id"),
+        # what still runs of the events begun before a moment, one range per class of duration
+        # closed on both sides: an organization's, and the node's (0029)
+        Index(
+            "ix_item_actor_kind_span_start", "actor_id", "kind", "span_class", "start_time", "id"
+        ),
+        Index("ix_item_kind_span_start", "kind", "span_class", "start_time", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +51,22 @@ class Item(SQLModel, table=True):
     published: datetime = ts()
     updated: datetime = ts()
     deleted_at: datetime | None = opt_ts()
+    # its class of duration (node/models/spans.py: 0 a day or less, or without a start; k up to
+    # 4^k days; without an end it lasts spans.NO_END), kept by the ORM on every insert and
+    # update (:meth:`__declare_last__`): what still runs at a moment is one range a class (0029)
+    span_class: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+    @classmethod
+    def __declare_last__(cls) -> None:
+        """Once the mapper is configured: every flush of an item classes its times, whichever
+        path wrote them (publishing, editing, a series' occurrences, notes, the demo)."""
+        event.listen(cls, "before_insert", _classed)
+        event.listen(cls, "before_update", _classed)
+
+
+def _classed(_mapper: Any, _connection: Any, item: Item) -> None:
+    start, end = item.start_time, item.end_time  # naive when read back from SQLite
+    item.span_class = event_class(start and as_utc(start), end and as_utc(end))
 
 
 class Series(SQLModel, table=True):

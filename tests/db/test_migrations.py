@@ -16,7 +16,9 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel
 
 from node import migrations
+from node.models import Item
 from node.models.networks import NetworkItem
+from tests.db.collections_support import actor
 from tests.db.network_support import local
 from tests.db.test_calendar_bounds import ORG, file_events, timed
 
@@ -140,6 +142,59 @@ def test_0022_classes_the_events_filed_before_it_as_filing_does(
     assert "ix_network_item_network_span_start" in _indexes(engine)
 
 
+def test_0029_classes_our_own_items_as_every_write_now_does(
+    engine: Engine, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Items written before 0029 (no class) get the class every write gives them now, at each
+    class's edge (an event without an end: 12 hours, class 0); the upgrade says how far it got;
+    the downgrade gives back (actor_id, kind, end_time) and takes the column away."""
+    owner = actor(engine, "nec")
+    start = datetime(2099, 6, 1, 9, tzinfo=UTC)
+    tick = timedelta(microseconds=1)
+    lengths = {
+        "no end": None,
+        "a day": timedelta(days=1),
+        "a day and a tick": timedelta(days=1) + tick,
+        "sixteen days": timedelta(days=16),
+        "sixteen days and a tick": timedelta(days=16) + tick,
+        "a century": timedelta(days=36525),
+    }
+    with Session(engine) as session:
+        for n, (name, length) in enumerate(lengths.items()):
+            end = None if length is None else start + length
+            session.add(Item(ap_id=f"https://x.example/{n}", actor_id=owner.id or 0,
+                             kind="event", document={"name": name}, source={},
+                             start_time=start, end_time=end))  # fmt: skip
+        session.add(Item(ap_id="https://x.example/call", actor_id=owner.id or 0, kind="call",
+                         document={"name": "call"}, source={}, end_time=start))  # fmt: skip
+        session.commit()
+    written = _item_classes(engine)
+    assert written == {
+        "no end": 0, "a day": 0, "a day and a tick": 1, "sixteen days": 2,
+        "sixteen days and a tick": 3, "a century": 8, "call": 0,
+    }  # fmt: skip
+
+    config = migrations.alembic_config(engine)
+    command.downgrade(config, "0025")
+    assert "span_class" not in {c["name"] for c in inspect(engine).get_columns("item")}
+    assert "ix_item_actor_kind_end" in _indexes(engine, "item")
+    capfd.readouterr()
+    command.upgrade(config, "head")
+    assert _item_classes(engine) == written
+    said = capfd.readouterr().err
+    assert "0029 item span classes: 6 items have a start" in said
+    assert "0029 item span classes: 6 of 6" in said
+    indexes = _indexes(engine, "item")
+    assert {"ix_item_actor_kind_span_start", "ix_item_kind_span_start"} <= indexes
+    assert "ix_item_actor_kind_end" not in indexes
+
+
+def _item_classes(engine: Engine) -> dict[str | None, Any]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT document, span_class FROM item")).all()
+    return {_name(document): value for document, value in rows}
+
+
 def _classes(engine: Engine, column: str) -> dict[str | None, Any]:
     with engine.connect() as conn:
         rows = conn.execute(text(f"SELECT document, {column} FROM network_item")).all()
@@ -153,10 +208,10 @@ def _name(document: Any) -> str | None:
     return (document or {}).get("name")
 
 
-def _indexes(engine: Engine) -> set[str]:
+def _indexes(engine: Engine, table: str = "network_item") -> set[str]:
     with warnings.catch_warnings():  # SQLite skips 0025's indexes on lower(...), and says so
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
-        return {ix["name"] or "" for ix in inspect(engine).get_indexes("network_item")}
+        return {ix["name"] or "" for ix in inspect(engine).get_indexes(table)}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

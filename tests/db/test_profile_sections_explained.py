@@ -2,8 +2,9 @@
 sections (upcoming events, latest calls, latest news) count nothing, and each reads one range
 of an index of its own actor and kind, as the database's EXPLAIN shows: the latest calls and
 news from the newest end of ``(actor_id, kind, published, id)`` with no sort, the events not
-over yet from ``(actor_id, kind, start_time, id)``: those running (started in the year before
-now), then those to come (from now on). The page shows what it showed before: the open calls
+over yet: those running, one range per class of duration of ``(actor_id, kind, span_class,
+start_time, id)`` closed on both sides, then those to come, from now on ``(actor_id, kind,
+start_time, id)``. The page shows what it showed before: the open calls
 first, then the closed ones. And the section and hashtag pages, however deep, read one range
 each, bounded by the owner (or the tag) and by the page's cursor: no scan, sort or OFFSET."""
 
@@ -20,6 +21,7 @@ from node.db import session_scope
 from node.models import Item
 from tests.db.collections_support import actor
 from tests.db.publishing_support import Page
+from tests.db.test_own_event_plans import _check_classes
 from tests.db.test_reads_explained import _nodes, _pg_plan, _sqlite_plan, captured
 
 N = 2_000
@@ -58,22 +60,6 @@ def _assert_one_range(engine: Engine, statement: str, params: Any, index: str) -
     assert "actor_id = " in scan["Index Cond"] and "kind" in scan["Index Cond"], scan
 
 
-def _assert_not_over(engine: Engine, statement: str, params: Any) -> None:
-    """The events begun long ago and still running: the organization's events not over, a
-    range of (actor_id, kind, end_time) from now (few rows: they are sorted), never the
-    start index from the organization's first event."""
-    if engine.dialect.name == "sqlite":
-        plan = _sqlite_plan(engine, statement, params)
-        assert plan[0].startswith("SEARCH") and "ix_item_actor_kind_end" in plan[0], plan
-        assert "actor_id=? AND kind=? AND end_time>?" in plan[0], plan
-        return
-    root = _pg_plan(engine, statement, params)
-    assert "Seq Scan" not in [n["Node Type"] for n in _nodes(root)], root
-    [scan] = [n for n in _nodes(root) if n.get("Index Name")]
-    assert scan["Index Name"] == "ix_item_actor_kind_end", scan
-    assert "actor_id = " in scan["Index Cond"] and "end_time >=" in scan["Index Cond"], scan
-
-
 def test_a_profiles_sections_count_nothing_and_read_one_range_each(
     client: TestClient, engine: Engine
 ) -> None:
@@ -91,12 +77,13 @@ def test_a_profiles_sections_count_nothing_and_read_one_range_each(
     assert len(latest) == 2, "the open calls fill the section: no read of the closed ones"
     for statement, params in latest:
         _assert_one_range(engine, statement, params, "ix_item_actor_kind_published")
-    events = [(s, p) for s, p in reads if "item.start_time), coalesce(" in s]
-    events += [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
-    assert len(events) == 3, "begun over a year ago and running, running, then to come"
-    _assert_not_over(engine, *events[0])
-    for statement, params in events[1:]:
-        _assert_bounded(engine, statement, params, "ix_item_actor_kind_start", "start_time>")
+    running = [(s, p) for s, p in reads if "item.span_class = " in s]
+    events = [(s, p) for s, p in reads if "ORDER BY item.start_time, item.id" in s]
+    events = [(s, p) for s, p in events if (s, p) not in running]
+    assert len(running) == 1 and len(events) == 1, "running now (by class), then to come"
+    # each class of duration a range of its own index, closed on both sides
+    assert _check_classes(engine, running, True) == 1
+    _assert_bounded(engine, *events[0], "ix_item_actor_kind_start", "start_time>")
     # the newest open calls, then news; the soonest events not over
     titles = [h for level, h in Page(page.text).headings if level == 3]
     assert "nec call 1957" in titles and "nec call 1997" not in titles

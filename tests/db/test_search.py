@@ -25,6 +25,7 @@ from node.models import Item, LocalActor
 from node.settings import Settings
 from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
 from tests.db.publishing_support import Page, fixture, future
+from tests.db.schema_support import todays_columns
 
 ORG = "https://coop.example/actors/riverside"
 
@@ -368,7 +369,7 @@ def test_back_before_the_words_table_the_index_still_follows_and_they_are_read_a
     up, the words of what was written meanwhile are read from the index and found by prefix."""
     config = migrations.alembic_config(engine)
     command.downgrade(config, "0020")
-    with session_scope(engine) as session:
+    with todays_columns(engine), session_scope(engine) as session:
         call = session.exec(select(Item).where(Item.kind == "call")).one()
         actor = session.get(LocalActor, call.actor_id)
         assert actor is not None

@@ -22,6 +22,7 @@ from node.models import Item, LocalActor, NetworkItem
 from node.settings import Settings
 from tests.db.network_support import PUBLIC, activity, admitted, deliver, event, local, remote
 from tests.db.publishing_support import fixture
+from tests.db.schema_support import todays_columns
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -132,16 +133,17 @@ def test_the_counts_start_from_the_index_and_drop_the_words_left_behind(
     news = fixture("news_share_stories.json") | {"summary": "Valley news.", "content": "-"}
     config = migrations.alembic_config(engine)
     command.downgrade(config, "0021")
-    with session_scope(engine) as session:
-        actor = session.get(LocalActor, coop.id)
-        assert actor is not None
-        for name in ("Compost workshop", "Compost and worms"):
-            service.create_item(session, node, actor, "news", news | {"name": name})
-    with session_scope(engine) as session:  # a purge (local items are only marked deleted)
-        [gone] = [
-            i for i in session.exec(select(Item)) if i.document["name"] == "Compost and worms"
-        ]
-        session.delete(gone)
+    with todays_columns(engine):
+        with session_scope(engine) as session:
+            actor = session.get(LocalActor, coop.id)
+            assert actor is not None
+            for name in ("Compost workshop", "Compost and worms"):
+                service.create_item(session, node, actor, "news", news | {"name": name})
+        with session_scope(engine) as session:  # a purge (local items are only marked deleted)
+            [gone] = [
+                i for i in session.exec(select(Item)) if i.document["name"] == "Compost and worms"
+            ]
+            session.delete(gone)
     with engine.connect() as conn:
         kept = {t for (t,) in conn.exec_driver_sql("SELECT term FROM search_fts_terms")}
     assert {"compost", "workshop", "worms"} <= kept  # 0021: the dead word stays
@@ -150,7 +152,7 @@ def test_the_counts_start_from_the_index_and_drop_the_words_left_behind(
     assert "worms" not in words and (words["compost"], words["workshop"]) == (1, 1)
     assert words == indexed(engine)
     command.downgrade(config, "0021")
-    with session_scope(engine) as session:
+    with todays_columns(engine), session_scope(engine) as session:
         actor = session.get(LocalActor, coop.id)
         assert actor is not None
         service.create_item(session, node, actor, "news", news | {"name": "Worms again"})

@@ -7,25 +7,23 @@ and bounded; whatever cannot be read is simply left empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from node.activitypub.vocab import Activity, as_list, text
 from node.features.networks import clean
 
+# the classes of duration (``network_item.span_class``): node/models/spans.py
+from node.models.spans import LASTING as LASTING
+from node.models.spans import NO_END as NO_END
+from node.models.spans import SPAN_BASE as SPAN_BASE
+from node.models.spans import SPANS as SPANS
+from node.models.spans import over_at as over_at
+from node.models.spans import span_class as span_class
+
 MAX_TAGS = 30
 NEWS_TYPES = frozenset({"Article", "Page"})
 CALL_PURPOSES = frozenset({"offer", "request"})
-NO_END = timedelta(hours=12)  # an event without an end is over this long after its start
-LASTING = timedelta(days=1)  # the longest an event of span class 0 lasts
-# An event's span class (``network_item.span_class``): the first k whose SPANS[k] it lasts no
-# longer than. Class k lasts at most LASTING·4^k, so one still running at ``since`` started in
-# [since - SPANS[k], since): each class is a range of an index closed on both sides
-# (node/features/networks/upcoming.py). The last class outlasts anything a datetime can hold
-# (year 1 to 9999: under 3,652,059 days; 4^11 is 4,194,304), so every event has a class and
-# every class a bound.
-SPAN_BASE = 4
-SPANS = tuple(LASTING * SPAN_BASE**k for k in range(12))
 
 
 @dataclass(frozen=True)
@@ -110,22 +108,6 @@ def _tags(doc: dict[str, Any]) -> tuple[str, ...]:
         if name and " " not in name and name not in found:
             found.append(name)
     return tuple(found[:MAX_TAGS])
-
-
-def over_at(start: datetime | None, end: datetime | None) -> datetime | None:
-    """An event's effective end: ``end`` (not before ``start``), else ``start`` + NO_END."""
-    if start is None:
-        return None
-    return max(end, start) if end is not None else start + NO_END
-
-
-def span_class(start: datetime | None, ends: datetime | None) -> int:
-    """The first k whose SPANS[k] an event from ``start`` to ``ends`` lasts no longer than (0
-    for one of a day or less, or without a start)."""
-    if start is None or ends is None:
-        return 0
-    length = ends - start
-    return next((k for k, span in enumerate(SPANS) if length <= span), len(SPANS) - 1)
 
 
 def item_facts(doc: dict[str, Any]) -> ItemFacts:

@@ -10,7 +10,8 @@ page).
 
 Pages follow a cursor (start, object id), never an offset: every event is visited once
 however deep the page. Each network is read on its own (an ``IN`` over networks would sort
-every match before the LIMIT).
+every match before the LIMIT). This node's own events (table ``item``) are read by the same
+ranges on indexes of their own (own_ranges.py, migration 0029).
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from node.db import as_utc, now_utc, select_rows
-from node.features.networks import event_ranges
-from node.features.networks.facts import NO_END
+from node.features.networks import event_ranges, own_ranges
 from node.features.networks.queries import (
     Entry,
     Filters,
@@ -177,40 +176,15 @@ def own_events(
     after: Cursor | None,
     limit: int,
 ) -> list[Item]:
-    """This node's own events (an actor's, or everyone's) not over at ``since``, after the
-    cursor, soonest first. Own events are few beside what networks aggregate; ``item`` keeps
-    no ``ends_at`` yet, so the end is checked on the rows, soonest start first."""
-    values: dict[str, Any] = {"since": since, "no_end": since - NO_END, "limit": limit}
-    if actor is not None:
-        values["actor"] = actor.id
-    if until is not None:
-        values["until"] = until
-    if after is not None:
-        values.update(after_start=after.start, after_key=after.object_id)
-    query = _own_query(actor is not None, until is not None, after is not None)
-    return own_items(session, query, values)
-
-
-@lru_cache(maxsize=8)
-def _own_query(scoped: bool, bounded: bool, cursor: bool) -> Any:
-    """The select of :func:`own_events` for its shape, built once (see :func:`_soonest`)."""
-    start, key = col(Item.start_time), col(Item.ap_id)
-    query = select(col(Item.id)).where(
-        Item.kind == "event",
-        col(Item.deleted_at).is_(None),
-        or_(
-            col(Item.end_time) >= bindparam("since"),
-            and_(col(Item.end_time).is_(None), start >= bindparam("no_end")),
-        ),
-    )
-    if cursor:
-        at: Any = bindparam("after_start")
-        query = query.where(start >= at, or_(start > at, key > bindparam("after_key")))
-    if scoped:
-        query = query.where(Item.actor_id == bindparam("actor"))
-    if bounded:
-        query = query.where(start < bindparam("until"))
-    return query.order_by(start, key).limit(bindparam("limit", type_=Integer))
+    """This node's own events (an actor's, or everyone's) not over at ``since`` and starting
+    before ``until``, after the cursor, soonest first, at most ``limit``: one statement of
+    bounded ranges (own_ranges.py: what starts from ``since`` on, and what began before it, one
+    range per class of duration), then the items of the ids it finds."""
+    cursor = (after.start, after.object_id) if after is not None else None
+    lateral = event_ranges.lateral(session)
+    mine = actor.id if actor else None
+    shape, values = own_ranges.asked(mine, since, until, cursor, limit, lateral)
+    return own_items(session, own_ranges.soonest(*shape), values)
 
 
 def own_items(session: Session, query: Any, params: dict[str, Any] | None = None) -> list[Item]:

@@ -2,7 +2,8 @@
 news, a hashtag's items; one page at a time, paged by cursor at any depth.
 
 A list is one or more index ranges read one after the other (:class:`Range`): the open calls,
-then the closed ones; the events already running, then those still to come. A page reads each
+then the closed ones; the events already running (one range per class of duration, their
+union: running_ranges.py), then those still to come. A page reads each
 range from the cursor on (``(key, id)`` beyond the cursor's, in the range's order) with
 ``LIMIT size + 1``, bounded by its owner and kind and by the cursor: no OFFSET, no count, the
 same cost on page 1 and page 400. The cursor (node/keyset.py) is the last row's range letter
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, literal, tuple_, union_all
@@ -25,7 +26,8 @@ from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from node import keyset
-from node.db import as_utc, now_utc, unindexed
+from node.db import as_utc, now_utc
+from node.features.publishing import running_ranges
 from node.models import Item, ItemTag, LocalActor
 
 Section = Literal["events", "past", "calls", "news"]
@@ -35,9 +37,6 @@ PROFILE_SIZE = 4
 # An old ?page=N link beyond this is sent to the first page (finding its cursor reads the keys
 # of every row before it: 6,000 at most).
 MAX_LEGACY_PAGE = 500
-# The running events begun within this before now are one range of the start index; those
-# begun earlier, another on the end index (section_list).
-RUNNING = timedelta(days=366)
 # A hashtag as a URL segment (/tags/<tag>, and the tag feeds in node/features/feeds/routes.py).
 TAG_RE = re.compile(r"^\w{1,64}$")
 
@@ -53,10 +52,13 @@ class Range:
     query: SelectOfScalar[Item]
     columns: tuple[Any, ...]
     descending: bool
-    # False: the range is read on another index than its order's and sorted (a few rows), so
-    # the cursor is compared as an expression no index holds, lest the planner walk the
-    # order's index from the cursor instead
-    seek: bool = True
+    # set: the range is the events of ``owner`` running at this moment, read one class of
+    # duration at a time (running_ranges.py; ``query`` names them); ``former``: the marks of
+    # the ranges it took the place of, whose cursors it answers (their rows are its rows, in
+    # its order)
+    running_at: datetime | None = None
+    owner: int | None = None
+    former: tuple[str, ...] = ()
 
     def key(self, item: Item) -> Key:
         """The cursor of a row of this range."""
@@ -76,9 +78,14 @@ class Ranges:
     def parse(self, raw: str | None) -> Key | None:
         """The cursor a URL carries, None when absent, malformed or not of this list."""
         found = keyset.parse(raw, str, *self.kinds)
-        if found is None or not any(r.mark == found[0] for r in self.ranges):
+        if found is None:
             return None
-        return found
+        for r in self.ranges:
+            if found[0] == r.mark:
+                return found
+            if found[0] in r.former:
+                return (r.mark, *found[1:])
+        return None
 
 
 @dataclass(frozen=True)
@@ -117,20 +124,16 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
             return Ranges((Range("p", over, (start, ident), True),), kinds)
         # Running now, then still to come: start-ordered ranges (an event starting later is
         # not over yet, so the last range is bounded by now and the cursor). The running ones
-        # begun within RUNNING before now are a range of the start index, both ends bound
-        # (with no lower bound it would walk every past event of the organization from its
-        # first); those begun earlier and still running (a standing exhibition, a year-long
-        # campaign: few) are read on the end index, (actor_id, kind, end_time) from now, their
-        # start compared as an expression no index holds, and sorted.
-        long_ago = now - RUNNING
-        lasting = events.where(unindexed(start) < long_ago, end >= now)
-        running = events.where(start >= long_ago, start < now, end >= now)
+        # are one range a class of duration (item.span_class, 0029): one of class k running
+        # now began in [now - SPANS[k], now), a range of (actor_id, kind, span_class,
+        # start_time, id) closed on both sides, their union ordered by start (before, those
+        # begun within a year were one range, and the earlier ones were read on the end index
+        # through every event to come: "l" cursors are this range's).
         ahead = events.where(start >= now, end >= now)
         order = (start, ident)
         return Ranges(
             (
-                Range("l", lasting, order, False, seek=False),
-                Range("r", running, order, False),
+                Range("r", events, order, False, running_at=now, owner=actor.id, former=("l",)),
                 Range("f", ahead, order, False),
             ),
             kinds,
@@ -164,7 +167,7 @@ def tag_list(tag: str) -> Ranges:
 
 def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
     """The rows of ``rng`` after (``onward``) or before the cursor, in the range's order."""
-    columns = _compared(rng)
+    columns = rng.columns
     key = tuple_(*columns) if len(columns) > 1 else columns[0]
     at = cursor[1:] if len(rng.columns) > 1 else cursor[1]
     bound = tuple_(*at) if len(rng.columns) > 1 else at
@@ -173,14 +176,7 @@ def _beyond(rng: Range, cursor: Key, onward: bool) -> Any:
 
 def _ordered(rng: Range, query: Any, onward: bool) -> Any:
     descending = rng.descending == onward
-    return query.order_by(*(c.desc() if descending else c for c in _compared(rng)))
-
-
-def _compared(rng: Range) -> tuple[Any, ...]:
-    """The columns a range's order and cursor compare: as they are, or (a range read on
-    another index, ``seek=False``) as expressions no index holds, so that the planner reads
-    the range's own index and sorts its few rows rather than walk the order's index."""
-    return rng.columns if rng.seek else tuple(unindexed(c) for c in rng.columns)
+    return query.order_by(*(c.desc() if descending else c for c in rng.columns))
 
 
 def _walk(
@@ -194,14 +190,33 @@ def _walk(
         return []
     rows: list[tuple[Range, Item]] = []
     for rng in ranges:
-        query = rng.query
-        if cursor is not None and rng.mark == cursor[0]:
-            query = query.where(_beyond(rng, cursor, onward))
-        query = _ordered(rng, query, onward).limit(size + 1 - len(rows))
-        rows += [(rng, item) for item in session.exec(query)]
+        at = cursor if cursor is not None and rng.mark == cursor[0] else None
+        wanted = size + 1 - len(rows)
+        if rng.running_at is not None:
+            way, values = _running(rng, at, onward, wanted)
+            query = running_ranges.rows(way, _lateral(session))
+            rows += [(rng, item) for item in session.exec(query, params=values)]
+        else:
+            query = rng.query if at is None else rng.query.where(_beyond(rng, at, onward))
+            query = _ordered(rng, query, onward).limit(wanted)
+            rows += [(rng, item) for item in session.exec(query)]
         if len(rows) > size:
             break
     return rows
+
+
+def _running(
+    rng: Range, cursor: Key | None, onward: bool, limit: int
+) -> tuple[running_ranges.Way, dict[str, Any]]:
+    """The statement and parameters of a running range's read (running_ranges.py)."""
+    assert rng.running_at is not None and rng.owner is not None
+    at = (cursor[1], cursor[2]) if cursor is not None else None
+    return running_ranges.asked(rng.owner, rng.running_at, at, onward, limit)
+
+
+def _lateral(session: Session) -> bool:
+    """Whether the classes are one LATERAL subquery (PostgreSQL; running_ranges.keys)."""
+    return session.connection().dialect.name == "postgresql"
 
 
 def read(
@@ -253,9 +268,18 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     MAX_LEGACY_PAGE."""
     if position < 1:
         return None
-    parts = []
+    parts: list[Any] = []
+    params: dict[str, Any] = {}  # a running range's (built once: running_ranges.py)
     for rank, rng in enumerate(lst.ranges):
         names = ["k0", "k1"][: len(rng.columns)]
+        if rng.running_at is not None:
+            way, params = _running(rng, None, True, position)
+            keys = running_ranges.keys(way, _lateral(session)).subquery()
+            keyed = select_columns(
+                literal(rank).label("rank"), keys.c.start_time.label("k0"), keys.c.id.label("k1")
+            )
+            parts.append(keyed.subquery())
+            continue
         keyed = rng.query.with_only_columns(
             literal(rank).label("rank"),
             *(c.label(n) for c, n in zip(rng.columns, names, strict=True)),
@@ -267,7 +291,8 @@ def cursor_at(session: Session, lst: Ranges, position: int) -> Key | None:
     found = (
         session.connection()
         .execute(
-            select_columns(*merged.c).order_by(merged.c.rank, *order).offset(position - 1).limit(1)
+            select_columns(*merged.c).order_by(merged.c.rank, *order).offset(position - 1).limit(1),
+            params,
         )
         .first()
     )
