@@ -1,5 +1,5 @@
 """This node's own events not over, before and after the classes of duration on ``item``
-(migration 0029), in one run on SQLite and PostgreSQL: an organization with ``--past`` events
+(migration 0026), in one run on SQLite and PostgreSQL: an organization with ``--past`` events
 over (three hours apart), ``--coming`` to come (an hour apart), ``--running`` running now for
 days to months and a year-long exhibition begun 400 days ago, beside another as big.
 
@@ -96,7 +96,7 @@ def seed(engine: Engine, slug: str, args: argparse.Namespace) -> LocalActor:
 
 
 def old_own_query(scoped: bool, cursor: bool) -> Any:
-    """own_events' statement before 0029: an OR on the end, soonest start first."""
+    """own_events' statement before 0026: an OR on the end, soonest start first."""
     start, key = col(Item.start_time), col(Item.ap_id)
     query = select(col(Item.id)).where(
         Item.kind == "event",

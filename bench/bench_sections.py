@@ -112,7 +112,7 @@ def seed(engine: Engine, slug: str, n: int, earlier: timedelta = timedelta(0)) -
                 "source": {},
                 "start_time": start,
                 "end_time": end,
-                "span_class": event_class(start, end),  # as the ORM keeps it (0029)
+                "span_class": event_class(start, end),  # as the ORM keeps it (0026)
                 "published": NOW - earlier - timedelta(minutes=3 * n - i),
                 "updated": NOW,
             }

@@ -26,7 +26,7 @@ class Item(SQLModel, table=True):
         # an organization's events in start order, paged by cursor (0023)
         Index("ix_item_actor_kind_start", "actor_id", "kind", "start_time", "id"),
         # what still runs of the events begun before a moment, one range per class of duration
-        # closed on both sides: an organization's, and the node's (0029)
+        # closed on both sides: an organization's, and the node's (0026)
         Index(
             "ix_item_actor_kind_span_start", "actor_id", "kind", "span_class", "start_time", "id"
         ),
@@ -53,7 +53,7 @@ class Item(SQLModel, table=True):
     deleted_at: datetime | None = opt_ts()
     # its class of duration (node/models/spans.py: 0 a day or less, or without a start; k up to
     # 4^k days; without an end it lasts spans.NO_END), kept by the ORM on every insert and
-    # update (:meth:`__declare_last__`): what still runs at a moment is one range a class (0029)
+    # update (:meth:`__declare_last__`): what still runs at a moment is one range a class (0026)
     span_class: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @classmethod

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 # (table, column, its definition): added after the revisions tests go down to
-LATER_COLUMNS = (("item", "span_class", "INTEGER NOT NULL DEFAULT 0"),)  # 0029
+LATER_COLUMNS = (("item", "span_class", "INTEGER NOT NULL DEFAULT 0"),)  # 0026
 
 
 @contextmanager

@@ -142,10 +142,10 @@ def test_0022_classes_the_events_filed_before_it_as_filing_does(
     assert "ix_network_item_network_span_start" in _indexes(engine)
 
 
-def test_0029_classes_our_own_items_as_every_write_now_does(
+def test_0026_classes_our_own_items_as_every_write_now_does(
     engine: Engine, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """Items written before 0029 (no class) get the class every write gives them now, at each
+    """Items written before 0026 (no class) get the class every write gives them now, at each
     class's edge (an event without an end: 12 hours, class 0); the upgrade says how far it got;
     the downgrade gives back (actor_id, kind, end_time) and takes the column away."""
     owner = actor(engine, "nec")
@@ -182,8 +182,8 @@ def test_0029_classes_our_own_items_as_every_write_now_does(
     command.upgrade(config, "head")
     assert _item_classes(engine) == written
     said = capfd.readouterr().err
-    assert "0029 item span classes: 6 items have a start" in said
-    assert "0029 item span classes: 6 of 6" in said
+    assert "0026 item span classes: 6 items have a start" in said
+    assert "0026 item span classes: 6 of 6" in said
     indexes = _indexes(engine, "item")
     assert {"ix_item_actor_kind_span_start", "ix_item_kind_span_start"} <= indexes
     assert "ix_item_actor_kind_end" not in indexes

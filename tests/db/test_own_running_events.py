@@ -1,7 +1,7 @@
 """An organization of this node runs more of its own events at once than any window: a summer
 of 1,200 fairs begun two days to seven weeks ago, a decade-long exhibition, a few talks without
 an end, beside thousands of its past events and a hundred to come. Our own items are read as a
-network's are, one range per class of duration (``item.span_class``, migration 0029), so each
+network's are, one range per class of duration (``item.span_class``, migration 0026), so each
 walk by cursor gives every event not over exactly once, soonest first: ``upcomingEvents``, the
 node's own events in the calendars (every organization's), and the organization's events list
 (running, then to come), forwards and back. Classes are kept by the ORM on every write: an

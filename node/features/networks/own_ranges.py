@@ -9,7 +9,7 @@ to the page. The calendars, their lists and feeds, and ``upcomingEvents`` read o
   ``limit``;
 * begun before ``since``, one range per class of duration (``item.span_class``,
   node/models/spans.py: 0 for a day or less or without an end, k for up to 4^k days; migration
-  0029): an event of class k still running at ``since`` began in [since - SPANS[k], since), so
+  0026): an event of class k still running at ``since`` began in [since - SPANS[k], since), so
   each class is a range of ``(actor_id, kind, span_class, start_time, id)`` (an
   organization's) or ``(kind, span_class, start_time, id)`` (the node's) closed on both sides
   (from the cursor when it is later), ordered by start, LIMIT ``limit``; the end is checked on

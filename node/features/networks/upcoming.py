@@ -11,7 +11,7 @@ page).
 Pages follow a cursor (start, object id), never an offset: every event is visited once
 however deep the page. Each network is read on its own (an ``IN`` over networks would sort
 every match before the LIMIT). This node's own events (table ``item``) are read by the same
-ranges on indexes of their own (own_ranges.py, migration 0029).
+ranges on indexes of their own (own_ranges.py, migration 0026).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:
             return Ranges((Range("p", over, (start, ident), True),), kinds)
         # Running now, then still to come: start-ordered ranges (an event starting later is
         # not over yet, so the last range is bounded by now and the cursor). The running ones
-        # are one range a class of duration (item.span_class, 0029): one of class k running
+        # are one range a class of duration (item.span_class, 0026): one of class k running
         # now began in [now - SPANS[k], now), a range of (actor_id, kind, span_class,
         # start_time, id) closed on both sides, their union ordered by start (before, those
         # begun within a year were one range, and the earlier ones were read on the end index

@@ -1,6 +1,6 @@
 """An organization's events running at a moment (begun before it, not over), for its events
 list (listings.py), read one class of duration at a time: an event of class k (``item.
-span_class``, node/models/spans.py; migration 0029) running at ``now`` began in [now -
+span_class``, node/models/spans.py; migration 0026) running at ``now`` began in [now -
 SPANS[k], now), so each class is a range of ``(actor_id, kind, span_class, start_time, id)``
 closed on both sides (from the cursor's start when the page goes on from there, to it when it
 goes back), its end checked on its rows; their union is ordered by (start, id) and cut to the

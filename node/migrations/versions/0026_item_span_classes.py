@@ -12,7 +12,7 @@ a logarithm in SQL could round at a class's edge). Two indexes come: (actor_id, 
 span_class, start_time, id) for an organization's, (kind, span_class, start_time, id) for the
 node's; (actor_id, kind, end_time) goes: only the events list's long-running range read it.
 
-Revision ID: 0029
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-07 17:00:00
 """
@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None
@@ -51,7 +51,7 @@ INDEXES = (
 
 def _say(message: str) -> None:
     """Progress on stderr: ``solnode migrate`` must not look hung."""
-    print(f"0029 item span classes: {message}", file=sys.stderr, flush=True)
+    print(f"0026 item span classes: {message}", file=sys.stderr, flush=True)
 
 
 def _aware(value: Any) -> datetime | None:
