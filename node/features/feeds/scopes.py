@@ -1,6 +1,6 @@
 """Which region and category calendars are worth offering: those with events to come on this node
-(the front page lists them). Bounded reads: each network's next filed events and the upcoming
-own events."""
+(the front page lists them). Bounded reads: each network's next MAX_ROWS filed events and the
+node's own next MAX_ROWS events not over yet."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from node.db import now_utc
 from node.features.networks import upcoming
 from node.features.networks.facts import item_facts
 from node.features.networks.rules import SHOWN_STATES
-from node.models import Item
 from node.models.networks import NetworkItem
 
 MAX_SCOPES = 30
@@ -50,15 +49,10 @@ def upcoming_scopes(session: Session) -> Scopes:
             .limit(MAX_ROWS)
         ).all()
     facts = [(str(r), str(c), str(cat)) for r, c, cat in rows]
-    own = session.exec(
-        select(Item.document)
-        .where(Item.kind == "event", col(Item.deleted_at).is_(None))
-        .where(or_(col(Item.end_time) >= now, col(Item.start_time) >= now))
-        .order_by(col(Item.start_time))
-        .limit(MAX_ROWS)
-    ).all()
-    for document in own:
-        found = item_facts(dict(document))
+    # the node's own events not over yet, soonest first: ranges of the start and of each class
+    # of duration (own_ranges.py), where an OR on the end walked every past event from the first
+    for item in upcoming.own_events(session, None, now, None, None, MAX_ROWS):
+        found = item_facts(dict(item.document))
         facts.append((found.region, found.country, found.category))
     for region, country, category in facts:
         regions.update(p for p in {region.strip(), country.strip()} if p)
