@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -33,6 +34,7 @@ from node.models import InboxActivity, Job
 
 BATCH_WINDOW = 0.002  # seconds a batch waits for company after its first row
 MAX_BATCH = 256
+WRITER_THREAD = "inbox-writer"  # the name of SQLite's writer thread
 
 # A duplicate activity id inserts nothing and returns no id: no exception, so the other rows
 # of the batch go on.
@@ -82,7 +84,8 @@ SingleWrite = Callable[[Row], bool]
 
 
 class InboxBatch:
-    """The rows waiting for the next group commit in this process."""
+    """The rows waiting for the next group commit in this process, and the batches being
+    written. ``close`` (the app's lifespan) writes what is left and ends the writer thread."""
 
     def __init__(self, engine: Engine, write_one: SingleWrite) -> None:
         self.engine = engine
@@ -90,15 +93,22 @@ class InboxBatch:
         self.sqlite = is_sqlite(engine)
         self.pending: list[tuple[Row, asyncio.Future[bool]]] = []
         self.timer: asyncio.TimerHandle | None = None
+        # SQLite: the one thread that writes batches, and the batch it is writing
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: asyncio.Future[list[Any]] | None = None
+        self.writes: set[asyncio.Future[list[Any]]] = set()  # every batch being written
+        self.closed = False
 
     async def store(self, row: Row) -> bool:
         """Store ``row`` with the next batch: True once committed as new, False if a duplicate."""
+        if self.closed:
+            raise RuntimeError("the inbox batch is closed")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
         self.pending.append((row, done))
         if len(self.pending) >= MAX_BATCH:
             self._flush()
-        elif self.timer is None:
+        elif self.timer is None and self.writing is None:
             self.timer = loop.call_later(BATCH_WINDOW, self._flush)
         # shielded: a client that hangs up does not take its row out of a batch being written
         return await asyncio.shield(done)
@@ -107,14 +117,44 @@ class InboxBatch:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        batch, self.pending = self.pending, []
+        if self.writing is not None:
+            return  # these rows are written when the batch in the writer thread is done
+        batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
         if not batch:
             return
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[list[Any]]
         if self.sqlite:
-            _settle(batch, self._write(batch))
+            if self.writer is None:
+                self.writer = ThreadPoolExecutor(1, thread_name_prefix=WRITER_THREAD)
+            written = self.writing = loop.run_in_executor(self.writer, self._write, batch)
         else:
-            task = asyncio.get_running_loop().create_task(self._write_in_thread(batch))
-            task.add_done_callback(lambda t: _settle(batch, _outcome(t)))
+            written = loop.create_task(self._write_in_thread(batch))
+        self.writes.add(written)
+        written.add_done_callback(lambda w: self._written(batch, w))
+
+    def _written(
+        self, batch: list[tuple[Row, asyncio.Future[bool]]], written: asyncio.Future[list[Any]]
+    ) -> None:
+        self.writes.discard(written)
+        if written is self.writing:
+            self.writing = None
+            if self.pending:  # what arrived meanwhile: the next batch, at once
+                self._flush()
+        _settle(batch, _outcome(written))
+
+    async def close(self) -> None:
+        """Write every row still waiting, wait for the batches being written, then end the
+        writer thread. A row stored after this is refused."""
+        self.closed = True
+        while self.pending or self.writes:
+            if self.pending and self.writing is None:
+                self._flush()
+            if self.writes:
+                await asyncio.wait(set(self.writes))
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # idle by now: the thread ends at once
+            self.writer = None
 
     async def _write_in_thread(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> list[Any]:
         return await to_thread.run_sync(self._write, batch)
@@ -129,10 +169,10 @@ class InboxBatch:
             return [_one(self.write_one, row) for row in rows]
 
 
-def _outcome(task: asyncio.Task[list[Any]]) -> list[Any] | BaseException:
-    if task.cancelled():
+def _outcome(written: asyncio.Future[list[Any]]) -> list[Any] | BaseException:
+    if written.cancelled():
         return asyncio.CancelledError()
-    return task.exception() or task.result()
+    return written.exception() or written.result()
 
 
 def _one(write_one: SingleWrite, row: Row) -> bool | BaseException:
