@@ -43,7 +43,6 @@ INSERT_NEW = (
     " received_at, result) VALUES (:activity_id, :type, :actor, :recipient, :raw, :signer,"
     " :verified_by, :received_at, :result) ON CONFLICT (activity_id) DO NOTHING RETURNING id"
 )
-TOMBSTONED = "SELECT 1 FROM tombstone WHERE ap_id = :ap_id"
 TOMBSTONES = text("SELECT ap_id FROM tombstone WHERE ap_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
@@ -207,12 +206,10 @@ def write_sqlite(engine: Engine, rows: list[Row]) -> list[bool]:
         cur.execute("BEGIN IMMEDIATE")
         try:
             now = time.time()
+            gone = _tombstoned(cur, {r.created_object for r in rows if r.created_object})
             results = []
             for row in rows:
-                if (
-                    row.created_object is not None
-                    and cur.execute(TOMBSTONED, {"ap_id": row.created_object}).fetchone()
-                ):
+                if row.created_object in gone:
                     results.append(False)
                     continue
                 params = {
@@ -235,6 +232,17 @@ def write_sqlite(engine: Engine, rows: list[Row]) -> list[bool]:
     finally:
         raw.close()
     return results
+
+
+def _tombstoned(cur: Any, created: set[str]) -> set[str]:
+    """Which of ``created`` were deleted: one statement for the batch (each statement is a trip
+    of the writer thread back to the GIL, which the event loop may be holding)."""
+    if not created:
+        return set()
+    ids = list(created)
+    marks = ", ".join("?" * len(ids))
+    query = f"SELECT ap_id FROM tombstone WHERE ap_id IN ({marks})"  # noqa: S608 - marks only
+    return {found for (found,) in cur.execute(query, ids).fetchall()}
 
 
 def _inbox_job(inbox_id: int, now: float) -> dict[str, Any]:
