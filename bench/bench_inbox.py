@@ -20,7 +20,8 @@ the stored rows, and each web process's /metrics must count no duplicate and no 
 
 Each run also prints the CPU time its server processes spent a request (from /proc: the web
 processes, the workers, and PostgreSQL's backends of that node), the figure to compare on a
-shared machine; with workers, their CPU per inbox job processed during the run.
+shared machine, and how much of the web processes' was their event loop's thread (SQLite's group
+commit is written in another); with workers, their CPU per inbox job processed during the run.
 
     python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres] [--only-scaleout]
 """
@@ -63,6 +64,20 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
         except OSError:
             continue
         found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return found
+
+
+def loop_thread_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time of each process's main thread, where its event loop runs (the web processes:
+    SQLite's group commit is written in a thread of its own)."""
+    found = {}
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK
     return found
 
 
@@ -264,6 +279,7 @@ class Run:
         webs = [PIDS[p] for p in ports]
         backends = pg_backends(self.pg_application) if self.pg_application else []
         before = cpu_seconds(webs + WORKER_PIDS + backends)
+        loop_before = loop_thread_seconds(webs)
         res = load.run_wrk(
             self.wrk,
             self.tmp,
@@ -280,6 +296,7 @@ class Run:
         if self.pg_application:
             backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
         after = cpu_seconds(webs + WORKER_PIDS + backends)
+        loop_after = loop_thread_seconds(webs)
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
@@ -292,7 +309,9 @@ class Run:
             used = sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
             return used / n_requests * 1e6
 
+        loop_used = sum(loop_after[p] - loop_before.get(p, 0.0) for p in webs if p in loop_after)
         cpu = f"  CPU a request: server {per_request(webs):,.0f} us"
+        cpu += f" (its event loop's thread {loop_used / n_requests * 1e6:,.0f} us)"
         if WORKER_PIDS:
             cpu += f", workers {per_request(WORKER_PIDS):,.0f} us"
         if backends:

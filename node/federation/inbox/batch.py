@@ -7,9 +7,16 @@ created object was deleted) left out. Only after COMMIT does each waiter learn w
 was new, so a 202 is never sent for a row that could still be lost. Should the transaction fail
 as a whole, each row is written again on its own, so one bad row fails alone.
 
-On SQLite the write runs on the event loop, as the single-row write did (one writer, and a
-thread hop costs more than the write); on PostgreSQL in a thread. Measured in bench/bench_inbox.py:
-BEGIN, COMMIT and the connection checkout were most of the per-row cost on SQLite.
+The write runs off the event loop, so the loop verifies and parses the next POSTs meanwhile
+(Python's sqlite3 and psycopg release the GIL inside the database's C work). On SQLite one
+writer thread of the batch's own writes one batch at a time (SQLite has one writer anyway): rows
+that arrive while a batch is being written wait, and go together in the next batch as soon as
+it is done, so batches grow with the load. A wait for SQLite's write lock (the worker's claim,
+a CLI command) no longer stops the loop either. On PostgreSQL batches are written in anyio's
+threads, several at once. ``close`` (the app's lifespan) writes the rows still waiting, waits
+for the batches being written and ends the writer thread: nothing answered is lost, and no row
+handed over is dropped. Figures in docs/benchmarks.md (Inbox): BEGIN, COMMIT and the
+connection checkout were most of the per-row cost on SQLite.
 """
 
 from __future__ import annotations
