@@ -20,8 +20,9 @@ the stored rows, and each web process's /metrics must count no duplicate and no 
 
 Each run also prints the CPU time its server processes spent a request (from /proc: the web
 processes, the workers, and PostgreSQL's backends of that node), the figure to compare on a
-shared machine, and how much of the web processes' was their event loop's thread (SQLite's group
-commit is written in another); with workers, their CPU per inbox job processed during the run.
+shared machine, and how much of the web processes' was their event loop's thread (the rest is
+their threads: PostgreSQL's group commit, key fetches); with workers, their CPU per inbox job
+processed during the run.
 
     python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres] [--only-scaleout]
 """
@@ -68,8 +69,8 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 
 def loop_thread_seconds(pids: list[int]) -> dict[int, float]:
-    """CPU time of each process's main thread, where its event loop runs (the web processes:
-    SQLite's group commit is written in a thread of its own)."""
+    """CPU time of each process's main thread, where its event loop runs (the ceiling of one
+    web process, whatever its other threads do)."""
     found = {}
     for pid in pids:
         try:
@@ -437,7 +438,7 @@ def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: i
     async def batched(rows: list[Row]) -> None:
         for k in range(0, len(rows), group):
             await asyncio.gather(*(batch.store(r) for r in rows[k : k + group]))
-        await batch.close()  # process_time counts its writer thread too
+        await batch.close()
 
     single = [_store_row() for _ in range(n)]
     start = time.process_time()

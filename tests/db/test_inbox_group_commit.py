@@ -3,8 +3,7 @@ arrive together share one transaction, and each learns after COMMIT whether its 
 
 A burst of Likes from a busy server lands in one batch with a replayed activity among them and
 a Create of a deleted note; then one broken row (its time is not a time) fails alone while the
-rows it was batched with are stored. On SQLite the batch is written in the batch's writer
-thread, and so is the row-by-row fallback (test_inbox_writer_thread.py holds a commit back)."""
+rows it was batched with are stored."""
 
 from __future__ import annotations
 
@@ -43,7 +42,7 @@ def _row(activity_id: str, kind: str = "Like", **changes: Any) -> dict[str, Any]
 
 @asynccontextmanager
 async def _batch(node: NodeContext) -> AsyncIterator[InboxBatch]:
-    """A process's batch, closed at the end (its writer thread ended)."""
+    """A process's batch, closed at the end as the app's lifespan does."""
     batch = InboxBatch(node.engine, lambda one: store(node, one.values, one.created_object))
     try:
         yield batch

@@ -7,15 +7,12 @@ created object was deleted) left out. Only after COMMIT does each waiter learn w
 was new, so a 202 is never sent for a row that could still be lost. Should the transaction fail
 as a whole, each row is written again on its own, so one bad row fails alone.
 
-The write runs off the event loop, so the loop verifies and parses the next POSTs meanwhile
-(Python's sqlite3 and psycopg release the GIL inside the database's C work). On SQLite one
-writer thread of the batch's own writes one batch at a time (SQLite has one writer anyway): rows
-that arrive while a batch is being written wait, and go together in the next batch as soon as
-it is done, so batches grow with the load. A wait for SQLite's write lock (the worker's claim,
-a CLI command) no longer stops the loop either. On PostgreSQL batches are written in anyio's
-threads, several at once. ``close`` (the app's lifespan) writes the rows still waiting, waits
-for the batches being written and ends the writer thread: nothing answered is lost, and no row
-handed over is dropped. Figures in docs/benchmarks.md (Inbox): BEGIN, COMMIT and the
+On SQLite the write runs on the event loop, as the single-row write did; on PostgreSQL in
+anyio's threads, several batches at once. A writer thread for SQLite was built and measured
+(2026-12-07, docs/benchmarks.md, Inbox): the loop's thread spent 10-35 us less a request, the
+process 17-45% more CPU, and the rate did not rise (the GIL and the hand-offs ate the overlap).
+``close`` (the app's lifespan) writes the rows still waiting and waits for the batches being
+written: nothing answered is lost, and no row handed over is dropped. BEGIN, COMMIT and the
 connection checkout were most of the per-row cost on SQLite.
 """
 
@@ -24,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -41,7 +37,6 @@ from node.models import InboxActivity, Job
 
 BATCH_WINDOW = 0.002  # seconds a batch waits for company after its first row
 MAX_BATCH = 256
-WRITER_THREAD = "inbox-writer"  # the name of SQLite's writer thread
 
 # A duplicate activity id inserts nothing and returns no id: no exception, so the other rows
 # of the batch go on.
@@ -91,7 +86,7 @@ SingleWrite = Callable[[Row], bool]
 
 class InboxBatch:
     """The rows waiting for the next group commit in this process, and the batches being
-    written. ``close`` (the app's lifespan) writes what is left and ends the writer thread."""
+    written. ``close`` (the app's lifespan) writes what is left."""
 
     def __init__(self, engine: Engine, write_one: SingleWrite) -> None:
         self.engine = engine
@@ -99,10 +94,7 @@ class InboxBatch:
         self.sqlite = is_sqlite(engine)
         self.pending: list[tuple[Row, asyncio.Future[bool]]] = []
         self.timer: asyncio.TimerHandle | None = None
-        # SQLite: the one thread that writes batches, and the batch it is writing
-        self.writer: ThreadPoolExecutor | None = None
-        self.writing: asyncio.Future[list[Any]] | None = None
-        self.writes: set[asyncio.Future[list[Any]]] = set()  # every batch being written
+        self.writes: set[asyncio.Task[list[Any]]] = set()  # PostgreSQL: batches in a thread
         self.closed = False
 
     async def store(self, row: Row) -> bool:
@@ -114,7 +106,7 @@ class InboxBatch:
         self.pending.append((row, done))
         if len(self.pending) >= MAX_BATCH:
             self._flush()
-        elif self.timer is None and self.writing is None:
+        elif self.timer is None:
             self.timer = loop.call_later(BATCH_WINDOW, self._flush)
         # shielded: a client that hangs up does not take its row out of a batch being written
         return await asyncio.shield(done)
@@ -123,44 +115,25 @@ class InboxBatch:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.writing is not None:
-            return  # these rows are written when the batch in the writer thread is done
         batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
         if not batch:
             return
-        loop = asyncio.get_running_loop()
-        written: asyncio.Future[list[Any]]
         if self.sqlite:
-            if self.writer is None:
-                self.writer = ThreadPoolExecutor(1, thread_name_prefix=WRITER_THREAD)
-            written = self.writing = loop.run_in_executor(self.writer, self._write, batch)
+            _settle(batch, self._write(batch))
         else:
-            written = loop.create_task(self._write_in_thread(batch))
-        self.writes.add(written)
-        written.add_done_callback(lambda w: self._written(batch, w))
-
-    def _written(
-        self, batch: list[tuple[Row, asyncio.Future[bool]]], written: asyncio.Future[list[Any]]
-    ) -> None:
-        self.writes.discard(written)
-        if written is self.writing:
-            self.writing = None
-            if self.pending:  # what arrived meanwhile: the next batch, at once
-                self._flush()
-        _settle(batch, _outcome(written))
+            task = asyncio.get_running_loop().create_task(self._write_in_thread(batch))
+            self.writes.add(task)
+            task.add_done_callback(self.writes.discard)
+            task.add_done_callback(lambda t: _settle(batch, _outcome(t)))
 
     async def close(self) -> None:
-        """Write every row still waiting, wait for the batches being written, then end the
-        writer thread. A row stored after this is refused."""
+        """Write every row still waiting (a row whose client hung up included) and wait for
+        the batches being written. A row stored after this is refused."""
         self.closed = True
         while self.pending or self.writes:
-            if self.pending and self.writing is None:
-                self._flush()
+            self._flush()
             if self.writes:
                 await asyncio.wait(set(self.writes))
-        if self.writer is not None:
-            self.writer.shutdown(wait=True)  # idle by now: the thread ends at once
-            self.writer = None
 
     async def _write_in_thread(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> list[Any]:
         return await to_thread.run_sync(self._write, batch)
@@ -175,10 +148,10 @@ class InboxBatch:
             return [_one(self.write_one, row) for row in rows]
 
 
-def _outcome(written: asyncio.Future[list[Any]]) -> list[Any] | BaseException:
-    if written.cancelled():
+def _outcome(task: asyncio.Task[list[Any]]) -> list[Any] | BaseException:
+    if task.cancelled():
         return asyncio.CancelledError()
-    return written.exception() or written.result()
+    return task.exception() or task.result()
 
 
 def _one(write_one: SingleWrite, row: Row) -> bool | BaseException:
