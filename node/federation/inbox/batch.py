@@ -9,8 +9,9 @@ as a whole, each row is written again on its own, so one bad row fails alone.
 
 On SQLite the write runs on the event loop, as the single-row write did; on PostgreSQL in
 anyio's threads, several batches at once. A writer thread for SQLite was built and measured
-(2026-12-07, docs/benchmarks.md, Inbox): the loop's thread spent 10-35 us less a request, the
-process 17-45% more CPU, and the rate did not rise (the GIL and the hand-offs ate the overlap).
+(2026-12-07, docs/benchmarks.md, Inbox): on a quiet machine the loop's thread gained nothing,
+the process spent 30-40% more CPU a request and the rate fell by a sixth (the writer drops and
+takes back the GIL at every statement, and the hand-offs cost more than the overlap gives).
 ``close`` (the app's lifespan) writes the rows still waiting and waits for the batches being
 written: nothing answered is lost, and no row handed over is dropped. BEGIN, COMMIT and the
 connection checkout were most of the per-row cost on SQLite.
