@@ -216,8 +216,7 @@ def write_sqlite(engine: Engine, rows: list[Row]) -> list[bool]:
 
 
 def _tombstoned(cur: Any, created: set[str]) -> set[str]:
-    """Which of ``created`` were deleted: one statement for the batch (each statement is a trip
-    of the writer thread back to the GIL, which the event loop may be holding)."""
+    """Which of ``created`` were deleted: one statement for the batch, not one a Create."""
     if not created:
         return set()
     ids = list(created)
