@@ -20,7 +20,9 @@ the stored rows, and each web process's /metrics must count no duplicate and no 
 
 Each run also prints the CPU time its server processes spent a request (from /proc: the web
 processes, the workers, and PostgreSQL's backends of that node), the figure to compare on a
-shared machine; with workers, their CPU per inbox job processed during the run.
+shared machine, and how much of the web processes' was their event loop's thread (the rest is
+their threads: PostgreSQL's group commit, key fetches); with workers, their CPU per inbox job
+processed during the run.
 
     python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres] [--only-scaleout]
 """
@@ -63,6 +65,20 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
         except OSError:
             continue
         found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return found
+
+
+def loop_thread_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time of each process's main thread, where its event loop runs (the ceiling of one
+    web process, whatever its other threads do)."""
+    found = {}
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK
     return found
 
 
@@ -264,6 +280,7 @@ class Run:
         webs = [PIDS[p] for p in ports]
         backends = pg_backends(self.pg_application) if self.pg_application else []
         before = cpu_seconds(webs + WORKER_PIDS + backends)
+        loop_before = loop_thread_seconds(webs)
         res = load.run_wrk(
             self.wrk,
             self.tmp,
@@ -280,6 +297,7 @@ class Run:
         if self.pg_application:
             backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
         after = cpu_seconds(webs + WORKER_PIDS + backends)
+        loop_after = loop_thread_seconds(webs)
         self.rows.append((label, res))
         print(
             f"{label:<46} {res['rate']:>8,.0f}/s  p50 {res['p50_us'] / 1000:7.1f} ms"
@@ -292,7 +310,9 @@ class Run:
             used = sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
             return used / n_requests * 1e6
 
+        loop_used = sum(loop_after[p] - loop_before.get(p, 0.0) for p in webs if p in loop_after)
         cpu = f"  CPU a request: server {per_request(webs):,.0f} us"
+        cpu += f" (its event loop's thread {loop_used / n_requests * 1e6:,.0f} us)"
         if WORKER_PIDS:
             cpu += f", workers {per_request(WORKER_PIDS):,.0f} us"
         if backends:
@@ -418,6 +438,7 @@ def store_step(label: str, database_url: str, tmp: Path, n: int = 2000, group: i
     async def batched(rows: list[Row]) -> None:
         for k in range(0, len(rows), group):
             await asyncio.gather(*(batch.store(r) for r in rows[k : k + group]))
+        await batch.close()
 
     single = [_store_row() for _ in range(n)]
     start = time.process_time()

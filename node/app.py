@@ -105,6 +105,10 @@ def create_app(
         try:
             yield
         finally:
+            # the rows still waiting for their group commit are written before all else
+            batch, node.inbox_batch = node.inbox_batch, None
+            if batch is not None:
+                await batch.close()
             if worker is not None and worker_task is not None:
                 worker.stop()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -8,6 +8,8 @@ rows it was batched with are stored."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -38,8 +40,14 @@ def _row(activity_id: str, kind: str = "Like", **changes: Any) -> dict[str, Any]
     }
 
 
-def _batch(node: NodeContext) -> InboxBatch:
-    return InboxBatch(node.engine, lambda one: store(node, one.values, one.created_object))
+@asynccontextmanager
+async def _batch(node: NodeContext) -> AsyncIterator[InboxBatch]:
+    """A process's batch, closed at the end as the app's lifespan does."""
+    batch = InboxBatch(node.engine, lambda one: store(node, one.values, one.created_object))
+    try:
+        yield batch
+    finally:
+        await batch.close()
 
 
 def _stored(engine: Engine) -> tuple[set[str], int]:
@@ -61,8 +69,8 @@ def test_a_burst_shares_one_commit_and_duplicates_are_told(
     recreate = Row(_row(f"{ACTOR}/creates/1", "Create"), deleted_note)
 
     async def burst() -> list[bool]:
-        batch = _batch(node)
-        return await asyncio.gather(*(batch.store(r) for r in [*likes, replay, recreate]))
+        async with _batch(node) as batch:
+            return await asyncio.gather(*(batch.store(r) for r in [*likes, replay, recreate]))
 
     answers = asyncio.run(burst())
     assert answers == [True] * 20 + [False, False]
@@ -70,7 +78,13 @@ def test_a_burst_shares_one_commit_and_duplicates_are_told(
     assert ids == {f"{ACTOR}/likes/{i}" for i in range(20)}
     assert jobs == 20  # one inbox job per new row, none for the replay or the re-created note
     # a later batch sees the committed rows: a replay is still a duplicate
-    assert asyncio.run(_batch(node).store(Row(_row(f"{ACTOR}/likes/7"), None))) is False
+    replayed = [Row(_row(f"{ACTOR}/likes/7"), None)]
+
+    async def later() -> list[bool]:
+        async with _batch(node) as batch:
+            return await asyncio.gather(*(batch.store(r) for r in replayed))
+
+    assert asyncio.run(later()) == [False]
 
 
 def test_a_broken_row_fails_alone(settings: Settings, engine: Engine) -> None:
@@ -79,9 +93,9 @@ def test_a_broken_row_fails_alone(settings: Settings, engine: Engine) -> None:
     broken = Row(_row(f"{ACTOR}/likes/broken", received_at="not a time"), None)
 
     async def burst() -> list[bool | BaseException]:
-        batch = _batch(node)
-        rows = [good[0], broken, good[1], good[2]]
-        return await asyncio.gather(*(batch.store(r) for r in rows), return_exceptions=True)
+        async with _batch(node) as batch:
+            rows = [good[0], broken, good[1], good[2]]
+            return await asyncio.gather(*(batch.store(r) for r in rows), return_exceptions=True)
 
     answers = asyncio.run(burst())
     assert answers[0] is True and answers[2] is True and answers[3] is True
@@ -97,9 +111,9 @@ def test_batches_of_any_size(settings: Settings, engine: Engine, size: int) -> N
     node = NodeContext.build(settings, engine)
 
     async def burst() -> list[bool]:
-        batch = _batch(node)
-        rows = [Row(_row(f"{ACTOR}/likes/{size}-{i}"), None) for i in range(size)]
-        return await asyncio.gather(*(batch.store(r) for r in rows))
+        async with _batch(node) as batch:
+            rows = [Row(_row(f"{ACTOR}/likes/{size}-{i}"), None) for i in range(size)]
+            return await asyncio.gather(*(batch.store(r) for r in rows))
 
     assert asyncio.run(burst()) == [True] * size
     ids, jobs = _stored(engine)

@@ -7,9 +7,14 @@ created object was deleted) left out. Only after COMMIT does each waiter learn w
 was new, so a 202 is never sent for a row that could still be lost. Should the transaction fail
 as a whole, each row is written again on its own, so one bad row fails alone.
 
-On SQLite the write runs on the event loop, as the single-row write did (one writer, and a
-thread hop costs more than the write); on PostgreSQL in a thread. Measured in bench/bench_inbox.py:
-BEGIN, COMMIT and the connection checkout were most of the per-row cost on SQLite.
+On SQLite the write runs on the event loop, as the single-row write did; on PostgreSQL in
+anyio's threads, several batches at once. A writer thread for SQLite was built and measured
+(2026-12-07, docs/benchmarks.md, Inbox): on a quiet machine the loop's thread gained nothing,
+the process spent 30-40% more CPU a request and the rate fell by a sixth (the writer drops and
+takes back the GIL at every statement, and the hand-offs cost more than the overlap gives).
+``close`` (the app's lifespan) writes the rows still waiting and waits for the batches being
+written: nothing answered is lost, and no row handed over is dropped. BEGIN, COMMIT and the
+connection checkout were most of the per-row cost on SQLite.
 """
 
 from __future__ import annotations
@@ -41,7 +46,6 @@ INSERT_NEW = (
     " received_at, result) VALUES (:activity_id, :type, :actor, :recipient, :raw, :signer,"
     " :verified_by, :received_at, :result) ON CONFLICT (activity_id) DO NOTHING RETURNING id"
 )
-TOMBSTONED = "SELECT 1 FROM tombstone WHERE ap_id = :ap_id"
 TOMBSTONES = text("SELECT ap_id FROM tombstone WHERE ap_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
@@ -82,7 +86,8 @@ SingleWrite = Callable[[Row], bool]
 
 
 class InboxBatch:
-    """The rows waiting for the next group commit in this process."""
+    """The rows waiting for the next group commit in this process, and the batches being
+    written. ``close`` (the app's lifespan) writes what is left."""
 
     def __init__(self, engine: Engine, write_one: SingleWrite) -> None:
         self.engine = engine
@@ -90,9 +95,13 @@ class InboxBatch:
         self.sqlite = is_sqlite(engine)
         self.pending: list[tuple[Row, asyncio.Future[bool]]] = []
         self.timer: asyncio.TimerHandle | None = None
+        self.writes: set[asyncio.Task[list[Any]]] = set()  # PostgreSQL: batches in a thread
+        self.closed = False
 
     async def store(self, row: Row) -> bool:
         """Store ``row`` with the next batch: True once committed as new, False if a duplicate."""
+        if self.closed:
+            raise RuntimeError("the inbox batch is closed")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
         self.pending.append((row, done))
@@ -107,14 +116,25 @@ class InboxBatch:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        batch, self.pending = self.pending, []
+        batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
         if not batch:
             return
         if self.sqlite:
             _settle(batch, self._write(batch))
         else:
             task = asyncio.get_running_loop().create_task(self._write_in_thread(batch))
+            self.writes.add(task)
+            task.add_done_callback(self.writes.discard)
             task.add_done_callback(lambda t: _settle(batch, _outcome(t)))
+
+    async def close(self) -> None:
+        """Write every row still waiting (a row whose client hung up included) and wait for
+        the batches being written. A row stored after this is refused."""
+        self.closed = True
+        while self.pending or self.writes:
+            self._flush()
+            if self.writes:
+                await asyncio.wait(set(self.writes))
 
     async def _write_in_thread(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> list[Any]:
         return await to_thread.run_sync(self._write, batch)
@@ -167,12 +187,10 @@ def write_sqlite(engine: Engine, rows: list[Row]) -> list[bool]:
         cur.execute("BEGIN IMMEDIATE")
         try:
             now = time.time()
+            gone = _tombstoned(cur, {r.created_object for r in rows if r.created_object})
             results = []
             for row in rows:
-                if (
-                    row.created_object is not None
-                    and cur.execute(TOMBSTONED, {"ap_id": row.created_object}).fetchone()
-                ):
+                if row.created_object in gone:
                     results.append(False)
                     continue
                 params = {
@@ -195,6 +213,16 @@ def write_sqlite(engine: Engine, rows: list[Row]) -> list[bool]:
     finally:
         raw.close()
     return results
+
+
+def _tombstoned(cur: Any, created: set[str]) -> set[str]:
+    """Which of ``created`` were deleted: one statement for the batch, not one a Create."""
+    if not created:
+        return set()
+    ids = list(created)
+    marks = ", ".join("?" * len(ids))
+    query = f"SELECT ap_id FROM tombstone WHERE ap_id IN ({marks})"  # noqa: S608 - marks only
+    return {found for (found,) in cur.execute(query, ids).fetchall()}
 
 
 def _inbox_job(inbox_id: int, now: float) -> dict[str, Any]:
