@@ -112,10 +112,11 @@ class HttpClient:
         ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
         hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
         exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
-        every hop (the first URL and each redirect) before connecting. ``resolver`` replaces the system DNS lookup
-        (tests fake answers with it). ``tls_context`` replaces the system's trust store for https
-    (certificate chain and host name are still checked with it: tests trust their own authority,
-    an operator could pin a private one); it must verify. Use the client from one event loop only.
+        every hop (the first URL, or when :meth:`vet` made it, and each redirect) before
+        connecting. ``resolver`` replaces the system DNS lookup (tests fake answers with it).
+        ``tls_context`` replaces the system's trust store for https (certificate chain and host
+        name are still checked with it: tests trust their own authority, an operator could pin
+        a private one); it must verify. Use the client from one event loop only.
     """
 
     def __init__(

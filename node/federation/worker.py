@@ -276,8 +276,12 @@ class Worker:
                 if claim:
                     backlog = len(claimed) == want
             if in_flight:
-                # every job that has finished by now joins this one batch of completions
-                finished = [(in_flight.pop(t), t.result()) for t in await self._ends()]
+                # every job that has finished by now joins this one batch of completions; new
+                # work announced while this turn claimed is claimed next, not waited past
+                woken = self._wake.is_set() and not self._stopping
+                ready = woken and self.concurrency - len(in_flight) >= self.refill
+                ended = await self._ends(wait=not ready)
+                finished = [(in_flight.pop(t), t.result()) for t in ended]
                 backlog = backlog or self._wake.is_set() or bool(finished)
             elif not self._stopping and not finished:
                 with contextlib.suppress(TimeoutError):
@@ -293,11 +297,11 @@ class Worker:
         self._ended.append(task)
         self._stir.set()
 
-    async def _ends(self) -> list[asyncio.Task[Outcome]]:
-        """The tasks that have ended since the last call; if none has, first wait until one
-        ends or new work is announced, at most ``poll_interval`` (a wake-up that came while
-        no slot could take it is not waited for again)."""
-        if not self._ended:
+    async def _ends(self, *, wait: bool = True) -> list[asyncio.Task[Outcome]]:
+        """The tasks that have ended since the last call; if none has (and ``wait``), first
+        wait until one ends or new work is announced, at most ``poll_interval`` (a wake-up
+        that came while no slot could take it is not waited for again)."""
+        if wait and not self._ended:
             self._stir.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_interval):

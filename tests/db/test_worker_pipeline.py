@@ -88,3 +88,51 @@ async def test_every_job_runs_once_and_every_outcome_is_recorded(
         states[row.state] += 1
     assert states == {"done": 106, "dead": 15, "ready": 30}
     assert jobs.pending_count(engine) == 30  # none of them due for an hour
+
+
+async def test_work_announced_while_the_worker_claims_is_claimed_next(
+    settings: Settings, engine: Engine
+) -> None:
+    """A publish's wake-up can arrive while the worker is inside its claim transaction, with a
+    long job in flight (a slow server holding its slot) and slots free: the new job is claimed
+    on the next turn, not after the slow job ends or the next poll (an hour here)."""
+    slow_may_end = asyncio.Event()
+    ran: list[str] = []
+
+    async def work(_node: NodeContext, job: jobs.ClaimedJob) -> Outcome:
+        ran.append(str(job.payload["name"]))
+        if job.payload["name"] == "slow":  # holds its slot until the story ends
+            await slow_may_end.wait()
+        return Done()
+
+    registry = Registry()
+    registry.register("work", work, jobs.RetryPolicy(base=3600, jitter=0))
+    worker = Worker(
+        NodeContext.build(settings, engine), registry, concurrency=8, batch=16, poll_interval=3600
+    )
+    with write_connection(engine) as conn:
+        jobs.enqueue(conn, "work", {"name": "slow"})
+        jobs.enqueue(conn, "work", {"name": "quick"})
+    settle = worker._settle
+    announced = False
+
+    async def settle_while_a_job_is_published(*args: object) -> list[jobs.ClaimedJob]:
+        nonlocal announced
+        claimed = await settle(*args)  # type: ignore[arg-type]
+        if "quick" in ran and not announced:  # "quick" recorded, "slow" running: a publish
+            announced = True
+            with write_connection(engine) as conn:
+                jobs.enqueue(conn, "work", {"name": "fresh"})
+            worker.wake()
+        return claimed
+
+    worker._settle = settle_while_a_job_is_published  # type: ignore[method-assign]
+    task = asyncio.create_task(worker.run())
+    try:
+        # the settle that records "quick" (the slow job still running) announces "fresh"
+        await _until(lambda: "fresh" in ran, timeout=30)
+    finally:
+        slow_may_end.set()
+        worker.stop()
+        await asyncio.wait_for(task, timeout=30)
+    assert sorted(ran) == ["fresh", "quick", "slow"]

@@ -171,3 +171,30 @@ def test_leaving_the_loop_with_signatures_pending_does_not_hang() -> None:
 def test_a_signer_needs_a_thread(threads: int) -> None:
     with pytest.raises(ValueError, match="thread"):
         SignerThreads(threads)
+
+
+async def test_a_thread_that_ends_mid_batch_leaves_no_caller_waiting() -> None:
+    """Something no signature should raise (a SystemExit in a library) ends its thread: the
+    request it was signing fails with a clear error rather than wait forever (a deliver job,
+    and the worker's stop behind it, would hang), and what waits is served by a new thread."""
+    signers = SignerThreads(1)
+    pem = rsa_private_pem("coop")
+    held = threading.Event()
+
+    def ends_the_thread() -> dict[str, str]:
+        held.wait(10)
+        raise SystemExit("a library gave up")
+
+    requests: list[Callable[[], dict[str, str]]] = [ends_the_thread]
+    requests += [signing("coop", pem, f"http://127.0.0.1:{40002 + i}/inbox") for i in range(3)]
+    tasks = [asyncio.create_task(signers.sign(s)) for s in requests]
+    await asyncio.sleep(0)
+    held.set()  # the one thread takes the whole batch, and ends at its first request
+    results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+
+    assert isinstance(results[0], RuntimeError), results[0]
+    assert "signing thread ended" in str(results[0])
+    for headers in results[1:]:  # signed in its batch, or by the thread that took over
+        assert isinstance(headers, dict), headers
+        assert_verifies(headers, "/inbox", pem, "coop")
+    assert signers.alive <= 1

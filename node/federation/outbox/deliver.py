@@ -52,6 +52,7 @@ from node.federation.jobs import ClaimedJob
 from node.federation.outbox.circuit import HostHealth, HostView
 from node.federation.outbox.policy import PERMANENT_FETCH_REASONS, DeliveryConfig, parse_retry_after
 from node.federation.outbox.signer_threads import SignerThreads
+from node.federation.policy import federates_with
 from node.federation.worker import Done, Fail, Outcome, Retry
 from node.models import LocalActor, OutboxActivity
 from node.urls import Urls
@@ -188,10 +189,13 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     host = inbox_host(inbox)
     if host is None:
         return Fail(f"not an inbox URL: {inbox[:200]!r}")
+    # Blocked (or not allowed) since the fan-out: nothing goes there. Asked here whatever the
+    # client (one built without a host policy still delivers nowhere the policy refuses), and
+    # again by the client just before each knock connects (http.vet).
+    if not federates_with(node, host):
+        return Fail(f"{host} is blocked or not allowed: this node does not federate with it")
     http = node.http or node.open_http()
     try:
-        # The one question to the federation policy for this delivery, asked by the client
-        # that connects: blocked (or not allowed) since the fan-out, nothing goes there.
         target = http.vet(inbox)
     except FetchError as exc:
         return Fail(str(exc))
@@ -212,7 +216,11 @@ async def deliver(node: NodeContext, job: ClaimedJob, config: DeliveryConfig) ->
     final = first
     if first.status in _KNOCK_STATUSES:
         other: Spec = "rfc9421" if first.spec == "draft-cavage" else "draft-cavage"
-        second = await _post(http, state, (inbox, target), outgoing, other)
+        try:  # a round trip later: judged afresh (a block may have come meanwhile)
+            again = http.vet(inbox)
+        except FetchError as exc:
+            return Fail(str(exc))
+        second = await _post(http, state, (inbox, again), outgoing, other)
         if second.status is not None and 200 <= second.status < 300:
             state.remember_spec(host, other)
         # A 400 to the second knock may only mean "I don't read that spec": keep the first

@@ -10,19 +10,24 @@ the whole batch back with one ``call_soon_threadsafe``.
 
 Threads start on demand (up to ``threads``) and end after ``idle`` seconds without work, so a
 node that stops publishing holds no thread, and nothing has to be closed: a batch whose loop has
-gone is dropped. A failed signature fails its own request only.
+gone is dropped. A failed signature fails its own request only; a thread ended by something no
+signature should raise (a ``SystemExit``) fails the rest of its batch and a new thread serves
+what waits, so no caller waits forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
 from typing import Final
 
 __all__ = ["SignerThreads"]
+
+log = logging.getLogger("solnode.delivery")
 
 Signing = Callable[[], dict[str, str]]
 _Request = tuple[Signing, "asyncio.Future[dict[str, str]]"]
@@ -77,9 +82,24 @@ class SignerThreads:
                 return
             self._alive += 1
         thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:  # no thread (out of resources): not counted as one
+            with self._lock:
+                self._alive -= 1
+            raise
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        except BaseException:  # whatever ends a thread early: a new one serves what waits
+            log.exception("a signing thread ended early; its batch failed")
+            with self._lock:
+                self._alive -= 1
+            if not self._waiting.empty():
+                self._start()
+
+    def _serve(self) -> None:
         waiting = self._waiting
         while True:
             try:
@@ -102,13 +122,24 @@ class SignerThreads:
 
     def _sign_batch(self, batch: list[tuple[_Request, asyncio.AbstractEventLoop]]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[_Result]] = {}
-        for (signing, future), loop in batch:
-            result: _Result
-            try:
-                result = (future, signing(), None)
-            except Exception as exc:  # handed to its caller, whatever it is
-                result = (future, None, exc)
-            by_loop.setdefault(loop, []).append(result)
+        signed = 0
+        try:
+            for (signing, future), loop in batch:
+                if not future.cancelled():  # else its caller has gone (a hint, read off-loop)
+                    result: _Result
+                    try:
+                        result = (future, signing(), None)
+                    except Exception as exc:  # handed to its caller, whatever it is
+                        result = (future, None, exc)
+                    by_loop.setdefault(loop, []).append(result)
+                signed += 1
+        finally:  # the thread may be ending (a BaseException): no caller is left waiting
+            ended = RuntimeError("the signing thread ended before signing this request")
+            for (_signing, future), loop in batch[signed:]:
+                by_loop.setdefault(loop, []).append((future, None, ended))
+            self._hand_back(by_loop)
+
+    def _hand_back(self, by_loop: dict[asyncio.AbstractEventLoop, list[_Result]]) -> None:
         for loop, results in by_loop.items():
             # A closed loop raises: nobody waits for these any more.
             with contextlib.suppress(RuntimeError):
