@@ -95,6 +95,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         node.open_http()
+        node.inbox_batch = None  # a fresh batch at the first POST (a restarted app's too)
         releaser = asyncio.create_task(release_when_quiet())
         worker_task: asyncio.Task[None] | None = None
         worker: Worker | None = None
@@ -105,10 +106,10 @@ def create_app(
         try:
             yield
         finally:
-            # the rows still waiting for their group commit are written before all else
-            batch, node.inbox_batch = node.inbox_batch, None
-            if batch is not None:
-                await batch.close()
+            # the rows still waiting for their group commit are written before all else; the
+            # closed batch stays, so a POST that still arrives is answered 503 (receive.py)
+            if node.inbox_batch is not None:
+                await node.inbox_batch.close()
             if worker is not None and worker_task is not None:
                 worker.stop()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -4,8 +4,8 @@ and PostgreSQL.
 
 Ana's server has sent a burst; the rows wait for their window when the node is asked to stop,
 and one of her connections has already hung up. Closing writes them all, the hung-up one too,
-answers the others as new, and refuses anything after. Through the app: three POSTs answered
-202, then the lifespan's end leaves no batch behind and every row stored."""
+answers the others as new, and refuses anything after. Through the app: rows waiting when the
+lifespan ends are written by it, and a POST that arrives after is answered 503."""
 
 from __future__ import annotations
 
@@ -70,15 +70,45 @@ def test_closing_writes_the_rows_still_waiting(settings: Settings, engine: Engin
     assert stored(engine) == (6, 6)
 
 
-def test_the_app_closes_its_batch_when_it_shuts_down(settings: Settings, engine: Engine) -> None:
+def test_the_app_writes_the_rows_waiting_when_it_shuts_down_and_refuses_later_ones(
+    settings: Settings, engine: Engine
+) -> None:
+    """Rows still in their window when the app's lifespan ends (their senders hung up: uvicorn
+    ends the lifespan once its connections are done) are written by the shutdown itself; a
+    POST that still reaches the app is answered 503 with Retry-After, nothing stored; a
+    restarted app takes POSTs again."""
     ana = coop_and_ana(engine, settings)
     app = create_app(settings, engine=engine)
+    node = app.state.node
     path = "/actors/coop/inbox"
+
+    async def shut_down_with_rows_waiting() -> tuple[int, int]:
+        async with app.router.lifespan_context(app):
+            batch = InboxBatch(engine, lambda one: store(node, one.values, one.created_object))
+            node.inbox_batch = batch
+            rows = [_row(f"{ACTOR}/likes/shutdown-{i}") for i in range(3)]
+            senders = [asyncio.create_task(batch.store(row)) for row in rows]
+            await asyncio.sleep(0)  # each has handed its row over, within its window
+            for sender in senders:
+                sender.cancel()  # and hung up
+            assert len(batch.pending) == 3 and stored(engine) == (0, 0)
+        return stored(engine)  # read before the loop runs again: no window timer has fired
+
+    assert asyncio.run(shut_down_with_rows_waiting()) == (3, 3)
+    assert node.inbox_batch is not None and node.inbox_batch.closed
+
     with TestClient(app, base_url=settings.base_url) as client:
-        for n in range(3):
-            body = ana_note(n)
-            answer = client.post(path, content=body, headers=signed(path, body, ana))
-            assert answer.status_code == 202
-        assert app.state.node.inbox_batch is not None
-    assert app.state.node.inbox_batch is None
-    assert stored(engine) == (3, 3)
+        # a POST reaching a batch that a shutdown has closed: refused, nothing half-stored
+        closing = InboxBatch(engine, lambda one: store(node, one.values, one.created_object))
+        asyncio.run(closing.close())
+        node.inbox_batch = closing
+        body = ana_note(0)
+        late = client.post(path, content=body, headers=signed(path, body, ana))
+        assert late.status_code == 503 and late.headers["Retry-After"] == "30"
+        assert late.json()["reason"] == "shutting_down"
+        assert "send the activity again" in late.json()["error"]
+        assert stored(engine) == (3, 3)
+        node.inbox_batch = None  # the next start's fresh batch
+        again = client.post(path, content=body, headers=signed(path, body, ana))
+        assert again.status_code == 202
+    assert stored(engine) == (4, 4)

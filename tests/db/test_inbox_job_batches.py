@@ -18,7 +18,9 @@ from node.db import session_scope
 from node.features.publishing.notes import publish_note
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
+from node.federation.inbox.process import prepare_batch
 from node.federation.inbox.process import register as register_inbox
+from node.federation.job_leases import claim
 from node.federation.worker import Registry, Worker
 from node.models import LocalActor
 from node.settings import Settings
@@ -232,3 +234,20 @@ def test_a_preparer_failing_on_one_activity_leaves_its_job_to_retry_alone(
         f"{ANA}/statuses/2/activity": ("ready", 1),
         f"{ANA}/statuses/3/activity": ("done", 1),
     }
+
+
+def test_a_senders_create_claimed_with_its_other_moves_is_prepared_when_it_runs(
+    settings: Settings, engine: Engine
+) -> None:
+    """A batch's plans are read before any of its handlers runs: Ana's notes claimed with her
+    Follow and her Like are left to be prepared when their jobs run (a member's first post
+    claimed with its admission would otherwise always be planned as a stranger's), while Bea's
+    event, alone of hers in the batch, is planned with the batch."""
+    node, broken = a_morning_of_mail(settings, engine)
+    claimed = claim(engine, "story", limit=64, kinds=["inbox"])
+    prepared = asyncio.run(prepare_batch(node, claimed, dispatcher()))
+    kinds = {(msg.actor, msg.type) for msg in prepared.values()}
+    assert {t for a, t in kinds if a != ANA} == {"Create"}  # Bea's event, planned with the batch
+    assert (ANA, "Follow") in kinds and (ANA, "Like") in kinds
+    assert (ANA, "Create") not in kinds  # each of her notes prepares itself when it runs
+    assert len(prepared) == 3 and broken not in {m.activity_id for m in prepared.values()}

@@ -106,9 +106,7 @@ class Listing:
         return self.next is not None
 
 
-def _visible() -> list[Any]:
-    # Sessions are listed in their conference's programme, status notes under their event.
-    return [col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None)]
+_visible = running_ranges.listed
 
 
 def section_list(actor: LocalActor, section: Section, now: datetime) -> Ranges:

@@ -53,6 +53,13 @@ def started_from(now: datetime, span: timedelta) -> datetime:
     return now - span if now - earliest > span else earliest
 
 
+def listed() -> list[Any]:
+    """What a profile's lists hold of an actor's items (listings.py and these ranges alike): not
+    deleted, and no child (sessions are listed in their conference's programme, status notes
+    under their event)."""
+    return [col(Item.deleted_at).is_(None), col(Item.parent_id).is_(None)]
+
+
 @lru_cache(maxsize=8)
 def keys(way: Way, lateral: bool) -> Any:
     """(id, start_time) of the running events, in the list's order (or backwards), at most
@@ -65,8 +72,7 @@ def keys(way: Way, lateral: bool) -> Any:
     limit = bindparam("running_limit", type_=Integer)
     base = select(ident, start).where(
         Item.actor_id == bindparam("running_owner"),
-        col(Item.deleted_at).is_(None),
-        col(Item.parent_id).is_(None),
+        *listed(),
         Item.kind == "event",
         start < bindparam("running_upper"),
         end >= bindparam("running_now"),

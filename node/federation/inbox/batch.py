@@ -85,6 +85,10 @@ class Row:
 SingleWrite = Callable[[Row], bool]
 
 
+class BatchClosed(RuntimeError):
+    """A row handed over after :meth:`InboxBatch.close`: the node is shutting down."""
+
+
 class InboxBatch:
     """The rows waiting for the next group commit in this process, and the batches being
     written. ``close`` (the app's lifespan) writes what is left."""
@@ -101,7 +105,7 @@ class InboxBatch:
     async def store(self, row: Row) -> bool:
         """Store ``row`` with the next batch: True once committed as new, False if a duplicate."""
         if self.closed:
-            raise RuntimeError("the inbox batch is closed")
+            raise BatchClosed("the inbox batch is closed: the node is shutting down")
         loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
         self.pending.append((row, done))

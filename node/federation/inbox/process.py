@@ -74,7 +74,16 @@ def _load_many(node: NodeContext, row_ids: list[int], dispatcher: Dispatcher) ->
                 loaded.append(_incoming(node, session, row.id, row))
             except Exception as exc:
                 log.info("inbox activity %s left to run alone: %r", row.id, exc)
-        return dispatcher.prepared_many(session, loaded)
+        return dispatcher.prepared_many(session, _apart_from_their_senders_moves(loaded))
+
+
+def _apart_from_their_senders_moves(loaded: list[Incoming]) -> list[Incoming]:
+    """``loaded`` without the Creates whose sender has something else in the same batch (a
+    Join, an Accept, an Undo...): planned here, before any handler runs, a member's first post
+    claimed with its admission would always be planned as a stranger's. Left out, such a Create
+    is prepared when its job runs, as every job was before batches."""
+    movers = {msg.actor for msg in loaded if msg.type != "Create"}
+    return [msg for msg in loaded if msg.type != "Create" or msg.actor not in movers]
 
 
 async def prepare_batch(

@@ -29,7 +29,7 @@ from node.activitypub.vocab import id_of
 from node.db import is_sqlite, now_utc, write_connection
 from node.federation import jobs
 from node.federation.context import NodeContext
-from node.federation.inbox.batch import InboxBatch, Row
+from node.federation.inbox.batch import BatchClosed, InboxBatch, Row
 from node.federation.inbox.forwarded import NotAuthenticated, authenticate_forwarded
 from node.federation.policy import inbox_refusal
 from node.federation.remote.fetch import FetchBudget
@@ -56,6 +56,16 @@ DUPLICATE = Outcome(202, {"status": "duplicate"})
 # An actor deleting itself is usually gone (410) by the time its Delete arrives; without a
 # cached key we never knew it, so there is nothing to delete.
 IGNORED_SELF_DELETE = Outcome(202, {"status": "ignored", "reason": "unknown actor deleted"})
+# After the app's shutdown has written the last group commit: nothing stored, send it again.
+SHUTTING_DOWN = Outcome(
+    503,
+    {
+        "error": "this server is restarting and stored nothing: send the activity again shortly",
+        "reason": "shutting_down",
+        "retry_after": 30,
+    },
+    {"Retry-After": "30"},
+)
 
 
 def refused(refusal: Refusal) -> Outcome:
@@ -222,7 +232,11 @@ async def store_activity(
             node.engine, lambda one: store(node, one.values, one.created_object)
         )
     # group commit (batch.py): answered once the row's transaction has committed
-    if await node.inbox_batch.store(Row(row, created)):
+    try:
+        new = await node.inbox_batch.store(Row(row, created))
+    except BatchClosed:
+        return SHUTTING_DOWN
+    if new:
         node.notify_work()
         return ACCEPTED
     return DUPLICATE
