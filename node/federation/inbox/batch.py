@@ -13,7 +13,8 @@ anyio's threads, several batches at once. A writer thread for SQLite was built a
 the process spent 30-40% more CPU a request and the rate fell by a sixth (the writer drops and
 takes back the GIL at every statement, and the hand-offs cost more than the overlap gives).
 ``close`` (the app's lifespan) writes the rows still waiting and waits for the batches being
-written: nothing answered is lost, and no row handed over is dropped. BEGIN, COMMIT and the
+written: nothing answered is lost, and no row handed over is dropped; a row handed over after
+it raises ``BatchClosed``, answered 503 with Retry-After (receive.py). BEGIN, COMMIT and the
 connection checkout were most of the per-row cost on SQLite.
 """
 
