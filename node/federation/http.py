@@ -103,20 +103,20 @@ class VettedURL:
 class HttpClient:
     """The node's one outbound HTTP client (see the module docstring for the rules it enforces).
 
-        Build one per process from settings, share it, and ``await close()`` it (or use it as an
-        async context manager). The underlying session is created on first use, inside the loop.
-        ``timeout`` bounds a whole call: waiting for a pooled connection, every hop and the body.
+    Build one per process from settings, share it, and ``await close()`` it (or use it as an
+    async context manager). The underlying session is created on first use, inside the loop.
+    ``timeout`` bounds a whole call: waiting for a pooled connection, every hop and the body.
 
-        ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
-        address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
-        ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
-        hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
-        exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
-        every hop (the first URL, or when :meth:`vet` made it, and each redirect) before
-        connecting. ``resolver`` replaces the system DNS lookup (tests fake answers with it).
-        ``tls_context`` replaces the system's trust store for https (certificate chain and host
-        name are still checked with it: tests trust their own authority, an operator could pin
-        a private one); it must verify. Use the client from one event loop only.
+    ``allow_hosts`` (``SOLNODE_ALLOW_HOSTS``) lists host names or IP literals exempt from the
+    address check, matched against the URL's host only: allowing ``127.0.0.1`` lets
+    ``http://127.0.0.1:8001/`` through but not a name that merely resolves to 127.0.0.1, so a
+    hostile DNS record cannot borrow an exemption; an entry with a port (``node.example:8443``)
+    exempts that port only. ``host_policy`` is asked about the canonical ``host[:port]`` of
+    every hop (the first URL, or when :meth:`vet` made it, and each redirect) before
+    connecting. ``resolver`` replaces the system DNS lookup (tests fake answers with it).
+    ``tls_context`` replaces the system's trust store for https (certificate chain and host
+    name are still checked with it: tests trust their own authority, an operator could pin
+    a private one); it must verify. Use the client from one event loop only.
     """
 
     def __init__(

@@ -116,9 +116,11 @@ async def test_work_announced_while_the_worker_claims_is_claimed_next(
     settle = worker._settle
     announced = False
 
-    async def settle_while_a_job_is_published(*args: object) -> list[jobs.ClaimedJob]:
+    async def settle_while_a_job_is_published(
+        finished: list[tuple[jobs.ClaimedJob, Outcome]], claim: int
+    ) -> list[jobs.ClaimedJob]:
         nonlocal announced
-        claimed = await settle(*args)  # type: ignore[arg-type]
+        claimed = await settle(finished, claim)
         if "quick" in ran and not announced:  # "quick" recorded, "slow" running: a publish
             announced = True
             with write_connection(engine) as conn:

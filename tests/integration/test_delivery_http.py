@@ -609,7 +609,6 @@ async def test_a_delivery_asks_the_policy_before_each_knock_and_a_blocked_server
     )
     await worker.drain()
 
-    hosts = {f"127.0.0.1:{s.port}": s for s in (fedify, redirector, blocked)}
     fedify_host = f"127.0.0.1:{fedify.port}"
     # the blocked server is refused before its client is asked; fedify's two knocks ask twice
     assert sorted(asked) == sorted([fedify_host, fedify_host, f"127.0.0.1:{redirector.port}"])
