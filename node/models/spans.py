@@ -10,7 +10,7 @@ own_ranges.py). The last class outlasts anything a datetime can hold (year 1 to 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 NO_END = timedelta(hours=12)  # an event without an end is over this long after its start
 LASTING = timedelta(days=1)  # the longest an event of span class 0 lasts
@@ -38,3 +38,18 @@ def event_class(start: datetime | None, end: datetime | None) -> int:
     """The class of an event from ``start`` to ``end`` (None: it is over NO_END after its
     start, see :func:`over_at`)."""
     return span_class(start, over_at(start, end))
+
+
+def started_from(since: datetime, span: timedelta) -> datetime:
+    """``since`` - ``span``, or the earliest datetime when that is earlier (the last classes
+    reach back past year 1)."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return since - span if since - earliest > span else earliest
+
+
+def class_lowers(since: datetime, after: datetime | None = None) -> list[datetime]:
+    """Where each class's range of the events still running at ``since`` begins: ``since`` -
+    SPANS[k], or ``after`` (a cursor's start) when that is later, so the index is entered
+    where the page goes on."""
+    lowers = [started_from(since, span) for span in SPANS]
+    return lowers if after is None else [max(lower, after) for lower in lowers]

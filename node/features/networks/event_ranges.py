@@ -24,17 +24,19 @@ the page's size; the union orders the ties by id.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Integer, bindparam, literal_column, or_, true, union_all
+from sqlalchemy import Integer, bindparam, literal_column, or_, true, union_all
 from sqlmodel import Session, col, select
 
 from node.db import unindexed
 from node.features.networks.facts import SPANS
 from node.features.networks.queries import Filters, shown_branches, shown_unindexed
 from node.models.networks import NetworkItem
+from node.models.span_ranges import span_classes
+from node.models.spans import class_lowers
 
 
 class Shape(NamedTuple):
@@ -80,18 +82,9 @@ def asked(
         "after_key": after_key,
     }
     if running:
-        for k, span in enumerate(SPANS):
-            lower = _started_from(since, span)
-            values[f"span{k}"] = lower if after_start is None else max(lower, after_start)
+        values |= {f"span{k}": lower for k, lower in enumerate(class_lowers(since, after_start))}
     shape = Shape(until is not None, after is not None, running, lateral)
     return shape, {k: v for k, v in values.items() if v is not None}
-
-
-def _started_from(since: datetime, span: timedelta) -> datetime:
-    """``since`` - ``span``, or the earliest datetime when that is earlier (the last classes
-    reach back past year 1)."""
-    earliest = datetime.min.replace(tzinfo=UTC)
-    return since - span if since - earliest > span else earliest
 
 
 # The statements are built once per shape (filters, an end, a cursor, the running ranges) with
@@ -175,15 +168,7 @@ def _classes_lateral(base: Any, limit: Any) -> Any:
     """The classes' ranges as one LATERAL subquery, run once for each (class, lower bound) of
     a list of constants: planned once, each run the same bounded range as a member of the
     union."""
-    when = DateTime(timezone=True)
-    classes = union_all(
-        *[
-            select(
-                literal_column(str(k)).label("k"), bindparam(f"span{k}", type_=when).label("lower")
-            )
-            for k in range(len(SPANS))
-        ]
-    ).subquery("classes")
+    classes = span_classes("span", "classes")
     # ordered by start alone, and cut after the ties of the last: the index's own order, so
     # the scan stops at the limit (ordered by start and id too, each run sorted every row of
     # its range: the planner cannot tell how many a class has)

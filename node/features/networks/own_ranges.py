@@ -28,15 +28,16 @@ size; the union orders the ties by ap id (see event_ranges.py).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, Integer, and_, bindparam, literal_column, or_, true, union_all
+from sqlalchemy import Integer, and_, bindparam, literal_column, or_, true, union_all
 from sqlmodel import col, select
 
 from node.models import Item
-from node.models.spans import NO_END, SPANS
+from node.models.span_ranges import span_classes
+from node.models.spans import NO_END, SPANS, class_lowers
 
 SPANS_K = range(len(SPANS))
 
@@ -79,18 +80,9 @@ def asked(
         "after_key": after_key,
     }
     if running:
-        for k, span in enumerate(SPANS):
-            lower = started_from(since, span)
-            values[f"span{k}"] = lower if after_start is None else max(lower, after_start)
+        values |= {f"span{k}": lower for k, lower in enumerate(class_lowers(since, after_start))}
     shape = Shape(actor is not None, until is not None, after is not None, running, lateral)
     return shape, {k: v for k, v in values.items() if v is not None}
-
-
-def started_from(since: datetime, span: timedelta) -> datetime:
-    """``since`` - ``span``, or the earliest datetime when that is earlier (the last classes
-    reach back past year 1)."""
-    earliest = datetime.min.replace(tzinfo=UTC)
-    return since - span if since - earliest > span else earliest
 
 
 # Built once per shape with bound parameters, and reused (see event_ranges.soonest).
@@ -161,15 +153,7 @@ def _classes_lateral(base: Any, limit: Any) -> Any:
     """The classes' ranges as one LATERAL subquery, run once for each (class, lower bound) of
     a list of constants (PostgreSQL plans each member of a union on its own: twelve cost
     ~1 ms of planning a read; see event_ranges._classes_lateral)."""
-    when = DateTime(timezone=True)
-    classes = union_all(
-        *[
-            select(
-                literal_column(str(k)).label("k"), bindparam(f"span{k}", type_=when).label("lower")
-            )
-            for k in SPANS_K
-        ]
-    ).subquery("classes")
+    classes = span_classes("span", "classes")
     running = _running(base, classes.c.k, classes.c.lower)
     found = _keyed(running, limit, True).lateral("running")
     return select(*found.c).select_from(classes).join(found, true())

@@ -10,16 +10,17 @@ longer to build and compile the union of twelve than the database took to answer
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, bindparam, literal_column, or_, true, union_all
+from sqlalchemy import Integer, bindparam, literal_column, or_, true, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from node.models import Item
-from node.models.spans import SPANS
+from node.models.span_ranges import span_classes
+from node.models.spans import SPANS, class_lowers
 
 # (onward, from a cursor): the list's order from its start or a cursor, or back from one (or
 # from its end)
@@ -40,17 +41,9 @@ def asked(
         values |= {"running_at": cursor[0], "running_key": cursor[1]}
     if at is not None and not onward and at < now:
         values["running_upper"] = at + TICK  # up to the cursor's start, its ties included
-    for k, span in enumerate(SPANS):
-        lower = started_from(now, span)
-        values[f"running_span{k}"] = max(lower, at) if at is not None and onward else lower
+    lowers = class_lowers(now, at if onward else None)
+    values |= {f"running_span{k}": lower for k, lower in enumerate(lowers)}
     return way, values
-
-
-def started_from(now: datetime, span: timedelta) -> datetime:
-    """``now`` - ``span``, or the earliest datetime when that is earlier (the last classes
-    reach back past year 1)."""
-    earliest = datetime.min.replace(tzinfo=UTC)
-    return now - span if now - earliest > span else earliest
 
 
 def listed() -> list[Any]:
@@ -84,16 +77,7 @@ def keys(way: Way, lateral: bool) -> Any:
         base = base.where(or_(start > at, ident > key) if onward else or_(start < at, ident < key))
     order = (start, ident) if onward else (start.desc(), ident.desc())
     if lateral:
-        when = DateTime(timezone=True)
-        classes = union_all(
-            *[
-                select_columns(
-                    literal_column(str(k)).label("k"),
-                    bindparam(f"running_span{k}", type_=when).label("lower"),
-                )
-                for k in range(len(SPANS))
-            ]
-        ).subquery("spans")
+        classes = span_classes("running_span", "spans")
         one = base.where(col(Item.span_class) == classes.c.k, start >= classes.c.lower)
         ran = one.order_by(*order).limit(limit).lateral("ran")
         found = select_columns(*ran.c).select_from(classes).join(ran, true()).subquery("classes")
