@@ -68,11 +68,22 @@ def asked(
     running ranges, LATERAL) and the values of its parameters: each range's lower bound is
     the later of its own and the cursor's start, so the index is entered where the page goes
     on."""
+    running, values = window(since, until, after, limit)
+    shape = Shape(until is not None, after is not None, running, lateral)
+    return shape, values | {"network": network_id}
+
+
+def window(
+    since: datetime, until: datetime | None, after: tuple[datetime, Any] | None, limit: int
+) -> tuple[bool, dict[str, Any]]:
+    """Whether a read of the events not over at ``since`` (starting before ``until``, after the
+    cursor ``after``) still reads the ranges of what began before ``since``, and the values of
+    the parameters those statements share (this module's and own_ranges.py's), the absent
+    ones left out: each range's lower bound is the later of its own and the cursor's start."""
     after_start, after_key = after if after is not None else (None, None)
     began = min(since, until) if until is not None else since
     running = after_start is None or after_start < began
     values: dict[str, Any] = {
-        "network": network_id,
         "since": since,
         "until": until,
         "began": began,
@@ -83,8 +94,7 @@ def asked(
     }
     if running:
         values |= {f"span{k}": lower for k, lower in enumerate(class_lowers(since, after_start))}
-    shape = Shape(until is not None, after is not None, running, lateral)
-    return shape, {k: v for k, v in values.items() if v is not None}
+    return running, {k: v for k, v in values.items() if v is not None}
 
 
 # The statements are built once per shape (filters, an end, a cursor, the running ranges) with

@@ -35,9 +35,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, and_, bindparam, literal_column, or_, true, union_all
 from sqlmodel import col, select
 
+from node.features.networks.event_ranges import window
 from node.models import Item
 from node.models.span_ranges import span_classes
-from node.models.spans import NO_END, SPANS, class_lowers
+from node.models.spans import NO_END, SPANS
 
 SPANS_K = range(len(SPANS))
 
@@ -64,25 +65,13 @@ def asked(
 ) -> tuple[Shape, dict[str, Any]]:
     """The shape of the statement a read needs and the values of its parameters: each range's
     lower bound is the later of its own and the cursor's start, so the index is entered where
-    the page goes on."""
-    after_start, after_key = after if after is not None else (None, None)
-    began = min(since, until) if until is not None else since
-    running = after_start is None or after_start < began
-    values: dict[str, Any] = {
-        "actor": actor,
-        "since": since,
-        "no_end": since - NO_END,
-        "until": until,
-        "began": began,
-        "limit": limit,
-        "coming": since if after_start is None else max(since, after_start),
-        "after_start": after_start,
-        "after_key": after_key,
-    }
-    if running:
-        values |= {f"span{k}": lower for k, lower in enumerate(class_lowers(since, after_start))}
+    the page goes on (event_ranges.window, shared with the networks' read)."""
+    running, values = window(since, until, after, limit)
+    values["no_end"] = since - NO_END
+    if actor is not None:
+        values["actor"] = actor
     shape = Shape(actor is not None, until is not None, after is not None, running, lateral)
-    return shape, {k: v for k, v in values.items() if v is not None}
+    return shape, values
 
 
 # Built once per shape with bound parameters, and reused (see event_ranges.soonest).
