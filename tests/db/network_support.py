@@ -4,6 +4,7 @@ inbox handlers as the inbox job runs them, and what went out."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -11,6 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from node.db import session_scope
+from node.features.networks.queries import Entry, Filters
+from node.features.networks.upcoming import Cursor, upcoming_page
 from node.federation.actors.local import create_actor
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Incoming
@@ -183,3 +186,28 @@ def event(author: str, n: int = 1, **fields: Any) -> dict[str, Any]:
         "cc": [f"{author}/followers"],
         **fields,
     }
+
+
+def upcoming_walk(
+    session: Session,
+    node: NodeContext,
+    actor: LocalActor | None,
+    filters: Filters | None = None,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    limit: int,
+) -> list[Entry]:
+    """Every entry of ``upcoming_page`` from the first page to the last, each page read from
+    the cursor the one before it gave: a reader's walk, which should meet each event once, in
+    order."""
+    seen: list[Entry] = []
+    after: Cursor | None = None
+    while True:
+        page = upcoming_page(
+            session, node, actor, filters, since=since, until=until, after=after, limit=limit
+        )
+        seen += page.entries
+        if page.next is None:
+            return seen
+        after = page.next

@@ -21,13 +21,12 @@ from node.features.networks.facts import item_facts
 from node.features.networks.filing import apply_facts
 from node.features.networks.highlights import network_highlights, node_upcoming
 from node.features.networks.routes import MONTH_SIZE
-from node.features.networks.upcoming import upcoming_page
 from node.federation.context import NodeContext
 from node.models import LocalActor
 from node.models.networks import NetworkItem
 from node.settings import Settings
 from tests.db.network_support import event as remote_event
-from tests.db.network_support import local, remote
+from tests.db.network_support import local, remote, upcoming_walk
 
 AP = {"Accept": "application/activity+json"}
 ORG = "https://coops.example/actors/grocery"
@@ -73,23 +72,10 @@ def test_a_month_busier_than_the_old_window_shows_every_event(
     ]
     file_events(engine, network, [*busy, long_one, *outside])
 
-    seen: list[str] = []
-    page_after = None
     with Session(engine) as session:
-        while True:
-            page = upcoming_page(
-                session,
-                node,
-                network,
-                since=june,
-                until=datetime(2099, 7, 1, tzinfo=UTC),
-                after=page_after,
-                limit=300,
-            )
-            seen += [e.object_id for e in page.entries]
-            if page.next is None:
-                break
-            page_after = page.next
+        until = datetime(2099, 7, 1, tzinfo=UTC)
+        walk = upcoming_walk(session, node, network, since=june, until=until, limit=300)
+    seen = [e.object_id for e in walk]
     assert len(seen) == len(set(seen)) == OLD_WINDOW + 51
     assert set(seen) == {d["id"] for d in [*busy, long_one]}
 

@@ -31,7 +31,7 @@ from node.models import LocalActor
 from node.settings import Settings
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.db.network_support import event as remote_event
-from tests.db.network_support import local, remote
+from tests.db.network_support import local, remote, upcoming_walk
 from tests.db.test_calendar_bounds import ORG, file_events
 from tests.db.test_calendar_plans import pg_scans, recorded, sqlite_plan
 
@@ -98,14 +98,8 @@ def expected(filters: Filters) -> list[str]:
 
 
 def walked(session: Session, node: NodeContext, network: LocalActor, filters: Filters) -> list[str]:
-    seen: list[str] = []
-    after = None
-    while True:
-        page = upcoming_page(session, node, network, filters, since=NOW, after=after, limit=7)
-        seen += [str(e.document.get("name")) for e in page.entries]
-        if page.next is None:
-            return seen
-        after = page.next
+    walk = upcoming_walk(session, node, network, filters, since=NOW, limit=7)
+    return [str(e.document.get("name")) for e in walk]
 
 
 def test_a_regions_events_are_listed_once_in_order_by_any_page_size(

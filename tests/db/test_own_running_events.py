@@ -18,12 +18,12 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from node.db import session_scope
-from node.features.networks.upcoming import Cursor, upcoming_page
 from node.federation.context import NodeContext
 from node.models import Item
 from node.models.spans import NO_END, SPANS, event_class
 from node.settings import Settings
 from tests.db.collections_support import actor
+from tests.db.network_support import upcoming_walk
 from tests.db.publishing_support import Page
 
 AP = {"Accept": "application/activity+json"}
@@ -129,15 +129,8 @@ def test_the_nodes_own_events_walked_by_tiny_pages_are_every_organizations(
     events = summer(engine)
     since = datetime.now(UTC)
     expected = [e["ap_id"] for e in _not_over(events, since)]
-    seen: list[str] = []
-    after: Cursor | None = None
     with Session(engine) as session:
-        while True:
-            page = upcoming_page(session, node, None, since=since, after=after, limit=7)
-            seen += [e.object_id for e in page.entries]
-            if page.next is None:
-                break
-            after = page.next
+        seen = [e.object_id for e in upcoming_walk(session, node, None, since=since, limit=7)]
     assert seen == expected
     assert any("/other-" in s for s in seen)
 

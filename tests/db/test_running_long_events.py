@@ -19,10 +19,9 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from node.features.networks.facts import SPANS, over_at, parse_time
-from node.features.networks.upcoming import Cursor, upcoming_page
 from node.federation.context import NodeContext
 from node.settings import Settings
-from tests.db.network_support import local, remote
+from tests.db.network_support import local, remote, upcoming_walk
 from tests.db.test_calendar_bounds import ORG, file_events, timed
 
 AP = {"Accept": "application/activity+json"}
@@ -130,13 +129,6 @@ def test_a_walk_by_tiny_pages_finds_exactly_what_is_not_over_at_the_class_edges(
 
     expected = _order([d for d in docs if running(d)])
     assert len(expected) < len(docs)  # some are over
-    seen: list[str] = []
-    after: Cursor | None = None
     with Session(engine) as session:
-        while True:
-            page = upcoming_page(session, node, network, since=since, after=after, limit=3)
-            seen += [e.object_id for e in page.entries]
-            if page.next is None:
-                break
-            after = page.next
-    assert seen == expected
+        walk = upcoming_walk(session, node, network, since=since, limit=3)
+    assert [e.object_id for e in walk] == expected
