@@ -28,8 +28,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event, text
 
+from bench.bench_inbox import pg_schema
 from node import migrations
 from node.activitypub import keys
 from node.db import make_engine, now_utc
@@ -40,10 +41,9 @@ from node.federation.jobs import ClaimedJob
 from node.federation.remote.actor_cache import upsert
 from node.federation.remote.actor_documents import actor_fields
 from node.federation.worker import Outcome, Registry, Worker
-from node.settings import Settings, load_settings, normalize_database_url
+from node.settings import Settings, load_settings
 from node.wiring import dispatcher
 
-PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SENDER = "https://mastodon.example/users/ana"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -151,19 +151,7 @@ def drain(node: NodeContext, n: int, batched: bool) -> dict[str, float]:
 def database(label: str, stack: ExitStack, tmp: Path, k: int) -> str:
     if label == "SQLite":
         return f"sqlite:///{tmp}/jobs-{k}.db"
-    admin = create_engine(normalize_database_url(PG_URL), isolation_level="AUTOCOMMIT")
-    schema = "bench_jobs_" + uuid.uuid4().hex[:10]
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    stack.callback(drop)
-    base = normalize_database_url(PG_URL)
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    return pg_schema(stack)  # a schema of its own, dropped when the stack closes
 
 
 def case(label: str, url: str, tmp: Path, n: int, batched: bool, pem: str) -> dict[str, float]:
