@@ -23,7 +23,8 @@ It checks that every job ended ``done`` and that the servers received exactly on
 The baseline is the signing floor measured in the same run: one RSA-2048 PKCS#1 v1.5 SHA-256
 signature per inbox, one after the other on one core, no I/O. Deliveries sign in threads (one
 per CPU, cryptography releases the GIL), and with ``sign_threads=0`` on the event loop, for
-comparison. Everything is bounded: the run is abandoned after ``--deadline`` seconds and the
+comparison. ``--profile DIR`` then runs ``--profile-runs`` more fan-outs, untimed, under py-spy
+(bench/profiles.py; ``--gil`` for the thread holding the GIL only). Everything is bounded: the run is abandoned after ``--deadline`` seconds and the
 child exits on its own when the parent goes away.
 """
 
@@ -48,6 +49,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bench.inbox_servers import Servers, event_activity, run_bounded
+from bench.profiles import Recording
 from bench.scratch_node import BASE, scratch_node
 from node.activitypub.keys import generate_rsa, load_private_key
 from node.activitypub.signatures.cavage import sign_cavage
@@ -332,8 +334,25 @@ async def main(args: argparse.Namespace) -> None:
             f" ({statistics.median(many) / statistics.median(few):.2f}x);"
             f" while fan-outs run: max {max(during) * 1000:.1f} ms   (aim: <= 50 ms)"
         )
+        if args.profile:
+            await profiled(servers, args)
     finally:
         servers.stop()
+
+
+async def profiled(servers: Servers, args: argparse.Namespace) -> None:
+    """``--profile-runs`` more fan-outs (signing in threads), untimed, under py-spy: this
+    process (the node's worker, its signing and database threads), then the summary of the
+    samples in the node's federation code (each run's set-up, the followers written through
+    the ORM, is left out)."""
+    print(f"profiling {args.profile_runs} more fan-outs with py-spy (not timed) ...", flush=True)
+    recording = Recording(
+        args.profile, "fanout", [os.getpid()], None, gil=args.gil, rate=500, only="node/federation/"
+    )
+    await asyncio.sleep(1.0)  # py-spy attaches
+    for run in range(args.profile_runs):
+        await one_fanout(servers, args, None, 1000 + run)
+    recording.finish()
 
 
 def parse_args() -> argparse.Namespace:
@@ -351,6 +370,17 @@ def parse_args() -> argparse.Namespace:
         help="event loop of the node (default: uvloop, as `solnode serve` runs its worker)",
     )
     parser.add_argument("--deadline", type=float, default=300.0, help="give up after (s)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="after the timed runs, profile more fan-outs with py-spy (bench/profiles.py): "
+        "collapsed stacks into DIR, a summary printed",
+    )
+    parser.add_argument("--profile-runs", type=int, default=10)
+    parser.add_argument(
+        "--gil", action="store_true", help="with --profile: only the thread holding the GIL"
+    )
     return parser.parse_args()
 
 

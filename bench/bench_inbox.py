@@ -24,7 +24,12 @@ shared machine, and how much of the web processes' was their event loop's thread
 their threads: PostgreSQL's group commit, key fetches); with workers, their CPU per inbox job
 processed during the run.
 
+With ``--profile DIR`` each saturated run of the node (and of the bare endpoint) is also
+sampled by py-spy from outside its processes (bench/profiles.py): the summary is printed after
+the run's figures, the collapsed stacks kept in DIR.
+
     python bench/bench_inbox.py [--seconds 5] [--max-rate 8000] [--no-postgres] [--only-scaleout]
+                                [--profile DIR [--gil]]
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_load as load  # noqa: E402
+from profiles import Recording  # noqa: E402
 
 PG_URL = os.environ.get("SOLNODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SOLNODE = str(Path(sys.executable).with_name("solnode"))
@@ -234,6 +240,8 @@ class Run:
         self.rows: list[tuple[str, dict[str, float]]] = []
         self.sent = 0.0  # requests answered 2xx by the node of the current case
         self.pg_application = ""  # application_name of the current case's database connections
+        self.profile: Path | None = None  # --profile: py-spy profiles of the saturated runs
+        self.gil = False
 
     def files(self, name: str, parts: int) -> list[Path]:
         reqs = self.slices[name]
@@ -281,6 +289,11 @@ class Run:
         backends = pg_backends(self.pg_application) if self.pg_application else []
         before = cpu_seconds(webs + WORKER_PIDS + backends)
         loop_before = loop_thread_seconds(webs)
+        recording = None
+        if self.profile is not None and not paced:
+            recording = Recording(
+                self.profile, label, webs + WORKER_PIDS, self.seconds - 0.5, gil=self.gil
+            )
         res = load.run_wrk(
             self.wrk,
             self.tmp,
@@ -294,6 +307,8 @@ class Run:
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
             raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
+        if recording is not None:
+            recording.finish()
         if self.pg_application:
             backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
         after = cpu_seconds(webs + WORKER_PIDS + backends)
@@ -473,6 +488,16 @@ def main() -> None:
         action="store_true",
         help="of the node runs, only 2 web + 2 worker on PostgreSQL (and the 1-process bare run)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile each saturated run's server processes with py-spy (bench/profiles.py): "
+        "collapsed stacks into DIR, a summary printed; the profiler's CPU lowers those runs' rates",
+    )
+    parser.add_argument(
+        "--gil", action="store_true", help="with --profile: only the thread holding the GIL"
+    )
     args = parser.parse_args()
     wrk = load.ensure_wrk()
     from node.activitypub import keys
@@ -498,6 +523,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
         run = Run(wrk, tmp, args.seconds, slices)
+        run.profile, run.gil = args.profile, args.gil
         (tmp / "store-step").mkdir()
         store_step("SQLite", f"sqlite:///{tmp / 'store-step' / 'node.db'}", tmp)
         if not args.no_postgres:

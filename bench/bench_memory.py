@@ -9,7 +9,9 @@
    after `/readyz` ("settled": the start-up deliveries' idle threads have ended and the node
    has returned freed heap, node/heap.py).
 2. The modules `import node.app` loads, counted in a separate interpreter of the same
-   environment (nothing is exposed by the node for it).
+   environment (nothing is exposed by the node for it), and where their memory goes: the RSS
+   each of the heavy libraries adds, imported one after the other in the order the node
+   loads them, then the node's own modules (``IMPORT_STEPS``).
 3. The floor, measured in the same run: a bare Starlette app under uvicorn (uvloop, httptools,
    one process, the app of bench/inbox_load.py) after one request; the node's ratio to it.
 4. Mixed load from separate processes for ``--minutes`` (default 10): a Python client (4
@@ -28,6 +30,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -125,6 +128,56 @@ def modules_loaded(env: dict[str, str]) -> int:
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
     return int(out.stdout.strip())
+
+
+# What `solnode serve` loads, in the order it loads it: each step's RSS is what importing it adds
+# in a fresh interpreter after the steps above it (a library shared by two steps counts in the
+# first). The last step is the node's own modules and what only they import.
+IMPORT_STEPS = (
+    ("the interpreter", ""),
+    ("uvloop + asyncio", "uvloop"),
+    ("SQLAlchemy (Core + ORM)", "sqlalchemy.orm"),
+    ("pydantic + SQLModel", "sqlmodel"),
+    ("cryptography (RSA, Ed25519)", "cryptography.hazmat.primitives.asymmetric.rsa"),
+    ("Starlette, Jinja2, uvicorn, httptools", "starlette.applications, jinja2, uvicorn"),
+    ("Babel", "babel.dates"),
+    ("prometheus_client", "prometheus_client"),
+    ("the node's modules (node.app) and the rest", "node.app"),
+)
+_STEPS_PROBE = """
+import importlib, json, sys
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+out = []
+for label, names in json.loads(sys.argv[1]):
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        importlib.import_module(name)
+    out.append((label, rss(), len(sys.modules)))
+print(json.dumps(out))
+"""
+
+
+def import_steps(env: dict[str, str]) -> list[tuple[str, float, int]]:
+    """(step, RSS in MiB after it, modules loaded) for IMPORT_STEPS, in a fresh interpreter."""
+    out = subprocess.run(
+        [sys.executable, "-c", _STEPS_PROBE, json.dumps(IMPORT_STEPS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [(label, rss, mods) for label, rss, mods in json.loads(out.stdout)]
+
+
+def show_steps(steps: list[tuple[str, float, int]]) -> None:
+    print("where `import node.app` puts its memory (RSS each step adds, fresh interpreter):")
+    before_rss, before_mods = 0.0, 0
+    for label, rss, mods in steps:
+        print(f"  {label:<44} +{rss - before_rss:5.1f} MiB  (+{mods - before_mods:4d} modules)")
+        before_rss, before_mods = rss, mods
+    print(f"  {'total':<44}  {before_rss:5.1f} MiB   ({before_mods:4d} modules)", flush=True)
 
 
 def bare_floor(stack: ExitStack, tmp: Path) -> dict[str, float]:
@@ -280,6 +333,7 @@ def main() -> None:
         tmp = Path(tmpdir)
         env = _env(tmp, port, args.arena_max)
         print(f"modules loaded by `import node.app`: {modules_loaded(env)}", flush=True)
+        show_steps(import_steps(env))
         floor = bare_floor(stack, tmp)
         show("bare Starlette + uvicorn (the floor)", floor)
         prepare(env, [p.public_pem for p in pairs])
