@@ -67,6 +67,32 @@ def test_a_served_key_that_is_not_the_stored_one_fails(node_factory: NodeFactory
     assert "not riverside's private key" in result.stdout
 
 
+def test_a_damaged_private_key_fails_though_its_public_half_matches(
+    node_factory: NodeFactory,
+) -> None:
+    """Signing skips the check of the key's numbers (30 ms a key); the doctor makes it."""
+    from tests.unit.test_private_key_loading import damaged_copy
+
+    node = org_node(node_factory, "riverside")
+    engine = create_engine(node.database_url)
+    try:
+        with engine.begin() as conn:
+            pem = conn.execute(
+                text("SELECT rsa_private_pem FROM local_actor WHERE slug = 'riverside'")
+            ).scalar_one()
+            conn.execute(
+                text("UPDATE local_actor SET rsa_private_pem = :pem WHERE slug = 'riverside'"),
+                {"pem": damaged_copy(pem)},
+            )
+    finally:
+        engine.dispose()
+    node.start()
+    result = node.cli("doctor", check=False)
+    assert result.returncode == 1
+    assert lines(result.stdout)["keys"] == "FAIL"
+    assert "riverside: not a PEM private key: Invalid private key" in result.stdout
+
+
 def test_a_webfinger_that_does_not_loop_back_fails(node_factory: NodeFactory) -> None:
     ours = org_node(node_factory, "riverside")
     other = org_node(node_factory, "hillside").start()

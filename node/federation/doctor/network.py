@@ -135,7 +135,7 @@ async def _key_problem(node: NodeContext, actor: LocalActor) -> str | None:
     if not actor.rsa_private_pem:
         return f"{actor.slug} has no private key"
     try:
-        mine = keys.public_pem_of(keys.load_private_key(actor.rsa_private_pem))
+        mine = keys.public_pem_of(keys.load_private_key(actor.rsa_private_pem, checked=True))
         response = await _get(node, ident, AP_ACCEPT)
         served = _served_key(response.json()) if response.status == 200 else ""
         if not served:
