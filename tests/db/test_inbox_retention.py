@@ -5,8 +5,10 @@ The same over real HTTP: tests/integration/test_inbox_retention_and_binding.py."
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
@@ -55,3 +57,36 @@ def test_processed_bodies_expire_and_ids_stay(settings: Settings, engine: Engine
     }
     assert not store(node, _row("http://127.0.0.1:9/old"))  # still a duplicate
     assert process.expire_bodies(node) == 0
+
+
+def test_the_sweep_walks_the_table_in_short_steps_past_rows_it_keeps(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Seven activities in arrival order, expired ones after fresh and unprocessed ones: a walk
+    two rows a step blanks the four old bodies, in two write transactions, and keeps the rest."""
+    node = NodeContext.build(dataclasses.replace(settings, inbox_retention_days=30), engine)
+    ages: dict[str, int | None] = {
+        "a-old": 40, "b-fresh": 1, "c-old": 31, "d-unprocessed": None,
+        "e-old": 90, "f-old": 365, "g-fresh": 29,
+    }  # fmt: skip
+    for name in ages:
+        assert store(node, _row(f"http://127.0.0.1:9/{name}"))
+    with session_scope(engine) as session:
+        for name, age in ages.items():
+            if age is not None:
+                ident = f"http://127.0.0.1:9/{name}"
+                row = session.exec(
+                    select(InboxActivity).where(InboxActivity.activity_id == ident)
+                ).one()
+                row.processed_at = now_utc() - timedelta(days=age)
+    with caplog.at_level(logging.INFO, logger=process.log.name):
+        assert process.expire_bodies(node, chunk=2) == 4
+    assert "blanked 4 bodies" in caplog.text and "(2 steps)" in caplog.text
+    with engine.connect() as conn:
+        sizes: dict[str, int] = dict(
+            conn.execute(text("SELECT activity_id, length(raw) FROM inbox_activity")).all()
+        )
+    assert sizes == {
+        f"http://127.0.0.1:9/{name}": 0 if (age or 0) > 30 else 16 for name, age in ages.items()
+    }
+    assert process.expire_bodies(node, chunk=2) == 0  # nothing left to blank, nothing written
