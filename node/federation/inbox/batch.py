@@ -29,8 +29,6 @@ from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import Engine, Table, bindparam, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
 from node.db import is_sqlite, write_connection
@@ -60,7 +58,16 @@ def _many_inserts(dialect: str) -> tuple[Insert, Insert]:
     "insertmanyvalues" sends each as one INSERT ... VALUES (...), (...) ... RETURNING, compiled
     once. (The jobs' RETURNING is there for that alone: without one, the rows go to the
     driver's executemany, a statement each.)"""
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # lazy: one dialect's
+
+        insert: Callable[[Table], Any] = sqlite_insert
+    else:
+        # PostgreSQL's dialect package (its drivers' modules with it) is ~2 MiB of a SQLite
+        # node's memory, and nothing else on SQLite loads it
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # lazy: see above
+
+        insert = pg_insert
     activities = (
         insert(_ACTIVITY)
         .on_conflict_do_nothing(index_elements=["activity_id"])
