@@ -13,11 +13,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from node.db import now_utc, session_scope
 from node.federation.context import NodeContext
-from node.federation.inbox.batch import InboxBatch, Row, write_core
+from node.federation.inbox.batch import InboxBatch, Row, write_postgresql
 from node.federation.inbox.receive import store
 from node.models import Tombstone
 from node.settings import Settings
@@ -120,43 +120,58 @@ def test_batches_of_any_size(settings: Settings, engine: Engine, size: int) -> N
     assert len(ids) == size and jobs == size
 
 
-def test_the_core_batch_is_three_statements_whatever_its_size(
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresqls_batch_is_one_prepared_statement_whatever_its_size(
     settings: Settings, engine: Engine
 ) -> None:
-    """write_core (PostgreSQL's path; it runs on SQLite too): the tombstones, one multi-row
-    INSERT of the activities, one of their jobs - not a statement a row. A replay within the
-    batch, one from an earlier batch and a Create of a deleted note are told apart."""
+    """write_postgresql: a replay within the batch, one from an earlier batch and a Create of
+    a deleted note are told apart by one statement in autocommit, whose text does not change
+    with the batch's size, so psycopg prepares it and the server stops planning it."""
     deleted_note = f"{ACTOR}/notes/gone-core"
     with session_scope(engine) as session:
         session.add(Tombstone(ap_id=deleted_note, former_type="Note"))
-    assert write_core(engine, [Row(_row(f"{ACTOR}/likes/core-0"), None)]) == [True]
+    assert write_postgresql(engine, [Row(_row(f"{ACTOR}/likes/core-0"), None)]) == [True]
     rows = [Row(_row(f"{ACTOR}/likes/core-{i}"), None) for i in range(40)]
     rows += [
         Row(_row(f"{ACTOR}/likes/core-5"), None),  # sent twice in this batch: the first is stored
         Row(_row(f"{ACTOR}/creates/core", "Create"), deleted_note),
         Row(_row(f"{ACTOR}/creates/core-new", "Create"), f"{ACTOR}/notes/new"),
+        Row(_row(f"{ACTOR}/announces/core", "Announce", recipient="nec"), None),
     ]
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        answers = write_core(engine, rows)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    # core-0 came in the first batch; 39 others new, then the replay, the deleted note, a new one
-    assert answers == [False] + [True] * 39 + [False, False, True]
-    assert [s for s in statements if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT", "INSERT"]
+    answers = write_postgresql(engine, rows)
+    # core-0 came in the first batch; 39 others new, then the replay, the deleted note, new ones
+    assert answers == [False] + [True] * 39 + [False, False, True, True]
     ids, jobs = _stored(engine)
-    assert ids == {f"{ACTOR}/likes/core-{i}" for i in range(40)} | {f"{ACTOR}/creates/core-new"}
-    assert jobs == 41
+    assert ids == {f"{ACTOR}/likes/core-{i}" for i in range(40)} | {
+        f"{ACTOR}/creates/core-new",
+        f"{ACTOR}/announces/core",
+    }
+    assert jobs == 42
     with engine.connect() as conn:
-        payloads = conn.execute(
+        stored = conn.execute(
             text(
-                "SELECT j.dedupe_key, a.id FROM job j JOIN inbox_activity a"
-                " ON j.dedupe_key = 'inbox:' || CAST(a.id AS VARCHAR)"
-            )
-        ).all()
-    assert len(payloads) == 41  # each job names its own row
+                "SELECT a.recipient, a.received_at, j.payload, j.state, j.attempts"
+                " FROM job j JOIN inbox_activity a ON j.dedupe_key = 'inbox:' || a.id"
+                " WHERE a.activity_id = :ident"
+            ),
+            {"ident": f"{ACTOR}/announces/core"},
+        ).one()
+        (inbox_id,) = conn.execute(
+            text("SELECT id FROM inbox_activity WHERE activity_id = :ident"),
+            {"ident": f"{ACTOR}/announces/core"},
+        ).one()
+    assert stored.recipient == "nec" and stored.received_at.tzinfo is not None
+    assert stored.payload == {"inbox_id": inbox_id}  # each job names its own row
+    assert (stored.state, stored.attempts) == ("ready", 0)
+    for size in range(1, 8):  # batches of other sizes: one text, prepared after five runs
+        more = [Row(_row(f"{ACTOR}/likes/more-{size}-{i}"), None) for i in range(size)]
+        assert write_postgresql(engine, more) == [True] * size
+    raw = engine.raw_connection()  # the pool's one connection, which ran every batch above
+    try:
+        with raw.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+            prepared = cur.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%unnest(%'"
+            ).fetchone()
+    finally:
+        raw.close()
+    assert prepared == (1,)

@@ -24,16 +24,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Engine, Table, bindparam, text
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy import Engine
 
-from node.db import is_sqlite, write_connection
+from node.db import is_sqlite
 from node.federation import jobs
-from node.models import InboxActivity, Job
 
 BATCH_WINDOW = 0.002  # seconds a batch waits for company after its first row
 MAX_BATCH = 256
@@ -45,36 +42,39 @@ INSERT_NEW = (
     " received_at, result) VALUES (:activity_id, :type, :actor, :recipient, :raw, :signer,"
     " :verified_by, :received_at, :result) ON CONFLICT (activity_id) DO NOTHING RETURNING id"
 )
-TOMBSTONES = text("SELECT ap_id FROM tombstone WHERE ap_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
+# PostgreSQL's batch in one statement, the same text whatever its size (so psycopg prepares it
+# after a few batches and the server stops parsing and planning it): the rows come as one array
+# a column; those creating a deleted object are dropped; the new activities name themselves
+# (ON CONFLICT DO NOTHING RETURNING) and their jobs are inserted from that list.
+WRITE_POSTGRESQL = """
+WITH given AS (
+  SELECT * FROM unnest(
+    %(activity_id)s::varchar[], %(type)s::varchar[], %(actor)s::varchar[],
+    %(recipient)s::varchar[], %(raw)s::text[], %(signer)s::varchar[], %(verified_by)s::varchar[],
+    %(received_at)s::timestamptz[], %(result)s::varchar[], %(created)s::varchar[]
+  ) AS g(activity_id, type, actor, recipient, raw, signer, verified_by, received_at, result,
+         created)
+  WHERE g.created IS NULL OR NOT EXISTS (SELECT 1 FROM tombstone t WHERE t.ap_id = g.created)
+), new AS (
+  INSERT INTO inbox_activity (activity_id, type, actor, recipient, raw, signer, verified_by,
+                              received_at, result)
+  SELECT activity_id, type, actor, recipient, raw, signer, verified_by, received_at, result
+  FROM given
+  ON CONFLICT (activity_id) DO NOTHING
+  RETURNING id, activity_id
+), queued AS (
+  INSERT INTO job (kind, payload, dedupe_key, state, run_at, attempts, last_error, created_at)
+  SELECT 'inbox', json_build_object('inbox_id', id), 'inbox:' || id, 'ready', %(now)s, 0, '',
+         %(now)s
+  FROM new
+  ON CONFLICT (dedupe_key) DO NOTHING
 )
-_ACTIVITY: Table = InboxActivity.__table__  # type: ignore[attr-defined]
-_JOB: Table = Job.__table__  # type: ignore[attr-defined]
-
-
-@cache
-def _many_inserts(dialect: str) -> tuple[Insert, Insert]:
-    """The two Core INSERTs of a batch, run with a list of rows: SQLAlchemy's
-    "insertmanyvalues" sends each as one INSERT ... VALUES (...), (...) ... RETURNING, compiled
-    once. (The jobs' RETURNING is there for that alone: without one, the rows go to the
-    driver's executemany, a statement each.)"""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # lazy: one dialect's
-
-        insert: Callable[[Table], Any] = sqlite_insert
-    else:
-        # PostgreSQL's dialect package (its drivers' modules with it) is ~2 MiB of a SQLite
-        # node's memory, and nothing else on SQLite loads it
-        from sqlalchemy.dialects.postgresql import insert as pg_insert  # lazy: see above
-
-        insert = pg_insert
-    activities = (
-        insert(_ACTIVITY)
-        .on_conflict_do_nothing(index_elements=["activity_id"])
-        .returning(_ACTIVITY.c.activity_id, _ACTIVITY.c.id)
-    )
-    job_rows = insert(_JOB).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return activities, job_rows.returning(_JOB.c.id)
+SELECT activity_id, id FROM new
+"""
+COLUMNS = (
+    "activity_id", "type", "actor", "recipient", "raw", "signer", "verified_by", "received_at",
+    "result",
+)  # fmt: skip
 
 
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
@@ -155,7 +155,9 @@ class InboxBatch:
         rows = [row for row, _ in batch]
         try:
             return list(
-                write_sqlite(self.engine, rows) if self.sqlite else write_core(self.engine, rows)
+                write_sqlite(self.engine, rows)
+                if self.sqlite
+                else write_postgresql(self.engine, rows)
             )
         except Exception:
             return [_one(self.write_one, row) for row in rows]
@@ -237,42 +239,32 @@ def _tombstoned(cur: Any, created: set[str]) -> set[str]:
     return {found for (found,) in cur.execute(query, ids).fetchall()}
 
 
-def _inbox_job(inbox_id: int, now: float) -> dict[str, Any]:
-    return {
-        "kind": "inbox",
-        "payload": {"inbox_id": inbox_id},
-        "dedupe_key": f"inbox:{inbox_id}",
-        "state": "ready",
-        "run_at": now,
-        "attempts": 0,
-        "last_error": "",
-        "created_at": now,
-    }
-
-
-def write_core(engine: Engine, rows: list[Row]) -> list[bool]:
-    """The batch in one transaction with SQLAlchemy Core (PostgreSQL; on SQLite the bare driver's
-    ``write_sqlite`` is cheaper, but this runs there too): three statements whatever
-    its size - the tombstones of the objects it creates, one multi-row INSERT of the activities
-    (``ON CONFLICT DO NOTHING RETURNING``: the new ones name themselves), one of their jobs.
-    A statement a row cost a round trip each and was most of the batch's time (bench_inbox.py).
-    Of an id sent twice in one batch, the first is stored and the second is a duplicate."""
-    insert_activities, insert_jobs = _many_inserts(engine.dialect.name)
+def write_postgresql(engine: Engine, rows: list[Row]) -> list[bool]:
+    """The batch as one statement (``WRITE_POSTGRESQL``) through the bare driver, in
+    autocommit: a single statement is its own transaction, all or nothing, so a batch costs one
+    round trip. Before: BEGIN, three statements (the tombstones, a multi-row INSERT of the
+    activities and one of their jobs, each of a new text for each batch size), COMMIT: five
+    round trips, parsed and planned every time. Of an id sent twice in one batch, the first is
+    stored and the second is a duplicate."""
+    first: dict[str, int] = {}  # activity id -> the row that may store it
+    for i, row in enumerate(rows):
+        first.setdefault(row.values["activity_id"], i)
+    kept = [rows[i] for i in first.values()]
+    params: dict[str, Any] = {name: [row.values[name] for row in kept] for name in COLUMNS}
+    params["created"] = [row.created_object for row in kept]
+    params["now"] = time.time()
+    raw = engine.raw_connection()
+    try:
+        driver: Any = raw.driver_connection
+        driver.autocommit = True
+        try:
+            with driver.cursor() as cur:
+                new = dict(cur.execute(WRITE_POSTGRESQL, params).fetchall())
+        finally:
+            driver.autocommit = False
+    finally:
+        raw.close()
     results = [False] * len(rows)
-    created = {row.created_object for row in rows if row.created_object is not None}
-    with write_connection(engine) as conn:
-        gone = set(conn.execute(TOMBSTONES, {"ids": list(created)}).scalars()) if created else set()
-        first: dict[str, int] = {}  # activity id -> the row that may store it
-        for i, row in enumerate(rows):
-            if row.created_object not in gone:
-                first.setdefault(row.values["activity_id"], i)
-        if not first:
-            return results
-        inserted = conn.execute(insert_activities, [rows[i].values for i in first.values()])
-        new: dict[str, int] = {activity_id: new_id for activity_id, new_id in inserted}
-        if new:
-            now = time.time()
-            conn.execute(insert_jobs, [_inbox_job(n, now) for n in new.values()])
     for activity_id, i in first.items():
         results[i] = activity_id in new
     return results
