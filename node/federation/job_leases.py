@@ -101,6 +101,32 @@ def _claim(
 
 
 @dataclass(frozen=True)
+class StatementRecord:
+    """What a finished job did, as one statement and its parameters (``Done.record``).
+    :func:`settle` runs the records of one statement together, as one ``executemany``: the
+    inbox jobs of a batch write their results in one call (psycopg pipelines it in one round
+    trip) rather than one ``execute`` each, ~40 us of the worker's CPU a job (bench_inbox_jobs)."""
+
+    statement: TextClause
+    params: dict[str, Any]
+
+    def __call__(self, conn: Connection) -> None:
+        conn.execute(self.statement, self.params)
+
+
+def _write_records(conn: Connection, writes: list[Callable[[Connection], None]]) -> None:
+    """Each record written; those that are one statement, grouped by statement."""
+    grouped: dict[TextClause, list[dict[str, Any]]] = {}
+    for write in writes:
+        if isinstance(write, StatementRecord):
+            grouped.setdefault(write.statement, []).append(write.params)
+        else:
+            write(conn)
+    for statement, params in grouped.items():
+        conn.execute(statement, params)
+
+
+@dataclass(frozen=True)
 class Release:
     """A held job given back after a failed run: to run again ``delay`` seconds from now, or,
     with ``delay`` None, moved to the dead-letter state."""
@@ -139,8 +165,7 @@ def settle(
     if not done_ids and not releases and claim_limit <= 0:
         return []
     with write_connection(engine) as conn:
-        for write in writes:
-            write(conn)
+        _write_records(conn, writes)
         _complete_many(conn, done_ids, worker, now)
         for release in releases:
             if release.delay is None:

@@ -184,9 +184,10 @@ def test_a_batch_of_strangers_notes_asks_the_same_questions_whatever_its_size(
         content = about_content(statements)
         loads = [s for s in content if not s.startswith("UPDATE inbox_activity SET processed_at")]
         asked[size] = (len(loads), len(content) - len(loads), len(checkouts))
-    # the rows in one statement, the sender's networks in one; a result a job; the claim, the
-    # load, the record and the drain's last empty claim: four checkouts
-    assert asked == {2: (2, 2, 4), 10: (2, 10, 4)}
+    # the rows in one statement, the sender's networks in one; the results in one executemany
+    # (jobs.StatementRecord); the claim, the load, the record and the drain's last empty
+    # claim: four checkouts
+    assert asked == {2: (2, 1, 4), 10: (2, 1, 4)}
     with Session(engine) as session:
         done = (
             session.connection()

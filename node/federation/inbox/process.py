@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import orjson
 from anyio import to_thread
 from sqlalchemy import Boolean, DateTime, bindparam, text
-from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from node.activitypub.vocab import primary_types
@@ -19,7 +17,7 @@ from node.db import now_utc, read_session, write_connection
 from node.federation.context import NodeContext
 from node.federation.inbox.dispatch import Dispatcher, Incoming
 from node.federation.inbox.targets import resolve_target
-from node.federation.jobs import ClaimedJob, RetryPolicy
+from node.federation.jobs import ClaimedJob, RetryPolicy, StatementRecord
 from node.federation.remote.actors import RemoteActorError
 from node.federation.worker import Done, Fail, Outcome, Registry, Retry
 
@@ -131,13 +129,15 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Disp
     if sweep_due(node):
         await to_thread.run_sync(expire_bodies_now_and_then, node)
     # written with the job's completion (Done.record): no transaction of its own
-    return Done(record=partial(record_result, row_id, result[:500], keep_body))
+    return Done(record=result_record(row_id, result[:500], keep_body))
 
 
-def record_result(row_id: int, result: str, keep_body: bool, conn: Connection) -> None:
+def result_record(row_id: int, result: str, keep_body: bool) -> StatementRecord:
     """What the job did, on the inbox row: processed now, with this result (the body blanked
-    when nothing here acts on the activity's type)."""
-    conn.execute(FINISH, {"id": row_id, "at": now_utc(), "result": result, "keep": keep_body})
+    when nothing here acts on the activity's type). Written with the job's completion, with
+    the results of the other inbox jobs settled with it in one ``executemany``."""
+    params = {"id": row_id, "at": now_utc(), "result": result, "keep": keep_body}
+    return StatementRecord(FINISH, params)
 
 
 # One statement, not an ORM load and flush (two round trips a job, py-spy on the worker).
@@ -152,16 +152,17 @@ FINISH = text(
 EXPIRY_INTERVAL = 3600.0
 # The sweep walks the table by id, EXPIRY_CHUNK rows a step: the ids are found by reads, which
 # never wait for a writer nor hold one back, and each step blanks its rows in a transaction of
-# its own. One UPDATE over the whole table held SQLite's write lock 0.22 s at 1M rows (every
-# inbox POST waited that long once an hour), and seconds when a backlog had built up.
+# its own. One UPDATE over the whole table held SQLite's write lock 0.22 s at 1M rows with
+# nothing to blank and 0.75 s with 10,000 bodies (every inbox POST waited that long); a step
+# holds it ~5 ms (docs/benchmarks.md).
 EXPIRY_CHUNK = 500
 EXPIRED_AFTER = text(
     "SELECT id FROM inbox_activity WHERE id > :after AND processed_at < :cutoff AND raw != ''"
     " ORDER BY id LIMIT :limit"
 ).bindparams(bindparam("cutoff", type_=DateTime(timezone=True)))
-BLANK_BODIES = text("UPDATE inbox_activity SET raw = '' WHERE id IN :ids AND raw != ''").bindparams(
-    bindparam("ids", expanding=True)
-)
+BLANK_BODIES = text(
+    "UPDATE inbox_activity SET raw = '' WHERE id IN :ids AND processed_at < :cutoff AND raw != ''"
+).bindparams(bindparam("ids", expanding=True), bindparam("cutoff", type_=DateTime(timezone=True)))
 
 
 def sweep_due(node: NodeContext) -> bool:
@@ -192,7 +193,7 @@ def expire_bodies(node: NodeContext, chunk: int = EXPIRY_CHUNK) -> int:
         if not ids:
             break
         with write_connection(node.engine) as conn:
-            expired += conn.execute(BLANK_BODIES, {"ids": ids}).rowcount
+            expired += conn.execute(BLANK_BODIES, {"ids": ids, "cutoff": cutoff}).rowcount
         after, steps = ids[-1], steps + 1
     if expired:
         log.info(
