@@ -163,6 +163,16 @@ def test_postgresqls_batch_is_one_prepared_statement_whatever_its_size(
     assert stored.recipient == "nec" and stored.received_at.tzinfo is not None
     assert stored.payload == {"inbox_id": inbox_id}  # each job names its own row
     assert (stored.state, stored.attempts) == ("ready", 0)
+    # a body goes in as JSON text and must come back byte for byte: quotes, backslashes, an
+    # escaped NUL (text, not a NUL), a line break, accents and a character beyond the BMP
+    body = '{"content": "Cooperativa \\"La Ceiba\\" \\\\ \\u0000 a\\nb - ñandú 🌱"}'
+    odd = Row(_row(f"{ACTOR}/notes/odd", "Create", raw=body), f"{ACTOR}/notes/odd-object")
+    assert write_postgresql(engine, [odd]) == [True]
+    with engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT raw FROM inbox_activity WHERE activity_id = :i"), {"i": f"{ACTOR}/notes/odd"}
+        ).scalar_one()
+    assert kept == body
     for size in range(1, 8):  # batches of other sizes: one text, prepared after five runs
         more = [Row(_row(f"{ACTOR}/likes/more-{size}-{i}"), None) for i in range(size)]
         assert write_postgresql(engine, more) == [True] * size
@@ -170,7 +180,7 @@ def test_postgresqls_batch_is_one_prepared_statement_whatever_its_size(
     try:
         with raw.driver_connection.cursor() as cur:  # type: ignore[union-attr]
             prepared = cur.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%unnest(%'"
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%json_to_recordset(%'"
             ).fetchone()
     finally:
         raw.close()
