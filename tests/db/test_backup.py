@@ -124,6 +124,7 @@ def test_backup_then_restore_on_a_new_machine_keeps_keys_followers_items_and_med
     assert f"Restored the node at {BASE}" in out
     assert "actors and their keys: nec" in out and "follower 1" in out and "item 1" in out
     assert "secret key: restored" in out and "media: 1 file(s)" in out
+    assert "does not check out" not in out  # every restored key was checked
 
     restored = create_engine(url)
     try:
@@ -139,6 +140,36 @@ def test_backup_then_restore_on_a_new_machine_keeps_keys_followers_items_and_med
     status, out = run(capsys, "status")
     assert status == 0 and f"at {BASE}" in out
     assert item_id.startswith(BASE + "/items/")
+
+
+def test_a_restored_key_that_does_not_check_out_is_named(
+    env: None,
+    client: TestClient,
+    engine: Engine,
+    settings: Settings,
+    empty_target: tuple[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The archive is whole, but the key it carries was damaged before the backup: signing
+    loads keys unchecked, so restore checks each one and says which."""
+    from tests.unit.test_private_key_loading import damaged_copy
+
+    _a_node_with_history(client, engine, settings)
+    with Session(engine) as session:
+        actor = session.exec(select(LocalActor).where(LocalActor.slug == "nec")).one()
+        actor.rsa_private_pem = damaged_copy(actor.rsa_private_pem)
+        session.add(actor)
+        session.commit()
+    archive = tmp_path / "node.tar.gz"
+    assert run(capsys, "backup", str(archive))[0] == 0
+    url, data_dir = empty_target
+    _use(monkeypatch, url, data_dir)
+    status, out = run(capsys, "restore", str(archive))
+    assert status == 0, out
+    assert "note: the private key of nec does not check out" in out
+    assert out.count("does not check out") == 1  # its Ed25519 key is sound
 
 
 def test_restore_refuses_a_damaged_archive_and_changes_nothing(

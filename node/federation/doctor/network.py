@@ -160,10 +160,14 @@ async def keys_match(node: NodeContext) -> Result:
     if any(p.startswith("cannot fetch") for p in problems):
         return fail(name, "; ".join(problems[:5]), _UNREACHABLE)
     if problems:
+        damaged = any(": not a PEM private key" in p for p in problems)
         return fail(
             name,
             "; ".join(problems[:5]),
-            "the keys in the database are not the ones served: restore the data dir and "
+            "a private key in the database is damaged: restore the database from a backup "
+            "made before the damage (never generate new keys for a known domain)"
+            if damaged
+            else "the keys in the database are not the ones served: restore the data dir and "
             "database from the same backup (never generate new keys for a known domain)",
         )
     return ok(name, f"{len(actors)} actor(s), each key matches what is served")
