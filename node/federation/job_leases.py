@@ -109,6 +109,9 @@ class StatementRecord:
 
     statement: TextClause
     params: dict[str, Any]
+    # PostgreSQL: the same for many records in one statement, from ``:rows``, a JSON array of
+    # their parameters (json_to_recordset); its executemany is a statement a record server-side
+    many: TextClause | None = None
 
     def __call__(self, conn: Connection) -> None:
         conn.execute(self.statement, self.params)
@@ -116,14 +119,19 @@ class StatementRecord:
 
 def _write_records(conn: Connection, writes: list[Callable[[Connection], None]]) -> None:
     """Each record written; those that are one statement, grouped by statement."""
-    grouped: dict[TextClause, list[dict[str, Any]]] = {}
+    grouped: dict[TextClause, list[StatementRecord]] = {}
     for write in writes:
         if isinstance(write, StatementRecord):
-            grouped.setdefault(write.statement, []).append(write.params)
+            grouped.setdefault(write.statement, []).append(write)
         else:
             write(conn)
-    for statement, params in grouped.items():
-        conn.execute(statement, params)
+    for statement, records in grouped.items():
+        many = records[0].many
+        if many is not None and len(records) > 1 and conn.dialect.name == "postgresql":
+            rows = orjson.dumps([record.params for record in records]).decode()
+            conn.execute(many, {"rows": rows})
+        else:
+            conn.execute(statement, [record.params for record in records])
 
 
 @dataclass(frozen=True)

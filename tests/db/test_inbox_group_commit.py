@@ -170,7 +170,8 @@ def test_postgresqls_batch_is_one_prepared_statement_whatever_its_size(
     assert write_postgresql(engine, [odd]) == [True]
     with engine.connect() as conn:
         kept = conn.execute(
-            text("SELECT raw FROM inbox_activity WHERE activity_id = :i"), {"i": f"{ACTOR}/notes/odd"}
+            text("SELECT raw FROM inbox_activity WHERE activity_id = :i"),
+            {"i": f"{ACTOR}/notes/odd"},
         ).scalar_one()
     assert kept == body
     for size in range(1, 8):  # batches of other sizes: one text, prepared after five runs

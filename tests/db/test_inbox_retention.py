@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from node.db import now_utc, session_scope
+from node.federation import jobs
 from node.federation.context import NodeContext
 from node.federation.inbox import process
 from node.federation.inbox.receive import store
@@ -90,3 +91,38 @@ def test_the_sweep_walks_the_table_in_short_steps_past_rows_it_keeps(
         f"http://127.0.0.1:9/{name}": 0 if (age or 0) > 30 else 16 for name, age in ages.items()
     }
     assert process.expire_bodies(node, chunk=2) == 0  # nothing left to blank, nothing written
+
+
+def test_results_settled_together_are_each_rows_own(settings: Settings, engine: Engine) -> None:
+    """Three inbox jobs end in one settle: a Like acted on, an unknown type (its body blanked)
+    and a Follow. On PostgreSQL their results are one statement (FINISH_MANY), on SQLite one
+    executemany; either way each row gets its own result, time and body."""
+    node = NodeContext.build(settings, engine)
+    names = ("like", "unknown", "follow")
+    for name in names:
+        assert store(node, _row(f"http://127.0.0.1:9/{name}"))
+    claimed = jobs.claim(engine, "w1", limit=10, kinds=["inbox"])
+    assert len(claimed) == 3
+    by_row = {int(job.payload["inbox_id"]): job for job in claimed}
+    with engine.connect() as conn:
+        ids: dict[str, int] = dict(
+            conn.execute(text("SELECT activity_id, id FROM inbox_activity")).all()
+        )
+    outcomes = {"like": ("liked item 4", True), "unknown": ("stored: no handler", False)}
+    outcomes["follow"] = ("accepted the follow", True)
+    records = [
+        process.result_record(ids[f"http://127.0.0.1:9/{name}"], *outcomes[name]) for name in names
+    ]
+    assert {r.many for r in records} == {process.FINISH_MANY}
+    jobs.settle(engine, "w1", done=list(by_row), records=records)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT activity_id, result, length(raw), processed_at FROM inbox_activity")
+        ).all()
+        states = set(conn.execute(text("SELECT state FROM job")).scalars())
+    assert {r[0]: (r[1], r[2]) for r in rows} == {
+        "http://127.0.0.1:9/like": ("liked item 4", 16),
+        "http://127.0.0.1:9/unknown": ("stored: no handler", 0),
+        "http://127.0.0.1:9/follow": ("accepted the follow", 16),
+    }
+    assert all(r[3] is not None for r in rows) and states == {"done"}

@@ -135,9 +135,10 @@ async def process_inbox_job(node: NodeContext, job: ClaimedJob, dispatcher: Disp
 def result_record(row_id: int, result: str, keep_body: bool) -> StatementRecord:
     """What the job did, on the inbox row: processed now, with this result (the body blanked
     when nothing here acts on the activity's type). Written with the job's completion, with
-    the results of the other inbox jobs settled with it in one ``executemany``."""
+    the results of the other inbox jobs settled with it in one statement (PostgreSQL,
+    ``FINISH_MANY``) or one ``executemany`` (SQLite)."""
     params = {"id": row_id, "at": now_utc(), "result": result, "keep": keep_body}
-    return StatementRecord(FINISH, params)
+    return StatementRecord(FINISH, params, FINISH_MANY)
 
 
 # One statement, not an ORM load and flush (two round trips a job, py-spy on the worker).
@@ -145,6 +146,14 @@ FINISH = text(
     "UPDATE inbox_activity SET processed_at = :at, result = :result,"
     " raw = CASE WHEN :keep THEN raw ELSE '' END WHERE id = :id"
 ).bindparams(bindparam("at", type_=DateTime(timezone=True)), bindparam("keep", type_=Boolean()))
+
+FINISH_MANY = text(
+    "UPDATE inbox_activity SET processed_at = v.at, result = v.result,"
+    " raw = CASE WHEN v.keep THEN inbox_activity.raw ELSE '' END"
+    " FROM json_to_recordset(CAST(:rows AS json))"
+    " AS v(id bigint, at timestamptz, result varchar, keep boolean)"
+    " WHERE inbox_activity.id = v.id"
+)
 
 
 # How often (per process, i.e. per NodeContext) the inbox job blanks expired bodies: the sweep
