@@ -349,10 +349,14 @@ async def profiled(servers: Servers, args: argparse.Namespace) -> None:
     recording = Recording(
         args.profile, "fanout", [os.getpid()], None, gil=args.gil, rate=500, only="node/federation/"
     )
-    await asyncio.sleep(1.0)  # py-spy attaches
-    for run in range(args.profile_runs):
-        await one_fanout(servers, args, None, 1000 + run)
-    recording.finish()
+    done = False
+    try:
+        await asyncio.sleep(1.0)  # py-spy attaches
+        for run in range(args.profile_runs):
+            await one_fanout(servers, args, None, 1000 + run)
+        done = True
+    finally:
+        recording.finish(show=done)
 
 
 def parse_args() -> argparse.Namespace:

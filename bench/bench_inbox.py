@@ -294,21 +294,23 @@ class Run:
             recording = Recording(
                 self.profile, label, webs + WORKER_PIDS, self.seconds - 0.5, gil=self.gil
             )
-        res = load.run_wrk(
-            self.wrk,
-            self.tmp,
-            ports,
-            self.files(name, n),
-            connections=64 // n,
-            threads=1,
-            seconds=self.seconds,
-            rate=paced / n,
-        )
+        try:
+            res = load.run_wrk(
+                self.wrk,
+                self.tmp,
+                ports,
+                self.files(name, n),
+                connections=64 // n,
+                threads=1,
+                seconds=self.seconds,
+                rate=paced / n,
+            )
+        finally:
+            if recording is not None:
+                recording.finish()
         self.sent += res["requests"] - res["errors"]
         if res["ran_out"] and label.startswith("inbox"):
             raise SystemExit(f"{label}: the pre-signed requests ran out; raise --max-rate")
-        if recording is not None:
-            recording.finish()
         if self.pg_application:
             backends = sorted(set(backends) | set(pg_backends(self.pg_application)))
         after = cpu_seconds(webs + WORKER_PIDS + backends)

@@ -56,30 +56,39 @@ class Recording:
         only: str | None = None,
     ) -> None:
         self.only = only
+        self.timed = seconds is not None
         out.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         self.files = [out / f"{slug}-{pid}.txt" for pid in pids]
         self.procs = []
-        for pid, path in zip(pids, self.files, strict=True):
+        self.errors = [path.with_suffix(".err") for path in self.files]
+        for pid, path, errors in zip(pids, self.files, self.errors, strict=True):
             cmd = [py_spy(), "record", "--pid", str(pid), "--rate", str(rate), "--nonblocking"]
             if seconds is not None:
                 cmd += ["--duration", str(max(1, int(seconds)))]
             cmd += ["--full-filenames", "--format", "raw", "--output", str(path)]
             cmd += ["--gil"] if gil else []
-            self.procs.append(
-                subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            )
+            with errors.open("wb") as err:
+                self.procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err))
 
-    def finish(self) -> None:
+    def finish(self, *, show: bool = True) -> None:
         """Wait for the recordings (stop them first if they have no duration); print each
-        profile's summary."""
+        profile's summary unless ``show`` is False (a run that failed). A py-spy that does not
+        end within two minutes is killed."""
         for proc in self.procs:
-            if "--duration" not in proc.args:  # type: ignore[operator]
+            if not self.timed and proc.poll() is None:
                 proc.send_signal(signal.SIGINT)  # py-spy writes what it has and exits
-        for proc, path in zip(self.procs, self.files, strict=True):
-            _, err = proc.communicate(timeout=120)
+        for proc, path, errors in zip(self.procs, self.files, self.errors, strict=True):
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if not show:
+                continue
             if proc.returncode != 0 or not path.exists():
-                print(f"  py-spy failed ({proc.returncode}): {err.decode()[-400:]}")
+                said = errors.read_text(errors="replace")[-400:] if errors.exists() else ""
+                print(f"  py-spy failed ({proc.returncode}; it needs ptrace rights): {said}")
                 continue
             print(f"  profile {path}:")
             for line in summary(path.read_text(), only=self.only):
@@ -92,7 +101,7 @@ def _part(file: str) -> str:
     if "site-packages/" in path:
         return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
     if "/node/" in path or path.startswith("node/"):
-        tail = path.split("node/", 1)[1] if path.startswith("node/") else path.rsplit("/node/")[1]
+        tail = path.split("node/", 1)[1] if path.startswith("node/") else path.split("/node/", 1)[1]
         parts = tail.split("/")
         return "node/" + "/".join(parts[:2] if len(parts) > 2 else parts[:1])
     return "stdlib:" + path.rsplit("/", 1)[-1]
