@@ -24,8 +24,9 @@ The baseline is the signing floor measured in the same run: one RSA-2048 PKCS#1 
 signature per inbox, one after the other on one core, no I/O. Deliveries sign in threads (one
 per CPU, cryptography releases the GIL), and with ``sign_threads=0`` on the event loop, for
 comparison. ``--profile DIR`` then runs ``--profile-runs`` more fan-outs, untimed, under py-spy
-(bench/profiles.py; ``--gil`` for the thread holding the GIL only). Everything is bounded: the run is abandoned after ``--deadline`` seconds and the
-child exits on its own when the parent goes away.
+(bench/profiles.py; ``--gil`` for the thread holding the GIL only). Everything is bounded: the
+run is abandoned after ``--deadline`` seconds and the child exits on its own when the parent
+goes away.
 """
 
 from __future__ import annotations

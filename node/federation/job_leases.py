@@ -103,9 +103,9 @@ def _claim(
 @dataclass(frozen=True)
 class StatementRecord:
     """What a finished job did, as one statement and its parameters (``Done.record``).
-    :func:`settle` runs the records of one statement together, as one ``executemany``: the
-    inbox jobs of a batch write their results in one call (psycopg pipelines it in one round
-    trip) rather than one ``execute`` each, ~40 us of the worker's CPU a job (bench_inbox_jobs)."""
+    :func:`settle` runs the records of one statement together: on PostgreSQL as ``many`` when
+    the record has one (one statement for all), otherwise as one ``executemany``, rather than
+    one ``execute`` each (~40 us of the worker's CPU a job less, bench_inbox_jobs)."""
 
     statement: TextClause
     params: dict[str, Any]
@@ -127,7 +127,7 @@ def _write_records(conn: Connection, writes: list[Callable[[Connection], None]])
             write(conn)
     for statement, records in grouped.items():
         many = records[0].many
-        if many is not None and len(records) > 1 and conn.dialect.name == "postgresql":
+        if many is not None and len(records) > 1 and not is_sqlite(conn):
             rows = orjson.dumps([record.params for record in records]).decode()
             conn.execute(many, {"rows": rows})
         else:

@@ -196,9 +196,9 @@ def expire_bodies(node: NodeContext, chunk: int = EXPIRY_CHUNK) -> int:
     cutoff = now_utc() - timedelta(days=node.settings.inbox_retention_days)
     expired, after, steps = 0, 0, 0
     while True:
-        with node.engine.connect() as conn:
+        with read_session(node.engine) as session:  # no transaction to open on PostgreSQL
             params = {"after": after, "cutoff": cutoff, "limit": chunk}
-            ids = list(conn.execute(EXPIRED_AFTER, params).scalars())
+            ids = list(session.connection().execute(EXPIRED_AFTER, params).scalars())
         if not ids:
             break
         with write_connection(node.engine) as conn:
